@@ -1,0 +1,242 @@
+//! Configuration: one TOML file (`cardrecon init` writes a commented one). Everything has a
+//! default, so `reconcile` runs with no config at all; command-line flags override the file.
+//!
+//! ```toml
+//! timezone = "Europe/London"     # business timezone: where accounting days begin and end
+//! period = "2026-03"             # YYYY-MM or YYYY-MM-DD..YYYY-MM-DD
+//! margin_days = 3                # days loaded on each side so cut-off items are recognised
+//!
+//! [tolerance]
+//! amount = "0.00"                # decimal text; differences up to this are equal
+//! fee = "0.00"
+//!
+//! [providers.keysecure]          # table name = instance name (the `provider` column)
+//! type = "keysecure"             # defaults to the instance name
+//! account_currency = "USD"       # currency of amounts sent without one
+//!
+//! [providers.cardapp]
+//! wire_timezone = "Asia/Shanghai" # zone of datetime strings sent without an offset
+//!
+//! [ledger]
+//! path = "ledger.csv"            # .csv, .xlsx or .parquet
+//! timezone = "Europe/London"     # zone of naive booked_at times (default: business zone)
+//! skip_bad_rows = false          # true: bad rows are skipped and listed instead of stopping
+//! sheet = "Ledger"               # XLSX sheet (default: the first)
+//! amount_sign = "magnitude"      # or "signed": debits negative, credits positive
+//! booked_at_format = "%d.%m.%Y %H:%M"  # optional strftime for booked_at text
+//!
+//! [ledger.columns]               # canonical name = the export's column name
+//! entry_id = "Buchungsnummer"
+//! amount = "Betrag"
+//!
+//! [ledger.values.status]         # the export's word = canonical status
+//! "Settled" = "success"
+//! ```
+//!
+//! Secrets are never part of this file's values: credentials (issue: fetchers) are `${ENV}`
+//! references, and `Debug`/reports never print them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::period::{parse_zone, Period};
+use crate::providers::{AdapterOptions, ProviderType};
+
+/// The file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub timezone: Option<String>,
+    pub period: Option<String>,
+    pub margin_days: Option<u32>,
+    #[serde(default)]
+    pub tolerance: ToleranceFile,
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderFile>,
+    #[serde(default)]
+    pub ledger: LedgerFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToleranceFile {
+    pub amount: Option<String>,
+    pub fee: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderFile {
+    #[serde(rename = "type")]
+    pub provider_type: Option<String>,
+    pub account_currency: Option<String>,
+    pub wire_timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerFile {
+    pub path: Option<PathBuf>,
+    pub timezone: Option<String>,
+    pub skip_bad_rows: Option<bool>,
+    pub sheet: Option<String>,
+    pub amount_sign: Option<String>,
+    pub booked_at_format: Option<String>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A configured provider instance: its name (the `provider` column), API type and options.
+#[derive(Debug, Clone)]
+pub struct ProviderInstance {
+    pub name: String,
+    pub ty: ProviderType,
+    pub options: AdapterOptions,
+}
+
+/// Resolved settings every stage reads.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub source_name: String,
+    pub timezone: Tz,
+    pub period: Option<Period>,
+    pub margin_days: u32,
+    pub amount_tolerance: Decimal,
+    pub fee_tolerance: Decimal,
+    pub providers: BTreeMap<String, ProviderInstance>,
+    pub ledger: LedgerFile,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| {
+            let field = e.span().map(|s| text[..s.start.min(text.len())].lines().count()).map(|l| format!("line {}", l.max(1))).unwrap_or_default();
+            Error::config(path.display().to_string(), field, e.message().to_string())
+        })
+    }
+}
+
+impl Settings {
+    /// Resolves a config file (or the defaults) into settings, checking every value.
+    pub fn resolve(file: &ConfigFile, source_name: &str) -> Result<Settings> {
+        let cfg = |field: &str, message: String| Error::config(source_name, field, message);
+        let timezone = match &file.timezone {
+            Some(z) => parse_zone(z).map_err(|e| cfg("timezone", e.to_string()))?,
+            None => chrono_tz::UTC,
+        };
+        let period = match &file.period {
+            Some(p) => Some(Period::parse(p).map_err(|e| cfg("period", e.to_string()))?),
+            None => None,
+        };
+        let tol = |v: &Option<String>, field: &str| -> Result<Decimal> {
+            match v {
+                None => Ok(Decimal::ZERO),
+                Some(t) => {
+                    let d = crate::money::parse(t).map_err(|m| cfg(field, m))?;
+                    if d.is_sign_negative() {
+                        return Err(cfg(field, "a tolerance cannot be negative".into()));
+                    }
+                    Ok(d)
+                }
+            }
+        };
+        let mut providers = BTreeMap::new();
+        for ty in ProviderType::ALL {
+            providers.insert(ty.as_str().to_string(), ProviderInstance { name: ty.as_str().into(), ty, options: AdapterOptions::defaults_for(ty) });
+        }
+        for (name, p) in &file.providers {
+            let field = |f: &str| format!("providers.{name}.{f}");
+            let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
+            let ty = ProviderType::parse(&ty_name).ok_or_else(|| {
+                cfg(&field("type"), format!("`{ty_name}` is not a provider type (keysecure, txv3, cardapp, usertrans)"))
+            })?;
+            let mut options = AdapterOptions::defaults_for(ty);
+            if let Some(c) = &p.account_currency {
+                options.account_currency = crate::money::currency_code(c);
+            }
+            if let Some(z) = &p.wire_timezone {
+                options.wire_timezone = parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
+            }
+            providers.insert(name.clone(), ProviderInstance { name: name.clone(), ty, options });
+        }
+        if let Some(z) = &file.ledger.timezone {
+            parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
+        }
+        if let Some(s) = &file.ledger.amount_sign {
+            if s != "magnitude" && s != "signed" {
+                return Err(cfg("ledger.amount_sign", format!("`{s}` is not `magnitude` or `signed`")));
+            }
+        }
+        Ok(Settings {
+            source_name: source_name.to_string(),
+            timezone,
+            period,
+            margin_days: file.margin_days.unwrap_or(3),
+            amount_tolerance: tol(&file.tolerance.amount, "tolerance.amount")?,
+            fee_tolerance: tol(&file.tolerance.fee, "tolerance.fee")?,
+            providers,
+            ledger: file.ledger.clone(),
+        })
+    }
+
+    /// Settings with every default (no config file).
+    pub fn defaults() -> Settings {
+        // Resolving the empty file cannot fail: every value is a default.
+        match Settings::resolve(&ConfigFile::default(), "(defaults)") {
+            Ok(s) => s,
+            Err(_) => unreachable!("the default configuration resolves"),
+        }
+    }
+
+    /// The zone naive ledger times are read in.
+    pub fn ledger_timezone(&self) -> Tz {
+        self.ledger.timezone.as_deref().and_then(|z| z.parse().ok()).unwrap_or(self.timezone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let s = Settings::defaults();
+        assert_eq!(s.providers.len(), 4);
+        assert_eq!(s.margin_days, 3);
+        let f: ConfigFile = toml::from_str(
+            "timezone = \"Europe/London\"\n[tolerance]\namount = \"0.01\"\n[providers.ks_eu]\ntype = \"keysecure\"\naccount_currency = \"eur\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&f, "t.toml").unwrap();
+        assert_eq!(s.providers["ks_eu"].ty, ProviderType::Keysecure);
+        assert_eq!(s.providers["ks_eu"].options.account_currency, "EUR");
+        assert_eq!(s.amount_tolerance.to_string(), "0.01");
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let bad = [
+            ("timezone = \"Mars/Base\"", "timezone"),
+            ("period = \"2026-13\"", "period"),
+            ("[tolerance]\namount = \"-1\"", "tolerance.amount"),
+            ("[providers.x]\naccount_currency = \"USD\"", "providers.x.type"),
+            ("[ledger]\namount_sign = \"both\"", "ledger.amount_sign"),
+        ];
+        for (text, field) in bad {
+            let f: ConfigFile = toml::from_str(text).unwrap();
+            match Settings::resolve(&f, "t.toml").unwrap_err() {
+                Error::Config { field: got, .. } => assert_eq!(got, field, "{text}"),
+                other => panic!("{other}"),
+            }
+        }
+        assert!(toml::from_str::<ConfigFile>("timezon = \"UTC\"").is_err(), "typos are refused");
+    }
+}

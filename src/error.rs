@@ -1,0 +1,58 @@
+//! Typed errors of the library. Every error that comes from input names where the input was:
+//! the file, the line or row (or page), and the field or column, so a person can go and look.
+//! `main.rs` turns any of these into exit code 2 with the message.
+
+use std::path::PathBuf;
+
+/// Everything that can stop cardrecon from producing a result.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A provider wire record (one JSON object per line) that cannot be read.
+    #[error("{file}, line {line}, field `{field}`: {message}")]
+    ProviderRecord { file: PathBuf, line: usize, field: String, message: String },
+
+    /// A ledger row that cannot be read. `row` is the 1-based row as a spreadsheet shows it
+    /// (the header is row 1).
+    #[error("{file}, row {row}, column `{column}`: {message}")]
+    LedgerRow { file: PathBuf, row: usize, column: String, message: String },
+
+    /// A ledger file that cannot be read as a whole (missing column, unreadable format).
+    #[error("{file}: {message}")]
+    LedgerFile { file: PathBuf, message: String },
+
+    /// A configuration value that is missing or wrong.
+    #[error("configuration {source_name}, `{field}`: {message}")]
+    Config { source_name: String, field: String, message: String },
+
+    /// A command-line argument or other direct input that is not usable.
+    #[error("{what}: {message}")]
+    Input { what: String, message: String },
+
+    /// A file or directory operation failed.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+
+    /// The dataframe engine failed (a bug in cardrecon rather than bad input, usually).
+    #[error("dataframe engine: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+
+    /// Writing a CSV output failed.
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    pub fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input { what: what.into(), message: message.into() }
+    }
+
+    pub fn config(source_name: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config { source_name: source_name.into(), field: field.into(), message: message.into() }
+    }
+}

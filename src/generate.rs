@@ -1,0 +1,791 @@
+//! `cardrecon generate`: a synthetic month for all four providers in their own wire shapes, the
+//! ledger that books it (CSV and XLSX), and `labels.csv` naming every seeded difference.
+//!
+//! Deterministic per seed (ChaCha8). Every category is seeded at least once whatever the size,
+//! with records at 00:00:00 and 23:59:59(.999) on the period's edges, cut-off pairs both ways,
+//! matches by order id, and items in the margin that must *not* be reported. Everything is
+//! written as it is made, so 10⁷ records need little memory (the XLSX ledger is written only up
+//! to Excel's row limit).
+//!
+//! Layout of `--out DIR`:
+//! `providers/<provider>/*.jsonl`, `ledger.csv`, `ledger.xlsx`, `labels.csv`, `cardrecon.toml`.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::matching::Category;
+use crate::model::{Kind, Status};
+use crate::period::{day_start, Period};
+
+/// Excel's last data row (the header takes the first).
+const XLSX_MAX_ROWS: u64 = 1_048_575;
+
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub out: PathBuf,
+    pub records: u64,
+    pub seed: u64,
+    pub period: Period,
+    pub timezone: Tz,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GenerateReport {
+    pub provider_records: u64,
+    pub ledger_entries: u64,
+    pub labels: BTreeMap<String, u64>,
+    pub xlsx_written: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prov {
+    Keysecure,
+    Txv3,
+    Cardapp,
+    Usertrans,
+}
+
+impl Prov {
+    const ALL: [Prov; 4] = [Prov::Keysecure, Prov::Txv3, Prov::Cardapp, Prov::Usertrans];
+    fn name(self) -> &'static str {
+        match self {
+            Prov::Keysecure => "keysecure",
+            Prov::Txv3 => "txv3",
+            Prov::Cardapp => "cardapp",
+            Prov::Usertrans => "usertrans",
+        }
+    }
+    /// Whether the provider carries our order id (so an entry can match on it).
+    fn has_order_id(self) -> bool {
+        matches!(self, Prov::Cardapp | Prov::Usertrans)
+    }
+}
+
+/// One generated provider-side movement, before it is written in a provider's wire shape.
+#[derive(Debug, Clone)]
+struct Tx {
+    prov: Prov,
+    kind: Kind,
+    tx_id: String,
+    order_id: Option<String>,
+    amount: Decimal,
+    currency: String,
+    fee: Option<Decimal>,
+    status: Status,
+    at: DateTime<Utc>,
+    card: usize,
+    merchant: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Matched,
+    MatchedByOrder,
+    MatchedAtEdges,
+    MatchedFailedBothSides,
+    AmountMismatch,
+    CurrencyMismatch,
+    StatusMismatch,
+    FeeMismatch,
+    TimingOutOfPeriod,
+    TimingIntoPeriod,
+    TimingAtStart,
+    MissingInLedger,
+    MissingAtProvider,
+    DuplicateAtProvider,
+    DuplicateInLedger,
+    FailedNotBooked,
+    PendingNotBooked,
+    MarginMatched,
+    MarginUnmatched,
+}
+
+/// Scenario weights per 1,000 records.
+const WEIGHTS: [(Scenario, u32); 19] = [
+    (Scenario::Matched, 812),
+    (Scenario::MatchedByOrder, 30),
+    (Scenario::MatchedAtEdges, 8),
+    (Scenario::MatchedFailedBothSides, 10),
+    (Scenario::AmountMismatch, 15),
+    (Scenario::CurrencyMismatch, 8),
+    (Scenario::StatusMismatch, 10),
+    (Scenario::FeeMismatch, 10),
+    (Scenario::TimingOutOfPeriod, 5),
+    (Scenario::TimingIntoPeriod, 5),
+    (Scenario::TimingAtStart, 4),
+    (Scenario::MissingInLedger, 15),
+    (Scenario::MissingAtProvider, 12),
+    (Scenario::DuplicateAtProvider, 6),
+    (Scenario::DuplicateInLedger, 6),
+    (Scenario::FailedNotBooked, 12),
+    (Scenario::PendingNotBooked, 10),
+    (Scenario::MarginMatched, 15),
+    (Scenario::MarginUnmatched, 7),
+];
+
+const MERCHANTS: [&str; 8] = [
+    "Coffee Corner",
+    "Northwind Traders",
+    "Café Zürich",
+    "東京ストア",
+    "=HYPERLINK(\"http://example.invalid\",\"click\")",
+    "+44 Mobile Top-up",
+    "<script>alert('x')</script> Books",
+    "ACME, Inc. \"Online\"",
+];
+
+struct Writers {
+    keysecure: BufWriter<std::fs::File>,
+    txv3: BufWriter<std::fs::File>,
+    cardapp_trades: BufWriter<std::fs::File>,
+    cardapp_orders: BufWriter<std::fs::File>,
+    usertrans: BufWriter<std::fs::File>,
+    ledger: csv::Writer<BufWriter<std::fs::File>>,
+    labels: csv::Writer<BufWriter<std::fs::File>>,
+    xlsx: Option<rust_xlsxwriter::Workbook>,
+    xlsx_row: u32,
+    date_format: rust_xlsxwriter::Format,
+}
+
+fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    Ok(BufWriter::with_capacity(1 << 20, f))
+}
+
+fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Output { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// The generator's state: random source, id counter, the period's instants.
+struct Gen {
+    rng: ChaCha8Rng,
+    seq: u64,
+    zone: Tz,
+    period: Period,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    report: GenerateReport,
+}
+
+pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let p = out.join("providers");
+    let mut w = Writers {
+        keysecure: create(&p.join("keysecure/consume.jsonl"))?,
+        txv3: create(&p.join("txv3/transactions.jsonl"))?,
+        cardapp_trades: create(&p.join("cardapp/trades.jsonl"))?,
+        cardapp_orders: create(&p.join("cardapp/orders.jsonl"))?,
+        usertrans: create(&p.join("usertrans/trans.jsonl"))?,
+        ledger: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(create(&out.join("ledger.csv"))?),
+        labels: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(create(&out.join("labels.csv"))?),
+        xlsx: None,
+        xlsx_row: 0,
+        date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
+    };
+    let ledger_header = ["entry_id", "provider", "kind", "tx_id", "order_id", "amount", "currency", "fee", "status", "booked_at"];
+    let csv_err = |path: &Path, e: csv::Error| Error::Output { path: path.to_path_buf(), message: e.to_string() };
+    w.ledger.write_record(ledger_header).map_err(|e| csv_err(&out.join("ledger.csv"), e))?;
+    w.labels.write_record(["category", "provider", "tx_id", "ledger_entry_id"]).map_err(|e| csv_err(&out.join("labels.csv"), e))?;
+    // Rough upper bound of ledger rows: one per record plus duplicates.
+    let xlsx_path = out.join("ledger.xlsx");
+    if opts.records + opts.records / 50 + 40 <= XLSX_MAX_ROWS {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet_with_constant_memory().map_err(|e| xlsx_err(&xlsx_path, e))?;
+        ws.set_name("Ledger").map_err(|e| xlsx_err(&xlsx_path, e))?;
+        for (c, h) in ledger_header.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).map_err(|e| xlsx_err(&xlsx_path, e))?;
+        }
+        ws.set_column_width(9, 24).map_err(|e| xlsx_err(&xlsx_path, e))?;
+        w.xlsx = Some(wb);
+        w.xlsx_row = 1;
+    }
+    write_cards(&p.join("cardapp/cards.jsonl"))?;
+
+    let (start, end) = opts.period.instants(opts.timezone);
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed),
+        seq: 0,
+        zone: opts.timezone,
+        period: opts.period,
+        start,
+        end,
+        report: GenerateReport::default(),
+    };
+    // Every scenario once for each provider (so each category appears whatever the size), then
+    // the rest drawn by weight.
+    let forced: Vec<(Scenario, Option<Prov>)> =
+        WEIGHTS.iter().flat_map(|(s, _)| Prov::ALL.iter().map(move |p| (*s, Some(*p)))).collect();
+    let total_weight: u32 = WEIGHTS.iter().map(|(_, w)| w).sum();
+    let mut i = 0u64;
+    for (s, p) in &forced {
+        g.scenario(&mut w, *s, *p)?;
+        i += 1;
+    }
+    while i < opts.records {
+        let mut pick = g.rng.random_range(0..total_weight);
+        let mut scenario = Scenario::Matched;
+        for (s, wt) in WEIGHTS {
+            if pick < wt {
+                scenario = s;
+                break;
+            }
+            pick -= wt;
+        }
+        g.scenario(&mut w, scenario, None)?;
+        i += 1;
+    }
+
+    for (f, name) in [
+        (&mut w.keysecure, "keysecure"),
+        (&mut w.txv3, "txv3"),
+        (&mut w.cardapp_trades, "cardapp trades"),
+        (&mut w.cardapp_orders, "cardapp orders"),
+        (&mut w.usertrans, "usertrans"),
+    ] {
+        f.flush().map_err(|e| Error::io(p.join(name), e))?;
+    }
+    w.ledger.flush().map_err(|e| Error::io(out.join("ledger.csv"), e))?;
+    w.labels.flush().map_err(|e| Error::io(out.join("labels.csv"), e))?;
+    if let Some(mut wb) = w.xlsx.take() {
+        wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
+        g.report.xlsx_written = true;
+    }
+    let config = format!(
+        "# Written by `cardrecon generate` for the month it generated.\ntimezone = \"{}\"\nperiod = \"{}\"\nmargin_days = 3\n\n[ledger]\npath = \"ledger.csv\"\n",
+        opts.timezone.name(),
+        opts.period.label()
+    );
+    std::fs::write(out.join("cardrecon.toml"), config).map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
+    Ok(g.report)
+}
+
+/// cardapp's card list, with the `cvv`/`pin` that the adapter must drop.
+fn write_cards(path: &Path) -> Result<()> {
+    let mut f = create(path)?;
+    for card in 0..20 {
+        writeln!(
+            f,
+            r#"{{"app_id": 100001, "card_id": "card{card:04}", "bin_id": "cpi_6530de6a2f1c7", "holder_id": "", "card_no": "{}", "balance": 200.5, "limit": 440.5, "expiry": "03/28", "cvv": "{:03}", "pin": "{:04}", "status": 2, "use_at": "2023-11-24 02:53:47", "close_at": "", "end_at": "", "mark": ""}}"#,
+            pan(card),
+            700 + card,
+            4100 + card
+        )
+        .map_err(|e| Error::io(path, e))?;
+    }
+    f.flush().map_err(|e| Error::io(path, e))
+}
+
+fn pan(card: usize) -> String {
+    format!("448533{:06}{:04}", 391682 + card * 7, 6937 + card)
+}
+
+fn local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
+    t.with_timezone(&zone).naive_local()
+}
+
+impl Gen {
+    fn next_id(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// A random instant in `[from, to)`, whole seconds, or milliseconds for keysecure.
+    fn instant_between(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, prov: Prov) -> DateTime<Utc> {
+        let span = (to - from).num_milliseconds().max(1);
+        let ms = self.rng.random_range(0..span);
+        let t = from + Duration::milliseconds(ms);
+        if prov == Prov::Keysecure {
+            t
+        } else {
+            t - Duration::milliseconds(i64::from(t.timestamp_subsec_millis()))
+        }
+    }
+
+    fn new_tx(&mut self, prov: Prov, at: DateTime<Utc>) -> Tx {
+        let kind = match prov {
+            Prov::Keysecure => [Kind::Consumption, Kind::Consumption, Kind::Consumption, Kind::Refund, Kind::Fee, Kind::Recharge][self.rng.random_range(0..6)],
+            Prov::Txv3 => [Kind::Consumption, Kind::Consumption, Kind::Recharge, Kind::Withdrawal, Kind::Refund, Kind::Fee, Kind::BuyCoin, Kind::CardClosure]
+                [self.rng.random_range(0..8)],
+            Prov::Cardapp => [Kind::Consumption, Kind::Consumption, Kind::Refund, Kind::Fee, Kind::OpenCard, Kind::Recharge, Kind::CardClosure][self.rng.random_range(0..7)],
+            Prov::Usertrans => [Kind::Consumption, Kind::Consumption, Kind::Recharge, Kind::OpenCard][self.rng.random_range(0..4)],
+        };
+        let id = self.next_id();
+        let currency = match (prov, kind) {
+            (Prov::Keysecure, _) | (Prov::Txv3, Kind::Fee | Kind::Recharge | Kind::BuyCoin | Kind::CardClosure) => "USD",
+            _ => ["USD", "USD", "USD", "EUR"][self.rng.random_range(0..4)],
+        };
+        // Mostly cents; some txv3 amounts use all 8 places, as its documents show.
+        let amount = if prov == Prov::Txv3 && self.rng.random_range(0..10) == 0 {
+            Decimal::new(self.rng.random_range(100_000_000i64..50_000_000_000), 8)
+        } else {
+            Decimal::new(self.rng.random_range(100i64..100_000), 2)
+        };
+        let fee = if kind == Kind::Consumption && self.rng.random_range(0..3) == 0 {
+            Some(Decimal::new(self.rng.random_range(1i64..500), 2))
+        } else {
+            None
+        };
+        let tx_id = match prov {
+            Prov::Keysecure => format!("CONSUME{id:012}"),
+            Prov::Txv3 => format!("2026{id:020}"),
+            Prov::Cardapp if matches!(kind, Kind::OpenCard | Kind::Recharge | Kind::CardClosure) => format!("OD{id:012}"),
+            Prov::Cardapp => format!("CT{id:012}"),
+            Prov::Usertrans => format!("{}", 100_000 + id),
+        };
+        let order_id = match prov {
+            Prov::Cardapp if tx_id.starts_with("OD") => Some(format!("MO-{id:010}")),
+            Prov::Usertrans => Some(match kind {
+                Kind::OpenCard => format!("open_card_{id}_39_{:06x}", id * 2654435761 % 0xffffff),
+                Kind::Recharge => format!("recharge_{id}_{:06x}", id * 40503 % 0xffffff),
+                _ => format!("pay_{id}_{:06x}", id * 97 % 0xffffff),
+            }),
+            _ => None,
+        };
+        let card = self.rng.random_range(0..20);
+        let merchant = MERCHANTS[self.rng.random_range(0..MERCHANTS.len())];
+        Tx { prov, kind, tx_id, order_id, amount, currency: currency.into(), fee, status: Status::Success, at, card, merchant }
+    }
+
+    fn pick_prov(&mut self, forced: Option<Prov>, need_order_id: bool) -> Prov {
+        if let Some(p) = forced {
+            if !need_order_id || p.has_order_id() {
+                return p;
+            }
+        }
+        if need_order_id {
+            [Prov::Cardapp, Prov::Usertrans][self.rng.random_range(0..2)]
+        } else {
+            Prov::ALL[self.rng.random_range(0..4)]
+        }
+    }
+
+    fn scenario(&mut self, w: &mut Writers, s: Scenario, forced: Option<Prov>) -> Result<()> {
+        use Scenario as S;
+        let zone = self.zone;
+        let last_day = self.period.last;
+        let prov = self.pick_prov(forced, s == S::MatchedByOrder);
+        // Most scenarios happen well inside the period (at least an hour from its end, so a
+        // repeat two minutes later stays inside too).
+        let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
+        let sec_or_ms = |p: Prov, ms: i64| if p == Prov::Keysecure { Duration::milliseconds(ms) } else { Duration::seconds((ms + 999) / 1000) };
+        match s {
+            S::Matched | S::MatchedFailedBothSides => {
+                let mut tx = self.new_tx(prov, inside);
+                if s == S::MatchedFailedBothSides {
+                    tx.status = Status::Failed;
+                    tx.fee = None;
+                }
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+            }
+            S::MatchedByOrder => {
+                let mut tx = self.new_tx(prov, inside);
+                while tx.order_id.is_none() {
+                    tx = self.new_tx(prov, inside);
+                }
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::OrderIdOnly)?;
+            }
+            S::MatchedAtEdges => {
+                // 00:00:00.000 on the first day and 23:59:59(.999) on the last, booked at once.
+                let first = self.new_tx(prov, self.start);
+                self.provider(w, &first)?;
+                self.ledger_for(w, &first, first.at, LedgerVariant::Same)?;
+                let last_at = self.end - sec_or_ms(prov, 1);
+                let last = self.new_tx(prov, last_at);
+                self.provider(w, &last)?;
+                self.ledger_for(w, &last, last.at, LedgerVariant::Same)?;
+            }
+            S::AmountMismatch | S::CurrencyMismatch | S::FeeMismatch => {
+                let mut tx = self.new_tx(prov, inside);
+                let variant = match s {
+                    S::AmountMismatch => {
+                        let delta = [Decimal::new(1, 2), Decimal::new(100, 2), Decimal::new(-50, 2), Decimal::new(1, 8)][self.rng.random_range(0..4)];
+                        LedgerVariant::Amount(delta)
+                    }
+                    S::CurrencyMismatch => LedgerVariant::Currency,
+                    _ => {
+                        while tx.kind != Kind::Consumption {
+                            tx = self.new_tx(prov, inside);
+                        }
+                        tx.fee = Some(tx.fee.unwrap_or(Decimal::new(125, 2)));
+                        LedgerVariant::Fee
+                    }
+                };
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                let entry = self.ledger_for(w, &tx, booked, variant)?;
+                let cat = match s {
+                    S::AmountMismatch => Category::AmountMismatch,
+                    S::CurrencyMismatch => Category::CurrencyMismatch,
+                    _ => Category::FeeMismatch,
+                };
+                self.label(w, cat, tx.prov, &tx.tx_id, &entry)?;
+            }
+            S::StatusMismatch => {
+                let mut tx = self.new_tx(prov, inside);
+                tx.status = if self.rng.random_range(0..2) == 0 { Status::Failed } else { Status::Reversed };
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                let entry = self.ledger_for(w, &tx, booked, LedgerVariant::BookedAsSuccess)?;
+                self.label(w, Category::StatusMismatch, tx.prov, &tx.tx_id, &entry)?;
+            }
+            S::TimingOutOfPeriod | S::TimingIntoPeriod | S::TimingAtStart => {
+                let (p_at, l_at) = match s {
+                    // Last moment of the period at the provider, booked just after midnight.
+                    S::TimingOutOfPeriod => (self.end - sec_or_ms(prov, 1), self.end + Duration::milliseconds(250)),
+                    // First moment after the period at the provider, booked just before midnight.
+                    S::TimingIntoPeriod => (self.end, self.end - Duration::seconds(1)),
+                    // Last moment before the period at the provider, booked at its first moment.
+                    _ => (self.start - sec_or_ms(prov, 1), self.start),
+                };
+                let tx = self.new_tx(prov, p_at);
+                self.provider(w, &tx)?;
+                let entry = self.ledger_for(w, &tx, l_at, LedgerVariant::Same)?;
+                self.label(w, Category::TimingDifference, tx.prov, &tx.tx_id, &entry)?;
+            }
+            S::MissingInLedger | S::FailedNotBooked | S::PendingNotBooked => {
+                let mut tx = self.new_tx(prov, inside);
+                let cat = match s {
+                    S::MissingInLedger => Category::MissingInLedger,
+                    S::FailedNotBooked => {
+                        tx.status = if self.rng.random_range(0..2) == 0 { Status::Failed } else { Status::Reversed };
+                        Category::FailedNotBooked
+                    }
+                    _ => {
+                        tx.status = Status::Pending;
+                        Category::PendingNotBooked
+                    }
+                };
+                self.provider(w, &tx)?;
+                self.label(w, cat, tx.prov, &tx.tx_id, "")?;
+            }
+            S::MissingAtProvider => {
+                let mut tx = self.new_tx(prov, inside);
+                tx.tx_id = format!("GHOST{:012}", self.seq);
+                let booked = self.booking_time(tx.at, prov);
+                let entry = self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                self.label(w, Category::MissingAtProvider, tx.prov, &tx.tx_id, &entry)?;
+            }
+            S::DuplicateAtProvider => {
+                let tx = self.new_tx(prov, inside);
+                self.provider(w, &tx)?;
+                let mut repeat = tx.clone();
+                repeat.at = tx.at + Duration::seconds(120);
+                repeat.amount += Decimal::ONE;
+                self.provider(w, &repeat)?;
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                self.label(w, Category::DuplicateAtProvider, tx.prov, &tx.tx_id, "")?;
+            }
+            S::DuplicateInLedger => {
+                let tx = self.new_tx(prov, inside);
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                let again = self.ledger_for(w, &tx, booked + Duration::seconds(120), LedgerVariant::Same)?;
+                self.label(w, Category::DuplicateInLedger, tx.prov, &tx.tx_id, &again)?;
+            }
+            S::MarginMatched | S::MarginUnmatched => {
+                // Two days before or after the period (inside the default 3-day margin).
+                let before = self.rng.random_range(0..2) == 0;
+                let day = if before { self.period.first - Duration::days(2) } else { last_day + Duration::days(2) };
+                let from = day_start(day, zone) + Duration::hours(1);
+                let at = self.instant_between(from, from + Duration::hours(20), prov);
+                let tx = self.new_tx(prov, at);
+                self.provider(w, &tx)?;
+                if s == S::MarginMatched {
+                    self.ledger_for(w, &tx, at, LedgerVariant::Same)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// When the ledger booked a provider movement: at once or a few minutes later, never on
+    /// another accounting day (a cut-off is a scenario of its own).
+    fn booking_time(&mut self, at: DateTime<Utc>, _prov: Prov) -> DateTime<Utc> {
+        let later = at + Duration::milliseconds(self.rng.random_range(0..600_000));
+        if local(later, self.zone).date() == local(at, self.zone).date() {
+            later
+        } else {
+            at
+        }
+    }
+
+    fn label(&mut self, w: &mut Writers, c: Category, prov: Prov, tx_id: &str, entry: &str) -> Result<()> {
+        *self.report.labels.entry(c.as_str().to_string()).or_default() += 1;
+        w.labels
+            .write_record([c.as_str(), prov.name(), tx_id, entry])
+            .map_err(|e| Error::Output { path: "labels.csv".into(), message: e.to_string() })
+    }
+
+    fn provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
+        self.report.provider_records += 1;
+        let line = wire_line(tx, self.zone_for(tx.prov));
+        let f = match (tx.prov, tx.tx_id.starts_with("OD")) {
+            (Prov::Keysecure, _) => &mut w.keysecure,
+            (Prov::Txv3, _) => &mut w.txv3,
+            (Prov::Cardapp, true) => &mut w.cardapp_orders,
+            (Prov::Cardapp, false) => &mut w.cardapp_trades,
+            (Prov::Usertrans, _) => &mut w.usertrans,
+        };
+        writeln!(f, "{line}").map_err(|e| Error::io(tx.prov.name(), e))
+    }
+
+    fn zone_for(&self, prov: Prov) -> Tz {
+        match prov {
+            Prov::Cardapp => chrono_tz::Asia::Shanghai,
+            _ => chrono_tz::UTC,
+        }
+    }
+
+    /// Books a provider movement in the ledger; returns the entry id.
+    fn ledger_for(&mut self, w: &mut Writers, tx: &Tx, booked: DateTime<Utc>, variant: LedgerVariant) -> Result<String> {
+        self.report.ledger_entries += 1;
+        let entry_id = format!("LE{:010}", self.next_id());
+        let mut amount = tx.amount;
+        let mut currency = tx.currency.clone();
+        let mut fee = tx.fee;
+        let mut status = tx.status;
+        let mut tx_id = Some(tx.tx_id.clone());
+        match variant {
+            LedgerVariant::Same => {}
+            LedgerVariant::OrderIdOnly => tx_id = None,
+            LedgerVariant::Amount(delta) => amount += delta,
+            LedgerVariant::Currency => currency = if currency == "USD" { "EUR".into() } else { "USD".into() },
+            LedgerVariant::Fee => fee = fee.map(|f| f + Decimal::new(50, 2)),
+            LedgerVariant::BookedAsSuccess => status = Status::Success,
+        }
+        let booked_local = local(booked, self.zone);
+        let booked_text = booked_local.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
+        let amount_text = crate::money::format(amount);
+        let fee_text = fee.map(crate::money::format).unwrap_or_default();
+        let order = tx.order_id.clone().unwrap_or_default();
+        let tx_text = tx_id.clone().unwrap_or_default();
+        w.ledger
+            .write_record([
+                entry_id.as_str(),
+                tx.prov.name(),
+                tx.kind.as_str(),
+                tx_text.as_str(),
+                order.as_str(),
+                amount_text.as_str(),
+                currency.as_str(),
+                fee_text.as_str(),
+                status.as_str(),
+                booked_text.as_str(),
+            ])
+            .map_err(|e| Error::Output { path: "ledger.csv".into(), message: e.to_string() })?;
+        if let Some(wb) = w.xlsx.as_mut() {
+            let row = w.xlsx_row;
+            w.xlsx_row += 1;
+            let err = |e: rust_xlsxwriter::XlsxError| Error::Output { path: "ledger.xlsx".into(), message: e.to_string() };
+            let ws = wb.worksheet_from_index(0).map_err(err)?;
+            ws.write_string(row, 0, &entry_id).map_err(err)?;
+            ws.write_string(row, 1, tx.prov.name()).map_err(err)?;
+            ws.write_string(row, 2, tx.kind.as_str()).map_err(err)?;
+            if let Some(t) = &tx_id {
+                ws.write_string(row, 3, t).map_err(err)?;
+            }
+            if !order.is_empty() {
+                ws.write_string(row, 4, &order).map_err(err)?;
+            }
+            // Excel stores numbers as doubles; every amount here has at most 8 places and 15
+            // significant digits, so the double's shortest text is the decimal itself.
+            ws.write_number(row, 5, amount.to_f64().unwrap_or_default()).map_err(err)?;
+            ws.write_string(row, 6, &currency).map_err(err)?;
+            if let Some(f) = fee {
+                // Some fees as text, the way exports often store numbers.
+                if row % 2 == 0 {
+                    ws.write_string(row, 7, crate::money::format(f)).map_err(err)?;
+                } else {
+                    ws.write_number(row, 7, f.to_f64().unwrap_or_default()).map_err(err)?;
+                }
+            }
+            ws.write_string(row, 8, status.as_str()).map_err(err)?;
+            ws.write_datetime_with_format(row, 9, booked_local, &w.date_format).map_err(err)?;
+        }
+        Ok(entry_id)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LedgerVariant {
+    Same,
+    OrderIdOnly,
+    Amount(Decimal),
+    Currency,
+    Fee,
+    BookedAsSuccess,
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// One record in its provider's wire shape.
+fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
+    let a2 = crate::money::format(tx.amount);
+    let a8 = {
+        let mut d = tx.amount;
+        d.rescale(8);
+        d.to_string()
+    };
+    let secs = tx.at.timestamp();
+    match tx.prov {
+        Prov::Keysecure => {
+            let kind = match tx.kind {
+                Kind::Refund => "Refund",
+                Kind::Fee => "Fee",
+                Kind::Recharge => "Recharge",
+                _ => "Consumption",
+            };
+            let status = match tx.status {
+                Status::Success => "Success",
+                Status::Failed => "Failed",
+                Status::Pending => "Pending",
+                Status::Reversed => "Reversed",
+                Status::Unknown => "Unknown",
+            };
+            let fee = match tx.fee {
+                Some(f) => format!(r#", "fee_list": [{{"fee_type": "transaction_fee", "amount": "{}"}}]"#, crate::money::format(f)),
+                None => String::new(),
+            };
+            format!(
+                r#"{{"consume_no": "{}", "card_no": "card{:04}", "type": "{kind}", "amount": "{a2}", "status": "{status}", "time": {}{fee}, "merchant_info": {{"merchant_name": {}, "merchant_mcc": "5814", "city": "London", "country": "GB"}}}}"#,
+                tx.tx_id,
+                tx.card,
+                tx.at.timestamp_millis(),
+                json_str(tx.merchant)
+            )
+        }
+        Prov::Txv3 => {
+            let st = match tx.status {
+                Status::Success => 1,
+                Status::Pending => 0,
+                Status::Failed => 2,
+                Status::Reversed => 3,
+                Status::Unknown => 9,
+            };
+            let cur = tx.currency.to_ascii_lowercase();
+            let head = format!(
+                r#"{{"card_name": "USD virtual card", "card_id": "62831588899{:08}", "card_number": "{}", "tx_id": "{}", "tx_time": {secs}, "tx_status": {st}"#,
+                tx.card,
+                crate::model::mask_card(&pan(tx.card)),
+                tx.tx_id
+            );
+            let body = match tx.kind {
+                Kind::Consumption => format!(
+                    r#", "business_type": 1, "tx_currency": "{cur}", "tx_amount": "{a8}", "deduction_currency": "{cur}", "deduction_amount": "{a8}", "mcc": "5814"{}, "description": {}"#,
+                    tx.fee.map(|f| format!(r#", "fee": "{}""#, { let mut f = f; f.rescale(8); f })).unwrap_or_default(),
+                    json_str(tx.merchant)
+                ),
+                Kind::Recharge => format!(
+                    r#", "business_type": 2, "pay_coin": "usdt", "tx_amount": "{a8}", "card_coin": "usd", "currency_amount": "{a8}", "real_currency_amount": "{a8}", "recharge_fee_amount": "0", "real_refund_amount": "0", "description": """#
+                ),
+                Kind::Withdrawal => format!(
+                    r#", "business_type": 3, "tx_currency": "{cur}", "tx_amount": "{a8}", "trade_currency": "{cur}", "trade_amount": "{a8}", "description": "withdrawal""#
+                ),
+                Kind::Refund => format!(r#", "business_type": 8, "tx_currency": "{cur}", "tx_amount": "{a8}", "refund_coin": "{cur}", "refund_amount": "{a8}", "description": "refund""#),
+                Kind::Fee => format!(
+                    r#", "business_type": 10, "tx_amount": "{a8}", "service_fee_status": "已支付", "consume_tx_id": "", "bill_cycle": "2026-03-01", "bill_total": 1, "fail_num": 0, "service_fee_standard": {a8}, "fail_rate": "--", "description": "消费服务费""#
+                ),
+                Kind::BuyCoin => format!(r#", "business_type": 101, "pay_coin": "usd", "tx_amount": "{a8}", "buy_coin": "usdt", "buy_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#),
+                _ => format!(
+                    r#", "business_type": 102, "tx_amount": "{a8}", "card_coin": "usd", "refund_coin": "usd", "refund_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#
+                ),
+            };
+            format!("{head}{body}}}")
+        }
+        Prov::Cardapp => {
+            let when = local(tx.at, wire_zone).format("%Y-%m-%d %H:%M:%S").to_string();
+            let card_no = pan(tx.card);
+            if tx.tx_id.starts_with("OD") {
+                let order_type = match tx.kind {
+                    Kind::OpenCard => 1,
+                    Kind::Recharge => 2,
+                    _ => 3,
+                };
+                let status = match tx.status {
+                    Status::Success => 3,
+                    Status::Failed => 4,
+                    Status::Pending => 1,
+                    Status::Reversed => 5,
+                    Status::Unknown => 9,
+                };
+                // Pending orders are not finished yet: their time is created_at.
+                let finished = if tx.status == Status::Pending { String::new() } else { when.clone() };
+                let created = if tx.status == Status::Pending { when.clone() } else { local(tx.at - Duration::seconds(30), wire_zone).format("%Y-%m-%d %H:%M:%S").to_string() };
+                format!(
+                    r#"{{"order_no": "{}", "merchant_order_no": "{}", "order_type": {order_type}, "order_status": {status}, "card_id": "card{:04}", "card_no": "{card_no}", "amount": {a2}, "currency": "{}", "created_at": "{created}", "finished_at": "{finished}"}}"#,
+                    tx.tx_id,
+                    tx.order_id.clone().unwrap_or_default(),
+                    tx.card,
+                    tx.currency
+                )
+            } else {
+                let trade_type = match tx.kind {
+                    Kind::Refund => 2,
+                    Kind::Fee => 3,
+                    _ => 1,
+                };
+                let result = match tx.status {
+                    Status::Success => 1,
+                    Status::Failed => 2,
+                    Status::Pending => 3,
+                    Status::Reversed => 4,
+                    Status::Unknown => 9,
+                };
+                let fee = tx.fee.map(|f| format!(r#", "fee": {}"#, crate::money::format(f))).unwrap_or_default();
+                format!(
+                    r#"{{"trade_id": "{}", "card_id": "card{:04}", "card_no": "{card_no}", "trade_type": {trade_type}, "trade_result": {result}, "amount": {a2}, "currency": "{}"{fee}, "merchant_name": {}, "mcc": "5814", "relate_trade_id": "", "trade_at": "{when}"}}"#,
+                    tx.tx_id,
+                    tx.card,
+                    tx.currency,
+                    json_str(tx.merchant)
+                )
+            }
+        }
+        Prov::Usertrans => {
+            let trans_type = match tx.kind {
+                Kind::Recharge => "recharge",
+                Kind::OpenCard => "open_card",
+                _ => "payment",
+            };
+            let status = match tx.status {
+                Status::Success => "success",
+                Status::Failed => "failed",
+                Status::Pending => "pending",
+                Status::Reversed => "cancelled",
+                Status::Unknown => "??",
+            };
+            let fee = tx.fee.map(|f| format!(r#", "fee": "{}""#, crate::money::format(f))).unwrap_or_default();
+            format!(
+                r#"{{"trans_id": {}, "transaction_id": "tx_{}", "order_id": "{}", "trans_type": "{trans_type}", "card_binding_id": {}, "card_no": "{}", "amount": "{a2}", "currency": "{}"{fee}, "status": "{status}", "created_at": {secs}, "description": {}}}"#,
+                tx.tx_id,
+                tx.tx_id,
+                tx.order_id.clone().unwrap_or_default(),
+                12_000 + tx.card,
+                crate::model::mask_card(&pan(tx.card)),
+                tx.currency,
+                json_str(tx.merchant)
+            )
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! Ledger: the company's own books, from CSV, XLSX (calamine) or Parquet, into the canonical
+//! `ledger_entries` table.
+//!
+//! | column | dtype | |
+//! |---|---|---|
+//! | entry_id | str | required |
+//! | provider, kind, tx_id, order_id | str? | |
+//! | amount | decimal(38,8) | as booked (compared by magnitude) |
+//! | currency | str | upper-cased, required |
+//! | fee | decimal? | |
+//! | status | str | canonical vocabulary, required |
+//! | booked_at | datetime[μs] | UTC instant |
+//! | accounting_day | date | business timezone |
+//! | source | str | `file:row` |
+//!
+//! Default column names are the canonical ones; `[ledger.columns]` maps the export's names and
+//! `[ledger.values.<column>]` maps its words (`"Settled" = "success"`). `booked_at` is
+//! `YYYY-MM-DD HH:MM:SS[.fff]` (naive: read in the ledger's timezone; an ambiguous DST time is the
+//! earlier instant), RFC 3339 with an offset, a date alone (midnight), an Excel date cell or date
+//! serial, or `booked_at_format`. Amounts are decimal text or numbers; an Excel number cell is
+//! read from its shortest exact text (what Excel shows), never rounded.
+//!
+//! Every file reads into one cell model ([`Cell`]), so all three formats obey the same rules and
+//! give the same errors: file, row (as a spreadsheet shows it; the line for CSV) and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::model::{Kind, LedgerEntry, Status};
+use crate::normalize::{day_col, instant_col, money_col, opt_str_col, str_col};
+use crate::period::{accounting_day, local_to_utc};
+
+/// Canonical ledger columns, in table order, and whether each is required.
+pub const COLUMNS: [(&str, bool); 10] = [
+    ("entry_id", true),
+    ("provider", false),
+    ("kind", false),
+    ("tx_id", false),
+    ("order_id", false),
+    ("amount", true),
+    ("currency", true),
+    ("fee", false),
+    ("status", true),
+    ("booked_at", true),
+];
+
+/// One cell as any of the three formats gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    /// A binary floating-point number as the file stores it (XLSX, Parquet float columns).
+    Float(f64),
+    /// An exact decimal (Parquet decimal columns), as text.
+    Decimal(String),
+    /// A wall-clock time with no zone (Excel dates, naive Parquet timestamps).
+    Naive(NaiveDateTime),
+    /// An instant (Parquet timestamps with a zone).
+    Instant(DateTime<Utc>),
+}
+
+/// A row skipped under `skip_bad_rows`, listed in the summary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SkippedRow {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// The result of loading one ledger file.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub file: PathBuf,
+    pub entries: Vec<LedgerEntry>,
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// Loads a ledger file of any supported format (by extension).
+pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let table = match ext.as_str() {
+        "csv" | "txt" => read_csv(path)?,
+        "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path, settings.ledger.sheet.as_deref())?,
+        "parquet" | "pq" => read_parquet(path)?,
+        _ => {
+            return Err(Error::LedgerFile {
+                file: path.to_path_buf(),
+                message: format!("unsupported ledger format `.{ext}`; use .csv, .xlsx or .parquet"),
+            })
+        }
+    };
+    convert(path, table, settings)
+}
+
+/// A file read into headers and rows of cells, each row with its spreadsheet row number.
+pub struct RawTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<Cell>)>,
+}
+
+fn file_err(path: &Path, message: impl Into<String>) -> Error {
+    Error::LedgerFile { file: path.to_path_buf(), message: message.into() }
+}
+
+pub fn read_csv(path: &Path) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut records = rdr.byte_records();
+    let header = match records.next() {
+        None => return Err(file_err(path, "is empty: expected a header row and entries")),
+        Some(h) => h.map_err(|e| file_err(path, format!("header row: {e}")))?,
+    };
+    let mut headers = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let text = std::str::from_utf8(h).map_err(|_| Error::LedgerRow {
+            file: path.to_path_buf(),
+            row: 1,
+            column: format!("#{}", i + 1),
+            message: "header is not valid UTF-8; save the file as UTF-8".into(),
+        })?;
+        headers.push(text.trim_start_matches('\u{feff}').trim().to_string());
+    }
+    let mut rows = Vec::new();
+    for rec in records {
+        let rec = rec.map_err(|e| file_err(path, format!("{e}")))?;
+        let row = rec.position().map(|p| p.line() as usize).unwrap_or(rows.len() + 2);
+        if rec.len() > headers.len() && rec.iter().skip(headers.len()).any(|f| !f.is_empty()) {
+            return Err(Error::LedgerRow {
+                file: path.to_path_buf(),
+                row,
+                column: format!("#{}", headers.len() + 1),
+                message: format!("row has {} fields but the header has {}", rec.len(), headers.len()),
+            });
+        }
+        let mut cells = Vec::with_capacity(headers.len());
+        for (i, f) in rec.iter().take(headers.len()).enumerate() {
+            let text = std::str::from_utf8(f).map_err(|_| Error::LedgerRow {
+                file: path.to_path_buf(),
+                row,
+                column: headers[i].clone(),
+                message: "is not valid UTF-8 text; save the file as UTF-8".into(),
+            })?;
+            cells.push(if text.trim().is_empty() { Cell::Empty } else { Cell::Text(text.to_string()) });
+        }
+        rows.push((row, cells));
+    }
+    Ok(RawTable { headers, rows })
+}
+
+pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
+    let range = match sheet {
+        Some(name) => wb.worksheet_range(name).map_err(|e| {
+            file_err(path, format!("sheet `{name}`: {e} (sheets: {})", wb.sheet_names().join(", ")))
+        })?,
+        None => match wb.worksheet_range_at(0) {
+            Some(r) => r.map_err(|e| file_err(path, format!("first sheet: {e}")))?,
+            None => return Err(file_err(path, "has no sheets")),
+        },
+    };
+    let (start_row, _) = range.start().unwrap_or((0, 0));
+    let mut it = range.rows();
+    let header = it.next().ok_or_else(|| file_err(path, "is empty: expected a header row and entries"))?;
+    let headers: Vec<String> = header.iter().map(|c| c.to_string().trim_start_matches('\u{feff}').trim().to_string()).collect();
+    let mut rows = Vec::new();
+    for (i, r) in it.enumerate() {
+        let row = start_row as usize + i + 2;
+        let cells = r
+            .iter()
+            .map(|c| match c {
+                Data::Empty => Cell::Empty,
+                Data::String(s) if s.trim().is_empty() => Cell::Empty,
+                Data::String(s) => Cell::Text(s.clone()),
+                Data::Int(v) => Cell::Int(*v),
+                Data::Float(v) => Cell::Float(*v),
+                Data::Bool(b) => Cell::Text(b.to_string()),
+                Data::DateTime(d) => match d.as_datetime() {
+                    Some(t) => Cell::Naive(t),
+                    None => Cell::Text(d.to_string()),
+                },
+                Data::DateTimeIso(s) => Cell::Text(s.clone()),
+                Data::DurationIso(s) => Cell::Text(s.clone()),
+                Data::Error(e) => Cell::Text(format!("#ERROR {e:?}")),
+            })
+            .collect();
+        rows.push((row, cells));
+    }
+    Ok(RawTable { headers, rows })
+}
+
+pub fn read_parquet(path: &Path) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file).finish().map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
+    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let series: Vec<Series> = df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let mut cells = Vec::with_capacity(series.len());
+        for s in &series {
+            let v = s.get(i).map_err(|e| file_err(path, format!("row {}: {e}", i + 2)))?;
+            cells.push(any_to_cell(v));
+        }
+        rows.push((i + 2, cells));
+    }
+    Ok(RawTable { headers, rows })
+}
+
+fn any_to_cell(v: AnyValue<'_>) -> Cell {
+    match v {
+        AnyValue::Null => Cell::Empty,
+        AnyValue::String(s) => Cell::Text(s.to_string()),
+        AnyValue::StringOwned(s) => Cell::Text(s.to_string()),
+        AnyValue::Boolean(b) => Cell::Text(b.to_string()),
+        AnyValue::Int8(x) => Cell::Int(x.into()),
+        AnyValue::Int16(x) => Cell::Int(x.into()),
+        AnyValue::Int32(x) => Cell::Int(x.into()),
+        AnyValue::Int64(x) => Cell::Int(x),
+        AnyValue::UInt8(x) => Cell::Int(x.into()),
+        AnyValue::UInt16(x) => Cell::Int(x.into()),
+        AnyValue::UInt32(x) => Cell::Int(x.into()),
+        AnyValue::UInt64(x) => i64::try_from(x).map(Cell::Int).unwrap_or_else(|_| Cell::Text(x.to_string())),
+        AnyValue::Float32(x) => Cell::Float(x.into()),
+        AnyValue::Float64(x) => Cell::Float(x),
+        AnyValue::Decimal(v, _p, s) => Cell::Decimal(Decimal::from_i128_with_scale(v, s as u32).to_string()),
+        AnyValue::Date(d) => Cell::Naive(crate::period::from_epoch_days(d).and_time(chrono::NaiveTime::MIN)),
+        AnyValue::Datetime(v, unit, tz) => {
+            let micros = match unit {
+                TimeUnit::Nanoseconds => v / 1000,
+                TimeUnit::Microseconds => v,
+                TimeUnit::Milliseconds => v.saturating_mul(1000),
+            };
+            match DateTime::<Utc>::from_timestamp_micros(micros) {
+                Some(t) if tz.is_some() => Cell::Instant(t),
+                Some(t) => Cell::Naive(t.naive_utc()),
+                None => Cell::Text(v.to_string()),
+            }
+        }
+        AnyValue::DatetimeOwned(v, unit, tz) => any_to_cell(AnyValue::Datetime(v, unit, tz.as_deref())),
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+/// How each canonical column is found in the file and how its values are read.
+struct Mapping<'a> {
+    index: BTreeMap<&'static str, usize>,
+    headers: &'a [String],
+    values: &'a BTreeMap<String, BTreeMap<String, String>>,
+    zone: Tz,
+    format: Option<&'a str>,
+}
+
+fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
+    let mut index = BTreeMap::new();
+    for (canonical, required) in COLUMNS {
+        let wanted = settings.ledger.columns.get(canonical).map(String::as_str).unwrap_or(canonical);
+        let pos = table
+            .headers
+            .iter()
+            .position(|h| h == wanted)
+            .or_else(|| table.headers.iter().position(|h| h.eq_ignore_ascii_case(wanted)));
+        match pos {
+            Some(p) => {
+                index.insert(canonical, p);
+            }
+            None if required => {
+                return Err(file_err(
+                    path,
+                    format!(
+                        "has no `{wanted}` column (for `{canonical}`); columns found: {}. Map it in [ledger.columns]",
+                        table.headers.join(", ")
+                    ),
+                ))
+            }
+            None => {}
+        }
+    }
+    for key in settings.ledger.columns.keys() {
+        if !COLUMNS.iter().any(|(c, _)| c == key) {
+            return Err(Error::config(&settings.source_name, format!("ledger.columns.{key}"), "is not a ledger column (entry_id, provider, kind, tx_id, order_id, amount, currency, fee, status, booked_at)"));
+        }
+    }
+    let mapping = Mapping {
+        index,
+        headers: &table.headers,
+        values: &settings.ledger.values,
+        zone: settings.ledger_timezone(),
+        format: settings.ledger.booked_at_format.as_deref(),
+    };
+    let skip = settings.ledger.skip_bad_rows.unwrap_or(false);
+    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut entries = Vec::with_capacity(table.rows.len());
+    let mut skipped = Vec::new();
+    for (row, cells) in &table.rows {
+        if cells.iter().all(|c| *c == Cell::Empty) {
+            continue; // blank (often trailing) rows
+        }
+        match mapping.entry(cells, format!("{file_name}:{row}")) {
+            Ok(e) => entries.push(e),
+            Err((column, message)) if skip => skipped.push(SkippedRow { row: *row, column, message }),
+            Err((column, message)) => return Err(Error::LedgerRow { file: path.to_path_buf(), row: *row, column, message }),
+        }
+    }
+    Ok(Ledger { file: path.to_path_buf(), entries, skipped })
+}
+
+type CellResult<T> = std::result::Result<T, (String, String)>;
+
+impl Mapping<'_> {
+    fn cell<'c>(&self, cells: &'c [Cell], canonical: &str) -> (&'c Cell, String) {
+        match self.index.get(canonical) {
+            Some(&i) => (cells.get(i).unwrap_or(&Cell::Empty), self.headers[i].clone()),
+            None => (&Cell::Empty, canonical.to_string()),
+        }
+    }
+
+    /// The cell as text after `[ledger.values.<column>]`, or None when empty.
+    fn text(&self, cells: &[Cell], canonical: &str) -> CellResult<Option<String>> {
+        let (cell, header) = self.cell(cells, canonical);
+        let raw = match cell {
+            Cell::Empty => return Ok(None),
+            Cell::Text(t) => t.trim().to_string(),
+            Cell::Decimal(t) => t.clone(),
+            Cell::Int(v) => v.to_string(),
+            Cell::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
+            Cell::Float(v) => {
+                return Err((header, format!("is the number {v}, which Excel may have rounded; store identifiers and codes as text")))
+            }
+            Cell::Naive(t) => t.to_string(),
+            Cell::Instant(t) => t.to_rfc3339(),
+        };
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let mapped = self.values.get(canonical).and_then(|m| m.get(&raw)).cloned().unwrap_or(raw);
+        Ok(Some(mapped))
+    }
+
+    fn required_text(&self, cells: &[Cell], canonical: &str) -> CellResult<String> {
+        self.text(cells, canonical)?.ok_or_else(|| (self.cell(cells, canonical).1, "is empty".to_string()))
+    }
+
+    fn money(&self, cells: &[Cell], canonical: &str) -> CellResult<Option<Decimal>> {
+        let (cell, header) = self.cell(cells, canonical);
+        let text = match cell {
+            Cell::Empty => return Ok(None),
+            Cell::Text(t) if t.trim().is_empty() => return Ok(None),
+            Cell::Text(t) | Cell::Decimal(t) => t.trim().to_string(),
+            Cell::Int(v) => v.to_string(),
+            // Rust prints the shortest text that reads back as the same double: what Excel shows.
+            Cell::Float(v) if v.is_finite() => format!("{v}"),
+            other => return Err((header, format!("{other:?} is not an amount"))),
+        };
+        crate::money::parse(&text).map(Some).map_err(|m| (header, m))
+    }
+
+    fn instant(&self, cells: &[Cell]) -> CellResult<DateTime<Utc>> {
+        let (cell, header) = self.cell(cells, "booked_at");
+        let bad = |t: &str| {
+            (header.clone(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
+        };
+        match cell {
+            Cell::Empty => Err((header.clone(), "is empty".into())),
+            Cell::Instant(t) => Ok(*t),
+            Cell::Naive(t) => Ok(local_to_utc(*t, self.zone)),
+            Cell::Float(v) => excel_serial(*v).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
+            Cell::Int(v) => excel_serial(*v as f64).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
+            Cell::Text(t) | Cell::Decimal(t) => {
+                let t = t.trim();
+                if let Some(f) = self.format {
+                    return NaiveDateTime::parse_from_str(t, f)
+                        .map(|n| local_to_utc(n, self.zone))
+                        .or_else(|_| DateTime::parse_from_str(t, f).map(|d| d.with_timezone(&Utc)))
+                        .map_err(|_| (header.clone(), format!("`{t}` does not match booked_at_format `{f}`")));
+                }
+                parse_instant_text(t, self.zone).ok_or_else(|| bad(t))
+            }
+        }
+    }
+
+    fn entry(&self, cells: &[Cell], source: String) -> CellResult<LedgerEntry> {
+        let entry_id = self.required_text(cells, "entry_id")?;
+        let kind = match self.text(cells, "kind")? {
+            None => None,
+            Some(k) => Some(Kind::parse(&k).ok_or_else(|| {
+                (self.cell(cells, "kind").1, format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
+            })?),
+        };
+        let status_text = self.required_text(cells, "status")?;
+        let status = Status::parse(&status_text).ok_or_else(|| {
+            (self.cell(cells, "status").1, format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
+        })?;
+        let amount = self.money(cells, "amount")?.ok_or_else(|| (self.cell(cells, "amount").1, "is empty".to_string()))?;
+        let currency = crate::money::currency_code(&self.required_text(cells, "currency")?);
+        Ok(LedgerEntry {
+            entry_id,
+            provider: self.text(cells, "provider")?,
+            kind,
+            tx_id: self.text(cells, "tx_id")?,
+            order_id: self.text(cells, "order_id")?,
+            amount,
+            currency,
+            fee: self.money(cells, "fee")?,
+            status,
+            booked_at: self.instant(cells)?,
+            source,
+        })
+    }
+}
+
+/// An Excel date serial (days since 1899-12-30, fraction = time of day) as a wall-clock time.
+/// Only plausible business dates (1954..2173) are accepted.
+pub fn excel_serial(v: f64) -> Option<NaiveDateTime> {
+    if !(20_000.0..100_000.0).contains(&v) {
+        return None;
+    }
+    let millis = (v * 86_400_000.0).round() as i64;
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    epoch.checked_add_signed(Duration::milliseconds(millis))
+}
+
+/// Text forms of `booked_at`: RFC 3339 (with an offset) is an instant; the rest are wall-clock
+/// times in `zone`.
+pub fn parse_instant_text(t: &str, zone: Tz) -> Option<DateTime<Utc>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            return Some(local_to_utc(n, zone));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(local_to_utc(d.and_time(chrono::NaiveTime::MIN), zone));
+    }
+    None
+}
+
+/// The `ledger_entries` table, accounting days in `zone`.
+pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
+    let e = entries;
+    let columns = vec![
+        str_col("entry_id", e.iter().map(|x| x.entry_id.as_str())),
+        opt_str_col("provider", e.iter().map(|x| x.provider.as_deref())),
+        opt_str_col("kind", e.iter().map(|x| x.kind.map(Kind::as_str))),
+        opt_str_col("tx_id", e.iter().map(|x| x.tx_id.as_deref())),
+        opt_str_col("order_id", e.iter().map(|x| x.order_id.as_deref())),
+        money_col("amount", e.iter().map(|x| Some(x.amount))),
+        str_col("currency", e.iter().map(|x| x.currency.as_str())),
+        money_col("fee", e.iter().map(|x| x.fee)),
+        str_col("status", e.iter().map(|x| x.status.as_str())),
+        instant_col("booked_at", e.iter().map(|x| x.booked_at)),
+        day_col("accounting_day", e.iter().map(|x| accounting_day(x.booked_at, zone))),
+        str_col("source", e.iter().map(|x| x.source.as_str())),
+    ];
+    Ok(DataFrame::new(e.len(), columns)?)
+}

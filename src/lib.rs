@@ -1,0 +1,40 @@
+//! cardrecon reconciles the records of card-issuing providers against a company's ledger.
+//!
+//! # Layout
+//!
+//! Modules follow the data flow, provider APIs and ledger files in, reports out:
+//!
+//! | module | its job |
+//! |---|---|
+//! | [`providers`] | one file per provider API: its wire structs and their conversion to canonical records |
+//! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
+//! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
+//! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
+//! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json` |
+//! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
+//! | [`config`] | the TOML configuration and its resolved settings |
+//! | [`cli`] | the command line |
+//! | [`model`] | the canonical record types every stage shares |
+//! | [`money`] | exact decimal money: parsing, units, formatting |
+//! | [`period`] | instants, business days and periods in a named timezone |
+//! | [`error`] | typed errors that name file, row and field |
+//!
+//! Money is never a binary float: amounts are `rust_decimal::Decimal` in Rust and
+//! `Decimal(38, 8)` in polars. Instants are UTC; accounting days come from chrono-tz.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ledger;
+pub mod matching;
+pub mod model;
+pub mod money;
+pub mod normalize;
+pub mod period;
+pub mod pipeline;
+pub mod providers;
+pub mod report;
+
+pub use error::{Error, Result};

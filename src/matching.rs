@@ -1,0 +1,276 @@
+//! Matching: provider records against ledger entries, every difference classified.
+//!
+//! Stages (polars lazy, one `collect()` each):
+//! 1. **Window and duplicates.** Both sides are cut to the period plus `margin_days` on each
+//!    side. Within `(provider, tx_id)` at the provider and within `(provider, tx_id | order_id)`
+//!    in the ledger, the earliest item (then the first in input order) is the *primary*; every
+//!    other one is a duplicate and gets its own row.
+//! 2. **Key match** of primaries on `tx_id`, then on `order_id` for what is left. A ledger entry
+//!    with no `provider` may match any provider's record; one with a provider only that provider's.
+//! 3. **Compare** matched pairs: status, currency, amount (provider magnitude against the
+//!    ledger's absolute amount, within `amount_tolerance`), fee (when the ledger books one).
+//! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
+//! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
+//!
+//! One category per row, by precedence duplicate > status > currency > amount > fee > timing;
+//! the `detail` text names every difference found. Only items whose accounting day is in the
+//! period are judged; a margin item appears only when paired with an in-period one. So every
+//! in-period item is in exactly one row, and `rows = pairs + unmatched provider + unmatched
+//! ledger` holds.
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::Result;
+use crate::money;
+use crate::period::{epoch_days, Period};
+
+/// What a result row says about an item or a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Matched,
+    DuplicateAtProvider,
+    DuplicateInLedger,
+    StatusMismatch,
+    CurrencyMismatch,
+    AmountMismatch,
+    FeeMismatch,
+    TimingDifference,
+    MissingInLedger,
+    MissingAtProvider,
+    FailedNotBooked,
+    PendingNotBooked,
+}
+
+impl Category {
+    pub const ALL: [Category; 12] = [
+        Category::Matched,
+        Category::DuplicateAtProvider,
+        Category::DuplicateInLedger,
+        Category::StatusMismatch,
+        Category::CurrencyMismatch,
+        Category::AmountMismatch,
+        Category::FeeMismatch,
+        Category::TimingDifference,
+        Category::MissingInLedger,
+        Category::MissingAtProvider,
+        Category::FailedNotBooked,
+        Category::PendingNotBooked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Matched => "matched",
+            Category::DuplicateAtProvider => "duplicate_at_provider",
+            Category::DuplicateInLedger => "duplicate_in_ledger",
+            Category::StatusMismatch => "status_mismatch",
+            Category::CurrencyMismatch => "currency_mismatch",
+            Category::AmountMismatch => "amount_mismatch",
+            Category::FeeMismatch => "fee_mismatch",
+            Category::TimingDifference => "timing_difference",
+            Category::MissingInLedger => "missing_in_ledger",
+            Category::MissingAtProvider => "missing_at_provider",
+            Category::FailedNotBooked => "failed_not_booked",
+            Category::PendingNotBooked => "pending_not_booked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// Whether a person has to look at it: everything but matched and the two informational
+    /// categories (failed or pending at the provider and, rightly, not booked).
+    pub fn is_discrepancy(self) -> bool {
+        !matches!(self, Category::Matched | Category::FailedNotBooked | Category::PendingNotBooked)
+    }
+}
+
+/// What the engine needs to know besides the two tables.
+#[derive(Debug, Clone)]
+pub struct MatchOptions {
+    pub period: Period,
+    pub margin_days: u32,
+    pub amount_tolerance: Decimal,
+    pub fee_tolerance: Decimal,
+    /// The ledger books debits negative and credits positive; a wrong sign is an amount mismatch.
+    pub signed_ledger: bool,
+}
+
+/// Provider columns as they appear in the results (prefixed `p_`).
+const P_COLS: [&str; 19] = [
+    "provider", "kind", "tx_id", "order_id", "related_tx_id", "card_ref", "card_masked", "amount", "currency",
+    "original_amount", "original_currency", "fee", "fee_currency", "status", "status_raw", "occurred_at",
+    "accounting_day", "description", "source",
+];
+/// Ledger columns as they appear in the results (prefixed `l_`).
+const L_COLS: [&str; 12] =
+    ["entry_id", "provider", "kind", "tx_id", "order_id", "amount", "currency", "fee", "status", "booked_at", "accounting_day", "source"];
+
+/// Kinds whose money leaves the card or wallet: booked negative in a signed ledger.
+pub const DEBIT_KINDS: [&str; 5] = ["consumption", "fee", "withdrawal", "buy_coin", "open_card"];
+
+fn dec_lit(d: Decimal) -> Expr {
+    lit(Scalar::new_decimal(money::to_units(d), money::PRECISION, money::SCALE as usize))
+}
+
+fn day_between(c: &str, first: i32, last: i32) -> Expr {
+    let d = col(c).cast(DataType::Int32);
+    d.clone().gt_eq(lit(first)).and(d.lt_eq(lit(last)))
+}
+
+fn prefixed(df: &DataFrame, prefix: &str, cols: &[&str], row_name: &str) -> LazyFrame {
+    let mut exprs: Vec<Expr> = vec![col(row_name)];
+    exprs.extend(cols.iter().map(|c| col(*c).alias(format!("{prefix}{c}"))));
+    df.clone().lazy().with_row_index(row_name, None).select(exprs)
+}
+
+/// Marks the primary of each group: earliest `time`, then lowest `row`.
+fn mark_primary(lf: LazyFrame, time: &str, row: &str, group: Vec<Expr>, out: &str) -> Result<LazyFrame> {
+    let first_time = col(time).min().over(group.clone())?;
+    let first_row = when(col(time).eq(col("_tmin"))).then(col(row)).otherwise(lit(NULL).cast(IDX_DTYPE)).min().over(group)?;
+    Ok(lf
+        .with_column(first_time.alias("_tmin"))
+        .with_column(first_row.alias("_first"))
+        .with_column(col(row).eq(col("_first")).alias(out))
+        .drop(cols(["_tmin", "_first"])))
+}
+
+/// Joins unmatched primaries on one key, keeping one partner per item (first in input order).
+fn pair_on(p: LazyFrame, l: LazyFrame, p_key: &str, l_key: &str) -> LazyFrame {
+    p.filter(col(p_key).is_not_null())
+        .select([col("p_row"), col("p_provider"), col(p_key)])
+        .join(
+            l.filter(col(l_key).is_not_null()).select([col("l_row"), col("l_provider"), col(l_key)]),
+            [col(p_key)],
+            [col(l_key)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("l_provider").is_null().or(col("l_provider").eq(col("p_provider"))))
+        .select([col("p_row"), col("l_row")])
+        .sort(["p_row", "l_row"], SortMultipleOptions::default().with_maintain_order(true))
+        .unique_stable_generic(Some(vec![col("l_row")]), UniqueKeepStrategy::First)
+        .unique_stable_generic(Some(vec![col("p_row")]), UniqueKeepStrategy::First)
+}
+
+fn without(lf: LazyFrame, matched: &DataFrame, row: &str) -> LazyFrame {
+    let m = matched.clone().lazy().select([col(row), lit(true).alias("_m")]);
+    lf.join(m, [col(row)], [col(row)], JoinArgs::new(JoinType::Left)).filter(col("_m").is_null()).drop(cols(["_m"]))
+}
+
+/// Reconciles `provider_records` against `ledger_entries`. The result has one row per pair or
+/// unmatched item, sorted by provider, time and id, with the columns `category`, `match_key`,
+/// the difference flags (`status_diff`, `currency_diff`, `amount_diff`, `sign_diff`,
+/// `fee_diff`, `timing`), `p_row`/`l_row` (input positions), and every input column prefixed
+/// `p_` or `l_`.
+pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) -> Result<DataFrame> {
+    let window = opts.period.with_margin(opts.margin_days);
+    let (wf, wl) = (epoch_days(window.first), epoch_days(window.last));
+    let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
+
+    // Stage 1: window and primaries.
+    let p = prefixed(provider, "p_", &P_COLS, "p_row").filter(day_between("p_accounting_day", wf, wl));
+    let p = mark_primary(p, "p_occurred_at", "p_row", vec![col("p_provider"), col("p_tx_id")], "p_primary")?;
+    let l = prefixed(ledger, "l_", &L_COLS, "l_row")
+        .filter(day_between("l_accounting_day", wf, wl))
+        .with_column(
+            coalesce(&[
+                concat_str([lit("t:"), col("l_tx_id")], "", false),
+                concat_str([lit("o:"), col("l_order_id")], "", false),
+                concat_str([lit("e:"), col("l_entry_id")], "", false),
+            ])
+            .alias("_lkey"),
+        );
+    let l = mark_primary(l, "l_booked_at", "l_row", vec![col("l_provider").fill_null(lit("")), col("_lkey")], "l_primary")?
+        .drop(cols(["_lkey"]));
+    let p = p.collect()?;
+    let l = l.collect()?;
+
+    // Stage 2: key match, tx id first, then order id.
+    let pp = p.clone().lazy().filter(col("p_primary"));
+    let lp = l.clone().lazy().filter(col("l_primary"));
+    let by_tx = pair_on(pp.clone(), lp.clone(), "p_tx_id", "l_tx_id").with_column(lit("tx_id").alias("match_key")).collect()?;
+    let by_order = pair_on(without(pp, &by_tx, "p_row"), without(lp, &by_tx, "l_row"), "p_order_id", "l_order_id")
+        .with_column(lit("order_id").alias("match_key"))
+        .collect()?;
+    let mut pairs = by_tx;
+    pairs.vstack_mut(&by_order)?;
+
+    // Stages 3-5: one row per pair or unmatched item, compared and classified.
+    let has_p = col("p_row").is_not_null();
+    let has_l = col("l_entry_id").is_not_null();
+    let paired = has_p.clone().and(has_l.clone());
+    let p_in = day_between("p_accounting_day", pf, pl).fill_null(lit(false));
+    let l_in = day_between("l_accounting_day", pf, pl).fill_null(lit(false));
+    let zero = dec_lit(Decimal::ZERO);
+    let l_abs = col("l_amount").abs();
+    let debit = DEBIT_KINDS.iter().fold(lit(false), |acc, k| acc.or(col("p_kind").eq(lit(*k))));
+    let sign_diff = if opts.signed_ledger {
+        paired.clone().and(col("l_amount").lt(zero.clone()).neq(debit)).and(col("l_amount").neq(zero.clone()))
+    } else {
+        lit(false)
+    };
+    let all = p
+        .lazy()
+        .join(pairs.lazy(), [col("p_row")], [col("p_row")], JoinArgs::new(JoinType::Left))
+        .join(
+            l.lazy(),
+            [col("l_row")],
+            [col("l_row")],
+            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+        )
+        .filter(p_in.clone().or(l_in.clone()))
+        .with_columns([
+            paired.clone().and(col("p_status").neq(col("l_status"))).alias("status_diff"),
+            paired.clone().and(col("p_currency").neq(col("l_currency"))).alias("currency_diff"),
+            paired
+                .clone()
+                .and((col("p_amount") - l_abs).abs().gt(dec_lit(opts.amount_tolerance)))
+                .alias("amount_diff"),
+            sign_diff.alias("sign_diff"),
+            paired
+                .clone()
+                .and(col("l_fee").is_not_null())
+                .and((col("p_fee").fill_null(zero.clone()) - col("l_fee")).abs().gt(dec_lit(opts.fee_tolerance)))
+                .alias("fee_diff"),
+            paired.clone().and(p_in.neq(l_in)).alias("timing"),
+        ])
+        .with_column(
+            when(has_p.clone().and(col("p_primary").not()))
+                .then(lit(Category::DuplicateAtProvider.as_str()))
+                .when(has_l.clone().and(col("l_primary").not()))
+                .then(lit(Category::DuplicateInLedger.as_str()))
+                .when(col("status_diff"))
+                .then(lit(Category::StatusMismatch.as_str()))
+                .when(col("currency_diff"))
+                .then(lit(Category::CurrencyMismatch.as_str()))
+                .when(col("amount_diff").or(col("sign_diff")))
+                .then(lit(Category::AmountMismatch.as_str()))
+                .when(col("fee_diff"))
+                .then(lit(Category::FeeMismatch.as_str()))
+                .when(col("timing"))
+                .then(lit(Category::TimingDifference.as_str()))
+                .when(paired)
+                .then(lit(Category::Matched.as_str()))
+                .when(has_p.clone().and(col("p_status").eq(lit("failed")).or(col("p_status").eq(lit("reversed")))))
+                .then(lit(Category::FailedNotBooked.as_str()))
+                .when(has_p.clone().and(col("p_status").eq(lit("pending"))))
+                .then(lit(Category::PendingNotBooked.as_str()))
+                .when(has_p)
+                .then(lit(Category::MissingInLedger.as_str()))
+                .otherwise(lit(Category::MissingAtProvider.as_str()))
+                .alias("category"),
+        )
+        .with_columns([
+            coalesce(&[col("p_provider"), col("l_provider")]).alias("_sort_provider"),
+            coalesce(&[col("p_occurred_at"), col("l_booked_at")]).alias("_sort_time"),
+            coalesce(&[col("p_tx_id"), col("l_tx_id"), col("l_order_id")]).alias("_sort_id"),
+        ])
+        .sort(
+            ["_sort_provider", "_sort_time", "_sort_id", "l_entry_id", "p_row", "l_row"],
+            SortMultipleOptions::default().with_maintain_order(true).with_nulls_last(true),
+        )
+        .drop(cols(["_sort_provider", "_sort_time", "_sort_id"]))
+        .collect()?;
+    Ok(all)
+}

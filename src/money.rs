@@ -1,0 +1,125 @@
+//! Money: exact decimals, never binary floats.
+//!
+//! Every amount is parsed from its text into a [`rust_decimal::Decimal`] and carried in the
+//! canonical tables as a polars `Decimal(38, 8)` column (an `i128` count of 10⁻⁸ units). Eight
+//! places is the finest any provider sends (txv3's amounts all have 8). An amount with more
+//! places is refused rather than rounded, because silently rounding money is how books drift.
+
+use rust_decimal::Decimal;
+
+/// Decimal places of every money column.
+pub const SCALE: u32 = 8;
+/// Precision of every money column (polars' maximum).
+pub const PRECISION: usize = 38;
+
+/// Parses a money amount from text: optional sign, digits, optional `.` and up to 8 places.
+/// No exponent, no thousands separators, no currency symbol: anything else is an error message
+/// suitable for naming in a file/line/field error.
+pub fn parse(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty amount".into());
+    }
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let mut parts = digits.splitn(2, '.');
+    let int_part = parts.next().unwrap_or("");
+    let frac_part = parts.next();
+    let ok_int = !int_part.is_empty() && int_part.bytes().all(|b| b.is_ascii_digit());
+    let ok_frac = frac_part.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    let has_digit = ok_int || frac_part.is_some_and(|f| !f.is_empty() && int_part.is_empty());
+    if !(ok_frac && has_digit && (ok_int || int_part.is_empty())) {
+        return Err(format!("`{}` is not a decimal amount", shorten(t)));
+    }
+    if let Some(f) = frac_part {
+        let significant = f.trim_end_matches('0').len();
+        if significant > SCALE as usize {
+            return Err(format!("`{}` has more than {SCALE} decimal places", shorten(t)));
+        }
+    }
+    let normalized = if t.starts_with('+') { &t[1..] } else { t };
+    let normalized = if normalized.starts_with('.') || normalized.starts_with("-.") {
+        normalized.replacen('.', "0.", 1)
+    } else {
+        normalized.to_string()
+    };
+    // Trim trailing zeros beyond our scale before handing to rust_decimal (it caps at 28 places).
+    let normalized = match normalized.split_once('.') {
+        Some((i, f)) if f.len() > SCALE as usize => format!("{i}.{}", &f[..SCALE as usize]),
+        _ => normalized,
+    };
+    Decimal::from_str_exact(&normalized).map_err(|e| format!("`{}`: {e}", shorten(t)))
+}
+
+/// The amount as the `i128` mantissa at [`SCALE`] places: what a polars Decimal(38, 8) holds.
+pub fn to_units(d: Decimal) -> i128 {
+    let mut d = d;
+    d.rescale(SCALE);
+    d.mantissa()
+}
+
+/// The inverse of [`to_units`].
+pub fn from_units(units: i128) -> Decimal {
+    Decimal::from_i128_with_scale(units, SCALE)
+}
+
+/// Plain decimal text for outputs: `.` separator, no exponent, no thousands separators, trailing
+/// zeros trimmed but at least two places (`100.00`, `0.20`, `102.99569182`).
+pub fn format(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n.to_string()
+}
+
+/// [`format`] for a value held as [`to_units`] units.
+pub fn format_units(units: i128) -> String {
+    format(from_units(units))
+}
+
+/// Upper-cased, trimmed currency code (`"usd "` → `"USD"`).
+pub fn currency_code(text: &str) -> String {
+    text.trim().to_ascii_uppercase()
+}
+
+/// Whether a currency code looks like an ISO 4217 code or a common stablecoin. Other codes
+/// (txv3's `"jp"`, say) are kept as sent and reported as a data-quality note.
+pub fn is_plausible_currency(code: &str) -> bool {
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()))
+        || matches!(code, "USDT" | "USDC")
+}
+
+fn shorten(t: &str) -> String {
+    if t.chars().count() > 40 {
+        let s: String = t.chars().take(40).collect();
+        format!("{s}…")
+    } else {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exactly_and_round_trips() {
+        assert_eq!(format(parse("100").unwrap()), "100.00");
+        assert_eq!(format(parse("100.00000000").unwrap()), "100.00");
+        assert_eq!(format(parse("102.99569182").unwrap()), "102.99569182");
+        assert_eq!(format(parse("-0.5").unwrap()), "-0.50");
+        assert_eq!(format(parse(".5").unwrap()), "0.50");
+        assert_eq!(format(parse("+7.10").unwrap()), "7.10");
+        assert_eq!(format(parse("0.1000000000").unwrap()), "0.10");
+        assert_eq!(to_units(parse("0.2").unwrap()), 20_000_000);
+        assert_eq!(format_units(to_units(parse("12345678901234.5").unwrap())), "12345678901234.50");
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        for bad in ["", "abc", "1e5", "1,000.00", "1.2.3", "$5", "--1", "1.123456789", "-", "."] {
+            assert!(parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(parse("1.123456789").unwrap_err().contains("more than 8 decimal places"));
+    }
+}

@@ -1,0 +1,229 @@
+//! Normalize: provider wire files (`DIR/<instance>/*.jsonl`, one record per line) into the
+//! canonical `provider_records` table.
+//!
+//! | column | dtype | |
+//! |---|---|---|
+//! | provider, kind, tx_id | str | |
+//! | order_id, related_tx_id, card_ref, card_masked | str? | |
+//! | amount | decimal(38,8) | settled magnitude |
+//! | currency | str | upper-cased |
+//! | original_amount / original_currency | decimal? / str? | |
+//! | fee / fee_currency | decimal? / str? | |
+//! | status, status_raw | str | canonical / as sent |
+//! | occurred_at | datetime[μs] | UTC instant |
+//! | accounting_day | date | in the business timezone |
+//! | description | str? | merchant or provider description |
+//! | source | str | `instance/file.jsonl:line` |
+//!
+//! Identical repeats of a record (same `(provider, tx_id)` and the same content) are paging
+//! artefacts: they are dropped here and counted. Different content under one id stays, for the
+//! matching stage to report as `duplicate_at_provider`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::config::{ProviderInstance, Settings};
+use crate::error::{Error, Result};
+use crate::model::ProviderRecord;
+use crate::period::{accounting_day, epoch_days};
+
+/// What reading the provider files found, for `summary.json`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ReadStats {
+    pub files: usize,
+    pub lines: usize,
+    pub records: usize,
+    /// Valid lines that are not money movements (cardapp card-list entries).
+    pub non_records: usize,
+    pub identical_repeats_dropped: usize,
+    pub records_by_provider: BTreeMap<String, usize>,
+    /// Data-quality notes (implausible currency codes and the like), one line each.
+    pub notes: Vec<String>,
+}
+
+/// Reads every `DIR/<instance>/*.jsonl`. A subdirectory must be a configured instance or be
+/// named after a provider type.
+pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<ProviderRecord>, ReadStats)> {
+    let mut stats = ReadStats::default();
+    let mut records = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut subdirs: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.path().is_dir() {
+            subdirs.push(entry.path());
+        }
+    }
+    subdirs.sort();
+    if subdirs.is_empty() {
+        return Err(Error::input(
+            dir.display().to_string(),
+            "has no provider subdirectories; expected DIR/<provider>/*.jsonl (keysecure, txv3, cardapp, usertrans)",
+        ));
+    }
+    for sub in subdirs {
+        let name = sub.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        let instance = settings.providers.get(&name).ok_or_else(|| {
+            Error::input(
+                sub.display().to_string(),
+                format!("`{name}` is not a configured provider; name the directory after one (keysecure, txv3, cardapp, usertrans) or add [providers.{name}] with its type"),
+            )
+        })?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&sub)
+            .map_err(|e| Error::io(&sub, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for file in files {
+            read_jsonl(&file, instance, &mut records, &mut stats)?;
+        }
+    }
+    let before = records.len();
+    let records = drop_identical_repeats(records);
+    stats.identical_repeats_dropped = before - records.len();
+    stats.records = records.len();
+    for r in &records {
+        *stats.records_by_provider.entry(r.provider.clone()).or_default() += 1;
+    }
+    stats.notes = quality_notes(&records);
+    Ok((records, stats))
+}
+
+/// Reads one JSONL file of one provider instance, appending its records.
+pub fn read_jsonl(path: &Path, instance: &ProviderInstance, out: &mut Vec<ProviderRecord>, stats: &mut ReadStats) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let label = format!(
+        "{}/{}",
+        instance.name,
+        path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+    );
+    stats.files += 1;
+    for (i, line) in reader.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.map_err(|e| Error::ProviderRecord {
+            file: path.to_path_buf(),
+            line: line_no,
+            field: "(line)".into(),
+            message: format!("cannot be read as UTF-8 text: {e}"),
+        })?;
+        let text = line.trim_start_matches('\u{feff}').trim();
+        if text.is_empty() {
+            continue;
+        }
+        stats.lines += 1;
+        let source = format!("{label}:{line_no}");
+        match crate::providers::parse_record(instance.ty, &instance.name, text, source, &instance.options) {
+            Ok(Some(r)) => out.push(r),
+            Ok(None) => stats.non_records += 1,
+            Err(e) => {
+                return Err(Error::ProviderRecord { file: path.to_path_buf(), line: line_no, field: e.field, message: e.message });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops records that repeat an earlier one exactly (same id, same content), keeping the first.
+pub fn drop_identical_repeats(records: Vec<ProviderRecord>) -> Vec<ProviderRecord> {
+    let mut kept: Vec<ProviderRecord> = Vec::with_capacity(records.len());
+    let mut by_key: HashMap<(String, String), Vec<usize>> = HashMap::with_capacity(records.len());
+    for r in records {
+        let key = (r.provider.clone(), r.tx_id.clone());
+        let slot = by_key.entry(key).or_default();
+        if slot.iter().any(|&i| kept[i].same_content(&r)) {
+            continue;
+        }
+        slot.push(kept.len());
+        kept.push(r);
+    }
+    kept
+}
+
+fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {
+    let mut odd: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in records {
+        for c in [Some(&r.currency), r.original_currency.as_ref(), r.fee_currency.as_ref()].into_iter().flatten() {
+            if !crate::money::is_plausible_currency(c) {
+                *odd.entry((r.provider.clone(), c.clone())).or_default() += 1;
+            }
+        }
+    }
+    odd.into_iter()
+        .map(|((p, c), n)| format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent"))
+        .collect()
+}
+
+// ---- building polars columns from Rust values -------------------------------------------------
+
+pub(crate) fn str_col<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<&str>>())
+}
+
+pub(crate) fn opt_str_col<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<Option<&str>>>())
+}
+
+pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>>) -> Column {
+    let units: Vec<Option<i128>> = values.map(|v| v.map(crate::money::to_units)).collect();
+    Int128Chunked::from_slice_options(name.into(), &units)
+        .into_decimal_unchecked(crate::money::PRECISION, crate::money::SCALE as usize)
+        .into_column()
+}
+
+pub(crate) fn instant_col(name: &str, values: impl Iterator<Item = DateTime<Utc>>) -> Column {
+    let micros: Vec<i64> = values.map(|t| t.timestamp_micros()).collect();
+    Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, None).into_column()
+}
+
+pub(crate) fn day_col(name: &str, values: impl Iterator<Item = chrono::NaiveDate>) -> Column {
+    let days: Vec<i32> = values.map(epoch_days).collect();
+    Int32Chunked::from_vec(name.into(), days).into_date().into_column()
+}
+
+/// The `provider_records` table for these records, accounting days in `zone`.
+pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame> {
+    let r = records;
+    let columns = vec![
+        str_col("provider", r.iter().map(|x| x.provider.as_str())),
+        str_col("kind", r.iter().map(|x| x.kind.as_str())),
+        str_col("tx_id", r.iter().map(|x| x.tx_id.as_str())),
+        opt_str_col("order_id", r.iter().map(|x| x.order_id.as_deref())),
+        opt_str_col("related_tx_id", r.iter().map(|x| x.related_tx_id.as_deref())),
+        opt_str_col("card_ref", r.iter().map(|x| x.card_ref.as_deref())),
+        opt_str_col("card_masked", r.iter().map(|x| x.card_masked.as_deref())),
+        money_col("amount", r.iter().map(|x| Some(x.amount))),
+        str_col("currency", r.iter().map(|x| x.currency.as_str())),
+        money_col("original_amount", r.iter().map(|x| x.original_amount)),
+        opt_str_col("original_currency", r.iter().map(|x| x.original_currency.as_deref())),
+        money_col("fee", r.iter().map(|x| x.fee)),
+        opt_str_col("fee_currency", r.iter().map(|x| x.fee_currency.as_deref())),
+        str_col("status", r.iter().map(|x| x.status.as_str())),
+        str_col("status_raw", r.iter().map(|x| x.status_raw.as_str())),
+        instant_col("occurred_at", r.iter().map(|x| x.occurred_at)),
+        day_col("accounting_day", r.iter().map(|x| accounting_day(x.occurred_at, zone))),
+        opt_str_col("description", r.iter().map(|x| x.description.as_deref())),
+        str_col("source", r.iter().map(|x| x.source.as_str())),
+    ];
+    Ok(DataFrame::new(r.len(), columns)?)
+}
+
+/// Writes a table as Parquet (the `normalized/` archive), via a temporary name and a rename so
+/// a reader never sees half a file.
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let tmp = path.with_extension("parquet.tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    ParquetWriter::new(file).finish(df)?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Provider adapters: one file per provider, each with the provider's wire structs (exactly the
+//! shapes of its API document) and the conversion of one wire record into the canonical
+//! [`ProviderRecord`]. Wire structs are separate from the canonical model, and secrets (`cvv`,
+//! `pin`) have no field in any of them, so they cannot survive parsing.
+//!
+//! | provider | file | tx_id | documented gaps decided here |
+//! |---|---|---|---|
+//! | `keysecure` | [`keysecure`] | `consume_no` | `type`/`status` tables; account currency (config, default USD) |
+//! | `txv3` | [`txv3`] | `tx_id` | `tx_status` values; fee (type 10) currency (config, default USD) |
+//! | `cardapp` | [`cardapp`] | `trade_id` / `order_no` | card-trade and order shapes; wall-clock zone (default Asia/Shanghai) |
+//! | `usertrans` | [`usertrans`] | `trans_id` | record shape; `status` values; `created_at` is Unix seconds |
+
+pub mod cardapp;
+pub mod keysecure;
+pub mod txv3;
+pub mod usertrans;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::model::ProviderRecord;
+
+/// The four provider APIs cardrecon speaks. A configured provider *instance* (its name appears
+/// in the `provider` column) is one of these types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProviderType {
+    Keysecure,
+    Txv3,
+    Cardapp,
+    Usertrans,
+}
+
+impl ProviderType {
+    pub const ALL: [ProviderType; 4] =
+        [ProviderType::Keysecure, ProviderType::Txv3, ProviderType::Cardapp, ProviderType::Usertrans];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderType::Keysecure => "keysecure",
+            ProviderType::Txv3 => "txv3",
+            ProviderType::Cardapp => "cardapp",
+            ProviderType::Usertrans => "usertrans",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ProviderType> {
+        ProviderType::ALL.into_iter().find(|p| p.as_str() == text.trim().to_ascii_lowercase())
+    }
+}
+
+/// Per-provider settings for what the documents leave open. Defaults are the documented
+/// choices; `[providers.<name>]` in the config overrides them.
+#[derive(Debug, Clone)]
+pub struct AdapterOptions {
+    /// Currency of amounts the provider sends without one (keysecure `amount`, txv3 fees).
+    pub account_currency: String,
+    /// Zone of wall-clock datetime strings the provider sends without an offset (cardapp).
+    pub wire_timezone: Tz,
+}
+
+impl AdapterOptions {
+    pub fn defaults_for(_ty: ProviderType) -> AdapterOptions {
+        AdapterOptions { account_currency: "USD".into(), wire_timezone: chrono_tz::Asia::Shanghai }
+    }
+}
+
+/// Why one wire record could not be read: the field, and what is wrong with it. The caller adds
+/// the file and line (or page and index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// Reads one wire record of a provider. `Ok(None)` for records that are not money movements
+/// (a cardapp card-list entry): they are valid, but nothing to reconcile.
+pub fn parse_record(
+    ty: ProviderType,
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    match ty {
+        ProviderType::Keysecure => keysecure::parse(instance, json, source, options).map(Some),
+        ProviderType::Txv3 => txv3::parse(instance, json, source, options).map(Some),
+        ProviderType::Cardapp => cardapp::parse(instance, json, source, options),
+        ProviderType::Usertrans => usertrans::parse(instance, json, source, options).map(Some),
+    }
+}
+
+/// Deserializes a wire struct, naming the failing field (`data.list[0].amount`) in the error.
+pub(crate) fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, FieldError> {
+    if !json.trim_start().starts_with('{') {
+        let start: String = json.trim_start().chars().take(20).collect();
+        return Err(FieldError::new("(record)", format!("is not a JSON object (starts with `{start}`); one record per line")));
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            // serde reports a missing field at its parent's path: name the field itself.
+            let msg = inner.to_string();
+            let field = match msg.split('`').nth(1) {
+                Some(name) if msg.starts_with("missing field") => name.to_string(),
+                _ if path == "." => "(record)".to_string(),
+                _ => path,
+            };
+            let message = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Err(FieldError::new(field, message))
+        }
+    }
+}
+
+/// A money value as the wire sends it: a decimal string (`"100.00"`) or a JSON number
+/// (`200.5`). Either way the text is parsed exactly; a JSON number never becomes an `f64`
+/// (serde_json's `arbitrary_precision` keeps its text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireMoney(pub String);
+
+impl<'de> Deserialize<'de> for WireMoney {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(WireMoney(s)),
+            serde_json::Value::Number(n) => Ok(WireMoney(n.to_string())),
+            other => Err(serde::de::Error::custom(format!("expected a decimal string or number, found {}", json_kind(&other)))),
+        }
+    }
+}
+
+impl WireMoney {
+    /// The amount, or a field error naming `field`.
+    pub fn decimal(&self, field: &str) -> Result<Decimal, FieldError> {
+        crate::money::parse(&self.0).map_err(|m| FieldError::new(field, m))
+    }
+
+    /// Like [`decimal`](Self::decimal), with `""` (and `"--"`) read as absent.
+    pub fn optional(this: &Option<WireMoney>, field: &str) -> Result<Option<Decimal>, FieldError> {
+        match this {
+            Some(WireMoney(t)) if t.trim().is_empty() || t.trim() == "--" => Ok(None),
+            Some(m) => m.decimal(field).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// An identifier the wire may send as a string or a number (`12345` or `"12345"`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WireText(pub String);
+
+impl<'de> Deserialize<'de> for WireText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(WireText(s)),
+            serde_json::Value::Number(n) => Ok(WireText(n.to_string())),
+            serde_json::Value::Null => Ok(WireText(String::new())),
+            other => Err(serde::de::Error::custom(format!("expected a string or number, found {}", json_kind(&other)))),
+        }
+    }
+}
+
+impl WireText {
+    /// The trimmed text, or an error naming `field` when it is empty.
+    pub fn required(&self, field: &str) -> Result<String, FieldError> {
+        let t = self.0.trim();
+        if t.is_empty() {
+            Err(FieldError::new(field, "is empty; every record needs an id"))
+        } else {
+            Ok(t.to_string())
+        }
+    }
+
+    pub fn optional(this: &Option<WireText>) -> Option<String> {
+        crate::model::non_empty(this.as_ref().map(|t| t.0.as_str()))
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A Unix timestamp in the given unit, as an instant; refuses values that are not plausible
+/// (before 2000 or after 2100), which usually means seconds were sent as milliseconds or back.
+pub(crate) fn unix_instant(value: i64, millis: bool, field: &str) -> Result<DateTime<Utc>, FieldError> {
+    let ms = if millis { Some(value) } else { value.checked_mul(1000) };
+    const LOW: i64 = 946_684_800_000; // 2000-01-01
+    const HIGH: i64 = 4_102_444_800_000; // 2100-01-01
+    match ms {
+        Some(ms) if (LOW..HIGH).contains(&ms) => Utc
+            .timestamp_millis_opt(ms)
+            .single()
+            .ok_or_else(|| FieldError::new(field, format!("{value} is not a valid timestamp"))),
+        _ => Err(FieldError::new(
+            field,
+            format!("{value} is not a plausible Unix timestamp in {} (expected 2000..2100)", if millis { "milliseconds" } else { "seconds" }),
+        )),
+    }
+}
+
+/// A wall-clock `YYYY-MM-DD HH:MM:SS` string in a zone, as an instant.
+pub(crate) fn wall_clock_instant(text: &str, zone: Tz, field: &str) -> Result<DateTime<Utc>, FieldError> {
+    let naive = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f"))
+        .map_err(|_| FieldError::new(field, format!("`{text}` is not a YYYY-MM-DD HH:MM:SS time")))?;
+    Ok(crate::period::local_to_utc(naive, zone))
+}
+
+/// The canonical currency for a wire currency field, or an error when it is empty.
+pub(crate) fn currency(text: Option<&str>, field: &str) -> Result<String, FieldError> {
+    match crate::model::non_empty(text) {
+        Some(c) => Ok(crate::money::currency_code(&c)),
+        None => Err(FieldError::new(field, "is empty; the amount's currency is needed")),
+    }
+}

@@ -1,0 +1,135 @@
+//! Third-party transaction API (`usertrans`): bearer token from `/thirdPartyLogin`.
+//!
+//! The document lists `GET /userTrans` (filters `page` from 1, `page_num`, `trans_type`,
+//! `card_binding_id`, `start_date`/`end_date`) and the detail look-ups, but not the record's
+//! shape ("transaction record detail"). Designed here, in the document's own naming:
+//!
+//! `data: {total, page, page_num, list: [record]}`, record:
+//! `trans_id` (integer, what `/getRecordDetail` takes), `transaction_id` (string, what
+//! `/userTransRecord` takes, e.g. `tx_123456`), `order_id` (the third-party order id, e.g.
+//! `open_card_12345_39_abc123`), `trans_type` (`recharge`, `payment`, `open_card`),
+//! `card_binding_id`, `card_no` (masked or not), `amount` and `fee` (decimal strings),
+//! `currency`, `status`, `created_at` (Unix seconds: the document accepts timestamps for its
+//! date filters), `description`.
+//!
+//! - `tx_id` is `trans_id` as text; `order_id` is `order_id`.
+//! - `trans_type`: recharge → recharge, payment → consumption, open_card → open_card,
+//!   refund → refund; anything else → other.
+//! - `status` (case-insensitive): success/completed → success; pending/processing → pending;
+//!   failed → failed; cancelled/reversed/refunded → reversed; else unknown.
+
+use serde::Deserialize;
+
+use super::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
+use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserTrans {
+    pub trans_id: WireText,
+    #[serde(default)]
+    pub transaction_id: Option<WireText>,
+    #[serde(default)]
+    pub order_id: Option<WireText>,
+    pub trans_type: String,
+    #[serde(default)]
+    pub card_binding_id: Option<WireText>,
+    #[serde(default)]
+    pub card_no: Option<String>,
+    pub amount: WireMoney,
+    pub currency: String,
+    #[serde(default)]
+    pub fee: Option<WireMoney>,
+    pub status: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+pub fn kind_of(raw: &str) -> Kind {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "recharge" => Kind::Recharge,
+        "payment" => Kind::Consumption,
+        "open_card" => Kind::OpenCard,
+        "refund" => Kind::Refund,
+        _ => Kind::Other,
+    }
+}
+
+pub fn status_of(raw: &str) -> Status {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "success" | "completed" => Status::Success,
+        "pending" | "processing" => Status::Pending,
+        "failed" => Status::Failed,
+        "cancelled" | "reversed" | "refunded" => Status::Reversed,
+        _ => Status::Unknown,
+    }
+}
+
+pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+    let r: UserTrans = super::from_json(json)?;
+    to_canonical(instance, &r, source, options)
+}
+
+pub fn to_canonical(instance: &str, r: &UserTrans, source: String, _options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+    let amount = r.amount.decimal("amount")?;
+    if amount.is_sign_negative() {
+        return Err(FieldError::new("amount", format!("`{}` is negative; amounts are magnitudes", r.amount.0)));
+    }
+    let cur = currency(Some(&r.currency), "currency")?;
+    let fee = WireMoney::optional(&r.fee, "fee")?;
+    Ok(ProviderRecord {
+        provider: instance.to_string(),
+        kind: kind_of(&r.trans_type),
+        tx_id: r.trans_id.required("trans_id")?,
+        order_id: WireText::optional(&r.order_id),
+        related_tx_id: None,
+        card_ref: WireText::optional(&r.card_binding_id),
+        card_masked: non_empty(r.card_no.as_deref()).map(|c| mask_card(&c)),
+        amount,
+        fee_currency: fee.map(|_| cur.clone()),
+        currency: cur,
+        original_amount: None,
+        original_currency: None,
+        fee,
+        status: status_of(&r.status),
+        status_raw: r.status.clone(),
+        occurred_at: unix_instant(r.created_at, false, "created_at")?,
+        description: non_empty(r.description.as_deref()),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::ProviderType;
+
+    fn p(json: &str) -> Result<ProviderRecord, FieldError> {
+        parse("usertrans", json, "f:1".into(), &AdapterOptions::defaults_for(ProviderType::Usertrans))
+    }
+
+    #[test]
+    fn record_with_the_documents_example_ids() {
+        let r = p(r#"{"trans_id": 12345, "transaction_id": "tx_123456", "order_id": "open_card_12345_39_abc123", "trans_type": "open_card",
+            "card_binding_id": 12345, "amount": "10.00", "currency": "usd", "fee": "1.50", "status": "success", "created_at": 1727740800}"#)
+        .unwrap();
+        assert_eq!((r.tx_id.as_str(), r.order_id.as_deref(), r.kind), ("12345", Some("open_card_12345_39_abc123"), Kind::OpenCard));
+        assert_eq!((r.currency.as_str(), r.fee.unwrap().to_string()), ("USD", "1.50".into()));
+        assert_eq!(r.occurred_at.to_rfc3339(), "2024-10-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn statuses_and_malformed() {
+        let s = |st: &str| p(&format!(r#"{{"trans_id": 1, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "{st}", "created_at": 1727740800}}"#)).unwrap().status;
+        assert_eq!(s("Completed"), Status::Success);
+        assert_eq!(s("processing"), Status::Pending);
+        assert_eq!(s("failed"), Status::Failed);
+        assert_eq!(s("refunded"), Status::Reversed);
+        assert_eq!(s("??"), Status::Unknown);
+        let e = p(r#"{"trans_id": 1, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "success"}"#).unwrap_err();
+        assert_eq!(e.field, "created_at");
+        let e = p(r#"{"trans_id": null, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "success", "created_at": 1727740800}"#).unwrap_err();
+        assert_eq!(e.field, "trans_id");
+    }
+}

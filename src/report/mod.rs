@@ -1,0 +1,260 @@
+//! Report: the writers of a run's outputs, all reading the same [`ResultRows`] view of the
+//! matching result, so every output says the same thing in the same words.
+//!
+//! - [`csv`]: `results.csv` and `discrepancies.csv` (fixed columns, plain decimals, RFC 3339
+//!   times in the business timezone, formula-looking text neutralised).
+//! - [`summary`]: `summary.json` and the summary table printed on the terminal.
+
+pub mod csv;
+pub mod summary;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::Result;
+use crate::matching::Category;
+use crate::money;
+use crate::period::from_epoch_days;
+
+/// The fixed output columns of `results.csv` and `discrepancies.csv`, in order.
+pub const RESULT_COLUMNS: [&str; 19] = [
+    "category",
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "ledger_entry_id",
+    "provider_amount",
+    "ledger_amount",
+    "amount_difference",
+    "currency",
+    "ledger_currency",
+    "provider_status",
+    "ledger_status",
+    "provider_time",
+    "ledger_time",
+    "provider_day",
+    "ledger_day",
+    "card",
+    "detail",
+];
+
+/// One result row in output terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub category: Category,
+    pub provider: Option<String>,
+    pub kind: Option<String>,
+    pub tx_id: Option<String>,
+    pub order_id: Option<String>,
+    pub ledger_entry_id: Option<String>,
+    pub provider_amount: Option<Decimal>,
+    pub ledger_amount: Option<Decimal>,
+    pub amount_difference: Option<Decimal>,
+    pub currency: Option<String>,
+    pub ledger_currency: Option<String>,
+    pub provider_status: Option<String>,
+    pub ledger_status: Option<String>,
+    pub provider_time: Option<DateTime<Utc>>,
+    pub ledger_time: Option<DateTime<Utc>>,
+    pub provider_day: Option<NaiveDate>,
+    pub ledger_day: Option<NaiveDate>,
+    pub card: Option<String>,
+    pub detail: String,
+    pub provider_fee: Option<Decimal>,
+    pub ledger_fee: Option<Decimal>,
+    pub description: Option<String>,
+    pub provider_source: Option<String>,
+    pub ledger_source: Option<String>,
+}
+
+/// Typed access to the columns of the matching result.
+pub struct ResultRows<'a> {
+    len: usize,
+    s: std::collections::HashMap<&'static str, &'a StringChunked>,
+    d: std::collections::HashMap<&'static str, &'a Int128Chunked>,
+    t: std::collections::HashMap<&'static str, &'a Int64Chunked>,
+    day: std::collections::HashMap<&'static str, &'a Int32Chunked>,
+    b: std::collections::HashMap<&'static str, &'a BooleanChunked>,
+}
+
+const STR: [&str; 18] = [
+    "category", "match_key", "p_provider", "p_kind", "p_tx_id", "p_order_id", "p_currency", "p_status", "p_status_raw",
+    "p_card_masked", "p_card_ref", "p_description", "p_source", "l_entry_id", "l_provider", "l_kind", "l_tx_id", "l_order_id",
+];
+const STR2: [&str; 4] = ["l_currency", "l_status", "l_source", "p_fee_currency"];
+const DEC: [&str; 4] = ["p_amount", "l_amount", "p_fee", "l_fee"];
+const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
+const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
+const FLAG: [&str; 7] = ["status_diff", "currency_diff", "amount_diff", "sign_diff", "fee_diff", "timing", "p_primary"];
+
+impl<'a> ResultRows<'a> {
+    pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
+        let mut s = std::collections::HashMap::new();
+        for name in STR.into_iter().chain(STR2) {
+            s.insert(name, df.column(name)?.str()?);
+        }
+        let mut d = std::collections::HashMap::new();
+        for name in DEC {
+            d.insert(name, df.column(name)?.decimal()?.physical());
+        }
+        let mut t = std::collections::HashMap::new();
+        for name in TIME {
+            t.insert(name, df.column(name)?.datetime()?.physical());
+        }
+        let mut day = std::collections::HashMap::new();
+        for name in DAY {
+            day.insert(name, df.column(name)?.date()?.physical());
+        }
+        let mut b = std::collections::HashMap::new();
+        for name in FLAG {
+            b.insert(name, df.column(name)?.bool()?);
+        }
+        Ok(ResultRows { len: df.height(), s, d, t, day, b })
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn text(&self, c: &str, i: usize) -> Option<String> {
+        self.s.get(c).and_then(|a| a.get(i)).map(str::to_string)
+    }
+    fn dec(&self, c: &str, i: usize) -> Option<Decimal> {
+        self.d.get(c).and_then(|a| a.get(i)).map(money::from_units)
+    }
+    fn flag(&self, c: &str, i: usize) -> bool {
+        self.b.get(c).and_then(|a| a.get(i)).unwrap_or(false)
+    }
+    fn time(&self, c: &str, i: usize) -> Option<DateTime<Utc>> {
+        self.t.get(c).and_then(|a| a.get(i)).and_then(DateTime::<Utc>::from_timestamp_micros)
+    }
+    fn day(&self, c: &str, i: usize) -> Option<NaiveDate> {
+        self.day.get(c).and_then(|a| a.get(i)).map(from_epoch_days)
+    }
+
+    /// Just the category of row `i` (cheap, for counting).
+    pub fn category(&self, i: usize) -> Category {
+        self.s.get("category").and_then(|a| a.get(i)).and_then(Category::parse).unwrap_or(Category::Matched)
+    }
+
+    pub fn row(&self, i: usize) -> ResultRow {
+        let category = self.category(i);
+        let provider_amount = self.dec("p_amount", i);
+        let ledger_amount = self.dec("l_amount", i);
+        let amount_difference = match (provider_amount, ledger_amount) {
+            (Some(p), Some(l)) => Some(p - l.abs()),
+            _ => None,
+        };
+        let mut row = ResultRow {
+            category,
+            provider: self.text("p_provider", i).or_else(|| self.text("l_provider", i)),
+            kind: self.text("p_kind", i).or_else(|| self.text("l_kind", i)),
+            tx_id: self.text("p_tx_id", i).or_else(|| self.text("l_tx_id", i)),
+            order_id: self.text("p_order_id", i).or_else(|| self.text("l_order_id", i)),
+            ledger_entry_id: self.text("l_entry_id", i),
+            provider_amount,
+            ledger_amount,
+            amount_difference,
+            currency: self.text("p_currency", i).or_else(|| self.text("l_currency", i)),
+            ledger_currency: self.text("l_currency", i),
+            provider_status: self.text("p_status", i),
+            ledger_status: self.text("l_status", i),
+            provider_time: self.time("p_occurred_at", i),
+            ledger_time: self.time("l_booked_at", i),
+            provider_day: self.day("p_accounting_day", i),
+            ledger_day: self.day("l_accounting_day", i),
+            card: self.text("p_card_masked", i).or_else(|| self.text("p_card_ref", i)),
+            detail: String::new(),
+            provider_fee: self.dec("p_fee", i),
+            ledger_fee: self.dec("l_fee", i),
+            description: self.text("p_description", i),
+            provider_source: self.text("p_source", i),
+            ledger_source: self.text("l_source", i),
+        };
+        row.detail = self.detail(&row, i);
+        row
+    }
+
+    /// The `detail` text: every difference found, in words.
+    fn detail(&self, r: &ResultRow, i: usize) -> String {
+        let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let mut parts: Vec<String> = Vec::new();
+        match r.category {
+            Category::DuplicateAtProvider => parts.push(format!(
+                "another record with tx_id {} came first and is the one matched; this repeat has different content",
+                opt(&r.tx_id)
+            )),
+            Category::DuplicateInLedger => parts.push(format!(
+                "{} is booked again; the earlier entry is the one matched (double booking?)",
+                if r.tx_id.is_some() { format!("tx_id {}", opt(&r.tx_id)) } else { format!("order_id {}", opt(&r.order_id)) }
+            )),
+            Category::MissingInLedger => {
+                let raw = self.text("p_status_raw", i).unwrap_or_default();
+                if r.provider_status.as_deref() == Some("unknown") {
+                    parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
+                } else {
+                    parts.push("no ledger entry for this successful provider record".into());
+                }
+            }
+            Category::MissingAtProvider => parts.push(match (&r.tx_id, &r.order_id) {
+                (Some(t), _) => format!("no provider record with tx_id {t}"),
+                (None, Some(o)) => format!("no provider record with order_id {o}"),
+                _ => "the entry has neither tx_id nor order_id to match on".into(),
+            }),
+            Category::FailedNotBooked => parts.push(format!(
+                "{} at the provider and not booked: nothing to do",
+                opt(&r.provider_status)
+            )),
+            Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
+            _ => {}
+        }
+        if self.flag("status_diff", i) {
+            parts.push(format!("status: provider {}, ledger {}", opt(&r.provider_status), opt(&r.ledger_status)));
+        }
+        if self.flag("currency_diff", i) {
+            parts.push(format!("currency: provider {}, ledger {}", opt(&r.currency), opt(&r.ledger_currency)));
+        }
+        if self.flag("amount_diff", i) {
+            parts.push(format!(
+                "amount: provider {}, ledger {} (difference {})",
+                show(r.provider_amount),
+                show(r.ledger_amount.map(|a| a.abs())),
+                show(r.amount_difference)
+            ));
+        }
+        if self.flag("sign_diff", i) {
+            parts.push(format!("sign: a {} booked as a {}", opt(&r.kind), if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) { "debit" } else { "credit" }));
+        }
+        if self.flag("fee_diff", i) {
+            parts.push(format!("fee: provider {}, ledger {}", show(r.provider_fee), show(r.ledger_fee)));
+        }
+        if self.flag("timing", i) {
+            let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            parts.push(format!(
+                "cut-off: provider day {}, ledger day {}; one falls outside the period",
+                day(r.provider_day),
+                day(r.ledger_day)
+            ));
+        }
+        if r.category != Category::DuplicateAtProvider
+            && r.category != Category::DuplicateInLedger
+            && self.text("match_key", i).as_deref() == Some("order_id")
+        {
+            parts.push(format!("matched on order_id {}", opt(&r.order_id)));
+        }
+        parts.join("; ")
+    }
+}
+
+/// An instant as RFC 3339 in the business timezone (`2026-03-31T23:59:59.999+01:00`).
+pub fn format_time(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}

@@ -1,0 +1,173 @@
+//! `summary.json` and the terminal summary: counts and amounts by provider × kind × category ×
+//! currency, the check that every in-period item is in exactly one row, and what reading the
+//! inputs found. Nothing here depends on the wall clock, so the same inputs give the same bytes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::ResultRows;
+use crate::error::{Error, Result};
+use crate::ledger::SkippedRow;
+use crate::matching::Category;
+use crate::money;
+use crate::normalize::ReadStats;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Group {
+    pub provider: String,
+    pub kind: String,
+    pub category: String,
+    pub currency: String,
+    pub count: u64,
+    pub provider_amount: String,
+    pub ledger_amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Balance {
+    /// Rows that hold a provider record / a ledger entry / both.
+    pub rows: u64,
+    pub provider_items: u64,
+    pub ledger_items: u64,
+    pub pairs: u64,
+    /// `rows == provider_items + ledger_items - pairs`: every item is in exactly one row.
+    pub balanced: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LedgerStats {
+    pub file: String,
+    pub entries: usize,
+    pub skipped_rows: Vec<SkippedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub tool: String,
+    pub period: String,
+    pub timezone: String,
+    pub margin_days: u32,
+    pub amount_tolerance: String,
+    pub results: u64,
+    pub discrepancies: u64,
+    pub by_category: BTreeMap<String, u64>,
+    /// Matched share of in-period provider records, by count, in percent (two places).
+    pub matched_rate_by_count: String,
+    pub balance: Balance,
+    pub groups: Vec<Group>,
+    pub provider_read: ReadStats,
+    pub ledger_read: LedgerStats,
+}
+
+/// Facts about the run that the summary repeats.
+pub struct RunFacts {
+    pub period: String,
+    pub timezone: String,
+    pub margin_days: u32,
+    pub amount_tolerance: Decimal,
+}
+
+pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats) -> Summary {
+    let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
+    let mut groups: BTreeMap<(String, String, String, String), (u64, Decimal, Decimal)> = BTreeMap::new();
+    let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
+    for i in 0..rows.len() {
+        let r = rows.row(i);
+        *by_category.entry(r.category.as_str().to_string()).or_default() += 1;
+        if r.category.is_discrepancy() {
+            discrepancies += 1;
+        }
+        let has_p = r.provider_amount.is_some();
+        let has_l = r.ledger_entry_id.is_some();
+        p_items += u64::from(has_p);
+        l_items += u64::from(has_l);
+        pairs += u64::from(has_p && has_l);
+        let key = (
+            r.provider.clone().unwrap_or_default(),
+            r.kind.clone().unwrap_or_default(),
+            r.category.as_str().to_string(),
+            r.currency.clone().unwrap_or_default(),
+        );
+        let g = groups.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        g.0 += 1;
+        g.1 += r.provider_amount.unwrap_or_default();
+        g.2 += r.ledger_amount.map(|a| a.abs()).unwrap_or_default();
+    }
+    let matched = by_category.get("matched").copied().unwrap_or(0);
+    let rate = if p_items == 0 {
+        "0.00".to_string()
+    } else {
+        let mut r = Decimal::from(matched) * Decimal::from(100) / Decimal::from(p_items);
+        r = r.round_dp(2);
+        money::format(r)
+    };
+    Summary {
+        tool: format!("cardrecon {}", env!("CARGO_PKG_VERSION")),
+        period: facts.period.clone(),
+        timezone: facts.timezone.clone(),
+        margin_days: facts.margin_days,
+        amount_tolerance: money::format(facts.amount_tolerance),
+        results: rows.len() as u64,
+        discrepancies,
+        by_category,
+        matched_rate_by_count: rate,
+        balance: Balance {
+            rows: rows.len() as u64,
+            provider_items: p_items,
+            ledger_items: l_items,
+            pairs,
+            balanced: rows.len() as u64 == p_items + l_items - pairs,
+        },
+        groups: groups
+            .into_iter()
+            .map(|((provider, kind, category, currency), (count, p, l))| Group {
+                provider,
+                kind,
+                category,
+                currency,
+                count,
+                provider_amount: money::format(p),
+                ledger_amount: money::format(l),
+            })
+            .collect(),
+        provider_read,
+        ledger_read,
+    }
+}
+
+pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(summary).map_err(|e| Error::Output { path: path.to_path_buf(), message: e.to_string() })?;
+    text.push('\n');
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// The short table printed after a run.
+pub fn render_table(s: &Summary) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "period {} ({}), {} result rows, {} discrepancies, matched {}% of provider records\n",
+        s.period, s.timezone, s.results, s.discrepancies, s.matched_rate_by_count
+    ));
+    let mut per_cat: BTreeMap<(String, String), (u64, Decimal)> = BTreeMap::new();
+    for g in &s.groups {
+        let e = per_cat.entry((g.category.clone(), g.currency.clone())).or_insert((0, Decimal::ZERO));
+        e.0 += g.count;
+        let amount = if g.provider_amount != "0.00" { &g.provider_amount } else { &g.ledger_amount };
+        e.1 += money::parse(amount).unwrap_or_default();
+    }
+    out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", "category", "currency", "count", "amount"));
+    for c in Category::ALL {
+        for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| cat == c.as_str()) {
+            out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", cat, cur, n, money::format(*amt)));
+        }
+    }
+    if !s.balance.balanced {
+        out.push_str("  WARNING: rows do not balance with items; please report this as a bug\n");
+    }
+    out
+}

@@ -1,0 +1,139 @@
+//! Generated months end to end through the binary: the discrepancies found equal the labels the
+//! generator seeded, exactly; outputs are byte-identical across runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::util::*;
+
+type Key = (String, String, String, String);
+
+fn labels(path: &Path) -> Vec<Key> {
+    let mut v: Vec<Key> = read_csv(path).into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone())).collect();
+    v.sort();
+    v
+}
+
+/// `(category, provider, tx_id, ledger_entry_id)` of every non-matched row of a results file.
+fn found(results: &Path) -> Vec<Key> {
+    let mut v: Vec<Key> = read_csv(results)
+        .into_iter()
+        .filter(|r| r[0] != "matched")
+        .map(|r| (r[0].clone(), r[1].clone(), r[3].clone(), r[5].clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zone: &str) -> Run {
+    let data = dir.join("data");
+    let out = dir.join("out");
+    let g = run(&["generate", "--out", data.to_str().unwrap(), "--records", &records.to_string(), "--seed", &seed.to_string(), "--period", period, "--timezone", zone]);
+    assert_eq!(g.code, 0, "generate failed: {}", g.stderr);
+    run(&[
+        "reconcile",
+        "--provider-data",
+        data.join("providers").to_str().unwrap(),
+        "--ledger",
+        data.join("ledger.csv").to_str().unwrap(),
+        "--period",
+        period,
+        "--timezone",
+        zone,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn twenty_thousand_records_discrepancies_equal_labels() {
+    let dir = tempdir();
+    let r = generate_and_reconcile(dir.path(), 20_000, 11, "2026-03", "Europe/London");
+    assert_eq!(r.code, 1, "discrepancies found means exit 1: {}", r.stderr);
+    let expected = labels(&dir.path().join("data/labels.csv"));
+    let got = found(&dir.path().join("out/results.csv"));
+    assert_eq!(got.len(), expected.len());
+    assert_eq!(got, expected);
+    // discrepancies.csv is the same minus the informational categories.
+    let disc = found(&dir.path().join("out/discrepancies.csv"));
+    let expected_disc: Vec<Key> = expected.iter().filter(|k| k.0 != "failed_not_booked" && k.0 != "pending_not_booked").cloned().collect();
+    assert_eq!(disc, expected_disc);
+    // Every category was seeded.
+    let cats: std::collections::BTreeSet<&str> = expected.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(cats.len(), 11, "{cats:?}");
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["balance"]["balanced"], serde_json::Value::Bool(true));
+    assert_eq!(summary["discrepancies"].as_u64().unwrap() as usize, expected_disc.len());
+    assert_eq!(summary["provider_read"]["non_records"].as_u64(), Some(20), "cardapp card list lines");
+    for f in ["normalized/provider_records.parquet", "normalized/ledger_entries.parquet"] {
+        assert!(dir.path().join("out").join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn dst_months_in_new_york_and_london_equal_labels() {
+    for (period, zone) in [("2026-03", "America/New_York"), ("2026-11", "America/New_York"), ("2026-10", "Europe/London")] {
+        let dir = tempdir();
+        let r = generate_and_reconcile(dir.path(), 3_000, 5, period, zone);
+        assert_eq!(r.code, 1, "{period} {zone}: {}", r.stderr);
+        assert_eq!(found(&dir.path().join("out/results.csv")), labels(&dir.path().join("data/labels.csv")), "{period} {zone}");
+    }
+}
+
+#[test]
+fn same_inputs_give_byte_identical_outputs() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let g = run(&["generate", "--out", data.to_str().unwrap(), "--records", "2000", "--seed", "3"]);
+    assert_eq!(g.code, 0);
+    let again = dir.path().join("data2");
+    run(&["generate", "--out", again.to_str().unwrap(), "--records", "2000", "--seed", "3"]);
+    for f in ["ledger.csv", "labels.csv", "providers/txv3/transactions.jsonl", "providers/cardapp/trades.jsonl"] {
+        assert_eq!(std::fs::read(data.join(f)).unwrap(), std::fs::read(again.join(f)).unwrap(), "generate {f}");
+    }
+    let mut outputs = Vec::new();
+    for n in 0..2 {
+        let out = dir.path().join(format!("out{n}"));
+        let r = run(&[
+            "reconcile", "--provider-data", data.join("providers").to_str().unwrap(), "--ledger", data.join("ledger.csv").to_str().unwrap(),
+            "--period", "2026-03", "--timezone", "Europe/London", "--out", out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 1);
+        outputs.push(out);
+    }
+    for f in ["results.csv", "discrepancies.csv", "summary.json"] {
+        assert_eq!(std::fs::read(outputs[0].join(f)).unwrap(), std::fs::read(outputs[1].join(f)).unwrap(), "{f}");
+    }
+}
+
+#[test]
+fn the_xlsx_ledger_reconciles_like_the_csv() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    assert_eq!(run(&["generate", "--out", data.to_str().unwrap(), "--records", "1500", "--seed", "9"]).code, 0);
+    let mut results = BTreeMap::new();
+    for ledger in ["ledger.csv", "ledger.xlsx"] {
+        let out = dir.path().join(ledger);
+        let r = run(&[
+            "reconcile", "--provider-data", data.join("providers").to_str().unwrap(), "--ledger", data.join(ledger).to_str().unwrap(),
+            "--period", "2026-03", "--timezone", "Europe/London", "--out", out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 1, "{ledger}: {}", r.stderr);
+        // Sources differ by file name; everything else must be equal.
+        results.insert(ledger, std::fs::read_to_string(out.join("results.csv")).unwrap());
+    }
+    assert_eq!(results["ledger.csv"], results["ledger.xlsx"]);
+}
+
+#[test]
+fn committed_sample_month_equals_its_labels() {
+    let dir = tempdir();
+    let sample = repo_path("sample-data");
+    let out = dir.path().join("out");
+    let r = run(&[
+        "reconcile", "--provider-data", sample.join("providers").to_str().unwrap(), "--config", sample.join("cardrecon.toml").to_str().unwrap(),
+        "--out", out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(found(&out.join("results.csv")), labels(&sample.join("labels.csv")));
+}

@@ -1,0 +1,258 @@
+//! Ledger loading: the same books from CSV, XLSX and Parquet read the same; bad rows are
+//! reported with file, row and column, or skipped and listed when asked.
+
+use std::path::Path;
+
+use cardrecon::config::{ConfigFile, Settings};
+use cardrecon::ledger;
+use cardrecon::model::{Kind, LedgerEntry, Status};
+use cardrecon::Error;
+use polars::prelude::*;
+
+use crate::util::*;
+
+fn settings_with(toml_text: &str) -> Settings {
+    let f: ConfigFile = toml::from_str(toml_text).unwrap();
+    Settings::resolve(&f, "test.toml").unwrap()
+}
+
+fn london() -> Settings {
+    settings_with("timezone = \"Europe/London\"")
+}
+
+fn strip_sources(mut v: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
+    for e in &mut v {
+        e.source.clear();
+    }
+    v
+}
+
+const HEADER: &str = "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at";
+
+#[test]
+fn csv_with_bom_formats_and_blank_trailing_rows() {
+    let dir = tempdir();
+    let p = dir.path().join("books.csv");
+    let body = format!(
+        "\u{feff}{HEADER}\nL1,txv3,consumption,T1,,100.50,usd,0.25,success,2026-03-31 23:59:59.999\nL2,cardapp,,,MO-1,7,EUR,,pending,2026-03-01T00:00:00+01:00\nL3,,refund,T3,,-3.10000000,USD,,reversed,2026-03-29\n,,,,,,,,,\n\n"
+    );
+    std::fs::write(&p, body).unwrap();
+    let l = ledger::load(&p, &london()).unwrap();
+    assert_eq!(l.entries.len(), 3);
+    let e = &l.entries[0];
+    assert_eq!((e.entry_id.as_str(), e.currency.as_str(), e.amount.to_string().as_str()), ("L1", "USD", "100.50"));
+    assert_eq!(e.fee.unwrap().to_string(), "0.25");
+    // London is on BST on 31 March: 23:59:59.999 local is 22:59:59.999 UTC.
+    assert_eq!(e.booked_at.to_rfc3339(), "2026-03-31T22:59:59.999+00:00");
+    assert_eq!(l.entries[1].booked_at.to_rfc3339(), "2026-02-28T23:00:00+00:00");
+    assert_eq!((l.entries[1].kind, l.entries[1].status), (None, Status::Pending));
+    assert_eq!((l.entries[2].provider.clone(), l.entries[2].kind), (None, Some(Kind::Refund)));
+    assert_eq!(l.entries[2].booked_at.to_rfc3339(), "2026-03-29T00:00:00+00:00");
+    assert_eq!(l.entries[0].source, "books.csv:2");
+}
+
+fn write_xlsx(path: &Path) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let dt = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000");
+    // Row 2: an Excel date cell and numbers.
+    ws.write_string(1, 0, "L1").unwrap();
+    ws.write_string(1, 1, "txv3").unwrap();
+    ws.write_string(1, 2, "consumption").unwrap();
+    ws.write_string(1, 3, "T1").unwrap();
+    ws.write_number(1, 5, 100.5).unwrap();
+    ws.write_string(1, 6, "USD").unwrap();
+    ws.write_number(1, 7, 0.25).unwrap();
+    ws.write_string(1, 8, "success").unwrap();
+    let when = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap();
+    ws.write_datetime_with_format(1, 9, when, &dt).unwrap();
+    // Row 3: numbers stored as text, a date serial as a plain number (2026-03-01 00:00 = 46082).
+    ws.write_string(2, 0, "L2").unwrap();
+    ws.write_string(2, 1, "cardapp").unwrap();
+    ws.write_string(2, 4, "MO-1").unwrap();
+    ws.write_string(2, 5, "7").unwrap();
+    ws.write_string(2, 6, "EUR").unwrap();
+    ws.write_string(2, 8, "pending").unwrap();
+    ws.write_number(2, 9, 46082.0 - 1.0 / 24.0).unwrap();
+    // Row 4: refund, date text.
+    ws.write_number(3, 0, 3).unwrap();
+    ws.write_string(3, 2, "refund").unwrap();
+    ws.write_string(3, 3, "T3").unwrap();
+    ws.write_number(3, 5, -3.1).unwrap();
+    ws.write_string(3, 6, "USD").unwrap();
+    ws.write_string(3, 8, "reversed").unwrap();
+    ws.write_string(3, 9, "2026-03-29").unwrap();
+    // Trailing blank (but formatted) rows.
+    ws.write_string(5, 0, "").unwrap();
+    wb.save(path).unwrap();
+}
+
+fn write_parquet(path: &Path) {
+    let s = |n: &str, v: Vec<Option<&str>>| Column::new(n.into(), v);
+    let amount = Int128Chunked::from_slice_options("amount".into(), &[Some(10_050), Some(700), Some(-310)]).into_decimal_unchecked(20, 2).into_column();
+    let fee = Column::new("fee".into(), [Some(0.25f64), None, None]);
+    let micros = [
+        cardrecon::period::local_to_utc(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap(), chrono_tz::Europe::London).timestamp_micros(),
+        utc("2026-02-28 23:00:00").timestamp_micros(),
+        utc("2026-03-29 00:00:00").timestamp_micros(),
+    ];
+    let booked = Int64Chunked::from_vec("booked_at".into(), micros.to_vec())
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column();
+    let mut df = DataFrame::new(
+        3,
+        vec![
+            Column::new("entry_id".into(), [1i64, 2, 3]),
+            s("provider", vec![Some("txv3"), Some("cardapp"), None]),
+            s("kind", vec![Some("consumption"), None, Some("refund")]),
+            s("tx_id", vec![Some("T1"), None, Some("T3")]),
+            s("order_id", vec![None, Some("MO-1"), None]),
+            amount,
+            s("currency", vec![Some("USD"), Some("EUR"), Some("USD")]),
+            fee,
+            s("status", vec![Some("success"), Some("pending"), Some("reversed")]),
+            booked,
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap()).finish(&mut df).unwrap();
+}
+
+#[test]
+fn csv_xlsx_and_parquet_read_the_same_entries() {
+    let dir = tempdir();
+    let csv = dir.path().join("l.csv");
+    std::fs::write(
+        &csv,
+        format!("{HEADER}\n1,txv3,consumption,T1,,100.50,USD,0.25,success,2026-03-31 23:59:59.999\n2,cardapp,,,MO-1,7,EUR,,pending,2026-03-01T00:00:00+01:00\n3,,refund,T3,,-3.10,USD,,reversed,2026-03-29\n"),
+    )
+    .unwrap();
+    let xlsx = dir.path().join("l.xlsx");
+    write_xlsx(&xlsx);
+    let pq = dir.path().join("l.parquet");
+    write_parquet(&pq);
+    let s = london();
+    let from_csv = strip_sources(ledger::load(&csv, &s).unwrap().entries);
+    let mut from_xlsx = strip_sources(ledger::load(&xlsx, &s).unwrap().entries);
+    from_xlsx[0].entry_id = "1".into();
+    from_xlsx[1].entry_id = "2".into();
+    let from_parquet = strip_sources(ledger::load(&pq, &s).unwrap().entries);
+    assert_eq!(from_csv.len(), 3);
+    assert_eq!(from_xlsx, from_csv);
+    assert_eq!(from_parquet, from_csv);
+}
+
+fn row_error(e: Error) -> (usize, String, String) {
+    match e {
+        Error::LedgerRow { row, column, message, .. } => (row, column, message),
+        other => panic!("expected a row error, got {other}"),
+    }
+}
+
+#[test]
+fn malformed_rows_name_file_row_and_column() {
+    let dir = tempdir();
+    let cases = [
+        ("1,txv3,consumption,T1,,1O0.00,USD,,success,2026-03-01 10:00:00", 2, "amount", "not a decimal amount"),
+        ("1,txv3,consumption,T1,,100,USD,,settled,2026-03-01 10:00:00", 2, "status", "settled"),
+        ("1,txv3,consumption,T1,,100,USD,,success,31/03/2026", 2, "booked_at", "31/03/2026"),
+        ("1,txv3,purchase,T1,,100,USD,,success,2026-03-01 10:00:00", 2, "kind", "purchase"),
+        (",txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00", 2, "entry_id", "empty"),
+        ("1,txv3,consumption,T1,,100,,,success,2026-03-01 10:00:00", 2, "currency", "empty"),
+        ("1,txv3,consumption,T1,,100.123456789,USD,,success,2026-03-01 10:00:00", 2, "amount", "more than 8"),
+        ("1,txv3,consumption,T1,,100,USD,abc,success,2026-03-01 10:00:00", 2, "fee", "abc"),
+        ("1,txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00,extra", 2, "#11", "11 fields"),
+    ];
+    for (line, row, column, needle) in cases {
+        let p = dir.path().join("bad.csv");
+        std::fs::write(&p, format!("{HEADER}\n{line}\n")).unwrap();
+        let e = ledger::load(&p, &london()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("bad.csv"), "{text}");
+        let (r, c, m) = row_error(e);
+        assert_eq!((r, c.as_str()), (row, column), "{line}: {m}");
+        assert!(m.contains(needle), "{line}: {m}");
+    }
+    // A later row is named by its own row number.
+    let p = dir.path().join("third.csv");
+    std::fs::write(&p, format!("{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,T2,,x,USD,,success,2026-03-01 10:00:00\n")).unwrap();
+    assert_eq!(row_error(ledger::load(&p, &london()).unwrap_err()).0, 3);
+}
+
+#[test]
+fn whole_file_problems_are_clear() {
+    let dir = tempdir();
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(ledger::load(&empty, &london()).unwrap_err().to_string().contains("is empty"));
+    let missing = dir.path().join("missing.csv");
+    std::fs::write(&missing, "entry_id,amount,currency,status\n1,2,USD,success\n").unwrap();
+    let e = ledger::load(&missing, &london()).unwrap_err().to_string();
+    assert!(e.contains("missing.csv") && e.contains("no `booked_at` column") && e.contains("[ledger.columns]"), "{e}");
+    let latin1 = dir.path().join("latin1.csv");
+    let mut bytes = format!("{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,").into_bytes();
+    bytes.extend([b'C', 0xe9, b',', b',']);
+    bytes.extend(b"1,USD,,success,2026-03-01 10:00:00\n");
+    std::fs::write(&latin1, bytes).unwrap();
+    let (row, column, message) = row_error(ledger::load(&latin1, &london()).unwrap_err());
+    assert_eq!((row, column.as_str()), (3, "tx_id"));
+    assert!(message.contains("UTF-8"));
+    let odd = dir.path().join("ledger.json");
+    std::fs::write(&odd, "{}").unwrap();
+    assert!(ledger::load(&odd, &london()).unwrap_err().to_string().contains("unsupported ledger format"));
+    let not_xlsx = dir.path().join("fake.xlsx");
+    std::fs::write(&not_xlsx, "not a zip").unwrap();
+    assert!(ledger::load(&not_xlsx, &london()).unwrap_err().to_string().contains("fake.xlsx"));
+}
+
+#[test]
+fn bad_rows_can_be_skipped_and_listed() {
+    let dir = tempdir();
+    let p = dir.path().join("l.csv");
+    std::fs::write(&p, format!("{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,T2,,x,USD,,success,2026-03-01 10:00:00\n3,txv3,consumption,T3,,3,USD,,success,bad-date\n")).unwrap();
+    let l = ledger::load(&p, &settings_with("[ledger]\nskip_bad_rows = true")).unwrap();
+    assert_eq!(l.entries.len(), 1);
+    assert_eq!(l.skipped.iter().map(|s| (s.row, s.column.as_str())).collect::<Vec<_>>(), vec![(3, "amount"), (4, "booked_at")]);
+}
+
+#[test]
+fn xlsx_errors_name_the_spreadsheet_row() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempdir();
+    let p = dir.path().join("books.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    let row = ["1", "txv3", "consumption", "T1", "", "12.5", "USD", "", "success", "2026-03-01 10:00:00"];
+    for (c, v) in row.iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+        ws.write_string(2, c as u16, *v).unwrap();
+    }
+    ws.write_string(2, 5, "twelve").unwrap();
+    // An id Excel has turned into a float: refused rather than silently rounded.
+    ws.write_number(1, 3, 2.023101610280651e24).unwrap();
+    wb.save(&p).unwrap();
+    let (r, c, m) = row_error(ledger::load(&p, &london()).unwrap_err());
+    assert_eq!((r, c.as_str()), (2, "tx_id"), "{m}");
+    assert!(m.contains("store identifiers"), "{m}");
+}
+
+#[test]
+fn config_mapping_renames_columns_and_maps_values() {
+    let dir = tempdir();
+    let p = dir.path().join("export.csv");
+    std::fs::write(&p, "Buchung,Anbieter,Referenz,Betrag,Waehrung,Zustand,Zeit\nB-1,KS,C1,12.50,EUR,Gebucht,01.03.2026 10:00\n").unwrap();
+    let s = settings_with(
+        "timezone = \"Europe/Berlin\"\n[ledger]\nbooked_at_format = \"%d.%m.%Y %H:%M\"\n[ledger.columns]\nentry_id = \"Buchung\"\nprovider = \"Anbieter\"\ntx_id = \"Referenz\"\namount = \"Betrag\"\ncurrency = \"Waehrung\"\nstatus = \"Zustand\"\nbooked_at = \"Zeit\"\n[ledger.values.status]\nGebucht = \"success\"\n[ledger.values.provider]\nKS = \"keysecure\"\n",
+    );
+    let l = ledger::load(&p, &s).unwrap();
+    let e = &l.entries[0];
+    assert_eq!((e.entry_id.as_str(), e.provider.as_deref(), e.status), ("B-1", Some("keysecure"), Status::Success));
+    assert_eq!(e.booked_at.to_rfc3339(), "2026-03-01T09:00:00+00:00");
+}

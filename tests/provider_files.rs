@@ -1,0 +1,77 @@
+//! Provider wire files read from disk: errors name file, line and field; cvv/pin never survive;
+//! unknown fields are ignored; directories must be known providers.
+
+use cardrecon::config::Settings;
+use cardrecon::normalize::read_provider_dir;
+use cardrecon::Error;
+
+use crate::util::*;
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn reads_all_four_providers_and_counts() {
+    let dir = tempdir();
+    let d = dir.path();
+    write(d, "keysecure/a.jsonl", "{\"consume_no\": \"C1\", \"card_no\": \"k1\", \"type\": \"Consumption\", \"amount\": \"100.00\", \"status\": \"Success\", \"time\": 1772323200000, \"new_field\": [1, 2]}\n\n");
+    write(d, "txv3/a.jsonl", "{\"business_type\": 8, \"refund_coin\": \"usd\", \"refund_amount\": \"1.00000000\", \"tx_time\": 1772323200, \"tx_id\": \"X1\", \"tx_status\": 1}\n");
+    write(d, "cardapp/cards.jsonl", "{\"card_id\": \"c1\", \"card_no\": \"4485333916826937\", \"cvv\": \"715\", \"pin\": \"9911\", \"balance\": 200.5, \"expiry\": \"03/28\"}\n");
+    write(d, "cardapp/trades.jsonl", "{\"trade_id\": \"CT1\", \"card_id\": \"c1\", \"card_no\": \"4485333916826937\", \"trade_type\": 1, \"trade_result\": 1, \"amount\": 12.5, \"currency\": \"USD\", \"trade_at\": \"2026-03-01 08:00:00\"}\n");
+    write(d, "usertrans/a.jsonl", "{\"trans_id\": 5, \"order_id\": \"pay_5\", \"trans_type\": \"payment\", \"amount\": \"3\", \"currency\": \"USD\", \"status\": \"success\", \"created_at\": 1772323200}\n");
+    write(d, "usertrans/notes.txt", "ignored: not .jsonl");
+    let (records, stats) = read_provider_dir(d, &Settings::defaults()).unwrap();
+    assert_eq!(records.len(), 4);
+    assert_eq!((stats.files, stats.lines, stats.non_records), (5, 5, 1));
+    assert_eq!(stats.records_by_provider.values().copied().collect::<Vec<_>>(), vec![1, 1, 1, 1]);
+    let all = format!("{records:?}");
+    assert!(!all.contains("715") && !all.contains("9911") && !all.contains("4485333916826937"), "secrets or a full PAN survived");
+    let ct = records.iter().find(|r| r.tx_id == "CT1").unwrap();
+    assert_eq!(ct.card_masked.as_deref(), Some("448533******6937"));
+    assert_eq!(ct.source, "cardapp/trades.jsonl:1");
+}
+
+fn record_error(e: Error) -> (String, usize, String, String) {
+    match e {
+        Error::ProviderRecord { file, line, field, message } => (file.file_name().unwrap().to_string_lossy().into(), line, field, message),
+        other => panic!("expected a record error, got {other}"),
+    }
+}
+
+#[test]
+fn malformed_lines_name_file_line_and_field() {
+    let good = "{\"trans_id\": 5, \"trans_type\": \"payment\", \"amount\": \"3\", \"currency\": \"USD\", \"status\": \"success\", \"created_at\": 1772323200}";
+    let cases = [
+        // Truncated: named at the field where the text ends.
+        ("{\"trans_id\": 6, \"trans_type\": \"payment\", \"amount\": \"3", "amount", "EOF"),
+        ("{\"trans_id\": 6, \"trans_type\": \"payment\", \"amount\": 3e400, \"currency\": \"USD\", \"status\": \"success\", \"created_at\": 1772323200}", "amount", "decimal"),
+        ("{\"trans_id\": 6, \"trans_type\": \"payment\", \"amount\": \"-3\", \"currency\": \"USD\", \"status\": \"success\", \"created_at\": 1772323200}", "amount", "negative"),
+        ("{\"trans_id\": 6, \"trans_type\": \"payment\", \"amount\": \"3\", \"currency\": \"USD\", \"status\": \"success\", \"created_at\": \"noon\"}", "created_at", "invalid type"),
+        ("{\"trans_type\": \"payment\", \"amount\": \"3\", \"currency\": \"USD\", \"status\": \"success\", \"created_at\": 1772323200}", "trans_id", "missing"),
+        ("[1, 2, 3]", "(record)", "not a JSON object"),
+    ];
+    for (bad, field, needle) in cases {
+        let dir = tempdir();
+        write(dir.path(), "usertrans/page.jsonl", &format!("{good}\n{bad}\n"));
+        let e = read_provider_dir(dir.path(), &Settings::defaults()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("page.jsonl") && text.contains("line 2"), "{text}");
+        let (file, line, f, m) = record_error(e);
+        assert_eq!((file.as_str(), line, f.as_str()), ("page.jsonl", 2, field), "{bad}: {m}");
+        assert!(m.contains(needle), "{bad}: {m}");
+    }
+}
+
+#[test]
+fn unknown_directories_and_empty_dirs_are_refused() {
+    let dir = tempdir();
+    write(dir.path(), "stripe/a.jsonl", "{}\n");
+    let e = read_provider_dir(dir.path(), &Settings::defaults()).unwrap_err().to_string();
+    assert!(e.contains("`stripe` is not a configured provider"), "{e}");
+    let empty = tempdir();
+    let e = read_provider_dir(empty.path(), &Settings::defaults()).unwrap_err().to_string();
+    assert!(e.contains("no provider subdirectories"), "{e}");
+}

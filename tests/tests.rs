@@ -1,0 +1,8 @@
+//! cardrecon's integration tests: one binary, one module per area (ripgrep's layout).
+
+mod cli;
+mod engine;
+mod generated;
+mod ledger_formats;
+mod provider_files;
+mod util;

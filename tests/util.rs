@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests: building canonical records, running the engine,
+//! running the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use cardrecon::matching::{self, MatchOptions};
+use cardrecon::model::{Kind, LedgerEntry, ProviderRecord, Status};
+use cardrecon::period::{local_to_utc, Period};
+use cardrecon::report::{ResultRow, ResultRows};
+
+pub fn dec(s: &str) -> Decimal {
+    cardrecon::money::parse(s).unwrap()
+}
+
+/// A wall-clock time in a zone: `at(zone, "2026-03-31 23:59:59.999")`.
+pub fn at(zone: Tz, text: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+    local_to_utc(naive, zone)
+}
+
+pub fn utc(text: &str) -> DateTime<Utc> {
+    at(chrono_tz::UTC, text)
+}
+
+pub fn rec(provider: &str, tx_id: &str, amount: &str, when: DateTime<Utc>) -> ProviderRecord {
+    ProviderRecord {
+        provider: provider.into(),
+        kind: Kind::Consumption,
+        tx_id: tx_id.into(),
+        order_id: None,
+        related_tx_id: None,
+        card_ref: None,
+        card_masked: Some("448533******6937".into()),
+        amount: dec(amount),
+        currency: "USD".into(),
+        original_amount: None,
+        original_currency: None,
+        fee: None,
+        fee_currency: None,
+        status: Status::Success,
+        status_raw: "Success".into(),
+        occurred_at: when,
+        description: None,
+        source: format!("{provider}/t.jsonl:{tx_id}"),
+    }
+}
+
+pub fn entry(id: &str, provider: &str, tx_id: &str, amount: &str, when: DateTime<Utc>) -> LedgerEntry {
+    LedgerEntry {
+        entry_id: id.into(),
+        provider: Some(provider.into()),
+        kind: Some(Kind::Consumption),
+        tx_id: if tx_id.is_empty() { None } else { Some(tx_id.into()) },
+        order_id: None,
+        amount: dec(amount),
+        currency: "USD".into(),
+        fee: None,
+        status: Status::Success,
+        booked_at: when,
+        source: format!("ledger.csv:{id}"),
+    }
+}
+
+pub fn options(period: &str) -> MatchOptions {
+    MatchOptions {
+        period: Period::parse(period).unwrap(),
+        margin_days: 3,
+        amount_tolerance: Decimal::ZERO,
+        fee_tolerance: Decimal::ZERO,
+        signed_ledger: false,
+    }
+}
+
+/// Runs the engine on Rust values and returns every result row.
+pub fn run_engine(records: &[ProviderRecord], entries: &[LedgerEntry], zone: Tz, opts: &MatchOptions) -> Vec<ResultRow> {
+    let p = cardrecon::normalize::provider_frame(records, zone).unwrap();
+    let l = cardrecon::ledger::ledger_frame(entries, zone).unwrap();
+    let df = matching::reconcile(&p, &l, opts).unwrap();
+    let rows = ResultRows::new(&df).unwrap();
+    (0..rows.len()).map(|i| rows.row(i)).collect()
+}
+
+/// `(category, tx_id, entry_id)` of each row, sorted, for exact comparisons.
+pub fn triples(rows: &[ResultRow]) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = rows
+        .iter()
+        .map(|r| (r.category.as_str().to_string(), r.tx_id.clone().unwrap_or_default(), r.ledger_entry_id.clone().unwrap_or_default()))
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn t(c: &str, tx: &str, e: &str) -> (String, String, String) {
+    (c.into(), tx.into(), e.into())
+}
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("cardrecon-test-").tempdir().unwrap()
+}
+
+/// The built `cardrecon` binary.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cardrecon"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let out = bin().args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Reads a CSV into rows of fields (header excluded).
+pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new().from_path(path).unwrap();
+    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+}
