@@ -28,8 +28,81 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Write a synthetic month (all four providers, a ledger, labels of every seeded difference).
     Generate(GenerateArgs),
-    /// Generate a month and reconcile it: see what cardrecon does, with no setup.
+    /// Fetch every configured provider, reconcile against the ledger, write a run directory.
+    Run(RunArgs),
+    /// Serve all four provider APIs on loopback from wire files, with optional faults.
+    Sandbox(SandboxArgs),
+    /// Write a commented configuration file (credentials as ${ENV} references).
+    Init(InitArgs),
+    /// Generate a month, serve it from the sandbox, fetch and reconcile it: no setup needed.
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Configuration file (TOML); `cardrecon init` writes one.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Period: YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: the config's).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Resume or name a particular run (default: resume the newest unfinished run of the period,
+    /// else start a new one).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Exit 0 even when discrepancies are found.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Directory of wire files: DIR/<provider>/*.jsonl.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Address to listen on (loopback).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Seed of the fault decisions.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of requests answered with a 5xx (0.0..1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_5xx: f64,
+    /// Share of requests answered 429 with Retry-After.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_429: f64,
+    /// Seconds in Retry-After.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Tokens expire after this many uses.
+    #[arg(long)]
+    pub token_uses: Option<u64>,
+    /// Hide 1 record in 50 until this many list requests were served, then insert them.
+    #[arg(long)]
+    pub page_drift_after: Option<u64>,
+    /// Share of responses cut off half-way.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_truncate: f64,
+    /// Add unknown fields to every record.
+    #[arg(long)]
+    pub extra_fields: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the configuration.
+    #[arg(long, default_value = "cardrecon.toml")]
+    pub out: PathBuf,
+    /// Point every provider at a sandbox base URL (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    pub sandbox: Option<String>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,8 +168,169 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Reconcile(a) => reconcile(a),
         Command::Generate(a) => generate(a).map(|_| ExitCode::SUCCESS),
+        Command::Run(a) => run_command(a),
+        Command::Sandbox(a) => sandbox(a),
+        Command::Init(a) => init(a).map(|_| ExitCode::SUCCESS),
         Command::Demo(a) => demo(a),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("tokio runtime", e))
+}
+
+fn run_command(a: RunArgs) -> Result<ExitCode> {
+    let (_file, settings) = load_settings(Some(&a.config))?;
+    let period = match (&a.period, settings.period) {
+        (Some(p), _) => Period::parse(p)?,
+        (None, Some(p)) => p,
+        (None, None) => return Err(Error::input("period", "not given: pass --period YYYY-MM or set `period` in the config")),
+    };
+    let ledger = match &settings.ledger.path {
+        Some(p) => a.config.parent().unwrap_or(Path::new(".")).join(p),
+        None => return Err(Error::config(a.config.display().to_string(), "ledger.path", "is required for `run`")),
+    };
+    let mut settings = settings;
+    if settings.output_dir.is_relative() {
+        settings.output_dir = a.config.parent().unwrap_or(Path::new(".")).join(&settings.output_dir);
+    }
+    let job = pipeline::RunJob { settings, config_path: Some(a.config.clone()), period, ledger, run_id: a.run_id.clone(), progress: true };
+    let done = runtime()?.block_on(pipeline::run(&job))?;
+    if done.resumed {
+        println!("resumed the unfinished run in {}", done.run_dir.display());
+    }
+    print!("{}", summary::render_table(&done.outcome.summary));
+    for f in &done.outcome.summary.fetch {
+        println!(
+            "  fetched {:<10} {:>8} records, {:>6} requests, {:>4} retries, {:>3} duplicates dropped, {} pages from the archive",
+            f.provider, f.records, f.requests, f.retries, f.identical_repeats_dropped, f.pages_from_archive
+        );
+    }
+    println!("run directory: {}", done.run_dir.display());
+    if done.outcome.summary.discrepancies > 0 && !a.exit_zero {
+        Ok(ExitCode::from(1))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
+    let options = crate::sandbox::SandboxOptions {
+        seed: a.seed,
+        faults: crate::sandbox::Faults {
+            server_errors: a.fault_5xx,
+            rate_limited: a.fault_429,
+            retry_after_secs: a.retry_after,
+            latency: std::time::Duration::from_millis(a.latency_ms),
+            token_uses: a.token_uses,
+            page_drift_after: a.page_drift_after,
+            truncated: a.fault_truncate,
+            extra_fields: a.extra_fields,
+        },
+        credentials: crate::sandbox::Credentials::default(),
+    };
+    let store = crate::sandbox::load_store(&a.data, options.seed, options.faults.page_drift_after.is_some())?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&a.addr).await.map_err(|e| Error::io(&a.addr, e))?;
+        let addr = listener.local_addr().map_err(|e| Error::io(&a.addr, e))?;
+        println!("sandbox serving {} on http://{addr} (/keysecure, /txv3, /cardapp, /usertrans); Ctrl-C stops it", a.data.display());
+        let state = std::sync::Arc::new(crate::sandbox::State::new(store, options));
+        crate::sandbox::run(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The commented configuration `init` writes. With a sandbox URL, every provider points at it.
+pub fn config_template(sandbox: Option<&str>, timezone: &str, period: Option<&str>, ledger: &str) -> String {
+    let url = |provider: &str, real: &str| match sandbox {
+        Some(s) => format!("\"{}/{provider}\"", s.trim_end_matches('/')),
+        None => format!("\"{real}\""),
+    };
+    format!(
+        r#"# cardrecon configuration (`cardrecon init`). Credentials are ${{ENV_VAR}} references: set the
+# variables in the environment; never write the values here.
+timezone = "{timezone}"        # business timezone: where accounting days begin and end
+{period_line}
+margin_days = 3                   # days read on each side of the period, so cut-offs are recognised
+
+[tolerance]
+amount = "0.00"                   # amounts closer than this are equal
+fee = "0.00"
+
+[providers.keysecure]
+base_url = {ks}
+api_key = "${{CARDRECON_KEYSECURE_API_KEY}}"
+api_secret = "${{CARDRECON_KEYSECURE_API_SECRET}}"
+account_currency = "USD"          # the card account's currency: keysecure amounts carry none
+{rate}# max_concurrency = 4             # windows (and details) fetched at once
+# requests_per_second = 20        # the default cap; ask your provider for its limit
+# fetch_details = true            # each consumption's detail (fees, original amount)
+
+[providers.txv3]
+base_url = {tx}
+{rate}api_key = "${{CARDRECON_TXV3_API_KEY}}"
+account_currency = "USD"          # currency of service fees (business_type 10)
+
+[providers.cardapp]
+base_url = {ca}
+{rate}version = "v1"
+customer_id = 10000011
+app_id = 100001
+key = "${{CARDRECON_CARDAPP_KEY}}"
+wire_timezone = "Asia/Shanghai"   # zone of its datetime strings
+
+[providers.usertrans]
+base_url = {ut}
+{rate}app_key = "${{CARDRECON_USERTRANS_APP_KEY}}"
+app_secret = "${{CARDRECON_USERTRANS_APP_SECRET}}"
+
+[ledger]
+path = "{ledger}"
+# timezone = "{timezone}"        # zone of naive booked_at times (default: the business timezone)
+# skip_bad_rows = false
+# [ledger.columns]                # canonical name = your export's column name
+# amount = "Amount"
+# [ledger.values.status]          # your word = canonical status
+# "Settled" = "success"
+
+[output]
+dir = "runs"                      # run directories: runs/<period>/<run-id>/
+"#,
+        period_line = match period {
+            Some(p) => format!("period = \"{p}\""),
+            None => "# period = \"2026-03\"            # or pass --period".to_string(),
+        },
+        // The sandbox on loopback can take far more than a real API's default cap.
+        rate = if sandbox.is_some() { "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n" } else { "" },
+        ks = url("keysecure", "https://openplatform.keysecure.io"),
+        tx = url("txv3", "https://YOUR-TXV3-HOST"),
+        ca = url("cardapp", "https://YOUR-CARDAPP-HOST"),
+        ut = url("usertrans", "https://YOUR-USERTRANS-HOST"),
+    )
+}
+
+/// The sandbox's default credentials as the environment variables the template names.
+pub const SANDBOX_ENV: [(&str, &str); 6] = [
+    ("CARDRECON_KEYSECURE_API_KEY", "sandbox-keysecure-key"),
+    ("CARDRECON_KEYSECURE_API_SECRET", "sandbox-keysecure-secret"),
+    ("CARDRECON_TXV3_API_KEY", "sandbox-txv3-key"),
+    ("CARDRECON_CARDAPP_KEY", "sandbox-cardapp-key"),
+    ("CARDRECON_USERTRANS_APP_KEY", "sandbox-usertrans-key"),
+    ("CARDRECON_USERTRANS_APP_SECRET", "sandbox-usertrans-secret"),
+];
+
+fn init(a: InitArgs) -> Result<()> {
+    if a.out.exists() && !a.force {
+        return Err(Error::input(a.out.display().to_string(), "exists already; pass --force to overwrite"));
+    }
+    let text = config_template(a.sandbox.as_deref(), "Europe/London", None, "ledger.csv");
+    std::fs::write(&a.out, text).map_err(|e| Error::io(&a.out, e))?;
+    println!("wrote {}; set the CARDRECON_* environment variables it names, then `cardrecon run --config {}`", a.out.display(), a.out.display());
+    Ok(())
 }
 
 fn init_logging(verbose: u8) {
@@ -142,7 +376,7 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         }
         (None, None) => return Err(Error::input("ledger", "not given: pass --ledger FILE or set [ledger] path in the config")),
     };
-    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings };
+    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new() };
     let outcome = pipeline::reconcile(&job)?;
     print!("{}", summary::render_table(&outcome.summary));
     println!("outputs in {}:", a.out.display());
@@ -183,26 +417,40 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
 
 fn demo(a: DemoArgs) -> Result<ExitCode> {
     let data = a.out.join("data");
-    let report_dir = a.out.join("report");
-    println!("1/2 generating a synthetic month into {}", data.display());
-    generate(GenerateArgs {
-        out: data.clone(),
-        records: a.records,
-        seed: a.seed,
-        period: "2026-03".into(),
-        timezone: "Europe/London".into(),
+    println!("1/3 generating a synthetic month into {}", data.display());
+    generate(GenerateArgs { out: data.clone(), records: a.records, seed: a.seed, period: "2026-03".into(), timezone: "Europe/London".into() })?;
+    // The demo's credentials are the sandbox's, given the way real ones are: through the
+    // environment variables the configuration references.
+    for (k, v) in SANDBOX_ENV {
+        if std::env::var_os(k).is_none() {
+            std::env::set_var(k, v);
+        }
+    }
+    let rt = runtime()?;
+    let done = rt.block_on(async {
+        let (url, handle) = crate::sandbox::start(&data.join("providers"), crate::sandbox::SandboxOptions::default()).await?;
+        println!("\n2/3 provider sandbox serving on {url} (/keysecure, /txv3, /cardapp, /usertrans)");
+        let config = a.out.join("cardrecon.toml");
+        let ledger = std::path::absolute(data.join("ledger.csv")).map_err(|e| Error::io(data.join("ledger.csv"), e))?;
+        std::fs::write(&config, config_template(Some(&url), "Europe/London", Some("2026-03"), &ledger.display().to_string())).map_err(|e| Error::io(&config, e))?;
+        println!("\n3/3 fetching the month from the sandbox and reconciling it (config: {})", config.display());
+        let (_file, mut settings) = load_settings(Some(&config))?;
+        settings.output_dir = a.out.join("runs");
+        let period = Period::parse("2026-03")?;
+        let job = pipeline::RunJob { settings, config_path: Some(config.clone()), period, ledger, run_id: None, progress: true };
+        let done = pipeline::run(&job).await;
+        handle.stop().await;
+        done
     })?;
-    println!("\n2/2 reconciling it into {}", report_dir.display());
-    let code = reconcile(ReconcileArgs {
-        provider_data: data.join("providers"),
-        ledger: Some(data.join("ledger.csv")),
-        period: Some("2026-03".into()),
-        timezone: Some("Europe/London".into()),
-        out: report_dir.clone(),
-        config: None,
-        skip_bad_rows: false,
-        exit_zero: true,
-    })?;
-    println!("\nThe generator seeded every kind of difference on purpose: compare {} with {}.", report_dir.join("discrepancies.csv").display(), data.join("labels.csv").display());
-    Ok(code)
+    print!("{}", summary::render_table(&done.outcome.summary));
+    for f in &done.outcome.summary.fetch {
+        println!("  fetched {:<10} {:>8} records in {:>6} requests", f.provider, f.records, f.requests);
+    }
+    println!("\nreports in {}:", done.run_dir.display());
+    for f in &done.outcome.files {
+        println!("  {}", f.display());
+    }
+    println!("  {}", done.run_dir.join("manifest.json").display());
+    println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}.", data.join("labels.csv").display());
+    Ok(ExitCode::SUCCESS)
 }

@@ -45,7 +45,101 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::period::{parse_zone, Period};
+use crate::providers::http::Secret;
 use crate::providers::{AdapterOptions, ProviderType};
+
+/// Resolves a credential: `${NAME}` reads the environment variable NAME; anything else is used
+/// as written. The value is never echoed back, not even in errors.
+pub fn expand_secret(value: &str, source_name: &str, field: &str) -> Result<Secret> {
+    let v = value.trim();
+    match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        Some(var) => match std::env::var(var) {
+            Ok(x) if !x.is_empty() => Ok(Secret::new(x)),
+            _ => Err(Error::config(source_name, field, format!("the environment variable `{var}` is not set"))),
+        },
+        None => Ok(Secret::new(v)),
+    }
+}
+
+/// Whether an `http://` URL points at this machine (the sandbox), where clear text is harmless.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.strip_prefix("http://").unwrap_or("");
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
+}
+
+fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &ProviderFile) -> Result<Connection> {
+    let field = |f: &str| format!("providers.{name}.{f}");
+    let url = url.trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(Error::config(source_name, field("base_url"), format!("`{url}` is not an http(s) URL")));
+    }
+    if url.starts_with("http://") && !is_loopback_url(&url) && !p.allow_insecure_http.unwrap_or(false) {
+        return Err(Error::config(
+            source_name,
+            field("base_url"),
+            format!("`{url}` is plain http to another machine: credentials would travel unencrypted. Use https, or set allow_insecure_http = true"),
+        ));
+    }
+    let need = |v: &Option<String>, f: &str| -> Result<Secret> {
+        match v {
+            Some(x) => expand_secret(x, source_name, &field(f)),
+            None => Err(Error::config(source_name, field(f), format!("is required for a {} provider", ty.as_str()))),
+        }
+    };
+    let optional = |v: &Option<String>, f: &str| -> Result<Secret> {
+        match v {
+            Some(x) => expand_secret(x, source_name, &field(f)),
+            None => Ok(Secret::default()),
+        }
+    };
+    let mut c = Connection {
+        base_url: url,
+        api_key: optional(&p.api_key, "api_key")?,
+        api_secret: optional(&p.api_secret, "api_secret")?,
+        customer_id: p.customer_id.unwrap_or(0),
+        app_id: p.app_id.unwrap_or(0),
+        key: optional(&p.key, "key")?,
+        app_key: optional(&p.app_key, "app_key")?,
+        app_secret: optional(&p.app_secret, "app_secret")?,
+        version: p.version.clone().unwrap_or_else(|| "v1".into()),
+        page_size: 0,
+        concurrency: p.max_concurrency.unwrap_or(4).clamp(1, 64),
+        requests_per_second: p.requests_per_second.unwrap_or(20).max(1),
+        timeout: std::time::Duration::from_secs(p.timeout_secs.unwrap_or(30).max(1)),
+        fetch_details: p.fetch_details.unwrap_or(true),
+    };
+    let (default_size, max_size) = match ty {
+        ProviderType::Keysecure => {
+            c.api_key = need(&p.api_key, "api_key")?;
+            c.api_secret = need(&p.api_secret, "api_secret")?;
+            (100, 100)
+        }
+        ProviderType::Txv3 => {
+            c.api_key = need(&p.api_key, "api_key")?;
+            (200, 200)
+        }
+        ProviderType::Cardapp => {
+            c.key = need(&p.key, "key")?;
+            if p.customer_id.is_none() || p.app_id.is_none() {
+                return Err(Error::config(source_name, field(if p.customer_id.is_none() { "customer_id" } else { "app_id" }), "is required for a cardapp provider"));
+            }
+            (100, 100)
+        }
+        ProviderType::Usertrans => {
+            c.app_key = need(&p.app_key, "app_key")?;
+            c.app_secret = need(&p.app_secret, "app_secret")?;
+            (100, 100)
+        }
+    };
+    let size = p.page_size.unwrap_or(default_size);
+    let min_size = if ty == ProviderType::Txv3 { 10 } else { 1 };
+    if !(min_size..=max_size).contains(&size) {
+        return Err(Error::config(source_name, field("page_size"), format!("{size} is outside what the API accepts ({min_size}..{max_size})")));
+    }
+    c.page_size = size;
+    Ok(c)
+}
 
 /// The file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -60,6 +154,15 @@ pub struct ConfigFile {
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]
     pub ledger: LedgerFile,
+    #[serde(default)]
+    pub output: OutputFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputFile {
+    /// Where `run` creates `<dir>/<period>/<run-id>/` (default `runs`).
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -76,6 +179,45 @@ pub struct ProviderFile {
     pub provider_type: Option<String>,
     pub account_currency: Option<String>,
     pub wire_timezone: Option<String>,
+    /// Where the API is; without it the provider is not fetched by `run`.
+    pub base_url: Option<String>,
+    /// Allow a non-loopback `http://` base URL (credentials would travel in clear text).
+    pub allow_insecure_http: Option<bool>,
+    // Credentials: `${ENV_VAR}` references (or literal values, never printed).
+    pub api_key: Option<String>,
+    pub api_secret: Option<String>,
+    pub customer_id: Option<i64>,
+    pub app_id: Option<i64>,
+    pub key: Option<String>,
+    pub app_key: Option<String>,
+    pub app_secret: Option<String>,
+    /// cardapp's `{version}` path segment (default `v1`).
+    pub version: Option<String>,
+    pub page_size: Option<usize>,
+    pub max_concurrency: Option<usize>,
+    pub requests_per_second: Option<u32>,
+    pub timeout_secs: Option<u64>,
+    /// keysecure: fetch each consumption's detail (fees, original amount) — default true.
+    pub fetch_details: Option<bool>,
+}
+
+/// How to reach one provider's API. Credentials are [`Secret`]s: they print as `***`.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub base_url: String,
+    pub api_key: Secret,
+    pub api_secret: Secret,
+    pub customer_id: i64,
+    pub app_id: i64,
+    pub key: Secret,
+    pub app_key: Secret,
+    pub app_secret: Secret,
+    pub version: String,
+    pub page_size: usize,
+    pub concurrency: usize,
+    pub requests_per_second: u32,
+    pub timeout: std::time::Duration,
+    pub fetch_details: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -99,6 +241,8 @@ pub struct ProviderInstance {
     pub name: String,
     pub ty: ProviderType,
     pub options: AdapterOptions,
+    /// Set when the provider has a `base_url`: `run` fetches it.
+    pub connection: Option<Connection>,
 }
 
 /// Resolved settings every stage reads.
@@ -112,6 +256,7 @@ pub struct Settings {
     pub fee_tolerance: Decimal,
     pub providers: BTreeMap<String, ProviderInstance>,
     pub ledger: LedgerFile,
+    pub output_dir: PathBuf,
 }
 
 impl ConfigFile {
@@ -150,7 +295,7 @@ impl Settings {
         };
         let mut providers = BTreeMap::new();
         for ty in ProviderType::ALL {
-            providers.insert(ty.as_str().to_string(), ProviderInstance { name: ty.as_str().into(), ty, options: AdapterOptions::defaults_for(ty) });
+            providers.insert(ty.as_str().to_string(), ProviderInstance { name: ty.as_str().into(), ty, options: AdapterOptions::defaults_for(ty), connection: None });
         }
         for (name, p) in &file.providers {
             let field = |f: &str| format!("providers.{name}.{f}");
@@ -165,7 +310,11 @@ impl Settings {
             if let Some(z) = &p.wire_timezone {
                 options.wire_timezone = parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
             }
-            providers.insert(name.clone(), ProviderInstance { name: name.clone(), ty, options });
+            let connection = match &p.base_url {
+                None => None,
+                Some(url) => Some(connection(source_name, name, ty, url, p)?),
+            };
+            providers.insert(name.clone(), ProviderInstance { name: name.clone(), ty, options, connection });
         }
         if let Some(z) = &file.ledger.timezone {
             parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
@@ -184,6 +333,7 @@ impl Settings {
             fee_tolerance: tol(&file.tolerance.fee, "tolerance.fee")?,
             providers,
             ledger: file.ledger.clone(),
+            output_dir: file.output.dir.clone().unwrap_or_else(|| PathBuf::from("runs")),
         })
     }
 

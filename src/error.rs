@@ -36,6 +36,14 @@ pub enum Error {
     #[error("dataframe engine: {0}")]
     Polars(#[from] polars::prelude::PolarsError),
 
+    /// A provider API could not be fetched (after retries), or answered with an error.
+    #[error("fetching from {provider}: {what}: {message}")]
+    Fetch { provider: String, what: String, message: String },
+
+    /// A provider reported a total that the records fetched do not reach.
+    #[error("fetch from {provider} is incomplete: {window}: {message}")]
+    Incomplete { provider: String, window: String, message: String },
+
     /// Writing a CSV output failed.
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },

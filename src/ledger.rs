@@ -372,7 +372,11 @@ impl Mapping<'_> {
             Cell::Instant(t) => Ok(*t),
             Cell::Naive(t) => Ok(local_to_utc(*t, self.zone)),
             Cell::Float(v) => excel_serial(*v).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
-            Cell::Int(v) => excel_serial(*v as f64).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
+            Cell::Int(v) => i32::try_from(*v)
+                .ok()
+                .and_then(|days| excel_serial(f64::from(days)))
+                .map(|t| local_to_utc(t, self.zone))
+                .ok_or_else(|| bad(&v.to_string())),
             Cell::Text(t) | Cell::Decimal(t) => {
                 let t = t.trim();
                 if let Some(f) = self.format {

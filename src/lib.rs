@@ -6,7 +6,8 @@
 //!
 //! | module | its job |
 //! |---|---|
-//! | [`providers`] | one file per provider API: its wire structs and their conversion to canonical records |
+//! | [`providers`] | one file per provider API (wire structs, conversion to canonical records, fetching) plus the shared [`providers::http`] and [`providers::fetch`] |
+//! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests |
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
@@ -36,5 +37,6 @@ pub mod period;
 pub mod pipeline;
 pub mod providers;
 pub mod report;
+pub mod sandbox;
 
 pub use error::{Error, Result};

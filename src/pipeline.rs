@@ -7,6 +7,8 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::matching::{self, MatchOptions};
 use crate::period::Period;
+use crate::providers::http::{Archive, FetchStats};
+use crate::providers::ProviderType;
 use crate::report::{self, summary};
 
 /// What `reconcile` was asked to do.
@@ -17,6 +19,8 @@ pub struct ReconcileJob {
     pub out: PathBuf,
     pub period: Period,
     pub settings: Settings,
+    /// Statistics of the fetch that produced `provider_data`, when there was one.
+    pub fetch_stats: Vec<FetchStats>,
 }
 
 /// What a finished reconciliation produced.
@@ -72,7 +76,7 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance,
     };
-    let summary = summary::build(&rows, &facts, read_stats, ledger_stats);
+    let summary = summary::build(&rows, &facts, read_stats, ledger_stats, job.fetch_stats.clone());
     let summary_json = out.join("summary.json");
     summary::write_json(&summary, &summary_json)?;
     Ok(Outcome { summary, files: vec![results_csv, disc_csv, summary_json, p_path, l_path] })
@@ -80,4 +84,110 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
 
 fn display_name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| p.display().to_string())
+}
+
+/// What `run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunJob {
+    pub settings: Settings,
+    /// The config file, copied (redacted) into the manifest.
+    pub config_path: Option<PathBuf>,
+    pub period: Period,
+    pub ledger: PathBuf,
+    /// Use this run id (to resume a particular run); default: resume the newest unfinished run
+    /// of the period, or start a new one.
+    pub run_id: Option<String>,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub run_dir: PathBuf,
+    pub outcome: Outcome,
+    pub resumed: bool,
+}
+
+/// The run directory: `<output>/<period>/<run-id>/`. An unfinished one (no `manifest.json`) is
+/// resumed, so a killed run started again picks up its archived pages.
+pub fn run_dir(settings: &Settings, period: &Period, run_id: Option<&str>) -> Result<(PathBuf, bool)> {
+    let base = settings.output_dir.join(period.label());
+    if let Some(id) = run_id {
+        let dir = base.join(id);
+        let resumed = dir.is_dir();
+        return Ok((dir, resumed));
+    }
+    if base.is_dir() {
+        let mut unfinished: Vec<PathBuf> = std::fs::read_dir(&base)
+            .map_err(|e| Error::io(&base, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir() && !p.join("manifest.json").exists())
+            .collect();
+        unfinished.sort();
+        if let Some(last) = unfinished.pop() {
+            return Ok((last, true));
+        }
+    }
+    let id = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    Ok((base.join(id), false))
+}
+
+/// Fetches every provider that has a connection, concurrently, into `raw_dir`.
+pub async fn fetch_all(settings: &Settings, raw_dir: &Path, period: &Period, progress: bool) -> Result<Vec<FetchStats>> {
+    let (from, to) = period.with_margin(settings.margin_days).instants(settings.timezone);
+    let bars = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) { Some(indicatif::MultiProgress::new()) } else { None };
+    let jobs = settings.providers.values().filter_map(|inst| inst.connection.as_ref().map(|c| (inst, c))).map(|(inst, conn)| {
+        let archive = Archive::new(raw_dir, &inst.name);
+        let bar = bars.as_ref().map(|m| {
+            let b = m.add(indicatif::ProgressBar::new_spinner());
+            b.set_style(indicatif::ProgressStyle::with_template("{spinner} {prefix:>10} {pos:>9} records {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+            b.set_prefix(inst.name.clone());
+            b.enable_steady_tick(std::time::Duration::from_millis(200));
+            b
+        });
+        async move {
+            tracing::info!(provider = %inst.name, url = %conn.base_url, "fetching");
+            let name = inst.name.as_str();
+            let fetched = match inst.ty {
+                ProviderType::Keysecure => crate::providers::keysecure::api::fetch(name, conn, from, to, &archive, &bar).await?,
+                ProviderType::Txv3 => crate::providers::txv3::api::fetch(name, conn, from, to, &archive, &bar).await?,
+                ProviderType::Cardapp => crate::providers::cardapp::api::fetch(name, conn, inst.options.wire_timezone, from, to, &archive, &bar).await?,
+                ProviderType::Usertrans => crate::providers::usertrans::api::fetch(name, conn, from, to, &archive, &bar).await?,
+            };
+            for (stem, lines) in &fetched.files {
+                archive.write_records(stem, lines)?;
+            }
+            if let Some(b) = &bar {
+                b.finish();
+            }
+            tracing::info!(provider = %inst.name, records = fetched.stats.records, requests = fetched.stats.requests, retries = fetched.stats.retries, "fetched");
+            Ok::<_, Error>(fetched.stats)
+        }
+    });
+    futures::future::try_join_all(jobs).await
+}
+
+/// `run`: fetch, reconcile, and write the run directory, `manifest.json` last.
+pub async fn run(job: &RunJob) -> Result<RunOutcome> {
+    if !job.settings.providers.values().any(|p| p.connection.is_some()) {
+        return Err(Error::config(&job.settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"));
+    }
+    let started = chrono::Utc::now();
+    let (dir, resumed) = run_dir(&job.settings, &job.period, job.run_id.as_deref())?;
+    let raw = dir.join("raw");
+    std::fs::create_dir_all(&raw).map_err(|e| Error::io(&raw, e))?;
+    if resumed {
+        tracing::info!(dir = %dir.display(), "resuming an unfinished run from its archive");
+    }
+    let stats = fetch_all(&job.settings, &raw, &job.period, job.progress).await?;
+    let rjob = ReconcileJob {
+        provider_data: raw.clone(),
+        ledger: job.ledger.clone(),
+        out: dir.clone(),
+        period: job.period,
+        settings: job.settings.clone(),
+        fetch_stats: stats.clone(),
+    };
+    let outcome = reconcile(&rjob)?;
+    crate::report::manifest::write(&dir, job, &stats, started)?;
+    Ok(RunOutcome { run_dir: dir, outcome, resumed })
 }

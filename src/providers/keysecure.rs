@@ -200,3 +200,156 @@ mod tests {
         }
     }
 }
+
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Token: `POST {base}/open-api/v1/auth/token` with `Api-Key`, `Timestamp` and `{"api_secret"}`;
+// refreshed when a call answers 40102. `Timestamp` is sent one second behind the local clock,
+// so a server clock slightly behind ours never sees a future timestamp. Windows are at most 90
+// days, expressed in `Timezone: UTC+0` as `yyyy-MM-dd HH:mm:ss` (end inclusive to the second).
+
+pub mod api {
+    use std::sync::atomic::Ordering;
+
+    use chrono::{DateTime, Duration, Utc};
+    use futures::{StreamExt, TryStreamExt};
+    use tokio::sync::Mutex;
+
+    use crate::config::Connection;
+    use crate::error::{Error, Result};
+    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::providers::http::{Archive, Http};
+    use crate::providers::output::{tick, Progress, ProviderFetch};
+
+    pub const MAX_WINDOW: i64 = 90;
+
+    fn timestamp() -> String {
+        (Utc::now().timestamp_millis() - 1000).to_string()
+    }
+
+    struct Client<'a> {
+        name: &'a str,
+        conn: &'a Connection,
+        http: Http,
+        token: Mutex<Option<String>>,
+    }
+
+    impl Client<'_> {
+        async fn token(&self, refresh: bool) -> Result<String> {
+            let mut t = self.token.lock().await;
+            if let (Some(tok), false) = (t.as_ref(), refresh) {
+                return Ok(tok.clone());
+            }
+            if refresh {
+                self.http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+            }
+            let url = format!("{}/open-api/v1/auth/token", self.conn.base_url);
+            let body = serde_json::json!({"api_secret": self.conn.api_secret.expose()});
+            let a = self
+                .http
+                .json("token", || {
+                    self.http.client.post(&url).header("Api-Key", self.conn.api_key.expose()).header("Timestamp", timestamp()).json(&body)
+                })
+                .await?;
+            match (a.body.get("code").and_then(|c| c.as_i64()), a.body.pointer("/data/access_token").and_then(|v| v.as_str())) {
+                (Some(0), Some(tok)) => {
+                    *t = Some(tok.to_string());
+                    Ok(tok.to_string())
+                }
+                _ => Err(self.refused("token", &a.body)),
+            }
+        }
+
+        fn refused(&self, what: &str, body: &serde_json::Value) -> Error {
+            let code = body.get("code").map(|c| c.to_string()).unwrap_or_default();
+            let msg = body.get("msg").and_then(|m| m.as_str()).unwrap_or("");
+            let hint = match code.as_str() {
+                "40101" => " (check api_key / api_secret)",
+                "40103" => " (the Timestamp rule: check this machine's clock)",
+                _ => "",
+            };
+            Error::Fetch { provider: self.name.to_string(), what: what.to_string(), message: format!("code {code}: {msg}{hint}") }
+        }
+
+        /// A call with token refresh on 40102.
+        async fn call(&self, what: &str, make: impl Fn(&str) -> reqwest::RequestBuilder) -> Result<serde_json::Value> {
+            let mut refresh = false;
+            for _ in 0..4 {
+                let token = self.token(refresh).await?;
+                let a = self.http.json(what, || make(&token).header("Api-Key", self.conn.api_key.expose()).header("Timestamp", timestamp()).header("Access-Token", &token)).await?;
+                match a.body.get("code").and_then(|c| c.as_i64()) {
+                    Some(0) => return Ok(a.body),
+                    Some(40102) => refresh = true,
+                    _ => return Err(self.refused(what, &a.body)),
+                }
+            }
+            Err(Error::Fetch { provider: self.name.to_string(), what: what.to_string(), message: "the Access-Token kept expiring".into() })
+        }
+    }
+
+    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+        let client = Client { name, conn, http: Http::new(name, conn.requests_per_second, conn.timeout)?, token: Mutex::new(None) };
+        let client = &client;
+        let windows = split(from, to, Duration::days(MAX_WINDOW), "consume", None);
+        let size = conn.page_size;
+        let list_url = format!("{}/open-api/v1/card/consume/list", conn.base_url);
+        let list_url = &list_url;
+        let page = move |w: Window, index: u32, live: bool| async move {
+            let key = format!("{}/p{:04}", w.key, index);
+            let body = serde_json::json!({
+                "start_time": w.from.format("%Y-%m-%d %H:%M:%S").to_string(),
+                "end_time": (w.to - Duration::seconds(1)).format("%Y-%m-%d %H:%M:%S").to_string(),
+                "page": index,
+                "size": size,
+            });
+            let v = archived(archive, &key, !live, &client.http.counters, client.call("consume/list", |_| client.http.client.post(list_url).header("Timezone", "UTC+0").json(&body))).await?;
+            let records = v.pointer("/data/list").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
+                provider: name.to_string(),
+                what: format!("consume/list page {index} of {}", w.key),
+                message: "the answer has no data.list".into(),
+            })?;
+            tick(progress, records.len());
+            Ok(Page { records, total: None })
+        };
+        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "consume_no", &client.http.counters, page).await?;
+        let mut lines = set.lines;
+        if conn.fetch_details {
+            // The list lacks fees, original amounts and links: each record's detail has them.
+            let details: Vec<String> = futures::stream::iter(lines.iter().cloned())
+                .map(|line| async move {
+                    let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| Error::Fetch { provider: name.into(), what: "archived record".into(), message: e.to_string() })?;
+                    let Some(id) = v.get("consume_no").and_then(|c| c.as_str()).map(str::to_string) else {
+                        return Ok::<_, Error>(line);
+                    };
+                    let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
+                    let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
+                    let answer = archived(archive, &key, true, &client.http.counters, async {
+                        match client.call("consume/info", |_| client.http.client.get(&url)).await {
+                            Ok(body) => Ok(body),
+                            // A record listed but without a detail keeps its list form.
+                            Err(Error::Fetch { message, .. }) if message.starts_with("code 40401") => Ok(serde_json::json!({"code": 0, "data": v})),
+                            Err(e) => Err(e),
+                        }
+                    })
+                    .await?;
+                    let mut data = answer.get("data").cloned().unwrap_or_else(|| v.clone());
+                    // The detail is looked up by id: when the provider lists two different
+                    // records under one id, it describes only one of them. Use it only for the
+                    // record it describes; the other keeps its list form.
+                    let same = ["consume_no", "card_no", "type", "amount", "status", "time"].iter().all(|k| data.get(k) == v.get(k));
+                    if !same {
+                        return Ok(line);
+                    }
+                    crate::providers::http::strip_secrets(&mut data);
+                    Ok(data.to_string())
+                })
+                .buffered(conn.concurrency)
+                .try_collect()
+                .await?;
+            lines = details;
+        }
+        stats.records = lines.len() as u64;
+        stats.update_counters(&client.http.counters);
+        Ok(ProviderFetch { files: vec![("consume".into(), lines)], stats })
+    }
+}

@@ -11,6 +11,9 @@
 //! | `usertrans` | [`usertrans`] | `trans_id` | record shape; `status` values; `created_at` is Unix seconds |
 
 pub mod cardapp;
+pub mod fetch;
+pub mod http;
+pub mod output;
 pub mod keysecure;
 pub mod txv3;
 pub mod usertrans;

@@ -324,3 +324,73 @@ mod tests {
         assert_eq!(e.field, "deduction_currency");
     }
 }
+
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Authentication is not shown in the document: an `X-Api-Key` header (our decision, emulated by
+// the sandbox). One query per `business_type` and window of at most 60 days; `start_time` /
+// `end_time` are Unix seconds (end inclusive); pages from 1; `data.total` is checked.
+
+pub mod api {
+    use chrono::{DateTime, Duration, Utc};
+
+    use crate::config::Connection;
+    use crate::error::{Error, Result};
+    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::providers::http::{Archive, Http};
+    use crate::providers::output::{tick, Progress, ProviderFetch};
+
+    pub const MAX_WINDOW_DAYS: i64 = 60;
+
+    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+        let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
+        let http = &http;
+        let mut windows = Vec::new();
+        for bt in super::BUSINESS_TYPES {
+            windows.extend(split(from, to, Duration::days(MAX_WINDOW_DAYS), &format!("transactions/bt{bt}"), Some(&bt.to_string())));
+        }
+        let size = conn.page_size;
+        let url = format!("{}/v3/openapi/card/transactions", conn.base_url);
+        let url = &url;
+        let page = move |w: Window, index: u32, live: bool| async move {
+            let key = format!("{}/p{:04}", w.key, index);
+            let bt: i64 = w.class.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
+            let body = serde_json::json!({
+                "start_time": w.from.timestamp().to_string(),
+                "end_time": (w.to.timestamp() - 1).to_string(),
+                "page": index + 1,
+                "size": size,
+                "business_type": bt,
+            });
+            let what = format!("transactions business_type {bt} page {} of {}", index + 1, w.key);
+            let v = archived(archive, &key, !live, &http.counters, async {
+                let a = http.json(&what, || http.client.post(url).header("X-Api-Key", conn.api_key.expose()).json(&body)).await?;
+                match a.body.get("code").and_then(|c| c.as_str()) {
+                    Some("00000") => Ok(a.body),
+                    _ => Err(Error::Fetch {
+                        provider: name.into(),
+                        what: what.clone(),
+                        message: format!(
+                            "code {}: {}{}",
+                            a.body.get("code").map(|c| c.to_string()).unwrap_or_default(),
+                            a.body.get("msg").and_then(|m| m.as_str()).unwrap_or(""),
+                            if a.body.get("code").and_then(|c| c.as_str()) == Some("40100") { " (check api_key)" } else { "" }
+                        ),
+                    }),
+                }
+            })
+            .await?;
+            let records = v.pointer("/data/records").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
+                provider: name.into(),
+                what: what.clone(),
+                message: "the answer has no data.records".into(),
+            })?;
+            let total = v.pointer("/data/total").and_then(|t| t.as_u64());
+            tick(progress, records.len());
+            Ok(Page { records, total })
+        };
+        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "tx_id", &http.counters, page).await?;
+        stats.update_counters(&http.counters);
+        Ok(ProviderFetch { files: vec![("transactions".into(), set.lines)], stats })
+    }
+}

@@ -133,3 +133,96 @@ mod tests {
         assert_eq!(e.field, "trans_id");
     }
 }
+
+// ---- fetching ------------------------------------------------------------------------------
+//
+// `POST {base}/thirdPartyLogin` with `{"app_key", "app_secret"}` gives the bearer `userToken`;
+// a 401 logs in again. `GET /userTrans` by windows of at most 31 days, `start_date`/`end_date`
+// as Unix seconds (the document accepts timestamps, which avoids the unstated day zone), pages
+// from 1; `data.total` is checked.
+
+pub mod api {
+    use std::sync::atomic::Ordering;
+
+    use chrono::{DateTime, Duration, Utc};
+    use tokio::sync::Mutex;
+
+    use crate::config::Connection;
+    use crate::error::{Error, Result};
+    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::providers::http::{Archive, Http};
+    use crate::providers::output::{tick, Progress, ProviderFetch};
+
+    pub const WINDOW_DAYS: i64 = 31;
+
+    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+        let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
+        let http = &http;
+        let token: Mutex<Option<String>> = Mutex::new(None);
+        let token = &token;
+        let login = move |refresh: bool| async move {
+            let mut t = token.lock().await;
+            if let (Some(tok), false) = (t.as_ref(), refresh) {
+                return Ok::<String, Error>(tok.clone());
+            }
+            if refresh {
+                http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+            }
+            let url = format!("{}/thirdPartyLogin", conn.base_url);
+            let body = serde_json::json!({"app_key": conn.app_key.expose(), "app_secret": conn.app_secret.expose()});
+            let a = http.json("thirdPartyLogin", || http.client.post(&url).json(&body)).await?;
+            match (a.status, a.body.pointer("/data/userToken").and_then(|v| v.as_str())) {
+                (200, Some(tok)) => {
+                    *t = Some(tok.to_string());
+                    Ok(tok.to_string())
+                }
+                (status, _) => Err(Error::Fetch {
+                    provider: name.into(),
+                    what: "thirdPartyLogin".into(),
+                    message: format!("HTTP {status}: {} (check app_key / app_secret)", a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")),
+                }),
+            }
+        };
+        let size = conn.page_size;
+        let url = format!("{}/userTrans", conn.base_url);
+        let url = &url;
+        let page = move |w: Window, index: u32, live: bool| async move {
+            let key = format!("{}/p{:04}", w.key, index);
+            let what = format!("userTrans page {} of {}", index + 1, w.key);
+            let query = [
+                ("page", (index + 1).to_string()),
+                ("page_num", size.to_string()),
+                ("start_date", w.from.timestamp().to_string()),
+                ("end_date", (w.to.timestamp() - 1).to_string()),
+            ];
+            let v = archived(archive, &key, !live, &http.counters, async {
+                let mut refresh = false;
+                for _ in 0..4 {
+                    let tok = login(refresh).await?;
+                    let a = http.json(&what, || http.client.get(url).bearer_auth(&tok).query(&query)).await?;
+                    match a.status {
+                        200 => return Ok(a.body),
+                        401 => refresh = true,
+                        s => {
+                            return Err(Error::Fetch { provider: name.into(), what: what.clone(), message: format!("HTTP {s}: {}", a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")) })
+                        }
+                    }
+                }
+                Err(Error::Fetch { provider: name.into(), what: what.clone(), message: "the userToken kept expiring".into() })
+            })
+            .await?;
+            let records = v.pointer("/data/list").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
+                provider: name.into(),
+                what: what.clone(),
+                message: "the answer has no data.list".into(),
+            })?;
+            let total = v.pointer("/data/total").and_then(|t| t.as_u64());
+            tick(progress, records.len());
+            Ok(Page { records, total })
+        };
+        let windows = split(from, to, Duration::days(WINDOW_DAYS), "userTrans", None);
+        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "trans_id", &http.counters, page).await?;
+        stats.update_counters(&http.counters);
+        Ok(ProviderFetch { files: vec![("trans".into(), set.lines)], stats })
+    }
+}

@@ -6,6 +6,7 @@
 //! - [`summary`]: `summary.json` and the summary table printed on the terminal.
 
 pub mod csv;
+pub mod manifest;
 pub mod summary;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};

@@ -14,6 +14,7 @@ use crate::ledger::SkippedRow;
 use crate::matching::Category;
 use crate::money;
 use crate::normalize::ReadStats;
+use crate::providers::http::FetchStats;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Group {
@@ -60,6 +61,8 @@ pub struct Summary {
     pub groups: Vec<Group>,
     pub provider_read: ReadStats,
     pub ledger_read: LedgerStats,
+    /// Per provider fetched over HTTP (empty for an offline `reconcile`).
+    pub fetch: Vec<FetchStats>,
 }
 
 /// Facts about the run that the summary repeats.
@@ -70,7 +73,7 @@ pub struct RunFacts {
     pub amount_tolerance: Decimal,
 }
 
-pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats) -> Summary {
+pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats, fetch: Vec<FetchStats>) -> Summary {
     let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
     let mut groups: BTreeMap<(String, String, String, String), (u64, Decimal, Decimal)> = BTreeMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
@@ -135,6 +138,7 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
             .collect(),
         provider_read,
         ledger_read,
+        fetch,
     }
 }
 
@@ -165,6 +169,18 @@ pub fn render_table(s: &Summary) -> String {
         for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| cat == c.as_str()) {
             out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", cat, cur, n, money::format(*amt)));
         }
+    }
+    for note in &s.provider_read.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    if !s.ledger_read.skipped_rows.is_empty() {
+        out.push_str(&format!(
+            "  note: {} ledger rows skipped as unreadable (listed in summary.json), first: row {} column `{}`: {}\n",
+            s.ledger_read.skipped_rows.len(),
+            s.ledger_read.skipped_rows[0].row,
+            s.ledger_read.skipped_rows[0].column,
+            s.ledger_read.skipped_rows[0].message
+        ));
     }
     if !s.balance.balanced {
         out.push_str("  WARNING: rows do not balance with items; please report this as a bug\n");

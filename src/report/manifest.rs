@@ -1,0 +1,143 @@
+//! `manifest.json`: what a run was made from (inputs with sha256), what it wrote, the tool
+//! version and the configuration with secrets redacted. It is written last, through a temporary
+//! name, so a run directory with a manifest is complete.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::pipeline::RunJob;
+use crate::providers::http::FetchStats;
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: String,
+    pub run_id: String,
+    pub period: String,
+    pub timezone: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub inputs: Vec<FileEntry>,
+    pub outputs: Vec<FileEntry>,
+    pub fetch: Vec<FetchStats>,
+    /// The configuration file with every credential value that is not an `${ENV}` reference
+    /// replaced by `***`.
+    pub config: Option<String>,
+}
+
+pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        let got = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if got == 0 {
+            break;
+        }
+        h.update(&buf[..got]);
+        n += got as u64;
+    }
+    let digest = h.finalize();
+    Ok((n, digest.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+const SECRET_KEYS: [&str; 5] = ["api_key", "api_secret", "key", "app_key", "app_secret"];
+
+/// Replaces credential values in a TOML text by `***`, keeping `${ENV}` references.
+pub fn redact_config(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let Some((k, v)) = line.split_once('=') else { return line.to_string() };
+            let key = k.trim();
+            let value = v.trim().trim_matches('"');
+            if SECRET_KEYS.contains(&key) && !(value.starts_with("${") && value.ends_with('}')) {
+                format!("{k}= \"***\"")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn entries(dir: &Path, files: &[PathBuf]) -> Result<Vec<FileEntry>> {
+    let mut out = Vec::new();
+    for f in files {
+        let (bytes, sha256) = sha256_file(f)?;
+        let path = f.strip_prefix(dir).unwrap_or(f).display().to_string();
+        out.push(FileEntry { path, bytes, sha256 });
+    }
+    Ok(out)
+}
+
+fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if let Ok(inner) = std::fs::read_dir(&p) {
+                    v.extend(inner.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")));
+                }
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<Utc>) -> Result<()> {
+    let mut inputs = entries(dir, &jsonl_files(&dir.join("raw")))?;
+    let (bytes, sha256) = sha256_file(&job.ledger)?;
+    inputs.push(FileEntry { path: job.ledger.display().to_string(), bytes, sha256 });
+    let mut outputs_list: Vec<PathBuf> = ["results.csv", "discrepancies.csv", "summary.json", "normalized/provider_records.parquet", "normalized/ledger_entries.parquet"]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.exists())
+        .collect();
+    outputs_list.sort();
+    let config = match &job.config_path {
+        Some(p) => Some(redact_config(&std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?)),
+        None => None,
+    };
+    let m = Manifest {
+        tool: format!("cardrecon {}", env!("CARGO_PKG_VERSION")),
+        run_id: dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        period: job.period.label(),
+        timezone: job.settings.timezone.name().to_string(),
+        started_at: started.to_rfc3339(),
+        finished_at: Utc::now().to_rfc3339(),
+        inputs,
+        outputs: entries(dir, &outputs_list)?,
+        fetch: fetch.to_vec(),
+        config,
+    };
+    let path = dir.join("manifest.json");
+    let tmp = dir.join("manifest.json.tmp");
+    let text = serde_json::to_string_pretty(&m).map_err(|e| Error::Output { path: path.clone(), message: e.to_string() })?;
+    std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_literal_credentials_only() {
+        let text = "[providers.txv3]\nbase_url = \"https://x\"\napi_key = \"abc123\"\n[providers.usertrans]\napp_secret = \"${UT_SECRET}\"\nkey = \"k\"";
+        let r = super::redact_config(text);
+        assert!(!r.contains("abc123") && !r.contains("\"k\""), "{r}");
+        assert!(r.contains("${UT_SECRET}") && r.contains("https://x"), "{r}");
+    }
+}
