@@ -2,6 +2,7 @@
 
 mod cli;
 mod engine;
+mod fetch;
 mod generated;
 mod ledger_formats;
 mod provider_files;

@@ -136,3 +136,16 @@ pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().from_path(path).unwrap();
     r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
 }
+
+/// Asserts two text files are equal, showing only the lines that differ.
+pub fn assert_same_file(a: &Path, b: &Path) {
+    let ta = std::fs::read_to_string(a).unwrap();
+    let tb = std::fs::read_to_string(b).unwrap();
+    if ta != tb {
+        let la: std::collections::BTreeSet<&str> = ta.lines().collect();
+        let lb: std::collections::BTreeSet<&str> = tb.lines().collect();
+        let only_a: Vec<&&str> = la.difference(&lb).take(8).collect();
+        let only_b: Vec<&&str> = lb.difference(&la).take(8).collect();
+        panic!("{} and {} differ\nonly in the first:\n{only_a:#?}\nonly in the second:\n{only_b:#?}", a.display(), b.display());
+    }
+}

@@ -363,6 +363,7 @@ pub mod api {
         stats.windows += trade_stats.windows + card_stats.windows;
         stats.completeness_checks += trade_stats.completeness_checks + card_stats.completeness_checks;
         stats.passes = stats.passes.max(trade_stats.passes).max(card_stats.passes);
+        stats.windows_reread += trade_stats.windows_reread + card_stats.windows_reread;
         stats.update_counters(&http.counters);
         Ok(ProviderFetch { files: vec![("cards".into(), cards.lines), ("trades".into(), trades.lines), ("orders".into(), orders.lines)], stats })
     }

@@ -71,6 +71,8 @@ pub struct WindowResult {
     pub records: Vec<serde_json::Value>,
     pub total: Option<u64>,
     pub totals_agree: bool,
+    /// Records that came again on a later page of this read (pages shifted under it).
+    pub repeats: u64,
 }
 
 async fn read_window<F, Fut>(window: &Window, page_size: usize, live: bool, fetch: &F) -> Result<WindowResult>
@@ -82,7 +84,10 @@ where
     let totals: Vec<u64> = all.iter().filter_map(|p| p.total).collect();
     let total = totals.last().copied();
     let totals_agree = totals.windows(2).all(|w| w[0] == w[1]);
-    Ok(WindowResult { records: all.into_iter().flat_map(|p| p.records).collect(), total, totals_agree })
+    let records: Vec<serde_json::Value> = all.into_iter().flat_map(|p| p.records).collect();
+    let unique: std::collections::HashSet<String> = records.iter().map(|r| r.to_string()).collect();
+    let repeats = (records.len() - unique.len()) as u64;
+    Ok(WindowResult { records, total, totals_agree, repeats })
 }
 
 /// The distinct records of a window (id and content): identical repeats from shifted pages
@@ -112,24 +117,32 @@ where
 {
     let fetch = &fetch;
     // Pass 1: each window, from the archive where a page is there.
-    let first: Vec<(usize, WindowResult)> = stream::iter(windows.iter().enumerate())
+    let first: Vec<(usize, WindowResult, u64, u64)> = stream::iter(windows.iter().enumerate())
         .map(|(i, w)| async move {
             let mut r = read_window(w, page_size, false, fetch).await?;
+            let mut reread = 0u64;
+            let mut repeats = r.repeats;
             for _ in 0..3 {
                 let complete = r.total.is_none_or(|t| r.totals_agree && distinct(&r.records, id_field).len() as u64 == t);
                 if complete {
                     break;
                 }
+                reread += 1;
                 r = read_window(w, page_size, true, fetch).await?;
+                repeats += r.repeats;
             }
-            Ok::<_, Error>((i, r))
+            Ok::<_, Error>((i, r, reread, repeats))
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()
         .await?;
     let mut results: Vec<WindowResult> = vec![WindowResult::default(); windows.len()];
-    for (i, r) in first {
+    let mut reread = 0u64;
+    let mut repeats = 0u64;
+    for (i, r, n, rep) in first {
         results[i] = r;
+        reread += n;
+        repeats += rep;
     }
     // Further passes: until nothing changes.
     let mut passes = 1u64;
@@ -158,8 +171,10 @@ where
         let mut changed = false;
         for (i, fresh) in checks {
             if let Some(f) = fresh {
+                repeats += f.repeats;
                 results[i] = f;
                 changed = true;
+                reread += 1;
             }
         }
         if !changed {
@@ -186,10 +201,11 @@ where
     }
     let mut stats = counters.snapshot(provider);
     stats.records = set.lines.len() as u64;
-    stats.identical_repeats_dropped = set.repeats;
+    stats.identical_repeats_dropped = set.repeats + repeats;
     stats.windows = windows.len() as u64;
     stats.completeness_checks = checks;
     stats.passes = passes;
+    stats.windows_reread = reread;
     Ok((set, stats))
 }
 

@@ -147,8 +147,11 @@ pub struct FetchStats {
     pub windows: u64,
     /// Windows whose record count was checked against a provider-reported total.
     pub completeness_checks: u64,
-    /// Passes over the windows until nothing changed (page drift makes this more than 1).
+    /// Passes over the windows until one changed nothing (at least 2: every window is checked
+    /// again after the first).
     pub passes: u64,
+    /// Windows read again because their records changed while paging (page drift).
+    pub windows_reread: u64,
 }
 
 impl FetchStats {

@@ -103,11 +103,11 @@ async fn handle(AxState(state): AxState<Arc<State>>, Path(version): Path<String>
             }
             let from = crate::period::local_to_utc(a, ZONE);
             let to = crate::period::local_to_utc(b, ZONE) + Duration::seconds(1);
-            state.count_list_request();
-            let (src, name) = match which {
-                Which::Trades => (&state.store.cardapp_trades, "trade_list"),
-                _ => (&state.store.cardapp_orders, "order_list"),
+            let (src, name, endpoint) = match which {
+                Which::Trades => (&state.store.cardapp_trades, "trade_list", super::Endpoint::CardappTrades),
+                _ => (&state.store.cardapp_orders, "order_list", super::Endpoint::CardappOrders),
             };
+            state.count_list_request(endpoint);
             (in_range(src, from, to).iter().filter(|x| state.visible(x)).collect(), name)
         }
     };

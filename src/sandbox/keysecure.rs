@@ -178,7 +178,7 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body:
     if page < 0 || !(1..=MAX_SIZE).contains(&size) {
         return err(40001, "page starts at 0; size is 1..100");
     }
-    state.count_list_request();
+    state.count_list_request(super::Endpoint::Keysecure);
     let matching = in_range(&state.store.keysecure, from, to)
         .iter()
         .filter(|r| state.visible(r))

@@ -44,8 +44,8 @@ pub struct Faults {
     pub latency: Duration,
     /// Tokens (keysecure, usertrans) expire after this many uses.
     pub token_uses: Option<u64>,
-    /// Hide one record in 50 until this many list requests have been served, then insert them
-    /// (so pages a client already read shift under it).
+    /// Hide one record in 50 of each list endpoint until that endpoint has served this many
+    /// list requests, then insert them: a client paging it sees later pages shift.
     pub page_drift_after: Option<u64>,
     /// Share of responses cut off half-way (a truncated body).
     pub truncated: f64,
@@ -100,6 +100,20 @@ pub struct Served {
     /// The full record (keysecure's detail endpoint).
     pub detail: String,
     pub hidden: bool,
+    /// Which list endpoint serves it (for page drift).
+    pub endpoint: Endpoint,
+}
+
+/// The list endpoints, each drifting on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Endpoint {
+    #[default]
+    Keysecure,
+    Txv3,
+    CardappTrades,
+    CardappOrders,
+    CardappCards,
+    Usertrans,
 }
 
 /// All records, per provider and endpoint, sorted by time then id.
@@ -117,8 +131,8 @@ pub struct Store {
 pub struct State {
     pub store: Store,
     pub options: SandboxOptions,
-    pub list_requests: AtomicU64,
-    pub revealed: AtomicBool,
+    list_requests: [AtomicU64; 6],
+    revealed: [AtomicBool; 6],
     seen: Mutex<HashMap<u64, u64>>,
     pub tokens: Mutex<HashMap<String, u64>>,
     token_counter: AtomicU64,
@@ -129,8 +143,8 @@ impl State {
         State {
             store,
             options,
-            list_requests: AtomicU64::new(0),
-            revealed: AtomicBool::new(false),
+            list_requests: Default::default(),
+            revealed: Default::default(),
             seen: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             token_counter: AtomicU64::new(0),
@@ -139,15 +153,16 @@ impl State {
 
     /// Whether a hidden (drifting) record is visible yet.
     pub fn visible(&self, r: &Served) -> bool {
-        !r.hidden || self.revealed.load(Ordering::Relaxed)
+        !r.hidden || self.revealed[r.endpoint as usize].load(Ordering::Relaxed)
     }
 
-    /// Counts a list request; reveals the hidden records once enough have been served.
-    pub fn count_list_request(&self) {
-        let n = self.list_requests.fetch_add(1, Ordering::Relaxed) + 1;
+    /// Counts a list request of an endpoint; once it has served `page_drift_after` of them, its
+    /// hidden records are inserted (before this request is answered).
+    pub fn count_list_request(&self, endpoint: Endpoint) {
+        let n = self.list_requests[endpoint as usize].fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(after) = self.options.faults.page_drift_after {
             if n >= after {
-                self.revealed.store(true, Ordering::Relaxed);
+                self.revealed[endpoint as usize].store(true, Ordering::Relaxed);
             }
         }
     }
@@ -310,6 +325,7 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                         json: keysecure::list_shape(&value),
                         detail: line.to_string(),
                         hidden,
+                        endpoint: Endpoint::Keysecure,
                     }),
                     (ProviderType::Txv3, Some(r)) => store.txv3.push(Served {
                         at: r.occurred_at,
@@ -318,10 +334,13 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                         json: line.to_string(),
                         detail: String::new(),
                         hidden,
+                        endpoint: Endpoint::Txv3,
                     }),
                     (ProviderType::Cardapp, Some(r)) => {
-                        let served = Served { at: r.occurred_at, id: r.tx_id, class: String::new(), json: line.to_string(), detail: String::new(), hidden };
-                        if value.get("trade_id").is_some() {
+                        let trade = value.get("trade_id").is_some();
+                        let endpoint = if trade { Endpoint::CardappTrades } else { Endpoint::CardappOrders };
+                        let served = Served { at: r.occurred_at, id: r.tx_id, class: String::new(), json: line.to_string(), detail: String::new(), hidden, endpoint };
+                        if trade {
                             store.cardapp_trades.push(served);
                         } else {
                             store.cardapp_orders.push(served);
@@ -334,6 +353,7 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                         json: line.to_string(),
                         detail: String::new(),
                         hidden: false,
+                        endpoint: Endpoint::CardappCards,
                     }),
                     (ProviderType::Usertrans, Some(r)) => store.usertrans.push(Served {
                         at: r.occurred_at,
@@ -342,6 +362,7 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                         json: line.to_string(),
                         detail: String::new(),
                         hidden,
+                        endpoint: Endpoint::Usertrans,
                     }),
                     _ => {}
                 }

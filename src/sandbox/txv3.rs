@@ -97,7 +97,7 @@ async fn transactions(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Ur
     let (Some(from), Some(to)) = (DateTime::<Utc>::from_timestamp(start, 0), DateTime::<Utc>::from_timestamp(end + 1, 0)) else {
         return err("40000", "start_time or end_time out of range");
     };
-    state.count_list_request();
+    state.count_list_request(super::Endpoint::Txv3);
     let matching: Vec<&str> = in_range(&state.store.txv3, from, to)
         .iter()
         .filter(|r| r.class == class && state.visible(r))

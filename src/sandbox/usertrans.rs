@@ -117,7 +117,7 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Query
         },
         None => Utc::now() + Duration::days(36_500),
     };
-    state.count_list_request();
+    state.count_list_request(super::Endpoint::Usertrans);
     let trans_type = q.get("trans_type").filter(|t| !t.is_empty());
     let binding = q.get("card_binding_id").filter(|t| !t.is_empty());
     let matching: Vec<&str> = in_range(&state.store.usertrans, from, to)
