@@ -50,8 +50,8 @@ use crate::providers::{AdapterOptions, ProviderType};
 
 /// Resolves a credential: `${NAME}` reads the environment variable NAME; anything else is used
 /// as written. The value is never echoed back, not even in errors.
-pub fn expand_secret(value: &str, source_name: &str, field: &str) -> Result<Secret> {
-    let v = value.trim();
+pub fn expand_secret(value: &Secret, source_name: &str, field: &str) -> Result<Secret> {
+    let v = value.expose().trim();
     match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
         Some(var) => match std::env::var(var) {
             Ok(x) if !x.is_empty() => Ok(Secret::new(x)),
@@ -81,13 +81,13 @@ fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &Pr
             format!("`{url}` is plain http to another machine: credentials would travel unencrypted. Use https, or set allow_insecure_http = true"),
         ));
     }
-    let need = |v: &Option<String>, f: &str| -> Result<Secret> {
+    let need = |v: &Option<Secret>, f: &str| -> Result<Secret> {
         match v {
             Some(x) => expand_secret(x, source_name, &field(f)),
             None => Err(Error::config(source_name, field(f), format!("is required for a {} provider", ty.as_str()))),
         }
     };
-    let optional = |v: &Option<String>, f: &str| -> Result<Secret> {
+    let optional = |v: &Option<Secret>, f: &str| -> Result<Secret> {
         match v {
             Some(x) => expand_secret(x, source_name, &field(f)),
             None => Ok(Secret::default()),
@@ -184,13 +184,13 @@ pub struct ProviderFile {
     /// Allow a non-loopback `http://` base URL (credentials would travel in clear text).
     pub allow_insecure_http: Option<bool>,
     // Credentials: `${ENV_VAR}` references (or literal values, never printed).
-    pub api_key: Option<String>,
-    pub api_secret: Option<String>,
+    pub api_key: Option<Secret>,
+    pub api_secret: Option<Secret>,
     pub customer_id: Option<i64>,
     pub app_id: Option<i64>,
-    pub key: Option<String>,
-    pub app_key: Option<String>,
-    pub app_secret: Option<String>,
+    pub key: Option<Secret>,
+    pub app_key: Option<Secret>,
+    pub app_secret: Option<Secret>,
     /// cardapp's `{version}` path segment (default `v1`).
     pub version: Option<String>,
     pub page_size: Option<usize>,
@@ -369,6 +369,27 @@ mod tests {
         assert_eq!(s.providers["ks_eu"].ty, ProviderType::Keysecure);
         assert_eq!(s.providers["ks_eu"].options.account_currency, "EUR");
         assert_eq!(s.amount_tolerance.to_string(), "0.01");
+    }
+
+    #[test]
+    fn credentials_never_print() {
+        std::env::set_var("CARDRECON_TEST_ONLY_SECRET", "s3cr3t-from-env");
+        let f: ConfigFile = toml::from_str(
+            "[providers.txv3]\nbase_url = \"https://txv3.example\"\napi_key = \"${CARDRECON_TEST_ONLY_SECRET}\"\n[providers.usertrans]\nbase_url = \"http://127.0.0.1:9\"\napp_key = \"literal-key\"\napp_secret = \"literal-secret\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&f, "t.toml").unwrap();
+        let printed = format!("{f:?} {s:?}");
+        for secret in ["s3cr3t-from-env", "literal-key", "literal-secret"] {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert_eq!(s.providers["txv3"].connection.as_ref().unwrap().api_key.expose(), "s3cr3t-from-env");
+        let missing: ConfigFile = toml::from_str("[providers.txv3]\nbase_url = \"https://x\"\napi_key = \"${CARDRECON_TEST_UNSET_VAR}\"\n").unwrap();
+        let e = Settings::resolve(&missing, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("providers.txv3.api_key") && e.contains("CARDRECON_TEST_UNSET_VAR"), "{e}");
+        let plain: ConfigFile = toml::from_str("[providers.txv3]\nbase_url = \"http://10.1.2.3\"\napi_key = \"k\"\n").unwrap();
+        let e = Settings::resolve(&plain, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("providers.txv3.base_url") && e.contains("https"), "{e}");
     }
 
     #[test]

@@ -203,7 +203,8 @@ impl State {
             Err(_) => 0,
         };
         let h = splitmix(self.options.seed ^ request_key ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ salt);
-        (h >> 11) as f64 / (1u64 << 53) as f64
+        // 24 random bits as a fraction: plenty for fault shares.
+        f64::from((h >> 40) as u32) / f64::from(1u32 << 24)
     }
 }
 

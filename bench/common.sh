@@ -1,0 +1,59 @@
+# Shared by the bench scripts: build the release binary once, find free ports, time commands.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cardrecon-target}"
+BIN="$CARGO_TARGET_DIR/release/cardrecon"
+WORK="${BENCH_WORK:-$ROOT/bench/work}"
+mkdir -p "$WORK"
+
+build_release() {
+  (cd "$ROOT" && cargo build --release --quiet)
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Runs a command under /usr/bin/time -v; prints "seconds peak_rss_mib" on stdout.
+measure() {
+  local log; log="$(mktemp)"
+  /usr/bin/time -v "$@" > "$log.out" 2> "$log" || { cat "$log" "$log.out" >&2; return 1; }
+  local secs rss
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
+  echo "$secs $rss"
+  rm -f "$log" "$log.out"
+}
+
+# Starts the sandbox on a free port in the background; sets SANDBOX_PID and SANDBOX_URL.
+start_sandbox() {
+  local data="$1"; shift
+  local port; port="$(free_port)"
+  "$BIN" sandbox --data "$data" --addr "127.0.0.1:$port" "$@" > "$WORK/sandbox.log" 2>&1 &
+  SANDBOX_PID=$!
+  SANDBOX_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 600); do
+    if grep -q "sandbox serving" "$WORK/sandbox.log" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "the sandbox did not start: $(cat "$WORK/sandbox.log")" >&2
+  return 1
+}
+
+stop_sandbox() {
+  kill "$SANDBOX_PID" 2>/dev/null || true
+  wait "$SANDBOX_PID" 2>/dev/null || true
+}
+
+# The sandbox's credentials, given the way real ones are: environment variables.
+export CARDRECON_KEYSECURE_API_KEY=sandbox-keysecure-key CARDRECON_KEYSECURE_API_SECRET=sandbox-keysecure-secret \
+  CARDRECON_TXV3_API_KEY=sandbox-txv3-key CARDRECON_CARDAPP_KEY=sandbox-cardapp-key \
+  CARDRECON_USERTRANS_APP_KEY=sandbox-usertrans-key CARDRECON_USERTRANS_APP_SECRET=sandbox-usertrans-secret
+
+# Writes a config pointing at $SANDBOX_URL for the generated month in $1 into $2.
+write_config() {
+  local data="$1" cfg="$2" runs="$3"
+  "$BIN" init --out "$cfg" --sandbox "$SANDBOX_URL" --force > /dev/null
+  sed -i "s|^path = .*|path = \"$data/ledger.csv\"|; s|^dir = .*|dir = \"$runs\"|; s|^# period = .*|period = \"2026-03\"|" "$cfg"
+  # init's sandbox mode raises the rate cap; keep the concurrency it sets.
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# generate + reconcile at scale: wall time and peak memory of each, and whether the
+# discrepancies found equal the generator's labels exactly.
+#   bench/reconcile_scale.sh [RECORDS...]    (default: 100000 1000000)
+source "$(dirname "$0")/common.sh"
+SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
+build_release
+printf "| records | generate (s) | generate peak RSS (MiB) | reconcile (s) | reconcile peak RSS (MiB) | result rows | labels equal |\n|---|---|---|---|---|---|---|\n"
+for N in "${SIZES[@]}"; do
+  D="$WORK/scale-$N"; rm -rf "$D"
+  read -r gsecs grss < <(measure "$BIN" generate --out "$D/data" --records "$N" --seed 17)
+  read -r rsecs rrss < <(measure "$BIN" reconcile --provider-data "$D/data/providers" --ledger "$D/data/ledger.csv" \
+      --period 2026-03 --timezone Europe/London --out "$D/out" --exit-zero)
+  verdict=$(python3 - "$D" <<'PY'
+import csv, sys
+d = sys.argv[1]
+labels = sorted(tuple(r) for r in list(csv.reader(open(f"{d}/data/labels.csv")))[1:])
+rows = list(csv.reader(open(f"{d}/out/results.csv")))[1:]
+found = sorted((r[0], r[1], r[3], r[5]) for r in rows if r[0] != "matched")
+print(f"{len(rows)} {'yes' if found == labels else 'NO'} {len(labels)}")
+PY
+)
+  read -r nrows equal nlabels <<< "$verdict"
+  echo "| $N | $gsecs | $grss | $rsecs | $rrss | $nrows | $equal ($nlabels labels) |"
+done
