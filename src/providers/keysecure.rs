@@ -315,11 +315,13 @@ pub mod api {
         let mut lines = set.lines;
         if conn.fetch_details {
             // The list lacks fees, original amounts and links: each record's detail has them.
-            let details: Vec<String> = futures::stream::iter(lines.iter().cloned())
-                .map(|line| async move {
+            // Unordered, so one request waiting out a Retry-After does not hold up the others
+            // (an ordered buffer would stall every slot behind it); order is restored after.
+            let mut details: Vec<(usize, String)> = futures::stream::iter(lines.iter().cloned().enumerate())
+                .map(|(i, line)| async move {
                     let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| Error::Fetch { provider: name.into(), what: "archived record".into(), message: e.to_string() })?;
                     let Some(id) = v.get("consume_no").and_then(|c| c.as_str()).map(str::to_string) else {
-                        return Ok::<_, Error>(line);
+                        return Ok::<_, Error>((i, line));
                     };
                     let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
                     let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
@@ -338,15 +340,16 @@ pub mod api {
                     // record it describes; the other keeps its list form.
                     let same = ["consume_no", "card_no", "type", "amount", "status", "time"].iter().all(|k| data.get(k) == v.get(k));
                     if !same {
-                        return Ok(line);
+                        return Ok((i, line));
                     }
                     crate::providers::http::strip_secrets(&mut data);
-                    Ok(data.to_string())
+                    Ok((i, data.to_string()))
                 })
-                .buffered(conn.concurrency)
+                .buffer_unordered(conn.concurrency)
                 .try_collect()
                 .await?;
-            lines = details;
+            details.sort_by_key(|(i, _)| *i);
+            lines = details.into_iter().map(|(_, l)| l).collect();
         }
         stats.records = lines.len() as u64;
         stats.update_counters(&client.http.counters);
