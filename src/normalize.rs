@@ -78,13 +78,7 @@ pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<Provide
                 format!("`{name}` is not a configured provider; name the directory after one (keysecure, txv3, cardapp, usertrans) or add [providers.{name}] with its type"),
             )
         })?;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&sub)
-            .map_err(|e| Error::io(&sub, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        files.sort();
-        for file in files {
+        for file in jsonl_files(&sub)? {
             read_jsonl(&file, instance, &mut records, &mut stats)?;
         }
     }
@@ -97,6 +91,18 @@ pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<Provide
     }
     stats.notes = quality_notes(&records);
     Ok((records, stats))
+}
+
+/// The `*.jsonl` files directly in a provider directory, in name order (the read order, so
+/// outputs are deterministic).
+pub fn jsonl_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Reads one JSONL file of one provider instance, appending its records.

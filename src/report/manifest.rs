@@ -82,24 +82,19 @@ fn entries(dir: &Path, files: &[PathBuf]) -> Result<Vec<FileEntry>> {
     Ok(out)
 }
 
-fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
+/// Every provider's record files under a run's `raw/`.
+fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(raw).map_err(|e| Error::io(raw, e))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    dirs.sort();
     let mut v = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if let Ok(inner) = std::fs::read_dir(&p) {
-                    v.extend(inner.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")));
-                }
-            }
-        }
+    for d in dirs {
+        v.extend(crate::normalize::jsonl_files(&d)?);
     }
-    v.sort();
-    v
+    Ok(v)
 }
 
 pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<Utc>) -> Result<()> {
-    let mut inputs = entries(dir, &jsonl_files(&dir.join("raw")))?;
+    let mut inputs = entries(dir, &raw_record_files(&dir.join("raw"))?)?;
     let (bytes, sha256) = sha256_file(&job.ledger)?;
     inputs.push(FileEntry { path: job.ledger.display().to_string(), bytes, sha256 });
     let mut outputs_list: Vec<PathBuf> = ["results.csv", "discrepancies.csv", "summary.json", "normalized/provider_records.parquet", "normalized/ledger_entries.parquet"]

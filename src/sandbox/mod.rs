@@ -17,7 +17,7 @@ pub mod usertrans;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -300,12 +300,7 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
         if !sub.is_dir() {
             continue;
         }
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&sub)
-            .map_err(|e| Error::io(&sub, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        files.sort();
+        let files = crate::normalize::jsonl_files(&sub)?;
         let options = settings.providers.get(ty.as_str()).map(|p| p.options.clone()).unwrap_or_else(|| AdapterOptions::defaults_for(ty));
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
