@@ -235,11 +235,16 @@ pub mod api {
     }
 
     impl Client<'_> {
-        async fn token(&self, refresh: bool) -> Result<String> {
+        /// The current token; with `expired`, a new one unless another task already replaced
+        /// that expired token (concurrent callers all see the expiry, one refresh serves them).
+        async fn token(&self, expired: Option<&str>) -> Result<String> {
             let mut t = self.token.lock().await;
-            if let (Some(tok), false) = (t.as_ref(), refresh) {
-                return Ok(tok.clone());
+            if let Some(tok) = t.as_ref() {
+                if expired != Some(tok.as_str()) {
+                    return Ok(tok.clone());
+                }
             }
+            let refresh = expired.is_some();
             if refresh {
                 self.http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
             }
@@ -273,13 +278,13 @@ pub mod api {
 
         /// A call with token refresh on 40102.
         async fn call(&self, what: &str, make: impl Fn(&str) -> reqwest::RequestBuilder) -> Result<serde_json::Value> {
-            let mut refresh = false;
+            let mut expired: Option<String> = None;
             for _ in 0..4 {
-                let token = self.token(refresh).await?;
+                let token = self.token(expired.as_deref()).await?;
                 let a = self.http.json(what, || make(&token).header("Api-Key", self.conn.api_key.expose()).header("Timestamp", timestamp()).header("Access-Token", &token)).await?;
                 match a.body.get("code").and_then(|c| c.as_i64()) {
                     Some(0) => return Ok(a.body),
-                    Some(40102) => refresh = true,
+                    Some(40102) => expired = Some(token),
                     _ => return Err(self.refused(what, &a.body)),
                 }
             }

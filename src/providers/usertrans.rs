@@ -160,12 +160,15 @@ pub mod api {
         let http = &http;
         let token: Mutex<Option<String>> = Mutex::new(None);
         let token = &token;
-        let login = move |refresh: bool| async move {
+        // With `expired`, log in again unless another task already replaced that token.
+        let login = move |expired: Option<String>| async move {
             let mut t = token.lock().await;
-            if let (Some(tok), false) = (t.as_ref(), refresh) {
-                return Ok::<String, Error>(tok.clone());
+            if let Some(tok) = t.as_ref() {
+                if expired.as_deref() != Some(tok.as_str()) {
+                    return Ok::<String, Error>(tok.clone());
+                }
             }
-            if refresh {
+            if expired.is_some() {
                 http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
             }
             let url = format!("{}/thirdPartyLogin", conn.base_url);
@@ -196,13 +199,13 @@ pub mod api {
                 ("end_date", (w.to.timestamp() - 1).to_string()),
             ];
             let v = archived(archive, &key, !live, &http.counters, async {
-                let mut refresh = false;
+                let mut expired: Option<String> = None;
                 for _ in 0..4 {
-                    let tok = login(refresh).await?;
+                    let tok = login(expired.clone()).await?;
                     let a = http.json(&what, || http.client.get(url).bearer_auth(&tok).query(&query)).await?;
                     match a.status {
                         200 => return Ok(a.body),
-                        401 => refresh = true,
+                        401 => expired = Some(tok),
                         s => {
                             return Err(Error::Fetch { provider: name.into(), what: what.clone(), message: format!("HTTP {s}: {}", a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")) })
                         }
