@@ -99,9 +99,12 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
     let fetch = &done.outcome.summary.fetch;
     assert_eq!(fetch.len(), 4);
     assert!(fetch.iter().all(|f| f.retries > 0), "every provider met faults: {fetch:?}");
-    assert!(fetch.iter().all(|f| f.windows_reread > 0), "page drift made every provider read windows again: {fetch:?}");
-    assert!(fetch.iter().any(|f| f.identical_repeats_dropped > 0), "shifted pages repeated records: {fetch:?}");
-    assert!(fetch.iter().any(|f| f.token_refreshes > 0), "tokens expired: {fetch:?}");
+    // keysecure pages its one window in order, so the drift is met the same way every time:
+    // records inserted after page 0 shift later pages (repeats) and the window is read again.
+    // (Providers whose windows are requested at once meet it depending on scheduling.)
+    let ks = fetch.iter().find(|f| f.provider == "keysecure").unwrap();
+    assert!(ks.windows_reread > 0 && ks.identical_repeats_dropped > 0, "page drift: {ks:?}");
+    assert!(ks.token_refreshes > 0, "tokens expired: {ks:?}");
     assert!(done.run_dir.join("manifest.json").is_file());
 }
 

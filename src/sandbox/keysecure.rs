@@ -128,7 +128,7 @@ async fn token(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body
     if b.api_secret != state.options.credentials.keysecure_api_secret {
         return err(40101, "invalid api_secret");
     }
-    let t = state.issue_token("ks");
+    let t = state.issue_token("ks", std::time::Duration::from_secs(7200));
     json_response(StatusCode::OK, serde_json::json!({"code": 0, "msg": "Success", "data": {"access_token": t, "expires_in": 7200}}).to_string(), truncate)
 }
 

@@ -134,7 +134,8 @@ pub struct State {
     list_requests: [AtomicU64; 6],
     revealed: [AtomicBool; 6],
     seen: Mutex<HashMap<u64, u64>>,
-    pub tokens: Mutex<HashMap<String, u64>>,
+    /// Token → (uses, expiry).
+    pub tokens: Mutex<HashMap<String, (u64, std::time::Instant)>>,
     token_counter: AtomicU64,
 }
 
@@ -167,12 +168,13 @@ impl State {
         }
     }
 
-    /// Issues a token.
-    pub fn issue_token(&self, prefix: &str) -> String {
+    /// Issues a token that expires after `ttl` (what the token response states as
+    /// `expires_in`) or after `token_uses` uses, whichever comes first.
+    pub fn issue_token(&self, prefix: &str, ttl: Duration) -> String {
         let n = self.token_counter.fetch_add(1, Ordering::Relaxed);
         let token = format!("{prefix}-{:016x}", splitmix(self.options.seed ^ n.wrapping_mul(0x9e37_79b9)));
         if let Ok(mut t) = self.tokens.lock() {
-            t.insert(token.clone(), 0);
+            t.insert(token.clone(), (0, std::time::Instant::now() + ttl));
         }
         token
     }
@@ -182,7 +184,8 @@ impl State {
         let mut t = self.tokens.lock().map_err(|_| false)?;
         match t.get_mut(token) {
             None => Err(false),
-            Some(uses) => {
+            Some((_, expiry)) if std::time::Instant::now() >= *expiry => Err(true),
+            Some((uses, _)) => {
                 *uses += 1;
                 match self.options.faults.token_uses {
                     Some(max) if *uses > max => Err(true),

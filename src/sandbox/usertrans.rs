@@ -64,7 +64,7 @@ async fn login(AxState(state): AxState<Arc<State>>, uri: Uri, body: Bytes) -> Re
     if l.app_key != c.usertrans_app_key || l.app_secret != c.usertrans_app_secret {
         return err(StatusCode::UNAUTHORIZED, "invalid app_key or app_secret");
     }
-    let t = state.issue_token("ut");
+    let t = state.issue_token("ut", std::time::Duration::from_secs(3600));
     ok(&serde_json::json!({"userToken": t, "expires_in": 3600}).to_string(), truncate)
 }
 
