@@ -376,7 +376,7 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         }
         (None, None) => return Err(Error::input("ledger", "not given: pass --ledger FILE or set [ledger] path in the config")),
     };
-    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new() };
+    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new(), run: None };
     let outcome = pipeline::reconcile(&job)?;
     print!("{}", summary::render_table(&outcome.summary));
     println!("outputs in {}:", a.out.display());

@@ -21,6 +21,9 @@ pub struct ReconcileJob {
     pub settings: Settings,
     /// Statistics of the fetch that produced `provider_data`, when there was one.
     pub fetch_stats: Vec<FetchStats>,
+    /// The run's id and start time, for the report's facts (`run`); `None` keeps `reconcile`'s
+    /// outputs free of the wall clock.
+    pub run: Option<(String, String)>,
 }
 
 /// What a finished reconciliation produced.
@@ -79,7 +82,18 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     let summary = summary::build(&rows, &facts, read_stats, ledger_stats, job.fetch_stats.clone());
     let summary_json = out.join("summary.json");
     summary::write_json(&summary, &summary_json)?;
-    Ok(Outcome { summary, files: vec![results_csv, disc_csv, summary_json, p_path, l_path] })
+    let info = report::xlsx::RunInfo {
+        ledger_source: display_name(&job.ledger),
+        providers: summary.provider_read.records_by_provider.keys().cloned().collect(),
+        run_id: job.run.as_ref().map(|r| r.0.clone()),
+        run_time: job.run.as_ref().map(|r| r.1.clone()),
+    };
+    let xlsx = out.join("report.xlsx");
+    tracing::info!("writing the workbook");
+    report::xlsx::write(&xlsx, &report::xlsx::Input { rows: &rows, provider: &provider_df, ledger: &ledger_df, summary: &summary, zone, info: info.clone() })?;
+    let html = out.join("report.html");
+    report::html::write(&html, &summary, &rows, &info)?;
+    Ok(Outcome { summary, files: vec![results_csv, disc_csv, summary_json, xlsx, html, p_path, l_path] })
 }
 
 fn display_name(p: &Path) -> String {
@@ -186,6 +200,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         period: job.period,
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
+        run: Some((dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), started.to_rfc3339())),
     };
     let outcome = reconcile(&rjob)?;
     crate::report::manifest::write(&dir, job, &stats, started)?;

@@ -53,6 +53,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         period: Period::parse("2026-03").unwrap(),
         settings: s,
         fetch_stats: vec![],
+        run: None,
     })
     .unwrap();
     out

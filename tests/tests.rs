@@ -6,4 +6,5 @@ mod fetch;
 mod generated;
 mod ledger_formats;
 mod provider_files;
+mod reports;
 mod util;

@@ -97,7 +97,7 @@ pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<U
     let mut inputs = entries(dir, &raw_record_files(&dir.join("raw"))?)?;
     let (bytes, sha256) = sha256_file(&job.ledger)?;
     inputs.push(FileEntry { path: job.ledger.display().to_string(), bytes, sha256 });
-    let mut outputs_list: Vec<PathBuf> = ["results.csv", "discrepancies.csv", "summary.json", "normalized/provider_records.parquet", "normalized/ledger_entries.parquet"]
+    let mut outputs_list: Vec<PathBuf> = ["results.csv", "discrepancies.csv", "summary.json", "report.xlsx", "report.html", "normalized/provider_records.parquet", "normalized/ledger_entries.parquet"]
         .iter()
         .map(|f| dir.join(f))
         .filter(|p| p.exists())

@@ -6,8 +6,11 @@
 //! - [`summary`]: `summary.json` and the summary table printed on the terminal.
 
 pub mod csv;
+pub mod html;
+pub mod layout;
 pub mod manifest;
 pub mod summary;
+pub mod xlsx;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
@@ -69,6 +72,18 @@ pub struct ResultRow {
     pub description: Option<String>,
     pub provider_source: Option<String>,
     pub ledger_source: Option<String>,
+    /// Which fields differ (for highlighting).
+    pub diffs: Diffs,
+}
+
+/// The differences found in a matched pair.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Diffs {
+    pub status: bool,
+    pub currency: bool,
+    pub amount: bool,
+    pub fee: bool,
+    pub timing: bool,
 }
 
 /// Typed access to the columns of the matching result.
@@ -178,6 +193,13 @@ impl<'a> ResultRows<'a> {
             description: self.text("p_description", i),
             provider_source: self.text("p_source", i),
             ledger_source: self.text("l_source", i),
+            diffs: Diffs {
+                status: self.flag("status_diff", i),
+                currency: self.flag("currency_diff", i),
+                amount: self.flag("amount_diff", i) || self.flag("sign_diff", i),
+                fee: self.flag("fee_diff", i),
+                timing: self.flag("timing", i),
+            },
         };
         row.detail = self.detail(&row, i);
         row

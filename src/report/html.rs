@@ -1,0 +1,182 @@
+//! `report.html`: one self-contained page (no network) rendered with minijinja from
+//! `templates/report.html`: the summary figures, a daily chart as inline SVG, and the
+//! discrepancy table with client-side filtering. minijinja escapes every value for HTML, so
+//! provider text such as a merchant called `<script>` shows as text.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::layout;
+use super::summary::Summary;
+use super::xlsx::RunInfo;
+use super::ResultRows;
+use crate::error::{Error, Result};
+use crate::matching::Category;
+use crate::money;
+
+/// The template, compiled into the binary so the report needs no files at run time.
+pub const TEMPLATE: &str = include_str!("../../templates/report.html");
+
+/// Rows shown in the page; the CSV and the workbook carry all of them.
+pub const MAX_ROWS: usize = 5_000;
+
+#[derive(Serialize)]
+struct CategoryView {
+    name: &'static str,
+    label: &'static str,
+    colour: String,
+    count: u64,
+    discrepancy: bool,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    category: &'static str,
+    label: &'static str,
+    provider: String,
+    kind: String,
+    tx_id: String,
+    order_id: String,
+    entry: String,
+    provider_amount: String,
+    ledger_amount: String,
+    difference: String,
+    currency: String,
+    status: String,
+    days: String,
+    card: String,
+    description: String,
+    detail: String,
+    amount_diff: bool,
+    currency_diff: bool,
+    status_diff: bool,
+    timing: bool,
+}
+
+#[derive(Serialize)]
+struct Tick {
+    x: i64,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct ChartView {
+    currency: String,
+    width: i64,
+    height: i64,
+    max: String,
+    provider_points: String,
+    ledger_points: String,
+    ticks: Vec<Tick>,
+}
+
+fn chart(rows: &ResultRows<'_>) -> Option<ChartView> {
+    let daily = super::xlsx::daily(rows);
+    let mut per_cur: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
+    for (_, cur, _, pa, _, _) in &daily {
+        *per_cur.entry(cur.as_str()).or_default() += *pa;
+    }
+    let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1))?.0.to_string();
+    let days: Vec<_> = daily.iter().filter(|d| d.1 == main).collect();
+    let max = days.iter().map(|d| d.3.max(d.5)).max()?;
+    if days.is_empty() || max.is_zero() {
+        return None;
+    }
+    let (w, h) = (900i64, 220i64);
+    let step = if days.len() > 1 { (w - 60) as f64 / (days.len() - 1) as f64 } else { 0.0 };
+    // Positions are pixels: a float is right for drawing, never for the amounts themselves.
+    let scale = |v: rust_decimal::Decimal| -> i64 {
+        let ratio = (v / max).round_dp(4);
+        h - (ratio * rust_decimal::Decimal::from(h - 10)).round().to_string().parse::<i64>().unwrap_or(0)
+    };
+    let x = |i: usize| 40 + (i as f64 * step).round() as i64;
+    let points = |sel: fn(&&(chrono::NaiveDate, String, u64, rust_decimal::Decimal, u64, rust_decimal::Decimal)) -> rust_decimal::Decimal| {
+        days.iter().enumerate().map(|(i, d)| format!("{},{}", x(i), scale(sel(d)))).collect::<Vec<_>>().join(" ")
+    };
+    let every = days.len().div_ceil(10).max(1);
+    Some(ChartView {
+        currency: main,
+        width: w,
+        height: h,
+        max: money::format(max),
+        provider_points: points(|d| d.3),
+        ledger_points: points(|d| d.5),
+        ticks: days.iter().enumerate().filter(|(i, _)| i % every == 0).map(|(i, d)| Tick { x: x(i), label: d.0.format("%m-%d").to_string() }).collect(),
+    })
+}
+
+pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, info: &RunInfo) -> Result<()> {
+    let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let mut views = Vec::new();
+    let mut truncated = false;
+    for i in 0..rows.len() {
+        if !rows.category(i).is_discrepancy() {
+            continue;
+        }
+        if views.len() == MAX_ROWS {
+            truncated = true;
+            break;
+        }
+        let r = rows.row(i);
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        views.push(RowView {
+            category: r.category.as_str(),
+            label: layout::category_label(r.category),
+            provider: opt(&r.provider),
+            kind: opt(&r.kind),
+            tx_id: opt(&r.tx_id),
+            order_id: opt(&r.order_id),
+            entry: opt(&r.ledger_entry_id),
+            provider_amount: show(r.provider_amount),
+            ledger_amount: show(r.ledger_amount.map(|a| a.abs())),
+            difference: show(r.amount_difference),
+            currency: match (&r.currency, &r.ledger_currency) {
+                (Some(a), Some(b)) if a != b => format!("{a} / {b}"),
+                (a, b) => a.clone().or_else(|| b.clone()).unwrap_or_default(),
+            },
+            status: format!("{} / {}", r.provider_status.as_deref().unwrap_or("—"), r.ledger_status.as_deref().unwrap_or("—")),
+            days: format!("{} / {}", day(r.provider_day), day(r.ledger_day)),
+            card: opt(&r.card),
+            description: opt(&r.description),
+            detail: r.detail.clone(),
+            amount_diff: r.diffs.amount,
+            currency_diff: r.diffs.currency,
+            status_diff: r.diffs.status,
+            timing: r.diffs.timing,
+        });
+    }
+    let categories: Vec<CategoryView> = Category::ALL
+        .iter()
+        .map(|c| CategoryView {
+            name: c.as_str(),
+            label: layout::category_label(*c),
+            colour: format!("{:06x}", layout::category_colour(*c)),
+            count: summary.by_category.get(c.as_str()).copied().unwrap_or(0),
+            discrepancy: c.is_discrepancy(),
+        })
+        .collect();
+    let mut env = minijinja::Environment::new();
+    let render_err = |e: minijinja::Error| Error::Output { path: path.to_path_buf(), message: format!("rendering templates/report.html: {e}") };
+    env.add_template("report.html", TEMPLATE).map_err(render_err)?;
+    let html = env
+        .get_template("report.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                title => layout::REPORT_TITLE,
+                summary => summary,
+                providers => info.providers.join(", "),
+                ledger => info.ledger_source,
+                run_id => info.run_id,
+                categories => categories,
+                rows => views,
+                truncated => truncated,
+                chart => chart(rows),
+            })
+        })
+        .map_err(render_err)?;
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,121 @@
+//! The workbook's and the HTML report's layout in one place: sheet names, titles, and the
+//! columns of the result sheets in order. Change a title or reorder columns here; the writers
+//! follow. Each column names a [`Field`] of a result row.
+
+/// A field of a result row that a sheet can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Category,
+    Provider,
+    Kind,
+    TxId,
+    OrderId,
+    LedgerEntryId,
+    ProviderAmount,
+    LedgerAmount,
+    AmountDifference,
+    Currency,
+    LedgerCurrency,
+    ProviderFee,
+    LedgerFee,
+    ProviderStatus,
+    LedgerStatus,
+    ProviderTime,
+    LedgerTime,
+    ProviderDay,
+    LedgerDay,
+    Card,
+    Description,
+    Detail,
+    ProviderSource,
+    LedgerSource,
+}
+
+/// `(header, field)` pairs of the Discrepancies sheet, provider and ledger side by side.
+pub const DISCREPANCY_COLUMNS: &[(&str, Field)] = &[
+    ("Category", Field::Category),
+    ("Provider", Field::Provider),
+    ("Kind", Field::Kind),
+    ("Provider tx id", Field::TxId),
+    ("Order id", Field::OrderId),
+    ("Ledger entry", Field::LedgerEntryId),
+    ("Provider amount", Field::ProviderAmount),
+    ("Ledger amount", Field::LedgerAmount),
+    ("Difference", Field::AmountDifference),
+    ("Provider currency", Field::Currency),
+    ("Ledger currency", Field::LedgerCurrency),
+    ("Provider fee", Field::ProviderFee),
+    ("Ledger fee", Field::LedgerFee),
+    ("Provider status", Field::ProviderStatus),
+    ("Ledger status", Field::LedgerStatus),
+    ("Provider time", Field::ProviderTime),
+    ("Ledger time", Field::LedgerTime),
+    ("Provider day", Field::ProviderDay),
+    ("Ledger day", Field::LedgerDay),
+    ("Card", Field::Card),
+    ("Merchant / description", Field::Description),
+    ("What differs", Field::Detail),
+    ("Provider source", Field::ProviderSource),
+    ("Ledger source", Field::LedgerSource),
+];
+
+/// The Matched sheet.
+pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
+    ("Provider", Field::Provider),
+    ("Kind", Field::Kind),
+    ("Provider tx id", Field::TxId),
+    ("Order id", Field::OrderId),
+    ("Ledger entry", Field::LedgerEntryId),
+    ("Amount", Field::ProviderAmount),
+    ("Currency", Field::Currency),
+    ("Provider fee", Field::ProviderFee),
+    ("Status", Field::ProviderStatus),
+    ("Provider time", Field::ProviderTime),
+    ("Ledger time", Field::LedgerTime),
+    ("Accounting day", Field::ProviderDay),
+    ("Card", Field::Card),
+    ("Merchant / description", Field::Description),
+    ("Note", Field::Detail),
+];
+
+pub const SUMMARY_SHEET: &str = "Summary";
+pub const DISCREPANCIES_SHEET: &str = "Discrepancies";
+pub const MATCHED_SHEET: &str = "Matched";
+pub const PROVIDER_SHEET: &str = "Provider records";
+pub const LEDGER_SHEET: &str = "Ledger entries";
+pub const DAILY_SHEET: &str = "Daily";
+
+pub const REPORT_TITLE: &str = "Card reconciliation";
+
+/// A person's words for a category (the CSV keeps the machine name).
+pub fn category_label(c: crate::matching::Category) -> &'static str {
+    use crate::matching::Category as C;
+    match c {
+        C::Matched => "Matched",
+        C::DuplicateAtProvider => "Duplicate at provider",
+        C::DuplicateInLedger => "Duplicate in ledger",
+        C::StatusMismatch => "Status mismatch",
+        C::CurrencyMismatch => "Currency mismatch",
+        C::AmountMismatch => "Amount mismatch",
+        C::FeeMismatch => "Fee mismatch",
+        C::TimingDifference => "Timing (cut-off)",
+        C::MissingInLedger => "Missing in ledger",
+        C::MissingAtProvider => "Missing at provider",
+        C::FailedNotBooked => "Failed, not booked",
+        C::PendingNotBooked => "Pending, not booked",
+    }
+}
+
+/// The category's label colour (background, as 0xRRGGBB).
+pub fn category_colour(c: crate::matching::Category) -> u32 {
+    use crate::matching::Category as C;
+    match c {
+        C::Matched => 0xE2EFDA,
+        C::MissingInLedger | C::MissingAtProvider => 0xF8CBAD,
+        C::AmountMismatch | C::CurrencyMismatch | C::FeeMismatch => 0xFFE699,
+        C::StatusMismatch => 0xF4B084,
+        C::DuplicateAtProvider | C::DuplicateInLedger => 0xD9D2E9,
+        C::TimingDifference => 0xBDD7EE,
+        C::FailedNotBooked | C::PendingNotBooked => 0xEDEDED,
+    }
+}

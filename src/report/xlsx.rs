@@ -1,0 +1,568 @@
+//! `report.xlsx`: the workbook that goes to accounting, in narrated steps.
+//!
+//! 1. **Summary**: the run's facts, then counts and amounts by provider × kind × category ×
+//!    currency with totals per currency, and the matched rate by count and by amount.
+//! 2. **Discrepancies**: provider and ledger side by side, the differing cells highlighted, the
+//!    category as a coloured label, the difference in words.
+//! 3. **Matched**, **Provider records**, **Ledger entries**: full lists, continued on numbered
+//!    sheets past Excel's 1,048,576 rows, written in constant-memory mode.
+//! 4. **Daily**: per accounting day and currency, both sides and the difference, with a chart.
+//!
+//! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
+//! (from the decimal's exact text: at most 8 places and 15 significant digits, so the double
+//! Excel stores reads back as the same decimal), shown with 2 to 8 places (0 for JPY-like
+//! currencies). Times are Excel dates in the business timezone. Text from provider or ledger data
+//! is always written as a string, so a merchant called `=HYPERLINK(...)` stays text.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use super::layout::{self, Field};
+use super::summary::Summary;
+use super::{ResultRow, ResultRows};
+use crate::error::{Error, Result};
+use crate::matching::Category;
+
+/// Data rows per sheet: Excel's 1,048,576 rows less the header.
+pub const MAX_DATA_ROWS: u32 = 1_048_575;
+
+/// Facts for the Summary sheet that the summary itself does not carry.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    pub ledger_source: String,
+    pub providers: Vec<String>,
+    /// When the run was made; left out of `reconcile` outputs to keep them reproducible.
+    pub run_time: Option<String>,
+    pub run_id: Option<String>,
+}
+
+pub struct Input<'a> {
+    pub rows: &'a ResultRows<'a>,
+    pub provider: &'a DataFrame,
+    pub ledger: &'a DataFrame,
+    pub summary: &'a Summary,
+    pub zone: Tz,
+    pub info: RunInfo,
+}
+
+struct Formats {
+    title: Format,
+    header: Format,
+    label: Format,
+    text: Format,
+    money: Format,
+    money0: Format,
+    integer: Format,
+    percent: Format,
+    datetime: Format,
+    date: Format,
+    hl_text: Format,
+    hl_money: Format,
+    hl_money0: Format,
+    hl_datetime: Format,
+    hl_date: Format,
+    total_label: Format,
+    total_money: Format,
+    total_money0: Format,
+    total_integer: Format,
+    categories: BTreeMap<Category, Format>,
+}
+
+const HIGHLIGHT: u32 = 0xFFF2CC;
+
+impl Formats {
+    fn new() -> Formats {
+        let money = "#,##0.00######";
+        let money0 = "#,##0";
+        let hl = |f: Format| f.set_background_color(Color::RGB(HIGHLIGHT)).set_font_color(Color::RGB(0x9C0006)).set_bold();
+        let total = |f: Format| f.set_bold().set_border_top(FormatBorder::Thin);
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            header: Format::new().set_bold().set_background_color(Color::RGB(0x1F4E78)).set_font_color(Color::White).set_border_bottom(FormatBorder::Thin),
+            label: Format::new().set_bold(),
+            text: Format::new(),
+            money: Format::new().set_num_format(money),
+            money0: Format::new().set_num_format(money0),
+            integer: Format::new().set_num_format("#,##0"),
+            percent: Format::new().set_num_format("0.00%"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            hl_text: hl(Format::new()),
+            hl_money: hl(Format::new().set_num_format(money)),
+            hl_money0: hl(Format::new().set_num_format(money0)),
+            hl_datetime: hl(Format::new().set_num_format("yyyy-mm-dd hh:mm:ss")),
+            hl_date: hl(Format::new().set_num_format("yyyy-mm-dd")),
+            total_label: total(Format::new()),
+            total_money: total(Format::new().set_num_format(money)),
+            total_money0: total(Format::new().set_num_format(money0)),
+            total_integer: total(Format::new().set_num_format("#,##0")),
+            categories: Category::ALL
+                .iter()
+                .map(|c| (*c, Format::new().set_background_color(Color::RGB(layout::category_colour(*c))).set_border(FormatBorder::Thin)))
+                .collect(),
+        }
+    }
+
+    /// Currencies without minor units are shown without decimals.
+    fn money_for(&self, currency: Option<&str>, highlight: bool, total: bool) -> &Format {
+        let zero = matches!(currency, Some("JPY" | "KRW" | "VND" | "IDR" | "CLP" | "ISK" | "HUF"));
+        match (zero, highlight, total) {
+            (true, _, true) => &self.total_money0,
+            (false, _, true) => &self.total_money,
+            (true, true, _) => &self.hl_money0,
+            (true, false, _) => &self.money0,
+            (false, true, _) => &self.hl_money,
+            (false, false, _) => &self.money,
+        }
+    }
+}
+
+fn xerr(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
+    move |e| Error::Output { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// Excel holds numbers as doubles; a decimal of at most 15 significant digits converts exactly
+/// to the double nearest it, which Excel shows and reads back as the same decimal.
+pub fn excel_number(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or_default()
+}
+
+fn local(t: DateTime<Utc>, zone: Tz) -> chrono::NaiveDateTime {
+    t.with_timezone(&zone).naive_local()
+}
+
+/// Tracks column widths from what is written (up to a sample), to fit them at the end.
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn new(headers: &[&str]) -> Widths {
+        Widths(headers.iter().map(|h| h.chars().count() + 2).collect())
+    }
+    fn see(&mut self, col: usize, chars: usize) {
+        if let Some(w) = self.0.get_mut(col) {
+            *w = (*w).max(chars + 2);
+        }
+    }
+    fn apply(&self, ws: &mut Worksheet, path: &Path) -> Result<()> {
+        for (c, w) in self.0.iter().enumerate() {
+            ws.set_column_width(c as u16, (*w).min(60) as f64).map_err(xerr(path))?;
+        }
+        Ok(())
+    }
+}
+
+/// A list that continues on `Name (2)`, `Name (3)`, … past the row limit.
+struct SheetSeries<'h> {
+    base: &'static str,
+    headers: Vec<&'h str>,
+    index: usize,
+    sheet: usize,
+    row: u32,
+    widths: Widths,
+    sampled: u32,
+}
+
+impl<'h> SheetSeries<'h> {
+    fn start(wb: &mut Workbook, base: &'static str, headers: Vec<&'h str>, f: &Formats, path: &Path) -> Result<SheetSeries<'h>> {
+        let mut s = SheetSeries { base, widths: Widths::new(&headers), headers, index: 0, sheet: 0, row: 0, sampled: 0 };
+        s.new_sheet(wb, f, path)?;
+        Ok(s)
+    }
+
+    fn new_sheet(&mut self, wb: &mut Workbook, f: &Formats, path: &Path) -> Result<()> {
+        self.index += 1;
+        let name = if self.index == 1 { self.base.to_string() } else { format!("{} ({})", self.base, self.index) };
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr(path))?;
+        ws.set_name(&name).map_err(xerr(path))?;
+        for (c, h) in self.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &f.header).map_err(xerr(path))?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(xerr(path))?;
+        self.sheet = wb.worksheets().len() - 1;
+        self.row = 0;
+        Ok(())
+    }
+
+    /// The sheet for the next data row (a new one when this one is full) and that row's index.
+    fn next<'w>(&mut self, wb: &'w mut Workbook, f: &Formats, path: &Path) -> Result<(&'w mut Worksheet, u32)> {
+        if self.row >= MAX_DATA_ROWS {
+            self.finish(wb, path)?;
+            self.new_sheet(wb, f, path)?;
+        }
+        self.row += 1;
+        self.sampled += 1;
+        let ws = wb.worksheet_from_index(self.sheet).map_err(xerr(path))?;
+        Ok((ws, self.row))
+    }
+
+    fn sampling(&self) -> bool {
+        self.sampled <= 2000
+    }
+
+    fn finish(&mut self, wb: &mut Workbook, path: &Path) -> Result<()> {
+        let ws = wb.worksheet_from_index(self.sheet).map_err(xerr(path))?;
+        ws.autofilter(0, 0, self.row.max(1), (self.headers.len().max(1) - 1) as u16).map_err(xerr(path))?;
+        self.widths.apply(ws, path)
+    }
+}
+
+pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
+    let tmp = path.with_extension("xlsx.tmp");
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    summary_sheet(&mut wb, input, &f, path)?;
+    // One pass over the rows for the two result sheets would need both open at once; constant
+    // memory mode writes one sheet at a time, so each gets its own pass.
+    result_sheet(&mut wb, input, &f, path, layout::DISCREPANCIES_SHEET, layout::DISCREPANCY_COLUMNS, Category::is_discrepancy)?;
+    result_sheet(&mut wb, input, &f, path, layout::MATCHED_SHEET, layout::MATCHED_COLUMNS, |c| c == Category::Matched)?;
+    daily_sheet(&mut wb, input, &f, path)?;
+    frame_sheet(&mut wb, input.provider, layout::PROVIDER_SHEET, input.zone, &f, path)?;
+    frame_sheet(&mut wb, input.ledger, layout::LEDGER_SHEET, input.zone, &f, path)?;
+    wb.save(&tmp).map_err(xerr(path))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
+    let s = input.summary;
+    let ws = wb.add_worksheet().set_name(layout::SUMMARY_SHEET).map_err(xerr(path))?;
+    let e = xerr(path);
+    ws.write_string_with_format(0, 0, format!("{} — {}", layout::REPORT_TITLE, s.period), &f.title).map_err(&e)?;
+    let mut facts: Vec<(&str, String)> = vec![
+        ("Period", s.period.clone()),
+        ("Business timezone", s.timezone.clone()),
+        ("Providers", input.info.providers.join(", ")),
+        ("Ledger", input.info.ledger_source.clone()),
+        ("Amount tolerance", s.amount_tolerance.clone()),
+        ("Margin (days each side)", s.margin_days.to_string()),
+        ("Tool", s.tool.clone()),
+    ];
+    if let Some(id) = &input.info.run_id {
+        facts.push(("Run", id.clone()));
+    }
+    if let Some(t) = &input.info.run_time {
+        facts.push(("Run time", t.clone()));
+    }
+    let mut row = 2u32;
+    for (k, v) in &facts {
+        ws.write_string_with_format(row, 0, *k, &f.label).map_err(&e)?;
+        ws.write_string(row, 1, v).map_err(&e)?;
+        row += 1;
+    }
+    let rate = s.matched_rate_by_count.parse::<f64>().unwrap_or(0.0) / 100.0;
+    ws.write_string_with_format(row, 0, "Result rows", &f.label).map_err(&e)?;
+    ws.write_number_with_format(row, 1, s.results as f64, &f.integer).map_err(&e)?;
+    ws.write_string_with_format(row + 1, 0, "Discrepancies", &f.label).map_err(&e)?;
+    ws.write_number_with_format(row + 1, 1, s.discrepancies as f64, &f.integer).map_err(&e)?;
+    ws.write_string_with_format(row + 2, 0, "Matched (share of provider records)", &f.label).map_err(&e)?;
+    ws.write_number_with_format(row + 2, 1, rate, &f.percent).map_err(&e)?;
+    row += 4;
+
+    // Matched rate by amount, per currency (amounts in different currencies do not add up).
+    let mut by_cur: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    for g in &s.groups {
+        let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
+        let e2 = by_cur.entry(g.currency.clone()).or_default();
+        e2.0 += p;
+        if g.category == "matched" {
+            e2.1 += p;
+        }
+    }
+    for (c, h) in ["Currency", "Provider amount", "Matched amount", "Matched by amount"].iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, &f.header).map_err(&e)?;
+    }
+    for (cur, (all, matched)) in &by_cur {
+        row += 1;
+        ws.write_string(row, 0, cur).map_err(&e)?;
+        ws.write_number_with_format(row, 1, excel_number(*all), f.money_for(Some(cur), false, false)).map_err(&e)?;
+        ws.write_number_with_format(row, 2, excel_number(*matched), f.money_for(Some(cur), false, false)).map_err(&e)?;
+        let r = if all.is_zero() { 0.0 } else { (matched / all).to_f64().unwrap_or(0.0) };
+        ws.write_number_with_format(row, 3, r, &f.percent).map_err(&e)?;
+    }
+    row += 2;
+
+    // The breakdown, with a total per currency that adds up the rows above it.
+    let headers = ["Provider", "Kind", "Category", "Currency", "Count", "Provider amount", "Ledger amount"];
+    let header_row = row;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, &f.header).map_err(&e)?;
+    }
+    let mut groups = s.groups.clone();
+    groups.sort_by(|a, b| (&a.currency, &a.provider, &a.kind, &a.category).cmp(&(&b.currency, &b.provider, &b.kind, &b.category)));
+    let mut totals: BTreeMap<String, (u64, Decimal, Decimal)> = BTreeMap::new();
+    for g in &groups {
+        row += 1;
+        let cat = Category::parse(&g.category).map(layout::category_label).unwrap_or("");
+        ws.write_string(row, 0, &g.provider).map_err(&e)?;
+        ws.write_string(row, 1, &g.kind).map_err(&e)?;
+        match Category::parse(&g.category) {
+            Some(c) => ws.write_string_with_format(row, 2, cat, &f.categories[&c]).map_err(&e)?,
+            None => ws.write_string(row, 2, &g.category).map_err(&e)?,
+        };
+        ws.write_string(row, 3, &g.currency).map_err(&e)?;
+        ws.write_number_with_format(row, 4, g.count as f64, &f.integer).map_err(&e)?;
+        let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
+        let l = crate::money::parse(&g.ledger_amount).unwrap_or_default();
+        ws.write_number_with_format(row, 5, excel_number(p), f.money_for(Some(&g.currency), false, false)).map_err(&e)?;
+        ws.write_number_with_format(row, 6, excel_number(l), f.money_for(Some(&g.currency), false, false)).map_err(&e)?;
+        let t = totals.entry(g.currency.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        t.0 += g.count;
+        t.1 += p;
+        t.2 += l;
+    }
+    let last_data = row;
+    for (cur, (n, p, l)) in &totals {
+        row += 1;
+        ws.write_string_with_format(row, 0, format!("Total {cur}"), &f.total_label).map_err(&e)?;
+        for c in 1..=3 {
+            ws.write_string_with_format(row, c, "", &f.total_label).map_err(&e)?;
+        }
+        ws.write_number_with_format(row, 4, *n as f64, &f.total_integer).map_err(&e)?;
+        ws.write_number_with_format(row, 5, excel_number(*p), f.money_for(Some(cur), false, true)).map_err(&e)?;
+        ws.write_number_with_format(row, 6, excel_number(*l), f.money_for(Some(cur), false, true)).map_err(&e)?;
+    }
+    ws.autofilter(header_row, 0, last_data.max(header_row + 1), 6).map_err(&e)?;
+    ws.set_freeze_panes(header_row + 1, 0).map_err(&e)?;
+    for (c, w) in [36.0, 28.0, 24.0, 18.0, 10.0, 20.0, 20.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(&e)?;
+    }
+    Ok(())
+}
+
+fn result_sheet(
+    wb: &mut Workbook,
+    input: &Input<'_>,
+    f: &Formats,
+    path: &Path,
+    name: &'static str,
+    columns: &[(&str, Field)],
+    keep: impl Fn(Category) -> bool,
+) -> Result<()> {
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let mut series = SheetSeries::start(wb, name, headers, f, path)?;
+    let e = xerr(path);
+    for i in 0..input.rows.len() {
+        if !keep(input.rows.category(i)) {
+            continue;
+        }
+        let r = input.rows.row(i);
+        let sampling = series.sampling();
+        let (ws, row) = series.next(wb, f, path)?;
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        for (c, (_, field)) in columns.iter().enumerate() {
+            let col = c as u16;
+            let hl = highlighted(&r, *field);
+            let text = |ws: &mut Worksheet, s: &Option<String>| -> Result<usize> {
+                if let Some(s) = s {
+                    ws.write_string_with_format(row, col, s, if hl { &f.hl_text } else { &f.text }).map_err(&e)?;
+                    return Ok(s.chars().count());
+                }
+                Ok(0)
+            };
+            let money = |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
+                if let Some(d) = d {
+                    ws.write_number_with_format(row, col, excel_number(d), f.money_for(cur, hl, false)).map_err(&e)?;
+                    return Ok(crate::money::format(d).len() + 3);
+                }
+                Ok(0)
+            };
+            let width = match field {
+                Field::Category => {
+                    ws.write_string_with_format(row, col, layout::category_label(r.category), &f.categories[&r.category]).map_err(&e)?;
+                    layout::category_label(r.category).len()
+                }
+                Field::Provider => text(ws, &r.provider)?,
+                Field::Kind => text(ws, &r.kind)?,
+                Field::TxId => text(ws, &r.tx_id)?,
+                Field::OrderId => text(ws, &r.order_id)?,
+                Field::LedgerEntryId => text(ws, &r.ledger_entry_id)?,
+                Field::ProviderAmount => money(ws, r.provider_amount, r.currency.as_deref())?,
+                Field::LedgerAmount => money(ws, r.ledger_amount.map(|a| a.abs()), r.ledger_currency.as_deref())?,
+                Field::AmountDifference => money(ws, r.amount_difference, r.currency.as_deref())?,
+                Field::Currency => text(ws, &r.currency)?,
+                Field::LedgerCurrency => text(ws, &r.ledger_currency)?,
+                Field::ProviderFee => money(ws, r.provider_fee, r.currency.as_deref())?,
+                Field::LedgerFee => money(ws, r.ledger_fee, r.ledger_currency.as_deref())?,
+                Field::ProviderStatus => text(ws, &r.provider_status)?,
+                Field::LedgerStatus => text(ws, &r.ledger_status)?,
+                Field::ProviderTime | Field::LedgerTime => {
+                    let t = if *field == Field::ProviderTime { r.provider_time } else { r.ledger_time };
+                    if let Some(t) = t {
+                        ws.write_datetime_with_format(row, col, local(t, input.zone), if hl { &f.hl_datetime } else { &f.datetime }).map_err(&e)?;
+                    }
+                    19
+                }
+                Field::ProviderDay | Field::LedgerDay => {
+                    let d = if *field == Field::ProviderDay { r.provider_day } else { r.ledger_day };
+                    if let Some(d) = d {
+                        ws.write_datetime_with_format(row, col, d, if hl { &f.hl_date } else { &f.date }).map_err(&e)?;
+                    }
+                    10
+                }
+                Field::Card => text(ws, &r.card)?,
+                Field::Description => text(ws, &r.description)?,
+                Field::Detail => {
+                    if !r.detail.is_empty() {
+                        ws.write_string(row, col, &r.detail).map_err(&e)?;
+                    }
+                    r.detail.chars().count()
+                }
+                Field::ProviderSource => text(ws, &r.provider_source)?,
+                Field::LedgerSource => text(ws, &r.ledger_source)?,
+            };
+            if sampling {
+                seen.push((c, width));
+            }
+        }
+        for (c, w) in seen {
+            series.widths.see(c, w);
+        }
+    }
+    series.finish(wb, path)
+}
+
+/// Whether a field's cell shows a difference in this row.
+fn highlighted(r: &ResultRow, field: Field) -> bool {
+    let d = r.diffs;
+    match field {
+        Field::ProviderStatus | Field::LedgerStatus => d.status,
+        Field::Currency | Field::LedgerCurrency => d.currency,
+        Field::ProviderAmount | Field::LedgerAmount | Field::AmountDifference => d.amount,
+        Field::ProviderFee | Field::LedgerFee => d.fee,
+        Field::ProviderDay | Field::LedgerDay => d.timing,
+        _ => false,
+    }
+}
+
+/// Per accounting day and currency: both sides' counts and amounts, and the difference.
+pub fn daily(rows: &ResultRows<'_>) -> Vec<(NaiveDate, String, u64, Decimal, u64, Decimal)> {
+    let mut m: BTreeMap<(String, NaiveDate), (u64, Decimal, u64, Decimal)> = BTreeMap::new();
+    for i in 0..rows.len() {
+        let r = rows.row(i);
+        if let (Some(day), Some(a)) = (r.provider_day, r.provider_amount) {
+            let e = m.entry((r.currency.clone().unwrap_or_default(), day)).or_default();
+            e.0 += 1;
+            e.1 += a;
+        }
+        if let (Some(day), Some(a)) = (r.ledger_day, r.ledger_amount) {
+            let e = m.entry((r.ledger_currency.clone().unwrap_or_default(), day)).or_default();
+            e.2 += 1;
+            e.3 += a.abs();
+        }
+    }
+    m.into_iter().map(|((cur, day), (pn, pa, ln, la))| (day, cur, pn, pa, ln, la)).collect()
+}
+
+fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
+    let rows = daily(input.rows);
+    let e = xerr(path);
+    let ws = wb.add_worksheet().set_name(layout::DAILY_SHEET).map_err(&e)?;
+    let headers = ["Accounting day", "Currency", "Provider records", "Provider amount", "Ledger entries", "Ledger amount", "Difference"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header).map_err(&e)?;
+    }
+    // The chart shows the currency with the most provider amount.
+    let mut per_cur: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for (_, cur, _, pa, _, _) in &rows {
+        *per_cur.entry(cur.as_str()).or_default() += *pa;
+    }
+    let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1)).map(|(c, _)| c.to_string()).unwrap_or_default();
+    let (mut first, mut last) = (0u32, 0u32);
+    for (i, (day, cur, pn, pa, ln, la)) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_datetime_with_format(row, 0, *day, &f.date).map_err(&e)?;
+        ws.write_string(row, 1, cur).map_err(&e)?;
+        ws.write_number_with_format(row, 2, *pn as f64, &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 3, excel_number(*pa), f.money_for(Some(cur), false, false)).map_err(&e)?;
+        ws.write_number_with_format(row, 4, *ln as f64, &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 5, excel_number(*la), f.money_for(Some(cur), false, false)).map_err(&e)?;
+        let diff = *pa - *la;
+        ws.write_number_with_format(row, 6, excel_number(diff), f.money_for(Some(cur), !diff.is_zero(), false)).map_err(&e)?;
+        if *cur == main {
+            if first == 0 {
+                first = row;
+            }
+            last = row;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(&e)?;
+    ws.autofilter(0, 0, (rows.len() as u32).max(1), 6).map_err(&e)?;
+    for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0].iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(&e)?;
+    }
+    if first > 0 {
+        let mut chart = Chart::new(ChartType::Column);
+        let sheet = layout::DAILY_SHEET;
+        chart.add_series().set_name(&format!("Provider ({main})")).set_categories((sheet, first, 0, last, 0)).set_values((sheet, first, 3, last, 3));
+        chart.add_series().set_name(&format!("Ledger ({main})")).set_categories((sheet, first, 0, last, 0)).set_values((sheet, first, 5, last, 5));
+        chart.title().set_name(&format!("Daily amounts, {main}"));
+        chart.x_axis().set_name("Accounting day");
+        chart.y_axis().set_name(main.as_str());
+        chart.set_width(900).set_height(360);
+        ws.insert_chart(1, 8, &chart).map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// A canonical table as a sheet: strings as text, decimals as numbers, instants and days as
+/// Excel dates in the business timezone.
+fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, f: &Formats, path: &Path) -> Result<()> {
+    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let headers: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut series = SheetSeries::start(wb, name, headers, f, path)?;
+    let e = xerr(path);
+    let cols: Vec<&Column> = df.columns().iter().collect();
+    let currency = df.column("currency").ok().and_then(|c| c.str().ok());
+    for i in 0..df.height() {
+        let sampling = series.sampling();
+        let cur = currency.and_then(|c| c.get(i));
+        let (ws, row) = series.next(wb, f, path)?;
+        let mut seen = Vec::new();
+        for (c, col) in cols.iter().enumerate() {
+            let cc = c as u16;
+            let w = match col.dtype() {
+                DataType::String => match col.str()?.get(i) {
+                    Some(s) => {
+                        ws.write_string(row, cc, s).map_err(&e)?;
+                        s.chars().count()
+                    }
+                    None => 0,
+                },
+                DataType::Decimal(_, _) => match col.decimal()?.physical().get(i) {
+                    Some(units) => {
+                        let d = crate::money::from_units(units);
+                        ws.write_number_with_format(row, cc, excel_number(d), f.money_for(cur, false, false)).map_err(&e)?;
+                        crate::money::format(d).len() + 3
+                    }
+                    None => 0,
+                },
+                DataType::Datetime(_, _) => {
+                    if let Some(t) = col.datetime()?.physical().get(i).and_then(DateTime::<Utc>::from_timestamp_micros) {
+                        ws.write_datetime_with_format(row, cc, local(t, zone), &f.datetime).map_err(&e)?;
+                    }
+                    19
+                }
+                DataType::Date => {
+                    if let Some(d) = col.date()?.physical().get(i) {
+                        ws.write_datetime_with_format(row, cc, crate::period::from_epoch_days(d), &f.date).map_err(&e)?;
+                    }
+                    10
+                }
+                _ => 0,
+            };
+            if sampling {
+                seen.push((c, w));
+            }
+        }
+        for (c, w) in seen {
+            series.widths.see(c, w);
+        }
+    }
+    series.finish(wb, path)
+}
