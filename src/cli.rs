@@ -34,6 +34,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Write a commented configuration file (credentials as ${ENV} references).
     Init(InitArgs),
+    /// Everything a run knows about one tx id, order id or ledger entry id.
+    Explain(ExplainArgs),
     /// Generate a month, serve it from the sandbox, fetch and reconcile it: no setup needed.
     Demo(DemoArgs),
 }
@@ -90,6 +92,21 @@ pub struct SandboxArgs {
     /// Add unknown fields to every record.
     #[arg(long)]
     pub extra_fields: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A run directory (from `run`) or a `reconcile --out` directory.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Where the provider files were, for a `reconcile` directory (a run has them in raw/).
+    #[arg(long)]
+    pub provider_data: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// A provider tx id, an order id or a ledger entry id.
+    pub id: String,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +188,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(a) => run_command(a),
         Command::Sandbox(a) => sandbox(a),
         Command::Init(a) => init(a).map(|_| ExitCode::SUCCESS),
+        Command::Explain(a) => {
+            let e = crate::explain::explain(&a.run, &a.id, a.provider_data.as_deref())?;
+            if a.json {
+                let text = serde_json::to_string_pretty(&e).map_err(|err| Error::input("explain", err.to_string()))?;
+                println!("{text}");
+            } else {
+                print!("{}", crate::explain::render(&e));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo(a) => demo(a),
     }
 }

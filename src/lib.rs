@@ -13,6 +13,7 @@
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json` |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
 //! | [`config`] | the TOML configuration and its resolved settings |
 //! | [`cli`] | the command line |
@@ -27,6 +28,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod explain;
 pub mod generate;
 pub mod ledger;
 pub mod matching;

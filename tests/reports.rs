@@ -108,3 +108,34 @@ fn the_html_page_is_self_contained_and_escaped() {
     let disc = read_csv(&out.join("discrepancies.csv")).len();
     assert_eq!(html.matches("<tr data-category=").count(), disc);
 }
+
+#[test]
+fn explain_tells_both_sides_and_how_they_matched() {
+    let (dir, out) = reconciled("1500");
+    let results = read_csv(&out.join("results.csv"));
+    let timing = results.iter().find(|r| r[0] == "timing_difference").unwrap();
+    let providers = dir.path().join("data/providers");
+    let r = run(&["explain", "--run", out.to_str().unwrap(), "--provider-data", providers.to_str().unwrap(), "--json", &timing[3]]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(e["results"].as_array().unwrap().len(), 1);
+    assert_eq!(e["results"][0]["category"], "timing_difference");
+    assert_eq!(e["provider_records"][0]["tx_id"], timing[3].as_str());
+    assert_eq!(e["ledger_entries"][0]["entry_id"], timing[5].as_str());
+    assert_eq!(e["ledger_entries"][0]["source"].as_str().unwrap().split(':').next(), Some("ledger.csv"));
+    assert_eq!(e["raw_records"].as_array().unwrap().len(), 1, "the wire record as sent");
+    let raw = e["raw_records"][0].to_string();
+    assert!(!raw.chars().filter(|c| c.is_ascii_digit()).collect::<String>().contains("4485333"), "card numbers masked: {raw}");
+    // By ledger entry id, in words.
+    let human = run(&["explain", "--run", out.to_str().unwrap(), &timing[5]]);
+    assert_eq!(human.code, 0);
+    assert!(human.stdout.contains("Timing (cut-off)") && human.stdout.contains("matched on the provider tx id"), "{}", human.stdout);
+    // A double booking shows both entries.
+    let dup = results.iter().find(|r| r[0] == "duplicate_in_ledger").unwrap();
+    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", &dup[3]]).stdout).unwrap();
+    assert_eq!(e["ledger_entries"].as_array().unwrap().len(), 2);
+    assert_eq!(e["results"].as_array().unwrap().len(), 2);
+    let missing = run(&["explain", "--run", out.to_str().unwrap(), "NO-SUCH-ID"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("NO-SUCH-ID"));
+}

@@ -1,0 +1,204 @@
+//! `cardrecon explain --run DIR ID`: everything a run knows about one tx id, order id or ledger
+//! entry id, without calling a provider: the result rows that carry it (category and why), the
+//! provider records (and the raw wire record from the archive), the ledger entries (file:row),
+//! how they were matched, and related records (a consumption's refunds and fees, a refund's
+//! original).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use polars::prelude::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub id: String,
+    pub period: String,
+    pub timezone: String,
+    /// Rows of `results.csv` that carry the id, as column → value.
+    pub results: Vec<Map<String, Value>>,
+    pub provider_records: Vec<Map<String, Value>>,
+    /// The wire records as the provider sent them (from the run's `raw/` archive).
+    pub raw_records: Vec<Value>,
+    pub ledger_entries: Vec<Map<String, Value>>,
+    /// Refunds and fees of the records found, or the original a refund points to.
+    pub related: Vec<Map<String, Value>>,
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(ParquetReader::new(f).finish()?)
+}
+
+/// One row of a canonical table as JSON: decimals as plain text, instants in RFC 3339 in the
+/// business timezone, days as dates.
+fn row_json(df: &DataFrame, i: usize, zone: Tz) -> Result<Map<String, Value>> {
+    let mut m = Map::new();
+    for c in df.columns() {
+        let v = match c.dtype() {
+            DataType::String => c.str()?.get(i).map(|s| Value::String(s.into())),
+            DataType::Decimal(_, _) => c.decimal()?.physical().get(i).map(|u| Value::String(crate::money::format_units(u))),
+            DataType::Datetime(_, _) => c
+                .datetime()?
+                .physical()
+                .get(i)
+                .and_then(DateTime::from_timestamp_micros)
+                .map(|t| Value::String(crate::report::format_time(t, zone))),
+            DataType::Date => c.date()?.physical().get(i).map(|d| Value::String(crate::period::from_epoch_days(d).to_string())),
+            _ => None,
+        };
+        m.insert(c.name().to_string(), v.unwrap_or(Value::Null));
+    }
+    Ok(m)
+}
+
+fn matching_rows(df: &DataFrame, columns: &[&str], ids: &BTreeSet<String>, zone: Tz) -> Result<Vec<Map<String, Value>>> {
+    let mut out = Vec::new();
+    let cols: Vec<&StringChunked> = columns.iter().filter_map(|c| df.column(c).ok()).filter_map(|c| c.str().ok()).collect();
+    for i in 0..df.height() {
+        if cols.iter().any(|c| c.get(i).is_some_and(|v| ids.contains(v))) {
+            out.push(row_json(df, i, zone)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The raw line a provider record came from: `source` is `instance/file.jsonl:line`, looked up
+/// under the run's `raw/` (or another provider-data directory).
+fn raw_line(dirs: &[PathBuf], source: &str) -> Option<Value> {
+    let (file, line) = source.rsplit_once(':')?;
+    let line: usize = line.parse().ok()?;
+    dirs.iter().find_map(|d| {
+        let text = std::fs::read_to_string(d.join(file)).ok()?;
+        let l = text.lines().nth(line.checked_sub(1)?)?;
+        let mut v: Value = serde_json::from_str(l).ok()?;
+        // A provider-data file given to `reconcile` may hold full card numbers or cvv/pin.
+        crate::providers::http::strip_secrets(&mut v);
+        Some(v)
+    })
+}
+
+pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Explanation> {
+    let summary_path = run.join("summary.json");
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?)
+        .map_err(|e| Error::input(summary_path.display().to_string(), e.to_string()))?;
+    let timezone = summary["timezone"].as_str().unwrap_or("UTC").to_string();
+    let zone = crate::period::parse_zone(&timezone)?;
+    let id = id.trim().to_string();
+
+    // Result rows carrying the id, and every id they mention (to find both sides of a pair).
+    let results_path = run.join("results.csv");
+    let mut rdr = csv::Reader::from_path(&results_path).map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
+    let headers: Vec<String> = rdr.headers().map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?.iter().map(String::from).collect();
+    let mut results = Vec::new();
+    let mut ids: BTreeSet<String> = BTreeSet::from([id.clone()]);
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
+        let hit = [3usize, 4, 5].iter().any(|&c| rec.get(c) == Some(id.as_str()));
+        if hit {
+            for &c in &[3usize, 4, 5] {
+                if let Some(v) = rec.get(c).filter(|v| !v.is_empty()) {
+                    ids.insert(v.to_string());
+                }
+            }
+            results.push(headers.iter().cloned().zip(rec.iter().map(|v| Value::String(v.to_string()))).collect());
+        }
+    }
+
+    let p = read_parquet(&run.join("normalized/provider_records.parquet"))?;
+    let l = read_parquet(&run.join("normalized/ledger_entries.parquet"))?;
+    let provider_records = matching_rows(&p, &["tx_id", "order_id"], &ids, zone)?;
+    let ledger_entries = matching_rows(&l, &["entry_id", "tx_id", "order_id"], &ids, zone)?;
+    let mut dirs = vec![run.join("raw")];
+    if let Some(d) = provider_data {
+        dirs.push(d.to_path_buf());
+    }
+    let raw_records = provider_records.iter().filter_map(|r| r.get("source").and_then(|s| s.as_str())).filter_map(|s| raw_line(&dirs, s)).collect();
+    // Related: records pointing at these (refunds, fees) and what these point at (originals).
+    let tx_ids: BTreeSet<String> = provider_records.iter().filter_map(|r| r.get("tx_id").and_then(|v| v.as_str()).map(String::from)).collect();
+    let originals: BTreeSet<String> = provider_records.iter().filter_map(|r| r.get("related_tx_id").and_then(|v| v.as_str()).map(String::from)).collect();
+    let mut related = matching_rows(&p, &["related_tx_id"], &tx_ids, zone)?;
+    related.extend(matching_rows(&p, &["tx_id"], &originals, zone)?);
+    if results.is_empty() && provider_records.is_empty() && ledger_entries.is_empty() {
+        return Err(Error::input(id.clone(), format!("no result, provider record or ledger entry in {} carries this id", run.display())));
+    }
+    Ok(Explanation {
+        id,
+        period: summary["period"].as_str().unwrap_or_default().to_string(),
+        timezone,
+        results,
+        provider_records,
+        raw_records,
+        ledger_entries,
+        related,
+    })
+}
+
+fn get<'a>(m: &'a Map<String, Value>, k: &str) -> &'a str {
+    m.get(k).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+/// The explanation for a person.
+pub fn render(e: &Explanation) -> String {
+    let mut out = format!("{} in {} ({})\n", e.id, e.period, e.timezone);
+    for r in &e.results {
+        let cat = get(r, "category");
+        let label = crate::matching::Category::parse(cat).map(crate::report::layout::category_label).unwrap_or(cat);
+        out.push_str(&format!("\n  {label}"));
+        let detail = get(r, "detail");
+        if !detail.is_empty() {
+            out.push_str(&format!(": {detail}"));
+        }
+        out.push('\n');
+        if !get(r, "provider_amount").is_empty() {
+            out.push_str(&format!(
+                "    provider  {} {} {} {} {}, {} on {} (day {})\n",
+                get(r, "provider"), get(r, "kind"), get(r, "tx_id"), get(r, "provider_amount"), get(r, "currency"), get(r, "provider_status"), get(r, "provider_time"), get(r, "provider_day")
+            ));
+        }
+        if !get(r, "ledger_entry_id").is_empty() {
+            out.push_str(&format!(
+                "    ledger    entry {} {} {}, {} booked {} (day {})\n",
+                get(r, "ledger_entry_id"), get(r, "ledger_amount"), get(r, "ledger_currency"), get(r, "ledger_status"), get(r, "ledger_time"), get(r, "ledger_day")
+            ));
+        }
+        let how = if detail.contains("matched on order_id") {
+            "matched on the order id"
+        } else if !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty() {
+            "matched on the provider tx id"
+        } else {
+            "no partner on the other side"
+        };
+        out.push_str(&format!("    how: {how}\n"));
+    }
+    if e.results.is_empty() {
+        out.push_str("\n  not in the period's results (outside the period and its margin, or only in the margin)\n");
+    }
+    if !e.provider_records.is_empty() {
+        out.push_str("\n  provider records:\n");
+        for r in &e.provider_records {
+            out.push_str(&format!("    {} {} {} {} {} {} (status {}) at {}  [{}]\n", get(r, "provider"), get(r, "kind"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "status_raw"), get(r, "occurred_at"), get(r, "source")));
+        }
+    }
+    for raw in &e.raw_records {
+        out.push_str(&format!("    as sent: {raw}\n"));
+    }
+    if !e.ledger_entries.is_empty() {
+        out.push_str("\n  ledger entries:\n");
+        for r in &e.ledger_entries {
+            out.push_str(&format!("    {} {} {} {} {} booked {}  [{}]\n", get(r, "entry_id"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "booked_at"), get(r, "source")));
+        }
+    }
+    if !e.related.is_empty() {
+        out.push_str("\n  related:\n");
+        for r in &e.related {
+            out.push_str(&format!("    {} {} {} {} {} at {}\n", get(r, "kind"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "occurred_at")));
+        }
+    }
+    out
+}
