@@ -161,6 +161,7 @@ impl Widths {
 /// A list that continues on `Name (2)`, `Name (3)`, … past the row limit.
 struct SheetSeries<'h> {
     base: &'static str,
+    max_rows: u32,
     headers: Vec<&'h str>,
     index: usize,
     sheet: usize,
@@ -171,7 +172,7 @@ struct SheetSeries<'h> {
 
 impl<'h> SheetSeries<'h> {
     fn start(wb: &mut Workbook, base: &'static str, headers: Vec<&'h str>, f: &Formats, path: &Path) -> Result<SheetSeries<'h>> {
-        let mut s = SheetSeries { base, widths: Widths::new(&headers), headers, index: 0, sheet: 0, row: 0, sampled: 0 };
+        let mut s = SheetSeries { base, max_rows: MAX_DATA_ROWS, widths: Widths::new(&headers), headers, index: 0, sheet: 0, row: 0, sampled: 0 };
         s.new_sheet(wb, f, path)?;
         Ok(s)
     }
@@ -192,7 +193,7 @@ impl<'h> SheetSeries<'h> {
 
     /// The sheet for the next data row (a new one when this one is full) and that row's index.
     fn next<'w>(&mut self, wb: &'w mut Workbook, f: &Formats, path: &Path) -> Result<(&'w mut Worksheet, u32)> {
-        if self.row >= MAX_DATA_ROWS {
+        if self.row >= self.max_rows {
             self.finish(wb, path)?;
             self.new_sheet(wb, f, path)?;
         }
@@ -565,4 +566,33 @@ fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, 
         }
     }
     series.finish(wb, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_continue_on_numbered_sheets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("split.xlsx");
+        let mut wb = Workbook::new();
+        let f = Formats::new();
+        let mut s = SheetSeries::start(&mut wb, "Matched", vec!["n"], &f, &path).unwrap();
+        s.max_rows = 10;
+        for i in 0..25u32 {
+            let (ws, row) = s.next(&mut wb, &f, &path).unwrap();
+            ws.write_number(row, 0, f64::from(i)).unwrap();
+        }
+        s.finish(&mut wb, &path).unwrap();
+        wb.save(&path).unwrap();
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(book.sheet_names(), vec!["Matched", "Matched (2)", "Matched (3)"]);
+        let heights: Vec<usize> = ["Matched", "Matched (2)", "Matched (3)"].iter().map(|n| book.worksheet_range(n).unwrap().height()).collect();
+        assert_eq!(heights, vec![11, 11, 6], "each with its header");
+        let third = book.worksheet_range("Matched (3)").unwrap();
+        assert_eq!(third.get((1, 0)), Some(&calamine::Data::Float(20.0)));
+        assert_eq!(third.get((0, 0)).map(|c| c.to_string()), Some("n".into()));
+    }
 }

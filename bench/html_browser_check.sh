@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Opens report.html in a real browser (Debian's headless Chromium), with a category filter
+# applied through the page's link (#cat=...), checks the filter shows exactly that category's
+# rows, and saves a screenshot. Skips with a clear message where Chromium cannot be installed.
+#   bench/html_browser_check.sh [CATEGORY]     (default amount_mismatch)
+source "$(dirname "$0")/common.sh"
+CAT="${1:-amount_mismatch}"
+if ! command -v chromium > /dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > "$WORK/apt-chromium.log" 2>&1 || true
+  fi
+fi
+if ! command -v chromium > /dev/null; then
+  echo "SKIP: Chromium is not installed and could not be installed (see $WORK/apt-chromium.log)"; exit 0
+fi
+build_release
+D="$WORK/html"; rm -rf "$D"
+"$BIN" generate --out "$D/data" --records 3000 --seed 12 > /dev/null
+"$BIN" reconcile --provider-data "$D/data/providers" --ledger "$D/data/ledger.csv" --period 2026-03 \
+  --timezone Europe/London --out "$D/out" --exit-zero > /dev/null
+URL="file://$D/out/report.html#cat=$CAT"
+FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+  --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)")
+chromium "${FLAGS[@]}" --virtual-time-budget=3000 --dump-dom "$URL" > "$D/dom.html" 2> "$D/chromium.log"
+expected=$(grep -c "^$CAT," "$D/out/discrepancies.csv" || true)
+total=$(($(wc -l < "$D/out/discrepancies.csv") - 1))
+visible=$(grep -o '<tr data-category="[a-z_]*">' "$D/dom.html" | wc -l)
+hidden=$(grep -o '<tr data-category="[a-z_]*" style="display: none;">' "$D/dom.html" | wc -l)
+shown=$(grep -o '[0-9]* of [0-9]* shown' "$D/dom.html" | head -1)
+chromium "${FLAGS[@]}" --virtual-time-budget=3000 --window-size=1400,1000 --screenshot="$D/report.png" "$URL" > /dev/null 2>&1
+echo "filter #cat=$CAT: $visible rows visible, $hidden hidden, page says \"$shown\"; discrepancies.csv has $expected such rows of $total"
+echo "screenshot: $D/report.png"
+[ "$visible" = "$expected" ] && [ $((visible + hidden)) = "$total" ] && [ "$shown" = "$expected of $total shown" ]
