@@ -90,9 +90,10 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     };
     let xlsx = out.join("report.xlsx");
     tracing::info!("writing the workbook");
-    report::xlsx::write(&xlsx, &report::xlsx::Input { rows: &rows, provider: &provider_df, ledger: &ledger_df, summary: &summary, zone, info: info.clone() })?;
+    let daily = report::xlsx::daily(&rows);
+    report::xlsx::write(&xlsx, &report::xlsx::Input { rows: &rows, daily: &daily, provider: &provider_df, ledger: &ledger_df, summary: &summary, zone, info: info.clone() })?;
     let html = out.join("report.html");
-    report::html::write(&html, &summary, &rows, &info)?;
+    report::html::write(&html, &summary, &rows, &daily, &info)?;
     Ok(Outcome { summary, files: vec![results_csv, disc_csv, summary_json, xlsx, html, p_path, l_path] })
 }
 

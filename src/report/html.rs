@@ -71,10 +71,9 @@ struct ChartView {
     ticks: Vec<Tick>,
 }
 
-fn chart(rows: &ResultRows<'_>) -> Option<ChartView> {
-    let daily = super::xlsx::daily(rows);
+fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
     let mut per_cur: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
-    for (_, cur, _, pa, _, _) in &daily {
+    for (_, cur, _, pa, _, _) in daily {
         *per_cur.entry(cur.as_str()).or_default() += *pa;
     }
     let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1))?.0.to_string();
@@ -106,7 +105,7 @@ fn chart(rows: &ResultRows<'_>) -> Option<ChartView> {
     })
 }
 
-pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, info: &RunInfo) -> Result<()> {
+pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, daily: &super::xlsx::Daily, info: &RunInfo) -> Result<()> {
     let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let mut views = Vec::new();
@@ -172,7 +171,7 @@ pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, info: &RunIn
                 categories => categories,
                 rows => views,
                 truncated => truncated,
-                chart => chart(rows),
+                chart => chart(daily),
             })
         })
         .map_err(render_err)?;

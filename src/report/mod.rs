@@ -160,7 +160,15 @@ impl<'a> ResultRows<'a> {
         self.s.get("category").and_then(|a| a.get(i)).and_then(Category::parse).unwrap_or(Category::Matched)
     }
 
+    /// Row `i` with its `detail` text.
     pub fn row(&self, i: usize) -> ResultRow {
+        let mut row = self.values(i);
+        row.detail = self.detail(&row, i);
+        row
+    }
+
+    /// Row `i` without its `detail` text (cheaper: for sums and counts).
+    pub fn values(&self, i: usize) -> ResultRow {
         let category = self.category(i);
         let provider_amount = self.dec("p_amount", i);
         let ledger_amount = self.dec("l_amount", i);
@@ -168,7 +176,7 @@ impl<'a> ResultRows<'a> {
             (Some(p), Some(l)) => Some(p - l.abs()),
             _ => None,
         };
-        let mut row = ResultRow {
+        ResultRow {
             category,
             provider: self.text("p_provider", i).or_else(|| self.text("l_provider", i)),
             kind: self.text("p_kind", i).or_else(|| self.text("l_kind", i)),
@@ -200,9 +208,7 @@ impl<'a> ResultRows<'a> {
                 fee: self.flag("fee_diff", i),
                 timing: self.flag("timing", i),
             },
-        };
-        row.detail = self.detail(&row, i);
-        row
+        }
     }
 
     /// The `detail` text: every difference found, in words.

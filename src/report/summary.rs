@@ -78,7 +78,7 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
     let mut groups: BTreeMap<(String, String, String, String), (u64, Decimal, Decimal)> = BTreeMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
-        let r = rows.row(i);
+        let r = rows.values(i);
         *by_category.entry(r.category.as_str().to_string()).or_default() += 1;
         if r.category.is_discrepancy() {
             discrepancies += 1;

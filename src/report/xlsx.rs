@@ -45,6 +45,8 @@ pub struct RunInfo {
 
 pub struct Input<'a> {
     pub rows: &'a ResultRows<'a>,
+    /// [`daily`] of the rows, computed once for the workbook and the page.
+    pub daily: &'a Daily,
     pub provider: &'a DataFrame,
     pub ledger: &'a DataFrame,
     pub summary: &'a Summary,
@@ -369,7 +371,8 @@ fn result_sheet(
             let money = |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
                 if let Some(d) = d {
                     ws.write_number_with_format(row, col, excel_number(d), f.money_for(cur, hl, false)).map_err(&e)?;
-                    return Ok(crate::money::format(d).len() + 3);
+                    // Widths come from a sample of rows: format only those.
+                    return Ok(if sampling { crate::money::format(d).len() + 3 } else { 0 });
                 }
                 Ok(0)
             };
@@ -442,10 +445,12 @@ fn highlighted(r: &ResultRow, field: Field) -> bool {
 }
 
 /// Per accounting day and currency: both sides' counts and amounts, and the difference.
-pub fn daily(rows: &ResultRows<'_>) -> Vec<(NaiveDate, String, u64, Decimal, u64, Decimal)> {
+pub type Daily = Vec<(NaiveDate, String, u64, Decimal, u64, Decimal)>;
+
+pub fn daily(rows: &ResultRows<'_>) -> Daily {
     let mut m: BTreeMap<(String, NaiveDate), (u64, Decimal, u64, Decimal)> = BTreeMap::new();
     for i in 0..rows.len() {
-        let r = rows.row(i);
+        let r = rows.values(i);
         if let (Some(day), Some(a)) = (r.provider_day, r.provider_amount) {
             let e = m.entry((r.currency.clone().unwrap_or_default(), day)).or_default();
             e.0 += 1;
@@ -461,7 +466,7 @@ pub fn daily(rows: &ResultRows<'_>) -> Vec<(NaiveDate, String, u64, Decimal, u64
 }
 
 fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
-    let rows = daily(input.rows);
+    let rows = input.daily;
     let e = xerr(path);
     let ws = wb.add_worksheet().set_name(layout::DAILY_SHEET).map_err(&e)?;
     let headers = ["Accounting day", "Currency", "Provider records", "Provider amount", "Ledger entries", "Ledger amount", "Difference"];
@@ -470,7 +475,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
     }
     // The chart shows the currency with the most provider amount.
     let mut per_cur: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for (_, cur, _, pa, _, _) in &rows {
+    for (_, cur, _, pa, _, _) in rows {
         *per_cur.entry(cur.as_str()).or_default() += *pa;
     }
     let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1)).map(|(c, _)| c.to_string()).unwrap_or_default();
@@ -539,7 +544,11 @@ fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, 
                     Some(units) => {
                         let d = crate::money::from_units(units);
                         ws.write_number_with_format(row, cc, excel_number(d), f.money_for(cur, false, false)).map_err(&e)?;
-                        crate::money::format(d).len() + 3
+                        if sampling {
+                            crate::money::format(d).len() + 3
+                        } else {
+                            0
+                        }
                     }
                     None => 0,
                 },
