@@ -139,3 +139,38 @@ fn explain_tells_both_sides_and_how_they_matched() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("NO-SUCH-ID"));
 }
+
+#[test]
+fn explain_shows_a_consumptions_refunds_and_fees() {
+    let dir = tempdir();
+    let p = dir.path().join("providers");
+    std::fs::create_dir_all(p.join("keysecure")).unwrap();
+    std::fs::create_dir_all(p.join("txv3")).unwrap();
+    std::fs::write(
+        p.join("keysecure/c.jsonl"),
+        concat!(
+            "{\"consume_no\": \"C1\", \"card_no\": \"k1\", \"type\": \"Consumption\", \"amount\": \"50.00\", \"status\": \"Success\", \"time\": 1773400000000}\n",
+            "{\"consume_no\": \"R1\", \"consume_relate_no\": \"C1\", \"card_no\": \"k1\", \"type\": \"Refund\", \"amount\": \"20.00\", \"status\": \"Success\", \"time\": 1773500000000}\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("txv3/t.jsonl"),
+        "{\"business_type\": 10, \"tx_amount\": \"0.20000000\", \"consume_tx_id\": \"C1\", \"tx_time\": 1773400100, \"tx_id\": \"F1\", \"tx_status\": 1}\n",
+    )
+    .unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(&ledger, "entry_id,provider,kind,tx_id,order_id,amount,currency,status,booked_at\nL1,keysecure,consumption,C1,,50.00,USD,success,2026-03-13 12:00:00\n").unwrap();
+    let out = dir.path().join("out");
+    let r = run(&["reconcile", "--provider-data", p.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--period", "2026-03", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", "C1"]).stdout).unwrap();
+    let mut related: Vec<String> = e["related"].as_array().unwrap().iter().map(|r| format!("{} {}", r["kind"].as_str().unwrap(), r["tx_id"].as_str().unwrap())).collect();
+    related.sort();
+    assert_eq!(related, vec!["fee F1", "refund R1"]);
+    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", "R1"]).stdout).unwrap();
+    assert_eq!(e["related"][0]["tx_id"], "C1", "a refund points to its original");
+    assert_eq!(e["results"][0]["category"], "missing_in_ledger");
+    let human = run(&["explain", "--run", out.to_str().unwrap(), "C1"]).stdout;
+    assert!(human.contains("related:") && human.contains("refund R1 20.00 USD"), "{human}");
+}
