@@ -291,10 +291,10 @@ pub mod api {
     use chrono_tz::Tz;
 
     use crate::config::Connection;
-    use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::error::Result;
+    use crate::providers::fetch::{archived, fetch_windows, page_of, refused, split, Window};
     use crate::providers::http::{Archive, Http};
-    use crate::providers::output::{tick, Progress, ProviderFetch};
+    use crate::providers::output::{Progress, ProviderFetch};
 
     pub const MAX_WINDOW_DAYS: i64 = 31;
 
@@ -327,29 +327,13 @@ pub mod api {
                 let a = http.json(&what, || http.client.post(&url).json(&body)).await?;
                 match a.body.get("code").and_then(|c| c.as_i64()) {
                     Some(0) => Ok(a.body),
-                    _ => Err(Error::Fetch {
-                        provider: name.into(),
-                        what: what.clone(),
-                        message: format!(
-                            "code {}: {}{}",
-                            a.body.get("code").map(|c| c.to_string()).unwrap_or_default(),
-                            a.body.get("message").and_then(|m| m.as_str()).unwrap_or(""),
-                            if a.body.get("code").and_then(|c| c.as_i64()) == Some(1001) { " (check customer_id, app_id, key)" } else { "" }
-                        ),
-                    }),
+                    _ => Err(refused(name, &what, &a.body, "message", &["1001"], "check customer_id, app_id, key")),
                 }
             })
             .await?;
-            let records = v.pointer(&format!("/data/{list}")).and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
-                provider: name.into(),
-                what: what.clone(),
-                message: format!("the answer has no data.{list}"),
-            })?;
-            let total = v.pointer("/data/total").and_then(|t| t.as_u64());
-            if w.class.as_deref() != Some("cards") {
-                tick(progress, records.len());
-            }
-            Ok(Page { records, total })
+            // The card list is read whole and is not counted as records.
+            let no_progress = None;
+            page_of(name, &what, &v, &format!("/data/{list}"), Some("/data/total"), if w.class.as_deref() == Some("cards") { &no_progress } else { progress })
         };
         let far = DateTime::<Utc>::UNIX_EPOCH;
         let card_window = vec![Window { key: "cards/all".into(), from: far, to: far + Duration::seconds(1), class: Some("cards".into()) }];

@@ -209,6 +209,28 @@ where
     Ok((set, stats))
 }
 
+/// The records (at `list`, a JSON pointer) and the total (at `total`) of a page answer; an
+/// answer without the list is an error naming the page.
+pub fn page_of(provider: &str, what: &str, answer: &serde_json::Value, list: &str, total: Option<&str>, progress: &super::output::Progress) -> Result<Page> {
+    let records = answer.pointer(list).and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
+        provider: provider.to_string(),
+        what: what.to_string(),
+        message: format!("the answer has no {}", list.trim_start_matches('/').replace('/', ".")),
+    })?;
+    let total = total.and_then(|t| answer.pointer(t)).and_then(|t| t.as_u64());
+    super::output::tick(progress, records.len());
+    Ok(Page { records, total })
+}
+
+/// The error for an answer whose status `code` says no: the code, the provider's message, and
+/// a hint when the code means bad credentials.
+pub fn refused(provider: &str, what: &str, body: &serde_json::Value, message_field: &str, auth_codes: &[&str], hint: &str) -> Error {
+    let code = body.get("code").map(|c| c.to_string().trim_matches('"').to_string()).unwrap_or_default();
+    let msg = body.get(message_field).and_then(|m| m.as_str()).unwrap_or("");
+    let hint = if auth_codes.contains(&code.as_str()) { format!(" ({hint})") } else { String::new() };
+    Error::Fetch { provider: provider.to_string(), what: what.to_string(), message: format!("code {code}: {msg}{hint}") }
+}
+
 /// Takes a page from the archive (resume) or lets `live` fetch it and archives the answer.
 pub async fn archived<Fut>(archive: &Archive, key: &str, use_archive: bool, counters: &FetchCounters, live: Fut) -> Result<serde_json::Value>
 where

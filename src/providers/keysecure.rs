@@ -217,9 +217,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::providers::fetch::{archived, fetch_windows, page_of, split, Window};
     use crate::providers::http::{Archive, Http};
-    use crate::providers::output::{tick, Progress, ProviderFetch};
+    use crate::providers::output::{Progress, ProviderFetch};
 
     pub const MAX_WINDOW: i64 = 90;
 
@@ -308,13 +308,7 @@ pub mod api {
                 "size": size,
             });
             let v = archived(archive, &key, !live, &client.http.counters, client.call("consume/list", |_| client.http.client.post(list_url).header("Timezone", "UTC+0").json(&body))).await?;
-            let records = v.pointer("/data/list").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
-                provider: name.to_string(),
-                what: format!("consume/list page {index} of {}", w.key),
-                message: "the answer has no data.list".into(),
-            })?;
-            tick(progress, records.len());
-            Ok(Page { records, total: None })
+            page_of(name, &format!("consume/list page {index} of {}", w.key), &v, "/data/list", None, progress)
         };
         let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "consume_no", &client.http.counters, page).await?;
         let mut lines = set.lines;

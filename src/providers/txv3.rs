@@ -335,10 +335,10 @@ pub mod api {
     use chrono::{DateTime, Duration, Utc};
 
     use crate::config::Connection;
-    use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::error::Result;
+    use crate::providers::fetch::{archived, fetch_windows, page_of, refused, split, Window};
     use crate::providers::http::{Archive, Http};
-    use crate::providers::output::{tick, Progress, ProviderFetch};
+    use crate::providers::output::{Progress, ProviderFetch};
 
     pub const MAX_WINDOW_DAYS: i64 = 60;
 
@@ -367,27 +367,11 @@ pub mod api {
                 let a = http.json(&what, || http.client.post(url).header("X-Api-Key", conn.api_key.expose()).json(&body)).await?;
                 match a.body.get("code").and_then(|c| c.as_str()) {
                     Some("00000") => Ok(a.body),
-                    _ => Err(Error::Fetch {
-                        provider: name.into(),
-                        what: what.clone(),
-                        message: format!(
-                            "code {}: {}{}",
-                            a.body.get("code").map(|c| c.to_string()).unwrap_or_default(),
-                            a.body.get("msg").and_then(|m| m.as_str()).unwrap_or(""),
-                            if a.body.get("code").and_then(|c| c.as_str()) == Some("40100") { " (check api_key)" } else { "" }
-                        ),
-                    }),
+                    _ => Err(refused(name, &what, &a.body, "msg", &["40100"], "check api_key")),
                 }
             })
             .await?;
-            let records = v.pointer("/data/records").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
-                provider: name.into(),
-                what: what.clone(),
-                message: "the answer has no data.records".into(),
-            })?;
-            let total = v.pointer("/data/total").and_then(|t| t.as_u64());
-            tick(progress, records.len());
-            Ok(Page { records, total })
+            page_of(name, &what, &v, "/data/records", Some("/data/total"), progress)
         };
         let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "tx_id", &http.counters, page).await?;
         stats.update_counters(&http.counters);

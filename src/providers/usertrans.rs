@@ -149,9 +149,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, split, Page, Window};
+    use crate::providers::fetch::{archived, fetch_windows, page_of, split, Window};
     use crate::providers::http::{Archive, Http};
-    use crate::providers::output::{tick, Progress, ProviderFetch};
+    use crate::providers::output::{Progress, ProviderFetch};
 
     pub const WINDOW_DAYS: i64 = 31;
 
@@ -214,14 +214,7 @@ pub mod api {
                 Err(Error::Fetch { provider: name.into(), what: what.clone(), message: "the userToken kept expiring".into() })
             })
             .await?;
-            let records = v.pointer("/data/list").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
-                provider: name.into(),
-                what: what.clone(),
-                message: "the answer has no data.list".into(),
-            })?;
-            let total = v.pointer("/data/total").and_then(|t| t.as_u64());
-            tick(progress, records.len());
-            Ok(Page { records, total })
+            page_of(name, &what, &v, "/data/list", Some("/data/total"), progress)
         };
         let windows = split(from, to, Duration::days(WINDOW_DAYS), "userTrans", None);
         let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "trans_id", &http.counters, page).await?;
