@@ -57,3 +57,13 @@ write_config() {
   sed -i "s|^path = .*|path = \"$data/ledger.csv\"|; s|^dir = .*|dir = \"$runs\"|; s|^# period = .*|period = \"2026-03\"|" "$cfg"
   # init's sandbox mode raises the rate cap; keep the concurrency it sets.
 }
+
+# Makes COMMAND available from Debian's PACKAGE (as root, where apt works); returns 1 if it is
+# still missing, so a script can skip with a clear message.
+ensure_command() {
+  local cmd="$1" pkg="$2"
+  if ! command -v "$cmd" > /dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg") > "$WORK/apt-$pkg.log" 2>&1 || true
+  fi
+  command -v "$cmd" > /dev/null
+}

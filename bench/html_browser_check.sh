@@ -5,12 +5,7 @@
 #   bench/html_browser_check.sh [CATEGORY]     (default amount_mismatch)
 source "$(dirname "$0")/common.sh"
 CAT="${1:-amount_mismatch}"
-if ! command -v chromium > /dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > "$WORK/apt-chromium.log" 2>&1 || true
-  fi
-fi
-if ! command -v chromium > /dev/null; then
+if ! ensure_command chromium chromium; then
   echo "SKIP: Chromium is not installed and could not be installed (see $WORK/apt-chromium.log)"; exit 0
 fi
 build_release

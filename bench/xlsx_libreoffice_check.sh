@@ -4,13 +4,8 @@
 # absent and cannot be installed.
 #   bench/xlsx_libreoffice_check.sh
 source "$(dirname "$0")/common.sh"
-if ! command -v soffice > /dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc) > "$WORK/apt-libreoffice.log" 2>&1 || true
-  fi
-fi
-if ! command -v soffice > /dev/null; then
-  echo "SKIP: LibreOffice (soffice) is not installed and could not be installed (see $WORK/apt-libreoffice.log)"; exit 0
+if ! ensure_command soffice libreoffice-calc; then
+  echo "SKIP: LibreOffice (soffice) is not installed and could not be installed (see $WORK/apt-libreoffice-calc.log)"; exit 0
 fi
 build_release
 D="$WORK/libreoffice"; rm -rf "$D"
