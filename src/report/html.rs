@@ -83,13 +83,13 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
         return None;
     }
     let (w, h) = (900i64, 220i64);
-    let step = if days.len() > 1 { (w - 60) as f64 / (days.len() - 1) as f64 } else { 0.0 };
-    // Positions are pixels: a float is right for drawing, never for the amounts themselves.
+    let gaps = i64::try_from(days.len().saturating_sub(1)).unwrap_or(1).max(1);
     let scale = |v: rust_decimal::Decimal| -> i64 {
         let ratio = (v / max).round_dp(4);
         h - (ratio * rust_decimal::Decimal::from(h - 10)).round().to_string().parse::<i64>().unwrap_or(0)
     };
-    let x = |i: usize| 40 + (i as f64 * step).round() as i64;
+    // Pixel positions in whole pixels.
+    let x = |i: usize| 40 + i64::try_from(i).unwrap_or(0) * (w - 60) / gaps;
     let points = |sel: fn(&&(chrono::NaiveDate, String, u64, rust_decimal::Decimal, u64, rust_decimal::Decimal)) -> rust_decimal::Decimal| {
         days.iter().enumerate().map(|(i, d)| format!("{},{}", x(i), scale(sel(d)))).collect::<Vec<_>>().join(" ")
     };

@@ -136,6 +136,11 @@ pub fn excel_number(d: Decimal) -> f64 {
     d.to_f64().unwrap_or_default()
 }
 
+/// A count as an Excel number (exact: counts stay far below 2^32 here).
+fn count(n: u64) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 fn local(t: DateTime<Utc>, zone: Tz) -> chrono::NaiveDateTime {
     t.with_timezone(&zone).naive_local()
 }
@@ -154,7 +159,7 @@ impl Widths {
     }
     fn apply(&self, ws: &mut Worksheet, path: &Path) -> Result<()> {
         for (c, w) in self.0.iter().enumerate() {
-            ws.set_column_width(c as u16, (*w).min(60) as f64).map_err(xerr(path))?;
+            ws.set_column_width(c as u16, f64::from(u16::try_from((*w).min(60)).unwrap_or(60))).map_err(xerr(path))?;
         }
         Ok(())
     }
@@ -260,9 +265,9 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     }
     let rate = s.matched_rate_by_count.parse::<f64>().unwrap_or(0.0) / 100.0;
     ws.write_string_with_format(row, 0, "Result rows", &f.label).map_err(&e)?;
-    ws.write_number_with_format(row, 1, s.results as f64, &f.integer).map_err(&e)?;
+    ws.write_number_with_format(row, 1, count(s.results), &f.integer).map_err(&e)?;
     ws.write_string_with_format(row + 1, 0, "Discrepancies", &f.label).map_err(&e)?;
-    ws.write_number_with_format(row + 1, 1, s.discrepancies as f64, &f.integer).map_err(&e)?;
+    ws.write_number_with_format(row + 1, 1, count(s.discrepancies), &f.integer).map_err(&e)?;
     ws.write_string_with_format(row + 2, 0, "Matched (share of provider records)", &f.label).map_err(&e)?;
     ws.write_number_with_format(row + 2, 1, rate, &f.percent).map_err(&e)?;
     row += 4;
@@ -309,7 +314,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
             None => ws.write_string(row, 2, &g.category).map_err(&e)?,
         };
         ws.write_string(row, 3, &g.currency).map_err(&e)?;
-        ws.write_number_with_format(row, 4, g.count as f64, &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(g.count), &f.integer).map_err(&e)?;
         let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
         let l = crate::money::parse(&g.ledger_amount).unwrap_or_default();
         ws.write_number_with_format(row, 5, excel_number(p), f.money_for(Some(&g.currency), false, false)).map_err(&e)?;
@@ -326,7 +331,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         for c in 1..=3 {
             ws.write_string_with_format(row, c, "", &f.total_label).map_err(&e)?;
         }
-        ws.write_number_with_format(row, 4, *n as f64, &f.total_integer).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(*n), &f.total_integer).map_err(&e)?;
         ws.write_number_with_format(row, 5, excel_number(*p), f.money_for(Some(cur), false, true)).map_err(&e)?;
         ws.write_number_with_format(row, 6, excel_number(*l), f.money_for(Some(cur), false, true)).map_err(&e)?;
     }
@@ -484,9 +489,9 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         let row = i as u32 + 1;
         ws.write_datetime_with_format(row, 0, *day, &f.date).map_err(&e)?;
         ws.write_string(row, 1, cur).map_err(&e)?;
-        ws.write_number_with_format(row, 2, *pn as f64, &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 2, count(*pn), &f.integer).map_err(&e)?;
         ws.write_number_with_format(row, 3, excel_number(*pa), f.money_for(Some(cur), false, false)).map_err(&e)?;
-        ws.write_number_with_format(row, 4, *ln as f64, &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(*ln), &f.integer).map_err(&e)?;
         ws.write_number_with_format(row, 5, excel_number(*la), f.money_for(Some(cur), false, false)).map_err(&e)?;
         let diff = *pa - *la;
         ws.write_number_with_format(row, 6, excel_number(diff), f.money_for(Some(cur), !diff.is_zero(), false)).map_err(&e)?;
