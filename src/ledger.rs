@@ -314,16 +314,17 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
 
 type CellResult<T> = std::result::Result<T, (String, String)>;
 
-impl Mapping<'_> {
-    fn cell<'c>(&self, cells: &'c [Cell], canonical: &str) -> (&'c Cell, String) {
+impl<'a> Mapping<'a> {
+    /// The cell for a canonical column and the file's name for that column (for errors).
+    fn cell<'c>(&self, cells: &'c [Cell], canonical: &'static str) -> (&'c Cell, &'a str) {
         match self.index.get(canonical) {
-            Some(&i) => (cells.get(i).unwrap_or(&Cell::Empty), self.headers[i].clone()),
-            None => (&Cell::Empty, canonical.to_string()),
+            Some(&i) => (cells.get(i).unwrap_or(&Cell::Empty), self.headers[i].as_str()),
+            None => (&Cell::Empty, canonical),
         }
     }
 
     /// The cell as text after `[ledger.values.<column>]`, or None when empty.
-    fn text(&self, cells: &[Cell], canonical: &str) -> CellResult<Option<String>> {
+    fn text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<String>> {
         let (cell, header) = self.cell(cells, canonical);
         let raw = match cell {
             Cell::Empty => return Ok(None),
@@ -332,7 +333,7 @@ impl Mapping<'_> {
             Cell::Int(v) => v.to_string(),
             Cell::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
             Cell::Float(v) => {
-                return Err((header, format!("is the number {v}, which Excel may have rounded; store identifiers and codes as text")))
+                return Err((header.to_string(), format!("is the number {v}, which Excel may have rounded; store identifiers and codes as text")))
             }
             Cell::Naive(t) => t.to_string(),
             Cell::Instant(t) => t.to_rfc3339(),
@@ -344,11 +345,11 @@ impl Mapping<'_> {
         Ok(Some(mapped))
     }
 
-    fn required_text(&self, cells: &[Cell], canonical: &str) -> CellResult<String> {
-        self.text(cells, canonical)?.ok_or_else(|| (self.cell(cells, canonical).1, "is empty".to_string()))
+    fn required_text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<String> {
+        self.text(cells, canonical)?.ok_or_else(|| (self.cell(cells, canonical).1.to_string(), "is empty".to_string()))
     }
 
-    fn money(&self, cells: &[Cell], canonical: &str) -> CellResult<Option<Decimal>> {
+    fn money(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<Decimal>> {
         let (cell, header) = self.cell(cells, canonical);
         let text = match cell {
             Cell::Empty => return Ok(None),
@@ -357,18 +358,18 @@ impl Mapping<'_> {
             Cell::Int(v) => v.to_string(),
             // Rust prints the shortest text that reads back as the same double: what Excel shows.
             Cell::Float(v) if v.is_finite() => format!("{v}"),
-            other => return Err((header, format!("{other:?} is not an amount"))),
+            other => return Err((header.to_string(), format!("{other:?} is not an amount"))),
         };
-        crate::money::parse(&text).map(Some).map_err(|m| (header, m))
+        crate::money::parse(&text).map(Some).map_err(|m| (header.to_string(), m))
     }
 
     fn instant(&self, cells: &[Cell]) -> CellResult<DateTime<Utc>> {
         let (cell, header) = self.cell(cells, "booked_at");
         let bad = |t: &str| {
-            (header.clone(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
+            (header.to_string(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
         };
         match cell {
-            Cell::Empty => Err((header.clone(), "is empty".into())),
+            Cell::Empty => Err((header.to_string(), "is empty".into())),
             Cell::Instant(t) => Ok(*t),
             Cell::Naive(t) => Ok(local_to_utc(*t, self.zone)),
             Cell::Float(v) => excel_serial(*v).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
@@ -383,7 +384,7 @@ impl Mapping<'_> {
                     return NaiveDateTime::parse_from_str(t, f)
                         .map(|n| local_to_utc(n, self.zone))
                         .or_else(|_| DateTime::parse_from_str(t, f).map(|d| d.with_timezone(&Utc)))
-                        .map_err(|_| (header.clone(), format!("`{t}` does not match booked_at_format `{f}`")));
+                        .map_err(|_| (header.to_string(), format!("`{t}` does not match booked_at_format `{f}`")));
                 }
                 parse_instant_text(t, self.zone).ok_or_else(|| bad(t))
             }
@@ -395,14 +396,14 @@ impl Mapping<'_> {
         let kind = match self.text(cells, "kind")? {
             None => None,
             Some(k) => Some(Kind::parse(&k).ok_or_else(|| {
-                (self.cell(cells, "kind").1, format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
+                (self.cell(cells, "kind").1.to_string(), format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
             })?),
         };
         let status_text = self.required_text(cells, "status")?;
         let status = Status::parse(&status_text).ok_or_else(|| {
-            (self.cell(cells, "status").1, format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
+            (self.cell(cells, "status").1.to_string(), format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
         })?;
-        let amount = self.money(cells, "amount")?.ok_or_else(|| (self.cell(cells, "amount").1, "is empty".to_string()))?;
+        let amount = self.money(cells, "amount")?.ok_or_else(|| (self.cell(cells, "amount").1.to_string(), "is empty".to_string()))?;
         let currency = crate::money::currency_code(&self.required_text(cells, "currency")?);
         Ok(LedgerEntry {
             entry_id,
