@@ -202,17 +202,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The period from the flag, else from the configuration.
+fn resolve_period(flag: Option<&str>, settings: &Settings) -> Result<Period> {
+    match (flag, settings.period) {
+        (Some(p), _) => Period::parse(p),
+        (None, Some(p)) => Ok(p),
+        (None, None) => Err(Error::input("period", "not given: pass --period YYYY-MM or set `period` in the config")),
+    }
+}
+
+/// Exit 1 when there is something to explain (unless `--exit-zero`), else 0.
+fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
+    if summary.discrepancies > 0 && !exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("tokio runtime", e))
 }
 
 fn run_command(a: RunArgs) -> Result<ExitCode> {
     let (_file, settings) = load_settings(Some(&a.config))?;
-    let period = match (&a.period, settings.period) {
-        (Some(p), _) => Period::parse(p)?,
-        (None, Some(p)) => p,
-        (None, None) => return Err(Error::input("period", "not given: pass --period YYYY-MM or set `period` in the config")),
-    };
+    let period = resolve_period(a.period.as_deref(), &settings)?;
     let ledger = match &settings.ledger.path {
         Some(p) => a.config.parent().unwrap_or(Path::new(".")).join(p),
         None => return Err(Error::config(a.config.display().to_string(), "ledger.path", "is required for `run`")),
@@ -227,18 +241,8 @@ fn run_command(a: RunArgs) -> Result<ExitCode> {
         println!("resumed the unfinished run in {}", done.run_dir.display());
     }
     print!("{}", summary::render_table(&done.outcome.summary));
-    for f in &done.outcome.summary.fetch {
-        println!(
-            "  fetched {:<10} {:>8} records, {:>6} requests, {:>4} retries, {:>3} duplicates dropped, {} pages from the archive",
-            f.provider, f.records, f.requests, f.retries, f.identical_repeats_dropped, f.pages_from_archive
-        );
-    }
     println!("run directory: {}", done.run_dir.display());
-    if done.outcome.summary.discrepancies > 0 && !a.exit_zero {
-        Ok(ExitCode::from(1))
-    } else {
-        Ok(ExitCode::SUCCESS)
-    }
+    Ok(exit_code(&done.outcome.summary, a.exit_zero))
 }
 
 fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
@@ -389,11 +393,7 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
     if a.skip_bad_rows {
         settings.ledger.skip_bad_rows = Some(true);
     }
-    let period = match (&a.period, settings.period) {
-        (Some(p), _) => Period::parse(p)?,
-        (None, Some(p)) => p,
-        (None, None) => return Err(Error::input("period", "not given: pass --period YYYY-MM or set `period` in the config")),
-    };
+    let period = resolve_period(a.period.as_deref(), &settings)?;
     let ledger = match (&a.ledger, &settings.ledger.path) {
         (Some(l), _) => l.clone(),
         (None, Some(p)) => {
@@ -410,11 +410,7 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
     for f in &outcome.files {
         println!("  {}", f.display());
     }
-    if outcome.summary.discrepancies > 0 && !a.exit_zero {
-        Ok(ExitCode::from(1))
-    } else {
-        Ok(ExitCode::SUCCESS)
-    }
+    Ok(exit_code(&outcome.summary, a.exit_zero))
 }
 
 fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
@@ -470,9 +466,6 @@ fn demo(a: DemoArgs) -> Result<ExitCode> {
         done
     })?;
     print!("{}", summary::render_table(&done.outcome.summary));
-    for f in &done.outcome.summary.fetch {
-        println!("  fetched {:<10} {:>8} records in {:>6} requests", f.provider, f.records, f.requests);
-    }
     println!("\nreports in {}:", done.run_dir.display());
     for f in &done.outcome.files {
         println!("  {}", f.display());

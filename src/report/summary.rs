@@ -170,6 +170,12 @@ pub fn render_table(s: &Summary) -> String {
             out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", cat, cur, n, money::format(*amt)));
         }
     }
+    for f in &s.fetch {
+        out.push_str(&format!(
+            "  fetched {:<10} {:>8} records, {:>6} requests, {:>4} retries, {:>3} duplicates dropped, {} pages from the archive\n",
+            f.provider, f.records, f.requests, f.retries, f.identical_repeats_dropped, f.pages_from_archive
+        ));
+    }
     for note in &s.provider_read.notes {
         out.push_str(&format!("  note: {note}\n"));
     }
