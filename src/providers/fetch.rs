@@ -199,7 +199,8 @@ where
             set.add(rec.clone());
         }
     }
-    let mut stats = counters.snapshot(provider);
+    let mut stats = FetchStats { provider: provider.to_string(), ..FetchStats::default() };
+    stats.update_counters(counters);
     stats.records = set.lines.len() as u64;
     stats.identical_repeats_dropped = set.repeats + repeats;
     stats.windows = windows.len() as u64;

@@ -171,19 +171,6 @@ impl FetchStats {
     }
 }
 
-impl FetchCounters {
-    pub fn snapshot(&self, provider: &str) -> FetchStats {
-        FetchStats {
-            provider: provider.into(),
-            requests: self.requests.load(Ordering::Relaxed),
-            retries: self.retries.load(Ordering::Relaxed),
-            pages: self.pages.load(Ordering::Relaxed),
-            pages_from_archive: self.pages_from_archive.load(Ordering::Relaxed),
-            token_refreshes: self.token_refreshes.load(Ordering::Relaxed),
-            ..FetchStats::default()
-        }
-    }
-}
 
 /// One provider's HTTP side: client, retry policy, rate cap, counters.
 pub struct Http {

@@ -373,8 +373,7 @@ pub mod api {
             .await?;
             page_of(name, &what, &v, "/data/records", Some("/data/total"), progress)
         };
-        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "tx_id", &http.counters, page).await?;
-        stats.update_counters(&http.counters);
+        let (set, stats) = fetch_windows(name, windows, size, conn.concurrency, "tx_id", &http.counters, page).await?;
         Ok(ProviderFetch { files: vec![("transactions".into(), set.lines)], stats })
     }
 }

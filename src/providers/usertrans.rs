@@ -217,8 +217,7 @@ pub mod api {
             page_of(name, &what, &v, "/data/list", Some("/data/total"), progress)
         };
         let windows = split(from, to, Duration::days(WINDOW_DAYS), "userTrans", None);
-        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "trans_id", &http.counters, page).await?;
-        stats.update_counters(&http.counters);
+        let (set, stats) = fetch_windows(name, windows, size, conn.concurrency, "trans_id", &http.counters, page).await?;
         Ok(ProviderFetch { files: vec![("trans".into(), set.lines)], stats })
     }
 }
