@@ -67,3 +67,11 @@ ensure_command() {
   fi
   command -v "$cmd" > /dev/null
 }
+
+# Generates a small month into $1/data and reconciles it into $1/out (for the report checks).
+small_report() {
+  local d="$1"; rm -rf "$d"
+  "$BIN" generate --out "$d/data" --records 3000 --seed 12 > /dev/null
+  "$BIN" reconcile --provider-data "$d/data/providers" --ledger "$d/data/ledger.csv" --period 2026-03 \
+    --timezone Europe/London --out "$d/out" --exit-zero > /dev/null
+}

@@ -9,10 +9,8 @@ if ! ensure_command chromium chromium; then
   echo "SKIP: Chromium is not installed and could not be installed (see $WORK/apt-chromium.log)"; exit 0
 fi
 build_release
-D="$WORK/html"; rm -rf "$D"
-"$BIN" generate --out "$D/data" --records 3000 --seed 12 > /dev/null
-"$BIN" reconcile --provider-data "$D/data/providers" --ledger "$D/data/ledger.csv" --period 2026-03 \
-  --timezone Europe/London --out "$D/out" --exit-zero > /dev/null
+D="$WORK/html"
+small_report "$D"
 URL="file://$D/out/report.html#cat=$CAT"
 FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
   --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)")
