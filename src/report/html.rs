@@ -86,7 +86,7 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
     let gaps = i64::try_from(days.len().saturating_sub(1)).unwrap_or(1).max(1);
     let scale = |v: rust_decimal::Decimal| -> i64 {
         let ratio = (v / max).round_dp(4);
-        h - (ratio * rust_decimal::Decimal::from(h - 10)).round().to_string().parse::<i64>().unwrap_or(0)
+        h - rust_decimal::prelude::ToPrimitive::to_i64(&(ratio * rust_decimal::Decimal::from(h - 10)).round()).unwrap_or(0)
     };
     // Pixel positions in whole pixels.
     let x = |i: usize| 40 + i64::try_from(i).unwrap_or(0) * (w - 60) / gaps;
