@@ -38,6 +38,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Generate a month, serve it from the sandbox, fetch and reconcile it: no setup needed.
     Demo(DemoArgs),
+    /// Fetch every configured provider into an archive directory, without reconciling.
+    Fetch(FetchArgs),
+    /// Read and check a ledger file: entries, unreadable rows, totals per currency.
+    CheckLedger(CheckLedgerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +128,8 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// Directory with one subdirectory per provider: DIR/<provider>/*.jsonl.
+    /// Directory with one subdirectory per provider (DIR/<provider>/*.jsonl, such as a run's
+    /// raw/), or a provider_records .parquet table (a run's normalized/provider_records.parquet).
     #[arg(long)]
     pub provider_data: PathBuf,
     /// Ledger file: .csv, .xlsx or .parquet (default: [ledger] path in the config).
@@ -148,6 +153,40 @@ pub struct ReconcileArgs {
     /// Exit 0 even when discrepancies are found (default: exit 1 so cron and CI can gate on it).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Outputs to write, comma-separated: csv, json, xlsx (Summary, Discrepancies, Daily),
+    /// xlsx-lists (xlsx plus the Matched, Provider records and Ledger entries sheets), html,
+    /// parquet; or all.
+    #[arg(long, default_value = "all")]
+    pub outputs: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Configuration file (TOML); `cardrecon init` writes one.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Period: YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: the config's).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Directory for the archive (DIR/<provider>/pages/*.json and DIR/<provider>/*.jsonl); a
+    /// directory with pages from an interrupted fetch is resumed.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckLedgerArgs {
+    /// Ledger file: .csv, .xlsx or .parquet.
+    pub ledger: PathBuf,
+    /// Configuration file (TOML) with the [ledger] column mapping.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Business timezone for local times in the file (default: the config's, else UTC).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// List unreadable rows and go on, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +204,10 @@ pub struct GenerateArgs {
     pub period: String,
     #[arg(long, default_value = "Europe/London")]
     pub timezone: String,
+    /// Share of records drawn from the discrepancy scenarios (0.0..1.0); default: the realistic
+    /// mix, about 12% (benchmarks of discrepancy-heavy months use 1.0).
+    #[arg(long)]
+    pub discrepancy_share: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +242,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(a) => demo(a),
+        Command::Fetch(a) => fetch(a),
+        Command::CheckLedger(a) => check_ledger(a),
     }
 }
 
@@ -243,6 +288,50 @@ fn run_command(a: RunArgs) -> Result<ExitCode> {
     print!("{}", summary::render_table(&done.outcome.summary));
     println!("run directory: {}", done.run_dir.display());
     Ok(exit_code(&done.outcome.summary, a.exit_zero))
+}
+
+fn fetch(a: FetchArgs) -> Result<ExitCode> {
+    let (_file, settings) = load_settings(Some(&a.config))?;
+    let period = resolve_period(a.period.as_deref(), &settings)?;
+    if !settings.providers.values().any(|p| p.connection.is_some()) {
+        return Err(Error::config(&settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"));
+    }
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    let started = std::time::Instant::now();
+    let stats = runtime()?.block_on(pipeline::fetch_all(&settings, &a.out, &period, true))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let records: u64 = stats.iter().map(|s| s.records).sum();
+    for s in &stats {
+        println!("{:<10} {:>9} records {:>7} requests {:>5} retries", s.provider, s.records, s.requests, s.retries);
+    }
+    println!("fetched {records} records in {seconds:.2} s into {}", a.out.display());
+    println!("reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR", a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_ledger(a: CheckLedgerArgs) -> Result<ExitCode> {
+    let (_file, mut settings) = load_settings(a.config.as_deref())?;
+    if let Some(z) = &a.timezone {
+        settings.timezone = parse_zone(z)?;
+    }
+    if a.skip_bad_rows {
+        settings.ledger.skip_bad_rows = Some(true);
+    }
+    let ledger = crate::ledger::load(&a.ledger, &settings)?;
+    let mut totals: std::collections::BTreeMap<(&str, &str), (usize, rust_decimal::Decimal)> = Default::default();
+    for e in &ledger.entries {
+        let t = totals.entry((e.currency.as_str(), e.kind.map(|k| k.as_str()).unwrap_or("(no kind)"))).or_default();
+        t.0 += 1;
+        t.1 += e.amount;
+    }
+    println!("{}: {} entries, {} unreadable rows", a.ledger.display(), ledger.entries.len(), ledger.skipped.len());
+    for ((currency, kind), (n, sum)) in &totals {
+        println!("  {currency} {kind:<12} {n:>9} entries  {:>20}", crate::money::format(*sum));
+    }
+    for s in &ledger.skipped {
+        println!("  skipped: row {} field `{}`: {}", s.row, s.column, s.message);
+    }
+    Ok(if ledger.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
@@ -403,7 +492,8 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         }
         (None, None) => return Err(Error::input("ledger", "not given: pass --ledger FILE or set [ledger] path in the config")),
     };
-    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new(), run: None };
+    let outputs = pipeline::Outputs::parse(&a.outputs)?;
+    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new(), run: None, outputs };
     let outcome = pipeline::reconcile(&job)?;
     print!("{}", summary::render_table(&outcome.summary));
     println!("outputs in {}:", a.out.display());
@@ -420,6 +510,12 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         seed: a.seed,
         period: Period::parse(&a.period)?,
         timezone: parse_zone(&a.timezone)?,
+        discrepancy_share: match a.discrepancy_share {
+            Some(s) if !(0.0..=1.0).contains(&s) => {
+                return Err(Error::input("--discrepancy-share", format!("{s} is not between 0.0 and 1.0")))
+            }
+            s => s,
+        },
     };
     let report = crate::generate::generate(&opts)?;
     println!(
@@ -441,7 +537,7 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
 fn demo(a: DemoArgs) -> Result<ExitCode> {
     let data = a.out.join("data");
     println!("1/3 generating a synthetic month into {}", data.display());
-    generate(GenerateArgs { out: data.clone(), records: a.records, seed: a.seed, period: "2026-03".into(), timezone: "Europe/London".into() })?;
+    generate(GenerateArgs { out: data.clone(), records: a.records, seed: a.seed, period: "2026-03".into(), timezone: "Europe/London".into(), discrepancy_share: None })?;
     // The demo's credentials are the sandbox's, given the way real ones are: through the
     // environment variables the configuration references.
     for (k, v) in SANDBOX_ENV {

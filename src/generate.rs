@@ -36,6 +36,8 @@ pub struct GenerateOptions {
     pub seed: u64,
     pub period: Period,
     pub timezone: Tz,
+    /// Share of the drawn records taken from the discrepancy scenarios; `None`: by [`WEIGHTS`].
+    pub discrepancy_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -228,16 +230,33 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     // the rest drawn by weight.
     let forced: Vec<(Scenario, Option<Prov>)> =
         WEIGHTS.iter().flat_map(|(s, _)| Prov::ALL.iter().map(move |p| (*s, Some(*p)))).collect();
-    let total_weight: u32 = WEIGHTS.iter().map(|(_, w)| w).sum();
     let mut i = 0u64;
     for (s, p) in &forced {
         g.scenario(&mut w, *s, *p)?;
         i += 1;
     }
+    // With a discrepancy share, first draw matched-like or not, then a scenario of that class by
+    // weight.
+    let matched_like = |s: Scenario| {
+        matches!(
+            s,
+            Scenario::Matched
+                | Scenario::MatchedByOrder
+                | Scenario::MatchedAtEdges
+                | Scenario::MatchedFailedBothSides
+                | Scenario::MarginMatched
+        )
+    };
     while i < opts.records {
-        let mut pick = g.rng.random_range(0..total_weight);
+        let class: Option<bool> = opts.discrepancy_share.map(|share| g.rng.random_bool(share.clamp(0.0, 1.0)));
+        let pool: Vec<(Scenario, u32)> = match class {
+            None => WEIGHTS.to_vec(),
+            Some(disc) => WEIGHTS.iter().copied().filter(|(s, _)| matched_like(*s) != disc).collect(),
+        };
+        let pool_weight: u32 = pool.iter().map(|(_, w)| w).sum();
+        let mut pick = g.rng.random_range(0..pool_weight.max(1));
         let mut scenario = Scenario::Matched;
-        for (s, wt) in WEIGHTS {
+        for (s, wt) in pool {
             if pick < wt {
                 scenario = s;
                 break;

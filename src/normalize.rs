@@ -189,7 +189,7 @@ pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>
 
 pub(crate) fn instant_col(name: &str, values: impl Iterator<Item = DateTime<Utc>>) -> Column {
     let micros: Vec<i64> = values.map(|t| t.timestamp_micros()).collect();
-    Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, None).into_column()
+    Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
 }
 
 pub(crate) fn day_col(name: &str, values: impl Iterator<Item = chrono::NaiveDate>) -> Column {
@@ -222,6 +222,47 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
         str_col("source", r.iter().map(|x| x.source.as_str())),
     ];
     Ok(DataFrame::new(r.len(), columns)?)
+}
+
+/// Reads a `provider_records` table written earlier (`normalized/provider_records.parquet` of a
+/// run or a reconcile), checking every column's name and type. Accounting days are computed
+/// again in `zone`, so the table can be re-reconciled in another business timezone.
+pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadStats)> {
+    let bad = |message: String| Error::Input { what: path.display().to_string(), message };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file).finish().map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let expected = provider_frame(&[], zone)?;
+    let mut columns = Vec::with_capacity(expected.width());
+    for want in expected.columns() {
+        let name = want.name().as_str();
+        let have = df
+            .column(name)
+            .map_err(|_| bad(format!("column `{name}` is missing: this is not a provider_records table (see normalized/ of a run)")))?;
+        if have.dtype() != want.dtype() {
+            return Err(bad(format!("column `{name}` is {}, expected {}", have.dtype(), want.dtype())));
+        }
+        if name == "accounting_day" {
+            continue;
+        }
+        columns.push(have.clone());
+    }
+    let occurred = df.column("occurred_at")?.datetime()?.physical().clone();
+    let mut days = Vec::with_capacity(df.height());
+    for (i, micros) in occurred.iter().enumerate() {
+        let t = micros
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
+            .ok_or_else(|| bad(format!("row {}: field `occurred_at` is empty or out of range", i + 1)))?;
+        days.push(accounting_day(t, zone));
+    }
+    let pos = expected.columns().iter().position(|c| c.name().as_str() == "accounting_day").unwrap_or(columns.len());
+    columns.insert(pos, day_col("accounting_day", days.into_iter()));
+    let frame = DataFrame::new(df.height(), columns)?;
+    let mut stats = ReadStats { files: 1, lines: frame.height(), records: frame.height(), ..ReadStats::default() };
+    for p in frame.column("provider")?.str()?.iter() {
+        let p = p.ok_or_else(|| bad("field `provider` is empty".to_string()))?;
+        *stats.records_by_provider.entry(p.to_string()).or_default() += 1;
+    }
+    Ok((frame, stats))
 }
 
 /// Writes a table as Parquet (the `normalized/` archive), via a temporary name and a rename so

@@ -24,6 +24,57 @@ pub struct ReconcileJob {
     /// The run's id and start time, for the report's facts (`run`); `None` keeps `reconcile`'s
     /// outputs free of the wall clock.
     pub run: Option<(String, String)>,
+    /// Which output files to write.
+    pub outputs: Outputs,
+}
+
+/// Which output files a reconciliation writes. `run` writes them all; `reconcile --outputs`
+/// can leave some out (a quick re-check, or a very large month without the full-list sheets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// `results.csv` and `discrepancies.csv`.
+    pub csv: bool,
+    /// `summary.json`.
+    pub json: bool,
+    /// `report.xlsx`.
+    pub xlsx: bool,
+    /// The Matched, Provider records and Ledger entries sheets of `report.xlsx`.
+    pub xlsx_lists: bool,
+    /// `report.html`.
+    pub html: bool,
+    /// `normalized/*.parquet`.
+    pub parquet: bool,
+}
+
+impl Outputs {
+    pub const ALL: Outputs = Outputs { csv: true, json: true, xlsx: true, xlsx_lists: true, html: true, parquet: true };
+    pub const NAMES: [&'static str; 6] = ["csv", "json", "xlsx", "xlsx-lists", "html", "parquet"];
+
+    /// A comma-separated list of [`Outputs::NAMES`] (`xlsx-lists` implies `xlsx`).
+    pub fn parse(text: &str) -> Result<Outputs> {
+        let mut o = Outputs { csv: false, json: false, xlsx: false, xlsx_lists: false, html: false, parquet: false };
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "csv" => o.csv = true,
+                "json" => o.json = true,
+                "xlsx" => o.xlsx = true,
+                "xlsx-lists" => {
+                    o.xlsx = true;
+                    o.xlsx_lists = true
+                }
+                "html" => o.html = true,
+                "parquet" => o.parquet = true,
+                "all" => o = Outputs::ALL,
+                other => {
+                    return Err(Error::input(
+                        "--outputs",
+                        format!("unknown output `{other}`; expected a comma-separated list of {} or all", Outputs::NAMES.join(", ")),
+                    ))
+                }
+            }
+        }
+        Ok(o)
+    }
 }
 
 /// What a finished reconciliation produced.
@@ -36,13 +87,18 @@ pub struct Outcome {
 pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     let s = &job.settings;
     let zone = s.timezone;
-    tracing::info!(dir = %job.provider_data.display(), "reading provider records");
-    let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
+    let o = job.outputs;
+    let (mut provider_df, read_stats) = if job.provider_data.is_file() {
+        tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
+        crate::normalize::read_provider_parquet(&job.provider_data, zone)?
+    } else {
+        tracing::info!(dir = %job.provider_data.display(), "reading provider records");
+        let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
+        (crate::normalize::provider_frame(&records, zone)?, read_stats)
+    };
     tracing::info!(file = %job.ledger.display(), "reading ledger");
     let ledger = crate::ledger::load(&job.ledger, s)?;
 
-    let mut provider_df = crate::normalize::provider_frame(&records, zone)?;
-    drop(records);
     let mut ledger_df = crate::ledger::ledger_frame(&ledger.entries, zone)?;
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
@@ -62,17 +118,25 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     let results = matching::reconcile(&provider_df, &ledger_df, &opts)?;
 
     let out = &job.out;
-    let normalized = out.join("normalized");
-    std::fs::create_dir_all(&normalized).map_err(|e| Error::io(&normalized, e))?;
-    let p_path = normalized.join("provider_records.parquet");
-    let l_path = normalized.join("ledger_entries.parquet");
-    crate::normalize::write_parquet(&mut provider_df, &p_path)?;
-    crate::normalize::write_parquet(&mut ledger_df, &l_path)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut files = Vec::new();
+    if o.parquet {
+        let normalized = out.join("normalized");
+        std::fs::create_dir_all(&normalized).map_err(|e| Error::io(&normalized, e))?;
+        let p_path = normalized.join("provider_records.parquet");
+        let l_path = normalized.join("ledger_entries.parquet");
+        crate::normalize::write_parquet(&mut provider_df, &p_path)?;
+        crate::normalize::write_parquet(&mut ledger_df, &l_path)?;
+        files.extend([p_path, l_path]);
+    }
 
     let rows = report::ResultRows::new(&results)?;
-    let results_csv = out.join("results.csv");
-    let disc_csv = out.join("discrepancies.csv");
-    report::csv::write_results(&rows, zone, &results_csv, &disc_csv)?;
+    if o.csv {
+        let results_csv = out.join("results.csv");
+        let disc_csv = out.join("discrepancies.csv");
+        report::csv::write_results(&rows, zone, &results_csv, &disc_csv)?;
+        files.extend([results_csv, disc_csv]);
+    }
     let facts = summary::RunFacts {
         period: job.period.label(),
         timezone: zone.name().to_string(),
@@ -80,21 +144,40 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         amount_tolerance: s.amount_tolerance,
     };
     let summary = summary::build(&rows, &facts, read_stats, ledger_stats, job.fetch_stats.clone());
-    let summary_json = out.join("summary.json");
-    summary::write_json(&summary, &summary_json)?;
+    if o.json {
+        let summary_json = out.join("summary.json");
+        summary::write_json(&summary, &summary_json)?;
+        files.push(summary_json);
+    }
     let info = report::xlsx::RunInfo {
         ledger_source: display_name(&job.ledger),
         providers: summary.provider_read.records_by_provider.keys().cloned().collect(),
         run_id: job.run.as_ref().map(|r| r.0.clone()),
         run_time: job.run.as_ref().map(|r| r.1.clone()),
     };
-    let xlsx = out.join("report.xlsx");
-    tracing::info!("writing the workbook");
     let daily = report::xlsx::daily(&rows);
-    report::xlsx::write(&xlsx, &report::xlsx::Input { rows: &rows, daily: &daily, provider: &provider_df, ledger: &ledger_df, summary: &summary, zone, info: info.clone() })?;
-    let html = out.join("report.html");
-    report::html::write(&html, &summary, &rows, &daily, &info)?;
-    Ok(Outcome { summary, files: vec![results_csv, disc_csv, summary_json, xlsx, html, p_path, l_path] })
+    if o.xlsx {
+        let xlsx = out.join("report.xlsx");
+        tracing::info!("writing the workbook");
+        let input = report::xlsx::Input {
+            rows: &rows,
+            daily: &daily,
+            provider: &provider_df,
+            ledger: &ledger_df,
+            summary: &summary,
+            zone,
+            info: info.clone(),
+            lists: o.xlsx_lists,
+        };
+        report::xlsx::write(&xlsx, &input)?;
+        files.push(xlsx);
+    }
+    if o.html {
+        let html = out.join("report.html");
+        report::html::write(&html, &summary, &rows, &daily, &info)?;
+        files.push(html);
+    }
+    Ok(Outcome { summary, files })
 }
 
 fn display_name(p: &Path) -> String {
@@ -202,6 +285,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
         run: Some((dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), started.to_rfc3339())),
+        outputs: Outputs::ALL,
     };
     let outcome = reconcile(&rjob)?;
     crate::report::manifest::write(&dir, job, &stats, started)?;

@@ -21,6 +21,7 @@ fn month(dir: &Path, records: u64, seed: u64) -> PathBuf {
         seed,
         period: Period::parse("2026-03").unwrap(),
         timezone: chrono_tz::Europe::London,
+        discrepancy_share: None,
     })
     .unwrap();
     data
@@ -54,6 +55,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         settings: s,
         fetch_stats: vec![],
         run: None,
+        outputs: cardrecon::pipeline::Outputs::ALL,
     })
     .unwrap();
     out

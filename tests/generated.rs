@@ -137,3 +137,36 @@ fn committed_sample_month_equals_its_labels() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(found(&out.join("results.csv")), labels(&sample.join("labels.csv")));
 }
+
+/// A run's `normalized/` tables re-reconcile to the same results: the instants are stored as
+/// UTC (not as naive wall time, which shifted everything after the March DST change by an hour),
+/// and `--outputs` writes only what it names.
+#[test]
+fn normalized_parquet_tables_reconcile_to_the_same_results() {
+    let dir = tempdir();
+    let r = generate_and_reconcile(dir.path(), 3_000, 21, "2026-03", "Europe/London");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let norm = dir.path().join("out/normalized");
+    let again = dir.path().join("again");
+    let r = run(&[
+        "reconcile", "--provider-data", norm.join("provider_records.parquet").to_str().unwrap(),
+        "--ledger", norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--period", "2026-03", "--timezone", "Europe/London", "--out", again.to_str().unwrap(), "--outputs", "csv,json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_same_file(&dir.path().join("out/results.csv"), &again.join("results.csv"));
+    let mut written: Vec<String> = std::fs::read_dir(&again).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    written.sort();
+    assert_eq!(written, ["discrepancies.csv", "results.csv", "summary.json"]);
+    // A file that is not a provider_records table is refused with its name and the column.
+    let r = run(&[
+        "reconcile", "--provider-data", norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--ledger", norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--period", "2026-03", "--out", dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("ledger_entries.parquet") && r.stderr.contains("column `related_tx_id` is missing"), "{}", r.stderr);
+    let r = run(&["reconcile", "--provider-data", "x", "--ledger", "y.csv", "--period", "2026-03", "--out", "z", "--outputs", "csv,pdf"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown output `pdf`"), "{}", r.stderr);
+}

@@ -52,6 +52,9 @@ pub struct Input<'a> {
     pub summary: &'a Summary,
     pub zone: Tz,
     pub info: RunInfo,
+    /// Write the full lists (Matched, Provider records, Ledger entries); a very large month may
+    /// leave them out and keep Summary, Discrepancies and Daily.
+    pub lists: bool,
 }
 
 struct Formats {
@@ -229,10 +232,14 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     // One pass over the rows for the two result sheets would need both open at once; constant
     // memory mode writes one sheet at a time, so each gets its own pass.
     result_sheet(&mut wb, input, &f, path, layout::DISCREPANCIES_SHEET, layout::DISCREPANCY_COLUMNS, Category::is_discrepancy)?;
-    result_sheet(&mut wb, input, &f, path, layout::MATCHED_SHEET, layout::MATCHED_COLUMNS, |c| c == Category::Matched)?;
+    if input.lists {
+        result_sheet(&mut wb, input, &f, path, layout::MATCHED_SHEET, layout::MATCHED_COLUMNS, |c| c == Category::Matched)?;
+    }
     daily_sheet(&mut wb, input, &f, path)?;
-    frame_sheet(&mut wb, input.provider, layout::PROVIDER_SHEET, input.zone, &f, path)?;
-    frame_sheet(&mut wb, input.ledger, layout::LEDGER_SHEET, input.zone, &f, path)?;
+    if input.lists {
+        frame_sheet(&mut wb, input.provider, layout::PROVIDER_SHEET, input.zone, &f, path)?;
+        frame_sheet(&mut wb, input.ledger, layout::LEDGER_SHEET, input.zone, &f, path)?;
+    }
     wb.save(&tmp).map_err(xerr(path))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
