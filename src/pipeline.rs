@@ -115,7 +115,10 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
     };
     tracing::info!("matching");
-    let results = matching::reconcile(&provider_df, &ledger_df, &opts)?;
+    let mut results = matching::reconcile(&provider_df, &ledger_df, &opts)?;
+    // One chunk per column: the report writers read the rows by index.
+    results.rechunk_mut_par();
+    tracing::info!(rows = results.height(), "classified; writing outputs");
 
     let out = &job.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -144,6 +147,7 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         amount_tolerance: s.amount_tolerance,
     };
     let summary = summary::build(&rows, &facts, read_stats, ledger_stats, job.fetch_stats.clone());
+    tracing::info!("summary built");
     if o.json {
         let summary_json = out.join("summary.json");
         summary::write_json(&summary, &summary_json)?;

@@ -140,7 +140,20 @@ impl<'a> ResultRows<'a> {
     }
 
     fn text(&self, c: &str, i: usize) -> Option<String> {
-        self.s.get(c).and_then(|a| a.get(i)).map(str::to_string)
+        self.str_ref(c, i).map(str::to_string)
+    }
+    /// A text column's value without copying it.
+    pub fn str_ref(&self, c: &str, i: usize) -> Option<&'a str> {
+        let column: &'a StringChunked = self.s.get(c)?;
+        column.get(i)
+    }
+    /// The provider-side value of a column, else the ledger side's (`p_x`, then `l_x`).
+    pub fn either(&self, p: &str, l: &str, i: usize) -> Option<&'a str> {
+        self.str_ref(p, i).or_else(|| self.str_ref(l, i))
+    }
+    /// Provider and ledger amounts (the ledger's as booked) of row `i`.
+    pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
+        (self.dec("p_amount", i), self.dec("l_amount", i))
     }
     fn dec(&self, c: &str, i: usize) -> Option<Decimal> {
         self.d.get(c).and_then(|a| a.get(i)).map(money::from_units)

@@ -75,29 +75,31 @@ pub struct RunFacts {
 
 pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats, fetch: Vec<FetchStats>) -> Summary {
     let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
-    let mut groups: BTreeMap<(String, String, String, String), (u64, Decimal, Decimal)> = BTreeMap::new();
+    // Keys borrow the result table's text: no allocation per row.
+    let mut groups: BTreeMap<(&str, &str, &str, &str), (u64, Decimal, Decimal)> = BTreeMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
-        let r = rows.values(i);
-        *by_category.entry(r.category.as_str().to_string()).or_default() += 1;
-        if r.category.is_discrepancy() {
+        let category = rows.category(i);
+        *by_category.entry(category.as_str().to_string()).or_default() += 1;
+        if category.is_discrepancy() {
             discrepancies += 1;
         }
-        let has_p = r.provider_amount.is_some();
-        let has_l = r.ledger_entry_id.is_some();
+        let (provider_amount, ledger_amount) = rows.amounts(i);
+        let has_p = provider_amount.is_some();
+        let has_l = rows.str_ref("l_entry_id", i).is_some();
         p_items += u64::from(has_p);
         l_items += u64::from(has_l);
         pairs += u64::from(has_p && has_l);
         let key = (
-            r.provider.clone().unwrap_or_default(),
-            r.kind.clone().unwrap_or_default(),
-            r.category.as_str().to_string(),
-            r.currency.clone().unwrap_or_default(),
+            rows.either("p_provider", "l_provider", i).unwrap_or_default(),
+            rows.either("p_kind", "l_kind", i).unwrap_or_default(),
+            category.as_str(),
+            rows.either("p_currency", "l_currency", i).unwrap_or_default(),
         );
         let g = groups.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
         g.0 += 1;
-        g.1 += r.provider_amount.unwrap_or_default();
-        g.2 += r.ledger_amount.map(|a| a.abs()).unwrap_or_default();
+        g.1 += provider_amount.unwrap_or_default();
+        g.2 += ledger_amount.map(|a| a.abs()).unwrap_or_default();
     }
     let matched = by_category.get("matched").copied().unwrap_or(0);
     let rate = if p_items == 0 {
@@ -127,10 +129,10 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
         groups: groups
             .into_iter()
             .map(|((provider, kind, category, currency), (count, p, l))| Group {
-                provider,
-                kind,
-                category,
-                currency,
+                provider: provider.to_string(),
+                kind: kind.to_string(),
+                category: category.to_string(),
+                currency: currency.to_string(),
                 count,
                 provider_amount: money::format(p),
                 ledger_amount: money::format(l),
