@@ -33,6 +33,9 @@ if ! cmp -s "$REQ" "$VENV/requirements.installed" 2>/dev/null; then
   cp "$REQ" "$VENV/requirements.installed"
 fi
 
+# A copy of the binary, so a rebuild during the run does not change what is measured.
+cp "$BIN" "$WORK/cardrecon-bench"
+BIN="$WORK/cardrecon-bench"
 OUT_MD="$WORK/run-$MODE.md"
 status=0
 "$VENV/bin/python" "$ROOT/bench/py/harness.py" --mode "$MODE" --bin "$BIN" --work "$WORK/run-$MODE" --markdown "$OUT_MD" "${ARGS[@]+"${ARGS[@]}"}" || status=$?
