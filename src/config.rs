@@ -262,9 +262,18 @@ pub struct Settings {
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| {
-            let field = e.span().map(|s| text[..s.start.min(text.len())].lines().count()).map(|l| format!("line {}", l.max(1))).unwrap_or_default();
-            Error::config(path.display().to_string(), field, e.message().to_string())
+        let line_of = |e: &toml::de::Error| e.span().map(|s| text[..s.start.min(text.len())].lines().count()).map(|l| format!("line {}", l.max(1))).unwrap_or_default();
+        let de = toml::Deserializer::parse(&text).map_err(|e| Error::config(path.display().to_string(), line_of(&e), e.message().to_string()))?;
+        // The key path (`providers.txv3.page_size`) names the field; the line finds it.
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let field = match (key.as_str(), line_of(&inner)) {
+                (".", l) | ("", l) => l,
+                (k, l) if l.is_empty() => k.to_string(),
+                (k, l) => format!("{k} ({l})"),
+            };
+            Error::config(path.display().to_string(), field, inner.message().to_string())
         })
     }
 }

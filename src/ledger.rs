@@ -132,11 +132,12 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
     for rec in records {
         let rec = rec.map_err(|e| file_err(path, format!("{e}")))?;
         let row = rec.position().map(|p| p.line() as usize).unwrap_or(rows.len() + 2);
-        if rec.len() > headers.len() && rec.iter().skip(headers.len()).any(|f| !f.is_empty()) {
+        let blank = rec.iter().all(|f| f.is_empty());
+        if !blank && (rec.len() < headers.len() || rec.len() > headers.len() && rec.iter().skip(headers.len()).any(|f| !f.is_empty())) {
             return Err(Error::LedgerRow {
                 file: path.to_path_buf(),
                 row,
-                column: format!("#{}", headers.len() + 1),
+                column: format!("#{}", rec.len().min(headers.len()) + 1),
                 message: format!("row has {} fields but the header has {}", rec.len(), headers.len()),
             });
         }
@@ -269,6 +270,10 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
             .or_else(|| table.headers.iter().position(|h| h.eq_ignore_ascii_case(wanted)));
         match pos {
             Some(p) => {
+                let twice = table.headers.iter().enumerate().any(|(i, h)| i != p && h.eq_ignore_ascii_case(wanted));
+                if twice {
+                    return Err(file_err(path, format!("has the column `{wanted}` (for `{canonical}`) more than once: which one is meant is unclear")));
+                }
                 index.insert(canonical, p);
             }
             None if required => {
@@ -282,6 +287,15 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
             }
             None => {}
         }
+    }
+    if !index.contains_key("tx_id") && !index.contains_key("order_id") {
+        return Err(file_err(
+            path,
+            format!(
+                "has neither a `tx_id` nor an `order_id` column, so no entry could be matched to a provider record; columns found: {}. Map one in [ledger.columns]",
+                table.headers.join(", ")
+            ),
+        ));
     }
     for key in settings.ledger.columns.keys() {
         if !COLUMNS.iter().any(|(c, _)| c == key) {

@@ -233,6 +233,24 @@ pub fn run_dir(settings: &Settings, period: &Period, run_id: Option<&str>) -> Re
     Ok((base.join(id), false))
 }
 
+/// Holds `<output>/<period>/.lock` for a run's whole life, so two runs of one period cannot write
+/// into one run directory at once. The operating system releases the lock when the process ends,
+/// however it ends, so a killed run never leaves a stale lock behind.
+pub fn lock_period(settings: &Settings, period: &Period) -> Result<std::fs::File> {
+    let base = settings.output_dir.join(period.label());
+    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+    let path = base.join(".lock");
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Input {
+            what: path.display().to_string(),
+            message: format!("another `cardrecon run` of {} is in progress (it holds this lock); wait for it to finish", period.label()),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
 /// Fetches every provider that has a connection, concurrently, into `raw_dir`.
 pub async fn fetch_all(settings: &Settings, raw_dir: &Path, period: &Period, progress: bool) -> Result<Vec<FetchStats>> {
     let (from, to) = period.with_margin(settings.margin_days).instants(settings.timezone);
@@ -274,6 +292,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         return Err(Error::config(&job.settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"));
     }
     let started = chrono::Utc::now();
+    let _lock = lock_period(&job.settings, &job.period)?;
     let (dir, resumed) = run_dir(&job.settings, &job.period, job.run_id.as_deref())?;
     let raw = dir.join("raw");
     std::fs::create_dir_all(&raw).map_err(|e| Error::io(&raw, e))?;

@@ -1,6 +1,7 @@
 //! cardrecon's integration tests: one binary, one module per area (ripgrep's layout).
 
 mod cli;
+mod corpus;
 mod engine;
 mod fetch;
 mod generated;

@@ -223,6 +223,19 @@ pub fn page_of(provider: &str, what: &str, answer: &serde_json::Value, list: &st
     Ok(Page { records, total })
 }
 
+/// A page from its raw bytes: the JSON answer, then its record list at `list` and the total at
+/// `total`. The errors name the provider, the page (`what`) and the missing field. (The fetchers
+/// get JSON already parsed from [`super::http::Http::json`]; this is the same check from bytes,
+/// for archived pages, the corpus and the fuzz targets.)
+pub fn parse_page(provider: &str, what: &str, bytes: &[u8], list: &str, total: Option<&str>) -> Result<Page> {
+    let answer: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Fetch {
+        provider: provider.to_string(),
+        what: what.to_string(),
+        message: format!("the answer is not complete JSON ({e})"),
+    })?;
+    page_of(provider, what, &answer, list, total, &None)
+}
+
 /// The error for an answer whose status `code` says no: the code, the provider's message, and
 /// a hint when the code means bad credentials.
 pub fn refused(provider: &str, what: &str, body: &serde_json::Value, message_field: &str, auth_codes: &[&str], hint: &str) -> Error {

@@ -142,6 +142,17 @@ fn cur(c: &Option<String>) -> Option<String> {
     non_empty(c.as_deref()).map(|c| crate::money::currency_code(&c))
 }
 
+/// The wire field of the settled amount for a business type (the table in the module docs).
+fn settled_field(business_type: i64) -> &'static str {
+    match business_type {
+        1 => "deduction_amount",
+        2 => "currency_amount",
+        3 => "trade_amount",
+        8 | 102 => "refund_amount",
+        _ => "tx_amount",
+    }
+}
+
 pub fn to_canonical(instance: &str, r: &TxRecord, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
     let kind = kind_of(r.business_type)
         .ok_or_else(|| FieldError::new("business_type", format!("{} is not one of 1, 2, 3, 8, 10, 101, 102", r.business_type)))?;
@@ -206,8 +217,11 @@ pub fn to_canonical(instance: &str, r: &TxRecord, source: String, options: &Adap
             )
         }
     };
-    if amount.is_sign_negative() {
-        return Err(FieldError::new("amount", format!("{amount} is negative; amounts are magnitudes and the sign comes from business_type")));
+    for (value, field) in [(Some(amount), settled_field(r.business_type)), (original_amount, "tx_amount"), (fee, "fee")] {
+        if value.is_some_and(|v| v.is_sign_negative()) {
+            let v = value.unwrap_or_default();
+            return Err(FieldError::new(field, format!("{v} is negative; amounts are magnitudes and the sign comes from business_type")));
+        }
     }
     // The original is only worth keeping where it differs from the settled side.
     let (original_amount, original_currency) = match (original_amount, original_currency) {
