@@ -318,7 +318,7 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     let _ = child.wait();
     let archived = count_pages();
     assert!(archived >= 40, "{archived} pages archived before the kill");
-    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().path()).collect();
+    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     assert_eq!(run_dirs.len(), 1);
     assert!(!run_dirs[0].join("manifest.json").exists(), "a killed run must not look complete");
     // Started again: it resumes the same directory and finishes.
@@ -333,6 +333,33 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     assert!(from_archive >= 40, "resumed from {from_archive} archived pages");
     let off = offline(dir.path(), &data);
     assert_same_file(&run_dirs[0].join("results.csv"), &off.join("results.csv"));
+}
+
+/// Two runs of one period at once: the second stops at once with a clear message and touches
+/// nothing; once the first is done, a run goes ahead.
+#[test]
+fn a_second_run_of_the_same_period_is_refused_while_one_holds_the_lock() {
+    let dir = tempdir();
+    let cfg = dir.path().join("cardrecon.toml");
+    // Nothing listens on port 9: the lock is taken before any fetch.
+    std::fs::write(&cfg, config_text("http://127.0.0.1:9", &dir.path().join("ledger.csv"))).unwrap();
+    let file = ConfigFile::load(&cfg).unwrap();
+    let mut s = Settings::resolve(&file, "cardrecon.toml").unwrap();
+    s.output_dir = dir.path().join("runs");
+    let period = Period::parse("2026-03").unwrap();
+    let held = pipeline::lock_period(&s, &period).unwrap();
+    let out = bin().args(["run", "--config", cfg.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another `cardrecon run` of 2026-03 is in progress") && stderr.contains("runs/2026-03/.lock"), "{stderr}");
+    let entries: Vec<String> = std::fs::read_dir(dir.path().join("runs/2026-03")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert_eq!(entries, [".lock"], "the refused run created nothing");
+    drop(held);
+    // Free again: the next run gets past the lock (and fails later, on the closed port).
+    let out = bin().args(["run", "--config", cfg.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr.contains("in progress") && stderr.contains("127.0.0.1:9"), "{stderr}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
