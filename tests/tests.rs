@@ -8,4 +8,5 @@ mod generated;
 mod ledger_formats;
 mod provider_files;
 mod reports;
+mod secrets;
 mod util;
