@@ -47,8 +47,18 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
         Some((i, f)) if f.len() > SCALE as usize => format!("{i}.{}", &f[..SCALE as usize]),
         _ => normalized,
     };
+    let int_digits = int_part.trim_start_matches('0').len();
+    if int_digits > MAX_INTEGER_DIGITS {
+        return Err(format!("`{}` is out of range: more than {MAX_INTEGER_DIGITS} digits before the decimal point", shorten(t)));
+    }
     Decimal::from_str_exact(&normalized).map_err(|e| format!("`{}`: {e}", shorten(t)))
 }
+
+/// Amounts have at most this many integer digits, so every amount is exact at [`SCALE`] places
+/// in a `Decimal` (96-bit mantissa: 20 + 8 digits fit) and sums of millions of them cannot
+/// overflow. A larger number in a provider or ledger file is an input error, never silently
+/// rounded.
+pub const MAX_INTEGER_DIGITS: usize = 20;
 
 /// The amount as the `i128` mantissa at [`SCALE`] places: what a polars Decimal(38, 8) holds.
 pub fn to_units(d: Decimal) -> i128 {

@@ -88,7 +88,9 @@ const LEDGER: &[Case] = &[
     ("amount_nan.csv", "LedgerRow", &["amount_nan.csv", "row 4", "amount"]),
     ("amount_empty.csv", "LedgerRow", &["amount_empty.csv", "row 2", "amount"]),
     ("amount_too_many_places.csv", "LedgerRow", &["row 2", "amount", "8"]),
-    ("amount_absurd.csv", "LedgerRow", &["row 2", "amount"]),
+    ("amount_absurd.csv", "LedgerRow", &["row 2", "amount", "out of range"]),
+    // 21 integer digits: rust_decimal holds it, but not at 8 places; it was silently rounded.
+    ("amount_21_digits.csv", "LedgerRow", &["row 2", "amount", "out of range"]),
     ("fee_text.csv", "LedgerRow", &["fee_text.csv", "row 2", "fee"]),
     ("date_impossible.csv", "LedgerRow", &["row 2", "booked_at", "2026-13-45"]),
     ("date_text.csv", "LedgerRow", &["row 2", "booked_at", "yesterday"]),
