@@ -223,3 +223,40 @@ fn walk(dir: &Path, root: &Path, out: &mut std::collections::BTreeSet<String>) {
         }
     }
 }
+
+/// Inputs the fuzz targets (`fuzz/`, `bench/fuzz.sh`) found or that were written to probe them:
+/// each one, fed to the same function as its target, returns (an error or a value) without
+/// panicking.
+#[test]
+fn fuzz_regression_inputs_are_refused_without_panic() {
+    use cardrecon::providers::ProviderType;
+    let mut tried = 0;
+    let mut panics = Vec::new();
+    for entry in std::fs::read_dir(corpus("fuzz")).unwrap() {
+        let dir = entry.unwrap().path();
+        let target = dir.file_name().unwrap().to_string_lossy().to_string();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let path = f.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let t = target.clone();
+            let ok = std::panic::catch_unwind(move || match t.as_str() {
+                "page_keysecure" => drop(cardrecon::providers::read_page(ProviderType::Keysecure, "page", &bytes)),
+                "page_txv3" => drop(cardrecon::providers::read_page(ProviderType::Txv3, "page", &bytes)),
+                "page_cardapp" => drop(cardrecon::providers::read_page(ProviderType::Cardapp, "page", &bytes)),
+                "page_usertrans" => drop(cardrecon::providers::read_page(ProviderType::Usertrans, "page", &bytes)),
+                ledger => {
+                    let dir = tempdir();
+                    let file = dir.path().join(format!("ledger.{}", ledger.trim_start_matches("ledger_")));
+                    std::fs::write(&file, &bytes).unwrap();
+                    drop(cardrecon::ledger::load(&file, &Settings::defaults()));
+                }
+            });
+            tried += 1;
+            if ok.is_err() {
+                panics.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(tried >= 7, "{tried} inputs");
+    assert!(panics.is_empty(), "panicked on: {panics:?}");
+}

@@ -233,3 +233,38 @@ pub(crate) fn currency(text: Option<&str>, field: &str) -> Result<String, FieldE
         None => Err(FieldError::new(field, "is empty; the amount's currency is needed")),
     }
 }
+
+/// Where a provider's list answer keeps its records and its total (cardapp: the trade list).
+pub fn list_pointers(ty: ProviderType) -> (&'static str, Option<&'static str>) {
+    match ty {
+        ProviderType::Keysecure => ("/data/list", None),
+        ProviderType::Txv3 => ("/data/records", Some("/data/total")),
+        ProviderType::Cardapp => ("/data/trade_list", Some("/data/total")),
+        ProviderType::Usertrans => ("/data/list", Some("/data/total")),
+    }
+}
+
+/// A raw list page (an archived answer, say) read all the way: the page shape, then every record
+/// converted to canonical form. Errors name the page (`what`), the record's position and field.
+/// The fuzz targets (`fuzz/`) drive this with arbitrary bytes.
+pub fn read_page(ty: ProviderType, what: &str, bytes: &[u8]) -> crate::error::Result<Vec<ProviderRecord>> {
+    let (list, total) = list_pointers(ty);
+    let page = fetch::parse_page(ty.as_str(), what, bytes, list, total)?;
+    let options = AdapterOptions::defaults_for(ty);
+    let mut out = Vec::with_capacity(page.records.len());
+    for (i, rec) in page.records.iter().enumerate() {
+        let source = format!("{what} record {}", i + 1);
+        match parse_record(ty, ty.as_str(), &rec.to_string(), source, &options) {
+            Ok(Some(r)) => out.push(r),
+            Ok(None) => {}
+            Err(e) => {
+                return Err(crate::error::Error::Fetch {
+                    provider: ty.as_str().to_string(),
+                    what: format!("{what} record {}", i + 1),
+                    message: format!("field `{}`: {}", e.field, e.message),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
