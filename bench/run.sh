@@ -11,12 +11,17 @@
 source "$(dirname "$0")/common.sh"
 MODE=default
 ARGS=()
+SECTION_SUFFIX=""
+prev=""
 for a in "$@"; do
   case "$a" in
     --quick) MODE=quick ;;
     --full) MODE=full ;;
     *) ARGS+=("$a") ;;
   esac
+  # A partial run (--only a,b) gets its own section, so it does not replace the whole mode's.
+  if [ "$prev" = "--only" ]; then SECTION_SUFFIX=" --only $a"; fi
+  prev="$a"
 done
 
 ensure_command /usr/bin/time time || { echo "bench/run.sh needs /usr/bin/time (Debian package time)" >&2; exit 2; }
@@ -36,13 +41,13 @@ fi
 # A copy of the binary, so a rebuild during the run does not change what is measured.
 cp "$BIN" "$WORK/cardrecon-bench"
 BIN="$WORK/cardrecon-bench"
-OUT_MD="$WORK/run-$MODE.md"
+OUT_MD="$WORK/run-$MODE${SECTION_SUFFIX// /}.md"
 status=0
 "$VENV/bin/python" "$ROOT/bench/py/harness.py" --mode "$MODE" --bin "$BIN" --work "$WORK/run-$MODE" --markdown "$OUT_MD" "${ARGS[@]+"${ARGS[@]}"}" || status=$?
 [ -s "$OUT_MD" ] || exit "$status"
 
 # Replace this mode's section of BENCHMARKS.md with what was just printed.
-python3 - "$ROOT/BENCHMARKS.md" "$MODE" "$OUT_MD" <<'PY'
+python3 - "$ROOT/BENCHMARKS.md" "$MODE$SECTION_SUFFIX" "$OUT_MD" <<'PY'
 import re, sys
 path, mode, md = sys.argv[1:4]
 text = open(path).read()
@@ -51,8 +56,9 @@ block = f"{begin}\n{open(md).read()}{end}"
 if begin in text and end in text:
     text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
 else:
-    text = text.rstrip("\n") + f"\n\n## Side by side: `bench/run.sh{'' if mode == 'default' else ' --' + mode}`\n\n{block}\n"
+    flags = mode.replace("default", "").strip()
+    text = text.rstrip("\n") + f"\n\n## Side by side: `bench/run.sh{' --' + flags if flags and not flags.startswith('--') else ' ' + flags if flags else ''}`\n\n{block}\n"
 open(path, "w").write(text)
 PY
-echo "tables written into BENCHMARKS.md (section bench/run.sh $MODE)"
+echo "tables written into BENCHMARKS.md (section bench/run.sh $MODE$SECTION_SUFFIX)"
 exit "$status"

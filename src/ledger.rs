@@ -200,7 +200,9 @@ pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file).finish().map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
+    let mut df = ParquetReader::new(file).finish().map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
+    // One chunk per column, so reading row i does not search the row groups' chunks.
+    df.rechunk_mut_par();
     let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let series: Vec<Series> = df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
     let mut rows = Vec::with_capacity(df.height());
