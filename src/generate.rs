@@ -631,7 +631,7 @@ impl Gen {
             ws.write_string(row, 6, &currency).map_err(err)?;
             if let Some(f) = fee {
                 // Some fees as text, the way exports often store numbers.
-                if row % 2 == 0 {
+                if row.is_multiple_of(2) {
                     ws.write_string(row, 7, crate::money::format(f)).map_err(err)?;
                 } else {
                     ws.write_number(row, 7, f.to_f64().unwrap_or_default()).map_err(err)?;

@@ -36,7 +36,7 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
             return Err(format!("`{}` has more than {SCALE} decimal places", shorten(t)));
         }
     }
-    let normalized = if t.starts_with('+') { &t[1..] } else { t };
+    let normalized = t.strip_prefix('+').unwrap_or(t);
     let normalized = if normalized.starts_with('.') || normalized.starts_with("-.") {
         normalized.replacen('.', "0.", 1)
     } else {

@@ -32,7 +32,7 @@ pub fn local_to_utc(naive: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
         LocalResult::None => {
             let before = naive - Duration::hours(3);
             let offset = match zone.from_local_datetime(&before) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().clone(),
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => *t.offset(),
                 LocalResult::None => return Utc.from_utc_datetime(&naive),
             };
             let seconds = chrono::Offset::fix(&offset).local_minus_utc();

@@ -76,7 +76,9 @@ pub struct RunFacts {
 pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats, fetch: Vec<FetchStats>) -> Summary {
     let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
     // Keys borrow the result table's text: no allocation per row.
-    let mut groups: BTreeMap<(&str, &str, &str, &str), (u64, Decimal, Decimal)> = BTreeMap::new();
+    // (provider, kind, category, currency) → (count, provider amount, ledger amount)
+    type Key<'k> = (&'k str, &'k str, &'k str, &'k str);
+    let mut groups: BTreeMap<Key<'_>, (u64, Decimal, Decimal)> = BTreeMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
         let category = rows.category(i);

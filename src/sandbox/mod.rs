@@ -315,7 +315,7 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                 let fail = |field: String, message: String| Error::ProviderRecord { file: file.clone(), line: i + 1, field, message };
                 let parsed = crate::providers::parse_record(ty, ty.as_str(), line, String::new(), &options).map_err(|e| fail(e.field, e.message))?;
                 let value: serde_json::Value = serde_json::from_str(line).map_err(|e| fail("(record)".into(), e.to_string()))?;
-                let hidden = drift && splitmix(seed ^ (i as u64) ^ 0xd1f7) % 50 == 0;
+                let hidden = drift && splitmix(seed ^ (i as u64) ^ 0xd1f7).is_multiple_of(50);
                 match (ty, parsed) {
                     (ProviderType::Keysecure, Some(r)) => store.keysecure.push(Served {
                         at: r.occurred_at,
