@@ -61,3 +61,20 @@ fn exit_zero_and_clean_books_exit_0() {
     let r = run(&a);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
+    let r = run(&["check-ledger", repo_path("sample-data/ledger.csv").to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("ledger.csv: 289 entries, 0 unreadable rows"), "{}", r.stdout);
+    // One line per currency and kind; the amounts add up to the file's.
+    let total: rust_decimal::Decimal = read_csv(&repo_path("sample-data/ledger.csv")).iter().filter(|r| r[6] == "USD" && r[2] == "consumption").map(|r| dec(&r[5])).sum();
+    assert!(r.stdout.lines().any(|l| l.contains("USD consumption") && l.trim_end().ends_with(&cardrecon::money::format(total))), "{}", r.stdout);
+    let bad = repo_path("tests/corpus/ledger/amount_text.csv");
+    let r = run(&["check-ledger", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("amount_text.csv, row 3, column `amount`"), "{}", r.stderr);
+    let r = run(&["check-ledger", bad.to_str().unwrap(), "--skip-bad-rows"]);
+    assert_eq!(r.code, 1, "unreadable rows: exit 1");
+    assert!(r.stdout.contains("1 entries, 1 unreadable rows") && r.stdout.contains("skipped: row 3 field `amount`"), "{}", r.stdout);
+}

@@ -376,3 +376,29 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `fetch` archives a month without reconciling; `reconcile --provider-data` on that archive gives
+/// the same results as the provider files themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
+    let dir = tempdir();
+    let data = month(dir.path(), 1_200, 17);
+    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions::default()).await.unwrap();
+    let cfg = dir.path().join("cardrecon.toml");
+    std::fs::write(&cfg, config_text(&url, &data.join("ledger.csv"))).unwrap();
+    let archive = dir.path().join("archive");
+    let out = bin().args(["fetch", "--config", cfg.to_str().unwrap(), "--out", archive.to_str().unwrap()]).output().unwrap();
+    handle.stop().await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let served: usize = totals(&data.join("providers")).iter().map(|t| t.1).sum();
+    assert!(stdout.contains(&format!("fetched {served} records")), "{stdout}");
+    assert!(!archive.join("manifest.json").exists() && !archive.join("results.csv").exists(), "fetch only fetches");
+    let again = dir.path().join("again");
+    let r = run(&[
+        "reconcile", "--provider-data", archive.to_str().unwrap(), "--ledger", data.join("ledger.csv").to_str().unwrap(),
+        "--period", "2026-03", "--timezone", "Europe/London", "--out", again.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_same_file(&again.join("results.csv"), &offline(dir.path(), &data).join("results.csv"));
+}
