@@ -86,48 +86,80 @@ pub struct Diffs {
     pub timing: bool,
 }
 
-/// Typed access to the columns of the matching result.
+/// Typed access to the columns of the matching result. Columns are found by name once, in
+/// [`ResultRows::new`]; the accessors index them by a position fixed at compile time (the
+/// `s!`, `d!`, ... macros), since a hashed name lookup per cell was a tenth of the workbook's time.
 pub struct ResultRows<'a> {
     len: usize,
-    s: std::collections::HashMap<&'static str, &'a StringChunked>,
-    d: std::collections::HashMap<&'static str, &'a Int128Chunked>,
-    t: std::collections::HashMap<&'static str, &'a Int64Chunked>,
-    day: std::collections::HashMap<&'static str, &'a Int32Chunked>,
-    b: std::collections::HashMap<&'static str, &'a BooleanChunked>,
+    s: Vec<&'a StringChunked>,
+    d: Vec<&'a Int128Chunked>,
+    t: Vec<&'a Int64Chunked>,
+    day: Vec<&'a Int32Chunked>,
+    b: Vec<&'a BooleanChunked>,
 }
 
-const STR: [&str; 18] = [
+const STR: [&str; 22] = [
     "category", "match_key", "p_provider", "p_kind", "p_tx_id", "p_order_id", "p_currency", "p_status", "p_status_raw",
     "p_card_masked", "p_card_ref", "p_description", "p_source", "l_entry_id", "l_provider", "l_kind", "l_tx_id", "l_order_id",
+    "l_currency", "l_status", "l_source", "p_fee_currency",
 ];
-const STR2: [&str; 4] = ["l_currency", "l_status", "l_source", "p_fee_currency"];
 const DEC: [&str; 4] = ["p_amount", "l_amount", "p_fee", "l_fee"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
 const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
 const FLAG: [&str; 7] = ["status_diff", "currency_diff", "amount_diff", "sign_diff", "fee_diff", "timing", "p_primary"];
 
+/// The position of `name` in `names`, at compile time (a name not in the list does not compile).
+const fn pos(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a result column")
+}
+
+macro_rules! s {
+    ($n:literal) => {
+        const { pos(&STR, $n) }
+    };
+}
+macro_rules! d {
+    ($n:literal) => {
+        const { pos(&DEC, $n) }
+    };
+}
+macro_rules! t {
+    ($n:literal) => {
+        const { pos(&TIME, $n) }
+    };
+}
+macro_rules! dy {
+    ($n:literal) => {
+        const { pos(&DAY, $n) }
+    };
+}
+macro_rules! b {
+    ($n:literal) => {
+        const { pos(&FLAG, $n) }
+    };
+}
+
 impl<'a> ResultRows<'a> {
     pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
-        let mut s = std::collections::HashMap::new();
-        for name in STR.into_iter().chain(STR2) {
-            s.insert(name, df.column(name)?.str()?);
-        }
-        let mut d = std::collections::HashMap::new();
-        for name in DEC {
-            d.insert(name, df.column(name)?.decimal()?.physical());
-        }
-        let mut t = std::collections::HashMap::new();
-        for name in TIME {
-            t.insert(name, df.column(name)?.datetime()?.physical());
-        }
-        let mut day = std::collections::HashMap::new();
-        for name in DAY {
-            day.insert(name, df.column(name)?.date()?.physical());
-        }
-        let mut b = std::collections::HashMap::new();
-        for name in FLAG {
-            b.insert(name, df.column(name)?.bool()?);
-        }
+        let s = STR.iter().map(|n| df.column(n).and_then(|c| c.str())).collect::<PolarsResult<Vec<_>>>()?;
+        let d = DEC.iter().map(|n| df.column(n).and_then(|c| c.decimal()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
+        let t = TIME.iter().map(|n| df.column(n).and_then(|c| c.datetime()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
+        let day = DAY.iter().map(|n| df.column(n).and_then(|c| c.date()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
+        let b = FLAG.iter().map(|n| df.column(n).and_then(|c| c.bool())).collect::<PolarsResult<Vec<_>>>()?;
         Ok(ResultRows { len: df.height(), s, d, t, day, b })
     }
 
@@ -139,38 +171,42 @@ impl<'a> ResultRows<'a> {
         self.len == 0
     }
 
-    fn text(&self, c: &str, i: usize) -> Option<String> {
+    fn text(&self, c: usize, i: usize) -> Option<String> {
         self.str_ref(c, i).map(str::to_string)
     }
-    /// A text column's value without copying it.
-    pub fn str_ref(&self, c: &str, i: usize) -> Option<&'a str> {
-        let column: &'a StringChunked = self.s.get(c)?;
+    fn str_ref(&self, c: usize, i: usize) -> Option<&'a str> {
+        let column: &'a StringChunked = self.s[c];
         column.get(i)
     }
-    /// The provider-side value of a column, else the ledger side's (`p_x`, then `l_x`).
-    pub fn either(&self, p: &str, l: &str, i: usize) -> Option<&'a str> {
-        self.str_ref(p, i).or_else(|| self.str_ref(l, i))
+    /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
+    pub fn provider_kind_currency(&self, i: usize) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        let either = |p: usize, l: usize| self.str_ref(p, i).or_else(|| self.str_ref(l, i));
+        (either(s!("p_provider"), s!("l_provider")), either(s!("p_kind"), s!("l_kind")), either(s!("p_currency"), s!("l_currency")))
+    }
+    /// Whether row `i` has a ledger entry.
+    pub fn has_ledger(&self, i: usize) -> bool {
+        self.str_ref(s!("l_entry_id"), i).is_some()
     }
     /// Provider and ledger amounts (the ledger's as booked) of row `i`.
     pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
-        (self.dec("p_amount", i), self.dec("l_amount", i))
+        (self.dec(d!("p_amount"), i), self.dec(d!("l_amount"), i))
     }
-    fn dec(&self, c: &str, i: usize) -> Option<Decimal> {
-        self.d.get(c).and_then(|a| a.get(i)).map(money::from_units)
+    fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
+        self.d[c].get(i).map(money::from_units)
     }
-    fn flag(&self, c: &str, i: usize) -> bool {
-        self.b.get(c).and_then(|a| a.get(i)).unwrap_or(false)
+    fn flag(&self, c: usize, i: usize) -> bool {
+        self.b[c].get(i).unwrap_or(false)
     }
-    fn time(&self, c: &str, i: usize) -> Option<DateTime<Utc>> {
-        self.t.get(c).and_then(|a| a.get(i)).and_then(DateTime::<Utc>::from_timestamp_micros)
+    fn time(&self, c: usize, i: usize) -> Option<DateTime<Utc>> {
+        self.t[c].get(i).and_then(DateTime::<Utc>::from_timestamp_micros)
     }
-    fn day(&self, c: &str, i: usize) -> Option<NaiveDate> {
-        self.day.get(c).and_then(|a| a.get(i)).map(from_epoch_days)
+    fn day(&self, c: usize, i: usize) -> Option<NaiveDate> {
+        self.day[c].get(i).map(from_epoch_days)
     }
 
     /// Just the category of row `i` (cheap, for counting).
     pub fn category(&self, i: usize) -> Category {
-        self.s.get("category").and_then(|a| a.get(i)).and_then(Category::parse).unwrap_or(Category::Matched)
+        self.s[s!("category")].get(i).and_then(Category::parse).unwrap_or(Category::Matched)
     }
 
     /// Row `i` with its `detail` text.
@@ -183,43 +219,43 @@ impl<'a> ResultRows<'a> {
     /// Row `i` without its `detail` text (cheaper: for sums and counts).
     pub fn values(&self, i: usize) -> ResultRow {
         let category = self.category(i);
-        let provider_amount = self.dec("p_amount", i);
-        let ledger_amount = self.dec("l_amount", i);
+        let provider_amount = self.dec(d!("p_amount"), i);
+        let ledger_amount = self.dec(d!("l_amount"), i);
         let amount_difference = match (provider_amount, ledger_amount) {
             (Some(p), Some(l)) => Some(p - l.abs()),
             _ => None,
         };
         ResultRow {
             category,
-            provider: self.text("p_provider", i).or_else(|| self.text("l_provider", i)),
-            kind: self.text("p_kind", i).or_else(|| self.text("l_kind", i)),
-            tx_id: self.text("p_tx_id", i).or_else(|| self.text("l_tx_id", i)),
-            order_id: self.text("p_order_id", i).or_else(|| self.text("l_order_id", i)),
-            ledger_entry_id: self.text("l_entry_id", i),
+            provider: self.text(s!("p_provider"), i).or_else(|| self.text(s!("l_provider"), i)),
+            kind: self.text(s!("p_kind"), i).or_else(|| self.text(s!("l_kind"), i)),
+            tx_id: self.text(s!("p_tx_id"), i).or_else(|| self.text(s!("l_tx_id"), i)),
+            order_id: self.text(s!("p_order_id"), i).or_else(|| self.text(s!("l_order_id"), i)),
+            ledger_entry_id: self.text(s!("l_entry_id"), i),
             provider_amount,
             ledger_amount,
             amount_difference,
-            currency: self.text("p_currency", i).or_else(|| self.text("l_currency", i)),
-            ledger_currency: self.text("l_currency", i),
-            provider_status: self.text("p_status", i),
-            ledger_status: self.text("l_status", i),
-            provider_time: self.time("p_occurred_at", i),
-            ledger_time: self.time("l_booked_at", i),
-            provider_day: self.day("p_accounting_day", i),
-            ledger_day: self.day("l_accounting_day", i),
-            card: self.text("p_card_masked", i).or_else(|| self.text("p_card_ref", i)),
+            currency: self.text(s!("p_currency"), i).or_else(|| self.text(s!("l_currency"), i)),
+            ledger_currency: self.text(s!("l_currency"), i),
+            provider_status: self.text(s!("p_status"), i),
+            ledger_status: self.text(s!("l_status"), i),
+            provider_time: self.time(t!("p_occurred_at"), i),
+            ledger_time: self.time(t!("l_booked_at"), i),
+            provider_day: self.day(dy!("p_accounting_day"), i),
+            ledger_day: self.day(dy!("l_accounting_day"), i),
+            card: self.text(s!("p_card_masked"), i).or_else(|| self.text(s!("p_card_ref"), i)),
             detail: String::new(),
-            provider_fee: self.dec("p_fee", i),
-            ledger_fee: self.dec("l_fee", i),
-            description: self.text("p_description", i),
-            provider_source: self.text("p_source", i),
-            ledger_source: self.text("l_source", i),
+            provider_fee: self.dec(d!("p_fee"), i),
+            ledger_fee: self.dec(d!("l_fee"), i),
+            description: self.text(s!("p_description"), i),
+            provider_source: self.text(s!("p_source"), i),
+            ledger_source: self.text(s!("l_source"), i),
             diffs: Diffs {
-                status: self.flag("status_diff", i),
-                currency: self.flag("currency_diff", i),
-                amount: self.flag("amount_diff", i) || self.flag("sign_diff", i),
-                fee: self.flag("fee_diff", i),
-                timing: self.flag("timing", i),
+                status: self.flag(b!("status_diff"), i),
+                currency: self.flag(b!("currency_diff"), i),
+                amount: self.flag(b!("amount_diff"), i) || self.flag(b!("sign_diff"), i),
+                fee: self.flag(b!("fee_diff"), i),
+                timing: self.flag(b!("timing"), i),
             },
         }
     }
@@ -239,7 +275,7 @@ impl<'a> ResultRows<'a> {
                 if r.tx_id.is_some() { format!("tx_id {}", opt(&r.tx_id)) } else { format!("order_id {}", opt(&r.order_id)) }
             )),
             Category::MissingInLedger => {
-                let raw = self.text("p_status_raw", i).unwrap_or_default();
+                let raw = self.text(s!("p_status_raw"), i).unwrap_or_default();
                 if r.provider_status.as_deref() == Some("unknown") {
                     parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
                 } else {
@@ -258,13 +294,13 @@ impl<'a> ResultRows<'a> {
             Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
             _ => {}
         }
-        if self.flag("status_diff", i) {
+        if self.flag(b!("status_diff"), i) {
             parts.push(format!("status: provider {}, ledger {}", opt(&r.provider_status), opt(&r.ledger_status)));
         }
-        if self.flag("currency_diff", i) {
+        if self.flag(b!("currency_diff"), i) {
             parts.push(format!("currency: provider {}, ledger {}", opt(&r.currency), opt(&r.ledger_currency)));
         }
-        if self.flag("amount_diff", i) {
+        if self.flag(b!("amount_diff"), i) {
             parts.push(format!(
                 "amount: provider {}, ledger {} (difference {})",
                 show(r.provider_amount),
@@ -272,13 +308,13 @@ impl<'a> ResultRows<'a> {
                 show(r.amount_difference)
             ));
         }
-        if self.flag("sign_diff", i) {
+        if self.flag(b!("sign_diff"), i) {
             parts.push(format!("sign: a {} booked as a {}", opt(&r.kind), if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) { "debit" } else { "credit" }));
         }
-        if self.flag("fee_diff", i) {
+        if self.flag(b!("fee_diff"), i) {
             parts.push(format!("fee: provider {}, ledger {}", show(r.provider_fee), show(r.ledger_fee)));
         }
-        if self.flag("timing", i) {
+        if self.flag(b!("timing"), i) {
             let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             parts.push(format!(
                 "cut-off: provider day {}, ledger day {}; one falls outside the period",
@@ -288,7 +324,7 @@ impl<'a> ResultRows<'a> {
         }
         if r.category != Category::DuplicateAtProvider
             && r.category != Category::DuplicateInLedger
-            && self.text("match_key", i).as_deref() == Some("order_id")
+            && self.text(s!("match_key"), i).as_deref() == Some("order_id")
         {
             parts.push(format!("matched on order_id {}", opt(&r.order_id)));
         }

@@ -88,16 +88,12 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
         }
         let (provider_amount, ledger_amount) = rows.amounts(i);
         let has_p = provider_amount.is_some();
-        let has_l = rows.str_ref("l_entry_id", i).is_some();
+        let has_l = rows.has_ledger(i);
         p_items += u64::from(has_p);
         l_items += u64::from(has_l);
         pairs += u64::from(has_p && has_l);
-        let key = (
-            rows.either("p_provider", "l_provider", i).unwrap_or_default(),
-            rows.either("p_kind", "l_kind", i).unwrap_or_default(),
-            category.as_str(),
-            rows.either("p_currency", "l_currency", i).unwrap_or_default(),
-        );
+        let (provider, kind, currency) = rows.provider_kind_currency(i);
+        let key = (provider.unwrap_or_default(), kind.unwrap_or_default(), category.as_str(), currency.unwrap_or_default());
         let g = groups.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
         g.0 += 1;
         g.1 += provider_amount.unwrap_or_default();

@@ -61,7 +61,6 @@ struct Formats {
     title: Format,
     header: Format,
     label: Format,
-    text: Format,
     money: Format,
     money0: Format,
     integer: Format,
@@ -92,7 +91,6 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(14),
             header: Format::new().set_bold().set_background_color(Color::RGB(0x1F4E78)).set_font_color(Color::White).set_border_bottom(FormatBorder::Thin),
             label: Format::new().set_bold(),
-            text: Format::new(),
             money: Format::new().set_num_format(money),
             money0: Format::new().set_num_format(money0),
             integer: Format::new().set_num_format("#,##0"),
@@ -375,8 +373,14 @@ fn result_sheet(
             let hl = highlighted(&r, *field);
             let text = |ws: &mut Worksheet, s: &Option<String>| -> Result<usize> {
                 if let Some(s) = s {
-                    ws.write_string_with_format(row, col, s, if hl { &f.hl_text } else { &f.text }).map_err(&e)?;
-                    return Ok(s.chars().count());
+                    // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
+                    // every write, which was a tenth of the workbook's time.
+                    if hl {
+                        ws.write_string_with_format(row, col, s, &f.hl_text).map_err(&e)?;
+                    } else {
+                        ws.write_string(row, col, s).map_err(&e)?;
+                    }
+                    return Ok(if sampling { s.chars().count() } else { 0 });
                 }
                 Ok(0)
             };
@@ -427,7 +431,7 @@ fn result_sheet(
                     if !r.detail.is_empty() {
                         ws.write_string(row, col, &r.detail).map_err(&e)?;
                     }
-                    r.detail.chars().count()
+                    if sampling { r.detail.chars().count() } else { 0 }
                 }
                 Field::ProviderSource => text(ws, &r.provider_source)?,
                 Field::LedgerSource => text(ws, &r.ledger_source)?,
