@@ -9,6 +9,7 @@ source "$(dirname "$0")/common.sh"
 SECS="${1:-600}"; shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(page_keysecure page_txv3 page_cardapp page_usertrans ledger_csv ledger_xlsx ledger_parquet)
+build_release   # the normal binary (sandbox for the seeds), in the normal target directory
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz > /dev/null || cargo install cargo-fuzz --locked
 # Instrumented builds of every dependency (polars included) are kept apart from the normal ones.
@@ -29,14 +30,13 @@ seed() {
         "$BIN" fetch --config "$F/seed.toml" --out "$F/seed-run" > /dev/null
         stop_sandbox
       fi
-      find "$F/seed-run/$p/pages" -name '*.json' | head -20 | xargs -I{} cp {} "$d/" ;;
+      find "$F/seed-run/$p/pages" -name '*.json' | sort | sed -n 1,20p | xargs -I{} cp {} "$d/" ;;
     ledger_csv) cp "$ROOT"/tests/corpus/ledger/*.csv "$d/"; head -30 "$ROOT/sample-data/ledger.csv" > "$d/sample.csv" ;;
     ledger_xlsx) cp "$ROOT"/tests/corpus/ledger/*.xlsx "$d/" ;;
     ledger_parquet) cp "$ROOT"/tests/corpus/ledger/*.parquet "$d/" ;;
   esac
 }
 
-build_release
 echo "building the fuzz targets (instrumented; the first build compiles polars again)..." >&2
 cargo fuzz build --sanitizer none --debug-assertions > "$F/build.log" 2>&1 || { tail -30 "$F/build.log"; exit 1; }
 echo "| target | seconds | executions | crashes |"

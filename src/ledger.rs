@@ -156,7 +156,28 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
     Ok(RawTable { headers, rows })
 }
 
+/// Runs a third-party file parser on a file we did not write. Fuzzing found inputs on which
+/// calamine (an arithmetic overflow) and polars' Parquet reader (`thrift bool field`) panic;
+/// such a panic becomes an error naming the file instead of ending the process.
+pub(crate) fn guarded<T>(path: &Path, format: &str, parse: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            Err(Error::LedgerFile { file: path.to_path_buf(), message: format!("cannot be read as {format}: the file is malformed ({why})") })
+        }
+    }
+}
+
 pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    guarded(path, "a workbook", || read_xlsx_unguarded(path, sheet))
+}
+
+fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     use calamine::{open_workbook_auto, Data, Reader};
     let mut wb = open_workbook_auto(path).map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
     let range = match sheet {
@@ -199,6 +220,10 @@ pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
+    guarded(path, "Parquet", || read_parquet_unguarded(path))
+}
+
+fn read_parquet_unguarded(path: &Path) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut df = ParquetReader::new(file).finish().map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
     // One chunk per column, so reading row i does not search the row groups' chunks.

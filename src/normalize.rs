@@ -230,7 +230,7 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
 pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadStats)> {
     let bad = |message: String| Error::Input { what: path.display().to_string(), message };
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file).finish().map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let df = crate::ledger::guarded(path, "Parquet", || ParquetReader::new(file).finish().map_err(|e| bad(format!("not a readable Parquet file: {e}"))))?;
     let expected = provider_frame(&[], zone)?;
     let mut columns = Vec::with_capacity(expected.width());
     for want in expected.columns() {
