@@ -17,7 +17,10 @@ wf, wl = first - margin, last + margin
 
 
 def primary(lf, time, row, group):
-    first_row = pl.when(pl.col(time) == pl.col(time).min().over(group)).then(pl.col(row)).min().over(group)
+    """The earliest item of each group (then the first in input order) is the primary.
+    (A first version nested one window inside another, `when(t == t.min().over(g))...min().over(g)`;
+    polars took 5 minutes on it at 1e6 rows. The sort_by form is the idiomatic one.)"""
+    first_row = pl.col(row).sort_by([time, row]).first().over(group)
     return lf.with_columns((pl.col(row) == first_row).alias(row.replace("row", "primary")))
 
 
