@@ -376,6 +376,7 @@ ours = sh([BIN, "--version"]).strip()
 rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
 rustc = sh(["rustc", "--version"]).strip()
 only = "" if args.only == ap.get_default("only") else f" --only {args.only}"
+only += "" if args.rounds == ap.get_default("rounds") else f" --rounds {args.rounds}"
 say(f"Command: `bench/run.sh{'' if args.mode == 'default' else ' --' + args.mode}{only}` (mode {args.mode}), {args.rounds} measured rounds after one warm-up, tools alternating within each round; figures are medians.")
 say()
 say(f"Machine: {machine()}. {ours} (git {rev}, {rustc}, release build); Python {platform.python_version()}; "
