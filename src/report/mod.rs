@@ -88,7 +88,7 @@ pub struct Diffs {
 
 /// Typed access to the columns of the matching result. Columns are found by name once, in
 /// [`ResultRows::new`]; the accessors index them by a position fixed at compile time (the
-/// `s!`, `d!`, ... macros), since a hashed name lookup per cell was a tenth of the workbook's time.
+/// `col!` macro), since a hashed name lookup per cell was a tenth of the workbook's time.
 pub struct ResultRows<'a> {
     len: usize,
     s: Vec<&'a StringChunked>,
@@ -127,29 +127,11 @@ const fn pos(names: &[&str], name: &str) -> usize {
     panic!("not a result column")
 }
 
-macro_rules! s {
-    ($n:literal) => {
-        const { pos(&STR, $n) }
-    };
-}
-macro_rules! d {
-    ($n:literal) => {
-        const { pos(&DEC, $n) }
-    };
-}
-macro_rules! t {
-    ($n:literal) => {
-        const { pos(&TIME, $n) }
-    };
-}
-macro_rules! dy {
-    ($n:literal) => {
-        const { pos(&DAY, $n) }
-    };
-}
-macro_rules! b {
-    ($n:literal) => {
-        const { pos(&FLAG, $n) }
+/// The position of a result column in its list (`STR`, `DEC`, `TIME`, `DAY`, `FLAG`), fixed at
+/// compile time: `col!(STR, "p_provider")`.
+macro_rules! col {
+    ($names:ident, $n:literal) => {
+        const { pos(&$names, $n) }
     };
 }
 
@@ -181,15 +163,15 @@ impl<'a> ResultRows<'a> {
     /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
     pub fn provider_kind_currency(&self, i: usize) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
         let either = |p: usize, l: usize| self.str_ref(p, i).or_else(|| self.str_ref(l, i));
-        (either(s!("p_provider"), s!("l_provider")), either(s!("p_kind"), s!("l_kind")), either(s!("p_currency"), s!("l_currency")))
+        (either(col!(STR, "p_provider"), col!(STR, "l_provider")), either(col!(STR, "p_kind"), col!(STR, "l_kind")), either(col!(STR, "p_currency"), col!(STR, "l_currency")))
     }
     /// Whether row `i` has a ledger entry.
     pub fn has_ledger(&self, i: usize) -> bool {
-        self.str_ref(s!("l_entry_id"), i).is_some()
+        self.str_ref(col!(STR, "l_entry_id"), i).is_some()
     }
     /// Provider and ledger amounts (the ledger's as booked) of row `i`.
     pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
-        (self.dec(d!("p_amount"), i), self.dec(d!("l_amount"), i))
+        (self.dec(col!(DEC, "p_amount"), i), self.dec(col!(DEC, "l_amount"), i))
     }
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
         self.d[c].get(i).map(money::from_units)
@@ -206,7 +188,7 @@ impl<'a> ResultRows<'a> {
 
     /// Just the category of row `i` (cheap, for counting).
     pub fn category(&self, i: usize) -> Category {
-        self.s[s!("category")].get(i).and_then(Category::parse).unwrap_or(Category::Matched)
+        self.s[col!(STR, "category")].get(i).and_then(Category::parse).unwrap_or(Category::Matched)
     }
 
     /// Row `i` with its `detail` text.
@@ -219,43 +201,43 @@ impl<'a> ResultRows<'a> {
     /// Row `i` without its `detail` text (cheaper: for sums and counts).
     pub fn values(&self, i: usize) -> ResultRow {
         let category = self.category(i);
-        let provider_amount = self.dec(d!("p_amount"), i);
-        let ledger_amount = self.dec(d!("l_amount"), i);
+        let provider_amount = self.dec(col!(DEC, "p_amount"), i);
+        let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
         let amount_difference = match (provider_amount, ledger_amount) {
             (Some(p), Some(l)) => Some(p - l.abs()),
             _ => None,
         };
         ResultRow {
             category,
-            provider: self.text(s!("p_provider"), i).or_else(|| self.text(s!("l_provider"), i)),
-            kind: self.text(s!("p_kind"), i).or_else(|| self.text(s!("l_kind"), i)),
-            tx_id: self.text(s!("p_tx_id"), i).or_else(|| self.text(s!("l_tx_id"), i)),
-            order_id: self.text(s!("p_order_id"), i).or_else(|| self.text(s!("l_order_id"), i)),
-            ledger_entry_id: self.text(s!("l_entry_id"), i),
+            provider: self.text(col!(STR, "p_provider"), i).or_else(|| self.text(col!(STR, "l_provider"), i)),
+            kind: self.text(col!(STR, "p_kind"), i).or_else(|| self.text(col!(STR, "l_kind"), i)),
+            tx_id: self.text(col!(STR, "p_tx_id"), i).or_else(|| self.text(col!(STR, "l_tx_id"), i)),
+            order_id: self.text(col!(STR, "p_order_id"), i).or_else(|| self.text(col!(STR, "l_order_id"), i)),
+            ledger_entry_id: self.text(col!(STR, "l_entry_id"), i),
             provider_amount,
             ledger_amount,
             amount_difference,
-            currency: self.text(s!("p_currency"), i).or_else(|| self.text(s!("l_currency"), i)),
-            ledger_currency: self.text(s!("l_currency"), i),
-            provider_status: self.text(s!("p_status"), i),
-            ledger_status: self.text(s!("l_status"), i),
-            provider_time: self.time(t!("p_occurred_at"), i),
-            ledger_time: self.time(t!("l_booked_at"), i),
-            provider_day: self.day(dy!("p_accounting_day"), i),
-            ledger_day: self.day(dy!("l_accounting_day"), i),
-            card: self.text(s!("p_card_masked"), i).or_else(|| self.text(s!("p_card_ref"), i)),
+            currency: self.text(col!(STR, "p_currency"), i).or_else(|| self.text(col!(STR, "l_currency"), i)),
+            ledger_currency: self.text(col!(STR, "l_currency"), i),
+            provider_status: self.text(col!(STR, "p_status"), i),
+            ledger_status: self.text(col!(STR, "l_status"), i),
+            provider_time: self.time(col!(TIME, "p_occurred_at"), i),
+            ledger_time: self.time(col!(TIME, "l_booked_at"), i),
+            provider_day: self.day(col!(DAY, "p_accounting_day"), i),
+            ledger_day: self.day(col!(DAY, "l_accounting_day"), i),
+            card: self.text(col!(STR, "p_card_masked"), i).or_else(|| self.text(col!(STR, "p_card_ref"), i)),
             detail: String::new(),
-            provider_fee: self.dec(d!("p_fee"), i),
-            ledger_fee: self.dec(d!("l_fee"), i),
-            description: self.text(s!("p_description"), i),
-            provider_source: self.text(s!("p_source"), i),
-            ledger_source: self.text(s!("l_source"), i),
+            provider_fee: self.dec(col!(DEC, "p_fee"), i),
+            ledger_fee: self.dec(col!(DEC, "l_fee"), i),
+            description: self.text(col!(STR, "p_description"), i),
+            provider_source: self.text(col!(STR, "p_source"), i),
+            ledger_source: self.text(col!(STR, "l_source"), i),
             diffs: Diffs {
-                status: self.flag(b!("status_diff"), i),
-                currency: self.flag(b!("currency_diff"), i),
-                amount: self.flag(b!("amount_diff"), i) || self.flag(b!("sign_diff"), i),
-                fee: self.flag(b!("fee_diff"), i),
-                timing: self.flag(b!("timing"), i),
+                status: self.flag(col!(FLAG, "status_diff"), i),
+                currency: self.flag(col!(FLAG, "currency_diff"), i),
+                amount: self.flag(col!(FLAG, "amount_diff"), i) || self.flag(col!(FLAG, "sign_diff"), i),
+                fee: self.flag(col!(FLAG, "fee_diff"), i),
+                timing: self.flag(col!(FLAG, "timing"), i),
             },
         }
     }
@@ -275,7 +257,7 @@ impl<'a> ResultRows<'a> {
                 if r.tx_id.is_some() { format!("tx_id {}", opt(&r.tx_id)) } else { format!("order_id {}", opt(&r.order_id)) }
             )),
             Category::MissingInLedger => {
-                let raw = self.text(s!("p_status_raw"), i).unwrap_or_default();
+                let raw = self.text(col!(STR, "p_status_raw"), i).unwrap_or_default();
                 if r.provider_status.as_deref() == Some("unknown") {
                     parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
                 } else {
@@ -294,13 +276,13 @@ impl<'a> ResultRows<'a> {
             Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
             _ => {}
         }
-        if self.flag(b!("status_diff"), i) {
+        if self.flag(col!(FLAG, "status_diff"), i) {
             parts.push(format!("status: provider {}, ledger {}", opt(&r.provider_status), opt(&r.ledger_status)));
         }
-        if self.flag(b!("currency_diff"), i) {
+        if self.flag(col!(FLAG, "currency_diff"), i) {
             parts.push(format!("currency: provider {}, ledger {}", opt(&r.currency), opt(&r.ledger_currency)));
         }
-        if self.flag(b!("amount_diff"), i) {
+        if self.flag(col!(FLAG, "amount_diff"), i) {
             parts.push(format!(
                 "amount: provider {}, ledger {} (difference {})",
                 show(r.provider_amount),
@@ -308,13 +290,13 @@ impl<'a> ResultRows<'a> {
                 show(r.amount_difference)
             ));
         }
-        if self.flag(b!("sign_diff"), i) {
+        if self.flag(col!(FLAG, "sign_diff"), i) {
             parts.push(format!("sign: a {} booked as a {}", opt(&r.kind), if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) { "debit" } else { "credit" }));
         }
-        if self.flag(b!("fee_diff"), i) {
+        if self.flag(col!(FLAG, "fee_diff"), i) {
             parts.push(format!("fee: provider {}, ledger {}", show(r.provider_fee), show(r.ledger_fee)));
         }
-        if self.flag(b!("timing"), i) {
+        if self.flag(col!(FLAG, "timing"), i) {
             let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             parts.push(format!(
                 "cut-off: provider day {}, ledger day {}; one falls outside the period",
@@ -324,7 +306,7 @@ impl<'a> ResultRows<'a> {
         }
         if r.category != Category::DuplicateAtProvider
             && r.category != Category::DuplicateInLedger
-            && self.text(s!("match_key"), i).as_deref() == Some("order_id")
+            && self.text(col!(STR, "match_key"), i).as_deref() == Some("order_id")
         {
             parts.push(format!("matched on order_id {}", opt(&r.order_id)));
         }
