@@ -293,9 +293,7 @@ fn run_command(a: RunArgs) -> Result<ExitCode> {
 fn fetch(a: FetchArgs) -> Result<ExitCode> {
     let (_file, settings) = load_settings(Some(&a.config))?;
     let period = resolve_period(a.period.as_deref(), &settings)?;
-    if !settings.providers.values().any(|p| p.connection.is_some()) {
-        return Err(Error::config(&settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"));
-    }
+    pipeline::require_connections(&settings)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let started = std::time::Instant::now();
     let stats = runtime()?.block_on(pipeline::fetch_all(&settings, &a.out, &period, true))?;

@@ -30,7 +30,7 @@ pub struct ReconcileJob {
 
 /// Which output files a reconciliation writes. `run` writes them all; `reconcile --outputs`
 /// can leave some out (a quick re-check, or a very large month without the full-list sheets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outputs {
     /// `results.csv` and `discrepancies.csv`.
     pub csv: bool,
@@ -52,7 +52,7 @@ impl Outputs {
 
     /// A comma-separated list of [`Outputs::NAMES`] (`xlsx-lists` implies `xlsx`).
     pub fn parse(text: &str) -> Result<Outputs> {
-        let mut o = Outputs { csv: false, json: false, xlsx: false, xlsx_lists: false, html: false, parquet: false };
+        let mut o = Outputs::default();
         for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
                 "csv" => o.csv = true,
@@ -251,6 +251,15 @@ pub fn lock_period(settings: &Settings, period: &Period) -> Result<std::fs::File
     }
 }
 
+/// Refuses a configuration with nothing to fetch (no provider has a `base_url`).
+pub fn require_connections(settings: &Settings) -> Result<()> {
+    if settings.providers.values().any(|p| p.connection.is_some()) {
+        Ok(())
+    } else {
+        Err(Error::config(&settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"))
+    }
+}
+
 /// Fetches every provider that has a connection, concurrently, into `raw_dir`.
 pub async fn fetch_all(settings: &Settings, raw_dir: &Path, period: &Period, progress: bool) -> Result<Vec<FetchStats>> {
     let (from, to) = period.with_margin(settings.margin_days).instants(settings.timezone);
@@ -288,9 +297,7 @@ pub async fn fetch_all(settings: &Settings, raw_dir: &Path, period: &Period, pro
 
 /// `run`: fetch, reconcile, and write the run directory, `manifest.json` last.
 pub async fn run(job: &RunJob) -> Result<RunOutcome> {
-    if !job.settings.providers.values().any(|p| p.connection.is_some()) {
-        return Err(Error::config(&job.settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"));
-    }
+    require_connections(&job.settings)?;
     let started = chrono::Utc::now();
     let _lock = lock_period(&job.settings, &job.period)?;
     let (dir, resumed) = run_dir(&job.settings, &job.period, job.run_id.as_deref())?;
