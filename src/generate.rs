@@ -247,16 +247,25 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
                 | Scenario::MarginMatched
         )
     };
+    // The three pools and their weights, built once: all scenarios, the discrepancy ones, the
+    // matched-like ones.
+    let pool_of = |keep: &dyn Fn(Scenario) -> bool| -> (Vec<(Scenario, u32)>, u32) {
+        let pool: Vec<(Scenario, u32)> = WEIGHTS.iter().copied().filter(|(s, _)| keep(*s)).collect();
+        let weight = pool.iter().map(|(_, w)| w).sum();
+        (pool, weight)
+    };
+    let all = pool_of(&|_| true);
+    let discrepancies = pool_of(&|s| !matched_like(s));
+    let matched = pool_of(&|s| matched_like(s));
     while i < opts.records {
-        let class: Option<bool> = opts.discrepancy_share.map(|share| g.rng.random_bool(share.clamp(0.0, 1.0)));
-        let pool: Vec<(Scenario, u32)> = match class {
-            None => WEIGHTS.to_vec(),
-            Some(disc) => WEIGHTS.iter().copied().filter(|(s, _)| matched_like(*s) != disc).collect(),
+        let (pool, pool_weight) = match opts.discrepancy_share.map(|share| g.rng.random_bool(share.clamp(0.0, 1.0))) {
+            None => &all,
+            Some(true) => &discrepancies,
+            Some(false) => &matched,
         };
-        let pool_weight: u32 = pool.iter().map(|(_, w)| w).sum();
-        let mut pick = g.rng.random_range(0..pool_weight.max(1));
+        let mut pick = g.rng.random_range(0..(*pool_weight).max(1));
         let mut scenario = Scenario::Matched;
-        for (s, wt) in pool {
+        for &(s, wt) in pool {
             if pick < wt {
                 scenario = s;
                 break;
