@@ -218,8 +218,7 @@ pub fn to_canonical(instance: &str, r: &TxRecord, source: String, options: &Adap
         }
     };
     for (value, field) in [(Some(amount), settled_field(r.business_type)), (original_amount, "tx_amount"), (fee, "fee")] {
-        if value.is_some_and(|v| v.is_sign_negative()) {
-            let v = value.unwrap_or_default();
+        if let Some(v) = value.filter(|v| v.is_sign_negative()) {
             return Err(FieldError::new(field, format!("{v} is negative; amounts are magnitudes and the sign comes from business_type")));
         }
     }
