@@ -2,7 +2,7 @@
 //! records and pages, and configurations. Each case names the error kind it must produce and the
 //! words its message must contain (the file, the row/line/page, the field). None may panic.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cardrecon::config::{ConfigFile, Settings};
 use cardrecon::Error;
@@ -206,22 +206,13 @@ fn every_corpus_file_is_listed() {
         .chain(PAGES.iter().map(|c| format!("pages/{}", c.0)))
         .chain(CONFIG.iter().map(|c| format!("config/{}", c.0)))
         .collect();
-    let mut found = std::collections::BTreeSet::new();
-    for dir in ["ledger", "provider", "pages", "config"] {
-        walk(&corpus(dir), &corpus(""), &mut found);
-    }
+    let root = corpus("");
+    let found: std::collections::BTreeSet<String> = ["ledger", "provider", "pages", "config"]
+        .iter()
+        .flat_map(|dir| files(&corpus(dir)))
+        .map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().to_string())
+        .collect();
     assert_eq!(found, listed);
-}
-
-fn walk(dir: &Path, root: &Path, out: &mut std::collections::BTreeSet<String>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, root, out);
-        } else {
-            out.insert(p.strip_prefix(root).unwrap().to_string_lossy().to_string());
-        }
-    }
 }
 
 /// Inputs the fuzz targets (`fuzz/`, `bench/fuzz.sh`) found or that were written to probe them:

@@ -307,7 +307,7 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     let mut child = spawn().spawn().unwrap();
     let runs = dir.path().join("runs/2026-03");
     // Wait until some pages are archived, then kill it mid-fetch.
-    let count_pages = || walk(&runs).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("/pages/")).count();
+    let count_pages = || files(&runs).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("/pages/")).count();
     let mut waited = 0;
     while count_pages() < 40 && waited < 600 {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -360,21 +360,6 @@ fn a_second_run_of_the_same_period_is_refused_while_one_holds_the_lock() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr.contains("in progress") && stderr.contains("127.0.0.1:9"), "{stderr}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// `fetch` archives a month without reconciling; `reconcile --provider-data` on that archive gives

@@ -2,7 +2,7 @@
 //! and a cardapp card list carrying `cvv`/`pin`, then every file of the run directory (text,
 //! the workbook's cells, the Parquet tables) and the `-vv` log are searched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cardrecon::generate::{generate, GenerateOptions};
 use cardrecon::period::Period;
@@ -18,19 +18,6 @@ const SECRETS: [(&str, &str); 6] = [
     ("CARDRECON_USERTRANS_APP_KEY", "ut-key-canary-11f0b2"),
     ("CARDRECON_USERTRANS_APP_SECRET", "ut-secret-canary-4d2e98"),
 ];
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
 
 /// What a person or a program could read in the file: text as is, the workbook's cells, the
 /// Parquet tables' values.

@@ -149,3 +149,19 @@ pub fn assert_same_file(a: &Path, b: &Path) {
         panic!("{} and {} differ\nonly in the first:\n{only_a:#?}\nonly in the second:\n{only_b:#?}", a.display(), b.display());
     }
 }
+
+/// Every file under `dir`, at any depth (none when `dir` does not exist yet).
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
