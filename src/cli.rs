@@ -13,7 +13,11 @@ use crate::pipeline::{self, ReconcileJob};
 use crate::report::summary;
 
 #[derive(Debug, Parser)]
-#[command(name = "cardrecon", version, about = "Reconcile card-issuing providers' records against your ledger")]
+#[command(
+    name = "cardrecon",
+    version,
+    about = "Reconcile card-issuing providers' records against your ledger"
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -234,7 +238,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(a) => {
             let e = crate::explain::explain(&a.run, &a.id, a.provider_data.as_deref())?;
             if a.json {
-                let text = serde_json::to_string_pretty(&e).map_err(|err| Error::input("explain", err.to_string()))?;
+                let text = serde_json::to_string_pretty(&e)
+                    .map_err(|err| Error::input("explain", err.to_string()))?;
                 println!("{text}");
             } else {
                 print!("{}", crate::explain::render(&e));
@@ -252,7 +257,10 @@ fn resolve_period(flag: Option<&str>, settings: &Settings) -> Result<Period> {
     match (flag, settings.period) {
         (Some(p), _) => Period::parse(p),
         (None, Some(p)) => Ok(p),
-        (None, None) => Err(Error::input("period", "not given: pass --period YYYY-MM or set `period` in the config")),
+        (None, None) => Err(Error::input(
+            "period",
+            "not given: pass --period YYYY-MM or set `period` in the config",
+        )),
     }
 }
 
@@ -266,7 +274,10 @@ fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Error::io("tokio runtime", e))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))
 }
 
 fn run_command(a: RunArgs) -> Result<ExitCode> {
@@ -274,13 +285,30 @@ fn run_command(a: RunArgs) -> Result<ExitCode> {
     let period = resolve_period(a.period.as_deref(), &settings)?;
     let ledger = match &settings.ledger.path {
         Some(p) => a.config.parent().unwrap_or(Path::new(".")).join(p),
-        None => return Err(Error::config(a.config.display().to_string(), "ledger.path", "is required for `run`")),
+        None => {
+            return Err(Error::config(
+                a.config.display().to_string(),
+                "ledger.path",
+                "is required for `run`",
+            ))
+        }
     };
     let mut settings = settings;
     if settings.output_dir.is_relative() {
-        settings.output_dir = a.config.parent().unwrap_or(Path::new(".")).join(&settings.output_dir);
+        settings.output_dir = a
+            .config
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&settings.output_dir);
     }
-    let job = pipeline::RunJob { settings, config_path: Some(a.config.clone()), period, ledger, run_id: a.run_id.clone(), progress: true };
+    let job = pipeline::RunJob {
+        settings,
+        config_path: Some(a.config.clone()),
+        period,
+        ledger,
+        run_id: a.run_id.clone(),
+        progress: true,
+    };
     let done = runtime()?.block_on(pipeline::run(&job))?;
     if done.resumed {
         println!("resumed the unfinished run in {}", done.run_dir.display());
@@ -300,10 +328,19 @@ fn fetch(a: FetchArgs) -> Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     let records: u64 = stats.iter().map(|s| s.records).sum();
     for s in &stats {
-        println!("{:<10} {:>9} records {:>7} requests {:>5} retries", s.provider, s.records, s.requests, s.retries);
+        println!(
+            "{:<10} {:>9} records {:>7} requests {:>5} retries",
+            s.provider, s.records, s.requests, s.retries
+        );
     }
-    println!("fetched {records} records in {seconds:.2} s into {}", a.out.display());
-    println!("reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR", a.out.display());
+    println!(
+        "fetched {records} records in {seconds:.2} s into {}",
+        a.out.display()
+    );
+    println!(
+        "reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR",
+        a.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -316,20 +353,41 @@ fn check_ledger(a: CheckLedgerArgs) -> Result<ExitCode> {
         settings.ledger.skip_bad_rows = Some(true);
     }
     let ledger = crate::ledger::load(&a.ledger, &settings)?;
-    let mut totals: std::collections::BTreeMap<(&str, &str), (usize, rust_decimal::Decimal)> = Default::default();
+    let mut totals: std::collections::BTreeMap<(&str, &str), (usize, rust_decimal::Decimal)> =
+        Default::default();
     for e in &ledger.entries {
-        let t = totals.entry((e.currency.as_str(), e.kind.map(|k| k.as_str()).unwrap_or("(no kind)"))).or_default();
+        let t = totals
+            .entry((
+                e.currency.as_str(),
+                e.kind.map(|k| k.as_str()).unwrap_or("(no kind)"),
+            ))
+            .or_default();
         t.0 += 1;
         t.1 += e.amount;
     }
-    println!("{}: {} entries, {} unreadable rows", a.ledger.display(), ledger.entries.len(), ledger.skipped.len());
+    println!(
+        "{}: {} entries, {} unreadable rows",
+        a.ledger.display(),
+        ledger.entries.len(),
+        ledger.skipped.len()
+    );
     for ((currency, kind), (n, sum)) in &totals {
-        println!("  {currency} {kind:<12} {n:>9} entries  {:>20}", crate::money::format(*sum));
+        println!(
+            "  {currency} {kind:<12} {n:>9} entries  {:>20}",
+            crate::money::format(*sum)
+        );
     }
     for s in &ledger.skipped {
-        println!("  skipped: row {} field `{}`: {}", s.row, s.column, s.message);
+        println!(
+            "  skipped: row {} field `{}`: {}",
+            s.row, s.column, s.message
+        );
     }
-    Ok(if ledger.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ledger.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
@@ -347,7 +405,11 @@ fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
         },
         credentials: crate::sandbox::Credentials::default(),
     };
-    let store = crate::sandbox::load_store(&a.data, options.seed, options.faults.page_drift_after.is_some())?;
+    let store = crate::sandbox::load_store(
+        &a.data,
+        options.seed,
+        options.faults.page_drift_after.is_some(),
+    )?;
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.addr).await.map_err(|e| Error::io(&a.addr, e))?;
@@ -363,7 +425,12 @@ fn sandbox(a: SandboxArgs) -> Result<ExitCode> {
 }
 
 /// The commented configuration `init` writes. With a sandbox URL, every provider points at it.
-pub fn config_template(sandbox: Option<&str>, timezone: &str, period: Option<&str>, ledger: &str) -> String {
+pub fn config_template(
+    sandbox: Option<&str>,
+    timezone: &str,
+    period: Option<&str>,
+    ledger: &str,
+) -> String {
     let url = |provider: &str, real: &str| match sandbox {
         Some(s) => format!("\"{}/{provider}\"", s.trim_end_matches('/')),
         None => format!("\"{real}\""),
@@ -423,7 +490,11 @@ dir = "runs"                      # run directories: runs/<period>/<run-id>/
             None => "# period = \"2026-03\"            # or pass --period".to_string(),
         },
         // The sandbox on loopback can take far more than a real API's default cap.
-        rate = if sandbox.is_some() { "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n" } else { "" },
+        rate = if sandbox.is_some() {
+            "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n"
+        } else {
+            ""
+        },
         ks = url("keysecure", "https://openplatform.keysecure.io"),
         tx = url("txv3", "https://YOUR-TXV3-HOST"),
         ca = url("cardapp", "https://YOUR-CARDAPP-HOST"),
@@ -443,7 +514,10 @@ pub const SANDBOX_ENV: [(&str, &str); 6] = [
 
 fn init(a: InitArgs) -> Result<()> {
     if a.out.exists() && !a.force {
-        return Err(Error::input(a.out.display().to_string(), "exists already; pass --force to overwrite"));
+        return Err(Error::input(
+            a.out.display().to_string(),
+            "exists already; pass --force to overwrite",
+        ));
     }
     let text = config_template(a.sandbox.as_deref(), "Europe/London", None, "ledger.csv");
     std::fs::write(&a.out, text).map_err(|e| Error::io(&a.out, e))?;
@@ -457,8 +531,12 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn load_settings(config: Option<&Path>) -> Result<(ConfigFile, Settings)> {
@@ -485,13 +563,31 @@ fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         (Some(l), _) => l.clone(),
         (None, Some(p)) => {
             // A relative path in the config is relative to the config file.
-            let base = a.config.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+            let base = a
+                .config
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
             base.join(p)
         }
-        (None, None) => return Err(Error::input("ledger", "not given: pass --ledger FILE or set [ledger] path in the config")),
+        (None, None) => {
+            return Err(Error::input(
+                "ledger",
+                "not given: pass --ledger FILE or set [ledger] path in the config",
+            ))
+        }
     };
     let outputs = pipeline::Outputs::parse(&a.outputs)?;
-    let job = ReconcileJob { provider_data: a.provider_data, ledger, out: a.out.clone(), period, settings, fetch_stats: Vec::new(), run: None, outputs };
+    let job = ReconcileJob {
+        provider_data: a.provider_data,
+        ledger,
+        out: a.out.clone(),
+        period,
+        settings,
+        fetch_stats: Vec::new(),
+        run: None,
+        outputs,
+    };
     let outcome = pipeline::reconcile(&job)?;
     print!("{}", summary::render_table(&outcome.summary));
     println!("outputs in {}:", a.out.display());
@@ -510,7 +606,10 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         timezone: parse_zone(&a.timezone)?,
         discrepancy_share: match a.discrepancy_share {
             Some(s) if !(0.0..=1.0).contains(&s) => {
-                return Err(Error::input("--discrepancy-share", format!("{s} is not between 0.0 and 1.0")))
+                return Err(Error::input(
+                    "--discrepancy-share",
+                    format!("{s} is not between 0.0 and 1.0"),
+                ))
             }
             s => s,
         },
@@ -524,7 +623,11 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         opts.timezone.name(),
         a.out.display()
     );
-    let seeded: Vec<String> = report.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let seeded: Vec<String> = report
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     println!("seeded differences (labels.csv): {}", seeded.join(", "));
     if !report.xlsx_written {
         println!("ledger.xlsx not written: more rows than one Excel sheet holds; ledger.csv has them all");
@@ -535,7 +638,14 @@ fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
 fn demo(a: DemoArgs) -> Result<ExitCode> {
     let data = a.out.join("data");
     println!("1/3 generating a synthetic month into {}", data.display());
-    generate(GenerateArgs { out: data.clone(), records: a.records, seed: a.seed, period: "2026-03".into(), timezone: "Europe/London".into(), discrepancy_share: None })?;
+    generate(GenerateArgs {
+        out: data.clone(),
+        records: a.records,
+        seed: a.seed,
+        period: "2026-03".into(),
+        timezone: "Europe/London".into(),
+        discrepancy_share: None,
+    })?;
     // The demo's credentials are the sandbox's, given the way real ones are: through the
     // environment variables the configuration references.
     for (k, v) in SANDBOX_ENV {
@@ -545,16 +655,42 @@ fn demo(a: DemoArgs) -> Result<ExitCode> {
     }
     let rt = runtime()?;
     let done = rt.block_on(async {
-        let (url, handle) = crate::sandbox::start(&data.join("providers"), crate::sandbox::SandboxOptions::default()).await?;
-        println!("\n2/3 provider sandbox serving on {url} (/keysecure, /txv3, /cardapp, /usertrans)");
+        let (url, handle) = crate::sandbox::start(
+            &data.join("providers"),
+            crate::sandbox::SandboxOptions::default(),
+        )
+        .await?;
+        println!(
+            "\n2/3 provider sandbox serving on {url} (/keysecure, /txv3, /cardapp, /usertrans)"
+        );
         let config = a.out.join("cardrecon.toml");
-        let ledger = std::path::absolute(data.join("ledger.csv")).map_err(|e| Error::io(data.join("ledger.csv"), e))?;
-        std::fs::write(&config, config_template(Some(&url), "Europe/London", Some("2026-03"), &ledger.display().to_string())).map_err(|e| Error::io(&config, e))?;
-        println!("\n3/3 fetching the month from the sandbox and reconciling it (config: {})", config.display());
+        let ledger = std::path::absolute(data.join("ledger.csv"))
+            .map_err(|e| Error::io(data.join("ledger.csv"), e))?;
+        std::fs::write(
+            &config,
+            config_template(
+                Some(&url),
+                "Europe/London",
+                Some("2026-03"),
+                &ledger.display().to_string(),
+            ),
+        )
+        .map_err(|e| Error::io(&config, e))?;
+        println!(
+            "\n3/3 fetching the month from the sandbox and reconciling it (config: {})",
+            config.display()
+        );
         let (_file, mut settings) = load_settings(Some(&config))?;
         settings.output_dir = a.out.join("runs");
         let period = Period::parse("2026-03")?;
-        let job = pipeline::RunJob { settings, config_path: Some(config.clone()), period, ledger, run_id: None, progress: true };
+        let job = pipeline::RunJob {
+            settings,
+            config_path: Some(config.clone()),
+            period,
+            ledger,
+            run_id: None,
+            progress: true,
+        };
         let done = pipeline::run(&job).await;
         handle.stop().await;
         done

@@ -55,7 +55,11 @@ pub fn expand_secret(value: &Secret, source_name: &str, field: &str) -> Result<S
     match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
         Some(var) => match std::env::var(var) {
             Ok(x) if !x.is_empty() => Ok(Secret::new(x)),
-            _ => Err(Error::config(source_name, field, format!("the environment variable `{var}` is not set"))),
+            _ => Err(Error::config(
+                source_name,
+                field,
+                format!("the environment variable `{var}` is not set"),
+            )),
         },
         None => Ok(Secret::new(v)),
     }
@@ -68,13 +72,26 @@ pub fn is_loopback_url(url: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
 }
 
-fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &ProviderFile) -> Result<Connection> {
+fn connection(
+    source_name: &str,
+    name: &str,
+    ty: ProviderType,
+    url: &str,
+    p: &ProviderFile,
+) -> Result<Connection> {
     let field = |f: &str| format!("providers.{name}.{f}");
     let url = url.trim().trim_end_matches('/').to_string();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(Error::config(source_name, field("base_url"), format!("`{url}` is not an http(s) URL")));
+        return Err(Error::config(
+            source_name,
+            field("base_url"),
+            format!("`{url}` is not an http(s) URL"),
+        ));
     }
-    if url.starts_with("http://") && !is_loopback_url(&url) && !p.allow_insecure_http.unwrap_or(false) {
+    if url.starts_with("http://")
+        && !is_loopback_url(&url)
+        && !p.allow_insecure_http.unwrap_or(false)
+    {
         return Err(Error::config(
             source_name,
             field("base_url"),
@@ -84,7 +101,11 @@ fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &Pr
     let need = |v: &Option<Secret>, f: &str| -> Result<Secret> {
         match v {
             Some(x) => expand_secret(x, source_name, &field(f)),
-            None => Err(Error::config(source_name, field(f), format!("is required for a {} provider", ty.as_str()))),
+            None => Err(Error::config(
+                source_name,
+                field(f),
+                format!("is required for a {} provider", ty.as_str()),
+            )),
         }
     };
     let optional = |v: &Option<Secret>, f: &str| -> Result<Secret> {
@@ -122,7 +143,15 @@ fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &Pr
         ProviderType::Cardapp => {
             c.key = need(&p.key, "key")?;
             if p.customer_id.is_none() || p.app_id.is_none() {
-                return Err(Error::config(source_name, field(if p.customer_id.is_none() { "customer_id" } else { "app_id" }), "is required for a cardapp provider"));
+                return Err(Error::config(
+                    source_name,
+                    field(if p.customer_id.is_none() {
+                        "customer_id"
+                    } else {
+                        "app_id"
+                    }),
+                    "is required for a cardapp provider",
+                ));
             }
             (100, 100)
         }
@@ -135,7 +164,11 @@ fn connection(source_name: &str, name: &str, ty: ProviderType, url: &str, p: &Pr
     let size = p.page_size.unwrap_or(default_size);
     let min_size = if ty == ProviderType::Txv3 { 10 } else { 1 };
     if !(min_size..=max_size).contains(&size) {
-        return Err(Error::config(source_name, field("page_size"), format!("{size} is outside what the API accepts ({min_size}..{max_size})")));
+        return Err(Error::config(
+            source_name,
+            field("page_size"),
+            format!("{size} is outside what the API accepts ({min_size}..{max_size})"),
+        ));
     }
     c.page_size = size;
     Ok(c)
@@ -262,8 +295,19 @@ pub struct Settings {
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let line_of = |e: &toml::de::Error| e.span().map(|s| text[..s.start.min(text.len())].lines().count()).map(|l| format!("line {}", l.max(1))).unwrap_or_default();
-        let de = toml::Deserializer::parse(&text).map_err(|e| Error::config(path.display().to_string(), line_of(&e), e.message().to_string()))?;
+        let line_of = |e: &toml::de::Error| {
+            e.span()
+                .map(|s| text[..s.start.min(text.len())].lines().count())
+                .map(|l| format!("line {}", l.max(1)))
+                .unwrap_or_default()
+        };
+        let de = toml::Deserializer::parse(&text).map_err(|e| {
+            Error::config(
+                path.display().to_string(),
+                line_of(&e),
+                e.message().to_string(),
+            )
+        })?;
         // The key path (`providers.txv3.page_size`) names the field; the line finds it.
         serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
@@ -273,7 +317,11 @@ impl ConfigFile {
                 (k, l) if l.is_empty() => k.to_string(),
                 (k, l) => format!("{k} ({l})"),
             };
-            Error::config(path.display().to_string(), field, inner.message().to_string())
+            Error::config(
+                path.display().to_string(),
+                field,
+                inner.message().to_string(),
+            )
         })
     }
 }
@@ -304,33 +352,58 @@ impl Settings {
         };
         let mut providers = BTreeMap::new();
         for ty in ProviderType::ALL {
-            providers.insert(ty.as_str().to_string(), ProviderInstance { name: ty.as_str().into(), ty, options: AdapterOptions::defaults_for(ty), connection: None });
+            providers.insert(
+                ty.as_str().to_string(),
+                ProviderInstance {
+                    name: ty.as_str().into(),
+                    ty,
+                    options: AdapterOptions::defaults_for(ty),
+                    connection: None,
+                },
+            );
         }
         for (name, p) in &file.providers {
             let field = |f: &str| format!("providers.{name}.{f}");
             let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
             let ty = ProviderType::parse(&ty_name).ok_or_else(|| {
-                cfg(&field("type"), format!("`{ty_name}` is not a provider type (keysecure, txv3, cardapp, usertrans)"))
+                cfg(
+                    &field("type"),
+                    format!(
+                        "`{ty_name}` is not a provider type (keysecure, txv3, cardapp, usertrans)"
+                    ),
+                )
             })?;
             let mut options = AdapterOptions::defaults_for(ty);
             if let Some(c) = &p.account_currency {
                 options.account_currency = crate::money::currency_code(c);
             }
             if let Some(z) = &p.wire_timezone {
-                options.wire_timezone = parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
+                options.wire_timezone =
+                    parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
             }
             let connection = match &p.base_url {
                 None => None,
                 Some(url) => Some(connection(source_name, name, ty, url, p)?),
             };
-            providers.insert(name.clone(), ProviderInstance { name: name.clone(), ty, options, connection });
+            providers.insert(
+                name.clone(),
+                ProviderInstance {
+                    name: name.clone(),
+                    ty,
+                    options,
+                    connection,
+                },
+            );
         }
         if let Some(z) = &file.ledger.timezone {
             parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
         }
         if let Some(s) = &file.ledger.amount_sign {
             if s != "magnitude" && s != "signed" {
-                return Err(cfg("ledger.amount_sign", format!("`{s}` is not `magnitude` or `signed`")));
+                return Err(cfg(
+                    "ledger.amount_sign",
+                    format!("`{s}` is not `magnitude` or `signed`"),
+                ));
             }
         }
         Ok(Settings {
@@ -342,7 +415,11 @@ impl Settings {
             fee_tolerance: tol(&file.tolerance.fee, "tolerance.fee")?,
             providers,
             ledger: file.ledger.clone(),
-            output_dir: file.output.dir.clone().unwrap_or_else(|| PathBuf::from("runs")),
+            output_dir: file
+                .output
+                .dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("runs")),
         })
     }
 
@@ -357,7 +434,11 @@ impl Settings {
 
     /// The zone naive ledger times are read in.
     pub fn ledger_timezone(&self) -> Tz {
-        self.ledger.timezone.as_deref().and_then(|z| z.parse().ok()).unwrap_or(self.timezone)
+        self.ledger
+            .timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(self.timezone)
     }
 }
 
@@ -392,13 +473,31 @@ mod tests {
         for secret in ["s3cr3t-from-env", "literal-key", "literal-secret"] {
             assert!(!printed.contains(secret), "{secret} printed");
         }
-        assert_eq!(s.providers["txv3"].connection.as_ref().unwrap().api_key.expose(), "s3cr3t-from-env");
+        assert_eq!(
+            s.providers["txv3"]
+                .connection
+                .as_ref()
+                .unwrap()
+                .api_key
+                .expose(),
+            "s3cr3t-from-env"
+        );
         let missing: ConfigFile = toml::from_str("[providers.txv3]\nbase_url = \"https://x\"\napi_key = \"${CARDRECON_TEST_UNSET_VAR}\"\n").unwrap();
-        let e = Settings::resolve(&missing, "t.toml").unwrap_err().to_string();
-        assert!(e.contains("providers.txv3.api_key") && e.contains("CARDRECON_TEST_UNSET_VAR"), "{e}");
-        let plain: ConfigFile = toml::from_str("[providers.txv3]\nbase_url = \"http://10.1.2.3\"\napi_key = \"k\"\n").unwrap();
+        let e = Settings::resolve(&missing, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("providers.txv3.api_key") && e.contains("CARDRECON_TEST_UNSET_VAR"),
+            "{e}"
+        );
+        let plain: ConfigFile =
+            toml::from_str("[providers.txv3]\nbase_url = \"http://10.1.2.3\"\napi_key = \"k\"\n")
+                .unwrap();
         let e = Settings::resolve(&plain, "t.toml").unwrap_err().to_string();
-        assert!(e.contains("providers.txv3.base_url") && e.contains("https"), "{e}");
+        assert!(
+            e.contains("providers.txv3.base_url") && e.contains("https"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -407,7 +506,10 @@ mod tests {
             ("timezone = \"Mars/Base\"", "timezone"),
             ("period = \"2026-13\"", "period"),
             ("[tolerance]\namount = \"-1\"", "tolerance.amount"),
-            ("[providers.x]\naccount_currency = \"USD\"", "providers.x.type"),
+            (
+                "[providers.x]\naccount_currency = \"USD\"",
+                "providers.x.type",
+            ),
             ("[ledger]\namount_sign = \"both\"", "ledger.amount_sign"),
         ];
         for (text, field) in bad {
@@ -417,6 +519,9 @@ mod tests {
                 other => panic!("{other}"),
             }
         }
-        assert!(toml::from_str::<ConfigFile>("timezon = \"UTC\"").is_err(), "typos are refused");
+        assert!(
+            toml::from_str::<ConfigFile>("timezon = \"UTC\"").is_err(),
+            "typos are refused"
+        );
     }
 }

@@ -9,12 +9,22 @@ use std::path::PathBuf;
 pub enum Error {
     /// A provider wire record (one JSON object per line) that cannot be read.
     #[error("{file}, line {line}, field `{field}`: {message}")]
-    ProviderRecord { file: PathBuf, line: usize, field: String, message: String },
+    ProviderRecord {
+        file: PathBuf,
+        line: usize,
+        field: String,
+        message: String,
+    },
 
     /// A ledger row that cannot be read. `row` is the 1-based row as a spreadsheet shows it
     /// (the header is row 1).
     #[error("{file}, row {row}, column `{column}`: {message}")]
-    LedgerRow { file: PathBuf, row: usize, column: String, message: String },
+    LedgerRow {
+        file: PathBuf,
+        row: usize,
+        column: String,
+        message: String,
+    },
 
     /// A ledger file that cannot be read as a whole (missing column, unreadable format).
     #[error("{file}: {message}")]
@@ -22,7 +32,11 @@ pub enum Error {
 
     /// A configuration value that is missing or wrong.
     #[error("configuration {source_name}, `{field}`: {message}")]
-    Config { source_name: String, field: String, message: String },
+    Config {
+        source_name: String,
+        field: String,
+        message: String,
+    },
 
     /// A command-line argument or other direct input that is not usable.
     #[error("{what}: {message}")]
@@ -30,7 +44,10 @@ pub enum Error {
 
     /// A file or directory operation failed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// The dataframe engine failed (a bug in cardrecon rather than bad input, usually).
     #[error("dataframe engine: {0}")]
@@ -38,11 +55,19 @@ pub enum Error {
 
     /// A provider API could not be fetched (after retries), or answered with an error.
     #[error("fetching from {provider}: {what}: {message}")]
-    Fetch { provider: String, what: String, message: String },
+    Fetch {
+        provider: String,
+        what: String,
+        message: String,
+    },
 
     /// A provider reported a total that the records fetched do not reach.
     #[error("fetch from {provider} is incomplete: {window}: {message}")]
-    Incomplete { provider: String, window: String, message: String },
+    Incomplete {
+        provider: String,
+        window: String,
+        message: String,
+    },
 
     /// Writing a CSV output failed.
     #[error("{path}: {message}")]
@@ -53,14 +78,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Input { what: what.into(), message: message.into() }
+        Error::Input {
+            what: what.into(),
+            message: message.into(),
+        }
     }
 
-    pub fn config(source_name: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Config { source_name: source_name.into(), field: field.into(), message: message.into() }
+    pub fn config(
+        source_name: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            source_name: source_name.into(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }

@@ -42,14 +42,22 @@ fn row_json(df: &DataFrame, i: usize, zone: Tz) -> Result<Map<String, Value>> {
     for c in df.columns() {
         let v = match c.dtype() {
             DataType::String => c.str()?.get(i).map(|s| Value::String(s.into())),
-            DataType::Decimal(_, _) => c.decimal()?.physical().get(i).map(|u| Value::String(crate::money::format_units(u))),
+            DataType::Decimal(_, _) => c
+                .decimal()?
+                .physical()
+                .get(i)
+                .map(|u| Value::String(crate::money::format_units(u))),
             DataType::Datetime(_, _) => c
                 .datetime()?
                 .physical()
                 .get(i)
                 .and_then(DateTime::from_timestamp_micros)
                 .map(|t| Value::String(crate::report::format_time(t, zone))),
-            DataType::Date => c.date()?.physical().get(i).map(|d| Value::String(crate::period::from_epoch_days(d).to_string())),
+            DataType::Date => c
+                .date()?
+                .physical()
+                .get(i)
+                .map(|d| Value::String(crate::period::from_epoch_days(d).to_string())),
             _ => None,
         };
         m.insert(c.name().to_string(), v.unwrap_or(Value::Null));
@@ -57,11 +65,23 @@ fn row_json(df: &DataFrame, i: usize, zone: Tz) -> Result<Map<String, Value>> {
     Ok(m)
 }
 
-fn matching_rows(df: &DataFrame, columns: &[&str], ids: &BTreeSet<String>, zone: Tz) -> Result<Vec<Map<String, Value>>> {
+fn matching_rows(
+    df: &DataFrame,
+    columns: &[&str],
+    ids: &BTreeSet<String>,
+    zone: Tz,
+) -> Result<Vec<Map<String, Value>>> {
     let mut out = Vec::new();
-    let cols: Vec<&StringChunked> = columns.iter().filter_map(|c| df.column(c).ok()).filter_map(|c| c.str().ok()).collect();
+    let cols: Vec<&StringChunked> = columns
+        .iter()
+        .filter_map(|c| df.column(c).ok())
+        .filter_map(|c| c.str().ok())
+        .collect();
     for i in 0..df.height() {
-        if cols.iter().any(|c| c.get(i).is_some_and(|v| ids.contains(v))) {
+        if cols
+            .iter()
+            .any(|c| c.get(i).is_some_and(|v| ids.contains(v)))
+        {
             out.push(row_json(df, i, zone)?);
         }
     }
@@ -85,28 +105,45 @@ fn raw_line(dirs: &[PathBuf], source: &str) -> Option<Value> {
 
 pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Explanation> {
     let summary_path = run.join("summary.json");
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?)
-        .map_err(|e| Error::input(summary_path.display().to_string(), e.to_string()))?;
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?,
+    )
+    .map_err(|e| Error::input(summary_path.display().to_string(), e.to_string()))?;
     let timezone = summary["timezone"].as_str().unwrap_or("UTC").to_string();
     let zone = crate::period::parse_zone(&timezone)?;
     let id = id.trim().to_string();
 
     // Result rows carrying the id, and every id they mention (to find both sides of a pair).
     let results_path = run.join("results.csv");
-    let mut rdr = csv::Reader::from_path(&results_path).map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
-    let headers: Vec<String> = rdr.headers().map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?.iter().map(String::from).collect();
+    let mut rdr = csv::Reader::from_path(&results_path)
+        .map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
     let mut results = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::from([id.clone()]);
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
-        let hit = [3usize, 4, 5].iter().any(|&c| rec.get(c) == Some(id.as_str()));
+        let rec =
+            rec.map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
+        let hit = [3usize, 4, 5]
+            .iter()
+            .any(|&c| rec.get(c) == Some(id.as_str()));
         if hit {
             for &c in &[3usize, 4, 5] {
                 if let Some(v) = rec.get(c).filter(|v| !v.is_empty()) {
                     ids.insert(v.to_string());
                 }
             }
-            results.push(headers.iter().cloned().zip(rec.iter().map(|v| Value::String(v.to_string()))).collect());
+            results.push(
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(rec.iter().map(|v| Value::String(v.to_string())))
+                    .collect(),
+            );
         }
     }
 
@@ -118,14 +155,34 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     if let Some(d) = provider_data {
         dirs.push(d.to_path_buf());
     }
-    let raw_records = provider_records.iter().filter_map(|r| r.get("source").and_then(|s| s.as_str())).filter_map(|s| raw_line(&dirs, s)).collect();
+    let raw_records = provider_records
+        .iter()
+        .filter_map(|r| r.get("source").and_then(|s| s.as_str()))
+        .filter_map(|s| raw_line(&dirs, s))
+        .collect();
     // Related: records pointing at these (refunds, fees) and what these point at (originals).
-    let tx_ids: BTreeSet<String> = provider_records.iter().filter_map(|r| r.get("tx_id").and_then(|v| v.as_str()).map(String::from)).collect();
-    let originals: BTreeSet<String> = provider_records.iter().filter_map(|r| r.get("related_tx_id").and_then(|v| v.as_str()).map(String::from)).collect();
+    let tx_ids: BTreeSet<String> = provider_records
+        .iter()
+        .filter_map(|r| r.get("tx_id").and_then(|v| v.as_str()).map(String::from))
+        .collect();
+    let originals: BTreeSet<String> = provider_records
+        .iter()
+        .filter_map(|r| {
+            r.get("related_tx_id")
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        })
+        .collect();
     let mut related = matching_rows(&p, &["related_tx_id"], &tx_ids, zone)?;
     related.extend(matching_rows(&p, &["tx_id"], &originals, zone)?);
     if results.is_empty() && provider_records.is_empty() && ledger_entries.is_empty() {
-        return Err(Error::input(id.clone(), format!("no result, provider record or ledger entry in {} carries this id", run.display())));
+        return Err(Error::input(
+            id.clone(),
+            format!(
+                "no result, provider record or ledger entry in {} carries this id",
+                run.display()
+            ),
+        ));
     }
     Ok(Explanation {
         id,
@@ -148,7 +205,9 @@ pub fn render(e: &Explanation) -> String {
     let mut out = format!("{} in {} ({})\n", e.id, e.period, e.timezone);
     for r in &e.results {
         let cat = get(r, "category");
-        let label = crate::matching::Category::parse(cat).map(crate::report::layout::category_label).unwrap_or(cat);
+        let label = crate::matching::Category::parse(cat)
+            .map(crate::report::layout::category_label)
+            .unwrap_or(cat);
         out.push_str(&format!("\n  {label}"));
         let detail = get(r, "detail");
         if !detail.is_empty() {
@@ -158,13 +217,25 @@ pub fn render(e: &Explanation) -> String {
         if !get(r, "provider_amount").is_empty() {
             out.push_str(&format!(
                 "    provider  {} {} {} {} {}, {} on {} (day {})\n",
-                get(r, "provider"), get(r, "kind"), get(r, "tx_id"), get(r, "provider_amount"), get(r, "currency"), get(r, "provider_status"), get(r, "provider_time"), get(r, "provider_day")
+                get(r, "provider"),
+                get(r, "kind"),
+                get(r, "tx_id"),
+                get(r, "provider_amount"),
+                get(r, "currency"),
+                get(r, "provider_status"),
+                get(r, "provider_time"),
+                get(r, "provider_day")
             ));
         }
         if !get(r, "ledger_entry_id").is_empty() {
             out.push_str(&format!(
                 "    ledger    entry {} {} {}, {} booked {} (day {})\n",
-                get(r, "ledger_entry_id"), get(r, "ledger_amount"), get(r, "ledger_currency"), get(r, "ledger_status"), get(r, "ledger_time"), get(r, "ledger_day")
+                get(r, "ledger_entry_id"),
+                get(r, "ledger_amount"),
+                get(r, "ledger_currency"),
+                get(r, "ledger_status"),
+                get(r, "ledger_time"),
+                get(r, "ledger_day")
             ));
         }
         let how = if detail.contains("matched on order_id") {
@@ -182,7 +253,18 @@ pub fn render(e: &Explanation) -> String {
     if !e.provider_records.is_empty() {
         out.push_str("\n  provider records:\n");
         for r in &e.provider_records {
-            out.push_str(&format!("    {} {} {} {} {} {} (status {}) at {}  [{}]\n", get(r, "provider"), get(r, "kind"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "status_raw"), get(r, "occurred_at"), get(r, "source")));
+            out.push_str(&format!(
+                "    {} {} {} {} {} {} (status {}) at {}  [{}]\n",
+                get(r, "provider"),
+                get(r, "kind"),
+                get(r, "tx_id"),
+                get(r, "amount"),
+                get(r, "currency"),
+                get(r, "status"),
+                get(r, "status_raw"),
+                get(r, "occurred_at"),
+                get(r, "source")
+            ));
         }
     }
     for raw in &e.raw_records {
@@ -191,13 +273,30 @@ pub fn render(e: &Explanation) -> String {
     if !e.ledger_entries.is_empty() {
         out.push_str("\n  ledger entries:\n");
         for r in &e.ledger_entries {
-            out.push_str(&format!("    {} {} {} {} {} booked {}  [{}]\n", get(r, "entry_id"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "booked_at"), get(r, "source")));
+            out.push_str(&format!(
+                "    {} {} {} {} {} booked {}  [{}]\n",
+                get(r, "entry_id"),
+                get(r, "tx_id"),
+                get(r, "amount"),
+                get(r, "currency"),
+                get(r, "status"),
+                get(r, "booked_at"),
+                get(r, "source")
+            ));
         }
     }
     if !e.related.is_empty() {
         out.push_str("\n  related:\n");
         for r in &e.related {
-            out.push_str(&format!("    {} {} {} {} {} at {}\n", get(r, "kind"), get(r, "tx_id"), get(r, "amount"), get(r, "currency"), get(r, "status"), get(r, "occurred_at")));
+            out.push_str(&format!(
+                "    {} {} {} {} {} at {}\n",
+                get(r, "kind"),
+                get(r, "tx_id"),
+                get(r, "amount"),
+                get(r, "currency"),
+                get(r, "status"),
+                get(r, "occurred_at")
+            ));
         }
     }
     out

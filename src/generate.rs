@@ -167,7 +167,10 @@ fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
 }
 
 fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
-    Error::Output { path: path.to_path_buf(), message: e.to_string() }
+    Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// The generator's state: random source, id counter, the period's instants.
@@ -191,26 +194,52 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         cardapp_trades: create(&p.join("cardapp/trades.jsonl"))?,
         cardapp_orders: create(&p.join("cardapp/orders.jsonl"))?,
         usertrans: create(&p.join("usertrans/trans.jsonl"))?,
-        ledger: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(create(&out.join("ledger.csv"))?),
-        labels: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(create(&out.join("labels.csv"))?),
+        ledger: csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(create(&out.join("ledger.csv"))?),
+        labels: csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(create(&out.join("labels.csv"))?),
         xlsx: None,
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
     };
-    let ledger_header = ["entry_id", "provider", "kind", "tx_id", "order_id", "amount", "currency", "fee", "status", "booked_at"];
-    let csv_err = |path: &Path, e: csv::Error| Error::Output { path: path.to_path_buf(), message: e.to_string() };
-    w.ledger.write_record(ledger_header).map_err(|e| csv_err(&out.join("ledger.csv"), e))?;
-    w.labels.write_record(["category", "provider", "tx_id", "ledger_entry_id"]).map_err(|e| csv_err(&out.join("labels.csv"), e))?;
+    let ledger_header = [
+        "entry_id",
+        "provider",
+        "kind",
+        "tx_id",
+        "order_id",
+        "amount",
+        "currency",
+        "fee",
+        "status",
+        "booked_at",
+    ];
+    let csv_err = |path: &Path, e: csv::Error| Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    w.ledger
+        .write_record(ledger_header)
+        .map_err(|e| csv_err(&out.join("ledger.csv"), e))?;
+    w.labels
+        .write_record(["category", "provider", "tx_id", "ledger_entry_id"])
+        .map_err(|e| csv_err(&out.join("labels.csv"), e))?;
     // Rough upper bound of ledger rows: one per record plus duplicates.
     let xlsx_path = out.join("ledger.xlsx");
     if opts.records + opts.records / 50 + 40 <= XLSX_MAX_ROWS {
         let mut wb = rust_xlsxwriter::Workbook::new();
-        let ws = wb.add_worksheet_with_constant_memory().map_err(|e| xlsx_err(&xlsx_path, e))?;
+        let ws = wb
+            .add_worksheet_with_constant_memory()
+            .map_err(|e| xlsx_err(&xlsx_path, e))?;
         ws.set_name("Ledger").map_err(|e| xlsx_err(&xlsx_path, e))?;
         for (c, h) in ledger_header.iter().enumerate() {
-            ws.write_string(0, c as u16, *h).map_err(|e| xlsx_err(&xlsx_path, e))?;
+            ws.write_string(0, c as u16, *h)
+                .map_err(|e| xlsx_err(&xlsx_path, e))?;
         }
-        ws.set_column_width(9, 24).map_err(|e| xlsx_err(&xlsx_path, e))?;
+        ws.set_column_width(9, 24)
+            .map_err(|e| xlsx_err(&xlsx_path, e))?;
         w.xlsx = Some(wb);
         w.xlsx_row = 1;
     }
@@ -228,8 +257,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     };
     // Every scenario once for each provider (so each category appears whatever the size), then
     // the rest drawn by weight.
-    let forced: Vec<(Scenario, Option<Prov>)> =
-        WEIGHTS.iter().flat_map(|(s, _)| Prov::ALL.iter().map(move |p| (*s, Some(*p)))).collect();
+    let forced: Vec<(Scenario, Option<Prov>)> = WEIGHTS
+        .iter()
+        .flat_map(|(s, _)| Prov::ALL.iter().map(move |p| (*s, Some(*p))))
+        .collect();
     let mut i = 0u64;
     for (s, p) in &forced {
         g.scenario(&mut w, *s, *p)?;
@@ -250,7 +281,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     // The three pools and their weights, built once: all scenarios, the discrepancy ones, the
     // matched-like ones.
     let pool_of = |keep: &dyn Fn(Scenario) -> bool| -> (Vec<(Scenario, u32)>, u32) {
-        let pool: Vec<(Scenario, u32)> = WEIGHTS.iter().copied().filter(|(s, _)| keep(*s)).collect();
+        let pool: Vec<(Scenario, u32)> =
+            WEIGHTS.iter().copied().filter(|(s, _)| keep(*s)).collect();
         let weight = pool.iter().map(|(_, w)| w).sum();
         (pool, weight)
     };
@@ -258,7 +290,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let discrepancies = pool_of(&|s| !matched_like(s));
     let matched = pool_of(&|s| matched_like(s));
     while i < opts.records {
-        let (pool, pool_weight) = match opts.discrepancy_share.map(|share| g.rng.random_bool(share.clamp(0.0, 1.0))) {
+        let (pool, pool_weight) = match opts
+            .discrepancy_share
+            .map(|share| g.rng.random_bool(share.clamp(0.0, 1.0)))
+        {
             None => &all,
             Some(true) => &discrepancies,
             Some(false) => &matched,
@@ -285,8 +320,12 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     ] {
         f.flush().map_err(|e| Error::io(p.join(name), e))?;
     }
-    w.ledger.flush().map_err(|e| Error::io(out.join("ledger.csv"), e))?;
-    w.labels.flush().map_err(|e| Error::io(out.join("labels.csv"), e))?;
+    w.ledger
+        .flush()
+        .map_err(|e| Error::io(out.join("ledger.csv"), e))?;
+    w.labels
+        .flush()
+        .map_err(|e| Error::io(out.join("labels.csv"), e))?;
     if let Some(mut wb) = w.xlsx.take() {
         wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
         g.report.xlsx_written = true;
@@ -296,7 +335,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         opts.timezone.name(),
         opts.period.label()
     );
-    std::fs::write(out.join("cardrecon.toml"), config).map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
+    std::fs::write(out.join("cardrecon.toml"), config)
+        .map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
     Ok(g.report)
 }
 
@@ -331,7 +371,12 @@ impl Gen {
     }
 
     /// A random instant in `[from, to)`, whole seconds, or milliseconds for keysecure.
-    fn instant_between(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, prov: Prov) -> DateTime<Utc> {
+    fn instant_between(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        prov: Prov,
+    ) -> DateTime<Utc> {
         let span = (to - from).num_milliseconds().max(1);
         let ms = self.rng.random_range(0..span);
         let t = from + Duration::milliseconds(ms);
@@ -344,15 +389,44 @@ impl Gen {
 
     fn new_tx(&mut self, prov: Prov, at: DateTime<Utc>) -> Tx {
         let kind = match prov {
-            Prov::Keysecure => [Kind::Consumption, Kind::Consumption, Kind::Consumption, Kind::Refund, Kind::Fee, Kind::Recharge][self.rng.random_range(0..6)],
-            Prov::Txv3 => [Kind::Consumption, Kind::Consumption, Kind::Recharge, Kind::Withdrawal, Kind::Refund, Kind::Fee, Kind::BuyCoin, Kind::CardClosure]
-                [self.rng.random_range(0..8)],
-            Prov::Cardapp => [Kind::Consumption, Kind::Consumption, Kind::Refund, Kind::Fee, Kind::OpenCard, Kind::Recharge, Kind::CardClosure][self.rng.random_range(0..7)],
-            Prov::Usertrans => [Kind::Consumption, Kind::Consumption, Kind::Recharge, Kind::OpenCard][self.rng.random_range(0..4)],
+            Prov::Keysecure => [
+                Kind::Consumption,
+                Kind::Consumption,
+                Kind::Consumption,
+                Kind::Refund,
+                Kind::Fee,
+                Kind::Recharge,
+            ][self.rng.random_range(0..6)],
+            Prov::Txv3 => [
+                Kind::Consumption,
+                Kind::Consumption,
+                Kind::Recharge,
+                Kind::Withdrawal,
+                Kind::Refund,
+                Kind::Fee,
+                Kind::BuyCoin,
+                Kind::CardClosure,
+            ][self.rng.random_range(0..8)],
+            Prov::Cardapp => [
+                Kind::Consumption,
+                Kind::Consumption,
+                Kind::Refund,
+                Kind::Fee,
+                Kind::OpenCard,
+                Kind::Recharge,
+                Kind::CardClosure,
+            ][self.rng.random_range(0..7)],
+            Prov::Usertrans => [
+                Kind::Consumption,
+                Kind::Consumption,
+                Kind::Recharge,
+                Kind::OpenCard,
+            ][self.rng.random_range(0..4)],
         };
         let id = self.next_id();
         let currency = match (prov, kind) {
-            (Prov::Keysecure, _) | (Prov::Txv3, Kind::Fee | Kind::Recharge | Kind::BuyCoin | Kind::CardClosure) => "USD",
+            (Prov::Keysecure, _)
+            | (Prov::Txv3, Kind::Fee | Kind::Recharge | Kind::BuyCoin | Kind::CardClosure) => "USD",
             _ => ["USD", "USD", "USD", "EUR"][self.rng.random_range(0..4)],
         };
         // Mostly cents; some txv3 amounts use all 8 places, as its documents show.
@@ -369,7 +443,11 @@ impl Gen {
         let tx_id = match prov {
             Prov::Keysecure => format!("CONSUME{id:012}"),
             Prov::Txv3 => format!("2026{id:020}"),
-            Prov::Cardapp if matches!(kind, Kind::OpenCard | Kind::Recharge | Kind::CardClosure) => format!("OD{id:012}"),
+            Prov::Cardapp
+                if matches!(kind, Kind::OpenCard | Kind::Recharge | Kind::CardClosure) =>
+            {
+                format!("OD{id:012}")
+            }
             Prov::Cardapp => format!("CT{id:012}"),
             Prov::Usertrans => format!("{}", 100_000 + id),
         };
@@ -384,7 +462,19 @@ impl Gen {
         };
         let card = self.rng.random_range(0..20);
         let merchant = MERCHANTS[self.rng.random_range(0..MERCHANTS.len())];
-        Tx { prov, kind, tx_id, order_id, amount, currency: currency.into(), fee, status: Status::Success, at, card, merchant }
+        Tx {
+            prov,
+            kind,
+            tx_id,
+            order_id,
+            amount,
+            currency: currency.into(),
+            fee,
+            status: Status::Success,
+            at,
+            card,
+            merchant,
+        }
     }
 
     fn pick_prov(&mut self, forced: Option<Prov>, need_order_id: bool) -> Prov {
@@ -408,7 +498,13 @@ impl Gen {
         // Most scenarios happen well inside the period (at least an hour from its end, so a
         // repeat two minutes later stays inside too).
         let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
-        let sec_or_ms = |p: Prov, ms: i64| if p == Prov::Keysecure { Duration::milliseconds(ms) } else { Duration::seconds((ms + 999) / 1000) };
+        let sec_or_ms = |p: Prov, ms: i64| {
+            if p == Prov::Keysecure {
+                Duration::milliseconds(ms)
+            } else {
+                Duration::seconds((ms + 999) / 1000)
+            }
+        };
         match s {
             S::Matched | S::MatchedFailedBothSides => {
                 let mut tx = self.new_tx(prov, inside);
@@ -443,7 +539,12 @@ impl Gen {
                 let mut tx = self.new_tx(prov, inside);
                 let variant = match s {
                     S::AmountMismatch => {
-                        let delta = [Decimal::new(1, 2), Decimal::new(100, 2), Decimal::new(-50, 2), Decimal::new(1, 8)][self.rng.random_range(0..4)];
+                        let delta = [
+                            Decimal::new(1, 2),
+                            Decimal::new(100, 2),
+                            Decimal::new(-50, 2),
+                            Decimal::new(1, 8),
+                        ][self.rng.random_range(0..4)];
                         LedgerVariant::Amount(delta)
                     }
                     S::CurrencyMismatch => LedgerVariant::Currency,
@@ -467,7 +568,11 @@ impl Gen {
             }
             S::StatusMismatch => {
                 let mut tx = self.new_tx(prov, inside);
-                tx.status = if self.rng.random_range(0..2) == 0 { Status::Failed } else { Status::Reversed };
+                tx.status = if self.rng.random_range(0..2) == 0 {
+                    Status::Failed
+                } else {
+                    Status::Reversed
+                };
                 self.provider(w, &tx)?;
                 let booked = self.booking_time(tx.at, prov);
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::BookedAsSuccess)?;
@@ -476,7 +581,10 @@ impl Gen {
             S::TimingOutOfPeriod | S::TimingIntoPeriod | S::TimingAtStart => {
                 let (p_at, l_at) = match s {
                     // Last moment of the period at the provider, booked just after midnight.
-                    S::TimingOutOfPeriod => (self.end - sec_or_ms(prov, 1), self.end + Duration::milliseconds(250)),
+                    S::TimingOutOfPeriod => (
+                        self.end - sec_or_ms(prov, 1),
+                        self.end + Duration::milliseconds(250),
+                    ),
                     // First moment after the period at the provider, booked just before midnight.
                     S::TimingIntoPeriod => (self.end, self.end - Duration::seconds(1)),
                     // Last moment before the period at the provider, booked at its first moment.
@@ -492,7 +600,11 @@ impl Gen {
                 let cat = match s {
                     S::MissingInLedger => Category::MissingInLedger,
                     S::FailedNotBooked => {
-                        tx.status = if self.rng.random_range(0..2) == 0 { Status::Failed } else { Status::Reversed };
+                        tx.status = if self.rng.random_range(0..2) == 0 {
+                            Status::Failed
+                        } else {
+                            Status::Reversed
+                        };
                         Category::FailedNotBooked
                     }
                     _ => {
@@ -526,13 +638,18 @@ impl Gen {
                 self.provider(w, &tx)?;
                 let booked = self.booking_time(tx.at, prov);
                 self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
-                let again = self.ledger_for(w, &tx, booked + Duration::seconds(120), LedgerVariant::Same)?;
+                let again =
+                    self.ledger_for(w, &tx, booked + Duration::seconds(120), LedgerVariant::Same)?;
                 self.label(w, Category::DuplicateInLedger, tx.prov, &tx.tx_id, &again)?;
             }
             S::MarginMatched | S::MarginUnmatched => {
                 // Two days before or after the period (inside the default 3-day margin).
                 let before = self.rng.random_range(0..2) == 0;
-                let day = if before { self.period.first - Duration::days(2) } else { last_day + Duration::days(2) };
+                let day = if before {
+                    self.period.first - Duration::days(2)
+                } else {
+                    last_day + Duration::days(2)
+                };
                 let from = day_start(day, zone) + Duration::hours(1);
                 let at = self.instant_between(from, from + Duration::hours(20), prov);
                 let tx = self.new_tx(prov, at);
@@ -556,11 +673,25 @@ impl Gen {
         }
     }
 
-    fn label(&mut self, w: &mut Writers, c: Category, prov: Prov, tx_id: &str, entry: &str) -> Result<()> {
-        *self.report.labels.entry(c.as_str().to_string()).or_default() += 1;
+    fn label(
+        &mut self,
+        w: &mut Writers,
+        c: Category,
+        prov: Prov,
+        tx_id: &str,
+        entry: &str,
+    ) -> Result<()> {
+        *self
+            .report
+            .labels
+            .entry(c.as_str().to_string())
+            .or_default() += 1;
         w.labels
             .write_record([c.as_str(), prov.name(), tx_id, entry])
-            .map_err(|e| Error::Output { path: "labels.csv".into(), message: e.to_string() })
+            .map_err(|e| Error::Output {
+                path: "labels.csv".into(),
+                message: e.to_string(),
+            })
     }
 
     fn provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
@@ -584,7 +715,13 @@ impl Gen {
     }
 
     /// Books a provider movement in the ledger; returns the entry id.
-    fn ledger_for(&mut self, w: &mut Writers, tx: &Tx, booked: DateTime<Utc>, variant: LedgerVariant) -> Result<String> {
+    fn ledger_for(
+        &mut self,
+        w: &mut Writers,
+        tx: &Tx,
+        booked: DateTime<Utc>,
+        variant: LedgerVariant,
+    ) -> Result<String> {
         self.report.ledger_entries += 1;
         let entry_id = format!("LE{:010}", self.next_id());
         let mut amount = tx.amount;
@@ -596,7 +733,13 @@ impl Gen {
             LedgerVariant::Same => {}
             LedgerVariant::OrderIdOnly => tx_id = None,
             LedgerVariant::Amount(delta) => amount += delta,
-            LedgerVariant::Currency => currency = if currency == "USD" { "EUR".into() } else { "USD".into() },
+            LedgerVariant::Currency => {
+                currency = if currency == "USD" {
+                    "EUR".into()
+                } else {
+                    "USD".into()
+                }
+            }
             LedgerVariant::Fee => fee = fee.map(|f| f + Decimal::new(50, 2)),
             LedgerVariant::BookedAsSuccess => status = Status::Success,
         }
@@ -619,11 +762,17 @@ impl Gen {
                 status.as_str(),
                 booked_text.as_str(),
             ])
-            .map_err(|e| Error::Output { path: "ledger.csv".into(), message: e.to_string() })?;
+            .map_err(|e| Error::Output {
+                path: "ledger.csv".into(),
+                message: e.to_string(),
+            })?;
         if let Some(wb) = w.xlsx.as_mut() {
             let row = w.xlsx_row;
             w.xlsx_row += 1;
-            let err = |e: rust_xlsxwriter::XlsxError| Error::Output { path: "ledger.xlsx".into(), message: e.to_string() };
+            let err = |e: rust_xlsxwriter::XlsxError| Error::Output {
+                path: "ledger.xlsx".into(),
+                message: e.to_string(),
+            };
             let ws = wb.worksheet_from_index(0).map_err(err)?;
             ws.write_string(row, 0, &entry_id).map_err(err)?;
             ws.write_string(row, 1, tx.prov.name()).map_err(err)?;
@@ -636,18 +785,22 @@ impl Gen {
             }
             // Excel stores numbers as doubles; every amount here has at most 8 places and 15
             // significant digits, so the double's shortest text is the decimal itself.
-            ws.write_number(row, 5, amount.to_f64().unwrap_or_default()).map_err(err)?;
+            ws.write_number(row, 5, amount.to_f64().unwrap_or_default())
+                .map_err(err)?;
             ws.write_string(row, 6, &currency).map_err(err)?;
             if let Some(f) = fee {
                 // Some fees as text, the way exports often store numbers.
                 if row.is_multiple_of(2) {
-                    ws.write_string(row, 7, crate::money::format(f)).map_err(err)?;
+                    ws.write_string(row, 7, crate::money::format(f))
+                        .map_err(err)?;
                 } else {
-                    ws.write_number(row, 7, f.to_f64().unwrap_or_default()).map_err(err)?;
+                    ws.write_number(row, 7, f.to_f64().unwrap_or_default())
+                        .map_err(err)?;
                 }
             }
             ws.write_string(row, 8, status.as_str()).map_err(err)?;
-            ws.write_datetime_with_format(row, 9, booked_local, &w.date_format).map_err(err)?;
+            ws.write_datetime_with_format(row, 9, booked_local, &w.date_format)
+                .map_err(err)?;
         }
         Ok(entry_id)
     }
@@ -692,7 +845,10 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
                 Status::Unknown => "Unknown",
             };
             let fee = match tx.fee {
-                Some(f) => format!(r#", "fee_list": [{{"fee_type": "transaction_fee", "amount": "{}"}}]"#, crate::money::format(f)),
+                Some(f) => format!(
+                    r#", "fee_list": [{{"fee_type": "transaction_fee", "amount": "{}"}}]"#,
+                    crate::money::format(f)
+                ),
                 None => String::new(),
             };
             format!(
@@ -721,7 +877,13 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
             let body = match tx.kind {
                 Kind::Consumption => format!(
                     r#", "business_type": 1, "tx_currency": "{cur}", "tx_amount": "{a8}", "deduction_currency": "{cur}", "deduction_amount": "{a8}", "mcc": "5814"{}, "description": {}"#,
-                    tx.fee.map(|f| format!(r#", "fee": "{}""#, { let mut f = f; f.rescale(8); f })).unwrap_or_default(),
+                    tx.fee
+                        .map(|f| format!(r#", "fee": "{}""#, {
+                            let mut f = f;
+                            f.rescale(8);
+                            f
+                        }))
+                        .unwrap_or_default(),
                     json_str(tx.merchant)
                 ),
                 Kind::Recharge => format!(
@@ -730,11 +892,15 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
                 Kind::Withdrawal => format!(
                     r#", "business_type": 3, "tx_currency": "{cur}", "tx_amount": "{a8}", "trade_currency": "{cur}", "trade_amount": "{a8}", "description": "withdrawal""#
                 ),
-                Kind::Refund => format!(r#", "business_type": 8, "tx_currency": "{cur}", "tx_amount": "{a8}", "refund_coin": "{cur}", "refund_amount": "{a8}", "description": "refund""#),
+                Kind::Refund => format!(
+                    r#", "business_type": 8, "tx_currency": "{cur}", "tx_amount": "{a8}", "refund_coin": "{cur}", "refund_amount": "{a8}", "description": "refund""#
+                ),
                 Kind::Fee => format!(
                     r#", "business_type": 10, "tx_amount": "{a8}", "service_fee_status": "已支付", "consume_tx_id": "", "bill_cycle": "2026-03-01", "bill_total": 1, "fail_num": 0, "service_fee_standard": {a8}, "fail_rate": "--", "description": "消费服务费""#
                 ),
-                Kind::BuyCoin => format!(r#", "business_type": 101, "pay_coin": "usd", "tx_amount": "{a8}", "buy_coin": "usdt", "buy_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#),
+                Kind::BuyCoin => format!(
+                    r#", "business_type": 101, "pay_coin": "usd", "tx_amount": "{a8}", "buy_coin": "usdt", "buy_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#
+                ),
                 _ => format!(
                     r#", "business_type": 102, "tx_amount": "{a8}", "card_coin": "usd", "refund_coin": "usd", "refund_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#
                 ),
@@ -742,7 +908,9 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
             format!("{head}{body}}}")
         }
         Prov::Cardapp => {
-            let when = local(tx.at, wire_zone).format("%Y-%m-%d %H:%M:%S").to_string();
+            let when = local(tx.at, wire_zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
             let card_no = pan(tx.card);
             if tx.tx_id.starts_with("OD") {
                 let order_type = match tx.kind {
@@ -758,8 +926,18 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
                     Status::Unknown => 9,
                 };
                 // Pending orders are not finished yet: their time is created_at.
-                let finished = if tx.status == Status::Pending { String::new() } else { when.clone() };
-                let created = if tx.status == Status::Pending { when.clone() } else { local(tx.at - Duration::seconds(30), wire_zone).format("%Y-%m-%d %H:%M:%S").to_string() };
+                let finished = if tx.status == Status::Pending {
+                    String::new()
+                } else {
+                    when.clone()
+                };
+                let created = if tx.status == Status::Pending {
+                    when.clone()
+                } else {
+                    local(tx.at - Duration::seconds(30), wire_zone)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                };
                 format!(
                     r#"{{"order_no": "{}", "merchant_order_no": "{}", "order_type": {order_type}, "order_status": {status}, "card_id": "card{:04}", "card_no": "{card_no}", "amount": {a2}, "currency": "{}", "created_at": "{created}", "finished_at": "{finished}"}}"#,
                     tx.tx_id,
@@ -780,7 +958,10 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
                     Status::Reversed => 4,
                     Status::Unknown => 9,
                 };
-                let fee = tx.fee.map(|f| format!(r#", "fee": {}"#, crate::money::format(f))).unwrap_or_default();
+                let fee = tx
+                    .fee
+                    .map(|f| format!(r#", "fee": {}"#, crate::money::format(f)))
+                    .unwrap_or_default();
                 format!(
                     r#"{{"trade_id": "{}", "card_id": "card{:04}", "card_no": "{card_no}", "trade_type": {trade_type}, "trade_result": {result}, "amount": {a2}, "currency": "{}"{fee}, "merchant_name": {}, "mcc": "5814", "relate_trade_id": "", "trade_at": "{when}"}}"#,
                     tx.tx_id,
@@ -803,7 +984,10 @@ fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
                 Status::Reversed => "cancelled",
                 Status::Unknown => "??",
             };
-            let fee = tx.fee.map(|f| format!(r#", "fee": "{}""#, crate::money::format(f))).unwrap_or_default();
+            let fee = tx
+                .fee
+                .map(|f| format!(r#", "fee": "{}""#, crate::money::format(f)))
+                .unwrap_or_default();
             format!(
                 r#"{{"trans_id": {}, "transaction_id": "tx_{}", "order_id": "{}", "trans_type": "{trans_type}", "card_binding_id": {}, "card_no": "{}", "amount": "{a2}", "currency": "{}"{fee}, "status": "{status}", "created_at": {secs}, "description": {}}}"#,
                 tx.tx_id,

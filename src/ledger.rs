@@ -85,7 +85,10 @@ pub struct Ledger {
 
 /// Loads a ledger file of any supported format (by extension).
 pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let table = match ext.as_str() {
         "csv" | "txt" => read_csv(path)?,
         "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path, settings.ledger.sheet.as_deref())?,
@@ -107,15 +110,26 @@ pub struct RawTable {
 }
 
 fn file_err(path: &Path, message: impl Into<String>) -> Error {
-    Error::LedgerFile { file: path.to_path_buf(), message: message.into() }
+    Error::LedgerFile {
+        file: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 pub fn read_csv(path: &Path) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let mut records = rdr.byte_records();
     let header = match records.next() {
-        None => return Err(file_err(path, "is empty: expected a header row and entries")),
+        None => {
+            return Err(file_err(
+                path,
+                "is empty: expected a header row and entries",
+            ))
+        }
         Some(h) => h.map_err(|e| file_err(path, format!("header row: {e}")))?,
     };
     let mut headers = Vec::with_capacity(header.len());
@@ -131,14 +145,25 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
     let mut rows = Vec::new();
     for rec in records {
         let rec = rec.map_err(|e| file_err(path, format!("{e}")))?;
-        let row = rec.position().map(|p| p.line() as usize).unwrap_or(rows.len() + 2);
+        let row = rec
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(rows.len() + 2);
         let blank = rec.iter().all(|f| f.is_empty());
-        if !blank && (rec.len() < headers.len() || rec.len() > headers.len() && rec.iter().skip(headers.len()).any(|f| !f.is_empty())) {
+        if !blank
+            && (rec.len() < headers.len()
+                || rec.len() > headers.len()
+                    && rec.iter().skip(headers.len()).any(|f| !f.is_empty()))
+        {
             return Err(Error::LedgerRow {
                 file: path.to_path_buf(),
                 row,
                 column: format!("#{}", rec.len().min(headers.len()) + 1),
-                message: format!("row has {} fields but the header has {}", rec.len(), headers.len()),
+                message: format!(
+                    "row has {} fields but the header has {}",
+                    rec.len(),
+                    headers.len()
+                ),
             });
         }
         let mut cells = Vec::with_capacity(headers.len());
@@ -149,7 +174,11 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
                 column: headers[i].clone(),
                 message: "is not valid UTF-8 text; save the file as UTF-8".into(),
             })?;
-            cells.push(if text.trim().is_empty() { Cell::Empty } else { Cell::Text(text.to_string()) });
+            cells.push(if text.trim().is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(text.to_string())
+            });
         }
         rows.push((row, cells));
     }
@@ -159,7 +188,11 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
 /// Runs a third-party file parser on a file we did not write. Fuzzing found inputs on which
 /// calamine (an arithmetic overflow) and polars' Parquet reader (`thrift bool field`) panic;
 /// such a panic becomes an error naming the file instead of ending the process.
-pub(crate) fn guarded<T>(path: &Path, format: &str, parse: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guarded<T>(
+    path: &Path,
+    format: &str,
+    parse: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
         Ok(result) => result,
         Err(payload) => {
@@ -168,7 +201,10 @@ pub(crate) fn guarded<T>(path: &Path, format: &str, parse: impl FnOnce() -> Resu
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".into());
-            Err(Error::LedgerFile { file: path.to_path_buf(), message: format!("cannot be read as {format}: the file is malformed ({why})") })
+            Err(Error::LedgerFile {
+                file: path.to_path_buf(),
+                message: format!("cannot be read as {format}: the file is malformed ({why})"),
+            })
         }
     }
 }
@@ -179,10 +215,17 @@ pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 
 fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path).map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
     let range = match sheet {
         Some(name) => wb.worksheet_range(name).map_err(|e| {
-            file_err(path, format!("sheet `{name}`: {e} (sheets: {})", wb.sheet_names().join(", ")))
+            file_err(
+                path,
+                format!(
+                    "sheet `{name}`: {e} (sheets: {})",
+                    wb.sheet_names().join(", ")
+                ),
+            )
         })?,
         None => match wb.worksheet_range_at(0) {
             Some(r) => r.map_err(|e| file_err(path, format!("first sheet: {e}")))?,
@@ -191,8 +234,18 @@ fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     };
     let (start_row, _) = range.start().unwrap_or((0, 0));
     let mut it = range.rows();
-    let header = it.next().ok_or_else(|| file_err(path, "is empty: expected a header row and entries"))?;
-    let headers: Vec<String> = header.iter().map(|c| c.to_string().trim_start_matches('\u{feff}').trim().to_string()).collect();
+    let header = it
+        .next()
+        .ok_or_else(|| file_err(path, "is empty: expected a header row and entries"))?;
+    let headers: Vec<String> = header
+        .iter()
+        .map(|c| {
+            c.to_string()
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
+        .collect();
     let mut rows = Vec::new();
     for (i, r) in it.enumerate() {
         let row = start_row as usize + i + 2;
@@ -225,16 +278,28 @@ pub fn read_parquet(path: &Path) -> Result<RawTable> {
 
 fn read_parquet_unguarded(path: &Path) -> Result<RawTable> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut df = ParquetReader::new(file).finish().map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
+    let mut df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
     // One chunk per column, so reading row i does not search the row groups' chunks.
     df.rechunk_mut_par();
-    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-    let series: Vec<Series> = df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
+    let headers: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let series: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect();
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let mut cells = Vec::with_capacity(series.len());
         for s in &series {
-            let v = s.get(i).map_err(|e| file_err(path, format!("row {}: {e}", i + 2)))?;
+            let v = s
+                .get(i)
+                .map_err(|e| file_err(path, format!("row {}: {e}", i + 2)))?;
             cells.push(any_to_cell(v));
         }
         rows.push((i + 2, cells));
@@ -255,11 +320,17 @@ fn any_to_cell(v: AnyValue<'_>) -> Cell {
         AnyValue::UInt8(x) => Cell::Int(x.into()),
         AnyValue::UInt16(x) => Cell::Int(x.into()),
         AnyValue::UInt32(x) => Cell::Int(x.into()),
-        AnyValue::UInt64(x) => i64::try_from(x).map(Cell::Int).unwrap_or_else(|_| Cell::Text(x.to_string())),
+        AnyValue::UInt64(x) => i64::try_from(x)
+            .map(Cell::Int)
+            .unwrap_or_else(|_| Cell::Text(x.to_string())),
         AnyValue::Float32(x) => Cell::Float(x.into()),
         AnyValue::Float64(x) => Cell::Float(x),
-        AnyValue::Decimal(v, _p, s) => Cell::Decimal(Decimal::from_i128_with_scale(v, s as u32).to_string()),
-        AnyValue::Date(d) => Cell::Naive(crate::period::from_epoch_days(d).and_time(chrono::NaiveTime::MIN)),
+        AnyValue::Decimal(v, _p, s) => {
+            Cell::Decimal(Decimal::from_i128_with_scale(v, s as u32).to_string())
+        }
+        AnyValue::Date(d) => {
+            Cell::Naive(crate::period::from_epoch_days(d).and_time(chrono::NaiveTime::MIN))
+        }
         AnyValue::Datetime(v, unit, tz) => {
             let micros = match unit {
                 TimeUnit::Nanoseconds => v / 1000,
@@ -272,7 +343,9 @@ fn any_to_cell(v: AnyValue<'_>) -> Cell {
                 None => Cell::Text(v.to_string()),
             }
         }
-        AnyValue::DatetimeOwned(v, unit, tz) => any_to_cell(AnyValue::Datetime(v, unit, tz.as_deref())),
+        AnyValue::DatetimeOwned(v, unit, tz) => {
+            any_to_cell(AnyValue::Datetime(v, unit, tz.as_deref()))
+        }
         other => Cell::Text(other.to_string()),
     }
 }
@@ -289,12 +362,18 @@ struct Mapping<'a> {
 fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
     let mut index = BTreeMap::new();
     for (canonical, required) in COLUMNS {
-        let wanted = settings.ledger.columns.get(canonical).map(String::as_str).unwrap_or(canonical);
-        let pos = table
-            .headers
-            .iter()
-            .position(|h| h == wanted)
-            .or_else(|| table.headers.iter().position(|h| h.eq_ignore_ascii_case(wanted)));
+        let wanted = settings
+            .ledger
+            .columns
+            .get(canonical)
+            .map(String::as_str)
+            .unwrap_or(canonical);
+        let pos = table.headers.iter().position(|h| h == wanted).or_else(|| {
+            table
+                .headers
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(wanted))
+        });
         match pos {
             Some(p) => {
                 let twice = table.headers.iter().enumerate().any(|(i, h)| i != p && h.eq_ignore_ascii_case(wanted));
@@ -337,7 +416,10 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
         format: settings.ledger.booked_at_format.as_deref(),
     };
     let skip = settings.ledger.skip_bad_rows.unwrap_or(false);
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut entries = Vec::with_capacity(table.rows.len());
     let mut skipped = Vec::new();
     for (row, cells) in &table.rows {
@@ -346,11 +428,26 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
         }
         match mapping.entry(cells, format!("{file_name}:{row}")) {
             Ok(e) => entries.push(e),
-            Err((column, message)) if skip => skipped.push(SkippedRow { row: *row, column, message }),
-            Err((column, message)) => return Err(Error::LedgerRow { file: path.to_path_buf(), row: *row, column, message }),
+            Err((column, message)) if skip => skipped.push(SkippedRow {
+                row: *row,
+                column,
+                message,
+            }),
+            Err((column, message)) => {
+                return Err(Error::LedgerRow {
+                    file: path.to_path_buf(),
+                    row: *row,
+                    column,
+                    message,
+                })
+            }
         }
     }
-    Ok(Ledger { file: path.to_path_buf(), entries, skipped })
+    Ok(Ledger {
+        file: path.to_path_buf(),
+        entries,
+        skipped,
+    })
 }
 
 type CellResult<T> = std::result::Result<T, (String, String)>;
@@ -359,7 +456,10 @@ impl<'a> Mapping<'a> {
     /// The cell for a canonical column and the file's name for that column (for errors).
     fn cell<'c>(&self, cells: &'c [Cell], canonical: &'static str) -> (&'c Cell, &'a str) {
         match self.index.get(canonical) {
-            Some(&i) => (cells.get(i).unwrap_or(&Cell::Empty), self.headers[i].as_str()),
+            Some(&i) => (
+                cells.get(i).unwrap_or(&Cell::Empty),
+                self.headers[i].as_str(),
+            ),
             None => (&Cell::Empty, canonical),
         }
     }
@@ -382,12 +482,22 @@ impl<'a> Mapping<'a> {
         if raw.is_empty() {
             return Ok(None);
         }
-        let mapped = self.values.get(canonical).and_then(|m| m.get(&raw)).cloned().unwrap_or(raw);
+        let mapped = self
+            .values
+            .get(canonical)
+            .and_then(|m| m.get(&raw))
+            .cloned()
+            .unwrap_or(raw);
         Ok(Some(mapped))
     }
 
     fn required_text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<String> {
-        self.text(cells, canonical)?.ok_or_else(|| (self.cell(cells, canonical).1.to_string(), "is empty".to_string()))
+        self.text(cells, canonical)?.ok_or_else(|| {
+            (
+                self.cell(cells, canonical).1.to_string(),
+                "is empty".to_string(),
+            )
+        })
     }
 
     fn money(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<Decimal>> {
@@ -401,7 +511,9 @@ impl<'a> Mapping<'a> {
             Cell::Float(v) if v.is_finite() => format!("{v}"),
             other => return Err((header.to_string(), format!("{other:?} is not an amount"))),
         };
-        crate::money::parse(&text).map(Some).map_err(|m| (header.to_string(), m))
+        crate::money::parse(&text)
+            .map(Some)
+            .map_err(|m| (header.to_string(), m))
     }
 
     fn instant(&self, cells: &[Cell]) -> CellResult<DateTime<Utc>> {
@@ -413,7 +525,9 @@ impl<'a> Mapping<'a> {
             Cell::Empty => Err((header.to_string(), "is empty".into())),
             Cell::Instant(t) => Ok(*t),
             Cell::Naive(t) => Ok(local_to_utc(*t, self.zone)),
-            Cell::Float(v) => excel_serial(*v).map(|t| local_to_utc(t, self.zone)).ok_or_else(|| bad(&v.to_string())),
+            Cell::Float(v) => excel_serial(*v)
+                .map(|t| local_to_utc(t, self.zone))
+                .ok_or_else(|| bad(&v.to_string())),
             Cell::Int(v) => i32::try_from(*v)
                 .ok()
                 .and_then(|days| excel_serial(f64::from(days)))
@@ -425,7 +539,12 @@ impl<'a> Mapping<'a> {
                     return NaiveDateTime::parse_from_str(t, f)
                         .map(|n| local_to_utc(n, self.zone))
                         .or_else(|_| DateTime::parse_from_str(t, f).map(|d| d.with_timezone(&Utc)))
-                        .map_err(|_| (header.to_string(), format!("`{t}` does not match booked_at_format `{f}`")));
+                        .map_err(|_| {
+                            (
+                                header.to_string(),
+                                format!("`{t}` does not match booked_at_format `{f}`"),
+                            )
+                        });
                 }
                 parse_instant_text(t, self.zone).ok_or_else(|| bad(t))
             }
@@ -444,7 +563,12 @@ impl<'a> Mapping<'a> {
         let status = Status::parse(&status_text).ok_or_else(|| {
             (self.cell(cells, "status").1.to_string(), format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
         })?;
-        let amount = self.money(cells, "amount")?.ok_or_else(|| (self.cell(cells, "amount").1.to_string(), "is empty".to_string()))?;
+        let amount = self.money(cells, "amount")?.ok_or_else(|| {
+            (
+                self.cell(cells, "amount").1.to_string(),
+                "is empty".to_string(),
+            )
+        })?;
         let currency = crate::money::currency_code(&self.required_text(cells, "currency")?);
         Ok(LedgerEntry {
             entry_id,
@@ -479,7 +603,12 @@ pub fn parse_instant_text(t: &str, zone: Tz) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
             return Some(local_to_utc(n, zone));
         }
@@ -504,7 +633,10 @@ pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
         money_col("fee", e.iter().map(|x| x.fee)),
         str_col("status", e.iter().map(|x| x.status.as_str())),
         instant_col("booked_at", e.iter().map(|x| x.booked_at)),
-        day_col("accounting_day", e.iter().map(|x| accounting_day(x.booked_at, zone))),
+        day_col(
+            "accounting_day",
+            e.iter().map(|x| accounting_day(x.booked_at, zone)),
+        ),
         str_col("source", e.iter().map(|x| x.source.as_str())),
     ];
     Ok(DataFrame::new(e.len(), columns)?)

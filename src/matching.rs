@@ -82,7 +82,10 @@ impl Category {
     /// Whether a person has to look at it: everything but matched and the two informational
     /// categories (failed or pending at the provider and, rightly, not booked).
     pub fn is_discrepancy(self) -> bool {
-        !matches!(self, Category::Matched | Category::FailedNotBooked | Category::PendingNotBooked)
+        !matches!(
+            self,
+            Category::Matched | Category::FailedNotBooked | Category::PendingNotBooked
+        )
     }
 }
 
@@ -99,19 +102,51 @@ pub struct MatchOptions {
 
 /// Provider columns as they appear in the results (prefixed `p_`).
 const P_COLS: [&str; 19] = [
-    "provider", "kind", "tx_id", "order_id", "related_tx_id", "card_ref", "card_masked", "amount", "currency",
-    "original_amount", "original_currency", "fee", "fee_currency", "status", "status_raw", "occurred_at",
-    "accounting_day", "description", "source",
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "related_tx_id",
+    "card_ref",
+    "card_masked",
+    "amount",
+    "currency",
+    "original_amount",
+    "original_currency",
+    "fee",
+    "fee_currency",
+    "status",
+    "status_raw",
+    "occurred_at",
+    "accounting_day",
+    "description",
+    "source",
 ];
 /// Ledger columns as they appear in the results (prefixed `l_`).
-const L_COLS: [&str; 12] =
-    ["entry_id", "provider", "kind", "tx_id", "order_id", "amount", "currency", "fee", "status", "booked_at", "accounting_day", "source"];
+const L_COLS: [&str; 12] = [
+    "entry_id",
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "amount",
+    "currency",
+    "fee",
+    "status",
+    "booked_at",
+    "accounting_day",
+    "source",
+];
 
 /// Kinds whose money leaves the card or wallet: booked negative in a signed ledger.
 pub const DEBIT_KINDS: [&str; 5] = ["consumption", "fee", "withdrawal", "buy_coin", "open_card"];
 
 fn dec_lit(d: Decimal) -> Expr {
-    lit(Scalar::new_decimal(money::to_units(d), money::PRECISION, money::SCALE as usize))
+    lit(Scalar::new_decimal(
+        money::to_units(d),
+        money::PRECISION,
+        money::SCALE as usize,
+    ))
 }
 
 fn day_between(c: &str, first: i32, last: i32) -> Expr {
@@ -122,13 +157,26 @@ fn day_between(c: &str, first: i32, last: i32) -> Expr {
 fn prefixed(df: &DataFrame, prefix: &str, cols: &[&str], row_name: &str) -> LazyFrame {
     let mut exprs: Vec<Expr> = vec![col(row_name)];
     exprs.extend(cols.iter().map(|c| col(*c).alias(format!("{prefix}{c}"))));
-    df.clone().lazy().with_row_index(row_name, None).select(exprs)
+    df.clone()
+        .lazy()
+        .with_row_index(row_name, None)
+        .select(exprs)
 }
 
 /// Marks the primary of each group: earliest `time`, then lowest `row`.
-fn mark_primary(lf: LazyFrame, time: &str, row: &str, group: Vec<Expr>, out: &str) -> Result<LazyFrame> {
+fn mark_primary(
+    lf: LazyFrame,
+    time: &str,
+    row: &str,
+    group: Vec<Expr>,
+    out: &str,
+) -> Result<LazyFrame> {
     let first_time = col(time).min().over(group.clone())?;
-    let first_row = when(col(time).eq(col("_tmin"))).then(col(row)).otherwise(lit(NULL).cast(IDX_DTYPE)).min().over(group)?;
+    let first_row = when(col(time).eq(col("_tmin")))
+        .then(col(row))
+        .otherwise(lit(NULL).cast(IDX_DTYPE))
+        .min()
+        .over(group)?;
     Ok(lf
         .with_column(first_time.alias("_tmin"))
         .with_column(first_row.alias("_first"))
@@ -141,21 +189,37 @@ fn pair_on(p: LazyFrame, l: LazyFrame, p_key: &str, l_key: &str) -> LazyFrame {
     p.filter(col(p_key).is_not_null())
         .select([col("p_row"), col("p_provider"), col(p_key)])
         .join(
-            l.filter(col(l_key).is_not_null()).select([col("l_row"), col("l_provider"), col(l_key)]),
+            l.filter(col(l_key).is_not_null()).select([
+                col("l_row"),
+                col("l_provider"),
+                col(l_key),
+            ]),
             [col(p_key)],
             [col(l_key)],
             JoinArgs::new(JoinType::Inner),
         )
-        .filter(col("l_provider").is_null().or(col("l_provider").eq(col("p_provider"))))
+        .filter(
+            col("l_provider")
+                .is_null()
+                .or(col("l_provider").eq(col("p_provider"))),
+        )
         .select([col("p_row"), col("l_row")])
-        .sort(["p_row", "l_row"], SortMultipleOptions::default().with_maintain_order(true))
+        .sort(
+            ["p_row", "l_row"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
         .unique_stable_generic(Some(vec![col("l_row")]), UniqueKeepStrategy::First)
         .unique_stable_generic(Some(vec![col("p_row")]), UniqueKeepStrategy::First)
 }
 
 fn without(lf: LazyFrame, matched: &DataFrame, row: &str) -> LazyFrame {
-    let m = matched.clone().lazy().select([col(row), lit(true).alias("_m")]);
-    lf.join(m, [col(row)], [col(row)], JoinArgs::new(JoinType::Left)).filter(col("_m").is_null()).drop(cols(["_m"]))
+    let m = matched
+        .clone()
+        .lazy()
+        .select([col(row), lit(true).alias("_m")]);
+    lf.join(m, [col(row)], [col(row)], JoinArgs::new(JoinType::Left))
+        .filter(col("_m").is_null())
+        .drop(cols(["_m"]))
 }
 
 /// Reconciles `provider_records` against `ledger_entries`. The result has one row per pair or
@@ -163,14 +227,25 @@ fn without(lf: LazyFrame, matched: &DataFrame, row: &str) -> LazyFrame {
 /// the difference flags (`status_diff`, `currency_diff`, `amount_diff`, `sign_diff`,
 /// `fee_diff`, `timing`), `p_row`/`l_row` (input positions), and every input column prefixed
 /// `p_` or `l_`.
-pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) -> Result<DataFrame> {
+pub fn reconcile(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    opts: &MatchOptions,
+) -> Result<DataFrame> {
     let window = opts.period.with_margin(opts.margin_days);
     let (wf, wl) = (epoch_days(window.first), epoch_days(window.last));
     let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
 
     // Stage 1: window and primaries.
-    let p = prefixed(provider, "p_", &P_COLS, "p_row").filter(day_between("p_accounting_day", wf, wl));
-    let p = mark_primary(p, "p_occurred_at", "p_row", vec![col("p_provider"), col("p_tx_id")], "p_primary")?;
+    let p =
+        prefixed(provider, "p_", &P_COLS, "p_row").filter(day_between("p_accounting_day", wf, wl));
+    let p = mark_primary(
+        p,
+        "p_occurred_at",
+        "p_row",
+        vec![col("p_provider"), col("p_tx_id")],
+        "p_primary",
+    )?;
     let l = prefixed(ledger, "l_", &L_COLS, "l_row")
         .filter(day_between("l_accounting_day", wf, wl))
         .with_column(
@@ -181,18 +256,31 @@ pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) 
             ])
             .alias("_lkey"),
         );
-    let l = mark_primary(l, "l_booked_at", "l_row", vec![col("l_provider").fill_null(lit("")), col("_lkey")], "l_primary")?
-        .drop(cols(["_lkey"]));
+    let l = mark_primary(
+        l,
+        "l_booked_at",
+        "l_row",
+        vec![col("l_provider").fill_null(lit("")), col("_lkey")],
+        "l_primary",
+    )?
+    .drop(cols(["_lkey"]));
     let p = p.collect()?;
     let l = l.collect()?;
 
     // Stage 2: key match, tx id first, then order id.
     let pp = p.clone().lazy().filter(col("p_primary"));
     let lp = l.clone().lazy().filter(col("l_primary"));
-    let by_tx = pair_on(pp.clone(), lp.clone(), "p_tx_id", "l_tx_id").with_column(lit("tx_id").alias("match_key")).collect()?;
-    let by_order = pair_on(without(pp, &by_tx, "p_row"), without(lp, &by_tx, "l_row"), "p_order_id", "l_order_id")
-        .with_column(lit("order_id").alias("match_key"))
+    let by_tx = pair_on(pp.clone(), lp.clone(), "p_tx_id", "l_tx_id")
+        .with_column(lit("tx_id").alias("match_key"))
         .collect()?;
+    let by_order = pair_on(
+        without(pp, &by_tx, "p_row"),
+        without(lp, &by_tx, "l_row"),
+        "p_order_id",
+        "l_order_id",
+    )
+    .with_column(lit("order_id").alias("match_key"))
+    .collect()?;
     let mut pairs = by_tx;
     pairs.vstack_mut(&by_order)?;
 
@@ -204,15 +292,25 @@ pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) 
     let l_in = day_between("l_accounting_day", pf, pl).fill_null(lit(false));
     let zero = dec_lit(Decimal::ZERO);
     let l_abs = col("l_amount").abs();
-    let debit = DEBIT_KINDS.iter().fold(lit(false), |acc, k| acc.or(col("p_kind").eq(lit(*k))));
+    let debit = DEBIT_KINDS
+        .iter()
+        .fold(lit(false), |acc, k| acc.or(col("p_kind").eq(lit(*k))));
     let sign_diff = if opts.signed_ledger {
-        paired.clone().and(col("l_amount").lt(zero.clone()).neq(debit)).and(col("l_amount").neq(zero.clone()))
+        paired
+            .clone()
+            .and(col("l_amount").lt(zero.clone()).neq(debit))
+            .and(col("l_amount").neq(zero.clone()))
     } else {
         lit(false)
     };
     let all = p
         .lazy()
-        .join(pairs.lazy(), [col("p_row")], [col("p_row")], JoinArgs::new(JoinType::Left))
+        .join(
+            pairs.lazy(),
+            [col("p_row")],
+            [col("p_row")],
+            JoinArgs::new(JoinType::Left),
+        )
         .join(
             l.lazy(),
             [col("l_row")],
@@ -221,17 +319,31 @@ pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) 
         )
         .filter(p_in.clone().or(l_in.clone()))
         .with_columns([
-            paired.clone().and(col("p_status").neq(col("l_status"))).alias("status_diff"),
-            paired.clone().and(col("p_currency").neq(col("l_currency"))).alias("currency_diff"),
             paired
                 .clone()
-                .and((col("p_amount") - l_abs).abs().gt(dec_lit(opts.amount_tolerance)))
+                .and(col("p_status").neq(col("l_status")))
+                .alias("status_diff"),
+            paired
+                .clone()
+                .and(col("p_currency").neq(col("l_currency")))
+                .alias("currency_diff"),
+            paired
+                .clone()
+                .and(
+                    (col("p_amount") - l_abs)
+                        .abs()
+                        .gt(dec_lit(opts.amount_tolerance)),
+                )
                 .alias("amount_diff"),
             sign_diff.alias("sign_diff"),
             paired
                 .clone()
                 .and(col("l_fee").is_not_null())
-                .and((col("p_fee").fill_null(zero.clone()) - col("l_fee")).abs().gt(dec_lit(opts.fee_tolerance)))
+                .and(
+                    (col("p_fee").fill_null(zero.clone()) - col("l_fee"))
+                        .abs()
+                        .gt(dec_lit(opts.fee_tolerance)),
+                )
                 .alias("fee_diff"),
             paired.clone().and(p_in.neq(l_in)).alias("timing"),
         ])
@@ -252,7 +364,13 @@ pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) 
                 .then(lit(Category::TimingDifference.as_str()))
                 .when(paired)
                 .then(lit(Category::Matched.as_str()))
-                .when(has_p.clone().and(col("p_status").eq(lit("failed")).or(col("p_status").eq(lit("reversed")))))
+                .when(
+                    has_p.clone().and(
+                        col("p_status")
+                            .eq(lit("failed"))
+                            .or(col("p_status").eq(lit("reversed"))),
+                    ),
+                )
                 .then(lit(Category::FailedNotBooked.as_str()))
                 .when(has_p.clone().and(col("p_status").eq(lit("pending"))))
                 .then(lit(Category::PendingNotBooked.as_str()))
@@ -267,8 +385,17 @@ pub fn reconcile(provider: &DataFrame, ledger: &DataFrame, opts: &MatchOptions) 
             coalesce(&[col("p_tx_id"), col("l_tx_id"), col("l_order_id")]).alias("_sort_id"),
         ])
         .sort(
-            ["_sort_provider", "_sort_time", "_sort_id", "l_entry_id", "p_row", "l_row"],
-            SortMultipleOptions::default().with_maintain_order(true).with_nulls_last(true),
+            [
+                "_sort_provider",
+                "_sort_time",
+                "_sort_id",
+                "l_entry_id",
+                "p_row",
+                "l_row",
+            ],
+            SortMultipleOptions::default()
+                .with_maintain_order(true)
+                .with_nulls_last(true),
         )
         .drop(cols(["_sort_provider", "_sort_time", "_sort_id"]))
         .collect()?;

@@ -64,7 +64,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Success, Status::Pending, Status::Failed, Status::Reversed, Status::Unknown];
+    pub const ALL: [Status; 5] = [
+        Status::Success,
+        Status::Pending,
+        Status::Failed,
+        Status::Reversed,
+        Status::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -115,7 +121,13 @@ impl ProviderRecord {
     /// Identical repeats are paging artefacts and are dropped; different content under one
     /// `tx_id` is a `duplicate_at_provider`.
     pub fn same_content(&self, other: &ProviderRecord) -> bool {
-        ProviderRecord { source: String::new(), ..self.clone() } == ProviderRecord { source: String::new(), ..other.clone() }
+        ProviderRecord {
+            source: String::new(),
+            ..self.clone()
+        } == ProviderRecord {
+            source: String::new(),
+            ..other.clone()
+        }
     }
 }
 
@@ -141,7 +153,11 @@ pub struct LedgerEntry {
 /// `448533******6937`). Numbers the provider already masked are masked again the same way, so
 /// no provider's masking style can show more. Short values keep only their last 4.
 pub fn mask_card(number: &str) -> String {
-    let chars: Vec<char> = number.trim().chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let chars: Vec<char> = number
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     let n = chars.len();
     if n == 0 {
         return String::new();
@@ -160,7 +176,9 @@ pub fn mask_card(number: &str) -> String {
 
 /// Non-empty trimmed text, or `None` (providers send `""` for absent values).
 pub fn non_empty(text: Option<&str>) -> Option<String> {
-    text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]

@@ -33,7 +33,10 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
     if let Some(f) = frac_part {
         let significant = f.trim_end_matches('0').len();
         if significant > SCALE as usize {
-            return Err(format!("`{}` has more than {SCALE} decimal places", shorten(t)));
+            return Err(format!(
+                "`{}` has more than {SCALE} decimal places",
+                shorten(t)
+            ));
         }
     }
     let normalized = t.strip_prefix('+').unwrap_or(t);
@@ -49,7 +52,10 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
     };
     let int_digits = int_part.trim_start_matches('0').len();
     if int_digits > MAX_INTEGER_DIGITS {
-        return Err(format!("`{}` is out of range: more than {MAX_INTEGER_DIGITS} digits before the decimal point", shorten(t)));
+        return Err(format!(
+            "`{}` is out of range: more than {MAX_INTEGER_DIGITS} digits before the decimal point",
+            shorten(t)
+        ));
     }
     Decimal::from_str_exact(&normalized).map_err(|e| format!("`{}`: {e}", shorten(t)))
 }
@@ -122,14 +128,30 @@ mod tests {
         assert_eq!(format(parse("+7.10").unwrap()), "7.10");
         assert_eq!(format(parse("0.1000000000").unwrap()), "0.10");
         assert_eq!(to_units(parse("0.2").unwrap()), 20_000_000);
-        assert_eq!(format_units(to_units(parse("12345678901234.5").unwrap())), "12345678901234.50");
+        assert_eq!(
+            format_units(to_units(parse("12345678901234.5").unwrap())),
+            "12345678901234.50"
+        );
     }
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for bad in ["", "abc", "1e5", "1,000.00", "1.2.3", "$5", "--1", "1.123456789", "-", "."] {
+        for bad in [
+            "",
+            "abc",
+            "1e5",
+            "1,000.00",
+            "1.2.3",
+            "$5",
+            "--1",
+            "1.123456789",
+            "-",
+            ".",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
-        assert!(parse("1.123456789").unwrap_err().contains("more than 8 decimal places"));
+        assert!(parse("1.123456789")
+            .unwrap_err()
+            .contains("more than 8 decimal places"));
     }
 }

@@ -49,7 +49,10 @@ pub struct ReadStats {
 
 /// Reads every `DIR/<instance>/*.jsonl`. A subdirectory must be a configured instance or be
 /// named after a provider type.
-pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<ProviderRecord>, ReadStats)> {
+pub fn read_provider_dir(
+    dir: &Path,
+    settings: &Settings,
+) -> Result<(Vec<ProviderRecord>, ReadStats)> {
     let mut stats = ReadStats::default();
     let mut records = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -68,7 +71,10 @@ pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<Provide
         ));
     }
     for sub in subdirs {
-        let name = sub.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = sub
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
@@ -87,7 +93,10 @@ pub fn read_provider_dir(dir: &Path, settings: &Settings) -> Result<(Vec<Provide
     stats.identical_repeats_dropped = before - records.len();
     stats.records = records.len();
     for r in &records {
-        *stats.records_by_provider.entry(r.provider.clone()).or_default() += 1;
+        *stats
+            .records_by_provider
+            .entry(r.provider.clone())
+            .or_default() += 1;
     }
     stats.notes = quality_notes(&records);
     Ok((records, stats))
@@ -106,13 +115,20 @@ pub fn jsonl_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads one JSONL file of one provider instance, appending its records.
-pub fn read_jsonl(path: &Path, instance: &ProviderInstance, out: &mut Vec<ProviderRecord>, stats: &mut ReadStats) -> Result<()> {
+pub fn read_jsonl(
+    path: &Path,
+    instance: &ProviderInstance,
+    out: &mut Vec<ProviderRecord>,
+    stats: &mut ReadStats,
+) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let label = format!(
         "{}/{}",
         instance.name,
-        path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+        path.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
     );
     stats.files += 1;
     for (i, line) in reader.lines().enumerate() {
@@ -129,11 +145,22 @@ pub fn read_jsonl(path: &Path, instance: &ProviderInstance, out: &mut Vec<Provid
         }
         stats.lines += 1;
         let source = format!("{label}:{line_no}");
-        match crate::providers::parse_record(instance.ty, &instance.name, text, source, &instance.options) {
+        match crate::providers::parse_record(
+            instance.ty,
+            &instance.name,
+            text,
+            source,
+            &instance.options,
+        ) {
             Ok(Some(r)) => out.push(r),
             Ok(None) => stats.non_records += 1,
             Err(e) => {
-                return Err(Error::ProviderRecord { file: path.to_path_buf(), line: line_no, field: e.field, message: e.message });
+                return Err(Error::ProviderRecord {
+                    file: path.to_path_buf(),
+                    line: line_no,
+                    field: e.field,
+                    message: e.message,
+                });
             }
         }
     }
@@ -159,14 +186,23 @@ pub fn drop_identical_repeats(records: Vec<ProviderRecord>) -> Vec<ProviderRecor
 fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {
     let mut odd: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in records {
-        for c in [Some(&r.currency), r.original_currency.as_ref(), r.fee_currency.as_ref()].into_iter().flatten() {
+        for c in [
+            Some(&r.currency),
+            r.original_currency.as_ref(),
+            r.fee_currency.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             if !crate::money::is_plausible_currency(c) {
                 *odd.entry((r.provider.clone(), c.clone())).or_default() += 1;
             }
         }
     }
     odd.into_iter()
-        .map(|((p, c), n)| format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent"))
+        .map(|((p, c), n)| {
+            format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent")
+        })
         .collect()
 }
 
@@ -189,12 +225,16 @@ pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>
 
 pub(crate) fn instant_col(name: &str, values: impl Iterator<Item = DateTime<Utc>>) -> Column {
     let micros: Vec<i64> = values.map(|t| t.timestamp_micros()).collect();
-    Int64Chunked::from_vec(name.into(), micros).into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)).into_column()
+    Int64Chunked::from_vec(name.into(), micros)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
 }
 
 pub(crate) fn day_col(name: &str, values: impl Iterator<Item = chrono::NaiveDate>) -> Column {
     let days: Vec<i32> = values.map(epoch_days).collect();
-    Int32Chunked::from_vec(name.into(), days).into_date().into_column()
+    Int32Chunked::from_vec(name.into(), days)
+        .into_date()
+        .into_column()
 }
 
 /// The `provider_records` table for these records, accounting days in `zone`.
@@ -205,19 +245,28 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
         str_col("kind", r.iter().map(|x| x.kind.as_str())),
         str_col("tx_id", r.iter().map(|x| x.tx_id.as_str())),
         opt_str_col("order_id", r.iter().map(|x| x.order_id.as_deref())),
-        opt_str_col("related_tx_id", r.iter().map(|x| x.related_tx_id.as_deref())),
+        opt_str_col(
+            "related_tx_id",
+            r.iter().map(|x| x.related_tx_id.as_deref()),
+        ),
         opt_str_col("card_ref", r.iter().map(|x| x.card_ref.as_deref())),
         opt_str_col("card_masked", r.iter().map(|x| x.card_masked.as_deref())),
         money_col("amount", r.iter().map(|x| Some(x.amount))),
         str_col("currency", r.iter().map(|x| x.currency.as_str())),
         money_col("original_amount", r.iter().map(|x| x.original_amount)),
-        opt_str_col("original_currency", r.iter().map(|x| x.original_currency.as_deref())),
+        opt_str_col(
+            "original_currency",
+            r.iter().map(|x| x.original_currency.as_deref()),
+        ),
         money_col("fee", r.iter().map(|x| x.fee)),
         opt_str_col("fee_currency", r.iter().map(|x| x.fee_currency.as_deref())),
         str_col("status", r.iter().map(|x| x.status.as_str())),
         str_col("status_raw", r.iter().map(|x| x.status_raw.as_str())),
         instant_col("occurred_at", r.iter().map(|x| x.occurred_at)),
-        day_col("accounting_day", r.iter().map(|x| accounting_day(x.occurred_at, zone))),
+        day_col(
+            "accounting_day",
+            r.iter().map(|x| accounting_day(x.occurred_at, zone)),
+        ),
         opt_str_col("description", r.iter().map(|x| x.description.as_deref())),
         str_col("source", r.iter().map(|x| x.source.as_str())),
     ];
@@ -228,9 +277,16 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
 /// run or a reconcile), checking every column's name and type. Accounting days are computed
 /// again in `zone`, so the table can be re-reconciled in another business timezone.
 pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadStats)> {
-    let bad = |message: String| Error::Input { what: path.display().to_string(), message };
+    let bad = |message: String| Error::Input {
+        what: path.display().to_string(),
+        message,
+    };
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = crate::ledger::guarded(path, "Parquet", || ParquetReader::new(file).finish().map_err(|e| bad(format!("not a readable Parquet file: {e}"))))?;
+    let df = crate::ledger::guarded(path, "Parquet", || {
+        ParquetReader::new(file)
+            .finish()
+            .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+    })?;
     let expected = provider_frame(&[], zone)?;
     let mut columns = Vec::with_capacity(expected.width());
     for want in expected.columns() {
@@ -239,7 +295,11 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
             .column(name)
             .map_err(|_| bad(format!("column `{name}` is missing: this is not a provider_records table (see normalized/ of a run)")))?;
         if have.dtype() != want.dtype() {
-            return Err(bad(format!("column `{name}` is {}, expected {}", have.dtype(), want.dtype())));
+            return Err(bad(format!(
+                "column `{name}` is {}, expected {}",
+                have.dtype(),
+                want.dtype()
+            )));
         }
         if name == "accounting_day" {
             continue;
@@ -251,13 +311,27 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
     for (i, micros) in occurred.iter().enumerate() {
         let t = micros
             .and_then(DateTime::<Utc>::from_timestamp_micros)
-            .ok_or_else(|| bad(format!("row {}: field `occurred_at` is empty or out of range", i + 1)))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "row {}: field `occurred_at` is empty or out of range",
+                    i + 1
+                ))
+            })?;
         days.push(accounting_day(t, zone));
     }
-    let pos = expected.columns().iter().position(|c| c.name().as_str() == "accounting_day").unwrap_or(columns.len());
+    let pos = expected
+        .columns()
+        .iter()
+        .position(|c| c.name().as_str() == "accounting_day")
+        .unwrap_or(columns.len());
     columns.insert(pos, day_col("accounting_day", days.into_iter()));
     let frame = DataFrame::new(df.height(), columns)?;
-    let mut stats = ReadStats { files: 1, lines: frame.height(), records: frame.height(), ..ReadStats::default() };
+    let mut stats = ReadStats {
+        files: 1,
+        lines: frame.height(),
+        records: frame.height(),
+        ..ReadStats::default()
+    };
     for p in frame.column("provider")?.str()?.iter() {
         let p = p.ok_or_else(|| bad("field `provider` is empty".to_string()))?;
         *stats.records_by_provider.entry(p.to_string()).or_default() += 1;

@@ -71,13 +71,19 @@ impl Period {
     pub fn parse(text: &str) -> Result<Period> {
         let t = text.trim();
         let bad = || {
-            Error::input("period", format!("`{t}` is not a period: use YYYY-MM (a month) or YYYY-MM-DD..YYYY-MM-DD"))
+            Error::input(
+                "period",
+                format!("`{t}` is not a period: use YYYY-MM (a month) or YYYY-MM-DD..YYYY-MM-DD"),
+            )
         };
         if let Some((a, b)) = t.split_once("..") {
             let first = NaiveDate::parse_from_str(a, "%Y-%m-%d").map_err(|_| bad())?;
             let last = NaiveDate::parse_from_str(b, "%Y-%m-%d").map_err(|_| bad())?;
             if last < first {
-                return Err(Error::input("period", format!("`{t}` ends before it starts")));
+                return Err(Error::input(
+                    "period",
+                    format!("`{t}` ends before it starts"),
+                ));
             }
             return Ok(Period { first, last });
         }
@@ -94,7 +100,10 @@ impl Period {
             NaiveDate::from_ymd_opt(year, month + 1, 1)
         }
         .ok_or_else(bad)?;
-        Ok(Period { first, last: next - Duration::days(1) })
+        Ok(Period {
+            first,
+            last: next - Duration::days(1),
+        })
     }
 
     /// How the period is written in paths and reports: `2026-03` for a whole month.
@@ -118,12 +127,18 @@ impl Period {
     /// are recognised rather than reported missing.
     pub fn with_margin(&self, margin: u32) -> Period {
         let m = Duration::days(i64::from(margin));
-        Period { first: self.first - m, last: self.last + m }
+        Period {
+            first: self.first - m,
+            last: self.last + m,
+        }
     }
 
     /// The UTC instants `[start, end)` that the period covers in a zone.
     pub fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-        (day_start(self.first, zone), day_start(self.last + Duration::days(1), zone))
+        (
+            day_start(self.first, zone),
+            day_start(self.last + Duration::days(1), zone),
+        )
     }
 
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
@@ -156,7 +171,9 @@ mod tests {
     #[test]
     fn dst_days_are_23_and_25_hours() {
         let ny = parse_zone("America/New_York").unwrap();
-        let len = |day: NaiveDate| (day_start(day + Duration::days(1), ny) - day_start(day, ny)).num_hours();
+        let len = |day: NaiveDate| {
+            (day_start(day + Duration::days(1), ny) - day_start(day, ny)).num_hours()
+        };
         assert_eq!(len(d(2026, 3, 8)), 23);
         assert_eq!(len(d(2026, 11, 1)), 25);
         assert_eq!(len(d(2026, 11, 2)), 24);
@@ -170,9 +187,15 @@ mod tests {
     fn ambiguous_takes_earlier_and_gaps_move_forward() {
         let ny = parse_zone("America/New_York").unwrap();
         let amb = d(2026, 11, 1).and_hms_opt(1, 30, 0).unwrap();
-        assert_eq!(local_to_utc(amb, ny).to_rfc3339(), "2026-11-01T05:30:00+00:00");
+        assert_eq!(
+            local_to_utc(amb, ny).to_rfc3339(),
+            "2026-11-01T05:30:00+00:00"
+        );
         let gap = d(2026, 3, 8).and_hms_opt(2, 30, 0).unwrap();
-        assert_eq!(local_to_utc(gap, ny).to_rfc3339(), "2026-03-08T07:30:00+00:00");
+        assert_eq!(
+            local_to_utc(gap, ny).to_rfc3339(),
+            "2026-03-08T07:30:00+00:00"
+        );
     }
 
     #[test]

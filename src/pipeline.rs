@@ -47,7 +47,14 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    pub const ALL: Outputs = Outputs { csv: true, json: true, xlsx: true, xlsx_lists: true, html: true, parquet: true };
+    pub const ALL: Outputs = Outputs {
+        csv: true,
+        json: true,
+        xlsx: true,
+        xlsx_lists: true,
+        html: true,
+        parquet: true,
+    };
     pub const NAMES: [&'static str; 6] = ["csv", "json", "xlsx", "xlsx-lists", "html", "parquet"];
 
     /// A comma-separated list of [`Outputs::NAMES`] (`xlsx-lists` implies `xlsx`).
@@ -65,12 +72,13 @@ impl Outputs {
                 "html" => o.html = true,
                 "parquet" => o.parquet = true,
                 "all" => o = Outputs::ALL,
-                other => {
-                    return Err(Error::input(
-                        "--outputs",
-                        format!("unknown output `{other}`; expected a comma-separated list of {} or all", Outputs::NAMES.join(", ")),
-                    ))
-                }
+                other => return Err(Error::input(
+                    "--outputs",
+                    format!(
+                        "unknown output `{other}`; expected a comma-separated list of {} or all",
+                        Outputs::NAMES.join(", ")
+                    ),
+                )),
             }
         }
         Ok(o)
@@ -94,7 +102,10 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     } else {
         tracing::info!(dir = %job.provider_data.display(), "reading provider records");
         let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
-        (crate::normalize::provider_frame(&records, zone)?, read_stats)
+        (
+            crate::normalize::provider_frame(&records, zone)?,
+            read_stats,
+        )
     };
     tracing::info!(file = %job.ledger.display(), "reading ledger");
     let ledger = crate::ledger::load(&job.ledger, s)?;
@@ -146,7 +157,13 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance,
     };
-    let summary = summary::build(&rows, &facts, read_stats, ledger_stats, job.fetch_stats.clone());
+    let summary = summary::build(
+        &rows,
+        &facts,
+        read_stats,
+        ledger_stats,
+        job.fetch_stats.clone(),
+    );
     tracing::info!("summary built");
     if o.json {
         let summary_json = out.join("summary.json");
@@ -155,7 +172,12 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     }
     let info = report::xlsx::RunInfo {
         ledger_source: display_name(&job.ledger),
-        providers: summary.provider_read.records_by_provider.keys().cloned().collect(),
+        providers: summary
+            .provider_read
+            .records_by_provider
+            .keys()
+            .cloned()
+            .collect(),
         run_id: job.run.as_ref().map(|r| r.0.clone()),
         run_time: job.run.as_ref().map(|r| r.1.clone()),
     };
@@ -185,7 +207,9 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
 }
 
 fn display_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// What `run` was asked to do.
@@ -211,7 +235,11 @@ pub struct RunOutcome {
 
 /// The run directory: `<output>/<period>/<run-id>/`. An unfinished one (no `manifest.json`) is
 /// resumed, so a killed run started again picks up its archived pages.
-pub fn run_dir(settings: &Settings, period: &Period, run_id: Option<&str>) -> Result<(PathBuf, bool)> {
+pub fn run_dir(
+    settings: &Settings,
+    period: &Period,
+    run_id: Option<&str>,
+) -> Result<(PathBuf, bool)> {
     let base = settings.output_dir.join(period.label());
     if let Some(id) = run_id {
         let dir = base.join(id);
@@ -240,7 +268,12 @@ pub fn lock_period(settings: &Settings, period: &Period) -> Result<std::fs::File
     let base = settings.output_dir.join(period.label());
     std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
     let path = base.join(".lock");
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Input {
@@ -256,14 +289,29 @@ pub fn require_connections(settings: &Settings) -> Result<()> {
     if settings.providers.values().any(|p| p.connection.is_some()) {
         Ok(())
     } else {
-        Err(Error::config(&settings.source_name, "providers", "no provider has a base_url: nothing to fetch (see `cardrecon init`)"))
+        Err(Error::config(
+            &settings.source_name,
+            "providers",
+            "no provider has a base_url: nothing to fetch (see `cardrecon init`)",
+        ))
     }
 }
 
 /// Fetches every provider that has a connection, concurrently, into `raw_dir`.
-pub async fn fetch_all(settings: &Settings, raw_dir: &Path, period: &Period, progress: bool) -> Result<Vec<FetchStats>> {
-    let (from, to) = period.with_margin(settings.margin_days).instants(settings.timezone);
-    let bars = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) { Some(indicatif::MultiProgress::new()) } else { None };
+pub async fn fetch_all(
+    settings: &Settings,
+    raw_dir: &Path,
+    period: &Period,
+    progress: bool,
+) -> Result<Vec<FetchStats>> {
+    let (from, to) = period
+        .with_margin(settings.margin_days)
+        .instants(settings.timezone);
+    let bars = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        Some(indicatif::MultiProgress::new())
+    } else {
+        None
+    };
     let jobs = settings.providers.values().filter_map(|inst| inst.connection.as_ref().map(|c| (inst, c))).map(|(inst, conn)| {
         let archive = Archive::new(raw_dir, &inst.name);
         let bar = bars.as_ref().map(|m| {
@@ -314,10 +362,19 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         period: job.period,
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
-        run: Some((dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), started.to_rfc3339())),
+        run: Some((
+            dir.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            started.to_rfc3339(),
+        )),
         outputs: Outputs::ALL,
     };
     let outcome = reconcile(&rjob)?;
     crate::report::manifest::write(&dir, job, &stats, started)?;
-    Ok(RunOutcome { run_dir: dir, outcome, resumed })
+    Ok(RunOutcome {
+        run_dir: dir,
+        outcome,
+        resumed,
+    })
 }

@@ -17,7 +17,11 @@ fn corpus(rel: &str) -> PathBuf {
 fn kind<T>(r: &Result<T, Error>) -> String {
     match r {
         Ok(_) => "ok".into(),
-        Err(e) => format!("{e:?}").split([' ', '(', '{']).next().unwrap_or_default().to_string(),
+        Err(e) => format!("{e:?}")
+            .split([' ', '(', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -65,7 +69,13 @@ fn page_case(file: &str) -> (String, String) {
     let what = format!("{provider} list page 3 of {file}");
     outcome(move || {
         let text = std::fs::read_to_string(&path).unwrap();
-        let r = cardrecon::providers::fetch::parse_page(provider, &what, text.as_bytes(), list, Some("/data/total"));
+        let r = cardrecon::providers::fetch::parse_page(
+            provider,
+            &what,
+            text.as_bytes(),
+            list,
+            Some("/data/total"),
+        );
         (kind(&r), message(&r))
     })
 }
@@ -73,7 +83,8 @@ fn page_case(file: &str) -> (String, String) {
 fn config_case(file: &str) -> (String, String) {
     let path = corpus(&format!("config/{file}"));
     outcome(move || {
-        let r = ConfigFile::load(&path).and_then(|f| Settings::resolve(&f, &path.display().to_string()));
+        let r = ConfigFile::load(&path)
+            .and_then(|f| Settings::resolve(&f, &path.display().to_string()));
         (kind(&r), message(&r))
     })
 }
@@ -82,96 +93,351 @@ fn config_case(file: &str) -> (String, String) {
 type Case = (&'static str, &'static str, &'static [&'static str]);
 
 const LEDGER: &[Case] = &[
-    ("missing_amount_column.csv", "LedgerFile", &["missing_amount_column.csv", "amount"]),
-    ("missing_id_columns.csv", "LedgerFile", &["missing_id_columns.csv", "neither a `tx_id` nor an `order_id` column"]),
-    ("amount_text.csv", "LedgerRow", &["amount_text.csv", "row 3", "amount", "12.5x"]),
-    ("amount_nan.csv", "LedgerRow", &["amount_nan.csv", "row 4", "amount"]),
-    ("amount_empty.csv", "LedgerRow", &["amount_empty.csv", "row 2", "amount"]),
-    ("amount_too_many_places.csv", "LedgerRow", &["row 2", "amount", "8"]),
-    ("amount_absurd.csv", "LedgerRow", &["row 2", "amount", "out of range"]),
+    (
+        "missing_amount_column.csv",
+        "LedgerFile",
+        &["missing_amount_column.csv", "amount"],
+    ),
+    (
+        "missing_id_columns.csv",
+        "LedgerFile",
+        &[
+            "missing_id_columns.csv",
+            "neither a `tx_id` nor an `order_id` column",
+        ],
+    ),
+    (
+        "amount_text.csv",
+        "LedgerRow",
+        &["amount_text.csv", "row 3", "amount", "12.5x"],
+    ),
+    (
+        "amount_nan.csv",
+        "LedgerRow",
+        &["amount_nan.csv", "row 4", "amount"],
+    ),
+    (
+        "amount_empty.csv",
+        "LedgerRow",
+        &["amount_empty.csv", "row 2", "amount"],
+    ),
+    (
+        "amount_too_many_places.csv",
+        "LedgerRow",
+        &["row 2", "amount", "8"],
+    ),
+    (
+        "amount_absurd.csv",
+        "LedgerRow",
+        &["row 2", "amount", "out of range"],
+    ),
     // 21 integer digits: rust_decimal holds it, but not at 8 places; it was silently rounded.
-    ("amount_21_digits.csv", "LedgerRow", &["row 2", "amount", "out of range"]),
-    ("fee_text.csv", "LedgerRow", &["fee_text.csv", "row 2", "fee"]),
-    ("date_impossible.csv", "LedgerRow", &["row 2", "booked_at", "2026-13-45"]),
-    ("date_text.csv", "LedgerRow", &["row 2", "booked_at", "yesterday"]),
+    (
+        "amount_21_digits.csv",
+        "LedgerRow",
+        &["row 2", "amount", "out of range"],
+    ),
+    (
+        "fee_text.csv",
+        "LedgerRow",
+        &["fee_text.csv", "row 2", "fee"],
+    ),
+    (
+        "date_impossible.csv",
+        "LedgerRow",
+        &["row 2", "booked_at", "2026-13-45"],
+    ),
+    (
+        "date_text.csv",
+        "LedgerRow",
+        &["row 2", "booked_at", "yesterday"],
+    ),
     ("date_empty.csv", "LedgerRow", &["row 2", "booked_at"]),
     ("currency_empty.csv", "LedgerRow", &["row 2", "currency"]),
-    ("status_unknown.csv", "LedgerRow", &["row 2", "status", "maybe"]),
-    ("kind_unknown.csv", "LedgerRow", &["row 2", "kind", "teleport"]),
+    (
+        "status_unknown.csv",
+        "LedgerRow",
+        &["row 2", "status", "maybe"],
+    ),
+    (
+        "kind_unknown.csv",
+        "LedgerRow",
+        &["row 2", "kind", "teleport"],
+    ),
     // An entry of a provider that is not reconciled (a bank account, say) is not malformed: it
     // is read, and shows up as missing at the provider if it falls in the period.
     ("provider_unknown.csv", "ok", &[]),
     ("entry_id_empty.csv", "LedgerRow", &["row 2", "entry_id"]),
     // A manual adjustment with no provider reference is read; it cannot match, so it is reported.
     ("no_keys.csv", "ok", &[]),
-    ("ragged_row.csv", "LedgerRow", &["ragged_row.csv", "row 3", "6 fields but the header has 10"]),
-    ("unterminated_quote.csv", "LedgerRow", &["unterminated_quote.csv", "row 3"]),
+    (
+        "ragged_row.csv",
+        "LedgerRow",
+        &["ragged_row.csv", "row 3", "6 fields but the header has 10"],
+    ),
+    (
+        "unterminated_quote.csv",
+        "LedgerRow",
+        &["unterminated_quote.csv", "row 3"],
+    ),
     ("empty.csv", "LedgerFile", &["empty.csv"]),
-    ("duplicate_header.csv", "LedgerFile", &["duplicate_header.csv", "`amount`", "more than once"]),
-    ("huge_field.csv", "LedgerRow", &["huge_field.csv", "row 3", "amount"]),
-    ("latin1.csv", "LedgerRow", &["latin1.csv", "row 3", "entry_id", "UTF-8"]),
+    (
+        "duplicate_header.csv",
+        "LedgerFile",
+        &["duplicate_header.csv", "`amount`", "more than once"],
+    ),
+    (
+        "huge_field.csv",
+        "LedgerRow",
+        &["huge_field.csv", "row 3", "amount"],
+    ),
+    (
+        "latin1.csv",
+        "LedgerRow",
+        &["latin1.csv", "row 3", "entry_id", "UTF-8"],
+    ),
     ("formula_text_ok.csv", "ok", &[]),
-    ("xlsx_amount_text.xlsx", "LedgerRow", &["xlsx_amount_text.xlsx", "row 3", "amount"]),
-    ("xlsx_missing_currency_column.xlsx", "LedgerFile", &["xlsx_missing_currency_column.xlsx", "currency"]),
-    ("xlsx_date_text.xlsx", "LedgerRow", &["row 2", "booked_at", "31/31/2026"]),
-    ("xlsx_amount_formula_error.xlsx", "LedgerRow", &["row 2", "amount"]),
-    ("xlsx_header_only_bad_sheet.xlsx", "LedgerFile", &["xlsx_header_only_bad_sheet.xlsx", "entry_id"]),
-    ("xlsx_not_a_zip.xlsx", "LedgerFile", &["xlsx_not_a_zip.xlsx"]),
-    ("parquet_amount_text.parquet", "LedgerRow", &["parquet_amount_text.parquet", "row 2", "amount", "twelve"]),
-    ("parquet_missing_status_column.parquet", "LedgerFile", &["parquet_missing_status_column.parquet", "status"]),
-    ("parquet_timestamp_text.parquet", "LedgerRow", &["row 2", "booked_at"]),
-    ("parquet_amount_nan.parquet", "LedgerRow", &["row 2", "amount"]),
-    ("parquet_not_parquet.parquet", "LedgerFile", &["parquet_not_parquet.parquet"]),
+    (
+        "xlsx_amount_text.xlsx",
+        "LedgerRow",
+        &["xlsx_amount_text.xlsx", "row 3", "amount"],
+    ),
+    (
+        "xlsx_missing_currency_column.xlsx",
+        "LedgerFile",
+        &["xlsx_missing_currency_column.xlsx", "currency"],
+    ),
+    (
+        "xlsx_date_text.xlsx",
+        "LedgerRow",
+        &["row 2", "booked_at", "31/31/2026"],
+    ),
+    (
+        "xlsx_amount_formula_error.xlsx",
+        "LedgerRow",
+        &["row 2", "amount"],
+    ),
+    (
+        "xlsx_header_only_bad_sheet.xlsx",
+        "LedgerFile",
+        &["xlsx_header_only_bad_sheet.xlsx", "entry_id"],
+    ),
+    (
+        "xlsx_not_a_zip.xlsx",
+        "LedgerFile",
+        &["xlsx_not_a_zip.xlsx"],
+    ),
+    (
+        "parquet_amount_text.parquet",
+        "LedgerRow",
+        &["parquet_amount_text.parquet", "row 2", "amount", "twelve"],
+    ),
+    (
+        "parquet_missing_status_column.parquet",
+        "LedgerFile",
+        &["parquet_missing_status_column.parquet", "status"],
+    ),
+    (
+        "parquet_timestamp_text.parquet",
+        "LedgerRow",
+        &["row 2", "booked_at"],
+    ),
+    (
+        "parquet_amount_nan.parquet",
+        "LedgerRow",
+        &["row 2", "amount"],
+    ),
+    (
+        "parquet_not_parquet.parquet",
+        "LedgerFile",
+        &["parquet_not_parquet.parquet"],
+    ),
 ];
 
 const PROVIDER: &[Case] = &[
-    ("keysecure/truncated.jsonl", "ProviderRecord", &["truncated.jsonl", "line 2"]),
-    ("keysecure/amount_text.jsonl", "ProviderRecord", &["amount_text.jsonl", "line 1", "amount"]),
-    ("keysecure/missing_id.jsonl", "ProviderRecord", &["missing_id.jsonl", "line 2", "consume_no"]),
+    (
+        "keysecure/truncated.jsonl",
+        "ProviderRecord",
+        &["truncated.jsonl", "line 2"],
+    ),
+    (
+        "keysecure/amount_text.jsonl",
+        "ProviderRecord",
+        &["amount_text.jsonl", "line 1", "amount"],
+    ),
+    (
+        "keysecure/missing_id.jsonl",
+        "ProviderRecord",
+        &["missing_id.jsonl", "line 2", "consume_no"],
+    ),
     // A type or status code the adapter does not know is kept (kind `other`, status `unknown`,
     // the code in `status_raw`): it surfaces as a discrepancy instead of stopping month-end.
     ("keysecure/type_unknown.jsonl", "ok", &[]),
     ("keysecure/status_unknown.jsonl", "ok", &[]),
-    ("keysecure/time_text.jsonl", "ProviderRecord", &["line 1", "time"]),
-    ("keysecure/not_an_object.jsonl", "ProviderRecord", &["not_an_object.jsonl", "line 1"]),
-    ("txv3/amount_absurd.jsonl", "ProviderRecord", &["line 1", "tx_amount"]),
-    ("txv3/amount_negative.jsonl", "ProviderRecord", &["line 1", "currency_amount", "negative"]),
-    ("txv3/original_negative.jsonl", "ProviderRecord", &["line 1", "tx_amount", "negative"]),
+    (
+        "keysecure/time_text.jsonl",
+        "ProviderRecord",
+        &["line 1", "time"],
+    ),
+    (
+        "keysecure/not_an_object.jsonl",
+        "ProviderRecord",
+        &["not_an_object.jsonl", "line 1"],
+    ),
+    (
+        "txv3/amount_absurd.jsonl",
+        "ProviderRecord",
+        &["line 1", "tx_amount"],
+    ),
+    (
+        "txv3/amount_negative.jsonl",
+        "ProviderRecord",
+        &["line 1", "currency_amount", "negative"],
+    ),
+    (
+        "txv3/original_negative.jsonl",
+        "ProviderRecord",
+        &["line 1", "tx_amount", "negative"],
+    ),
     ("txv3/status_code_wrong.jsonl", "ok", &[]),
-    ("txv3/business_type_wrong.jsonl", "ProviderRecord", &["line 1", "business_type", "77"]),
-    ("txv3/amount_object.jsonl", "ProviderRecord", &["line 1", "tx_amount"]),
-    ("txv3/missing_time.jsonl", "ProviderRecord", &["line 1", "tx_time"]),
-    ("cardapp/date_impossible.jsonl", "ProviderRecord", &["line 1", "trade_at", "2026-02-30"]),
-    ("cardapp/amount_bool.jsonl", "ProviderRecord", &["line 1", "amount"]),
+    (
+        "txv3/business_type_wrong.jsonl",
+        "ProviderRecord",
+        &["line 1", "business_type", "77"],
+    ),
+    (
+        "txv3/amount_object.jsonl",
+        "ProviderRecord",
+        &["line 1", "tx_amount"],
+    ),
+    (
+        "txv3/missing_time.jsonl",
+        "ProviderRecord",
+        &["line 1", "tx_time"],
+    ),
+    (
+        "cardapp/date_impossible.jsonl",
+        "ProviderRecord",
+        &["line 1", "trade_at", "2026-02-30"],
+    ),
+    (
+        "cardapp/amount_bool.jsonl",
+        "ProviderRecord",
+        &["line 1", "amount"],
+    ),
     ("cardapp/trade_type_wrong.jsonl", "ok", &[]),
-    ("cardapp/currency_missing.jsonl", "ProviderRecord", &["line 1", "currency"]),
-    ("usertrans/missing_time.jsonl", "ProviderRecord", &["line 1", "created_at"]),
+    (
+        "cardapp/currency_missing.jsonl",
+        "ProviderRecord",
+        &["line 1", "currency"],
+    ),
+    (
+        "usertrans/missing_time.jsonl",
+        "ProviderRecord",
+        &["line 1", "created_at"],
+    ),
     ("usertrans/trans_type_unknown.jsonl", "ok", &[]),
-    ("usertrans/amount_too_many_places.jsonl", "ProviderRecord", &["line 1", "amount"]),
-    ("usertrans/id_wrong_type.jsonl", "ProviderRecord", &["line 1", "trans_id"]),
+    (
+        "usertrans/amount_too_many_places.jsonl",
+        "ProviderRecord",
+        &["line 1", "amount"],
+    ),
+    (
+        "usertrans/id_wrong_type.jsonl",
+        "ProviderRecord",
+        &["line 1", "trans_id"],
+    ),
 ];
 
 const PAGES: &[Case] = &[
-    ("keysecure_no_list.json", "Fetch", &["keysecure", "page 3", "data.list"]),
-    ("txv3_records_not_array.json", "Fetch", &["txv3", "page 3", "data.records"]),
-    ("cardapp_no_data.json", "Fetch", &["cardapp", "page 3", "data.trade_list"]),
-    ("usertrans_list_null.json", "Fetch", &["usertrans", "page 3", "data.list"]),
-    ("keysecure_truncated.json", "Fetch", &["keysecure", "page 3", "JSON"]),
+    (
+        "keysecure_no_list.json",
+        "Fetch",
+        &["keysecure", "page 3", "data.list"],
+    ),
+    (
+        "txv3_records_not_array.json",
+        "Fetch",
+        &["txv3", "page 3", "data.records"],
+    ),
+    (
+        "cardapp_no_data.json",
+        "Fetch",
+        &["cardapp", "page 3", "data.trade_list"],
+    ),
+    (
+        "usertrans_list_null.json",
+        "Fetch",
+        &["usertrans", "page 3", "data.list"],
+    ),
+    (
+        "keysecure_truncated.json",
+        "Fetch",
+        &["keysecure", "page 3", "JSON"],
+    ),
 ];
 
 const CONFIG: &[Case] = &[
-    ("zone_unknown.toml", "Config", &["zone_unknown.toml", "timezone", "Europe/Atlantis"]),
-    ("period_bad.toml", "Config", &["period_bad.toml", "period", "2026-13"]),
-    ("period_reversed.toml", "Config", &["period_reversed.toml", "period"]),
-    ("tolerance_negative.toml", "Config", &["tolerance", "negative"]),
+    (
+        "zone_unknown.toml",
+        "Config",
+        &["zone_unknown.toml", "timezone", "Europe/Atlantis"],
+    ),
+    (
+        "period_bad.toml",
+        "Config",
+        &["period_bad.toml", "period", "2026-13"],
+    ),
+    (
+        "period_reversed.toml",
+        "Config",
+        &["period_reversed.toml", "period"],
+    ),
+    (
+        "tolerance_negative.toml",
+        "Config",
+        &["tolerance", "negative"],
+    ),
     ("tolerance_text.toml", "Config", &["tolerance", "a penny"]),
-    ("credentials_missing.toml", "Config", &["credentials_missing.toml", "api_secret"]),
-    ("env_unset.toml", "Config", &["env_unset.toml", "api_key", "CARDRECON_CORPUS_UNSET_VARIABLE"]),
-    ("http_not_loopback.toml", "Config", &["http_not_loopback.toml", "base_url", "https"]),
-    ("page_size_too_big.toml", "Config", &["page_size_too_big.toml", "page_size", "5000"]),
-    ("syntax_error.toml", "Config", &["syntax_error.toml", "line 1"]),
-    ("provider_type_unknown.toml", "Config", &["provider_type_unknown.toml", "acmebank"]),
-    ("margin_wrong_type.toml", "Config", &["margin_wrong_type.toml", "margin_days"]),
+    (
+        "credentials_missing.toml",
+        "Config",
+        &["credentials_missing.toml", "api_secret"],
+    ),
+    (
+        "env_unset.toml",
+        "Config",
+        &[
+            "env_unset.toml",
+            "api_key",
+            "CARDRECON_CORPUS_UNSET_VARIABLE",
+        ],
+    ),
+    (
+        "http_not_loopback.toml",
+        "Config",
+        &["http_not_loopback.toml", "base_url", "https"],
+    ),
+    (
+        "page_size_too_big.toml",
+        "Config",
+        &["page_size_too_big.toml", "page_size", "5000"],
+    ),
+    (
+        "syntax_error.toml",
+        "Config",
+        &["syntax_error.toml", "line 1"],
+    ),
+    (
+        "provider_type_unknown.toml",
+        "Config",
+        &["provider_type_unknown.toml", "acmebank"],
+    ),
+    (
+        "margin_wrong_type.toml",
+        "Config",
+        &["margin_wrong_type.toml", "margin_days"],
+    ),
 ];
 
 fn check(group: &str, cases: &[Case], run: impl Fn(&str) -> (String, String)) -> usize {
@@ -180,10 +446,18 @@ fn check(group: &str, cases: &[Case], run: impl Fn(&str) -> (String, String)) ->
         let (got, msg) = run(file);
         let missing: Vec<&&str> = words.iter().filter(|w| !msg.contains(**w)).collect();
         if got != *want || !missing.is_empty() {
-            failures.push(format!("{group}/{file}: expected {want} naming {words:?}, got {got}: {msg}"));
+            failures.push(format!(
+                "{group}/{file}: expected {want} naming {words:?}, got {got}: {msg}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} {group} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} {group} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     cases.len()
 }
 
@@ -231,13 +505,31 @@ fn fuzz_regression_inputs_are_refused_without_panic() {
             let bytes = std::fs::read(&path).unwrap();
             let t = target.clone();
             let ok = std::panic::catch_unwind(move || match t.as_str() {
-                "page_keysecure" => drop(cardrecon::providers::read_page(ProviderType::Keysecure, "page", &bytes)),
-                "page_txv3" => drop(cardrecon::providers::read_page(ProviderType::Txv3, "page", &bytes)),
-                "page_cardapp" => drop(cardrecon::providers::read_page(ProviderType::Cardapp, "page", &bytes)),
-                "page_usertrans" => drop(cardrecon::providers::read_page(ProviderType::Usertrans, "page", &bytes)),
+                "page_keysecure" => drop(cardrecon::providers::read_page(
+                    ProviderType::Keysecure,
+                    "page",
+                    &bytes,
+                )),
+                "page_txv3" => drop(cardrecon::providers::read_page(
+                    ProviderType::Txv3,
+                    "page",
+                    &bytes,
+                )),
+                "page_cardapp" => drop(cardrecon::providers::read_page(
+                    ProviderType::Cardapp,
+                    "page",
+                    &bytes,
+                )),
+                "page_usertrans" => drop(cardrecon::providers::read_page(
+                    ProviderType::Usertrans,
+                    "page",
+                    &bytes,
+                )),
                 ledger => {
                     let dir = tempdir();
-                    let file = dir.path().join(format!("ledger.{}", ledger.trim_start_matches("ledger_")));
+                    let file = dir
+                        .path()
+                        .join(format!("ledger.{}", ledger.trim_start_matches("ledger_")));
                     std::fs::write(&file, &bytes).unwrap();
                     drop(cardrecon::ledger::load(&file, &Settings::defaults()));
                 }

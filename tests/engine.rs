@@ -11,14 +11,46 @@ fn edges_of_the_period_at_the_millisecond() {
     // 23:59:59.999 on the last day is in; 00:00:00.000 on the next day is out.
     let z = London;
     let recs = vec![
-        rec("keysecure", "IN-LAST", "10", at(z, "2026-03-31 23:59:59.999")),
-        rec("keysecure", "OUT-NEXT", "10", at(z, "2026-04-01 00:00:00.000")),
-        rec("keysecure", "IN-FIRST", "10", at(z, "2026-03-01 00:00:00.000")),
-        rec("keysecure", "OUT-PREV", "10", at(z, "2026-02-28 23:59:59.999")),
+        rec(
+            "keysecure",
+            "IN-LAST",
+            "10",
+            at(z, "2026-03-31 23:59:59.999"),
+        ),
+        rec(
+            "keysecure",
+            "OUT-NEXT",
+            "10",
+            at(z, "2026-04-01 00:00:00.000"),
+        ),
+        rec(
+            "keysecure",
+            "IN-FIRST",
+            "10",
+            at(z, "2026-03-01 00:00:00.000"),
+        ),
+        rec(
+            "keysecure",
+            "OUT-PREV",
+            "10",
+            at(z, "2026-02-28 23:59:59.999"),
+        ),
     ];
     let rows = run_engine(&recs, &[], z, &options("2026-03"));
-    assert_eq!(triples(&rows), vec![t("missing_in_ledger", "IN-FIRST", ""), t("missing_in_ledger", "IN-LAST", "")]);
-    assert_eq!(rows.iter().find(|r| r.tx_id.as_deref() == Some("IN-LAST")).unwrap().provider_day, Some(day(2026, 3, 31)));
+    assert_eq!(
+        triples(&rows),
+        vec![
+            t("missing_in_ledger", "IN-FIRST", ""),
+            t("missing_in_ledger", "IN-LAST", "")
+        ]
+    );
+    assert_eq!(
+        rows.iter()
+            .find(|r| r.tx_id.as_deref() == Some("IN-LAST"))
+            .unwrap()
+            .provider_day,
+        Some(day(2026, 3, 31))
+    );
 }
 
 #[test]
@@ -46,10 +78,20 @@ fn timing_differences_both_ways_and_margin_items_stay_silent() {
     let rows = run_engine(&recs, &entries, z, &options("2026-03"));
     assert_eq!(
         triples(&rows),
-        vec![t("matched", "E", "L5"), t("timing_difference", "A", "L1"), t("timing_difference", "B", "L2")]
+        vec![
+            t("matched", "E", "L5"),
+            t("timing_difference", "A", "L1"),
+            t("timing_difference", "B", "L2")
+        ]
     );
-    let a = rows.iter().find(|r| r.tx_id.as_deref() == Some("A")).unwrap();
-    assert_eq!((a.provider_day, a.ledger_day), (Some(day(2026, 3, 31)), Some(day(2026, 4, 1))));
+    let a = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("A"))
+        .unwrap();
+    assert_eq!(
+        (a.provider_day, a.ledger_day),
+        (Some(day(2026, 3, 31)), Some(day(2026, 4, 1)))
+    );
     assert!(a.detail.contains("cut-off"), "{}", a.detail);
 }
 
@@ -60,8 +102,8 @@ fn duplicates_on_both_sides_earliest_is_primary() {
     let mut repeat = rec("cardapp", "T1", "12.00", base + Duration::minutes(2));
     repeat.source = "cardapp/t.jsonl:2".into();
     let recs = vec![
-        repeat,                                   // later, listed first: still the duplicate
-        rec("cardapp", "T1", "11.00", base),      // earliest: the primary
+        repeat,                              // later, listed first: still the duplicate
+        rec("cardapp", "T1", "11.00", base), // earliest: the primary
         rec("cardapp", "T2", "5.00", base),
     ];
     let entries = vec![
@@ -79,8 +121,14 @@ fn duplicates_on_both_sides_earliest_is_primary() {
             t("matched", "T2", "L8"),
         ]
     );
-    let dup = rows.iter().find(|r| r.category.as_str() == "duplicate_at_provider").unwrap();
-    assert_eq!(cardrecon::money::format(dup.provider_amount.unwrap()), "12.00");
+    let dup = rows
+        .iter()
+        .find(|r| r.category.as_str() == "duplicate_at_provider")
+        .unwrap();
+    assert_eq!(
+        cardrecon::money::format(dup.provider_amount.unwrap()),
+        "12.00"
+    );
 }
 
 #[test]
@@ -89,7 +137,11 @@ fn identical_repeats_are_dropped_not_reported() {
     let a = rec("txv3", "T1", "1", when);
     let mut b = a.clone();
     b.source = "txv3/page-2.jsonl:1".into();
-    let kept = cardrecon::normalize::drop_identical_repeats(vec![a.clone(), b, rec("txv3", "T1", "2", when)]);
+    let kept = cardrecon::normalize::drop_identical_repeats(vec![
+        a.clone(),
+        b,
+        rec("txv3", "T1", "2", when),
+    ]);
     assert_eq!(kept.len(), 2);
     assert_eq!(kept[0], a);
 }
@@ -141,12 +193,35 @@ fn mismatches_with_precedence_and_every_difference_named() {
             t("status_mismatch", "S", "L1"),
         ]
     );
-    let all = rows.iter().find(|r| r.tx_id.as_deref() == Some("ALL")).unwrap();
-    assert!(all.detail.contains("status: provider reversed, ledger success"), "{}", all.detail);
-    assert!(all.detail.contains("currency: provider EUR, ledger USD"), "{}", all.detail);
-    assert!(all.detail.contains("amount: provider 10.00, ledger 11.00 (difference -1.00)"), "{}", all.detail);
-    let a = rows.iter().find(|r| r.tx_id.as_deref() == Some("A")).unwrap();
-    assert_eq!(cardrecon::money::format(a.amount_difference.unwrap()), "0.01");
+    let all = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("ALL"))
+        .unwrap();
+    assert!(
+        all.detail
+            .contains("status: provider reversed, ledger success"),
+        "{}",
+        all.detail
+    );
+    assert!(
+        all.detail.contains("currency: provider EUR, ledger USD"),
+        "{}",
+        all.detail
+    );
+    assert!(
+        all.detail
+            .contains("amount: provider 10.00, ledger 11.00 (difference -1.00)"),
+        "{}",
+        all.detail
+    );
+    let a = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("A"))
+        .unwrap();
+    assert_eq!(
+        cardrecon::money::format(a.amount_difference.unwrap()),
+        "0.01"
+    );
 }
 
 #[test]
@@ -154,7 +229,12 @@ fn tolerance_and_signed_ledgers() {
     let w = utc("2026-03-15 12:00:00");
     let mut refund = rec("txv3", "R", "5", w);
     refund.kind = Kind::Refund;
-    let recs = vec![rec("txv3", "A", "100", w), rec("txv3", "B", "100", w), refund, rec("txv3", "D", "7", w)];
+    let recs = vec![
+        rec("txv3", "A", "100", w),
+        rec("txv3", "B", "100", w),
+        refund,
+        rec("txv3", "D", "7", w),
+    ];
     let entries = vec![
         entry("L1", "txv3", "A", "-100.01", w),
         entry("L2", "txv3", "B", "-100.02", w),
@@ -166,7 +246,12 @@ fn tolerance_and_signed_ledgers() {
     let rows = run_engine(&recs, &entries, UTC, &o);
     assert_eq!(
         triples(&rows),
-        vec![t("amount_mismatch", "B", "L2"), t("matched", "A", "L1"), t("matched", "D", "L4"), t("matched", "R", "L3")]
+        vec![
+            t("amount_mismatch", "B", "L2"),
+            t("matched", "A", "L1"),
+            t("matched", "D", "L4"),
+            t("matched", "R", "L3")
+        ]
     );
     o.signed_ledger = true;
     let rows = run_engine(&recs, &entries, UTC, &o);
@@ -179,8 +264,15 @@ fn tolerance_and_signed_ledgers() {
             t("matched", "A", "L1"),
         ]
     );
-    let r = rows.iter().find(|r| r.tx_id.as_deref() == Some("R")).unwrap();
-    assert!(r.detail.contains("sign: a refund booked as a debit"), "{}", r.detail);
+    let r = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("R"))
+        .unwrap();
+    assert!(
+        r.detail.contains("sign: a refund booked as a debit"),
+        "{}",
+        r.detail
+    );
 }
 
 #[test]
@@ -197,7 +289,14 @@ fn unmatched_by_provider_status_and_order_id_matching() {
     unknown.status_raw = "7".into();
     let mut by_order = rec("cardapp", "OD1", "25", w);
     by_order.order_id = Some("MO-1".into());
-    let recs = vec![failed, reversed, pending, unknown, by_order, rec("keysecure", "SAME-ID", "3", w)];
+    let recs = vec![
+        failed,
+        reversed,
+        pending,
+        unknown,
+        by_order,
+        rec("keysecure", "SAME-ID", "3", w),
+    ];
     let mut ghost = entry("L1", "cardapp", "GHOST", "9", w);
     ghost.fee = Some(dec("0.10"));
     let mut order_entry = entry("L2", "cardapp", "", "25", w);
@@ -207,7 +306,12 @@ fn unmatched_by_provider_status_and_order_id_matching() {
     let mut no_provider = entry("L4", "x", "F", "1", w);
     no_provider.provider = None;
     no_provider.status = Status::Failed;
-    let rows = run_engine(&recs, &[ghost, order_entry, wrong_provider, no_provider], UTC, &options("2026-03"));
+    let rows = run_engine(
+        &recs,
+        &[ghost, order_entry, wrong_provider, no_provider],
+        UTC,
+        &options("2026-03"),
+    );
     assert_eq!(
         triples(&rows),
         vec![
@@ -221,9 +325,19 @@ fn unmatched_by_provider_status_and_order_id_matching() {
             t("pending_not_booked", "P", ""),
         ]
     );
-    let od = rows.iter().find(|r| r.tx_id.as_deref() == Some("OD1")).unwrap();
-    assert!(od.detail.contains("matched on order_id MO-1"), "{}", od.detail);
-    let u = rows.iter().find(|r| r.tx_id.as_deref() == Some("U")).unwrap();
+    let od = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("OD1"))
+        .unwrap();
+    assert!(
+        od.detail.contains("matched on order_id MO-1"),
+        "{}",
+        od.detail
+    );
+    let u = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("U"))
+        .unwrap();
     assert!(u.detail.contains("`7`"), "{}", u.detail);
 }
 
@@ -237,16 +351,31 @@ fn new_york_dst_month_days_are_local() {
         rec("txv3", "FALL-REPEAT", "1", at(z, "2026-11-01 01:30:00")),
     ];
     let entries = vec![
-        entry("L1", "txv3", "SPRING-LATE", "1", at(z, "2026-03-08 23:45:00")),
+        entry(
+            "L1",
+            "txv3",
+            "SPRING-LATE",
+            "1",
+            at(z, "2026-03-08 23:45:00"),
+        ),
         entry("L2", "txv3", "FALL-LATE", "1", at(z, "2026-11-01 23:59:00")),
     ];
     let march = run_engine(&recs, &entries, z, &options("2026-03"));
     assert_eq!(triples(&march), vec![t("matched", "SPRING-LATE", "L1")]);
     assert_eq!(march[0].provider_day, Some(day(2026, 3, 8)));
     // In UTC that record is on 2026-03-09: the zone decides the day.
-    assert_eq!(march[0].provider_time.unwrap().date_naive(), day(2026, 3, 9));
+    assert_eq!(
+        march[0].provider_time.unwrap().date_naive(),
+        day(2026, 3, 9)
+    );
     let nov = run_engine(&recs, &entries, z, &options("2026-11"));
-    assert_eq!(triples(&nov), vec![t("matched", "FALL-LATE", "L2"), t("missing_in_ledger", "FALL-REPEAT", "")]);
+    assert_eq!(
+        triples(&nov),
+        vec![
+            t("matched", "FALL-LATE", "L2"),
+            t("missing_in_ledger", "FALL-REPEAT", "")
+        ]
+    );
     // A period of exactly the 25-hour day.
     let one_day = run_engine(&recs, &entries, z, &options("2026-11-01..2026-11-01"));
     assert_eq!(one_day.len(), 2);
@@ -257,24 +386,55 @@ fn london_dst_month_edges() {
     // British Summer Time starts 2026-03-29; the month ends at 2026-03-31T23:00:00Z.
     let z = London;
     let recs = vec![
-        rec("keysecure", "BST-LAST", "1", cardrecon::period::local_to_utc(day(2026, 3, 31).and_hms_milli_opt(23, 59, 59, 999).unwrap(), z)),
+        rec(
+            "keysecure",
+            "BST-LAST",
+            "1",
+            cardrecon::period::local_to_utc(
+                day(2026, 3, 31).and_hms_milli_opt(23, 59, 59, 999).unwrap(),
+                z,
+            ),
+        ),
         rec("keysecure", "UTC-SAME-DAY", "1", utc("2026-03-31 23:30:00")),
     ];
     let rows = run_engine(&recs, &[], z, &options("2026-03"));
     // 23:30 UTC on the 31st is 00:30 BST on 1 April: outside March in London.
     assert_eq!(triples(&rows), vec![t("missing_in_ledger", "BST-LAST", "")]);
-    assert_eq!(rows[0].provider_time.unwrap().to_rfc3339(), "2026-03-31T22:59:59.999+00:00");
-    assert_eq!(cardrecon::report::format_time(rows[0].provider_time.unwrap(), z), "2026-03-31T23:59:59.999+01:00");
+    assert_eq!(
+        rows[0].provider_time.unwrap().to_rfc3339(),
+        "2026-03-31T22:59:59.999+00:00"
+    );
+    assert_eq!(
+        cardrecon::report::format_time(rows[0].provider_time.unwrap(), z),
+        "2026-03-31T23:59:59.999+01:00"
+    );
 }
 
 #[test]
 fn every_item_in_exactly_one_row() {
     let w = utc("2026-03-15 12:00:00");
-    let recs: Vec<_> = (0..50).map(|i| rec("txv3", &format!("T{i}"), "1", w + Duration::minutes(i))).collect();
-    let entries: Vec<_> = (25..80).map(|i| entry(&format!("L{i}"), "txv3", &format!("T{i}"), "1", w)).collect();
+    let recs: Vec<_> = (0..50)
+        .map(|i| rec("txv3", &format!("T{i}"), "1", w + Duration::minutes(i)))
+        .collect();
+    let entries: Vec<_> = (25..80)
+        .map(|i| entry(&format!("L{i}"), "txv3", &format!("T{i}"), "1", w))
+        .collect();
     let rows = run_engine(&recs, &entries, UTC, &options("2026-03"));
-    let pairs = rows.iter().filter(|r| r.provider_amount.is_some() && r.ledger_entry_id.is_some()).count();
+    let pairs = rows
+        .iter()
+        .filter(|r| r.provider_amount.is_some() && r.ledger_entry_id.is_some())
+        .count();
     assert_eq!((rows.len(), pairs), (80, 25));
-    assert_eq!(rows.iter().filter(|r| r.category.as_str() == "missing_in_ledger").count(), 25);
-    assert_eq!(rows.iter().filter(|r| r.category.as_str() == "missing_at_provider").count(), 30);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.category.as_str() == "missing_in_ledger")
+            .count(),
+        25
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.category.as_str() == "missing_at_provider")
+            .count(),
+        30
+    );
 }

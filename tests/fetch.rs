@@ -29,7 +29,12 @@ fn month(dir: &Path, records: u64, seed: u64) -> PathBuf {
 
 /// The `init` template pointed at a sandbox, with the sandbox's credentials written in.
 fn config_text(url: &str, ledger: &Path) -> String {
-    let mut text = cardrecon::cli::config_template(Some(url), "Europe/London", Some("2026-03"), &ledger.display().to_string());
+    let mut text = cardrecon::cli::config_template(
+        Some(url),
+        "Europe/London",
+        Some("2026-03"),
+        &ledger.display().to_string(),
+    );
     for (k, v) in cardrecon::cli::SANDBOX_ENV {
         text = text.replace(&format!("${{{k}}}"), v);
     }
@@ -87,10 +92,26 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         truncated: 0.03,
         extra_fields: true,
     };
-    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions { seed: 5, faults, ..Default::default() }).await.unwrap();
+    let (url, handle) = sandbox::start(
+        &data.join("providers"),
+        SandboxOptions {
+            seed: 5,
+            faults,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let ledger = data.join("ledger.csv");
     let s = settings(&config_text(&url, &ledger), &dir.path().join("runs"));
-    let job = RunJob { settings: s, config_path: None, period: Period::parse("2026-03").unwrap(), ledger, run_id: Some("faults".into()), progress: false };
+    let job = RunJob {
+        settings: s,
+        config_path: None,
+        period: Period::parse("2026-03").unwrap(),
+        ledger,
+        run_id: Some("faults".into()),
+        progress: false,
+    };
     let done = pipeline::run(&job).await.unwrap();
     handle.stop().await;
     let off = offline(dir.path(), &data);
@@ -98,15 +119,24 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         assert_same_file(&done.run_dir.join(f), &off.join(f));
     }
     // Exactly the records served: count and sum per provider.
-    assert_eq!(totals(&done.run_dir.join("raw")), totals(&data.join("providers")));
+    assert_eq!(
+        totals(&done.run_dir.join("raw")),
+        totals(&data.join("providers"))
+    );
     let fetch = &done.outcome.summary.fetch;
     assert_eq!(fetch.len(), 4);
-    assert!(fetch.iter().all(|f| f.retries > 0), "every provider met faults: {fetch:?}");
+    assert!(
+        fetch.iter().all(|f| f.retries > 0),
+        "every provider met faults: {fetch:?}"
+    );
     // keysecure pages its one window in order, so the drift is met the same way every time:
     // records inserted after page 0 shift later pages (repeats) and the window is read again.
     // (Providers whose windows are requested at once meet it depending on scheduling.)
     let ks = fetch.iter().find(|f| f.provider == "keysecure").unwrap();
-    assert!(ks.windows_reread > 0 && ks.identical_repeats_dropped > 0, "page drift: {ks:?}");
+    assert!(
+        ks.windows_reread > 0 && ks.identical_repeats_dropped > 0,
+        "page drift: {ks:?}"
+    );
     assert!(ks.token_refreshes > 0, "tokens expired: {ks:?}");
     assert!(done.run_dir.join("manifest.json").is_file());
 }
@@ -115,24 +145,52 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
 async fn each_providers_auth_failure_is_named() {
     let dir = tempdir();
     let data = month(dir.path(), 200, 3);
-    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions::default()).await.unwrap();
+    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions::default())
+        .await
+        .unwrap();
     let ledger = data.join("ledger.csv");
     let good = config_text(&url, &ledger);
     let cases = [
-        ("keysecure", "sandbox-keysecure-secret", "check api_key / api_secret"),
+        (
+            "keysecure",
+            "sandbox-keysecure-secret",
+            "check api_key / api_secret",
+        ),
         ("txv3", "sandbox-txv3-key", "check api_key"),
-        ("cardapp", "sandbox-cardapp-key", "check customer_id, app_id, key"),
-        ("usertrans", "sandbox-usertrans-secret", "check app_key / app_secret"),
+        (
+            "cardapp",
+            "sandbox-cardapp-key",
+            "check customer_id, app_id, key",
+        ),
+        (
+            "usertrans",
+            "sandbox-usertrans-secret",
+            "check app_key / app_secret",
+        ),
     ];
     for (provider, secret, hint) in cases {
         let text = good.replace(secret, "wrong-value");
         let s = settings(&text, &dir.path().join(format!("runs-{provider}")));
-        let job = RunJob { settings: s, config_path: None, period: Period::parse("2026-03").unwrap(), ledger: ledger.clone(), run_id: None, progress: false };
+        let job = RunJob {
+            settings: s,
+            config_path: None,
+            period: Period::parse("2026-03").unwrap(),
+            ledger: ledger.clone(),
+            run_id: None,
+            progress: false,
+        };
         match pipeline::run(&job).await {
-            Err(Error::Fetch { provider: p, message, .. }) => {
+            Err(Error::Fetch {
+                provider: p,
+                message,
+                ..
+            }) => {
                 assert_eq!(p, provider);
                 assert!(message.contains(hint), "{provider}: {message}");
-                assert!(!message.contains("wrong-value"), "a credential leaked into the error");
+                assert!(
+                    !message.contains("wrong-value"),
+                    "a credential leaked into the error"
+                );
             }
             Err(other) => panic!("{provider}: unexpected error {other}"),
             Ok(_) => panic!("{provider}: a wrong credential was accepted"),
@@ -141,7 +199,12 @@ async fn each_providers_auth_failure_is_named() {
     handle.stop().await;
 }
 
-async fn post(client: &reqwest::Client, url: &str, headers: &[(&str, String)], body: serde_json::Value) -> serde_json::Value {
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, String)],
+    body: serde_json::Value,
+) -> serde_json::Value {
     let mut r = client.post(url).json(&body);
     for (k, v) in headers {
         r = r.header(*k, v);
@@ -169,36 +232,85 @@ async fn keysecure_clock_rule_timezone_windows_and_pages() {
     let key = ("Api-Key", "sandbox-keysecure-key".to_string());
     let token_url = format!("{url}/keysecure/open-api/v1/auth/token");
     let secret = serde_json::json!({"api_secret": "sandbox-keysecure-secret"});
-    for (ts, why) in [(now_ms(-61_000), "stale"), (now_ms(5_000), "future"), ("yesterday".to_string(), "not ms")] {
-        let r = post(&c, &token_url, &[key.clone(), ("Timestamp", ts)], secret.clone()).await;
+    for (ts, why) in [
+        (now_ms(-61_000), "stale"),
+        (now_ms(5_000), "future"),
+        ("yesterday".to_string(), "not ms"),
+    ] {
+        let r = post(
+            &c,
+            &token_url,
+            &[key.clone(), ("Timestamp", ts)],
+            secret.clone(),
+        )
+        .await;
         assert_eq!(r["code"], 40103, "{why}: {r}");
     }
-    let r = post(&c, &token_url, &[("Api-Key", "nope".into()), ("Timestamp", now_ms(-1000))], secret.clone()).await;
+    let r = post(
+        &c,
+        &token_url,
+        &[("Api-Key", "nope".into()), ("Timestamp", now_ms(-1000))],
+        secret.clone(),
+    )
+    .await;
     assert_eq!(r["code"], 40101);
-    let r = post(&c, &token_url, &[key.clone(), ("Timestamp", now_ms(-1000))], secret.clone()).await;
+    let r = post(
+        &c,
+        &token_url,
+        &[key.clone(), ("Timestamp", now_ms(-1000))],
+        secret.clone(),
+    )
+    .await;
     assert_eq!(r["code"], 0, "{r}");
     let token = r["data"]["access_token"].as_str().unwrap().to_string();
     let list = format!("{url}/keysecure/open-api/v1/card/consume/list");
-    let h = |tz: &str| vec![key.clone(), ("Timestamp", now_ms(-1000)), ("Access-Token", token.clone()), ("Timezone", tz.to_string())];
+    let h = |tz: &str| {
+        vec![
+            key.clone(),
+            ("Timestamp", now_ms(-1000)),
+            ("Access-Token", token.clone()),
+            ("Timezone", tz.to_string()),
+        ]
+    };
     let day = |d: &str| serde_json::json!({"start_time": d, "end_time": d, "page": 0, "size": 100});
     let r = post(&c, &list, &h("UTC+8"), day("2026-03-02")).await;
     assert_eq!(r["data"]["list"].as_array().unwrap().len(), 1, "{r}");
-    assert_eq!(r["data"]["list"][0].as_object().unwrap().len(), 6, "the list shape has the document's six fields");
+    assert_eq!(
+        r["data"]["list"][0].as_object().unwrap().len(),
+        6,
+        "the list shape has the document's six fields"
+    );
     let r = post(&c, &list, &h("UTC+0"), day("2026-03-02")).await;
     assert_eq!(r["data"]["list"].as_array().unwrap().len(), 0);
     let r = post(&c, &list, &h("UTC+0"), day("2026-03-01")).await;
     assert_eq!(r["data"]["list"].as_array().unwrap().len(), 1);
     // The document's own example window (90 days) is accepted; 91 is not.
-    let r = post(&c, &list, &h("UTC+8"), serde_json::json!({"start_time": "2026-01-01", "end_time": "2026-03-31"})).await;
+    let r = post(
+        &c,
+        &list,
+        &h("UTC+8"),
+        serde_json::json!({"start_time": "2026-01-01", "end_time": "2026-03-31"}),
+    )
+    .await;
     assert_eq!(r["code"], 0, "{r}");
-    let r = post(&c, &list, &h("UTC+8"), serde_json::json!({"start_time": "2026-01-01", "end_time": "2026-04-01"})).await;
+    let r = post(
+        &c,
+        &list,
+        &h("UTC+8"),
+        serde_json::json!({"start_time": "2026-01-01", "end_time": "2026-04-01"}),
+    )
+    .await;
     assert_eq!(r["code"], 40001, "{r}");
     for body in [
         serde_json::json!({"start_time": "2026-03-01", "end_time": "2026-03-02", "size": 101}),
         serde_json::json!({"start_time": "2026-03-01", "end_time": "2026-03-02", "page": -1}),
         serde_json::json!({"start_time": "03/01/2026", "end_time": "2026-03-02"}),
     ] {
-        assert_eq!(post(&c, &list, &h("UTC+8"), body.clone()).await["code"], 40001, "{body}");
+        assert_eq!(
+            post(&c, &list, &h("UTC+8"), body.clone()).await["code"],
+            40001,
+            "{body}"
+        );
     }
     // Page 1 (0-based) of a one-record window is empty.
     let r = post(&c, &list, &h("UTC+0"), serde_json::json!({"start_time": "2026-03-01", "end_time": "2026-03-01", "page": 1, "size": 1})).await;
@@ -215,7 +327,17 @@ async fn keysecure_clock_rule_timezone_windows_and_pages() {
         .await
         .unwrap();
     assert_eq!(r["data"]["fee_list"][0]["amount"], "0.10", "{r}");
-    let r = post(&c, &list, &[key.clone(), ("Timestamp", now_ms(-1000)), ("Access-Token", "forged".into())], day("2026-03-01")).await;
+    let r = post(
+        &c,
+        &list,
+        &[
+            key.clone(),
+            ("Timestamp", now_ms(-1000)),
+            ("Access-Token", "forged".into()),
+        ],
+        day("2026-03-01"),
+    )
+    .await;
     assert_eq!(r["code"], 40102);
     handle.stop().await;
 }
@@ -224,7 +346,13 @@ async fn keysecure_clock_rule_timezone_windows_and_pages() {
 async fn txv3_cardapp_usertrans_limits_and_errors() {
     let dir = tempdir();
     let data = month(dir.path(), 300, 8);
-    let opts = SandboxOptions { faults: Faults { token_uses: Some(2), ..Default::default() }, ..Default::default() };
+    let opts = SandboxOptions {
+        faults: Faults {
+            token_uses: Some(2),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let (url, handle) = sandbox::start(&data.join("providers"), opts).await.unwrap();
     let c = reqwest::Client::new();
     // txv3: 60-day windows, pages from 1, size 10..200, business_type required, X-Api-Key.
@@ -241,12 +369,27 @@ async fn txv3_cardapp_usertrans_limits_and_errors() {
         (q(start + 86_400, 0, 10), "page 0"),
         (q(start + 86_400, 1, 9), "size 9"),
         (q(start + 86_400, 1, 201), "size 201"),
-        (serde_json::json!({"start_time": "1", "end_time": "2", "page": 1, "size": 10}), "no business_type"),
-        (serde_json::json!({"tx_id": "X", "business_type": 1}), "tx_id without card_id"),
+        (
+            serde_json::json!({"start_time": "1", "end_time": "2", "page": 1, "size": 10}),
+            "no business_type",
+        ),
+        (
+            serde_json::json!({"tx_id": "X", "business_type": 1}),
+            "tx_id without card_id",
+        ),
     ] {
         assert_eq!(post(&c, &tx, &k, body).await["code"], "40000", "{why}");
     }
-    assert_eq!(post(&c, &tx, &[("X-Api-Key", "nope".into())], q(start + 86_400, 1, 10)).await["code"], "40100");
+    assert_eq!(
+        post(
+            &c,
+            &tx,
+            &[("X-Api-Key", "nope".into())],
+            q(start + 86_400, 1, 10)
+        )
+        .await["code"],
+        "40100"
+    );
     let first = &ok["data"]["records"][0];
     let one = post(&c, &tx, &k, serde_json::json!({"tx_id": first["tx_id"], "card_id": first["card_id"], "business_type": 1})).await;
     assert_eq!(one["data"]["records"][0]["tx_id"], first["tx_id"]);
@@ -259,14 +402,29 @@ async fn txv3_cardapp_usertrans_limits_and_errors() {
     let r = post(&c, &ca, &[], body(1, 100, "sandbox-cardapp-key")).await;
     assert_eq!(r["code"], 0, "{r}");
     assert_eq!(r["data"]["page_no"], 1);
-    assert_eq!(post(&c, &ca, &[], body(0, 10, "sandbox-cardapp-key")).await["code"], 1002);
-    assert_eq!(post(&c, &ca, &[], body(1, 101, "sandbox-cardapp-key")).await["code"], 1002);
+    assert_eq!(
+        post(&c, &ca, &[], body(0, 10, "sandbox-cardapp-key")).await["code"],
+        1002
+    );
+    assert_eq!(
+        post(&c, &ca, &[], body(1, 101, "sandbox-cardapp-key")).await["code"],
+        1002
+    );
     assert_eq!(post(&c, &ca, &[], body(1, 10, "wrong")).await["code"], 1001);
-    let cards = post(&c, &format!("{url}/cardapp/v1/openApi/card/cardList"), &[], body(1, 100, "sandbox-cardapp-key")).await;
+    let cards = post(
+        &c,
+        &format!("{url}/cardapp/v1/openApi/card/cardList"),
+        &[],
+        body(1, 100, "sandbox-cardapp-key"),
+    )
+    .await;
     assert_eq!(cards["data"]["total"], 20);
     // usertrans: bearer token from /thirdPartyLogin, HTTP status codes, tokens expiring.
     let login = post(&c, &format!("{url}/usertrans/thirdPartyLogin"), &[], serde_json::json!({"app_key": "sandbox-usertrans-key", "app_secret": "sandbox-usertrans-secret"})).await;
-    assert_eq!((login["code"].clone(), login["status"].clone()), (serde_json::json!(200), serde_json::json!("true")));
+    assert_eq!(
+        (login["code"].clone(), login["status"].clone()),
+        (serde_json::json!(200), serde_json::json!("true"))
+    );
     let token = login["data"]["userToken"].as_str().unwrap().to_string();
     let get = |q: &'static str, tok: Option<String>| {
         let mut r = c.get(format!("{url}/usertrans/userTrans?{q}"));
@@ -276,13 +434,33 @@ async fn txv3_cardapp_usertrans_limits_and_errors() {
         r.send()
     };
     assert_eq!(get("page=1", None).await.unwrap().status(), 401);
-    assert_eq!(get("page=1&page_num=101", Some(token.clone())).await.unwrap().status(), 400);
-    let r = get("page=1&page_num=5&start_date=2026-03-01&end_date=2026-03-31", Some(token.clone())).await.unwrap();
+    assert_eq!(
+        get("page=1&page_num=101", Some(token.clone()))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let r = get(
+        "page=1&page_num=5&start_date=2026-03-01&end_date=2026-03-31",
+        Some(token.clone()),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     let r = get("page=1", Some(token.clone())).await.unwrap();
     assert_eq!(r.status(), 401, "the token's third use: expired");
-    let bad = post(&c, &format!("{url}/usertrans/thirdPartyLogin"), &[], serde_json::json!({"app_key": "x", "app_secret": "y"})).await;
-    assert_eq!((bad["code"].clone(), bad["status"].clone()), (serde_json::json!(401), serde_json::json!("false")));
+    let bad = post(
+        &c,
+        &format!("{url}/usertrans/thirdPartyLogin"),
+        &[],
+        serde_json::json!({"app_key": "x", "app_secret": "y"}),
+    )
+    .await;
+    assert_eq!(
+        (bad["code"].clone(), bad["status"].clone()),
+        (serde_json::json!(401), serde_json::json!("false"))
+    );
     handle.stop().await;
 }
 
@@ -290,47 +468,101 @@ async fn txv3_cardapp_usertrans_limits_and_errors() {
 async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     let dir = tempdir();
     let data = month(dir.path(), 1_500, 13);
-    let faults = Faults { latency: Duration::from_millis(15), ..Default::default() };
-    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions { faults, ..Default::default() }).await.unwrap();
+    let faults = Faults {
+        latency: Duration::from_millis(15),
+        ..Default::default()
+    };
+    let (url, handle) = sandbox::start(
+        &data.join("providers"),
+        SandboxOptions {
+            faults,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let cfg = dir.path().join("cardrecon.toml");
-    let text = cardrecon::cli::config_template(Some(&url), "Europe/London", Some("2026-03"), &data.join("ledger.csv").display().to_string());
-    std::fs::write(&cfg, text.replace("max_concurrency = 8", "max_concurrency = 1")).unwrap();
+    let text = cardrecon::cli::config_template(
+        Some(&url),
+        "Europe/London",
+        Some("2026-03"),
+        &data.join("ledger.csv").display().to_string(),
+    );
+    std::fs::write(
+        &cfg,
+        text.replace("max_concurrency = 8", "max_concurrency = 1"),
+    )
+    .unwrap();
     let spawn = || {
         let mut c = bin();
         c.args(["run", "--config", cfg.to_str().unwrap()]);
         for (k, v) in cardrecon::cli::SANDBOX_ENV {
             c.env(k, v);
         }
-        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         c
     };
     let mut child = spawn().spawn().unwrap();
     let runs = dir.path().join("runs/2026-03");
     // Wait until some pages are archived, then kill it mid-fetch.
-    let count_pages = || files(&runs).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("/pages/")).count();
+    let count_pages = || {
+        files(&runs)
+            .into_iter()
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && p.to_string_lossy().contains("/pages/")
+            })
+            .count()
+    };
     let mut waited = 0;
     while count_pages() < 40 && waited < 600 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
-        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be killed"
+        );
     }
     child.kill().unwrap();
     let _ = child.wait();
     let archived = count_pages();
     assert!(archived >= 40, "{archived} pages archived before the kill");
-    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     assert_eq!(run_dirs.len(), 1);
-    assert!(!run_dirs[0].join("manifest.json").exists(), "a killed run must not look complete");
+    assert!(
+        !run_dirs[0].join("manifest.json").exists(),
+        "a killed run must not look complete"
+    );
     // Started again: it resumes the same directory and finishes.
     let out = spawn().output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("resumed the unfinished run"), "{stdout}");
     handle.stop().await;
     assert!(run_dirs[0].join("manifest.json").is_file());
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run_dirs[0].join("summary.json")).unwrap()).unwrap();
-    let from_archive: u64 = summary["fetch"].as_array().unwrap().iter().map(|f| f["pages_from_archive"].as_u64().unwrap()).sum();
-    assert!(from_archive >= 40, "resumed from {from_archive} archived pages");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dirs[0].join("summary.json")).unwrap())
+            .unwrap();
+    let from_archive: u64 = summary["fetch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["pages_from_archive"].as_u64().unwrap())
+        .sum();
+    assert!(
+        from_archive >= 40,
+        "resumed from {from_archive} archived pages"
+    );
     let off = offline(dir.path(), &data);
     assert_same_file(&run_dirs[0].join("results.csv"), &off.join("results.csv"));
 }
@@ -342,24 +574,44 @@ fn a_second_run_of_the_same_period_is_refused_while_one_holds_the_lock() {
     let dir = tempdir();
     let cfg = dir.path().join("cardrecon.toml");
     // Nothing listens on port 9: the lock is taken before any fetch.
-    std::fs::write(&cfg, config_text("http://127.0.0.1:9", &dir.path().join("ledger.csv"))).unwrap();
+    std::fs::write(
+        &cfg,
+        config_text("http://127.0.0.1:9", &dir.path().join("ledger.csv")),
+    )
+    .unwrap();
     let file = ConfigFile::load(&cfg).unwrap();
     let mut s = Settings::resolve(&file, "cardrecon.toml").unwrap();
     s.output_dir = dir.path().join("runs");
     let period = Period::parse("2026-03").unwrap();
     let held = pipeline::lock_period(&s, &period).unwrap();
-    let out = bin().args(["run", "--config", cfg.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["run", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("another `cardrecon run` of 2026-03 is in progress") && stderr.contains("runs/2026-03/.lock"), "{stderr}");
-    let entries: Vec<String> = std::fs::read_dir(dir.path().join("runs/2026-03")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(
+        stderr.contains("another `cardrecon run` of 2026-03 is in progress")
+            && stderr.contains("runs/2026-03/.lock"),
+        "{stderr}"
+    );
+    let entries: Vec<String> = std::fs::read_dir(dir.path().join("runs/2026-03"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     assert_eq!(entries, [".lock"], "the refused run created nothing");
     drop(held);
     // Free again: the next run gets past the lock (and fails later, on the closed port).
-    let out = bin().args(["run", "--config", cfg.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["run", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(!stderr.contains("in progress") && stderr.contains("127.0.0.1:9"), "{stderr}");
+    assert!(
+        !stderr.contains("in progress") && stderr.contains("127.0.0.1:9"),
+        "{stderr}"
+    );
 }
 
 /// `fetch` archives a month without reconciling; `reconcile --provider-data` on that archive gives
@@ -368,22 +620,56 @@ fn a_second_run_of_the_same_period_is_refused_while_one_holds_the_lock() {
 async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
     let dir = tempdir();
     let data = month(dir.path(), 1_200, 17);
-    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions::default()).await.unwrap();
+    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions::default())
+        .await
+        .unwrap();
     let cfg = dir.path().join("cardrecon.toml");
     std::fs::write(&cfg, config_text(&url, &data.join("ledger.csv"))).unwrap();
     let archive = dir.path().join("archive");
-    let out = bin().args(["fetch", "--config", cfg.to_str().unwrap(), "--out", archive.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args([
+            "fetch",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--out",
+            archive.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     handle.stop().await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let served: usize = totals(&data.join("providers")).iter().map(|t| t.1).sum();
-    assert!(stdout.contains(&format!("fetched {served} records")), "{stdout}");
-    assert!(!archive.join("manifest.json").exists() && !archive.join("results.csv").exists(), "fetch only fetches");
+    assert!(
+        stdout.contains(&format!("fetched {served} records")),
+        "{stdout}"
+    );
+    assert!(
+        !archive.join("manifest.json").exists() && !archive.join("results.csv").exists(),
+        "fetch only fetches"
+    );
     let again = dir.path().join("again");
     let r = run(&[
-        "reconcile", "--provider-data", archive.to_str().unwrap(), "--ledger", data.join("ledger.csv").to_str().unwrap(),
-        "--period", "2026-03", "--timezone", "Europe/London", "--out", again.to_str().unwrap(),
+        "reconcile",
+        "--provider-data",
+        archive.to_str().unwrap(),
+        "--ledger",
+        data.join("ledger.csv").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--timezone",
+        "Europe/London",
+        "--out",
+        again.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_same_file(&again.join("results.csv"), &offline(dir.path(), &data).join("results.csv"));
+    assert_same_file(
+        &again.join("results.csv"),
+        &offline(dir.path(), &data).join("results.csv"),
+    );
 }

@@ -9,7 +9,10 @@ use crate::util::*;
 type Key = (String, String, String, String);
 
 fn labels(path: &Path) -> Vec<Key> {
-    let mut v: Vec<Key> = read_csv(path).into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone())).collect();
+    let mut v: Vec<Key> = read_csv(path)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
+        .collect();
     v.sort();
     v
 }
@@ -28,7 +31,19 @@ fn found(results: &Path) -> Vec<Key> {
 fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zone: &str) -> Run {
     let data = dir.join("data");
     let out = dir.join("out");
-    let g = run(&["generate", "--out", data.to_str().unwrap(), "--records", &records.to_string(), "--seed", &seed.to_string(), "--period", period, "--timezone", zone]);
+    let g = run(&[
+        "generate",
+        "--out",
+        data.to_str().unwrap(),
+        "--records",
+        &records.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--period",
+        period,
+        "--timezone",
+        zone,
+    ]);
     assert_eq!(g.code, 0, "generate failed: {}", g.stderr);
     run(&[
         "reconcile",
@@ -56,27 +71,55 @@ fn twenty_thousand_records_discrepancies_equal_labels() {
     assert_eq!(got, expected);
     // discrepancies.csv is the same minus the informational categories.
     let disc = found(&dir.path().join("out/discrepancies.csv"));
-    let expected_disc: Vec<Key> = expected.iter().filter(|k| k.0 != "failed_not_booked" && k.0 != "pending_not_booked").cloned().collect();
+    let expected_disc: Vec<Key> = expected
+        .iter()
+        .filter(|k| k.0 != "failed_not_booked" && k.0 != "pending_not_booked")
+        .cloned()
+        .collect();
     assert_eq!(disc, expected_disc);
     // Every category was seeded.
     let cats: std::collections::BTreeSet<&str> = expected.iter().map(|k| k.0.as_str()).collect();
     assert_eq!(cats.len(), 11, "{cats:?}");
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["balance"]["balanced"], serde_json::Value::Bool(true));
-    assert_eq!(summary["discrepancies"].as_u64().unwrap() as usize, expected_disc.len());
-    assert_eq!(summary["provider_read"]["non_records"].as_u64(), Some(20), "cardapp card list lines");
-    for f in ["normalized/provider_records.parquet", "normalized/ledger_entries.parquet"] {
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary["balance"]["balanced"],
+        serde_json::Value::Bool(true)
+    );
+    assert_eq!(
+        summary["discrepancies"].as_u64().unwrap() as usize,
+        expected_disc.len()
+    );
+    assert_eq!(
+        summary["provider_read"]["non_records"].as_u64(),
+        Some(20),
+        "cardapp card list lines"
+    );
+    for f in [
+        "normalized/provider_records.parquet",
+        "normalized/ledger_entries.parquet",
+    ] {
         assert!(dir.path().join("out").join(f).is_file(), "{f}");
     }
 }
 
 #[test]
 fn dst_months_in_new_york_and_london_equal_labels() {
-    for (period, zone) in [("2026-03", "America/New_York"), ("2026-11", "America/New_York"), ("2026-10", "Europe/London")] {
+    for (period, zone) in [
+        ("2026-03", "America/New_York"),
+        ("2026-11", "America/New_York"),
+        ("2026-10", "Europe/London"),
+    ] {
         let dir = tempdir();
         let r = generate_and_reconcile(dir.path(), 3_000, 5, period, zone);
         assert_eq!(r.code, 1, "{period} {zone}: {}", r.stderr);
-        assert_eq!(found(&dir.path().join("out/results.csv")), labels(&dir.path().join("data/labels.csv")), "{period} {zone}");
+        assert_eq!(
+            found(&dir.path().join("out/results.csv")),
+            labels(&dir.path().join("data/labels.csv")),
+            "{period} {zone}"
+        );
     }
 }
 
@@ -84,25 +127,63 @@ fn dst_months_in_new_york_and_london_equal_labels() {
 fn same_inputs_give_byte_identical_outputs() {
     let dir = tempdir();
     let data = dir.path().join("data");
-    let g = run(&["generate", "--out", data.to_str().unwrap(), "--records", "2000", "--seed", "3"]);
+    let g = run(&[
+        "generate",
+        "--out",
+        data.to_str().unwrap(),
+        "--records",
+        "2000",
+        "--seed",
+        "3",
+    ]);
     assert_eq!(g.code, 0);
     let again = dir.path().join("data2");
-    run(&["generate", "--out", again.to_str().unwrap(), "--records", "2000", "--seed", "3"]);
-    for f in ["ledger.csv", "labels.csv", "providers/txv3/transactions.jsonl", "providers/cardapp/trades.jsonl"] {
-        assert_eq!(std::fs::read(data.join(f)).unwrap(), std::fs::read(again.join(f)).unwrap(), "generate {f}");
+    run(&[
+        "generate",
+        "--out",
+        again.to_str().unwrap(),
+        "--records",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    for f in [
+        "ledger.csv",
+        "labels.csv",
+        "providers/txv3/transactions.jsonl",
+        "providers/cardapp/trades.jsonl",
+    ] {
+        assert_eq!(
+            std::fs::read(data.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "generate {f}"
+        );
     }
     let mut outputs = Vec::new();
     for n in 0..2 {
         let out = dir.path().join(format!("out{n}"));
         let r = run(&[
-            "reconcile", "--provider-data", data.join("providers").to_str().unwrap(), "--ledger", data.join("ledger.csv").to_str().unwrap(),
-            "--period", "2026-03", "--timezone", "Europe/London", "--out", out.to_str().unwrap(),
+            "reconcile",
+            "--provider-data",
+            data.join("providers").to_str().unwrap(),
+            "--ledger",
+            data.join("ledger.csv").to_str().unwrap(),
+            "--period",
+            "2026-03",
+            "--timezone",
+            "Europe/London",
+            "--out",
+            out.to_str().unwrap(),
         ]);
         assert_eq!(r.code, 1);
         outputs.push(out);
     }
     for f in ["results.csv", "discrepancies.csv", "summary.json"] {
-        assert_eq!(std::fs::read(outputs[0].join(f)).unwrap(), std::fs::read(outputs[1].join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(outputs[0].join(f)).unwrap(),
+            std::fs::read(outputs[1].join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -110,17 +191,41 @@ fn same_inputs_give_byte_identical_outputs() {
 fn the_xlsx_ledger_reconciles_like_the_csv() {
     let dir = tempdir();
     let data = dir.path().join("data");
-    assert_eq!(run(&["generate", "--out", data.to_str().unwrap(), "--records", "1500", "--seed", "9"]).code, 0);
+    assert_eq!(
+        run(&[
+            "generate",
+            "--out",
+            data.to_str().unwrap(),
+            "--records",
+            "1500",
+            "--seed",
+            "9"
+        ])
+        .code,
+        0
+    );
     let mut results = BTreeMap::new();
     for ledger in ["ledger.csv", "ledger.xlsx"] {
         let out = dir.path().join(ledger);
         let r = run(&[
-            "reconcile", "--provider-data", data.join("providers").to_str().unwrap(), "--ledger", data.join(ledger).to_str().unwrap(),
-            "--period", "2026-03", "--timezone", "Europe/London", "--out", out.to_str().unwrap(),
+            "reconcile",
+            "--provider-data",
+            data.join("providers").to_str().unwrap(),
+            "--ledger",
+            data.join(ledger).to_str().unwrap(),
+            "--period",
+            "2026-03",
+            "--timezone",
+            "Europe/London",
+            "--out",
+            out.to_str().unwrap(),
         ]);
         assert_eq!(r.code, 1, "{ledger}: {}", r.stderr);
         // Sources differ by file name; everything else must be equal.
-        results.insert(ledger, std::fs::read_to_string(out.join("results.csv")).unwrap());
+        results.insert(
+            ledger,
+            std::fs::read_to_string(out.join("results.csv")).unwrap(),
+        );
     }
     assert_eq!(results["ledger.csv"], results["ledger.xlsx"]);
 }
@@ -131,11 +236,19 @@ fn committed_sample_month_equals_its_labels() {
     let sample = repo_path("sample-data");
     let out = dir.path().join("out");
     let r = run(&[
-        "reconcile", "--provider-data", sample.join("providers").to_str().unwrap(), "--config", sample.join("cardrecon.toml").to_str().unwrap(),
-        "--out", out.to_str().unwrap(),
+        "reconcile",
+        "--provider-data",
+        sample.join("providers").to_str().unwrap(),
+        "--config",
+        sample.join("cardrecon.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(found(&out.join("results.csv")), labels(&sample.join("labels.csv")));
+    assert_eq!(
+        found(&out.join("results.csv")),
+        labels(&sample.join("labels.csv"))
+    );
 }
 
 /// A run's `normalized/` tables re-reconcile to the same results: the instants are stored as
@@ -149,24 +262,66 @@ fn normalized_parquet_tables_reconcile_to_the_same_results() {
     let norm = dir.path().join("out/normalized");
     let again = dir.path().join("again");
     let r = run(&[
-        "reconcile", "--provider-data", norm.join("provider_records.parquet").to_str().unwrap(),
-        "--ledger", norm.join("ledger_entries.parquet").to_str().unwrap(),
-        "--period", "2026-03", "--timezone", "Europe/London", "--out", again.to_str().unwrap(), "--outputs", "csv,json",
+        "reconcile",
+        "--provider-data",
+        norm.join("provider_records.parquet").to_str().unwrap(),
+        "--ledger",
+        norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--timezone",
+        "Europe/London",
+        "--out",
+        again.to_str().unwrap(),
+        "--outputs",
+        "csv,json",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_same_file(&dir.path().join("out/results.csv"), &again.join("results.csv"));
-    let mut written: Vec<String> = std::fs::read_dir(&again).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert_same_file(
+        &dir.path().join("out/results.csv"),
+        &again.join("results.csv"),
+    );
+    let mut written: Vec<String> = std::fs::read_dir(&again)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     written.sort();
-    assert_eq!(written, ["discrepancies.csv", "results.csv", "summary.json"]);
+    assert_eq!(
+        written,
+        ["discrepancies.csv", "results.csv", "summary.json"]
+    );
     // A file that is not a provider_records table is refused with its name and the column.
     let r = run(&[
-        "reconcile", "--provider-data", norm.join("ledger_entries.parquet").to_str().unwrap(),
-        "--ledger", norm.join("ledger_entries.parquet").to_str().unwrap(),
-        "--period", "2026-03", "--out", dir.path().join("bad").to_str().unwrap(),
+        "reconcile",
+        "--provider-data",
+        norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--ledger",
+        norm.join("ledger_entries.parquet").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
     ]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("ledger_entries.parquet") && r.stderr.contains("column `related_tx_id` is missing"), "{}", r.stderr);
-    let r = run(&["reconcile", "--provider-data", "x", "--ledger", "y.csv", "--period", "2026-03", "--out", "z", "--outputs", "csv,pdf"]);
+    assert!(
+        r.stderr.contains("ledger_entries.parquet")
+            && r.stderr.contains("column `related_tx_id` is missing"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "reconcile",
+        "--provider-data",
+        "x",
+        "--ledger",
+        "y.csv",
+        "--period",
+        "2026-03",
+        "--out",
+        "z",
+        "--outputs",
+        "csv,pdf",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown output `pdf`"), "{}", r.stderr);
 }

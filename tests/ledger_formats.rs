@@ -40,14 +40,33 @@ fn csv_with_bom_formats_and_blank_trailing_rows() {
     let l = ledger::load(&p, &london()).unwrap();
     assert_eq!(l.entries.len(), 3);
     let e = &l.entries[0];
-    assert_eq!((e.entry_id.as_str(), e.currency.as_str(), e.amount.to_string().as_str()), ("L1", "USD", "100.50"));
+    assert_eq!(
+        (
+            e.entry_id.as_str(),
+            e.currency.as_str(),
+            e.amount.to_string().as_str()
+        ),
+        ("L1", "USD", "100.50")
+    );
     assert_eq!(e.fee.unwrap().to_string(), "0.25");
     // London is on BST on 31 March: 23:59:59.999 local is 22:59:59.999 UTC.
     assert_eq!(e.booked_at.to_rfc3339(), "2026-03-31T22:59:59.999+00:00");
-    assert_eq!(l.entries[1].booked_at.to_rfc3339(), "2026-02-28T23:00:00+00:00");
-    assert_eq!((l.entries[1].kind, l.entries[1].status), (None, Status::Pending));
-    assert_eq!((l.entries[2].provider.clone(), l.entries[2].kind), (None, Some(Kind::Refund)));
-    assert_eq!(l.entries[2].booked_at.to_rfc3339(), "2026-03-29T00:00:00+00:00");
+    assert_eq!(
+        l.entries[1].booked_at.to_rfc3339(),
+        "2026-02-28T23:00:00+00:00"
+    );
+    assert_eq!(
+        (l.entries[1].kind, l.entries[1].status),
+        (None, Status::Pending)
+    );
+    assert_eq!(
+        (l.entries[2].provider.clone(), l.entries[2].kind),
+        (None, Some(Kind::Refund))
+    );
+    assert_eq!(
+        l.entries[2].booked_at.to_rfc3339(),
+        "2026-03-29T00:00:00+00:00"
+    );
     assert_eq!(l.entries[0].source, "books.csv:2");
 }
 
@@ -68,7 +87,10 @@ fn write_xlsx(path: &Path) {
     ws.write_string(1, 6, "USD").unwrap();
     ws.write_number(1, 7, 0.25).unwrap();
     ws.write_string(1, 8, "success").unwrap();
-    let when = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap();
+    let when = chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
+        .unwrap()
+        .and_hms_milli_opt(23, 59, 59, 999)
+        .unwrap();
     ws.write_datetime_with_format(1, 9, when, &dt).unwrap();
     // Row 3: numbers stored as text, a date serial as a plain number (2026-03-01 00:00 = 46082).
     ws.write_string(2, 0, "L2").unwrap();
@@ -93,10 +115,20 @@ fn write_xlsx(path: &Path) {
 
 fn write_parquet(path: &Path) {
     let s = |n: &str, v: Vec<Option<&str>>| Column::new(n.into(), v);
-    let amount = Int128Chunked::from_slice_options("amount".into(), &[Some(10_050), Some(700), Some(-310)]).into_decimal_unchecked(20, 2).into_column();
+    let amount =
+        Int128Chunked::from_slice_options("amount".into(), &[Some(10_050), Some(700), Some(-310)])
+            .into_decimal_unchecked(20, 2)
+            .into_column();
     let fee = Column::new("fee".into(), [Some(0.25f64), None, None]);
     let micros = [
-        cardrecon::period::local_to_utc(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap(), chrono_tz::Europe::London).timestamp_micros(),
+        cardrecon::period::local_to_utc(
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .unwrap(),
+            chrono_tz::Europe::London,
+        )
+        .timestamp_micros(),
         utc("2026-02-28 23:00:00").timestamp_micros(),
         utc("2026-03-29 00:00:00").timestamp_micros(),
     ];
@@ -114,12 +146,17 @@ fn write_parquet(path: &Path) {
             amount,
             s("currency", vec![Some("USD"), Some("EUR"), Some("USD")]),
             fee,
-            s("status", vec![Some("success"), Some("pending"), Some("reversed")]),
+            s(
+                "status",
+                vec![Some("success"), Some("pending"), Some("reversed")],
+            ),
             booked,
         ],
     )
     .unwrap();
-    ParquetWriter::new(std::fs::File::create(path).unwrap()).finish(&mut df).unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
 }
 
 #[test]
@@ -148,7 +185,12 @@ fn csv_xlsx_and_parquet_read_the_same_entries() {
 
 fn row_error(e: Error) -> (usize, String, String) {
     match e {
-        Error::LedgerRow { row, column, message, .. } => (row, column, message),
+        Error::LedgerRow {
+            row,
+            column,
+            message,
+            ..
+        } => (row, column, message),
         other => panic!("expected a row error, got {other}"),
     }
 }
@@ -157,15 +199,60 @@ fn row_error(e: Error) -> (usize, String, String) {
 fn malformed_rows_name_file_row_and_column() {
     let dir = tempdir();
     let cases = [
-        ("1,txv3,consumption,T1,,1O0.00,USD,,success,2026-03-01 10:00:00", 2, "amount", "not a decimal amount"),
-        ("1,txv3,consumption,T1,,100,USD,,settled,2026-03-01 10:00:00", 2, "status", "settled"),
-        ("1,txv3,consumption,T1,,100,USD,,success,31/03/2026", 2, "booked_at", "31/03/2026"),
-        ("1,txv3,purchase,T1,,100,USD,,success,2026-03-01 10:00:00", 2, "kind", "purchase"),
-        (",txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00", 2, "entry_id", "empty"),
-        ("1,txv3,consumption,T1,,100,,,success,2026-03-01 10:00:00", 2, "currency", "empty"),
-        ("1,txv3,consumption,T1,,100.123456789,USD,,success,2026-03-01 10:00:00", 2, "amount", "more than 8"),
-        ("1,txv3,consumption,T1,,100,USD,abc,success,2026-03-01 10:00:00", 2, "fee", "abc"),
-        ("1,txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00,extra", 2, "#11", "11 fields"),
+        (
+            "1,txv3,consumption,T1,,1O0.00,USD,,success,2026-03-01 10:00:00",
+            2,
+            "amount",
+            "not a decimal amount",
+        ),
+        (
+            "1,txv3,consumption,T1,,100,USD,,settled,2026-03-01 10:00:00",
+            2,
+            "status",
+            "settled",
+        ),
+        (
+            "1,txv3,consumption,T1,,100,USD,,success,31/03/2026",
+            2,
+            "booked_at",
+            "31/03/2026",
+        ),
+        (
+            "1,txv3,purchase,T1,,100,USD,,success,2026-03-01 10:00:00",
+            2,
+            "kind",
+            "purchase",
+        ),
+        (
+            ",txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00",
+            2,
+            "entry_id",
+            "empty",
+        ),
+        (
+            "1,txv3,consumption,T1,,100,,,success,2026-03-01 10:00:00",
+            2,
+            "currency",
+            "empty",
+        ),
+        (
+            "1,txv3,consumption,T1,,100.123456789,USD,,success,2026-03-01 10:00:00",
+            2,
+            "amount",
+            "more than 8",
+        ),
+        (
+            "1,txv3,consumption,T1,,100,USD,abc,success,2026-03-01 10:00:00",
+            2,
+            "fee",
+            "abc",
+        ),
+        (
+            "1,txv3,consumption,T1,,100,USD,,success,2026-03-01 10:00:00,extra",
+            2,
+            "#11",
+            "11 fields",
+        ),
     ];
     for (line, row, column, needle) in cases {
         let p = dir.path().join("bad.csv");
@@ -188,13 +275,28 @@ fn whole_file_problems_are_clear() {
     let dir = tempdir();
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, "").unwrap();
-    assert!(ledger::load(&empty, &london()).unwrap_err().to_string().contains("is empty"));
+    assert!(ledger::load(&empty, &london())
+        .unwrap_err()
+        .to_string()
+        .contains("is empty"));
     let missing = dir.path().join("missing.csv");
-    std::fs::write(&missing, "entry_id,amount,currency,status\n1,2,USD,success\n").unwrap();
+    std::fs::write(
+        &missing,
+        "entry_id,amount,currency,status\n1,2,USD,success\n",
+    )
+    .unwrap();
     let e = ledger::load(&missing, &london()).unwrap_err().to_string();
-    assert!(e.contains("missing.csv") && e.contains("no `booked_at` column") && e.contains("[ledger.columns]"), "{e}");
+    assert!(
+        e.contains("missing.csv")
+            && e.contains("no `booked_at` column")
+            && e.contains("[ledger.columns]"),
+        "{e}"
+    );
     let latin1 = dir.path().join("latin1.csv");
-    let mut bytes = format!("{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,").into_bytes();
+    let mut bytes = format!(
+        "{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,"
+    )
+    .into_bytes();
     bytes.extend([b'C', 0xe9, b',', b',']);
     bytes.extend(b"1,USD,,success,2026-03-01 10:00:00\n");
     std::fs::write(&latin1, bytes).unwrap();
@@ -203,10 +305,16 @@ fn whole_file_problems_are_clear() {
     assert!(message.contains("UTF-8"));
     let odd = dir.path().join("ledger.json");
     std::fs::write(&odd, "{}").unwrap();
-    assert!(ledger::load(&odd, &london()).unwrap_err().to_string().contains("unsupported ledger format"));
+    assert!(ledger::load(&odd, &london())
+        .unwrap_err()
+        .to_string()
+        .contains("unsupported ledger format"));
     let not_xlsx = dir.path().join("fake.xlsx");
     std::fs::write(&not_xlsx, "not a zip").unwrap();
-    assert!(ledger::load(&not_xlsx, &london()).unwrap_err().to_string().contains("fake.xlsx"));
+    assert!(ledger::load(&not_xlsx, &london())
+        .unwrap_err()
+        .to_string()
+        .contains("fake.xlsx"));
 }
 
 #[test]
@@ -216,7 +324,13 @@ fn bad_rows_can_be_skipped_and_listed() {
     std::fs::write(&p, format!("{HEADER}\n1,txv3,consumption,T1,,1,USD,,success,2026-03-01 10:00:00\n2,txv3,consumption,T2,,x,USD,,success,2026-03-01 10:00:00\n3,txv3,consumption,T3,,3,USD,,success,bad-date\n")).unwrap();
     let l = ledger::load(&p, &settings_with("[ledger]\nskip_bad_rows = true")).unwrap();
     assert_eq!(l.entries.len(), 1);
-    assert_eq!(l.skipped.iter().map(|s| (s.row, s.column.as_str())).collect::<Vec<_>>(), vec![(3, "amount"), (4, "booked_at")]);
+    assert_eq!(
+        l.skipped
+            .iter()
+            .map(|s| (s.row, s.column.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(3, "amount"), (4, "booked_at")]
+    );
 }
 
 #[test]
@@ -229,7 +343,18 @@ fn xlsx_errors_name_the_spreadsheet_row() {
     for (c, h) in HEADER.split(',').enumerate() {
         ws.write_string(0, c as u16, h).unwrap();
     }
-    let row = ["1", "txv3", "consumption", "T1", "", "12.5", "USD", "", "success", "2026-03-01 10:00:00"];
+    let row = [
+        "1",
+        "txv3",
+        "consumption",
+        "T1",
+        "",
+        "12.5",
+        "USD",
+        "",
+        "success",
+        "2026-03-01 10:00:00",
+    ];
     for (c, v) in row.iter().enumerate() {
         ws.write_string(1, c as u16, *v).unwrap();
         ws.write_string(2, c as u16, *v).unwrap();
@@ -253,6 +378,9 @@ fn config_mapping_renames_columns_and_maps_values() {
     );
     let l = ledger::load(&p, &s).unwrap();
     let e = &l.entries[0];
-    assert_eq!((e.entry_id.as_str(), e.provider.as_deref(), e.status), ("B-1", Some("keysecure"), Status::Success));
+    assert_eq!(
+        (e.entry_id.as_str(), e.provider.as_deref(), e.status),
+        ("B-1", Some("keysecure"), Status::Success)
+    );
     assert_eq!(e.booked_at.to_rfc3339(), "2026-03-01T09:00:00+00:00");
 }

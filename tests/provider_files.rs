@@ -26,9 +26,19 @@ fn reads_all_four_providers_and_counts() {
     let (records, stats) = read_provider_dir(d, &Settings::defaults()).unwrap();
     assert_eq!(records.len(), 4);
     assert_eq!((stats.files, stats.lines, stats.non_records), (5, 5, 1));
-    assert_eq!(stats.records_by_provider.values().copied().collect::<Vec<_>>(), vec![1, 1, 1, 1]);
+    assert_eq!(
+        stats
+            .records_by_provider
+            .values()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![1, 1, 1, 1]
+    );
     let all = format!("{records:?}");
-    assert!(!all.contains("715") && !all.contains("9911") && !all.contains("4485333916826937"), "secrets or a full PAN survived");
+    assert!(
+        !all.contains("715") && !all.contains("9911") && !all.contains("4485333916826937"),
+        "secrets or a full PAN survived"
+    );
     let ct = records.iter().find(|r| r.tx_id == "CT1").unwrap();
     assert_eq!(ct.card_masked.as_deref(), Some("448533******6937"));
     assert_eq!(ct.source, "cardapp/trades.jsonl:1");
@@ -36,7 +46,17 @@ fn reads_all_four_providers_and_counts() {
 
 fn record_error(e: Error) -> (String, usize, String, String) {
     match e {
-        Error::ProviderRecord { file, line, field, message } => (file.file_name().unwrap().to_string_lossy().into(), line, field, message),
+        Error::ProviderRecord {
+            file,
+            line,
+            field,
+            message,
+        } => (
+            file.file_name().unwrap().to_string_lossy().into(),
+            line,
+            field,
+            message,
+        ),
         other => panic!("expected a record error, got {other}"),
     }
 }
@@ -55,12 +75,23 @@ fn malformed_lines_name_file_line_and_field() {
     ];
     for (bad, field, needle) in cases {
         let dir = tempdir();
-        write(dir.path(), "usertrans/page.jsonl", &format!("{good}\n{bad}\n"));
+        write(
+            dir.path(),
+            "usertrans/page.jsonl",
+            &format!("{good}\n{bad}\n"),
+        );
         let e = read_provider_dir(dir.path(), &Settings::defaults()).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("page.jsonl") && text.contains("line 2"), "{text}");
+        assert!(
+            text.contains("page.jsonl") && text.contains("line 2"),
+            "{text}"
+        );
         let (file, line, f, m) = record_error(e);
-        assert_eq!((file.as_str(), line, f.as_str()), ("page.jsonl", 2, field), "{bad}: {m}");
+        assert_eq!(
+            (file.as_str(), line, f.as_str()),
+            ("page.jsonl", 2, field),
+            "{bad}: {m}"
+        );
         assert!(m.contains(needle), "{bad}: {m}");
     }
 }
@@ -69,9 +100,13 @@ fn malformed_lines_name_file_line_and_field() {
 fn unknown_directories_and_empty_dirs_are_refused() {
     let dir = tempdir();
     write(dir.path(), "stripe/a.jsonl", "{}\n");
-    let e = read_provider_dir(dir.path(), &Settings::defaults()).unwrap_err().to_string();
+    let e = read_provider_dir(dir.path(), &Settings::defaults())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("`stripe` is not a configured provider"), "{e}");
     let empty = tempdir();
-    let e = read_provider_dir(empty.path(), &Settings::defaults()).unwrap_err().to_string();
+    let e = read_provider_dir(empty.path(), &Settings::defaults())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no provider subdirectories"), "{e}");
 }

@@ -10,11 +10,32 @@ use crate::util::*;
 fn reconciled(records: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempdir();
     let data = dir.path().join("data");
-    assert_eq!(run(&["generate", "--out", data.to_str().unwrap(), "--records", records, "--seed", "4"]).code, 0);
+    assert_eq!(
+        run(&[
+            "generate",
+            "--out",
+            data.to_str().unwrap(),
+            "--records",
+            records,
+            "--seed",
+            "4"
+        ])
+        .code,
+        0
+    );
     let out = dir.path().join("out");
     let r = run(&[
-        "reconcile", "--provider-data", data.join("providers").to_str().unwrap(), "--ledger", data.join("ledger.csv").to_str().unwrap(),
-        "--period", "2026-03", "--timezone", "Europe/London", "--out", out.to_str().unwrap(),
+        "reconcile",
+        "--provider-data",
+        data.join("providers").to_str().unwrap(),
+        "--ledger",
+        data.join("ledger.csv").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--timezone",
+        "Europe/London",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     (dir, out)
@@ -24,13 +45,35 @@ fn reconciled(records: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 fn the_workbook_has_every_sheet_with_typed_cells() {
     let (_dir, out) = reconciled("1500");
     let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["Summary", "Discrepancies", "Matched", "Daily", "Provider records", "Ledger entries"]);
+    assert_eq!(
+        wb.sheet_names(),
+        vec![
+            "Summary",
+            "Discrepancies",
+            "Matched",
+            "Daily",
+            "Provider records",
+            "Ledger entries"
+        ]
+    );
     let disc_csv = read_csv(&out.join("discrepancies.csv"));
     let results_csv = read_csv(&out.join("results.csv"));
 
     let disc = wb.worksheet_range("Discrepancies").unwrap();
-    let headers: Vec<String> = disc.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    assert_eq!(headers, layout::DISCREPANCY_COLUMNS.iter().map(|(h, _)| h.to_string()).collect::<Vec<_>>());
+    let headers: Vec<String> = disc
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        headers,
+        layout::DISCREPANCY_COLUMNS
+            .iter()
+            .map(|(h, _)| h.to_string())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(disc.height() - 1, disc_csv.len(), "one row per discrepancy");
     // Row by row, the same items as discrepancies.csv, amounts as numbers equal to the CSV's decimals.
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -38,46 +81,91 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         assert_eq!(row[col("Provider tx id")].to_string(), csv_row[3]);
         assert_eq!(row[col("Ledger entry")].to_string(), csv_row[5]);
         match &row[col("Provider amount")] {
-            Data::Float(v) => assert_eq!(cardrecon::money::format(cardrecon::money::parse(&format!("{v}")).unwrap()), csv_row[6]),
+            Data::Float(v) => assert_eq!(
+                cardrecon::money::format(cardrecon::money::parse(&format!("{v}")).unwrap()),
+                csv_row[6]
+            ),
             Data::Empty => assert_eq!(csv_row[6], ""),
             other => panic!("provider amount is {other:?}"),
         }
         if !csv_row[15].is_empty() {
-            assert!(matches!(row[col("Provider day")], Data::DateTime(_)), "days are Excel dates");
+            assert!(
+                matches!(row[col("Provider day")], Data::DateTime(_)),
+                "days are Excel dates"
+            );
         }
     }
     // Labels in words, not machine names.
-    assert!(disc.rows().skip(1).any(|r| r[0].to_string() == "Timing (cut-off)"));
+    assert!(disc
+        .rows()
+        .skip(1)
+        .any(|r| r[0].to_string() == "Timing (cut-off)"));
 
     let matched = wb.worksheet_range("Matched").unwrap();
-    assert_eq!(matched.height() - 1, results_csv.iter().filter(|r| r[0] == "matched").count());
+    assert_eq!(
+        matched.height() - 1,
+        results_csv.iter().filter(|r| r[0] == "matched").count()
+    );
 
     // A merchant named like a formula is stored as text, never as a formula.
     let formulas = wb.worksheet_formula("Matched").unwrap();
-    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formulas anywhere");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formulas anywhere"
+    );
     let m = col_of(&matched, "Merchant / description");
-    let cell = matched.rows().skip(1).map(|r| r[m].clone()).find(|c| c.to_string().starts_with("=HYPERLINK")).expect("the generator's formula-looking merchant");
+    let cell = matched
+        .rows()
+        .skip(1)
+        .map(|r| r[m].clone())
+        .find(|c| c.to_string().starts_with("=HYPERLINK"))
+        .expect("the generator's formula-looking merchant");
     assert!(matches!(cell, Data::String(_)), "{cell:?}");
 
     let providers = wb.worksheet_range("Provider records").unwrap();
-    let p_headers: Vec<String> = providers.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    assert_eq!(p_headers[..4], ["provider", "kind", "tx_id", "order_id"].map(String::from));
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(providers.height() as u64 - 1, summary["provider_read"]["records"].as_u64().unwrap());
+    let p_headers: Vec<String> = providers
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        p_headers[..4],
+        ["provider", "kind", "tx_id", "order_id"].map(String::from)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        providers.height() as u64 - 1,
+        summary["provider_read"]["records"].as_u64().unwrap()
+    );
     let amount = col_of(&providers, "amount");
-    assert!(providers.rows().skip(1).all(|r| matches!(r[amount], Data::Float(_))));
+    assert!(providers
+        .rows()
+        .skip(1)
+        .all(|r| matches!(r[amount], Data::Float(_))));
     let t = col_of(&providers, "occurred_at");
-    assert!(matches!(providers.rows().nth(1).unwrap()[t], Data::DateTime(_)));
+    assert!(matches!(
+        providers.rows().nth(1).unwrap()[t],
+        Data::DateTime(_)
+    ));
 
     // Summary: totals per currency add up the rows above them.
     let s = wb.worksheet_range("Summary").unwrap();
     let rows: Vec<Vec<Data>> = s.rows().map(|r| r.to_vec()).collect();
-    let header = rows.iter().position(|r| r.first().map(|c| c.to_string()) == Some("Provider".into())).unwrap();
+    let header = rows
+        .iter()
+        .position(|r| r.first().map(|c| c.to_string()) == Some("Provider".into()))
+        .unwrap();
     let mut sums: std::collections::BTreeMap<String, f64> = Default::default();
     let mut totals: std::collections::BTreeMap<String, f64> = Default::default();
     for r in &rows[header + 1..] {
         let first = r[0].to_string();
-        let count = match r[4] { Data::Float(v) => v, _ => continue };
+        let count = match r[4] {
+            Data::Float(v) => v,
+            _ => continue,
+        };
         if let Some(cur) = first.strip_prefix("Total ") {
             totals.insert(cur.to_string(), count);
         } else {
@@ -86,24 +174,47 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
     }
     assert!(!totals.is_empty());
     assert_eq!(sums, totals);
-    assert_eq!(totals.values().sum::<f64>() as u64, summary["results"].as_u64().unwrap());
+    assert_eq!(
+        totals.values().sum::<f64>() as u64,
+        summary["results"].as_u64().unwrap()
+    );
 
     let daily = wb.worksheet_range("Daily").unwrap();
     assert!(daily.height() > 28, "a row per day and currency");
 }
 
 fn col_of(range: &calamine::Range<Data>, name: &str) -> usize {
-    range.rows().next().unwrap().iter().position(|c| c.to_string() == name).unwrap_or_else(|| panic!("no column {name}"))
+    range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|c| c.to_string() == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]
 fn the_html_page_is_self_contained_and_escaped() {
     let (_dir, out) = reconciled("1500");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("&lt;script&gt;alert("), "provider text is escaped");
-    assert!(!html.contains("<script>alert("), "no provider markup survives");
-    assert_eq!(html.matches("<script>").count(), 1, "only the page's own filter script");
-    assert!(!html.contains("http://") || html.matches("http://").count() == html.matches("http://example.invalid").count(), "no external resources");
+    assert!(
+        html.contains("&lt;script&gt;alert("),
+        "provider text is escaped"
+    );
+    assert!(
+        !html.contains("<script>alert("),
+        "no provider markup survives"
+    );
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own filter script"
+    );
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count() == html.matches("http://example.invalid").count(),
+        "no external resources"
+    );
     assert!(html.contains("<polyline") && html.contains("id=\"q\"") && html.contains("id=\"cat\""));
     let disc = read_csv(&out.join("discrepancies.csv")).len();
     assert_eq!(html.matches("<tr data-category=").count(), disc);
@@ -113,26 +224,65 @@ fn the_html_page_is_self_contained_and_escaped() {
 fn explain_tells_both_sides_and_how_they_matched() {
     let (dir, out) = reconciled("1500");
     let results = read_csv(&out.join("results.csv"));
-    let timing = results.iter().find(|r| r[0] == "timing_difference").unwrap();
+    let timing = results
+        .iter()
+        .find(|r| r[0] == "timing_difference")
+        .unwrap();
     let providers = dir.path().join("data/providers");
-    let r = run(&["explain", "--run", out.to_str().unwrap(), "--provider-data", providers.to_str().unwrap(), "--json", &timing[3]]);
+    let r = run(&[
+        "explain",
+        "--run",
+        out.to_str().unwrap(),
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--json",
+        &timing[3],
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let e: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(e["results"].as_array().unwrap().len(), 1);
     assert_eq!(e["results"][0]["category"], "timing_difference");
     assert_eq!(e["provider_records"][0]["tx_id"], timing[3].as_str());
     assert_eq!(e["ledger_entries"][0]["entry_id"], timing[5].as_str());
-    assert_eq!(e["ledger_entries"][0]["source"].as_str().unwrap().split(':').next(), Some("ledger.csv"));
-    assert_eq!(e["raw_records"].as_array().unwrap().len(), 1, "the wire record as sent");
+    assert_eq!(
+        e["ledger_entries"][0]["source"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .next(),
+        Some("ledger.csv")
+    );
+    assert_eq!(
+        e["raw_records"].as_array().unwrap().len(),
+        1,
+        "the wire record as sent"
+    );
     let raw = e["raw_records"][0].to_string();
-    assert!(!raw.chars().filter(|c| c.is_ascii_digit()).collect::<String>().contains("4485333"), "card numbers masked: {raw}");
+    assert!(
+        !raw.chars()
+            .filter(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .contains("4485333"),
+        "card numbers masked: {raw}"
+    );
     // By ledger entry id, in words.
     let human = run(&["explain", "--run", out.to_str().unwrap(), &timing[5]]);
     assert_eq!(human.code, 0);
-    assert!(human.stdout.contains("Timing (cut-off)") && human.stdout.contains("matched on the provider tx id"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("Timing (cut-off)")
+            && human.stdout.contains("matched on the provider tx id"),
+        "{}",
+        human.stdout
+    );
     // A double booking shows both entries.
-    let dup = results.iter().find(|r| r[0] == "duplicate_in_ledger").unwrap();
-    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", &dup[3]]).stdout).unwrap();
+    let dup = results
+        .iter()
+        .find(|r| r[0] == "duplicate_in_ledger")
+        .unwrap();
+    let e: serde_json::Value = serde_json::from_str(
+        &run(&["explain", "--run", out.to_str().unwrap(), "--json", &dup[3]]).stdout,
+    )
+    .unwrap();
     assert_eq!(e["ledger_entries"].as_array().unwrap().len(), 2);
     assert_eq!(e["results"].as_array().unwrap().len(), 2);
     let missing = run(&["explain", "--run", out.to_str().unwrap(), "NO-SUCH-ID"]);
@@ -162,15 +312,48 @@ fn explain_shows_a_consumptions_refunds_and_fees() {
     let ledger = dir.path().join("ledger.csv");
     std::fs::write(&ledger, "entry_id,provider,kind,tx_id,order_id,amount,currency,status,booked_at\nL1,keysecure,consumption,C1,,50.00,USD,success,2026-03-13 12:00:00\n").unwrap();
     let out = dir.path().join("out");
-    let r = run(&["reconcile", "--provider-data", p.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--period", "2026-03", "--out", out.to_str().unwrap()]);
+    let r = run(&[
+        "reconcile",
+        "--provider-data",
+        p.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", "C1"]).stdout).unwrap();
-    let mut related: Vec<String> = e["related"].as_array().unwrap().iter().map(|r| format!("{} {}", r["kind"].as_str().unwrap(), r["tx_id"].as_str().unwrap())).collect();
+    let e: serde_json::Value = serde_json::from_str(
+        &run(&["explain", "--run", out.to_str().unwrap(), "--json", "C1"]).stdout,
+    )
+    .unwrap();
+    let mut related: Vec<String> = e["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["kind"].as_str().unwrap(),
+                r["tx_id"].as_str().unwrap()
+            )
+        })
+        .collect();
     related.sort();
     assert_eq!(related, vec!["fee F1", "refund R1"]);
-    let e: serde_json::Value = serde_json::from_str(&run(&["explain", "--run", out.to_str().unwrap(), "--json", "R1"]).stdout).unwrap();
-    assert_eq!(e["related"][0]["tx_id"], "C1", "a refund points to its original");
+    let e: serde_json::Value = serde_json::from_str(
+        &run(&["explain", "--run", out.to_str().unwrap(), "--json", "R1"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        e["related"][0]["tx_id"], "C1",
+        "a refund points to its original"
+    );
     assert_eq!(e["results"][0]["category"], "missing_in_ledger");
     let human = run(&["explain", "--run", out.to_str().unwrap(), "C1"]).stdout;
-    assert!(human.contains("related:") && human.contains("refund R1 20.00 USD"), "{human}");
+    assert!(
+        human.contains("related:") && human.contains("refund R1 20.00 USD"),
+        "{human}"
+    );
 }

@@ -22,7 +22,10 @@ const SECRETS: [(&str, &str); 6] = [
 /// What a person or a program could read in the file: text as is, the workbook's cells, the
 /// Parquet tables' values.
 fn readable(path: &Path) -> String {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_string()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_string())
+        .unwrap_or_default();
     match ext.as_str() {
         "xlsx" => {
             use calamine::{open_workbook_auto, Reader};
@@ -41,10 +44,16 @@ fn readable(path: &Path) -> String {
         }
         "parquet" => {
             use polars::prelude::*;
-            let df = ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap();
+            let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+                .finish()
+                .unwrap();
             let mut text = String::new();
             // Text columns: where a card number, token or secret could be.
-            for col in df.columns().iter().filter(|c| c.dtype() == &DataType::String) {
+            for col in df
+                .columns()
+                .iter()
+                .filter(|c| c.dtype() == &DataType::String)
+            {
                 for v in col.str().unwrap().iter().flatten() {
                     text.push_str(v);
                     text.push('\t');
@@ -60,7 +69,10 @@ fn readable(path: &Path) -> String {
 fn tokens_in(text: &str) -> usize {
     let b = text.as_bytes();
     (0..b.len().saturating_sub(18))
-        .filter(|&i| (&b[i..i + 3] == b"ks-" || &b[i..i + 3] == b"ut-") && b[i + 3..i + 19].iter().all(|c| c.is_ascii_hexdigit()))
+        .filter(|&i| {
+            (&b[i..i + 3] == b"ks-" || &b[i..i + 3] == b"ut-")
+                && b[i + 3..i + 19].iter().all(|c| c.is_ascii_hexdigit())
+        })
         .count()
 }
 
@@ -102,7 +114,11 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
             }
         }
     }
-    assert!(pans.len() >= 20, "the inputs carry full card numbers: {}", pans.len());
+    assert!(
+        pans.len() >= 20,
+        "the inputs carry full card numbers: {}",
+        pans.len()
+    );
 
     let secret = |k: &str| SECRETS.iter().find(|(n, _)| *n == k).unwrap().1.to_string();
     let credentials = Credentials {
@@ -115,10 +131,31 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
         ..Credentials::default()
     };
     // Tokens expire after a few uses, so several are issued and refreshed.
-    let faults = Faults { token_uses: Some(7), ..Default::default() };
-    let (url, handle) = sandbox::start(&data.join("providers"), SandboxOptions { faults, credentials, ..Default::default() }).await.unwrap();
+    let faults = Faults {
+        token_uses: Some(7),
+        ..Default::default()
+    };
+    let (url, handle) = sandbox::start(
+        &data.join("providers"),
+        SandboxOptions {
+            faults,
+            credentials,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let cfg = dir.path().join("cardrecon.toml");
-    std::fs::write(&cfg, cardrecon::cli::config_template(Some(&url), "Europe/London", Some("2026-03"), &data.join("ledger.csv").display().to_string())).unwrap();
+    std::fs::write(
+        &cfg,
+        cardrecon::cli::config_template(
+            Some(&url),
+            "Europe/London",
+            Some("2026-03"),
+            &data.join("ledger.csv").display().to_string(),
+        ),
+    )
+    .unwrap();
     let mut cmd = bin();
     cmd.args(["-vv", "run", "--config", cfg.to_str().unwrap()]);
     for (k, v) in SECRETS {
@@ -126,20 +163,36 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
     }
     let out = cmd.output().unwrap();
     handle.stop().await;
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("token") || log.contains("DEBUG"), "the -vv log is verbose: {}", &log[..log.len().min(500)]);
+    assert!(
+        log.contains("token") || log.contains("DEBUG"),
+        "the -vv log is verbose: {}",
+        &log[..log.len().min(500)]
+    );
 
     let mut searched = vec![("run log".to_string(), log)];
     let runs = dir.path().join("runs");
     for f in files(&runs) {
         searched.push((f.display().to_string(), readable(&f)));
     }
-    assert!(searched.iter().any(|(n, _)| n.contains("/raw/cardapp/")), "the archive was searched");
+    assert!(
+        searched.iter().any(|(n, _)| n.contains("/raw/cardapp/")),
+        "the archive was searched"
+    );
     // The search sees what is there: masked card numbers in the workbook, the Parquet table and
     // the archive (so a full one would have been seen too).
     for part in ["report.xlsx", "provider_records.parquet", "/raw/cardapp/"] {
-        assert!(searched.iter().any(|(n, t)| n.contains(part) && t.contains("448533******")), "{part} searched and read");
+        assert!(
+            searched
+                .iter()
+                .any(|(n, t)| n.contains(part) && t.contains("448533******")),
+            "{part} searched and read"
+        );
     }
     let mut hits = Vec::new();
     for (name, text) in &searched {
@@ -148,7 +201,11 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
                 hits.push(format!("{name}: credential {value}"));
             }
         }
-        if text.contains("cvv-canary") || text.contains("pin-canary") || text.contains("\"cvv\"") || text.contains("\"pin\"") {
+        if text.contains("cvv-canary")
+            || text.contains("pin-canary")
+            || text.contains("\"cvv\"")
+            || text.contains("\"pin\"")
+        {
             hits.push(format!("{name}: cvv/pin"));
         }
         if tokens_in(text) > 0 {

@@ -50,12 +50,22 @@ pub fn rec(provider: &str, tx_id: &str, amount: &str, when: DateTime<Utc>) -> Pr
     }
 }
 
-pub fn entry(id: &str, provider: &str, tx_id: &str, amount: &str, when: DateTime<Utc>) -> LedgerEntry {
+pub fn entry(
+    id: &str,
+    provider: &str,
+    tx_id: &str,
+    amount: &str,
+    when: DateTime<Utc>,
+) -> LedgerEntry {
     LedgerEntry {
         entry_id: id.into(),
         provider: Some(provider.into()),
         kind: Some(Kind::Consumption),
-        tx_id: if tx_id.is_empty() { None } else { Some(tx_id.into()) },
+        tx_id: if tx_id.is_empty() {
+            None
+        } else {
+            Some(tx_id.into())
+        },
         order_id: None,
         amount: dec(amount),
         currency: "USD".into(),
@@ -77,7 +87,12 @@ pub fn options(period: &str) -> MatchOptions {
 }
 
 /// Runs the engine on Rust values and returns every result row.
-pub fn run_engine(records: &[ProviderRecord], entries: &[LedgerEntry], zone: Tz, opts: &MatchOptions) -> Vec<ResultRow> {
+pub fn run_engine(
+    records: &[ProviderRecord],
+    entries: &[LedgerEntry],
+    zone: Tz,
+    opts: &MatchOptions,
+) -> Vec<ResultRow> {
     let p = cardrecon::normalize::provider_frame(records, zone).unwrap();
     let l = cardrecon::ledger::ledger_frame(entries, zone).unwrap();
     let df = matching::reconcile(&p, &l, opts).unwrap();
@@ -89,7 +104,13 @@ pub fn run_engine(records: &[ProviderRecord], entries: &[LedgerEntry], zone: Tz,
 pub fn triples(rows: &[ResultRow]) -> Vec<(String, String, String)> {
     let mut v: Vec<_> = rows
         .iter()
-        .map(|r| (r.category.as_str().to_string(), r.tx_id.clone().unwrap_or_default(), r.ledger_entry_id.clone().unwrap_or_default()))
+        .map(|r| {
+            (
+                r.category.as_str().to_string(),
+                r.tx_id.clone().unwrap_or_default(),
+                r.ledger_entry_id.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -104,7 +125,10 @@ pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("cardrecon-test-").tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix("cardrecon-test-")
+        .tempdir()
+        .unwrap()
 }
 
 /// The built `cardrecon` binary.
@@ -134,7 +158,9 @@ pub fn repo_path(rel: &str) -> PathBuf {
 /// Reads a CSV into rows of fields (header excluded).
 pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().from_path(path).unwrap();
-    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+    r.records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
 
 /// Asserts two text files are equal, showing only the lines that differ.
@@ -146,7 +172,11 @@ pub fn assert_same_file(a: &Path, b: &Path) {
         let lb: std::collections::BTreeSet<&str> = tb.lines().collect();
         let only_a: Vec<&&str> = la.difference(&lb).take(8).collect();
         let only_b: Vec<&&str> = lb.difference(&la).take(8).collect();
-        panic!("{} and {} differ\nonly in the first:\n{only_a:#?}\nonly in the second:\n{only_b:#?}", a.display(), b.display());
+        panic!(
+            "{} and {} differ\nonly in the first:\n{only_a:#?}\nonly in the second:\n{only_b:#?}",
+            a.display(),
+            b.display()
+        );
     }
 }
 

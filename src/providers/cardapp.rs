@@ -144,7 +144,12 @@ pub fn order_status(code: i64) -> Status {
     }
 }
 
-pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOptions) -> Result<Option<ProviderRecord>, FieldError> {
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
     let probe: Probe = super::from_json(json)?;
     if probe.trade_id.is_some() {
         let t: CardTrade = super::from_json(json)?;
@@ -162,17 +167,26 @@ pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOption
 fn magnitude(m: &WireMoney, field: &str) -> Result<rust_decimal::Decimal, FieldError> {
     let d = m.decimal(field)?;
     if d.is_sign_negative() {
-        return Err(FieldError::new(field, format!("`{}` is negative; amounts are magnitudes", m.0)));
+        return Err(FieldError::new(
+            field,
+            format!("`{}` is negative; amounts are magnitudes", m.0),
+        ));
     }
     Ok(d)
 }
 
-pub fn trade_to_canonical(instance: &str, t: &CardTrade, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn trade_to_canonical(
+    instance: &str,
+    t: &CardTrade,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let amount = magnitude(&t.amount, "amount")?;
     let cur = currency(Some(&t.currency), "currency")?;
     let fee = WireMoney::optional(&t.fee, "fee")?;
     let original_amount = WireMoney::optional(&t.trade_amount, "trade_amount")?;
-    let original_currency = non_empty(t.trade_currency.as_deref()).map(|c| crate::money::currency_code(&c));
+    let original_currency =
+        non_empty(t.trade_currency.as_deref()).map(|c| crate::money::currency_code(&c));
     let (original_amount, original_currency) = match (original_amount, original_currency) {
         (Some(a), Some(c)) if !(a == amount && c == cur) => (Some(a), Some(c)),
         _ => (None, None),
@@ -199,7 +213,12 @@ pub fn trade_to_canonical(instance: &str, t: &CardTrade, source: String, options
     })
 }
 
-pub fn order_to_canonical(instance: &str, o: &Order, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn order_to_canonical(
+    instance: &str,
+    o: &Order,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let amount = magnitude(&o.amount, "amount")?;
     let cur = currency(Some(&o.currency), "currency")?;
     let fee = WireMoney::optional(&o.fee, "fee")?;
@@ -216,7 +235,11 @@ pub fn order_to_canonical(instance: &str, o: &Order, source: String, options: &A
         card_ref: WireText::optional(&o.card_id),
         card_masked: non_empty(o.card_no.as_deref()).map(|c| mask_card(&c)),
         amount,
-        fee_currency: fee.map(|_| non_empty(o.fee_currency.as_deref()).map(|c| crate::money::currency_code(&c)).unwrap_or_else(|| cur.clone())),
+        fee_currency: fee.map(|_| {
+            non_empty(o.fee_currency.as_deref())
+                .map(|c| crate::money::currency_code(&c))
+                .unwrap_or_else(|| cur.clone())
+        }),
         currency: cur,
         original_amount: None,
         original_currency: None,
@@ -235,7 +258,12 @@ mod tests {
     use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<Option<ProviderRecord>, FieldError> {
-        parse("cardapp", json, "f:1".into(), &AdapterOptions::defaults_for(ProviderType::Cardapp))
+        parse(
+            "cardapp",
+            json,
+            "f:1".into(),
+            &AdapterOptions::defaults_for(ProviderType::Cardapp),
+        )
     }
 
     #[test]
@@ -246,14 +274,19 @@ mod tests {
         assert_eq!(p(card).unwrap(), None);
         let c: Card = crate::providers::from_json(card).unwrap();
         assert!(!format!("{c:?}").contains("715"));
-        assert_eq!(c.balance.unwrap().decimal("balance").unwrap().to_string(), "200.5");
+        assert_eq!(
+            c.balance.unwrap().decimal("balance").unwrap().to_string(),
+            "200.5"
+        );
     }
 
     #[test]
     fn trades_use_float_money_exactly_and_local_time() {
-        let r = p(r#"{"trade_id": "CT1", "card_id": "c1", "card_no": "4485333916826937", "trade_type": 1, "trade_result": 1,
+        let r = p(
+            r#"{"trade_id": "CT1", "card_id": "c1", "card_no": "4485333916826937", "trade_type": 1, "trade_result": 1,
             "amount": 0.1, "currency": "usd", "trade_amount": 0.09, "trade_currency": "EUR", "fee": 0.30000000000000004,
-            "merchant_name": "Café <b>", "trade_at": "2026-03-01 07:59:59"}"#);
+            "merchant_name": "Café <b>", "trade_at": "2026-03-01 07:59:59"}"#,
+        );
         let e = r.unwrap_err();
         assert_eq!(e.field, "fee", "17 places are refused, not rounded");
         let r = p(r#"{"trade_id": "CT1", "card_id": "c1", "card_no": "4485333916826937", "trade_type": 1, "trade_result": 1,
@@ -273,7 +306,10 @@ mod tests {
             "amount": 25, "currency": "USD", "fee": 1, "created_at": "2026-03-01 10:00:00", "finished_at": "2026-03-02 10:00:00"}"#)
         .unwrap()
         .unwrap();
-        assert_eq!((r.kind, r.status, r.order_id.as_deref()), (Kind::CardClosure, Status::Success, Some("M-77")));
+        assert_eq!(
+            (r.kind, r.status, r.order_id.as_deref()),
+            (Kind::CardClosure, Status::Success, Some("M-77"))
+        );
         assert_eq!(r.occurred_at.to_rfc3339(), "2026-03-02T02:00:00+00:00");
         let e = p(r#"{"order_no": "OD1", "order_type": 3, "order_status": 3, "amount": 25, "currency": "USD", "created_at": "yesterday"}"#).unwrap_err();
         assert_eq!(e.field, "created_at");
@@ -298,11 +334,23 @@ pub mod api {
 
     pub const MAX_WINDOW_DAYS: i64 = 31;
 
-    pub async fn fetch(name: &str, conn: &Connection, zone: Tz, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+    pub async fn fetch(
+        name: &str,
+        conn: &Connection,
+        zone: Tz,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        archive: &Archive,
+        progress: &Progress,
+    ) -> Result<ProviderFetch> {
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let size = conn.page_size;
-        let local = move |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string();
+        let local = move |t: DateTime<Utc>| {
+            t.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
         let page = move |w: Window, index: u32, live: bool| async move {
             let (path, list) = match w.class.as_deref() {
                 Some("cards") => ("openApi/card/cardList", "card_list"),
@@ -324,31 +372,93 @@ pub mod api {
             let url = format!("{}/{}/{path}", conn.base_url, conn.version);
             let what = format!("{path} page {} of {}", index + 1, w.key);
             let v = archived(archive, &key, !live, &http.counters, async {
-                let a = http.json(&what, || http.client.post(&url).json(&body)).await?;
+                let a = http
+                    .json(&what, || http.client.post(&url).json(&body))
+                    .await?;
                 match a.body.get("code").and_then(|c| c.as_i64()) {
                     Some(0) => Ok(a.body),
-                    _ => Err(refused(name, &what, &a.body, "message", &["1001"], "check customer_id, app_id, key")),
+                    _ => Err(refused(
+                        name,
+                        &what,
+                        &a.body,
+                        "message",
+                        &["1001"],
+                        "check customer_id, app_id, key",
+                    )),
                 }
             })
             .await?;
             // The card list is read whole and is not counted as records.
             let no_progress = None;
-            page_of(name, &what, &v, &format!("/data/{list}"), Some("/data/total"), if w.class.as_deref() == Some("cards") { &no_progress } else { progress })
+            page_of(
+                name,
+                &what,
+                &v,
+                &format!("/data/{list}"),
+                Some("/data/total"),
+                if w.class.as_deref() == Some("cards") {
+                    &no_progress
+                } else {
+                    progress
+                },
+            )
         };
         let far = DateTime::<Utc>::UNIX_EPOCH;
-        let card_window = vec![Window { key: "cards/all".into(), from: far, to: far + Duration::seconds(1), class: Some("cards".into()) }];
-        let (cards, card_stats) = fetch_windows(name, card_window, size, 1, "card_id", &http.counters, &page).await?;
-        let (trades, trade_stats) =
-            fetch_windows(name, split(from, to, Duration::days(MAX_WINDOW_DAYS), "trades", Some("trades")), size, conn.concurrency, "trade_id", &http.counters, &page).await?;
-        let (orders, mut stats) =
-            fetch_windows(name, split(from, to, Duration::days(MAX_WINDOW_DAYS), "orders", Some("orders")), size, conn.concurrency, "order_no", &http.counters, &page).await?;
+        let card_window = vec![Window {
+            key: "cards/all".into(),
+            from: far,
+            to: far + Duration::seconds(1),
+            class: Some("cards".into()),
+        }];
+        let (cards, card_stats) =
+            fetch_windows(name, card_window, size, 1, "card_id", &http.counters, &page).await?;
+        let (trades, trade_stats) = fetch_windows(
+            name,
+            split(
+                from,
+                to,
+                Duration::days(MAX_WINDOW_DAYS),
+                "trades",
+                Some("trades"),
+            ),
+            size,
+            conn.concurrency,
+            "trade_id",
+            &http.counters,
+            &page,
+        )
+        .await?;
+        let (orders, mut stats) = fetch_windows(
+            name,
+            split(
+                from,
+                to,
+                Duration::days(MAX_WINDOW_DAYS),
+                "orders",
+                Some("orders"),
+            ),
+            size,
+            conn.concurrency,
+            "order_no",
+            &http.counters,
+            &page,
+        )
+        .await?;
         stats.records = trades.lines.len() as u64 + orders.lines.len() as u64;
         stats.identical_repeats_dropped += trades.repeats + cards.repeats;
         stats.windows += trade_stats.windows + card_stats.windows;
-        stats.completeness_checks += trade_stats.completeness_checks + card_stats.completeness_checks;
+        stats.completeness_checks +=
+            trade_stats.completeness_checks + card_stats.completeness_checks;
         stats.passes = stats.passes.max(trade_stats.passes).max(card_stats.passes);
         stats.windows_reread += trade_stats.windows_reread + card_stats.windows_reread;
         stats.update_counters(&http.counters);
-        Ok(ProviderFetch { files: vec![("cards".into(), cards.lines), ("trades".into(), trades.lines), ("orders".into(), orders.lines)], stats })
+        Ok(ProviderFetch {
+            files: vec![
+                ("cards".into(), cards.lines),
+                ("trades".into(), trades.lines),
+                ("orders".into(), orders.lines),
+            ],
+            stats,
+        })
     }
 }

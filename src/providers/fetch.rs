@@ -32,12 +32,27 @@ pub struct Page {
 }
 
 /// Splits `[from, to)` into consecutive windows of at most `max` each.
-pub fn split(from: DateTime<Utc>, to: DateTime<Utc>, max: Duration, key: &str, class: Option<&str>) -> Vec<Window> {
+pub fn split(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    max: Duration,
+    key: &str,
+    class: Option<&str>,
+) -> Vec<Window> {
     let mut out = Vec::new();
     let mut a = from;
     while a < to {
         let b = (a + max).min(to);
-        out.push(Window { key: format!("{key}/{}-{}", a.format("%Y%m%dT%H%M%S"), b.format("%Y%m%dT%H%M%S")), from: a, to: b, class: class.map(str::to_string) });
+        out.push(Window {
+            key: format!(
+                "{key}/{}-{}",
+                a.format("%Y%m%dT%H%M%S"),
+                b.format("%Y%m%dT%H%M%S")
+            ),
+            from: a,
+            to: b,
+            class: class.map(str::to_string),
+        });
         a = b;
     }
     out
@@ -45,7 +60,12 @@ pub fn split(from: DateTime<Utc>, to: DateTime<Utc>, max: Duration, key: &str, c
 
 /// Pagination as a stream: pages of one window until a short page (or the reported total).
 /// `fetch(window, page_index, live)` gets one page; `live` false lets it answer from the archive.
-pub fn pages<'a, F, Fut>(window: &Window, page_size: usize, live: bool, fetch: &'a F) -> impl Stream<Item = Result<Page>> + 'a
+pub fn pages<'a, F, Fut>(
+    window: &Window,
+    page_size: usize,
+    live: bool,
+    fetch: &'a F,
+) -> impl Stream<Item = Result<Page>> + 'a
 where
     F: Fn(Window, u32, bool) -> Fut,
     Fut: Future<Output = Result<Page>> + 'a,
@@ -54,13 +74,15 @@ where
     stream::try_unfold((0u32, 0u64, false), move |(index, seen, done)| {
         let w = window.clone();
         async move {
-        if done {
-            return Ok(None);
-        }
-        let page = fetch(w, index, live).await?;
-        let seen = seen + page.records.len() as u64;
-        let last = page.records.len() < page_size || page.records.is_empty() || page.total.is_some_and(|t| seen >= t);
-        Ok(Some((page, (index + 1, seen, last))))
+            if done {
+                return Ok(None);
+            }
+            let page = fetch(w, index, live).await?;
+            let seen = seen + page.records.len() as u64;
+            let last = page.records.len() < page_size
+                || page.records.is_empty()
+                || page.total.is_some_and(|t| seen >= t);
+            Ok(Some((page, (index + 1, seen, last))))
         }
     })
 }
@@ -75,7 +97,12 @@ pub struct WindowResult {
     pub repeats: u64,
 }
 
-async fn read_window<F, Fut>(window: &Window, page_size: usize, live: bool, fetch: &F) -> Result<WindowResult>
+async fn read_window<F, Fut>(
+    window: &Window,
+    page_size: usize,
+    live: bool,
+    fetch: &F,
+) -> Result<WindowResult>
 where
     F: Fn(Window, u32, bool) -> Fut,
     Fut: Future<Output = Result<Page>>,
@@ -87,13 +114,22 @@ where
     let records: Vec<serde_json::Value> = all.into_iter().flat_map(|p| p.records).collect();
     let unique: std::collections::HashSet<String> = records.iter().map(|r| r.to_string()).collect();
     let repeats = (records.len() - unique.len()) as u64;
-    Ok(WindowResult { records, total, totals_agree, repeats })
+    Ok(WindowResult {
+        records,
+        total,
+        totals_agree,
+        repeats,
+    })
 }
 
 /// The distinct records of a window (id and content): identical repeats from shifted pages
 /// count once, two different records under one id (a provider duplicate) count twice.
 fn distinct(records: &[serde_json::Value], id_field: &str) -> std::collections::BTreeSet<String> {
-    records.iter().filter(|r| r.get(id_field).is_some()).map(|r| r.to_string()).collect()
+    records
+        .iter()
+        .filter(|r| r.get(id_field).is_some())
+        .map(|r| r.to_string())
+        .collect()
 }
 
 /// Fetches every window completely and returns the records (identical repeats dropped).
@@ -123,7 +159,9 @@ where
             let mut reread = 0u64;
             let mut repeats = r.repeats;
             for _ in 0..3 {
-                let complete = r.total.is_none_or(|t| r.totals_agree && distinct(&r.records, id_field).len() as u64 == t);
+                let complete = r.total.is_none_or(|t| {
+                    r.totals_agree && distinct(&r.records, id_field).len() as u64 == t
+                });
                 if complete {
                     break;
                 }
@@ -160,7 +198,9 @@ where
                     } else {
                         read_window(w, page_size, true, fetch).await?
                     };
-                    let changed = distinct(&fresh.records, id_field) != distinct(&known.records, id_field) || fresh.total != known.total;
+                    let changed = distinct(&fresh.records, id_field)
+                        != distinct(&known.records, id_field)
+                        || fresh.total != known.total;
                     Ok((i, changed.then_some(fresh)))
                 }
             })
@@ -191,7 +231,9 @@ where
                 return Err(Error::Incomplete {
                     provider: provider.to_string(),
                     window: format!("{} .. {}", w.from.to_rfc3339(), w.to.to_rfc3339()),
-                    message: format!("the provider reports {t} records, {n} distinct ones were fetched"),
+                    message: format!(
+                        "the provider reports {t} records, {n} distinct ones were fetched"
+                    ),
                 });
             }
         }
@@ -199,7 +241,10 @@ where
             set.add(rec.clone());
         }
     }
-    let mut stats = FetchStats { provider: provider.to_string(), ..FetchStats::default() };
+    let mut stats = FetchStats {
+        provider: provider.to_string(),
+        ..FetchStats::default()
+    };
     stats.update_counters(counters);
     stats.records = set.lines.len() as u64;
     stats.identical_repeats_dropped = set.repeats + repeats;
@@ -212,13 +257,29 @@ where
 
 /// The records (at `list`, a JSON pointer) and the total (at `total`) of a page answer; an
 /// answer without the list is an error naming the page.
-pub fn page_of(provider: &str, what: &str, answer: &serde_json::Value, list: &str, total: Option<&str>, progress: &super::output::Progress) -> Result<Page> {
-    let records = answer.pointer(list).and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::Fetch {
-        provider: provider.to_string(),
-        what: what.to_string(),
-        message: format!("the answer has no {}", list.trim_start_matches('/').replace('/', ".")),
-    })?;
-    let total = total.and_then(|t| answer.pointer(t)).and_then(|t| t.as_u64());
+pub fn page_of(
+    provider: &str,
+    what: &str,
+    answer: &serde_json::Value,
+    list: &str,
+    total: Option<&str>,
+    progress: &super::output::Progress,
+) -> Result<Page> {
+    let records = answer
+        .pointer(list)
+        .and_then(|l| l.as_array())
+        .cloned()
+        .ok_or_else(|| Error::Fetch {
+            provider: provider.to_string(),
+            what: what.to_string(),
+            message: format!(
+                "the answer has no {}",
+                list.trim_start_matches('/').replace('/', ".")
+            ),
+        })?;
+    let total = total
+        .and_then(|t| answer.pointer(t))
+        .and_then(|t| t.as_u64());
     super::output::tick(progress, records.len());
     Ok(Page { records, total })
 }
@@ -227,7 +288,13 @@ pub fn page_of(provider: &str, what: &str, answer: &serde_json::Value, list: &st
 /// `total`. The errors name the provider, the page (`what`) and the missing field. (The fetchers
 /// get JSON already parsed from [`super::http::Http::json`]; this is the same check from bytes,
 /// for archived pages, the corpus and the fuzz targets.)
-pub fn parse_page(provider: &str, what: &str, bytes: &[u8], list: &str, total: Option<&str>) -> Result<Page> {
+pub fn parse_page(
+    provider: &str,
+    what: &str,
+    bytes: &[u8],
+    list: &str,
+    total: Option<&str>,
+) -> Result<Page> {
     let answer: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Fetch {
         provider: provider.to_string(),
         what: what.to_string(),
@@ -238,15 +305,42 @@ pub fn parse_page(provider: &str, what: &str, bytes: &[u8], list: &str, total: O
 
 /// The error for an answer whose status `code` says no: the code, the provider's message, and
 /// a hint when the code means bad credentials.
-pub fn refused(provider: &str, what: &str, body: &serde_json::Value, message_field: &str, auth_codes: &[&str], hint: &str) -> Error {
-    let code = body.get("code").map(|c| c.to_string().trim_matches('"').to_string()).unwrap_or_default();
-    let msg = body.get(message_field).and_then(|m| m.as_str()).unwrap_or("");
-    let hint = if auth_codes.contains(&code.as_str()) { format!(" ({hint})") } else { String::new() };
-    Error::Fetch { provider: provider.to_string(), what: what.to_string(), message: format!("code {code}: {msg}{hint}") }
+pub fn refused(
+    provider: &str,
+    what: &str,
+    body: &serde_json::Value,
+    message_field: &str,
+    auth_codes: &[&str],
+    hint: &str,
+) -> Error {
+    let code = body
+        .get("code")
+        .map(|c| c.to_string().trim_matches('"').to_string())
+        .unwrap_or_default();
+    let msg = body
+        .get(message_field)
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
+    let hint = if auth_codes.contains(&code.as_str()) {
+        format!(" ({hint})")
+    } else {
+        String::new()
+    };
+    Error::Fetch {
+        provider: provider.to_string(),
+        what: what.to_string(),
+        message: format!("code {code}: {msg}{hint}"),
+    }
 }
 
 /// Takes a page from the archive (resume) or lets `live` fetch it and archives the answer.
-pub async fn archived<Fut>(archive: &Archive, key: &str, use_archive: bool, counters: &FetchCounters, live: Fut) -> Result<serde_json::Value>
+pub async fn archived<Fut>(
+    archive: &Archive,
+    key: &str,
+    use_archive: bool,
+    counters: &FetchCounters,
+    live: Fut,
+) -> Result<serde_json::Value>
 where
     Fut: Future<Output = Result<serde_json::Value>>,
 {
@@ -289,11 +383,23 @@ mod tests {
 
     #[test]
     fn windows_cover_the_range_without_gaps() {
-        let from = DateTime::parse_from_rfc3339("2026-02-26T00:00:00Z").unwrap().with_timezone(&Utc);
-        let to = DateTime::parse_from_rfc3339("2026-06-10T00:00:00Z").unwrap().with_timezone(&Utc);
+        let from = DateTime::parse_from_rfc3339("2026-02-26T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let to = DateTime::parse_from_rfc3339("2026-06-10T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let w = split(from, to, Duration::days(60), "tx", Some("1"));
         assert_eq!(w.len(), 2);
-        assert_eq!((w[0].from, w[0].to, w[1].from, w[1].to), (from, from + Duration::days(60), from + Duration::days(60), to));
+        assert_eq!(
+            (w[0].from, w[0].to, w[1].from, w[1].to),
+            (
+                from,
+                from + Duration::days(60),
+                from + Duration::days(60),
+                to
+            )
+        );
         assert_eq!(w[0].key, "tx/20260226T000000-20260427T000000");
         assert!(split(from, from, Duration::days(1), "k", None).is_empty());
     }

@@ -74,7 +74,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 8, base: Duration::from_millis(100), cap: Duration::from_secs(10), max_retry_after: Duration::from_secs(120) }
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+        }
     }
 }
 
@@ -86,7 +91,9 @@ pub fn decide(outcome: Attempt, attempt: u32, policy: &RetryPolicy, jitter: f64)
         return Decision::Stop;
     }
     let backoff = || {
-        let exp = policy.base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let exp = policy
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
         let full = exp.min(policy.cap);
         full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
     };
@@ -99,9 +106,10 @@ pub fn decide(outcome: Attempt, attempt: u32, policy: &RetryPolicy, jitter: f64)
                 Decision::RetryAfter(wait.max(backoff()))
             }
         }
-        Attempt::Status(429, None) | Attempt::Status(500 | 502 | 503 | 504, _) | Attempt::Timeout | Attempt::BadBody => {
-            Decision::RetryAfter(backoff())
-        }
+        Attempt::Status(429, None)
+        | Attempt::Status(500 | 502 | 503 | 504, _)
+        | Attempt::Timeout
+        | Attempt::BadBody => Decision::RetryAfter(backoff()),
         Attempt::Status(_, _) => Decision::Stop,
     }
 }
@@ -115,7 +123,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_second: u32) -> RateLimiter {
-        RateLimiter { interval: Duration::from_secs(1) / per_second.max(1), next: Mutex::new(Instant::now()) }
+        RateLimiter {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(Instant::now()),
+        }
     }
 
     pub async fn wait(&self) {
@@ -171,7 +182,6 @@ impl FetchStats {
     }
 }
 
-
 /// One provider's HTTP side: client, retry policy, rate cap, counters.
 pub struct Http {
     pub client: reqwest::Client,
@@ -193,14 +203,29 @@ impl Http {
             .timeout(timeout)
             .user_agent(concat!("cardrecon/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::input(format!("providers.{provider}"), format!("cannot build an HTTP client: {e}")))?;
-        Ok(Http { client, policy: RetryPolicy::default(), limiter: RateLimiter::new(requests_per_second), counters: Arc::new(FetchCounters::default()), provider: provider.into() })
+            .map_err(|e| {
+                Error::input(
+                    format!("providers.{provider}"),
+                    format!("cannot build an HTTP client: {e}"),
+                )
+            })?;
+        Ok(Http {
+            client,
+            policy: RetryPolicy::default(),
+            limiter: RateLimiter::new(requests_per_second),
+            counters: Arc::new(FetchCounters::default()),
+            provider: provider.into(),
+        })
     }
 
     /// Sends a request (rebuilt by `make` for each attempt, so headers such as a timestamp are
     /// fresh), retrying per [`decide`]. Returns the first answer that is not retried; a body that
     /// is not JSON after the last attempt is an error naming `what`.
-    pub async fn json(&self, what: &str, make: impl Fn() -> reqwest::RequestBuilder) -> Result<JsonAnswer> {
+    pub async fn json(
+        &self,
+        what: &str,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<JsonAnswer> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -208,20 +233,44 @@ impl Http {
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let outcome = make().send().await;
             let (attempt_kind, answer) = match outcome {
-                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => (Attempt::Timeout, Err(format!("{e}"))),
+                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
+                    (Attempt::Timeout, Err(format!("{e}")))
+                }
                 Err(e) => (Attempt::Timeout, Err(format!("{e}"))),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+                    let retry_after = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
                     match resp.bytes().await {
                         Err(e) => (Attempt::Timeout, Err(format!("reading the body: {e}"))),
                         Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
-                            Ok(body) if (200..300).contains(&status) || status < 500 && status != 429 => {
-                                (Attempt::Status(status, retry_after), Ok(JsonAnswer { status, body }))
+                            Ok(body)
+                                if (200..300).contains(&status)
+                                    || status < 500 && status != 429 =>
+                            {
+                                (
+                                    Attempt::Status(status, retry_after),
+                                    Ok(JsonAnswer { status, body }),
+                                )
                             }
-                            Ok(_) => (Attempt::Status(status, retry_after), Err(format!("HTTP {status}"))),
-                            Err(e) if (200..300).contains(&status) => (Attempt::BadBody, Err(format!("the body is not complete JSON ({e})"))),
-                            Err(_) => (Attempt::Status(status, retry_after), Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])))),
+                            Ok(_) => (
+                                Attempt::Status(status, retry_after),
+                                Err(format!("HTTP {status}")),
+                            ),
+                            Err(e) if (200..300).contains(&status) => (
+                                Attempt::BadBody,
+                                Err(format!("the body is not complete JSON ({e})")),
+                            ),
+                            Err(_) => (
+                                Attempt::Status(status, retry_after),
+                                Err(format!(
+                                    "HTTP {status}: {}",
+                                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                                )),
+                            ),
                         },
                     }
                 }
@@ -238,7 +287,11 @@ impl Http {
                 }
                 (Decision::Stop, Ok(a)) => return Ok(a),
                 (Decision::Stop, Err(message)) => {
-                    return Err(Error::Fetch { provider: self.provider.clone(), what: what.to_string(), message: format!("{message} (after {attempt} attempts)") })
+                    return Err(Error::Fetch {
+                        provider: self.provider.clone(),
+                        what: what.to_string(),
+                        message: format!("{message} (after {attempt} attempts)"),
+                    })
                 }
             }
         }
@@ -247,7 +300,10 @@ impl Http {
 
 /// A jitter draw in [0, 1): spreads retries of concurrent requests apart.
 fn jitter() -> f64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     f64::from(nanos % 1000) / 1000.0
 }
 
@@ -261,7 +317,9 @@ pub struct Archive {
 
 impl Archive {
     pub fn new(run_raw: &Path, instance: &str) -> Archive {
-        Archive { dir: run_raw.join(instance) }
+        Archive {
+            dir: run_raw.join(instance),
+        }
     }
 
     pub fn page_path(&self, key: &str) -> PathBuf {
@@ -279,7 +337,10 @@ impl Archive {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_vec(value).map_err(|e| Error::Output { path: path.clone(), message: e.to_string() })?;
+        let text = serde_json::to_vec(value).map_err(|e| Error::Output {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
@@ -344,24 +405,74 @@ mod tests {
 
     #[test]
     fn retry_decision() {
-        let p = RetryPolicy { max_attempts: 5, base: Duration::from_millis(100), cap: Duration::from_millis(1000), max_retry_after: Duration::from_secs(60) };
-        assert_eq!(decide(Attempt::Status(200, None), 1, &p, 0.0), Decision::Stop);
-        assert_eq!(decide(Attempt::Status(400, None), 1, &p, 0.0), Decision::Stop);
-        assert_eq!(decide(Attempt::Status(401, None), 1, &p, 0.0), Decision::Stop);
-        assert_eq!(decide(Attempt::Status(404, None), 1, &p, 0.0), Decision::Stop);
-        assert_eq!(decide(Attempt::Status(500, None), 1, &p, 0.0), Decision::RetryAfter(Duration::from_millis(50)));
-        assert_eq!(decide(Attempt::Status(503, None), 1, &p, 1.0), Decision::RetryAfter(Duration::from_millis(100)));
-        assert_eq!(decide(Attempt::Status(502, None), 3, &p, 1.0), Decision::RetryAfter(Duration::from_millis(400)));
-        assert_eq!(decide(Attempt::Timeout, 4, &p, 1.0), Decision::RetryAfter(Duration::from_millis(800)));
-        assert_eq!(decide(Attempt::BadBody, 2, &p, 0.5), Decision::RetryAfter(Duration::from_millis(150)));
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(60),
+        };
+        assert_eq!(
+            decide(Attempt::Status(200, None), 1, &p, 0.0),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(Attempt::Status(400, None), 1, &p, 0.0),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(Attempt::Status(401, None), 1, &p, 0.0),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(Attempt::Status(404, None), 1, &p, 0.0),
+            Decision::Stop
+        );
+        assert_eq!(
+            decide(Attempt::Status(500, None), 1, &p, 0.0),
+            Decision::RetryAfter(Duration::from_millis(50))
+        );
+        assert_eq!(
+            decide(Attempt::Status(503, None), 1, &p, 1.0),
+            Decision::RetryAfter(Duration::from_millis(100))
+        );
+        assert_eq!(
+            decide(Attempt::Status(502, None), 3, &p, 1.0),
+            Decision::RetryAfter(Duration::from_millis(400))
+        );
+        assert_eq!(
+            decide(Attempt::Timeout, 4, &p, 1.0),
+            Decision::RetryAfter(Duration::from_millis(800))
+        );
+        assert_eq!(
+            decide(Attempt::BadBody, 2, &p, 0.5),
+            Decision::RetryAfter(Duration::from_millis(150))
+        );
         // Capped, then stopped at the last attempt.
-        let p2 = RetryPolicy { max_attempts: 30, ..p.clone() };
-        assert_eq!(decide(Attempt::Timeout, 20, &p2, 1.0), Decision::RetryAfter(Duration::from_millis(1000)));
-        assert_eq!(decide(Attempt::Status(500, None), 5, &p, 0.0), Decision::Stop);
+        let p2 = RetryPolicy {
+            max_attempts: 30,
+            ..p.clone()
+        };
+        assert_eq!(
+            decide(Attempt::Timeout, 20, &p2, 1.0),
+            Decision::RetryAfter(Duration::from_millis(1000))
+        );
+        assert_eq!(
+            decide(Attempt::Status(500, None), 5, &p, 0.0),
+            Decision::Stop
+        );
         // 429 honours Retry-After, refuses absurd ones.
-        assert_eq!(decide(Attempt::Status(429, Some(2)), 1, &p, 0.0), Decision::RetryAfter(Duration::from_secs(2)));
-        assert_eq!(decide(Attempt::Status(429, None), 1, &p, 0.0), Decision::RetryAfter(Duration::from_millis(50)));
-        assert_eq!(decide(Attempt::Status(429, Some(3600)), 1, &p, 0.0), Decision::Stop);
+        assert_eq!(
+            decide(Attempt::Status(429, Some(2)), 1, &p, 0.0),
+            Decision::RetryAfter(Duration::from_secs(2))
+        );
+        assert_eq!(
+            decide(Attempt::Status(429, None), 1, &p, 0.0),
+            Decision::RetryAfter(Duration::from_millis(50))
+        );
+        assert_eq!(
+            decide(Attempt::Status(429, Some(3600)), 1, &p, 0.0),
+            Decision::Stop
+        );
     }
 
     #[test]
@@ -371,7 +482,10 @@ mod tests {
         assert_eq!(s.expose(), "hunter2");
         let mut v = serde_json::json!({"card_id": "c1", "card_no": "4485333916826937", "cvv": "715", "pin": "1234", "balance": 200.5});
         strip_secrets(&mut v);
-        assert_eq!(v.to_string(), r#"{"balance":200.5,"card_id":"c1","card_no":"448533******6937"}"#);
+        assert_eq!(
+            v.to_string(),
+            r#"{"balance":200.5,"card_id":"c1","card_no":"448533******6937"}"#
+        );
     }
 
     #[test]

@@ -90,15 +90,31 @@ pub fn status_of(raw: &str) -> Status {
     }
 }
 
-pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let r: ConsumeRecord = super::from_json(json)?;
     to_canonical(instance, &r, source, options)
 }
 
-pub fn to_canonical(instance: &str, r: &ConsumeRecord, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn to_canonical(
+    instance: &str,
+    r: &ConsumeRecord,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let amount = r.amount.decimal("amount")?;
     if amount.is_sign_negative() {
-        return Err(FieldError::new("amount", format!("`{}` is negative; amounts are magnitudes and the sign comes from `type`", r.amount.0)));
+        return Err(FieldError::new(
+            "amount",
+            format!(
+                "`{}` is negative; amounts are magnitudes and the sign comes from `type`",
+                r.amount.0
+            ),
+        ));
     }
     let fee = match WireMoney::optional(&r.fee, "fee")? {
         Some(f) => Some(f),
@@ -114,8 +130,12 @@ pub fn to_canonical(instance: &str, r: &ConsumeRecord, source: String, options: 
         },
     };
     let original_amount = WireMoney::optional(&r.local_amount, "local_amount")?;
-    let original_currency = non_empty(r.local_currency.as_deref()).map(|c| crate::money::currency_code(&c));
-    let merchant = r.merchant_info.as_ref().and_then(|m| non_empty(m.merchant_name.as_deref()));
+    let original_currency =
+        non_empty(r.local_currency.as_deref()).map(|c| crate::money::currency_code(&c));
+    let merchant = r
+        .merchant_info
+        .as_ref()
+        .and_then(|m| non_empty(m.merchant_name.as_deref()));
     Ok(ProviderRecord {
         provider: instance.to_string(),
         kind: kind_of(&r.kind),
@@ -186,13 +206,34 @@ mod tests {
     #[test]
     fn malformed_records_name_the_field() {
         let cases = [
-            (r#"{"consume_no": "C1", "type": "Consumption", "amount": "1O0.00", "status": "Success", "time": 1716307200000}"#, "amount"),
-            (r#"{"consume_no": "C1", "type": "Consumption", "status": "Success", "time": 1716307200000}"#, "amount"),
-            (r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": "yesterday"}"#, "time"),
-            (r#"{"consume_no": "", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000}"#, "consume_no"),
-            (r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200}"#, "time"),
-            (r#"{"consume_no": "C1", "type": "Consumption", "amount": "-1", "status": "Success", "time": 1716307200000}"#, "amount"),
-            (r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000, "fee_list": [{"amount": true}]}"#, "fee_list[0].amount"),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1O0.00", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": "yesterday"}"#,
+                "time",
+            ),
+            (
+                r#"{"consume_no": "", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000}"#,
+                "consume_no",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200}"#,
+                "time",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "-1", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000, "fee_list": [{"amount": true}]}"#,
+                "fee_list[0].amount",
+            ),
         ];
         for (json, field) in cases {
             let e = parse("keysecure", json, "f:1".into(), &opts()).unwrap_err();
@@ -246,17 +287,30 @@ pub mod api {
             }
             let refresh = expired.is_some();
             if refresh {
-                self.http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+                self.http
+                    .counters
+                    .token_refreshes
+                    .fetch_add(1, Ordering::Relaxed);
             }
             let url = format!("{}/open-api/v1/auth/token", self.conn.base_url);
             let body = serde_json::json!({"api_secret": self.conn.api_secret.expose()});
             let a = self
                 .http
                 .json("token", || {
-                    self.http.client.post(&url).header("Api-Key", self.conn.api_key.expose()).header("Timestamp", timestamp()).json(&body)
+                    self.http
+                        .client
+                        .post(&url)
+                        .header("Api-Key", self.conn.api_key.expose())
+                        .header("Timestamp", timestamp())
+                        .json(&body)
                 })
                 .await?;
-            match (a.body.get("code").and_then(|c| c.as_i64()), a.body.pointer("/data/access_token").and_then(|v| v.as_str())) {
+            match (
+                a.body.get("code").and_then(|c| c.as_i64()),
+                a.body
+                    .pointer("/data/access_token")
+                    .and_then(|v| v.as_str()),
+            ) {
                 (Some(0), Some(tok)) => {
                     *t = Some(tok.to_string());
                     Ok(tok.to_string())
@@ -273,27 +327,59 @@ pub mod api {
                 "40103" => " (the Timestamp rule: check this machine's clock)",
                 _ => "",
             };
-            Error::Fetch { provider: self.name.to_string(), what: what.to_string(), message: format!("code {code}: {msg}{hint}") }
+            Error::Fetch {
+                provider: self.name.to_string(),
+                what: what.to_string(),
+                message: format!("code {code}: {msg}{hint}"),
+            }
         }
 
         /// A call with token refresh on 40102.
-        async fn call(&self, what: &str, make: impl Fn(&str) -> reqwest::RequestBuilder) -> Result<serde_json::Value> {
+        async fn call(
+            &self,
+            what: &str,
+            make: impl Fn(&str) -> reqwest::RequestBuilder,
+        ) -> Result<serde_json::Value> {
             let mut expired: Option<String> = None;
             for _ in 0..4 {
                 let token = self.token(expired.as_deref()).await?;
-                let a = self.http.json(what, || make(&token).header("Api-Key", self.conn.api_key.expose()).header("Timestamp", timestamp()).header("Access-Token", &token)).await?;
+                let a = self
+                    .http
+                    .json(what, || {
+                        make(&token)
+                            .header("Api-Key", self.conn.api_key.expose())
+                            .header("Timestamp", timestamp())
+                            .header("Access-Token", &token)
+                    })
+                    .await?;
                 match a.body.get("code").and_then(|c| c.as_i64()) {
                     Some(0) => return Ok(a.body),
                     Some(40102) => expired = Some(token),
                     _ => return Err(self.refused(what, &a.body)),
                 }
             }
-            Err(Error::Fetch { provider: self.name.to_string(), what: what.to_string(), message: "the Access-Token kept expiring".into() })
+            Err(Error::Fetch {
+                provider: self.name.to_string(),
+                what: what.to_string(),
+                message: "the Access-Token kept expiring".into(),
+            })
         }
     }
 
-    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
-        let client = Client { name, conn, http: Http::new(name, conn.requests_per_second, conn.timeout)?, token: Mutex::new(None) };
+    pub async fn fetch(
+        name: &str,
+        conn: &Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        archive: &Archive,
+        progress: &Progress,
+    ) -> Result<ProviderFetch> {
+        let client = Client {
+            name,
+            conn,
+            http: Http::new(name, conn.requests_per_second, conn.timeout)?,
+            token: Mutex::new(None),
+        };
         let client = &client;
         let windows = split(from, to, Duration::days(MAX_WINDOW), "consume", None);
         let size = conn.page_size;
@@ -307,51 +393,103 @@ pub mod api {
                 "page": index,
                 "size": size,
             });
-            let v = archived(archive, &key, !live, &client.http.counters, client.call("consume/list", |_| client.http.client.post(list_url).header("Timezone", "UTC+0").json(&body))).await?;
-            page_of(name, &format!("consume/list page {index} of {}", w.key), &v, "/data/list", None, progress)
+            let v = archived(
+                archive,
+                &key,
+                !live,
+                &client.http.counters,
+                client.call("consume/list", |_| {
+                    client
+                        .http
+                        .client
+                        .post(list_url)
+                        .header("Timezone", "UTC+0")
+                        .json(&body)
+                }),
+            )
+            .await?;
+            page_of(
+                name,
+                &format!("consume/list page {index} of {}", w.key),
+                &v,
+                "/data/list",
+                None,
+                progress,
+            )
         };
-        let (set, mut stats) = fetch_windows(name, windows, size, conn.concurrency, "consume_no", &client.http.counters, page).await?;
+        let (set, mut stats) = fetch_windows(
+            name,
+            windows,
+            size,
+            conn.concurrency,
+            "consume_no",
+            &client.http.counters,
+            page,
+        )
+        .await?;
         let mut lines = set.lines;
         if conn.fetch_details {
             // The list lacks fees, original amounts and links: each record's detail has them.
             // Unordered, so one request waiting out a Retry-After does not hold up the others
             // (an ordered buffer would stall every slot behind it); order is restored after.
-            let mut details: Vec<(usize, String)> = futures::stream::iter(lines.iter().cloned().enumerate())
-                .map(|(i, line)| async move {
-                    let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| Error::Fetch { provider: name.into(), what: "archived record".into(), message: e.to_string() })?;
-                    let Some(id) = v.get("consume_no").and_then(|c| c.as_str()).map(str::to_string) else {
-                        return Ok::<_, Error>((i, line));
-                    };
-                    let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
-                    let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
-                    let answer = archived(archive, &key, true, &client.http.counters, async {
-                        match client.call("consume/info", |_| client.http.client.get(&url)).await {
-                            Ok(body) => Ok(body),
-                            // A record listed but without a detail keeps its list form.
-                            Err(Error::Fetch { message, .. }) if message.starts_with("code 40401") => Ok(serde_json::json!({"code": 0, "data": v})),
-                            Err(e) => Err(e),
+            let mut details: Vec<(usize, String)> =
+                futures::stream::iter(lines.iter().cloned().enumerate())
+                    .map(|(i, line)| async move {
+                        let v: serde_json::Value =
+                            serde_json::from_str(&line).map_err(|e| Error::Fetch {
+                                provider: name.into(),
+                                what: "archived record".into(),
+                                message: e.to_string(),
+                            })?;
+                        let Some(id) = v
+                            .get("consume_no")
+                            .and_then(|c| c.as_str())
+                            .map(str::to_string)
+                        else {
+                            return Ok::<_, Error>((i, line));
+                        };
+                        let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
+                        let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
+                        let answer = archived(archive, &key, true, &client.http.counters, async {
+                            match client
+                                .call("consume/info", |_| client.http.client.get(&url))
+                                .await
+                            {
+                                Ok(body) => Ok(body),
+                                // A record listed but without a detail keeps its list form.
+                                Err(Error::Fetch { message, .. })
+                                    if message.starts_with("code 40401") =>
+                                {
+                                    Ok(serde_json::json!({"code": 0, "data": v}))
+                                }
+                                Err(e) => Err(e),
+                            }
+                        })
+                        .await?;
+                        let mut data = answer.get("data").cloned().unwrap_or_else(|| v.clone());
+                        // The detail is looked up by id: when the provider lists two different
+                        // records under one id, it describes only one of them. Use it only for the
+                        // record it describes; the other keeps its list form.
+                        let same = ["consume_no", "card_no", "type", "amount", "status", "time"]
+                            .iter()
+                            .all(|k| data.get(k) == v.get(k));
+                        if !same {
+                            return Ok((i, line));
                         }
+                        crate::providers::http::strip_secrets(&mut data);
+                        Ok((i, data.to_string()))
                     })
+                    .buffer_unordered(conn.concurrency)
+                    .try_collect()
                     .await?;
-                    let mut data = answer.get("data").cloned().unwrap_or_else(|| v.clone());
-                    // The detail is looked up by id: when the provider lists two different
-                    // records under one id, it describes only one of them. Use it only for the
-                    // record it describes; the other keeps its list form.
-                    let same = ["consume_no", "card_no", "type", "amount", "status", "time"].iter().all(|k| data.get(k) == v.get(k));
-                    if !same {
-                        return Ok((i, line));
-                    }
-                    crate::providers::http::strip_secrets(&mut data);
-                    Ok((i, data.to_string()))
-                })
-                .buffer_unordered(conn.concurrency)
-                .try_collect()
-                .await?;
             details.sort_by_key(|(i, _)| *i);
             lines = details.into_iter().map(|(_, l)| l).collect();
         }
         stats.records = lines.len() as u64;
         stats.update_counters(&client.http.counters);
-        Ok(ProviderFetch { files: vec![("consume".into(), lines)], stats })
+        Ok(ProviderFetch {
+            files: vec![("consume".into(), lines)],
+            stats,
+        })
     }
 }

@@ -13,8 +13,8 @@
 pub mod cardapp;
 pub mod fetch;
 pub mod http;
-pub mod output;
 pub mod keysecure;
+pub mod output;
 pub mod txv3;
 pub mod usertrans;
 
@@ -37,8 +37,12 @@ pub enum ProviderType {
 }
 
 impl ProviderType {
-    pub const ALL: [ProviderType; 4] =
-        [ProviderType::Keysecure, ProviderType::Txv3, ProviderType::Cardapp, ProviderType::Usertrans];
+    pub const ALL: [ProviderType; 4] = [
+        ProviderType::Keysecure,
+        ProviderType::Txv3,
+        ProviderType::Cardapp,
+        ProviderType::Usertrans,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,7 +54,9 @@ impl ProviderType {
     }
 
     pub fn parse(text: &str) -> Option<ProviderType> {
-        ProviderType::ALL.into_iter().find(|p| p.as_str() == text.trim().to_ascii_lowercase())
+        ProviderType::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text.trim().to_ascii_lowercase())
     }
 }
 
@@ -66,7 +72,10 @@ pub struct AdapterOptions {
 
 impl AdapterOptions {
     pub fn defaults_for(_ty: ProviderType) -> AdapterOptions {
-        AdapterOptions { account_currency: "USD".into(), wire_timezone: chrono_tz::Asia::Shanghai }
+        AdapterOptions {
+            account_currency: "USD".into(),
+            wire_timezone: chrono_tz::Asia::Shanghai,
+        }
     }
 }
 
@@ -80,7 +89,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -105,7 +117,10 @@ pub fn parse_record(
 pub(crate) fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, FieldError> {
     if !json.trim_start().starts_with('{') {
         let start: String = json.trim_start().chars().take(20).collect();
-        return Err(FieldError::new("(record)", format!("is not a JSON object (starts with `{start}`); one record per line")));
+        return Err(FieldError::new(
+            "(record)",
+            format!("is not a JSON object (starts with `{start}`); one record per line"),
+        ));
     }
     let mut de = serde_json::Deserializer::from_str(json);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -137,7 +152,10 @@ impl<'de> Deserialize<'de> for WireMoney {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::String(s) => Ok(WireMoney(s)),
             serde_json::Value::Number(n) => Ok(WireMoney(n.to_string())),
-            other => Err(serde::de::Error::custom(format!("expected a decimal string or number, found {}", json_kind(&other)))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a decimal string or number, found {}",
+                json_kind(&other)
+            ))),
         }
     }
 }
@@ -168,7 +186,10 @@ impl<'de> Deserialize<'de> for WireText {
             serde_json::Value::String(s) => Ok(WireText(s)),
             serde_json::Value::Number(n) => Ok(WireText(n.to_string())),
             serde_json::Value::Null => Ok(WireText(String::new())),
-            other => Err(serde::de::Error::custom(format!("expected a string or number, found {}", json_kind(&other)))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string or number, found {}",
+                json_kind(&other)
+            ))),
         }
     }
 }
@@ -202,8 +223,16 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 
 /// A Unix timestamp in the given unit, as an instant; refuses values that are not plausible
 /// (before 2000 or after 2100), which usually means seconds were sent as milliseconds or back.
-pub(crate) fn unix_instant(value: i64, millis: bool, field: &str) -> Result<DateTime<Utc>, FieldError> {
-    let ms = if millis { Some(value) } else { value.checked_mul(1000) };
+pub(crate) fn unix_instant(
+    value: i64,
+    millis: bool,
+    field: &str,
+) -> Result<DateTime<Utc>, FieldError> {
+    let ms = if millis {
+        Some(value)
+    } else {
+        value.checked_mul(1000)
+    };
     const LOW: i64 = 946_684_800_000; // 2000-01-01
     const HIGH: i64 = 4_102_444_800_000; // 2100-01-01
     match ms {
@@ -213,16 +242,25 @@ pub(crate) fn unix_instant(value: i64, millis: bool, field: &str) -> Result<Date
             .ok_or_else(|| FieldError::new(field, format!("{value} is not a valid timestamp"))),
         _ => Err(FieldError::new(
             field,
-            format!("{value} is not a plausible Unix timestamp in {} (expected 2000..2100)", if millis { "milliseconds" } else { "seconds" }),
+            format!(
+                "{value} is not a plausible Unix timestamp in {} (expected 2000..2100)",
+                if millis { "milliseconds" } else { "seconds" }
+            ),
         )),
     }
 }
 
 /// A wall-clock `YYYY-MM-DD HH:MM:SS` string in a zone, as an instant.
-pub(crate) fn wall_clock_instant(text: &str, zone: Tz, field: &str) -> Result<DateTime<Utc>, FieldError> {
+pub(crate) fn wall_clock_instant(
+    text: &str,
+    zone: Tz,
+    field: &str,
+) -> Result<DateTime<Utc>, FieldError> {
     let naive = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f"))
-        .map_err(|_| FieldError::new(field, format!("`{text}` is not a YYYY-MM-DD HH:MM:SS time")))?;
+        .map_err(|_| {
+            FieldError::new(field, format!("`{text}` is not a YYYY-MM-DD HH:MM:SS time"))
+        })?;
     Ok(crate::period::local_to_utc(naive, zone))
 }
 
@@ -230,7 +268,10 @@ pub(crate) fn wall_clock_instant(text: &str, zone: Tz, field: &str) -> Result<Da
 pub(crate) fn currency(text: Option<&str>, field: &str) -> Result<String, FieldError> {
     match crate::model::non_empty(text) {
         Some(c) => Ok(crate::money::currency_code(&c)),
-        None => Err(FieldError::new(field, "is empty; the amount's currency is needed")),
+        None => Err(FieldError::new(
+            field,
+            "is empty; the amount's currency is needed",
+        )),
     }
 }
 
@@ -247,7 +288,11 @@ pub fn list_pointers(ty: ProviderType) -> (&'static str, Option<&'static str>) {
 /// A raw list page (an archived answer, say) read all the way: the page shape, then every record
 /// converted to canonical form. Errors name the page (`what`), the record's position and field.
 /// The fuzz targets (`fuzz/`) drive this with arbitrary bytes.
-pub fn read_page(ty: ProviderType, what: &str, bytes: &[u8]) -> crate::error::Result<Vec<ProviderRecord>> {
+pub fn read_page(
+    ty: ProviderType,
+    what: &str,
+    bytes: &[u8],
+) -> crate::error::Result<Vec<ProviderRecord>> {
     let (list, total) = list_pointers(ty);
     let page = fetch::parse_page(ty.as_str(), what, bytes, list, total)?;
     let options = AdapterOptions::defaults_for(ty);

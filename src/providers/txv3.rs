@@ -126,7 +126,12 @@ pub fn kind_of(business_type: i64) -> Option<Kind> {
 /// The business types the API can be asked for, one query each.
 pub const BUSINESS_TYPES: [i64; 7] = [1, 2, 3, 8, 10, 101, 102];
 
-pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let r: TxRecord = super::from_json(json)?;
     to_canonical(instance, &r, source, options)
 }
@@ -134,7 +139,10 @@ pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOption
 fn required(m: &Option<WireMoney>, field: &str) -> Result<Decimal, FieldError> {
     match m {
         Some(m) => m.decimal(field),
-        None => Err(FieldError::new(field, "is missing; this business_type needs it")),
+        None => Err(FieldError::new(
+            field,
+            "is missing; this business_type needs it",
+        )),
     }
 }
 
@@ -153,73 +161,116 @@ fn settled_field(business_type: i64) -> &'static str {
     }
 }
 
-pub fn to_canonical(instance: &str, r: &TxRecord, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
-    let kind = kind_of(r.business_type)
-        .ok_or_else(|| FieldError::new("business_type", format!("{} is not one of 1, 2, 3, 8, 10, 101, 102", r.business_type)))?;
+pub fn to_canonical(
+    instance: &str,
+    r: &TxRecord,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
+    let kind = kind_of(r.business_type).ok_or_else(|| {
+        FieldError::new(
+            "business_type",
+            format!("{} is not one of 1, 2, 3, 8, 10, 101, 102", r.business_type),
+        )
+    })?;
     let opt = WireMoney::optional;
     // (amount, currency, original amount, original currency, fee, fee currency, related id)
-    let (amount, currency_code, original_amount, original_currency, fee, fee_currency, related) = match r.business_type {
-        1 => {
-            let cur_d = currency(r.deduction_currency.as_deref(), "deduction_currency")?;
-            let fee = opt(&r.fee, "fee")?;
-            (required(&r.deduction_amount, "deduction_amount")?, cur_d.clone(), opt(&r.tx_amount, "tx_amount")?, cur(&r.tx_currency), fee, fee.map(|_| cur_d), None)
-        }
-        2 => {
-            let fee = opt(&r.recharge_fee_amount, "recharge_fee_amount")?;
-            (
-                required(&r.currency_amount, "currency_amount")?,
-                currency(r.card_coin.as_deref(), "card_coin")?,
-                opt(&r.tx_amount, "tx_amount")?,
-                cur(&r.pay_coin),
-                fee,
-                fee.map(|_| "USDT".to_string()),
-                None,
-            )
-        }
-        3 => {
-            let cur_t = currency(r.trade_currency.as_deref(), "trade_currency")?;
-            let fee = opt(&r.bank_fee, "bank_fee")?;
-            (required(&r.trade_amount, "trade_amount")?, cur_t.clone(), opt(&r.tx_amount, "tx_amount")?, cur(&r.tx_currency), fee, fee.map(|_| cur_t), None)
-        }
-        8 => (
-            required(&r.refund_amount, "refund_amount")?,
-            currency(r.refund_coin.as_deref(), "refund_coin")?,
-            opt(&r.tx_amount, "tx_amount")?,
-            cur(&r.tx_currency),
-            None,
-            None,
-            None,
-        ),
-        10 => (
-            required(&r.tx_amount, "tx_amount")?,
-            options.account_currency.clone(),
-            None,
-            None,
-            None,
-            None,
-            WireText::optional(&r.consume_tx_id),
-        ),
-        101 => {
-            let fee = opt(&r.fee, "fee")?;
-            (required(&r.tx_amount, "tx_amount")?, currency(r.pay_coin.as_deref(), "pay_coin")?, opt(&r.buy_amount, "buy_amount")?, cur(&r.buy_coin), fee, fee.and(cur(&r.fee_coin)), None)
-        }
-        _ => {
-            // 102, card closure: the balance refunded to the wallet.
-            let fee = opt(&r.fee, "fee")?;
-            (
+    let (amount, currency_code, original_amount, original_currency, fee, fee_currency, related) =
+        match r.business_type {
+            1 => {
+                let cur_d = currency(r.deduction_currency.as_deref(), "deduction_currency")?;
+                let fee = opt(&r.fee, "fee")?;
+                (
+                    required(&r.deduction_amount, "deduction_amount")?,
+                    cur_d.clone(),
+                    opt(&r.tx_amount, "tx_amount")?,
+                    cur(&r.tx_currency),
+                    fee,
+                    fee.map(|_| cur_d),
+                    None,
+                )
+            }
+            2 => {
+                let fee = opt(&r.recharge_fee_amount, "recharge_fee_amount")?;
+                (
+                    required(&r.currency_amount, "currency_amount")?,
+                    currency(r.card_coin.as_deref(), "card_coin")?,
+                    opt(&r.tx_amount, "tx_amount")?,
+                    cur(&r.pay_coin),
+                    fee,
+                    fee.map(|_| "USDT".to_string()),
+                    None,
+                )
+            }
+            3 => {
+                let cur_t = currency(r.trade_currency.as_deref(), "trade_currency")?;
+                let fee = opt(&r.bank_fee, "bank_fee")?;
+                (
+                    required(&r.trade_amount, "trade_amount")?,
+                    cur_t.clone(),
+                    opt(&r.tx_amount, "tx_amount")?,
+                    cur(&r.tx_currency),
+                    fee,
+                    fee.map(|_| cur_t),
+                    None,
+                )
+            }
+            8 => (
                 required(&r.refund_amount, "refund_amount")?,
                 currency(r.refund_coin.as_deref(), "refund_coin")?,
                 opt(&r.tx_amount, "tx_amount")?,
-                cur(&r.card_coin),
-                fee,
-                fee.and(cur(&r.fee_coin)),
+                cur(&r.tx_currency),
                 None,
-            )
-        }
-    };
-    for (value, field) in [(Some(amount), settled_field(r.business_type)), (original_amount, "tx_amount"), (fee, "fee")] {
+                None,
+                None,
+            ),
+            10 => (
+                required(&r.tx_amount, "tx_amount")?,
+                options.account_currency.clone(),
+                None,
+                None,
+                None,
+                None,
+                WireText::optional(&r.consume_tx_id),
+            ),
+            101 => {
+                let fee = opt(&r.fee, "fee")?;
+                (
+                    required(&r.tx_amount, "tx_amount")?,
+                    currency(r.pay_coin.as_deref(), "pay_coin")?,
+                    opt(&r.buy_amount, "buy_amount")?,
+                    cur(&r.buy_coin),
+                    fee,
+                    fee.and(cur(&r.fee_coin)),
+                    None,
+                )
+            }
+            _ => {
+                // 102, card closure: the balance refunded to the wallet.
+                let fee = opt(&r.fee, "fee")?;
+                (
+                    required(&r.refund_amount, "refund_amount")?,
+                    currency(r.refund_coin.as_deref(), "refund_coin")?,
+                    opt(&r.tx_amount, "tx_amount")?,
+                    cur(&r.card_coin),
+                    fee,
+                    fee.and(cur(&r.fee_coin)),
+                    None,
+                )
+            }
+        };
+    for (value, field) in [
+        (Some(amount), settled_field(r.business_type)),
+        (original_amount, "tx_amount"),
+        (fee, "fee"),
+    ] {
         if let Some(v) = value.filter(|v| v.is_sign_negative()) {
-            return Err(FieldError::new(field, format!("{v} is negative; amounts are magnitudes and the sign comes from business_type")));
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "{v} is negative; amounts are magnitudes and the sign comes from business_type"
+                ),
+            ));
         }
     }
     // The original is only worth keeping where it differs from the settled side.
@@ -255,7 +306,12 @@ mod tests {
     use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<ProviderRecord, FieldError> {
-        parse("txv3", json, "f:1".into(), &AdapterOptions::defaults_for(ProviderType::Txv3))
+        parse(
+            "txv3",
+            json,
+            "f:1".into(),
+            &AdapterOptions::defaults_for(ProviderType::Txv3),
+        )
     }
 
     #[test]
@@ -266,7 +322,10 @@ mod tests {
             "tx_id": "2023101610280651702869308", "tx_status": 1, "description": "test"}"#)
         .unwrap();
         assert_eq!((r.kind, r.status), (Kind::Consumption, Status::Success));
-        assert_eq!((r.amount.to_string().as_str(), r.currency.as_str()), ("10.00000000", "EUR"));
+        assert_eq!(
+            (r.amount.to_string().as_str(), r.currency.as_str()),
+            ("10.00000000", "EUR")
+        );
         assert_eq!(r.original_currency.as_deref(), Some("JP"));
         assert_eq!(r.card_masked.as_deref(), Some("296068******7277"));
         assert_eq!(r.card_ref.as_deref(), Some("6283158889900017277"));
@@ -280,54 +339,94 @@ mod tests {
             "real_currency_amount": "0.00", "recharge_fee_amount": "102.99569182", "real_refund_amount": "0",
             "tx_id": "202302211407281434986653", "tx_time": 1670402628, "tx_status": 1, "description": ""}"#)
         .unwrap();
-        assert_eq!((recharge.kind, recharge.amount.to_string(), recharge.currency.as_str()), (Kind::Recharge, "100.00".into(), "USD"));
+        assert_eq!(
+            (
+                recharge.kind,
+                recharge.amount.to_string(),
+                recharge.currency.as_str()
+            ),
+            (Kind::Recharge, "100.00".into(), "USD")
+        );
         assert_eq!(recharge.fee_currency.as_deref(), Some("USDT"));
-        assert_eq!(recharge.original_amount.unwrap().to_string(), "102.99569182");
+        assert_eq!(
+            recharge.original_amount.unwrap().to_string(),
+            "102.99569182"
+        );
 
         let withdrawal = p(r#"{"card_name": "美元虚拟卡(PH222-522981)", "card_id": "6283158889900017277", "card_number": "296068******7277",
             "business_type": 3, "tx_currency": "usd", "tx_amount": "10.00000000", "trade_currency": "usd", "trade_amount": "10.00000000",
             "bank_fee": "1.00000000", "tx_time": 1701325500, "tx_id": "2023101610280651701325500", "tx_status": 1, "description": "test"}"#)
         .unwrap();
-        assert_eq!((withdrawal.kind, withdrawal.fee.unwrap().to_string()), (Kind::Withdrawal, "1.00000000".into()));
-        assert_eq!(withdrawal.original_amount, None, "same as settled: not kept");
+        assert_eq!(
+            (withdrawal.kind, withdrawal.fee.unwrap().to_string()),
+            (Kind::Withdrawal, "1.00000000".into())
+        );
+        assert_eq!(
+            withdrawal.original_amount, None,
+            "same as settled: not kept"
+        );
 
         let refund = p(r#"{"card_name": "快速美元虚拟卡", "card_id": "6283158889900017277", "card_number": "296068******7277",
             "business_type": 8, "tx_currency": "jp", "tx_amount": "0.00000000", "refund_coin": "eur", "refund_amount": "0.00000000",
             "tx_time": 1702869346, "tx_id": "2023101610280651702869346", "tx_status": 1, "description": "test"}"#)
         .unwrap();
-        assert_eq!((refund.kind, refund.currency.as_str()), (Kind::Refund, "EUR"));
+        assert_eq!(
+            (refund.kind, refund.currency.as_str()),
+            (Kind::Refund, "EUR")
+        );
 
         let fee = p(r#"{"card_name": "快速美元虚拟卡", "card_id": "", "card_number": "125948******1547", "business_type": 10,
             "tx_amount": "0.20000000", "service_fee_status": "已支付", "consume_tx_id": "2023101610280651702869305",
             "bill_cycle": "2023-12-01", "bill_total": 1, "fail_num": 0, "service_fee_standard": 0.20000000, "fail_rate": "--",
             "tx_time": 1702870125, "tx_id": "202312181128584149101261800879", "tx_status": 1, "description": "消费服务费"}"#)
         .unwrap();
-        assert_eq!((fee.kind, fee.amount.to_string(), fee.currency.as_str()), (Kind::Fee, "0.20000000".into(), "USD"));
-        assert_eq!(fee.related_tx_id.as_deref(), Some("2023101610280651702869305"));
+        assert_eq!(
+            (fee.kind, fee.amount.to_string(), fee.currency.as_str()),
+            (Kind::Fee, "0.20000000".into(), "USD")
+        );
+        assert_eq!(
+            fee.related_tx_id.as_deref(),
+            Some("2023101610280651702869305")
+        );
         assert_eq!(fee.card_ref, None);
 
         let buy = p(r#"{"card_name": "快速美元虚拟卡", "card_id": "6283158889900017277", "card_number": "296068******7277",
             "business_type": 101, "pay_coin": "usd", "tx_amount": "188.00000000", "buy_coin": "usdt", "buy_amount": "182.63395093",
             "fee_coin": "usd", "fee": "5.64847271", "tx_time": 1683861617, "tx_id": "202305121120170304999554", "tx_status": 1}"#)
         .unwrap();
-        assert_eq!((buy.kind, buy.amount.to_string(), buy.fee.unwrap().to_string()), (Kind::BuyCoin, "188.00000000".into(), "5.64847271".into()));
+        assert_eq!(
+            (
+                buy.kind,
+                buy.amount.to_string(),
+                buy.fee.unwrap().to_string()
+            ),
+            (Kind::BuyCoin, "188.00000000".into(), "5.64847271".into())
+        );
 
         let closure = p(r#"{"card_name": "USD virtual card(PH222)", "card_id": "108582885229810034", "card_number": "522981******80034",
             "business_type": 102, "tx_amount": "10.00000000", "card_coin": "usd", "refund_coin": "usd", "refund_amount": "10.00000000",
             "fee_coin": "usd", "fee": "0.00000000", "tx_time": 1691479891, "tx_id": "202308081807291439542548", "tx_status": 1}"#)
         .unwrap();
-        assert_eq!((closure.kind, closure.amount.to_string()), (Kind::CardClosure, "10.00000000".into()));
+        assert_eq!(
+            (closure.kind, closure.amount.to_string()),
+            (Kind::CardClosure, "10.00000000".into())
+        );
         assert_eq!(closure.card_masked.as_deref(), Some("522981*******0034"));
     }
 
     #[test]
     fn statuses_and_errors() {
-        let base = |status: i64| format!(r#"{{"business_type": 8, "refund_coin": "usd", "refund_amount": "1", "tx_time": 1702869346, "tx_id": "X", "tx_status": {status}, "extra_new_field": {{"a": 1}}}}"#);
+        let base = |status: i64| {
+            format!(
+                r#"{{"business_type": 8, "refund_coin": "usd", "refund_amount": "1", "tx_time": 1702869346, "tx_id": "X", "tx_status": {status}, "extra_new_field": {{"a": 1}}}}"#
+            )
+        };
         assert_eq!(p(&base(0)).unwrap().status, Status::Pending);
         assert_eq!(p(&base(2)).unwrap().status, Status::Failed);
         assert_eq!(p(&base(3)).unwrap().status, Status::Reversed);
         assert_eq!(p(&base(9)).unwrap().status, Status::Unknown);
-        let e = p(r#"{"business_type": 7, "tx_time": 1702869346, "tx_id": "X", "tx_status": 1}"#).unwrap_err();
+        let e = p(r#"{"business_type": 7, "tx_time": 1702869346, "tx_id": "X", "tx_status": 1}"#)
+            .unwrap_err();
         assert_eq!(e.field, "business_type");
         let e = p(r#"{"business_type": 1, "deduction_currency": "usd", "tx_time": 1702869346, "tx_id": "X", "tx_status": 1}"#).unwrap_err();
         assert_eq!(e.field, "deduction_amount");
@@ -355,12 +454,25 @@ pub mod api {
 
     pub const MAX_WINDOW_DAYS: i64 = 60;
 
-    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+    pub async fn fetch(
+        name: &str,
+        conn: &Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        archive: &Archive,
+        progress: &Progress,
+    ) -> Result<ProviderFetch> {
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let mut windows = Vec::new();
         for bt in super::BUSINESS_TYPES {
-            windows.extend(split(from, to, Duration::days(MAX_WINDOW_DAYS), &format!("transactions/bt{bt}"), Some(&bt.to_string())));
+            windows.extend(split(
+                from,
+                to,
+                Duration::days(MAX_WINDOW_DAYS),
+                &format!("transactions/bt{bt}"),
+                Some(&bt.to_string()),
+            ));
         }
         let size = conn.page_size;
         let url = format!("{}/v3/openapi/card/transactions", conn.base_url);
@@ -375,18 +487,55 @@ pub mod api {
                 "size": size,
                 "business_type": bt,
             });
-            let what = format!("transactions business_type {bt} page {} of {}", index + 1, w.key);
+            let what = format!(
+                "transactions business_type {bt} page {} of {}",
+                index + 1,
+                w.key
+            );
             let v = archived(archive, &key, !live, &http.counters, async {
-                let a = http.json(&what, || http.client.post(url).header("X-Api-Key", conn.api_key.expose()).json(&body)).await?;
+                let a = http
+                    .json(&what, || {
+                        http.client
+                            .post(url)
+                            .header("X-Api-Key", conn.api_key.expose())
+                            .json(&body)
+                    })
+                    .await?;
                 match a.body.get("code").and_then(|c| c.as_str()) {
                     Some("00000") => Ok(a.body),
-                    _ => Err(refused(name, &what, &a.body, "msg", &["40100"], "check api_key")),
+                    _ => Err(refused(
+                        name,
+                        &what,
+                        &a.body,
+                        "msg",
+                        &["40100"],
+                        "check api_key",
+                    )),
                 }
             })
             .await?;
-            page_of(name, &what, &v, "/data/records", Some("/data/total"), progress)
+            page_of(
+                name,
+                &what,
+                &v,
+                "/data/records",
+                Some("/data/total"),
+                progress,
+            )
         };
-        let (set, stats) = fetch_windows(name, windows, size, conn.concurrency, "tx_id", &http.counters, page).await?;
-        Ok(ProviderFetch { files: vec![("transactions".into(), set.lines)], stats })
+        let (set, stats) = fetch_windows(
+            name,
+            windows,
+            size,
+            conn.concurrency,
+            "tx_id",
+            &http.counters,
+            page,
+        )
+        .await?;
+        Ok(ProviderFetch {
+            files: vec![("transactions".into(), set.lines)],
+            stats,
+        })
     }
 }

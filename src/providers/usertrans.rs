@@ -66,15 +66,28 @@ pub fn status_of(raw: &str) -> Status {
     }
 }
 
-pub fn parse(instance: &str, json: &str, source: String, options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let r: UserTrans = super::from_json(json)?;
     to_canonical(instance, &r, source, options)
 }
 
-pub fn to_canonical(instance: &str, r: &UserTrans, source: String, _options: &AdapterOptions) -> Result<ProviderRecord, FieldError> {
+pub fn to_canonical(
+    instance: &str,
+    r: &UserTrans,
+    source: String,
+    _options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
     let amount = r.amount.decimal("amount")?;
     if amount.is_sign_negative() {
-        return Err(FieldError::new("amount", format!("`{}` is negative; amounts are magnitudes", r.amount.0)));
+        return Err(FieldError::new(
+            "amount",
+            format!("`{}` is negative; amounts are magnitudes", r.amount.0),
+        ));
     }
     let cur = currency(Some(&r.currency), "currency")?;
     let fee = WireMoney::optional(&r.fee, "fee")?;
@@ -106,7 +119,12 @@ mod tests {
     use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<ProviderRecord, FieldError> {
-        parse("usertrans", json, "f:1".into(), &AdapterOptions::defaults_for(ProviderType::Usertrans))
+        parse(
+            "usertrans",
+            json,
+            "f:1".into(),
+            &AdapterOptions::defaults_for(ProviderType::Usertrans),
+        )
     }
 
     #[test]
@@ -114,14 +132,22 @@ mod tests {
         let r = p(r#"{"trans_id": 12345, "transaction_id": "tx_123456", "order_id": "open_card_12345_39_abc123", "trans_type": "open_card",
             "card_binding_id": 12345, "amount": "10.00", "currency": "usd", "fee": "1.50", "status": "success", "created_at": 1727740800}"#)
         .unwrap();
-        assert_eq!((r.tx_id.as_str(), r.order_id.as_deref(), r.kind), ("12345", Some("open_card_12345_39_abc123"), Kind::OpenCard));
-        assert_eq!((r.currency.as_str(), r.fee.unwrap().to_string()), ("USD", "1.50".into()));
+        assert_eq!(
+            (r.tx_id.as_str(), r.order_id.as_deref(), r.kind),
+            ("12345", Some("open_card_12345_39_abc123"), Kind::OpenCard)
+        );
+        assert_eq!(
+            (r.currency.as_str(), r.fee.unwrap().to_string()),
+            ("USD", "1.50".into())
+        );
         assert_eq!(r.occurred_at.to_rfc3339(), "2024-10-01T00:00:00+00:00");
     }
 
     #[test]
     fn statuses_and_malformed() {
-        let s = |st: &str| p(&format!(r#"{{"trans_id": 1, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "{st}", "created_at": 1727740800}}"#)).unwrap().status;
+        let s = |st: &str| {
+            p(&format!(r#"{{"trans_id": 1, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "{st}", "created_at": 1727740800}}"#)).unwrap().status
+        };
         assert_eq!(s("Completed"), Status::Success);
         assert_eq!(s("processing"), Status::Pending);
         assert_eq!(s("failed"), Status::Failed);
@@ -155,7 +181,14 @@ pub mod api {
 
     pub const WINDOW_DAYS: i64 = 31;
 
-    pub async fn fetch(name: &str, conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>, archive: &Archive, progress: &Progress) -> Result<ProviderFetch> {
+    pub async fn fetch(
+        name: &str,
+        conn: &Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        archive: &Archive,
+        progress: &Progress,
+    ) -> Result<ProviderFetch> {
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let token: Mutex<Option<String>> = Mutex::new(None);
@@ -169,12 +202,19 @@ pub mod api {
                 }
             }
             if expired.is_some() {
-                http.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+                http.counters
+                    .token_refreshes
+                    .fetch_add(1, Ordering::Relaxed);
             }
             let url = format!("{}/thirdPartyLogin", conn.base_url);
             let body = serde_json::json!({"app_key": conn.app_key.expose(), "app_secret": conn.app_secret.expose()});
-            let a = http.json("thirdPartyLogin", || http.client.post(&url).json(&body)).await?;
-            match (a.status, a.body.pointer("/data/userToken").and_then(|v| v.as_str())) {
+            let a = http
+                .json("thirdPartyLogin", || http.client.post(&url).json(&body))
+                .await?;
+            match (
+                a.status,
+                a.body.pointer("/data/userToken").and_then(|v| v.as_str()),
+            ) {
                 (200, Some(tok)) => {
                     *t = Some(tok.to_string());
                     Ok(tok.to_string())
@@ -182,7 +222,10 @@ pub mod api {
                 (status, _) => Err(Error::Fetch {
                     provider: name.into(),
                     what: "thirdPartyLogin".into(),
-                    message: format!("HTTP {status}: {} (check app_key / app_secret)", a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")),
+                    message: format!(
+                        "HTTP {status}: {} (check app_key / app_secret)",
+                        a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
+                    ),
                 }),
             }
         };
@@ -202,22 +245,49 @@ pub mod api {
                 let mut expired: Option<String> = None;
                 for _ in 0..4 {
                     let tok = login(expired.clone()).await?;
-                    let a = http.json(&what, || http.client.get(url).bearer_auth(&tok).query(&query)).await?;
+                    let a = http
+                        .json(&what, || {
+                            http.client.get(url).bearer_auth(&tok).query(&query)
+                        })
+                        .await?;
                     match a.status {
                         200 => return Ok(a.body),
                         401 => expired = Some(tok),
                         s => {
-                            return Err(Error::Fetch { provider: name.into(), what: what.clone(), message: format!("HTTP {s}: {}", a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")) })
+                            return Err(Error::Fetch {
+                                provider: name.into(),
+                                what: what.clone(),
+                                message: format!(
+                                    "HTTP {s}: {}",
+                                    a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
+                                ),
+                            })
                         }
                     }
                 }
-                Err(Error::Fetch { provider: name.into(), what: what.clone(), message: "the userToken kept expiring".into() })
+                Err(Error::Fetch {
+                    provider: name.into(),
+                    what: what.clone(),
+                    message: "the userToken kept expiring".into(),
+                })
             })
             .await?;
             page_of(name, &what, &v, "/data/list", Some("/data/total"), progress)
         };
         let windows = split(from, to, Duration::days(WINDOW_DAYS), "userTrans", None);
-        let (set, stats) = fetch_windows(name, windows, size, conn.concurrency, "trans_id", &http.counters, page).await?;
-        Ok(ProviderFetch { files: vec![("trans".into(), set.lines)], stats })
+        let (set, stats) = fetch_windows(
+            name,
+            windows,
+            size,
+            conn.concurrency,
+            "trans_id",
+            &http.counters,
+            page,
+        )
+        .await?;
+        Ok(ProviderFetch {
+            files: vec![("trans".into(), set.lines)],
+            stats,
+        })
     }
 }

@@ -41,8 +41,12 @@ pub fn fields(r: &ResultRow, zone: Tz) -> [String; 19] {
         t(&r.ledger_currency),
         t(&r.provider_status),
         t(&r.ledger_status),
-        r.provider_time.map(|x| format_time(x, zone)).unwrap_or_default(),
-        r.ledger_time.map(|x| format_time(x, zone)).unwrap_or_default(),
+        r.provider_time
+            .map(|x| format_time(x, zone))
+            .unwrap_or_default(),
+        r.ledger_time
+            .map(|x| format_time(x, zone))
+            .unwrap_or_default(),
         r.provider_day.map(|d| d.to_string()).unwrap_or_default(),
         r.ledger_day.map(|d| d.to_string()).unwrap_or_default(),
         t(&r.card),
@@ -51,23 +55,36 @@ pub fn fields(r: &ResultRow, zone: Tz) -> [String; 19] {
 }
 
 /// Writes both CSV files in one pass over the rows; each goes to a temporary name first.
-pub fn write_results(rows: &ResultRows<'_>, zone: Tz, results: &Path, discrepancies: &Path) -> Result<()> {
-    let out_err = |p: &Path, e: &dyn std::fmt::Display| Error::Output { path: p.to_path_buf(), message: e.to_string() };
+pub fn write_results(
+    rows: &ResultRows<'_>,
+    zone: Tz,
+    results: &Path,
+    discrepancies: &Path,
+) -> Result<()> {
+    let out_err = |p: &Path, e: &dyn std::fmt::Display| Error::Output {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
     let open = |p: &Path| -> Result<csv::Writer<std::io::BufWriter<std::fs::File>>> {
         let tmp = p.with_extension("csv.tmp");
         let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Ok(csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(std::io::BufWriter::with_capacity(1 << 20, f)))
+        Ok(csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(std::io::BufWriter::with_capacity(1 << 20, f)))
     };
     let mut all = open(results)?;
     let mut disc = open(discrepancies)?;
-    all.write_record(RESULT_COLUMNS).map_err(|e| out_err(results, &e))?;
-    disc.write_record(RESULT_COLUMNS).map_err(|e| out_err(discrepancies, &e))?;
+    all.write_record(RESULT_COLUMNS)
+        .map_err(|e| out_err(results, &e))?;
+    disc.write_record(RESULT_COLUMNS)
+        .map_err(|e| out_err(discrepancies, &e))?;
     for i in 0..rows.len() {
         let r = rows.row(i);
         let f = fields(&r, zone);
         all.write_record(&f).map_err(|e| out_err(results, &e))?;
         if r.category.is_discrepancy() {
-            disc.write_record(&f).map_err(|e| out_err(discrepancies, &e))?;
+            disc.write_record(&f)
+                .map_err(|e| out_err(discrepancies, &e))?;
         }
     }
     for (w, p) in [(all, results), (disc, discrepancies)] {

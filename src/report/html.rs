@@ -83,15 +83,33 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
         return None;
     }
     let (w, h) = (900i64, 220i64);
-    let gaps = i64::try_from(days.len().saturating_sub(1)).unwrap_or(1).max(1);
+    let gaps = i64::try_from(days.len().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1);
     let scale = |v: rust_decimal::Decimal| -> i64 {
         let ratio = (v / max).round_dp(4);
-        h - rust_decimal::prelude::ToPrimitive::to_i64(&(ratio * rust_decimal::Decimal::from(h - 10)).round()).unwrap_or(0)
+        h - rust_decimal::prelude::ToPrimitive::to_i64(
+            &(ratio * rust_decimal::Decimal::from(h - 10)).round(),
+        )
+        .unwrap_or(0)
     };
     // Pixel positions in whole pixels.
     let x = |i: usize| 40 + i64::try_from(i).unwrap_or(0) * (w - 60) / gaps;
-    let points = |sel: fn(&&(chrono::NaiveDate, String, u64, rust_decimal::Decimal, u64, rust_decimal::Decimal)) -> rust_decimal::Decimal| {
-        days.iter().enumerate().map(|(i, d)| format!("{},{}", x(i), scale(sel(d)))).collect::<Vec<_>>().join(" ")
+    let points = |sel: fn(
+        &&(
+            chrono::NaiveDate,
+            String,
+            u64,
+            rust_decimal::Decimal,
+            u64,
+            rust_decimal::Decimal,
+        ),
+    ) -> rust_decimal::Decimal| {
+        days.iter()
+            .enumerate()
+            .map(|(i, d)| format!("{},{}", x(i), scale(sel(d))))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let every = days.len().div_ceil(10).max(1);
     Some(ChartView {
@@ -101,11 +119,25 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
         max: money::format(max),
         provider_points: points(|d| d.3),
         ledger_points: points(|d| d.5),
-        ticks: days.iter().enumerate().filter(|(i, _)| i % every == 0).map(|(i, d)| Tick { x: x(i), label: d.0.format("%m-%d").to_string() }).collect(),
+        ticks: days
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % every == 0)
+            .map(|(i, d)| Tick {
+                x: x(i),
+                label: d.0.format("%m-%d").to_string(),
+            })
+            .collect(),
     })
 }
 
-pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, daily: &super::xlsx::Daily, info: &RunInfo) -> Result<()> {
+pub fn write(
+    path: &Path,
+    summary: &Summary,
+    rows: &ResultRows<'_>,
+    daily: &super::xlsx::Daily,
+    info: &RunInfo,
+) -> Result<()> {
     let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let mut views = Vec::new();
@@ -119,7 +151,8 @@ pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, daily: &supe
             break;
         }
         let r = rows.row(i);
-        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        let day =
+            |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
         views.push(RowView {
             category: r.category.as_str(),
             label: layout::category_label(r.category),
@@ -135,7 +168,11 @@ pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, daily: &supe
                 (Some(a), Some(b)) if a != b => format!("{a} / {b}"),
                 (a, b) => a.clone().or_else(|| b.clone()).unwrap_or_default(),
             },
-            status: format!("{} / {}", r.provider_status.as_deref().unwrap_or("—"), r.ledger_status.as_deref().unwrap_or("—")),
+            status: format!(
+                "{} / {}",
+                r.provider_status.as_deref().unwrap_or("—"),
+                r.ledger_status.as_deref().unwrap_or("—")
+            ),
             days: format!("{} / {}", day(r.provider_day), day(r.ledger_day)),
             card: opt(&r.card),
             description: opt(&r.description),
@@ -157,8 +194,12 @@ pub fn write(path: &Path, summary: &Summary, rows: &ResultRows<'_>, daily: &supe
         })
         .collect();
     let mut env = minijinja::Environment::new();
-    let render_err = |e: minijinja::Error| Error::Output { path: path.to_path_buf(), message: format!("rendering templates/report.html: {e}") };
-    env.add_template("report.html", TEMPLATE).map_err(render_err)?;
+    let render_err = |e: minijinja::Error| Error::Output {
+        path: path.to_path_buf(),
+        message: format!("rendering templates/report.html: {e}"),
+    };
+    env.add_template("report.html", TEMPLATE)
+        .map_err(render_err)?;
     let html = env
         .get_template("report.html")
         .and_then(|t| {

@@ -59,7 +59,9 @@ const SECRET_KEYS: [&str; 5] = ["api_key", "api_secret", "key", "app_key", "app_
 pub fn redact_config(text: &str) -> String {
     text.lines()
         .map(|line| {
-            let Some((k, v)) = line.split_once('=') else { return line.to_string() };
+            let Some((k, v)) = line.split_once('=') else {
+                return line.to_string();
+            };
             let key = k.trim();
             let value = v.trim().trim_matches('"');
             if SECRET_KEYS.contains(&key) && !(value.starts_with("${") && value.ends_with('}')) {
@@ -77,14 +79,22 @@ fn entries(dir: &Path, files: &[PathBuf]) -> Result<Vec<FileEntry>> {
     for f in files {
         let (bytes, sha256) = sha256_file(f)?;
         let path = f.strip_prefix(dir).unwrap_or(f).display().to_string();
-        out.push(FileEntry { path, bytes, sha256 });
+        out.push(FileEntry {
+            path,
+            bytes,
+            sha256,
+        });
     }
     Ok(out)
 }
 
 /// Every provider's record files under a run's `raw/`.
 fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(raw).map_err(|e| Error::io(raw, e))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(raw)
+        .map_err(|e| Error::io(raw, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     let mut v = Vec::new();
     for d in dirs {
@@ -96,20 +106,37 @@ fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
 pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<Utc>) -> Result<()> {
     let mut inputs = entries(dir, &raw_record_files(&dir.join("raw"))?)?;
     let (bytes, sha256) = sha256_file(&job.ledger)?;
-    inputs.push(FileEntry { path: job.ledger.display().to_string(), bytes, sha256 });
-    let mut outputs_list: Vec<PathBuf> = ["results.csv", "discrepancies.csv", "summary.json", "report.xlsx", "report.html", "normalized/provider_records.parquet", "normalized/ledger_entries.parquet"]
-        .iter()
-        .map(|f| dir.join(f))
-        .filter(|p| p.exists())
-        .collect();
+    inputs.push(FileEntry {
+        path: job.ledger.display().to_string(),
+        bytes,
+        sha256,
+    });
+    let mut outputs_list: Vec<PathBuf> = [
+        "results.csv",
+        "discrepancies.csv",
+        "summary.json",
+        "report.xlsx",
+        "report.html",
+        "normalized/provider_records.parquet",
+        "normalized/ledger_entries.parquet",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .filter(|p| p.exists())
+    .collect();
     outputs_list.sort();
     let config = match &job.config_path {
-        Some(p) => Some(redact_config(&std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?)),
+        Some(p) => Some(redact_config(
+            &std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
+        )),
         None => None,
     };
     let m = Manifest {
         tool: format!("cardrecon {}", env!("CARGO_PKG_VERSION")),
-        run_id: dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        run_id: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
         period: job.period.label(),
         timezone: job.settings.timezone.name().to_string(),
         started_at: started.to_rfc3339(),
@@ -121,7 +148,10 @@ pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<U
     };
     let path = dir.join("manifest.json");
     let tmp = dir.join("manifest.json.tmp");
-    let text = serde_json::to_string_pretty(&m).map_err(|e| Error::Output { path: path.clone(), message: e.to_string() })?;
+    let text = serde_json::to_string_pretty(&m).map_err(|e| Error::Output {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }

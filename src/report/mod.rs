@@ -99,14 +99,41 @@ pub struct ResultRows<'a> {
 }
 
 const STR: [&str; 22] = [
-    "category", "match_key", "p_provider", "p_kind", "p_tx_id", "p_order_id", "p_currency", "p_status", "p_status_raw",
-    "p_card_masked", "p_card_ref", "p_description", "p_source", "l_entry_id", "l_provider", "l_kind", "l_tx_id", "l_order_id",
-    "l_currency", "l_status", "l_source", "p_fee_currency",
+    "category",
+    "match_key",
+    "p_provider",
+    "p_kind",
+    "p_tx_id",
+    "p_order_id",
+    "p_currency",
+    "p_status",
+    "p_status_raw",
+    "p_card_masked",
+    "p_card_ref",
+    "p_description",
+    "p_source",
+    "l_entry_id",
+    "l_provider",
+    "l_kind",
+    "l_tx_id",
+    "l_order_id",
+    "l_currency",
+    "l_status",
+    "l_source",
+    "p_fee_currency",
 ];
 const DEC: [&str; 4] = ["p_amount", "l_amount", "p_fee", "l_fee"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
 const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
-const FLAG: [&str; 7] = ["status_diff", "currency_diff", "amount_diff", "sign_diff", "fee_diff", "timing", "p_primary"];
+const FLAG: [&str; 7] = [
+    "status_diff",
+    "currency_diff",
+    "amount_diff",
+    "sign_diff",
+    "fee_diff",
+    "timing",
+    "p_primary",
+];
 
 /// The position of `name` in `names`, at compile time (a name not in the list does not compile).
 const fn pos(names: &[&str], name: &str) -> usize {
@@ -137,12 +164,38 @@ macro_rules! col {
 
 impl<'a> ResultRows<'a> {
     pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
-        let s = STR.iter().map(|n| df.column(n).and_then(|c| c.str())).collect::<PolarsResult<Vec<_>>>()?;
-        let d = DEC.iter().map(|n| df.column(n).and_then(|c| c.decimal()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
-        let t = TIME.iter().map(|n| df.column(n).and_then(|c| c.datetime()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
-        let day = DAY.iter().map(|n| df.column(n).and_then(|c| c.date()).map(|c| c.physical())).collect::<PolarsResult<Vec<_>>>()?;
-        let b = FLAG.iter().map(|n| df.column(n).and_then(|c| c.bool())).collect::<PolarsResult<Vec<_>>>()?;
-        Ok(ResultRows { len: df.height(), s, d, t, day, b })
+        let s = STR
+            .iter()
+            .map(|n| df.column(n).and_then(|c| c.str()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let d = DEC
+            .iter()
+            .map(|n| df.column(n).and_then(|c| c.decimal()).map(|c| c.physical()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let t = TIME
+            .iter()
+            .map(|n| {
+                df.column(n)
+                    .and_then(|c| c.datetime())
+                    .map(|c| c.physical())
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let day = DAY
+            .iter()
+            .map(|n| df.column(n).and_then(|c| c.date()).map(|c| c.physical()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let b = FLAG
+            .iter()
+            .map(|n| df.column(n).and_then(|c| c.bool()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        Ok(ResultRows {
+            len: df.height(),
+            s,
+            d,
+            t,
+            day,
+            b,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -161,9 +214,16 @@ impl<'a> ResultRows<'a> {
         column.get(i)
     }
     /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
-    pub fn provider_kind_currency(&self, i: usize) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+    pub fn provider_kind_currency(
+        &self,
+        i: usize,
+    ) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
         let either = |p: usize, l: usize| self.str_ref(p, i).or_else(|| self.str_ref(l, i));
-        (either(col!(STR, "p_provider"), col!(STR, "l_provider")), either(col!(STR, "p_kind"), col!(STR, "l_kind")), either(col!(STR, "p_currency"), col!(STR, "l_currency")))
+        (
+            either(col!(STR, "p_provider"), col!(STR, "l_provider")),
+            either(col!(STR, "p_kind"), col!(STR, "l_kind")),
+            either(col!(STR, "p_currency"), col!(STR, "l_currency")),
+        )
     }
     /// Whether row `i` has a ledger entry.
     pub fn has_ledger(&self, i: usize) -> bool {
@@ -171,7 +231,10 @@ impl<'a> ResultRows<'a> {
     }
     /// Provider and ledger amounts (the ledger's as booked) of row `i`.
     pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
-        (self.dec(col!(DEC, "p_amount"), i), self.dec(col!(DEC, "l_amount"), i))
+        (
+            self.dec(col!(DEC, "p_amount"), i),
+            self.dec(col!(DEC, "l_amount"), i),
+        )
     }
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
         self.d[c].get(i).map(money::from_units)
@@ -180,7 +243,9 @@ impl<'a> ResultRows<'a> {
         self.b[c].get(i).unwrap_or(false)
     }
     fn time(&self, c: usize, i: usize) -> Option<DateTime<Utc>> {
-        self.t[c].get(i).and_then(DateTime::<Utc>::from_timestamp_micros)
+        self.t[c]
+            .get(i)
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
     }
     fn day(&self, c: usize, i: usize) -> Option<NaiveDate> {
         self.day[c].get(i).map(from_epoch_days)
@@ -188,7 +253,10 @@ impl<'a> ResultRows<'a> {
 
     /// Just the category of row `i` (cheap, for counting).
     pub fn category(&self, i: usize) -> Category {
-        self.s[col!(STR, "category")].get(i).and_then(Category::parse).unwrap_or(Category::Matched)
+        self.s[col!(STR, "category")]
+            .get(i)
+            .and_then(Category::parse)
+            .unwrap_or(Category::Matched)
     }
 
     /// Row `i` with its `detail` text.
@@ -209,15 +277,25 @@ impl<'a> ResultRows<'a> {
         };
         ResultRow {
             category,
-            provider: self.text(col!(STR, "p_provider"), i).or_else(|| self.text(col!(STR, "l_provider"), i)),
-            kind: self.text(col!(STR, "p_kind"), i).or_else(|| self.text(col!(STR, "l_kind"), i)),
-            tx_id: self.text(col!(STR, "p_tx_id"), i).or_else(|| self.text(col!(STR, "l_tx_id"), i)),
-            order_id: self.text(col!(STR, "p_order_id"), i).or_else(|| self.text(col!(STR, "l_order_id"), i)),
+            provider: self
+                .text(col!(STR, "p_provider"), i)
+                .or_else(|| self.text(col!(STR, "l_provider"), i)),
+            kind: self
+                .text(col!(STR, "p_kind"), i)
+                .or_else(|| self.text(col!(STR, "l_kind"), i)),
+            tx_id: self
+                .text(col!(STR, "p_tx_id"), i)
+                .or_else(|| self.text(col!(STR, "l_tx_id"), i)),
+            order_id: self
+                .text(col!(STR, "p_order_id"), i)
+                .or_else(|| self.text(col!(STR, "l_order_id"), i)),
             ledger_entry_id: self.text(col!(STR, "l_entry_id"), i),
             provider_amount,
             ledger_amount,
             amount_difference,
-            currency: self.text(col!(STR, "p_currency"), i).or_else(|| self.text(col!(STR, "l_currency"), i)),
+            currency: self
+                .text(col!(STR, "p_currency"), i)
+                .or_else(|| self.text(col!(STR, "l_currency"), i)),
             ledger_currency: self.text(col!(STR, "l_currency"), i),
             provider_status: self.text(col!(STR, "p_status"), i),
             ledger_status: self.text(col!(STR, "l_status"), i),
@@ -225,7 +303,9 @@ impl<'a> ResultRows<'a> {
             ledger_time: self.time(col!(TIME, "l_booked_at"), i),
             provider_day: self.day(col!(DAY, "p_accounting_day"), i),
             ledger_day: self.day(col!(DAY, "l_accounting_day"), i),
-            card: self.text(col!(STR, "p_card_masked"), i).or_else(|| self.text(col!(STR, "p_card_ref"), i)),
+            card: self
+                .text(col!(STR, "p_card_masked"), i)
+                .or_else(|| self.text(col!(STR, "p_card_ref"), i)),
             detail: String::new(),
             provider_fee: self.dec(col!(DEC, "p_fee"), i),
             ledger_fee: self.dec(col!(DEC, "l_fee"), i),
@@ -235,7 +315,8 @@ impl<'a> ResultRows<'a> {
             diffs: Diffs {
                 status: self.flag(col!(FLAG, "status_diff"), i),
                 currency: self.flag(col!(FLAG, "currency_diff"), i),
-                amount: self.flag(col!(FLAG, "amount_diff"), i) || self.flag(col!(FLAG, "sign_diff"), i),
+                amount: self.flag(col!(FLAG, "amount_diff"), i)
+                    || self.flag(col!(FLAG, "sign_diff"), i),
                 fee: self.flag(col!(FLAG, "fee_diff"), i),
                 timing: self.flag(col!(FLAG, "timing"), i),
             },
@@ -277,10 +358,18 @@ impl<'a> ResultRows<'a> {
             _ => {}
         }
         if self.flag(col!(FLAG, "status_diff"), i) {
-            parts.push(format!("status: provider {}, ledger {}", opt(&r.provider_status), opt(&r.ledger_status)));
+            parts.push(format!(
+                "status: provider {}, ledger {}",
+                opt(&r.provider_status),
+                opt(&r.ledger_status)
+            ));
         }
         if self.flag(col!(FLAG, "currency_diff"), i) {
-            parts.push(format!("currency: provider {}, ledger {}", opt(&r.currency), opt(&r.ledger_currency)));
+            parts.push(format!(
+                "currency: provider {}, ledger {}",
+                opt(&r.currency),
+                opt(&r.ledger_currency)
+            ));
         }
         if self.flag(col!(FLAG, "amount_diff"), i) {
             parts.push(format!(
@@ -291,10 +380,22 @@ impl<'a> ResultRows<'a> {
             ));
         }
         if self.flag(col!(FLAG, "sign_diff"), i) {
-            parts.push(format!("sign: a {} booked as a {}", opt(&r.kind), if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) { "debit" } else { "credit" }));
+            parts.push(format!(
+                "sign: a {} booked as a {}",
+                opt(&r.kind),
+                if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) {
+                    "debit"
+                } else {
+                    "credit"
+                }
+            ));
         }
         if self.flag(col!(FLAG, "fee_diff"), i) {
-            parts.push(format!("fee: provider {}, ledger {}", show(r.provider_fee), show(r.ledger_fee)));
+            parts.push(format!(
+                "fee: provider {}, ledger {}",
+                show(r.provider_fee),
+                show(r.ledger_fee)
+            ));
         }
         if self.flag(col!(FLAG, "timing"), i) {
             let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -316,5 +417,6 @@ impl<'a> ResultRows<'a> {
 
 /// An instant as RFC 3339 in the business timezone (`2026-03-31T23:59:59.999+01:00`).
 pub fn format_time(t: DateTime<Utc>, zone: Tz) -> String {
-    t.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    t.with_timezone(&zone)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }

@@ -73,8 +73,17 @@ pub struct RunFacts {
     pub amount_tolerance: Decimal,
 }
 
-pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, ledger_read: LedgerStats, fetch: Vec<FetchStats>) -> Summary {
-    let mut by_category: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
+pub fn build(
+    rows: &ResultRows<'_>,
+    facts: &RunFacts,
+    provider_read: ReadStats,
+    ledger_read: LedgerStats,
+    fetch: Vec<FetchStats>,
+) -> Summary {
+    let mut by_category: BTreeMap<String, u64> = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_string(), 0))
+        .collect();
     // Keys borrow the result table's text: no allocation per row.
     // (provider, kind, category, currency) → (count, provider amount, ledger amount)
     type Key<'k> = (&'k str, &'k str, &'k str, &'k str);
@@ -82,7 +91,9 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
         let category = rows.category(i);
-        *by_category.entry(category.as_str().to_string()).or_default() += 1;
+        *by_category
+            .entry(category.as_str().to_string())
+            .or_default() += 1;
         if category.is_discrepancy() {
             discrepancies += 1;
         }
@@ -93,8 +104,15 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
         l_items += u64::from(has_l);
         pairs += u64::from(has_p && has_l);
         let (provider, kind, currency) = rows.provider_kind_currency(i);
-        let key = (provider.unwrap_or_default(), kind.unwrap_or_default(), category.as_str(), currency.unwrap_or_default());
-        let g = groups.entry(key).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        let key = (
+            provider.unwrap_or_default(),
+            kind.unwrap_or_default(),
+            category.as_str(),
+            currency.unwrap_or_default(),
+        );
+        let g = groups
+            .entry(key)
+            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
         g.0 += 1;
         g.1 += provider_amount.unwrap_or_default();
         g.2 += ledger_amount.map(|a| a.abs()).unwrap_or_default();
@@ -126,15 +144,17 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
         },
         groups: groups
             .into_iter()
-            .map(|((provider, kind, category, currency), (count, p, l))| Group {
-                provider: provider.to_string(),
-                kind: kind.to_string(),
-                category: category.to_string(),
-                currency: currency.to_string(),
-                count,
-                provider_amount: money::format(p),
-                ledger_amount: money::format(l),
-            })
+            .map(
+                |((provider, kind, category, currency), (count, p, l))| Group {
+                    provider: provider.to_string(),
+                    kind: kind.to_string(),
+                    category: category.to_string(),
+                    currency: currency.to_string(),
+                    count,
+                    provider_amount: money::format(p),
+                    ledger_amount: money::format(l),
+                },
+            )
             .collect(),
         provider_read,
         ledger_read,
@@ -143,7 +163,10 @@ pub fn build(rows: &ResultRows<'_>, facts: &RunFacts, provider_read: ReadStats, 
 }
 
 pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(summary).map_err(|e| Error::Output { path: path.to_path_buf(), message: e.to_string() })?;
+    let mut text = serde_json::to_string_pretty(summary).map_err(|e| Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     text.push('\n');
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
@@ -159,15 +182,30 @@ pub fn render_table(s: &Summary) -> String {
     ));
     let mut per_cat: BTreeMap<(String, String), (u64, Decimal)> = BTreeMap::new();
     for g in &s.groups {
-        let e = per_cat.entry((g.category.clone(), g.currency.clone())).or_insert((0, Decimal::ZERO));
+        let e = per_cat
+            .entry((g.category.clone(), g.currency.clone()))
+            .or_insert((0, Decimal::ZERO));
         e.0 += g.count;
-        let amount = if g.provider_amount != "0.00" { &g.provider_amount } else { &g.ledger_amount };
+        let amount = if g.provider_amount != "0.00" {
+            &g.provider_amount
+        } else {
+            &g.ledger_amount
+        };
         e.1 += money::parse(amount).unwrap_or_default();
     }
-    out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", "category", "currency", "count", "amount"));
+    out.push_str(&format!(
+        "  {:<22} {:<8} {:>9} {:>18}\n",
+        "category", "currency", "count", "amount"
+    ));
     for c in Category::ALL {
         for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| cat == c.as_str()) {
-            out.push_str(&format!("  {:<22} {:<8} {:>9} {:>18}\n", cat, cur, n, money::format(*amt)));
+            out.push_str(&format!(
+                "  {:<22} {:<8} {:>9} {:>18}\n",
+                cat,
+                cur,
+                n,
+                money::format(*amt)
+            ));
         }
     }
     for f in &s.fetch {

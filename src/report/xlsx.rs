@@ -22,7 +22,9 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 
 use super::layout::{self, Field};
 use super::summary::Summary;
@@ -85,11 +87,19 @@ impl Formats {
     fn new() -> Formats {
         let money = "#,##0.00######";
         let money0 = "#,##0";
-        let hl = |f: Format| f.set_background_color(Color::RGB(HIGHLIGHT)).set_font_color(Color::RGB(0x9C0006)).set_bold();
+        let hl = |f: Format| {
+            f.set_background_color(Color::RGB(HIGHLIGHT))
+                .set_font_color(Color::RGB(0x9C0006))
+                .set_bold()
+        };
         let total = |f: Format| f.set_bold().set_border_top(FormatBorder::Thin);
         Formats {
             title: Format::new().set_bold().set_font_size(14),
-            header: Format::new().set_bold().set_background_color(Color::RGB(0x1F4E78)).set_font_color(Color::White).set_border_bottom(FormatBorder::Thin),
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0x1F4E78))
+                .set_font_color(Color::White)
+                .set_border_bottom(FormatBorder::Thin),
             label: Format::new().set_bold(),
             money: Format::new().set_num_format(money),
             money0: Format::new().set_num_format(money0),
@@ -108,14 +118,24 @@ impl Formats {
             total_integer: total(Format::new().set_num_format("#,##0")),
             categories: Category::ALL
                 .iter()
-                .map(|c| (*c, Format::new().set_background_color(Color::RGB(layout::category_colour(*c))).set_border(FormatBorder::Thin)))
+                .map(|c| {
+                    (
+                        *c,
+                        Format::new()
+                            .set_background_color(Color::RGB(layout::category_colour(*c)))
+                            .set_border(FormatBorder::Thin),
+                    )
+                })
                 .collect(),
         }
     }
 
     /// Currencies without minor units are shown without decimals.
     fn money_for(&self, currency: Option<&str>, highlight: bool, total: bool) -> &Format {
-        let zero = matches!(currency, Some("JPY" | "KRW" | "VND" | "IDR" | "CLP" | "ISK" | "HUF"));
+        let zero = matches!(
+            currency,
+            Some("JPY" | "KRW" | "VND" | "IDR" | "CLP" | "ISK" | "HUF")
+        );
         match (zero, highlight, total) {
             (true, _, true) => &self.total_money0,
             (false, _, true) => &self.total_money,
@@ -128,7 +148,10 @@ impl Formats {
 }
 
 fn xerr(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
-    move |e| Error::Output { path: path.to_path_buf(), message: e.to_string() }
+    move |e| Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// Excel holds numbers as doubles; a decimal of at most 15 significant digits converts exactly
@@ -160,7 +183,11 @@ impl Widths {
     }
     fn apply(&self, ws: &mut Worksheet, path: &Path) -> Result<()> {
         for (c, w) in self.0.iter().enumerate() {
-            ws.set_column_width(c as u16, f64::from(u16::try_from((*w).min(60)).unwrap_or(60))).map_err(xerr(path))?;
+            ws.set_column_width(
+                c as u16,
+                f64::from(u16::try_from((*w).min(60)).unwrap_or(60)),
+            )
+            .map_err(xerr(path))?;
         }
         Ok(())
     }
@@ -179,19 +206,41 @@ struct SheetSeries<'h> {
 }
 
 impl<'h> SheetSeries<'h> {
-    fn start(wb: &mut Workbook, base: &'static str, headers: Vec<&'h str>, f: &Formats, path: &Path) -> Result<SheetSeries<'h>> {
-        let mut s = SheetSeries { base, max_rows: MAX_DATA_ROWS, widths: Widths::new(&headers), headers, index: 0, sheet: 0, row: 0, sampled: 0 };
+    fn start(
+        wb: &mut Workbook,
+        base: &'static str,
+        headers: Vec<&'h str>,
+        f: &Formats,
+        path: &Path,
+    ) -> Result<SheetSeries<'h>> {
+        let mut s = SheetSeries {
+            base,
+            max_rows: MAX_DATA_ROWS,
+            widths: Widths::new(&headers),
+            headers,
+            index: 0,
+            sheet: 0,
+            row: 0,
+            sampled: 0,
+        };
         s.new_sheet(wb, f, path)?;
         Ok(s)
     }
 
     fn new_sheet(&mut self, wb: &mut Workbook, f: &Formats, path: &Path) -> Result<()> {
         self.index += 1;
-        let name = if self.index == 1 { self.base.to_string() } else { format!("{} ({})", self.base, self.index) };
-        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr(path))?;
+        let name = if self.index == 1 {
+            self.base.to_string()
+        } else {
+            format!("{} ({})", self.base, self.index)
+        };
+        let ws = wb
+            .add_worksheet_with_constant_memory()
+            .map_err(xerr(path))?;
         ws.set_name(&name).map_err(xerr(path))?;
         for (c, h) in self.headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &f.header).map_err(xerr(path))?;
+            ws.write_string_with_format(0, c as u16, *h, &f.header)
+                .map_err(xerr(path))?;
         }
         ws.set_freeze_panes(1, 0).map_err(xerr(path))?;
         self.sheet = wb.worksheets().len() - 1;
@@ -200,7 +249,12 @@ impl<'h> SheetSeries<'h> {
     }
 
     /// The sheet for the next data row (a new one when this one is full) and that row's index.
-    fn next<'w>(&mut self, wb: &'w mut Workbook, f: &Formats, path: &Path) -> Result<(&'w mut Worksheet, u32)> {
+    fn next<'w>(
+        &mut self,
+        wb: &'w mut Workbook,
+        f: &Formats,
+        path: &Path,
+    ) -> Result<(&'w mut Worksheet, u32)> {
         if self.row >= self.max_rows {
             self.finish(wb, path)?;
             self.new_sheet(wb, f, path)?;
@@ -217,7 +271,13 @@ impl<'h> SheetSeries<'h> {
 
     fn finish(&mut self, wb: &mut Workbook, path: &Path) -> Result<()> {
         let ws = wb.worksheet_from_index(self.sheet).map_err(xerr(path))?;
-        ws.autofilter(0, 0, self.row.max(1), (self.headers.len().max(1) - 1) as u16).map_err(xerr(path))?;
+        ws.autofilter(
+            0,
+            0,
+            self.row.max(1),
+            (self.headers.len().max(1) - 1) as u16,
+        )
+        .map_err(xerr(path))?;
         self.widths.apply(ws, path)
     }
 }
@@ -229,14 +289,44 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     summary_sheet(&mut wb, input, &f, path)?;
     // One pass over the rows for the two result sheets would need both open at once; constant
     // memory mode writes one sheet at a time, so each gets its own pass.
-    result_sheet(&mut wb, input, &f, path, layout::DISCREPANCIES_SHEET, layout::DISCREPANCY_COLUMNS, Category::is_discrepancy)?;
+    result_sheet(
+        &mut wb,
+        input,
+        &f,
+        path,
+        layout::DISCREPANCIES_SHEET,
+        layout::DISCREPANCY_COLUMNS,
+        Category::is_discrepancy,
+    )?;
     if input.lists {
-        result_sheet(&mut wb, input, &f, path, layout::MATCHED_SHEET, layout::MATCHED_COLUMNS, |c| c == Category::Matched)?;
+        result_sheet(
+            &mut wb,
+            input,
+            &f,
+            path,
+            layout::MATCHED_SHEET,
+            layout::MATCHED_COLUMNS,
+            |c| c == Category::Matched,
+        )?;
     }
     daily_sheet(&mut wb, input, &f, path)?;
     if input.lists {
-        frame_sheet(&mut wb, input.provider, layout::PROVIDER_SHEET, input.zone, &f, path)?;
-        frame_sheet(&mut wb, input.ledger, layout::LEDGER_SHEET, input.zone, &f, path)?;
+        frame_sheet(
+            &mut wb,
+            input.provider,
+            layout::PROVIDER_SHEET,
+            input.zone,
+            &f,
+            path,
+        )?;
+        frame_sheet(
+            &mut wb,
+            input.ledger,
+            layout::LEDGER_SHEET,
+            input.zone,
+            &f,
+            path,
+        )?;
     }
     wb.save(&tmp).map_err(xerr(path))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
@@ -244,9 +334,18 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
 
 fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
     let s = input.summary;
-    let ws = wb.add_worksheet().set_name(layout::SUMMARY_SHEET).map_err(xerr(path))?;
+    let ws = wb
+        .add_worksheet()
+        .set_name(layout::SUMMARY_SHEET)
+        .map_err(xerr(path))?;
     let e = xerr(path);
-    ws.write_string_with_format(0, 0, format!("{} — {}", layout::REPORT_TITLE, s.period), &f.title).map_err(&e)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} — {}", layout::REPORT_TITLE, s.period),
+        &f.title,
+    )
+    .map_err(&e)?;
     let mut facts: Vec<(&str, String)> = vec![
         ("Period", s.period.clone()),
         ("Business timezone", s.timezone.clone()),
@@ -264,17 +363,24 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     }
     let mut row = 2u32;
     for (k, v) in &facts {
-        ws.write_string_with_format(row, 0, *k, &f.label).map_err(&e)?;
+        ws.write_string_with_format(row, 0, *k, &f.label)
+            .map_err(&e)?;
         ws.write_string(row, 1, v).map_err(&e)?;
         row += 1;
     }
     let rate = s.matched_rate_by_count.parse::<f64>().unwrap_or(0.0) / 100.0;
-    ws.write_string_with_format(row, 0, "Result rows", &f.label).map_err(&e)?;
-    ws.write_number_with_format(row, 1, count(s.results), &f.integer).map_err(&e)?;
-    ws.write_string_with_format(row + 1, 0, "Discrepancies", &f.label).map_err(&e)?;
-    ws.write_number_with_format(row + 1, 1, count(s.discrepancies), &f.integer).map_err(&e)?;
-    ws.write_string_with_format(row + 2, 0, "Matched (share of provider records)", &f.label).map_err(&e)?;
-    ws.write_number_with_format(row + 2, 1, rate, &f.percent).map_err(&e)?;
+    ws.write_string_with_format(row, 0, "Result rows", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(row, 1, count(s.results), &f.integer)
+        .map_err(&e)?;
+    ws.write_string_with_format(row + 1, 0, "Discrepancies", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(row + 1, 1, count(s.discrepancies), &f.integer)
+        .map_err(&e)?;
+    ws.write_string_with_format(row + 2, 0, "Matched (share of provider records)", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(row + 2, 1, rate, &f.percent)
+        .map_err(&e)?;
     row += 4;
 
     // Matched rate by amount, per currency (amounts in different currencies do not add up).
@@ -287,44 +393,105 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
             e2.1 += p;
         }
     }
-    for (c, h) in ["Currency", "Provider amount", "Matched amount", "Matched by amount"].iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &f.header).map_err(&e)?;
+    for (c, h) in [
+        "Currency",
+        "Provider amount",
+        "Matched amount",
+        "Matched by amount",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(row, c as u16, *h, &f.header)
+            .map_err(&e)?;
     }
     for (cur, (all, matched)) in &by_cur {
         row += 1;
         ws.write_string(row, 0, cur).map_err(&e)?;
-        ws.write_number_with_format(row, 1, excel_number(*all), f.money_for(Some(cur), false, false)).map_err(&e)?;
-        ws.write_number_with_format(row, 2, excel_number(*matched), f.money_for(Some(cur), false, false)).map_err(&e)?;
-        let r = if all.is_zero() { 0.0 } else { (matched / all).to_f64().unwrap_or(0.0) };
-        ws.write_number_with_format(row, 3, r, &f.percent).map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            1,
+            excel_number(*all),
+            f.money_for(Some(cur), false, false),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            2,
+            excel_number(*matched),
+            f.money_for(Some(cur), false, false),
+        )
+        .map_err(&e)?;
+        let r = if all.is_zero() {
+            0.0
+        } else {
+            (matched / all).to_f64().unwrap_or(0.0)
+        };
+        ws.write_number_with_format(row, 3, r, &f.percent)
+            .map_err(&e)?;
     }
     row += 2;
 
     // The breakdown, with a total per currency that adds up the rows above it.
-    let headers = ["Provider", "Kind", "Category", "Currency", "Count", "Provider amount", "Ledger amount"];
+    let headers = [
+        "Provider",
+        "Kind",
+        "Category",
+        "Currency",
+        "Count",
+        "Provider amount",
+        "Ledger amount",
+    ];
     let header_row = row;
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &f.header).map_err(&e)?;
+        ws.write_string_with_format(row, c as u16, *h, &f.header)
+            .map_err(&e)?;
     }
     let mut groups = s.groups.clone();
-    groups.sort_by(|a, b| (&a.currency, &a.provider, &a.kind, &a.category).cmp(&(&b.currency, &b.provider, &b.kind, &b.category)));
+    groups.sort_by(|a, b| {
+        (&a.currency, &a.provider, &a.kind, &a.category).cmp(&(
+            &b.currency,
+            &b.provider,
+            &b.kind,
+            &b.category,
+        ))
+    });
     let mut totals: BTreeMap<String, (u64, Decimal, Decimal)> = BTreeMap::new();
     for g in &groups {
         row += 1;
-        let cat = Category::parse(&g.category).map(layout::category_label).unwrap_or("");
+        let cat = Category::parse(&g.category)
+            .map(layout::category_label)
+            .unwrap_or("");
         ws.write_string(row, 0, &g.provider).map_err(&e)?;
         ws.write_string(row, 1, &g.kind).map_err(&e)?;
         match Category::parse(&g.category) {
-            Some(c) => ws.write_string_with_format(row, 2, cat, &f.categories[&c]).map_err(&e)?,
+            Some(c) => ws
+                .write_string_with_format(row, 2, cat, &f.categories[&c])
+                .map_err(&e)?,
             None => ws.write_string(row, 2, &g.category).map_err(&e)?,
         };
         ws.write_string(row, 3, &g.currency).map_err(&e)?;
-        ws.write_number_with_format(row, 4, count(g.count), &f.integer).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(g.count), &f.integer)
+            .map_err(&e)?;
         let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
         let l = crate::money::parse(&g.ledger_amount).unwrap_or_default();
-        ws.write_number_with_format(row, 5, excel_number(p), f.money_for(Some(&g.currency), false, false)).map_err(&e)?;
-        ws.write_number_with_format(row, 6, excel_number(l), f.money_for(Some(&g.currency), false, false)).map_err(&e)?;
-        let t = totals.entry(g.currency.clone()).or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(p),
+            f.money_for(Some(&g.currency), false, false),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            6,
+            excel_number(l),
+            f.money_for(Some(&g.currency), false, false),
+        )
+        .map_err(&e)?;
+        let t = totals
+            .entry(g.currency.clone())
+            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
         t.0 += g.count;
         t.1 += p;
         t.2 += l;
@@ -332,17 +499,36 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     let last_data = row;
     for (cur, (n, p, l)) in &totals {
         row += 1;
-        ws.write_string_with_format(row, 0, format!("Total {cur}"), &f.total_label).map_err(&e)?;
+        ws.write_string_with_format(row, 0, format!("Total {cur}"), &f.total_label)
+            .map_err(&e)?;
         for c in 1..=3 {
-            ws.write_string_with_format(row, c, "", &f.total_label).map_err(&e)?;
+            ws.write_string_with_format(row, c, "", &f.total_label)
+                .map_err(&e)?;
         }
-        ws.write_number_with_format(row, 4, count(*n), &f.total_integer).map_err(&e)?;
-        ws.write_number_with_format(row, 5, excel_number(*p), f.money_for(Some(cur), false, true)).map_err(&e)?;
-        ws.write_number_with_format(row, 6, excel_number(*l), f.money_for(Some(cur), false, true)).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
+            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(*p),
+            f.money_for(Some(cur), false, true),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            6,
+            excel_number(*l),
+            f.money_for(Some(cur), false, true),
+        )
+        .map_err(&e)?;
     }
-    ws.autofilter(header_row, 0, last_data.max(header_row + 1), 6).map_err(&e)?;
+    ws.autofilter(header_row, 0, last_data.max(header_row + 1), 6)
+        .map_err(&e)?;
     ws.set_freeze_panes(header_row + 1, 0).map_err(&e)?;
-    for (c, w) in [36.0, 28.0, 24.0, 18.0, 10.0, 20.0, 20.0].iter().enumerate() {
+    for (c, w) in [36.0, 28.0, 24.0, 18.0, 10.0, 20.0, 20.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, *w).map_err(&e)?;
     }
     Ok(())
@@ -376,7 +562,8 @@ fn result_sheet(
                     // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
                     // every write, which was a tenth of the workbook's time.
                     if hl {
-                        ws.write_string_with_format(row, col, s, &f.hl_text).map_err(&e)?;
+                        ws.write_string_with_format(row, col, s, &f.hl_text)
+                            .map_err(&e)?;
                     } else {
                         ws.write_string(row, col, s).map_err(&e)?;
                     }
@@ -384,17 +571,34 @@ fn result_sheet(
                 }
                 Ok(0)
             };
-            let money = |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
-                if let Some(d) = d {
-                    ws.write_number_with_format(row, col, excel_number(d), f.money_for(cur, hl, false)).map_err(&e)?;
-                    // Widths come from a sample of rows: format only those.
-                    return Ok(if sampling { crate::money::format(d).len() + 3 } else { 0 });
-                }
-                Ok(0)
-            };
+            let money =
+                |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
+                    if let Some(d) = d {
+                        ws.write_number_with_format(
+                            row,
+                            col,
+                            excel_number(d),
+                            f.money_for(cur, hl, false),
+                        )
+                        .map_err(&e)?;
+                        // Widths come from a sample of rows: format only those.
+                        return Ok(if sampling {
+                            crate::money::format(d).len() + 3
+                        } else {
+                            0
+                        });
+                    }
+                    Ok(0)
+                };
             let width = match field {
                 Field::Category => {
-                    ws.write_string_with_format(row, col, layout::category_label(r.category), &f.categories[&r.category]).map_err(&e)?;
+                    ws.write_string_with_format(
+                        row,
+                        col,
+                        layout::category_label(r.category),
+                        &f.categories[&r.category],
+                    )
+                    .map_err(&e)?;
                     layout::category_label(r.category).len()
                 }
                 Field::Provider => text(ws, &r.provider)?,
@@ -403,7 +607,11 @@ fn result_sheet(
                 Field::OrderId => text(ws, &r.order_id)?,
                 Field::LedgerEntryId => text(ws, &r.ledger_entry_id)?,
                 Field::ProviderAmount => money(ws, r.provider_amount, r.currency.as_deref())?,
-                Field::LedgerAmount => money(ws, r.ledger_amount.map(|a| a.abs()), r.ledger_currency.as_deref())?,
+                Field::LedgerAmount => money(
+                    ws,
+                    r.ledger_amount.map(|a| a.abs()),
+                    r.ledger_currency.as_deref(),
+                )?,
                 Field::AmountDifference => money(ws, r.amount_difference, r.currency.as_deref())?,
                 Field::Currency => text(ws, &r.currency)?,
                 Field::LedgerCurrency => text(ws, &r.ledger_currency)?,
@@ -412,16 +620,36 @@ fn result_sheet(
                 Field::ProviderStatus => text(ws, &r.provider_status)?,
                 Field::LedgerStatus => text(ws, &r.ledger_status)?,
                 Field::ProviderTime | Field::LedgerTime => {
-                    let t = if *field == Field::ProviderTime { r.provider_time } else { r.ledger_time };
+                    let t = if *field == Field::ProviderTime {
+                        r.provider_time
+                    } else {
+                        r.ledger_time
+                    };
                     if let Some(t) = t {
-                        ws.write_datetime_with_format(row, col, local(t, input.zone), if hl { &f.hl_datetime } else { &f.datetime }).map_err(&e)?;
+                        ws.write_datetime_with_format(
+                            row,
+                            col,
+                            local(t, input.zone),
+                            if hl { &f.hl_datetime } else { &f.datetime },
+                        )
+                        .map_err(&e)?;
                     }
                     19
                 }
                 Field::ProviderDay | Field::LedgerDay => {
-                    let d = if *field == Field::ProviderDay { r.provider_day } else { r.ledger_day };
+                    let d = if *field == Field::ProviderDay {
+                        r.provider_day
+                    } else {
+                        r.ledger_day
+                    };
                     if let Some(d) = d {
-                        ws.write_datetime_with_format(row, col, d, if hl { &f.hl_date } else { &f.date }).map_err(&e)?;
+                        ws.write_datetime_with_format(
+                            row,
+                            col,
+                            d,
+                            if hl { &f.hl_date } else { &f.date },
+                        )
+                        .map_err(&e)?;
                     }
                     10
                 }
@@ -431,7 +659,11 @@ fn result_sheet(
                     if !r.detail.is_empty() {
                         ws.write_string(row, col, &r.detail).map_err(&e)?;
                     }
-                    if sampling { r.detail.chars().count() } else { 0 }
+                    if sampling {
+                        r.detail.chars().count()
+                    } else {
+                        0
+                    }
                 }
                 Field::ProviderSource => text(ws, &r.provider_source)?,
                 Field::LedgerSource => text(ws, &r.ledger_source)?,
@@ -468,44 +700,87 @@ pub fn daily(rows: &ResultRows<'_>) -> Daily {
     for i in 0..rows.len() {
         let r = rows.values(i);
         if let (Some(day), Some(a)) = (r.provider_day, r.provider_amount) {
-            let e = m.entry((r.currency.clone().unwrap_or_default(), day)).or_default();
+            let e = m
+                .entry((r.currency.clone().unwrap_or_default(), day))
+                .or_default();
             e.0 += 1;
             e.1 += a;
         }
         if let (Some(day), Some(a)) = (r.ledger_day, r.ledger_amount) {
-            let e = m.entry((r.ledger_currency.clone().unwrap_or_default(), day)).or_default();
+            let e = m
+                .entry((r.ledger_currency.clone().unwrap_or_default(), day))
+                .or_default();
             e.2 += 1;
             e.3 += a.abs();
         }
     }
-    m.into_iter().map(|((cur, day), (pn, pa, ln, la))| (day, cur, pn, pa, ln, la)).collect()
+    m.into_iter()
+        .map(|((cur, day), (pn, pa, ln, la))| (day, cur, pn, pa, ln, la))
+        .collect()
 }
 
 fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
     let rows = input.daily;
     let e = xerr(path);
-    let ws = wb.add_worksheet().set_name(layout::DAILY_SHEET).map_err(&e)?;
-    let headers = ["Accounting day", "Currency", "Provider records", "Provider amount", "Ledger entries", "Ledger amount", "Difference"];
+    let ws = wb
+        .add_worksheet()
+        .set_name(layout::DAILY_SHEET)
+        .map_err(&e)?;
+    let headers = [
+        "Accounting day",
+        "Currency",
+        "Provider records",
+        "Provider amount",
+        "Ledger entries",
+        "Ledger amount",
+        "Difference",
+    ];
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &f.header).map_err(&e)?;
+        ws.write_string_with_format(0, c as u16, *h, &f.header)
+            .map_err(&e)?;
     }
     // The chart shows the currency with the most provider amount.
     let mut per_cur: BTreeMap<&str, Decimal> = BTreeMap::new();
     for (_, cur, _, pa, _, _) in rows {
         *per_cur.entry(cur.as_str()).or_default() += *pa;
     }
-    let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1)).map(|(c, _)| c.to_string()).unwrap_or_default();
+    let main = per_cur
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1))
+        .map(|(c, _)| c.to_string())
+        .unwrap_or_default();
     let (mut first, mut last) = (0u32, 0u32);
     for (i, (day, cur, pn, pa, ln, la)) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_datetime_with_format(row, 0, *day, &f.date).map_err(&e)?;
+        ws.write_datetime_with_format(row, 0, *day, &f.date)
+            .map_err(&e)?;
         ws.write_string(row, 1, cur).map_err(&e)?;
-        ws.write_number_with_format(row, 2, count(*pn), &f.integer).map_err(&e)?;
-        ws.write_number_with_format(row, 3, excel_number(*pa), f.money_for(Some(cur), false, false)).map_err(&e)?;
-        ws.write_number_with_format(row, 4, count(*ln), &f.integer).map_err(&e)?;
-        ws.write_number_with_format(row, 5, excel_number(*la), f.money_for(Some(cur), false, false)).map_err(&e)?;
+        ws.write_number_with_format(row, 2, count(*pn), &f.integer)
+            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            3,
+            excel_number(*pa),
+            f.money_for(Some(cur), false, false),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(*ln), &f.integer)
+            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(*la),
+            f.money_for(Some(cur), false, false),
+        )
+        .map_err(&e)?;
         let diff = *pa - *la;
-        ws.write_number_with_format(row, 6, excel_number(diff), f.money_for(Some(cur), !diff.is_zero(), false)).map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            6,
+            excel_number(diff),
+            f.money_for(Some(cur), !diff.is_zero(), false),
+        )
+        .map_err(&e)?;
         if *cur == main {
             if first == 0 {
                 first = row;
@@ -514,15 +789,27 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         }
     }
     ws.set_freeze_panes(1, 0).map_err(&e)?;
-    ws.autofilter(0, 0, (rows.len() as u32).max(1), 6).map_err(&e)?;
-    for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0].iter().enumerate() {
+    ws.autofilter(0, 0, (rows.len() as u32).max(1), 6)
+        .map_err(&e)?;
+    for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, *w).map_err(&e)?;
     }
     if first > 0 {
         let mut chart = Chart::new(ChartType::Column);
         let sheet = layout::DAILY_SHEET;
-        chart.add_series().set_name(&format!("Provider ({main})")).set_categories((sheet, first, 0, last, 0)).set_values((sheet, first, 3, last, 3));
-        chart.add_series().set_name(&format!("Ledger ({main})")).set_categories((sheet, first, 0, last, 0)).set_values((sheet, first, 5, last, 5));
+        chart
+            .add_series()
+            .set_name(&format!("Provider ({main})"))
+            .set_categories((sheet, first, 0, last, 0))
+            .set_values((sheet, first, 3, last, 3));
+        chart
+            .add_series()
+            .set_name(&format!("Ledger ({main})"))
+            .set_categories((sheet, first, 0, last, 0))
+            .set_values((sheet, first, 5, last, 5));
         chart.title().set_name(&format!("Daily amounts, {main}"));
         chart.x_axis().set_name("Accounting day");
         chart.y_axis().set_name(main.as_str());
@@ -534,8 +821,19 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
 
 /// A canonical table as a sheet: strings as text, decimals as numbers, instants and days as
 /// Excel dates in the business timezone.
-fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, f: &Formats, path: &Path) -> Result<()> {
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+fn frame_sheet(
+    wb: &mut Workbook,
+    df: &DataFrame,
+    name: &'static str,
+    zone: Tz,
+    f: &Formats,
+    path: &Path,
+) -> Result<()> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let headers: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;
     let e = xerr(path);
@@ -559,7 +857,13 @@ fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, 
                 DataType::Decimal(_, _) => match col.decimal()?.physical().get(i) {
                     Some(units) => {
                         let d = crate::money::from_units(units);
-                        ws.write_number_with_format(row, cc, excel_number(d), f.money_for(cur, false, false)).map_err(&e)?;
+                        ws.write_number_with_format(
+                            row,
+                            cc,
+                            excel_number(d),
+                            f.money_for(cur, false, false),
+                        )
+                        .map_err(&e)?;
                         if sampling {
                             crate::money::format(d).len() + 3
                         } else {
@@ -569,14 +873,26 @@ fn frame_sheet(wb: &mut Workbook, df: &DataFrame, name: &'static str, zone: Tz, 
                     None => 0,
                 },
                 DataType::Datetime(_, _) => {
-                    if let Some(t) = col.datetime()?.physical().get(i).and_then(DateTime::<Utc>::from_timestamp_micros) {
-                        ws.write_datetime_with_format(row, cc, local(t, zone), &f.datetime).map_err(&e)?;
+                    if let Some(t) = col
+                        .datetime()?
+                        .physical()
+                        .get(i)
+                        .and_then(DateTime::<Utc>::from_timestamp_micros)
+                    {
+                        ws.write_datetime_with_format(row, cc, local(t, zone), &f.datetime)
+                            .map_err(&e)?;
                     }
                     19
                 }
                 DataType::Date => {
                     if let Some(d) = col.date()?.physical().get(i) {
-                        ws.write_datetime_with_format(row, cc, crate::period::from_epoch_days(d), &f.date).map_err(&e)?;
+                        ws.write_datetime_with_format(
+                            row,
+                            cc,
+                            crate::period::from_epoch_days(d),
+                            &f.date,
+                        )
+                        .map_err(&e)?;
                     }
                     10
                 }
@@ -613,8 +929,14 @@ mod tests {
         wb.save(&path).unwrap();
         use calamine::Reader;
         let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
-        assert_eq!(book.sheet_names(), vec!["Matched", "Matched (2)", "Matched (3)"]);
-        let heights: Vec<usize> = ["Matched", "Matched (2)", "Matched (3)"].iter().map(|n| book.worksheet_range(n).unwrap().height()).collect();
+        assert_eq!(
+            book.sheet_names(),
+            vec!["Matched", "Matched (2)", "Matched (3)"]
+        );
+        let heights: Vec<usize> = ["Matched", "Matched (2)", "Matched (3)"]
+            .iter()
+            .map(|n| book.worksheet_range(n).unwrap().height())
+            .collect();
         assert_eq!(heights, vec![11, 11, 6], "each with its header");
         let third = book.worksheet_range("Matched (3)").unwrap();
         assert_eq!(third.get((1, 0)), Some(&calamine::Data::Float(20.0)));

@@ -35,7 +35,11 @@ pub fn routes() -> Router<Arc<State>> {
 }
 
 fn err(code: i64, message: &str) -> Response<Body> {
-    json_response(StatusCode::OK, serde_json::json!({"code": code, "message": message, "data": null}).to_string(), false)
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({"code": code, "message": message, "data": null}).to_string(),
+        false,
+    )
 }
 
 #[derive(Deserialize)]
@@ -58,22 +62,46 @@ enum Which {
     Orders,
 }
 
-async fn card_list(state: AxState<Arc<State>>, v: Path<String>, uri: Uri, body: Bytes) -> Response<Body> {
+async fn card_list(
+    state: AxState<Arc<State>>,
+    v: Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     handle(state, v, uri, body, Which::Cards).await
 }
-async fn trade_list(state: AxState<Arc<State>>, v: Path<String>, uri: Uri, body: Bytes) -> Response<Body> {
+async fn trade_list(
+    state: AxState<Arc<State>>,
+    v: Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     handle(state, v, uri, body, Which::Trades).await
 }
-async fn order_list(state: AxState<Arc<State>>, v: Path<String>, uri: Uri, body: Bytes) -> Response<Body> {
+async fn order_list(
+    state: AxState<Arc<State>>,
+    v: Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     handle(state, v, uri, body, Which::Orders).await
 }
 
-async fn handle(AxState(state): AxState<Arc<State>>, Path(version): Path<String>, uri: Uri, body: Bytes, which: Which) -> Response<Body> {
+async fn handle(
+    AxState(state): AxState<Arc<State>>,
+    Path(version): Path<String>,
+    uri: Uri,
+    body: Bytes,
+    which: Which,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", &body).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
     };
-    if !(version.starts_with('v') && version.len() > 1 && version[1..].bytes().all(|b| b.is_ascii_digit())) {
+    if !(version.starts_with('v')
+        && version.len() > 1
+        && version[1..].bytes().all(|b| b.is_ascii_digit()))
+    {
         return err(1002, "unknown API version");
     }
     let r: Req = match serde_json::from_slice(&body) {
@@ -81,7 +109,10 @@ async fn handle(AxState(state): AxState<Arc<State>>, Path(version): Path<String>
         Err(e) => return err(1002, &format!("invalid request: {e}")),
     };
     let c = &state.options.credentials;
-    if r.customer_id != Some(c.cardapp_customer_id) || r.app_id != Some(c.cardapp_app_id) || r.key != c.cardapp_key {
+    if r.customer_id != Some(c.cardapp_customer_id)
+        || r.app_id != Some(c.cardapp_app_id)
+        || r.key != c.cardapp_key
+    {
         return err(1001, "invalid customer_id, app_id or key");
     }
     let (Some(page_no), Some(page_size)) = (r.page_no, r.page_size) else {
@@ -94,28 +125,60 @@ async fn handle(AxState(state): AxState<Arc<State>>, Path(version): Path<String>
     let (records, list_name): (Vec<&Served>, &str) = match which {
         Which::Cards => (state.store.cardapp_cards.iter().collect(), "card_list"),
         Which::Trades | Which::Orders => {
-            let parse = |t: &Option<String>| t.as_deref().and_then(|t| NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S").ok());
+            let parse = |t: &Option<String>| {
+                t.as_deref()
+                    .and_then(|t| NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S").ok())
+            };
             let (Some(a), Some(b)) = (parse(&r.start_time), parse(&r.end_time)) else {
-                return err(1002, "start_time and end_time are required as YYYY-MM-DD HH:MM:SS");
+                return err(
+                    1002,
+                    "start_time and end_time are required as YYYY-MM-DD HH:MM:SS",
+                );
             };
             if b < a || b - a > Duration::days(MAX_WINDOW_DAYS) {
-                return err(1002, "end_time must be after start_time and at most 31 days later");
+                return err(
+                    1002,
+                    "end_time must be after start_time and at most 31 days later",
+                );
             }
             let from = crate::period::local_to_utc(a, ZONE);
             let to = crate::period::local_to_utc(b, ZONE) + Duration::seconds(1);
             let (src, name, endpoint) = match which {
-                Which::Trades => (&state.store.cardapp_trades, "trade_list", super::Endpoint::CardappTrades),
-                _ => (&state.store.cardapp_orders, "order_list", super::Endpoint::CardappOrders),
+                Which::Trades => (
+                    &state.store.cardapp_trades,
+                    "trade_list",
+                    super::Endpoint::CardappTrades,
+                ),
+                _ => (
+                    &state.store.cardapp_orders,
+                    "order_list",
+                    super::Endpoint::CardappOrders,
+                ),
             };
             state.count_list_request(endpoint);
-            (in_range(src, from, to).iter().filter(|x| state.visible(x)).collect(), name)
+            (
+                in_range(src, from, to)
+                    .iter()
+                    .filter(|x| state.visible(x))
+                    .collect(),
+                name,
+            )
         }
     };
     let total = records.len();
-    let page = json_array(records.into_iter().skip(((page_no - 1) * page_size) as usize).take(page_size as usize).map(|x| x.json.as_str()), extra);
+    let page = json_array(
+        records
+            .into_iter()
+            .skip(((page_no - 1) * page_size) as usize)
+            .take(page_size as usize)
+            .map(|x| x.json.as_str()),
+        extra,
+    );
     json_response(
         StatusCode::OK,
-        format!(r#"{{"code":0,"message":"success","data":{{"total":{total},"page_no":{page_no},"page_size":{page_size},"{list_name}":{page}}}}}"#),
+        format!(
+            r#"{{"code":0,"message":"success","data":{{"total":{total},"page_no":{page_no},"page_size":{page_size},"{list_name}":{page}}}}}"#
+        ),
         truncate,
     )
 }

@@ -46,7 +46,11 @@ pub fn list_shape(v: &serde_json::Value) -> String {
 }
 
 fn err(code: i64, msg: &str) -> Response<Body> {
-    json_response(StatusCode::OK, serde_json::json!({"code": code, "msg": msg, "data": null}).to_string(), false)
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({"code": code, "msg": msg, "data": null}).to_string(),
+        false,
+    )
 }
 
 /// Parses `UTC+8`, `UTC-05:30`, `UTC`.
@@ -77,11 +81,16 @@ pub fn parse_bound(text: &str, zone: FixedOffset, end: bool) -> Option<DateTime<
     let t = text.trim();
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         let day = if end { d.succ_opt()? } else { d };
-        return zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single().map(|x| x.with_timezone(&Utc));
+        return zone
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+            .single()
+            .map(|x| x.with_timezone(&Utc));
     }
     let n = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok()?;
     let n = if end { n + Duration::seconds(1) } else { n };
-    zone.from_local_datetime(&n).single().map(|x| x.with_timezone(&Utc))
+    zone.from_local_datetime(&n)
+        .single()
+        .map(|x| x.with_timezone(&Utc))
 }
 
 /// Checks `Api-Key` and the `Timestamp` rule. `Err` is the response to send.
@@ -92,9 +101,15 @@ fn check_key_and_clock(state: &State, h: &HeaderMap) -> Result<(), Response<Body
     let ts = header(h, "Timestamp").and_then(|t| t.trim().parse::<i64>().ok());
     let now = Utc::now().timestamp_millis();
     match ts {
-        None => Err(err(40103, "Timestamp header missing or not Unix milliseconds")),
+        None => Err(err(
+            40103,
+            "Timestamp header missing or not Unix milliseconds",
+        )),
         Some(ts) if ts > now => Err(err(40103, "Timestamp is in the future")),
-        Some(ts) if now - ts > 60_000 => Err(err(40103, "Timestamp differs from server time by more than 60 seconds")),
+        Some(ts) if now - ts > 60_000 => Err(err(
+            40103,
+            "Timestamp differs from server time by more than 60 seconds",
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -113,7 +128,12 @@ struct TokenBody {
     api_secret: String,
 }
 
-async fn token(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body: Bytes) -> Response<Body> {
+async fn token(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", &body).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -148,7 +168,12 @@ struct ListBody {
     size: Option<i64>,
 }
 
-async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body: Bytes) -> Response<Body> {
+async fn list(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", &body).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -164,14 +189,23 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body:
         Ok(b) => b,
         Err(e) => return err(40001, &format!("invalid body: {e}")),
     };
-    let (Some(from), Some(to)) = (parse_bound(&b.start_time, zone, false), parse_bound(&b.end_time, zone, true)) else {
-        return err(40001, "start_time and end_time must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss");
+    let (Some(from), Some(to)) = (
+        parse_bound(&b.start_time, zone, false),
+        parse_bound(&b.end_time, zone, true),
+    ) else {
+        return err(
+            40001,
+            "start_time and end_time must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss",
+        );
     };
     if to <= from {
         return err(40001, "end_time is before start_time");
     }
     if to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return err(40001, "the interval between start_time and end_time must be at most 90 days");
+        return err(
+            40001,
+            "the interval between start_time and end_time must be at most 90 days",
+        );
     }
     let page = b.page.unwrap_or(0);
     let size = b.size.unwrap_or(10);
@@ -184,12 +218,24 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body:
         .filter(|r| state.visible(r))
         .filter(|r| b.consume_no.is_empty() || r.id == b.consume_no)
         .filter(|r| b.card_no.is_empty() || r.class == b.card_no);
-    let page_items = matching.skip((page * size) as usize).take(size as usize).map(|r| r.json.as_str());
+    let page_items = matching
+        .skip((page * size) as usize)
+        .take(size as usize)
+        .map(|r| r.json.as_str());
     let list = json_array(page_items, state.options.faults.extra_fields);
-    json_response(StatusCode::OK, format!(r#"{{"code":0,"msg":"Success","data":{{"list":{list}}}}}"#), truncate)
+    json_response(
+        StatusCode::OK,
+        format!(r#"{{"code":0,"msg":"Success","data":{{"list":{list}}}}}"#),
+        truncate,
+    )
 }
 
-async fn info(AxState(state): AxState<Arc<State>>, Path(consume_no): Path<String>, h: HeaderMap, uri: Uri) -> Response<Body> {
+async fn info(
+    AxState(state): AxState<Arc<State>>,
+    Path(consume_no): Path<String>,
+    h: HeaderMap,
+    uri: Uri,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", b"").await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -197,11 +243,23 @@ async fn info(AxState(state): AxState<Arc<State>>, Path(consume_no): Path<String
     if let Err(r) = check_key_and_clock(&state, &h).and_then(|_| check_token(&state, &h)) {
         return r;
     }
-    match state.store.keysecure.iter().find(|r| r.id == consume_no && state.visible(r)) {
+    match state
+        .store
+        .keysecure
+        .iter()
+        .find(|r| r.id == consume_no && state.visible(r))
+    {
         Some(r) => {
-            let data = json_array(std::iter::once(r.detail.as_str()), state.options.faults.extra_fields);
+            let data = json_array(
+                std::iter::once(r.detail.as_str()),
+                state.options.faults.extra_fields,
+            );
             let data = data.trim_start_matches('[').trim_end_matches(']');
-            json_response(StatusCode::OK, format!(r#"{{"code":0,"msg":"Success","data":{data}}}"#), truncate)
+            json_response(
+                StatusCode::OK,
+                format!(r#"{{"code":0,"msg":"Success","data":{data}}}"#),
+                truncate,
+            )
         }
         None => err(40401, "consume_no not found"),
     }
@@ -215,13 +273,25 @@ mod tests {
     fn timezone_header_and_bounds() {
         let z = parse_timezone("UTC+8").unwrap();
         assert_eq!(z.local_minus_utc(), 8 * 3600);
-        assert_eq!(parse_timezone("UTC-05:30").unwrap().local_minus_utc(), -(5 * 3600 + 1800));
+        assert_eq!(
+            parse_timezone("UTC-05:30").unwrap().local_minus_utc(),
+            -(5 * 3600 + 1800)
+        );
         assert_eq!(parse_timezone("UTC").unwrap().local_minus_utc(), 0);
         assert!(parse_timezone("Asia/Shanghai").is_none());
         let from = parse_bound("2026-01-01", z, false).unwrap();
         let to = parse_bound("2026-03-31", z, true).unwrap();
         assert_eq!(from.to_rfc3339(), "2025-12-31T16:00:00+00:00");
-        assert_eq!((to - from).num_days(), 90, "the document's own example is exactly 90 days");
-        assert_eq!(parse_bound("2026-01-01 10:00:00", z, true).unwrap().to_rfc3339(), "2026-01-01T02:00:01+00:00");
+        assert_eq!(
+            (to - from).num_days(),
+            90,
+            "the document's own example is exactly 90 days"
+        );
+        assert_eq!(
+            parse_bound("2026-01-01 10:00:00", z, true)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-01-01T02:00:01+00:00"
+        );
     }
 }

@@ -172,7 +172,10 @@ impl State {
     /// `expires_in`) or after `token_uses` uses, whichever comes first.
     pub fn issue_token(&self, prefix: &str, ttl: Duration) -> String {
         let n = self.token_counter.fetch_add(1, Ordering::Relaxed);
-        let token = format!("{prefix}-{:016x}", splitmix(self.options.seed ^ n.wrapping_mul(0x9e37_79b9)));
+        let token = format!(
+            "{prefix}-{:016x}",
+            splitmix(self.options.seed ^ n.wrapping_mul(0x9e37_79b9))
+        );
         if let Ok(mut t) = self.tokens.lock() {
             t.insert(token.clone(), (0, std::time::Instant::now() + ttl));
         }
@@ -205,7 +208,9 @@ impl State {
             }
             Err(_) => 0,
         };
-        let h = splitmix(self.options.seed ^ request_key ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ salt);
+        let h = splitmix(
+            self.options.seed ^ request_key ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ salt,
+        );
         // 24 random bits as a fraction: plenty for fault shares.
         f64::from((h >> 40) as u32) / f64::from(1u32 << 24)
     }
@@ -221,7 +226,11 @@ pub fn splitmix(mut x: u64) -> u64 {
 fn hash_request(path: &str, body: &[u8], query: &str) -> u64 {
     // FNV-1a: stable across runs and platforms (std's hasher is randomly seeded).
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in path.bytes().chain(query.bytes()).chain(body.iter().copied()) {
+    for b in path
+        .bytes()
+        .chain(query.bytes())
+        .chain(body.iter().copied())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -242,7 +251,11 @@ pub async fn faults(state: &State, path: &str, query: &str, body: &[u8]) -> Faul
     }
     let key = hash_request(path, body, query);
     if f.server_errors > 0.0 && state.draw(key, 1) < f.server_errors {
-        let code = [StatusCode::INTERNAL_SERVER_ERROR, StatusCode::BAD_GATEWAY, StatusCode::SERVICE_UNAVAILABLE][(key % 3) as usize];
+        let code = [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ][(key % 3) as usize];
         return FaultOutcome::Respond(text_response(code, "sandbox: injected server error"));
     }
     if f.rate_limited > 0.0 && state.draw(key, 2) < f.rate_limited {
@@ -264,10 +277,17 @@ pub fn text_response(code: StatusCode, text: &str) -> Response<Body> {
 
 /// A JSON response, cut in half when the fault layer said so.
 pub fn json_response(code: StatusCode, json: String, truncate: bool) -> Response<Body> {
-    let body = if truncate { json[..json.len() / 2].to_string() } else { json };
+    let body = if truncate {
+        json[..json.len() / 2].to_string()
+    } else {
+        json
+    };
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = code;
-    r.headers_mut().insert("content-type", axum::http::HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        "content-type",
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -304,7 +324,11 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
             continue;
         }
         let files = crate::normalize::jsonl_files(&sub)?;
-        let options = settings.providers.get(ty.as_str()).map(|p| p.options.clone()).unwrap_or_else(|| AdapterOptions::defaults_for(ty));
+        let options = settings
+            .providers
+            .get(ty.as_str())
+            .map(|p| p.options.clone())
+            .unwrap_or_else(|| AdapterOptions::defaults_for(ty));
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
             for (i, line) in text.lines().enumerate() {
@@ -312,9 +336,17 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                 if line.is_empty() {
                     continue;
                 }
-                let fail = |field: String, message: String| Error::ProviderRecord { file: file.clone(), line: i + 1, field, message };
-                let parsed = crate::providers::parse_record(ty, ty.as_str(), line, String::new(), &options).map_err(|e| fail(e.field, e.message))?;
-                let value: serde_json::Value = serde_json::from_str(line).map_err(|e| fail("(record)".into(), e.to_string()))?;
+                let fail = |field: String, message: String| Error::ProviderRecord {
+                    file: file.clone(),
+                    line: i + 1,
+                    field,
+                    message,
+                };
+                let parsed =
+                    crate::providers::parse_record(ty, ty.as_str(), line, String::new(), &options)
+                        .map_err(|e| fail(e.field, e.message))?;
+                let value: serde_json::Value = serde_json::from_str(line)
+                    .map_err(|e| fail("(record)".into(), e.to_string()))?;
                 let hidden = drift && splitmix(seed ^ (i as u64) ^ 0xd1f7).is_multiple_of(50);
                 match (ty, parsed) {
                     (ProviderType::Keysecure, Some(r)) => store.keysecure.push(Served {
@@ -329,7 +361,10 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                     (ProviderType::Txv3, Some(r)) => store.txv3.push(Served {
                         at: r.occurred_at,
                         id: r.tx_id,
-                        class: value.get("business_type").map(|b| b.to_string()).unwrap_or_default(),
+                        class: value
+                            .get("business_type")
+                            .map(|b| b.to_string())
+                            .unwrap_or_default(),
                         json: line.to_string(),
                         detail: String::new(),
                         hidden,
@@ -337,8 +372,20 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                     }),
                     (ProviderType::Cardapp, Some(r)) => {
                         let trade = value.get("trade_id").is_some();
-                        let endpoint = if trade { Endpoint::CardappTrades } else { Endpoint::CardappOrders };
-                        let served = Served { at: r.occurred_at, id: r.tx_id, class: String::new(), json: line.to_string(), detail: String::new(), hidden, endpoint };
+                        let endpoint = if trade {
+                            Endpoint::CardappTrades
+                        } else {
+                            Endpoint::CardappOrders
+                        };
+                        let served = Served {
+                            at: r.occurred_at,
+                            id: r.tx_id,
+                            class: String::new(),
+                            json: line.to_string(),
+                            detail: String::new(),
+                            hidden,
+                            endpoint,
+                        };
                         if trade {
                             store.cardapp_trades.push(served);
                         } else {
@@ -347,7 +394,11 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                     }
                     (ProviderType::Cardapp, None) => store.cardapp_cards.push(Served {
                         at: DateTime::<Utc>::UNIX_EPOCH,
-                        id: value.get("card_id").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                        id: value
+                            .get("card_id")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                         class: String::new(),
                         json: line.to_string(),
                         detail: String::new(),
@@ -357,7 +408,11 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                     (ProviderType::Usertrans, Some(r)) => store.usertrans.push(Served {
                         at: r.occurred_at,
                         id: r.tx_id,
-                        class: value.get("trans_type").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                        class: value
+                            .get("trans_type")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                         json: line.to_string(),
                         detail: String::new(),
                         hidden,
@@ -368,7 +423,14 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
             }
         }
     }
-    for v in [&mut store.keysecure, &mut store.txv3, &mut store.cardapp_trades, &mut store.cardapp_orders, &mut store.usertrans, &mut store.cardapp_cards] {
+    for v in [
+        &mut store.keysecure,
+        &mut store.txv3,
+        &mut store.cardapp_trades,
+        &mut store.cardapp_orders,
+        &mut store.usertrans,
+        &mut store.cardapp_cards,
+    ] {
         v.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     }
     Ok(store)
@@ -392,8 +454,14 @@ pub fn router(state: Arc<State>) -> Router {
 }
 
 /// Serves until `shutdown` completes. Bind the listener to `127.0.0.1:0` in tests.
-pub async fn run(listener: tokio::net::TcpListener, state: Arc<State>, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
-    let addr = listener.local_addr().map_err(|e| Error::io("sandbox listener", e))?;
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("sandbox listener", e))?;
     tracing::info!(%addr, "sandbox serving");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
@@ -404,15 +472,29 @@ pub async fn run(listener: tokio::net::TcpListener, state: Arc<State>, shutdown:
 /// Starts a sandbox on a free loopback port in the background; returns its base URL and a
 /// handle that stops it when dropped.
 pub async fn start(data: &Path, options: SandboxOptions) -> Result<(String, SandboxHandle)> {
-    let store = load_store(data, options.seed, options.faults.page_drift_after.is_some())?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| Error::io("127.0.0.1:0", e))?;
-    let addr = listener.local_addr().map_err(|e| Error::io("sandbox listener", e))?;
+    let store = load_store(
+        data,
+        options.seed,
+        options.faults.page_drift_after.is_some(),
+    )?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("sandbox listener", e))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = Arc::new(State::new(store, options));
     let task = tokio::spawn(run(listener, state, async move {
         let _ = rx.await;
     }));
-    Ok((format!("http://{addr}"), SandboxHandle { stop: Some(tx), task: Some(task) }))
+    Ok((
+        format!("http://{addr}"),
+        SandboxHandle {
+            stop: Some(tx),
+            task: Some(task),
+        },
+    ))
 }
 
 /// Stops the sandbox when dropped.

@@ -30,7 +30,11 @@ pub fn routes() -> Router<Arc<State>> {
 }
 
 fn err(code: &str, msg: &str) -> Response<Body> {
-    json_response(StatusCode::OK, serde_json::json!({"code": code, "msg": msg, "data": null}).to_string(), false)
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({"code": code, "msg": msg, "data": null}).to_string(),
+        false,
+    )
 }
 
 #[derive(Deserialize)]
@@ -50,7 +54,12 @@ struct Query {
     tx_id: Option<WireText>,
 }
 
-async fn transactions(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body: Bytes) -> Response<Body> {
+async fn transactions(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", &body).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -66,7 +75,10 @@ async fn transactions(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Ur
         return err("40000", "business_type is required");
     };
     if !crate::providers::txv3::BUSINESS_TYPES.contains(&bt) {
-        return err("40000", "business_type must be one of 1, 2, 3, 8, 10, 101, 102");
+        return err(
+            "40000",
+            "business_type must be one of 1, 2, 3, 8, 10, 101, 102",
+        );
     }
     let class = bt.to_string();
     let extra = state.options.faults.extra_fields;
@@ -74,41 +86,73 @@ async fn transactions(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Ur
         if WireText::optional(&q.card_id).is_none() {
             return err("40000", "card_id is required when tx_id is given");
         }
-        let found: Vec<&str> = state.store.txv3.iter().filter(|r| r.id == tx && r.class == class && state.visible(r)).map(|r| r.json.as_str()).collect();
+        let found: Vec<&str> = state
+            .store
+            .txv3
+            .iter()
+            .filter(|r| r.id == tx && r.class == class && state.visible(r))
+            .map(|r| r.json.as_str())
+            .collect();
         let n = found.len();
         let records = json_array(found.into_iter(), extra);
-        return json_response(StatusCode::OK, format!(r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{n},"size":10,"page":1}}}}"#), truncate);
+        return json_response(
+            StatusCode::OK,
+            format!(
+                r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{n},"size":10,"page":1}}}}"#
+            ),
+            truncate,
+        );
     }
     let secs = |t: &Option<WireText>| t.as_ref().and_then(|t| t.0.trim().parse::<i64>().ok());
     let (Some(start), Some(end)) = (secs(&q.start_time), secs(&q.end_time)) else {
-        return err("40000", "start_time and end_time are required Unix timestamps in seconds");
+        return err(
+            "40000",
+            "start_time and end_time are required Unix timestamps in seconds",
+        );
     };
     if end < start {
         return err("40000", "end_time is before start_time");
     }
     if end - start > MAX_WINDOW_SECS {
-        return err("40000", "the interval between start_time and end_time must not exceed 60 days");
+        return err(
+            "40000",
+            "the interval between start_time and end_time must not exceed 60 days",
+        );
     }
     let page = q.page.unwrap_or(1);
     let size = q.size.unwrap_or(10);
     if page < 1 || !(MIN_SIZE..=MAX_SIZE).contains(&size) {
         return err("40000", "page starts at 1; size is 10..200");
     }
-    let (Some(from), Some(to)) = (DateTime::<Utc>::from_timestamp(start, 0), DateTime::<Utc>::from_timestamp(end + 1, 0)) else {
+    let (Some(from), Some(to)) = (
+        DateTime::<Utc>::from_timestamp(start, 0),
+        DateTime::<Utc>::from_timestamp(end + 1, 0),
+    ) else {
         return err("40000", "start_time or end_time out of range");
     };
     state.count_list_request(super::Endpoint::Txv3);
     let matching: Vec<&str> = in_range(&state.store.txv3, from, to)
         .iter()
         .filter(|r| r.class == class && state.visible(r))
-        .filter(|r| WireText::optional(&q.card_id).is_none_or(|c| r.json.contains(&format!("\"card_id\": \"{c}\""))))
+        .filter(|r| {
+            WireText::optional(&q.card_id)
+                .is_none_or(|c| r.json.contains(&format!("\"card_id\": \"{c}\"")))
+        })
         .map(|r| r.json.as_str())
         .collect();
     let total = matching.len();
-    let records = json_array(matching.into_iter().skip(((page - 1) * size) as usize).take(size as usize), extra);
+    let records = json_array(
+        matching
+            .into_iter()
+            .skip(((page - 1) * size) as usize)
+            .take(size as usize),
+        extra,
+    );
     json_response(
         StatusCode::OK,
-        format!(r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{total},"size":{size},"page":{page}}}}}"#),
+        format!(
+            r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{total},"size":{size},"page":{page}}}}}"#
+        ),
         truncate,
     )
 }

@@ -37,11 +37,20 @@ pub fn routes() -> Router<Arc<State>> {
 }
 
 fn err(code: StatusCode, message: &str) -> Response<Body> {
-    json_response(code, serde_json::json!({"code": code.as_u16(), "status": "false", "message": message}).to_string(), false)
+    json_response(
+        code,
+        serde_json::json!({"code": code.as_u16(), "status": "false", "message": message})
+            .to_string(),
+        false,
+    )
 }
 
 fn ok(data: &str, truncate: bool) -> Response<Body> {
-    json_response(StatusCode::OK, format!(r#"{{"code":200,"status":"true","message":"success","data":{data}}}"#), truncate)
+    json_response(
+        StatusCode::OK,
+        format!(r#"{{"code":200,"status":"true","message":"success","data":{data}}}"#),
+        truncate,
+    )
 }
 
 #[derive(Deserialize)]
@@ -65,14 +74,22 @@ async fn login(AxState(state): AxState<Arc<State>>, uri: Uri, body: Bytes) -> Re
         return err(StatusCode::UNAUTHORIZED, "invalid app_key or app_secret");
     }
     let t = state.issue_token("ut", std::time::Duration::from_secs(3600));
-    ok(&serde_json::json!({"userToken": t, "expires_in": 3600}).to_string(), truncate)
+    ok(
+        &serde_json::json!({"userToken": t, "expires_in": 3600}).to_string(),
+        truncate,
+    )
 }
 
 fn authorize(state: &State, h: &HeaderMap) -> Result<(), Response<Body>> {
-    let token = header(h, "Authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    let token = header(h, "Authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
     match token.map(|t| state.use_token(t)) {
         Some(Ok(())) => Ok(()),
-        Some(Err(true)) => Err(err(StatusCode::UNAUTHORIZED, "token expired, call /thirdPartyLogin again")),
+        Some(Err(true)) => Err(err(
+            StatusCode::UNAUTHORIZED,
+            "token expired, call /thirdPartyLogin again",
+        )),
         _ => Err(err(StatusCode::UNAUTHORIZED, "missing or invalid token")),
     }
 }
@@ -88,7 +105,12 @@ fn bound(text: &str, end: bool) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp(if end { secs + 1 } else { secs }, 0)
 }
 
-async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn list(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), uri.query().unwrap_or(""), b"").await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -96,24 +118,44 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Query
     if let Err(r) = authorize(&state, &h) {
         return r;
     }
-    let num = |k: &str, d: i64| q.get(k).map(|v| v.parse::<i64>().map_err(|_| ())).unwrap_or(Ok(d));
+    let num = |k: &str, d: i64| {
+        q.get(k)
+            .map(|v| v.parse::<i64>().map_err(|_| ()))
+            .unwrap_or(Ok(d))
+    };
     let (Ok(page), Ok(page_num)) = (num("page", 1), num("page_num", 20)) else {
-        return err(StatusCode::BAD_REQUEST, "page and page_num must be integers");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "page and page_num must be integers",
+        );
     };
     if page < 1 || !(1..=MAX_PAGE_NUM).contains(&page_num) {
-        return err(StatusCode::BAD_REQUEST, "page starts at 1; page_num is 1..100");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "page starts at 1; page_num is 1..100",
+        );
     }
     let from = match q.get("start_date") {
         Some(s) => match bound(s, false) {
             Some(t) => t,
-            None => return err(StatusCode::BAD_REQUEST, "start_date must be YYYY-MM-DD or a Unix timestamp"),
+            None => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "start_date must be YYYY-MM-DD or a Unix timestamp",
+                )
+            }
         },
         None => DateTime::<Utc>::UNIX_EPOCH,
     };
     let to = match q.get("end_date") {
         Some(s) => match bound(s, true) {
             Some(t) => t,
-            None => return err(StatusCode::BAD_REQUEST, "end_date must be YYYY-MM-DD or a Unix timestamp"),
+            None => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "end_date must be YYYY-MM-DD or a Unix timestamp",
+                )
+            }
         },
         None => Utc::now() + Duration::days(36_500),
     };
@@ -128,18 +170,37 @@ async fn list(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Query
         .map(|r| r.json.as_str())
         .collect();
     let total = matching.len();
-    let list = json_array(matching.into_iter().skip(((page - 1) * page_num) as usize).take(page_num as usize), state.options.faults.extra_fields);
-    ok(&format!(r#"{{"total":{total},"page":{page},"page_num":{page_num},"list":{list}}}"#), truncate)
+    let list = json_array(
+        matching
+            .into_iter()
+            .skip(((page - 1) * page_num) as usize)
+            .take(page_num as usize),
+        state.options.faults.extra_fields,
+    );
+    ok(
+        &format!(r#"{{"total":{total},"page":{page},"page_num":{page_num},"list":{list}}}"#),
+        truncate,
+    )
 }
 
 fn find(state: &State, pred: impl Fn(&serde_json::Value) -> bool) -> Option<String> {
-    state.store.usertrans.iter().filter(|r| state.visible(r)).find_map(|r| {
-        let v: serde_json::Value = serde_json::from_str(&r.json).ok()?;
-        pred(&v).then(|| r.json.clone())
-    })
+    state
+        .store
+        .usertrans
+        .iter()
+        .filter(|r| state.visible(r))
+        .find_map(|r| {
+            let v: serde_json::Value = serde_json::from_str(&r.json).ok()?;
+            pred(&v).then(|| r.json.clone())
+        })
 }
 
-async fn record(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Query(q): Query<HashMap<String, String>>) -> Response<Body> {
+async fn record(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), uri.query().unwrap_or(""), b"").await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -150,7 +211,9 @@ async fn record(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, Que
     let Some(id) = q.get("transaction_id") else {
         return err(StatusCode::BAD_REQUEST, "transaction_id is required");
     };
-    match find(&state, |v| v.get("transaction_id").and_then(|x| x.as_str()) == Some(id.as_str())) {
+    match find(&state, |v| {
+        v.get("transaction_id").and_then(|x| x.as_str()) == Some(id.as_str())
+    }) {
         Some(j) => ok(&j, truncate),
         None => err(StatusCode::NOT_FOUND, "transaction record not found"),
     }
@@ -164,7 +227,12 @@ struct DetailReq {
     order_id: Option<String>,
 }
 
-async fn detail(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, body: Bytes) -> Response<Body> {
+async fn detail(
+    AxState(state): AxState<Arc<State>>,
+    h: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response<Body> {
     let truncate = match faults(&state, uri.path(), "", &body).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
@@ -175,9 +243,18 @@ async fn detail(AxState(state): AxState<Arc<State>>, h: HeaderMap, uri: Uri, bod
     let Ok(d) = serde_json::from_slice::<DetailReq>(&body) else {
         return err(StatusCode::BAD_REQUEST, "invalid request body");
     };
-    let found = match (WireText::optional(&d.trans_id), d.order_id.filter(|o| !o.is_empty())) {
-        (Some(t), _) => find(&state, |v| v.get("trans_id").map(|x| x.to_string().trim_matches('"').to_string()) == Some(t.clone())),
-        (None, Some(o)) => find(&state, |v| v.get("order_id").and_then(|x| x.as_str()) == Some(o.as_str())),
+    let found = match (
+        WireText::optional(&d.trans_id),
+        d.order_id.filter(|o| !o.is_empty()),
+    ) {
+        (Some(t), _) => find(&state, |v| {
+            v.get("trans_id")
+                .map(|x| x.to_string().trim_matches('"').to_string())
+                == Some(t.clone())
+        }),
+        (None, Some(o)) => find(&state, |v| {
+            v.get("order_id").and_then(|x| x.as_str()) == Some(o.as_str())
+        }),
         (None, None) => return err(StatusCode::BAD_REQUEST, "trans_id or order_id is required"),
     };
     match found {
