@@ -31,8 +31,13 @@ pub struct Explanation {
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    Ok(ParquetReader::new(f).finish()?)
+    crate::parquet_input::read(path).map_err(|e| match e {
+        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
+        crate::parquet_input::ReadError::Malformed(why) => Error::Input {
+            what: path.display().to_string(),
+            message: format!("not a readable Parquet file: {why}"),
+        },
+    })
 }
 
 /// One row of a canonical table as JSON: decimals as plain text, instants in RFC 3339 in the

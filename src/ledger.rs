@@ -186,8 +186,9 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
 }
 
 /// Runs a third-party file parser on a file we did not write. Fuzzing found inputs on which
-/// calamine (an arithmetic overflow) and polars' Parquet reader (`thrift bool field`) panic;
-/// such a panic becomes an error naming the file instead of ending the process.
+/// calamine panics (an arithmetic overflow); such a panic becomes an error naming the file
+/// instead of ending the process. Parquet has its own guard and header checks
+/// ([`crate::parquet_input`]).
 pub(crate) fn guarded<T>(
     path: &Path,
     format: &str,
@@ -196,11 +197,7 @@ pub(crate) fn guarded<T>(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
         Ok(result) => result,
         Err(payload) => {
-            let why = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".into());
+            let why = crate::parquet_input::panic_text(&*payload);
             Err(Error::LedgerFile {
                 file: path.to_path_buf(),
                 message: format!("cannot be read as {format}: the file is malformed ({why})"),
@@ -273,14 +270,12 @@ fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
-    guarded(path, "Parquet", || read_parquet_unguarded(path))
-}
-
-fn read_parquet_unguarded(path: &Path) -> Result<RawTable> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| file_err(path, format!("cannot be read as Parquet: {e}")))?;
+    let mut df = crate::parquet_input::read(path).map_err(|e| match e {
+        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
+        crate::parquet_input::ReadError::Malformed(why) => {
+            file_err(path, format!("cannot be read as Parquet: {why}"))
+        }
+    })?;
     // One chunk per column, so reading row i does not search the row groups' chunks.
     df.rechunk_mut_par();
     let headers: Vec<String> = df

@@ -10,6 +10,7 @@
 //! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests |
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
+//! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json` |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
@@ -35,6 +36,7 @@ pub mod matching;
 pub mod model;
 pub mod money;
 pub mod normalize;
+pub mod parquet_input;
 pub mod period;
 pub mod pipeline;
 pub mod providers;

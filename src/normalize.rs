@@ -281,11 +281,11 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
         what: path.display().to_string(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = crate::ledger::guarded(path, "Parquet", || {
-        ParquetReader::new(file)
-            .finish()
-            .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+    let df = crate::parquet_input::read(path).map_err(|e| match e {
+        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
+        crate::parquet_input::ReadError::Malformed(why) => {
+            bad(format!("not a readable Parquet file: {why}"))
+        }
     })?;
     let expected = provider_frame(&[], zone)?;
     let mut columns = Vec::with_capacity(expected.width());

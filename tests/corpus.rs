@@ -252,6 +252,18 @@ const LEDGER: &[Case] = &[
         "LedgerFile",
         &["parquet_not_parquet.parquet"],
     ),
+    // Found by fuzzing: polars-parquet would reserve 2^61 bytes for this page and abort.
+    (
+        "parquet_negative_page_count.parquet",
+        "LedgerFile",
+        &[
+            "parquet_negative_page_count.parquet",
+            "row group 0",
+            "column `entry_id`",
+            "page 1",
+            "negative count",
+        ],
+    ),
 ];
 
 const PROVIDER: &[Case] = &[
@@ -375,6 +387,16 @@ const PAGES: &[Case] = &[
         "Fetch",
         &["keysecure", "page 3", "JSON"],
     ),
+    (
+        "txv3_total_negative.json",
+        "Fetch",
+        &["txv3", "page 3", "data.total is -4", "not a record count"],
+    ),
+    (
+        "keysecure_total_text.json",
+        "Fetch",
+        &["keysecure", "page 3", "data.total is \"12\""],
+    ),
 ];
 
 const CONFIG: &[Case] = &[
@@ -496,7 +518,7 @@ fn every_corpus_file_is_listed() {
 fn fuzz_regression_inputs_are_refused_without_panic() {
     use cardrecon::providers::ProviderType;
     let mut tried = 0;
-    let mut panics = Vec::new();
+    let mut wrong = Vec::new();
     for entry in std::fs::read_dir(corpus("fuzz")).unwrap() {
         let dir = entry.unwrap().path();
         let target = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -504,42 +526,42 @@ fn fuzz_regression_inputs_are_refused_without_panic() {
             let path = f.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
             let t = target.clone();
-            let ok = std::panic::catch_unwind(move || match t.as_str() {
-                "page_keysecure" => drop(cardrecon::providers::read_page(
-                    ProviderType::Keysecure,
-                    "page",
-                    &bytes,
-                )),
-                "page_txv3" => drop(cardrecon::providers::read_page(
-                    ProviderType::Txv3,
-                    "page",
-                    &bytes,
-                )),
-                "page_cardapp" => drop(cardrecon::providers::read_page(
-                    ProviderType::Cardapp,
-                    "page",
-                    &bytes,
-                )),
-                "page_usertrans" => drop(cardrecon::providers::read_page(
-                    ProviderType::Usertrans,
-                    "page",
-                    &bytes,
-                )),
+            // Every kept input is malformed: it must be refused with an error, not read and not a panic.
+            let refused = std::panic::catch_unwind(move || match t.as_str() {
+                "page_keysecure" => {
+                    cardrecon::providers::read_page(ProviderType::Keysecure, "page", &bytes)
+                        .is_err()
+                }
+                "page_txv3" => {
+                    cardrecon::providers::read_page(ProviderType::Txv3, "page", &bytes).is_err()
+                }
+                "page_cardapp" => {
+                    cardrecon::providers::read_page(ProviderType::Cardapp, "page", &bytes).is_err()
+                }
+                "page_usertrans" => {
+                    cardrecon::providers::read_page(ProviderType::Usertrans, "page", &bytes)
+                        .is_err()
+                }
                 ledger => {
                     let dir = tempdir();
                     let file = dir
                         .path()
                         .join(format!("ledger.{}", ledger.trim_start_matches("ledger_")));
                     std::fs::write(&file, &bytes).unwrap();
-                    drop(cardrecon::ledger::load(&file, &Settings::defaults()));
+                    matches!(
+                        cardrecon::ledger::load(&file, &Settings::defaults()),
+                        Err(Error::LedgerFile { .. })
+                    )
                 }
             });
             tried += 1;
-            if ok.is_err() {
-                panics.push(path.display().to_string());
+            match refused {
+                Ok(true) => {}
+                Ok(false) => wrong.push(format!("{}: not refused", path.display())),
+                Err(_) => wrong.push(format!("{}: panicked", path.display())),
             }
         }
     }
-    assert!(tried >= 7, "{tried} inputs");
-    assert!(panics.is_empty(), "panicked on: {panics:?}");
+    assert_eq!(tried, 11);
+    assert!(wrong.is_empty(), "{wrong:?}");
 }

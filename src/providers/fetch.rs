@@ -277,9 +277,19 @@ pub fn page_of(
                 list.trim_start_matches('/').replace('/', ".")
             ),
         })?;
-    let total = total
-        .and_then(|t| answer.pointer(t))
-        .and_then(|t| t.as_u64());
+    // The total drives the completeness check, so one that is there but is not a record count
+    // (negative, fractional, text, beyond u64) is refused rather than ignored.
+    let total = match total.and_then(|t| answer.pointer(t).map(|v| (t, v))) {
+        None | Some((_, serde_json::Value::Null)) => None,
+        Some((t, v)) => Some(v.as_u64().ok_or_else(|| Error::Fetch {
+            provider: provider.to_string(),
+            what: what.to_string(),
+            message: format!(
+                "{} is {v}, not a record count",
+                t.trim_start_matches('/').replace('/', ".")
+            ),
+        })?),
+    };
     super::output::tick(progress, records.len());
     Ok(Page { records, total })
 }
