@@ -48,8 +48,10 @@ impl Kind {
     }
 
     pub fn parse(text: &str) -> Option<Kind> {
-        let t = text.trim().to_ascii_lowercase();
-        Kind::ALL.into_iter().find(|k| k.as_str() == t)
+        let t = text.trim();
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(t))
     }
 }
 
@@ -83,8 +85,10 @@ impl Status {
     }
 
     pub fn parse(text: &str) -> Option<Status> {
-        let t = text.trim().to_ascii_lowercase();
-        Status::ALL.into_iter().find(|s| s.as_str() == t)
+        let t = text.trim();
+        Status::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(t))
     }
 }
 

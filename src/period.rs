@@ -30,13 +30,14 @@ pub fn local_to_utc(naive: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(earlier, _later) => earlier.with_timezone(&Utc),
         LocalResult::None => {
-            let before = naive - Duration::hours(3);
-            let offset = match zone.from_local_datetime(&before) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => *t.offset(),
-                LocalResult::None => return Utc.from_utc_datetime(&naive),
+            let before = naive.checked_sub_signed(Duration::hours(3));
+            let offset = match before.map(|b| zone.from_local_datetime(&b)) {
+                Some(LocalResult::Single(t) | LocalResult::Ambiguous(t, _)) => *t.offset(),
+                _ => return Utc.from_utc_datetime(&naive),
             };
             let seconds = chrono::Offset::fix(&offset).local_minus_utc();
-            Utc.from_utc_datetime(&(naive - Duration::seconds(i64::from(seconds))))
+            let utc = naive.checked_sub_signed(Duration::seconds(i64::from(seconds)));
+            Utc.from_utc_datetime(&utc.unwrap_or(naive))
         }
     }
 }

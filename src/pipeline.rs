@@ -72,13 +72,15 @@ impl Outputs {
                 "html" => o.html = true,
                 "parquet" => o.parquet = true,
                 "all" => o = Outputs::ALL,
-                other => return Err(Error::input(
-                    "--outputs",
-                    format!(
+                other => {
+                    return Err(Error::input(
+                        "--outputs",
+                        format!(
                         "unknown output `{other}`; expected a comma-separated list of {} or all",
                         Outputs::NAMES.join(", ")
                     ),
-                )),
+                    ))
+                }
             }
         }
         Ok(o)
@@ -108,15 +110,12 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         )
     };
     tracing::info!(file = %job.ledger.display(), "reading ledger");
-    let ledger = crate::ledger::load(&job.ledger, s)?;
-
-    let mut ledger_df = crate::ledger::ledger_frame(&ledger.entries, zone)?;
+    let (mut ledger_df, skipped_rows) = crate::ledger::load_frame(&job.ledger, s, zone)?;
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
-        entries: ledger.entries.len(),
-        skipped_rows: ledger.skipped.clone(),
+        entries: ledger_df.height(),
+        skipped_rows,
     };
-    drop(ledger);
 
     let opts = MatchOptions {
         period: job.period,
@@ -181,7 +180,12 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         run_id: job.run.as_ref().map(|r| r.0.clone()),
         run_time: job.run.as_ref().map(|r| r.1.clone()),
     };
-    let daily = report::xlsx::daily(&rows);
+    // The daily table feeds only the workbook and the HTML page.
+    let daily = if o.xlsx || o.html {
+        report::xlsx::daily(&rows)
+    } else {
+        Vec::new()
+    };
     if o.xlsx {
         let xlsx = out.join("report.xlsx");
         tracing::info!("writing the workbook");

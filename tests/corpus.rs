@@ -40,7 +40,16 @@ fn outcome(f: impl FnOnce() -> (String, String) + std::panic::UnwindSafe) -> (St
 fn ledger_case(file: &str) -> (String, String) {
     let path = corpus(&format!("ledger/{file}"));
     outcome(move || {
-        let r = cardrecon::ledger::load(&path, &Settings::defaults());
+        let s = Settings::defaults();
+        let r = cardrecon::ledger::load(&path, &s);
+        // The pipeline's loader (for Parquet a typed path first) must refuse the same way.
+        let frame = cardrecon::ledger::load_frame(&path, &s, s.timezone);
+        if (kind(&frame), message(&frame)) != (kind(&r), message(&r)) {
+            return (
+                "load_frame differs".into(),
+                format!("{} / {}", message(&r), message(&frame)),
+            );
+        }
         (kind(&r), message(&r))
     })
 }

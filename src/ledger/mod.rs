@@ -37,6 +37,8 @@ use crate::model::{Kind, LedgerEntry, Status};
 use crate::normalize::{day_col, instant_col, money_col, opt_str_col, str_col};
 use crate::period::{accounting_day, local_to_utc};
 
+mod parquet;
+
 /// Canonical ledger columns, in table order, and whether each is required.
 pub const COLUMNS: [(&str, bool); 10] = [
     ("entry_id", true),
@@ -85,10 +87,7 @@ pub struct Ledger {
 
 /// Loads a ledger file of any supported format (by extension).
 pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = extension(path);
     let table = match ext.as_str() {
         "csv" | "txt" => read_csv(path)?,
         "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path, settings.ledger.sheet.as_deref())?,
@@ -270,12 +269,22 @@ fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
-    let mut df = crate::parquet_input::read(path).map_err(|e| match e {
+    guarded(path, "Parquet", || {
+        parquet_cells(path, read_parquet_frame(path)?)
+    })
+}
+
+/// The Parquet file as polars reads it, header-checked ([`crate::parquet_input`]).
+fn read_parquet_frame(path: &Path) -> Result<DataFrame> {
+    crate::parquet_input::read(path).map_err(|e| match e {
         crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
         crate::parquet_input::ReadError::Malformed(why) => {
             file_err(path, format!("cannot be read as Parquet: {why}"))
         }
-    })?;
+    })
+}
+
+fn parquet_cells(path: &Path, mut df: DataFrame) -> Result<RawTable> {
     // One chunk per column, so reading row i does not search the row groups' chunks.
     df.rechunk_mut_par();
     let headers: Vec<String> = df
@@ -302,6 +311,64 @@ pub fn read_parquet(path: &Path) -> Result<RawTable> {
     Ok(RawTable { headers, rows })
 }
 
+/// The `ledger_entries` table of a ledger file (accounting days in `zone`) and the rows skipped
+/// under `skip_bad_rows`. A Parquet ledger whose columns already have usable types is converted
+/// column by column ([`parquet::typed_frame`]); any other file, or a Parquet file with a value
+/// that path would not accept as is, goes through the row-by-row loader ([`load`]), which gives
+/// the same table or the error naming row and column.
+pub fn load_frame(
+    path: &Path,
+    settings: &Settings,
+    zone: Tz,
+) -> Result<(DataFrame, Vec<SkippedRow>)> {
+    if matches!(extension(path).as_str(), "parquet" | "pq") {
+        return guarded(path, "Parquet", || {
+            let df = read_parquet_frame(path)?;
+            let headers: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let index = column_index(path, &headers, settings)?;
+            if let Some(frame) = parquet::typed_frame(&df, &index, settings, &file_name(path), zone)
+            {
+                return Ok((frame, Vec::new()));
+            }
+            tracing::debug!(file = %path.display(), "Parquet ledger read row by row");
+            let ledger = convert(path, parquet_cells(path, df)?, settings)?;
+            Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
+        });
+    }
+    let ledger = load(path, settings)?;
+    Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The file's name, as `source` (`name:row`) shows it.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// The exact text of a decimal stored as an integer and a scale (Parquet decimals may exceed
+/// what `rust_decimal` holds; the text goes to [`crate::money::parse`], which judges the range).
+pub(crate) fn decimal_text(v: i128, scale: usize) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let sign = if v < 0 { "-" } else { "" };
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let digits = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = digits.split_at(digits.len() - scale);
+    format!("{sign}{int}.{frac}")
+}
+
 fn any_to_cell(v: AnyValue<'_>) -> Cell {
     match v {
         AnyValue::Null => Cell::Empty,
@@ -320,9 +387,7 @@ fn any_to_cell(v: AnyValue<'_>) -> Cell {
             .unwrap_or_else(|_| Cell::Text(x.to_string())),
         AnyValue::Float32(x) => Cell::Float(x.into()),
         AnyValue::Float64(x) => Cell::Float(x),
-        AnyValue::Decimal(v, _p, s) => {
-            Cell::Decimal(Decimal::from_i128_with_scale(v, s as u32).to_string())
-        }
+        AnyValue::Decimal(v, _p, s) => Cell::Decimal(decimal_text(v, s)),
         AnyValue::Date(d) => {
             Cell::Naive(crate::period::from_epoch_days(d).and_time(chrono::NaiveTime::MIN))
         }
@@ -354,7 +419,14 @@ struct Mapping<'a> {
     format: Option<&'a str>,
 }
 
-fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
+/// Where each canonical column is in the file (`[ledger.columns]` names first, then the
+/// canonical name; case-insensitive), refusing a file without the required ones or with a
+/// column given twice.
+pub(crate) fn column_index(
+    path: &Path,
+    headers: &[String],
+    settings: &Settings,
+) -> Result<BTreeMap<&'static str, usize>> {
     let mut index = BTreeMap::new();
     for (canonical, required) in COLUMNS {
         let wanted = settings
@@ -363,15 +435,13 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
             .get(canonical)
             .map(String::as_str)
             .unwrap_or(canonical);
-        let pos = table.headers.iter().position(|h| h == wanted).or_else(|| {
-            table
-                .headers
-                .iter()
-                .position(|h| h.eq_ignore_ascii_case(wanted))
-        });
+        let pos = headers
+            .iter()
+            .position(|h| h == wanted)
+            .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted)));
         match pos {
             Some(p) => {
-                let twice = table.headers.iter().enumerate().any(|(i, h)| i != p && h.eq_ignore_ascii_case(wanted));
+                let twice = headers.iter().enumerate().any(|(i, h)| i != p && h.eq_ignore_ascii_case(wanted));
                 if twice {
                     return Err(file_err(path, format!("has the column `{wanted}` (for `{canonical}`) more than once: which one is meant is unclear")));
                 }
@@ -382,7 +452,7 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
                     path,
                     format!(
                         "has no `{wanted}` column (for `{canonical}`); columns found: {}. Map it in [ledger.columns]",
-                        table.headers.join(", ")
+                        headers.join(", ")
                     ),
                 ))
             }
@@ -394,7 +464,7 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
             path,
             format!(
                 "has neither a `tx_id` nor an `order_id` column, so no entry could be matched to a provider record; columns found: {}. Map one in [ledger.columns]",
-                table.headers.join(", ")
+                headers.join(", ")
             ),
         ));
     }
@@ -403,6 +473,11 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
             return Err(Error::config(&settings.source_name, format!("ledger.columns.{key}"), "is not a ledger column (entry_id, provider, kind, tx_id, order_id, amount, currency, fee, status, booked_at)"));
         }
     }
+    Ok(index)
+}
+
+fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
+    let index = column_index(path, &table.headers, settings)?;
     let mapping = Mapping {
         index,
         headers: &table.headers,
@@ -411,10 +486,7 @@ fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> 
         format: settings.ledger.booked_at_format.as_deref(),
     };
     let skip = settings.ledger.skip_bad_rows.unwrap_or(false);
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let file_name = file_name(path);
     let mut entries = Vec::with_capacity(table.rows.len());
     let mut skipped = Vec::new();
     for (row, cells) in &table.rows {
@@ -516,34 +588,43 @@ impl<'a> Mapping<'a> {
         let bad = |t: &str| {
             (header.to_string(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
         };
-        match cell {
-            Cell::Empty => Err((header.to_string(), "is empty".into())),
-            Cell::Instant(t) => Ok(*t),
-            Cell::Naive(t) => Ok(local_to_utc(*t, self.zone)),
+        let t = match cell {
+            Cell::Empty => return Err((header.to_string(), "is empty".into())),
+            Cell::Instant(t) => *t,
+            Cell::Naive(t) => naive_instant(*t, self.zone).ok_or_else(|| bad(&t.to_string()))?,
             Cell::Float(v) => excel_serial(*v)
                 .map(|t| local_to_utc(t, self.zone))
-                .ok_or_else(|| bad(&v.to_string())),
+                .ok_or_else(|| bad(&v.to_string()))?,
             Cell::Int(v) => i32::try_from(*v)
                 .ok()
                 .and_then(|days| excel_serial(f64::from(days)))
                 .map(|t| local_to_utc(t, self.zone))
-                .ok_or_else(|| bad(&v.to_string())),
+                .ok_or_else(|| bad(&v.to_string()))?,
             Cell::Text(t) | Cell::Decimal(t) => {
                 let t = t.trim();
-                if let Some(f) = self.format {
-                    return NaiveDateTime::parse_from_str(t, f)
-                        .map(|n| local_to_utc(n, self.zone))
-                        .or_else(|_| DateTime::parse_from_str(t, f).map(|d| d.with_timezone(&Utc)))
-                        .map_err(|_| {
-                            (
-                                header.to_string(),
-                                format!("`{t}` does not match booked_at_format `{f}`"),
-                            )
-                        });
+                match self.format {
+                    Some(f) => instant_from_text(t, self.zone, Some(f)).ok_or_else(|| {
+                        (
+                            header.to_string(),
+                            format!("`{t}` does not match booked_at_format `{f}`"),
+                        )
+                    })?,
+                    None => instant_from_text(t, self.zone, None).ok_or_else(|| bad(t))?,
                 }
-                parse_instant_text(t, self.zone).ok_or_else(|| bad(t))
             }
+        };
+        if !plausible(t) {
+            return Err((
+                header.to_string(),
+                format!(
+                    "{} is not a plausible booking time (years {}..={} are accepted)",
+                    t.to_rfc3339(),
+                    BOOKING_YEARS.start(),
+                    BOOKING_YEARS.end()
+                ),
+            ));
         }
+        Ok(t)
     }
 
     fn entry(&self, cells: &[Cell], source: String) -> CellResult<LedgerEntry> {
@@ -592,6 +673,37 @@ pub fn excel_serial(v: f64) -> Option<NaiveDateTime> {
     epoch.checked_add_signed(Duration::milliseconds(millis))
 }
 
+/// Years a booking time may fall in; anything else is a data error (and keeps day arithmetic
+/// far from chrono's limits).
+pub const BOOKING_YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+pub(crate) fn plausible(t: DateTime<Utc>) -> bool {
+    BOOKING_YEARS.contains(&chrono::Datelike::year(&t))
+}
+
+/// A wall-clock time read in `zone`, when its year is plausible.
+pub(crate) fn naive_instant(t: NaiveDateTime, zone: Tz) -> Option<DateTime<Utc>> {
+    BOOKING_YEARS
+        .contains(&chrono::Datelike::year(&t))
+        .then(|| local_to_utc(t, zone))
+}
+
+/// `booked_at` text: with `booked_at_format` (a wall-clock format, or one with an offset), or
+/// else the forms of [`parse_instant_text`].
+pub(crate) fn instant_from_text(t: &str, zone: Tz, format: Option<&str>) -> Option<DateTime<Utc>> {
+    match format {
+        Some(f) => NaiveDateTime::parse_from_str(t, f)
+            .ok()
+            .and_then(|n| naive_instant(n, zone))
+            .or_else(|| {
+                DateTime::parse_from_str(t, f)
+                    .ok()
+                    .map(|d| d.with_timezone(&Utc))
+            }),
+        None => parse_instant_text(t, zone),
+    }
+}
+
 /// Text forms of `booked_at`: RFC 3339 (with an offset) is an instant; the rest are wall-clock
 /// times in `zone`.
 pub fn parse_instant_text(t: &str, zone: Tz) -> Option<DateTime<Utc>> {
@@ -605,11 +717,11 @@ pub fn parse_instant_text(t: &str, zone: Tz) -> Option<DateTime<Utc>> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
-            return Some(local_to_utc(n, zone));
+            return naive_instant(n, zone);
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Some(local_to_utc(d.and_time(chrono::NaiveTime::MIN), zone));
+        return naive_instant(d.and_time(chrono::NaiveTime::MIN), zone);
     }
     None
 }
