@@ -229,6 +229,25 @@ impl<'a> ResultRows<'a> {
     pub fn has_ledger(&self, i: usize) -> bool {
         self.str_ref(col!(STR, "l_entry_id"), i).is_some()
     }
+    /// Accounting day and currency of row `i` on each side, without copying: the provider side's
+    /// currency (the ledger's when there is no provider record), then the ledger's.
+    #[allow(clippy::type_complexity)]
+    pub fn days_currencies(
+        &self,
+        i: usize,
+    ) -> (
+        (Option<NaiveDate>, Option<&'a str>),
+        (Option<NaiveDate>, Option<&'a str>),
+    ) {
+        let ledger_currency = self.str_ref(col!(STR, "l_currency"), i);
+        (
+            (
+                self.day(col!(DAY, "p_accounting_day"), i),
+                self.str_ref(col!(STR, "p_currency"), i).or(ledger_currency),
+            ),
+            (self.day(col!(DAY, "l_accounting_day"), i), ledger_currency),
+        )
+    }
     /// Provider and ledger amounts (the ledger's as booked) of row `i`.
     pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
         (

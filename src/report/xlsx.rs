@@ -696,26 +696,25 @@ fn highlighted(r: &ResultRow, field: Field) -> bool {
 pub type Daily = Vec<(NaiveDate, String, u64, Decimal, u64, Decimal)>;
 
 pub fn daily(rows: &ResultRows<'_>) -> Daily {
-    let mut m: BTreeMap<(String, NaiveDate), (u64, Decimal, u64, Decimal)> = BTreeMap::new();
+    let mut m: BTreeMap<(&str, NaiveDate), (u64, Decimal, u64, Decimal)> = BTreeMap::new();
     for i in 0..rows.len() {
-        let r = rows.values(i);
-        if let (Some(day), Some(a)) = (r.provider_day, r.provider_amount) {
-            let e = m
-                .entry((r.currency.clone().unwrap_or_default(), day))
-                .or_default();
+        let (provider_amount, ledger_amount) = rows.amounts(i);
+        let ((provider_day, currency), (ledger_day, ledger_currency)) = rows.days_currencies(i);
+        if let (Some(day), Some(a)) = (provider_day, provider_amount) {
+            let e = m.entry((currency.unwrap_or_default(), day)).or_default();
             e.0 += 1;
             e.1 += a;
         }
-        if let (Some(day), Some(a)) = (r.ledger_day, r.ledger_amount) {
+        if let (Some(day), Some(a)) = (ledger_day, ledger_amount) {
             let e = m
-                .entry((r.ledger_currency.clone().unwrap_or_default(), day))
+                .entry((ledger_currency.unwrap_or_default(), day))
                 .or_default();
             e.2 += 1;
             e.3 += a.abs();
         }
     }
     m.into_iter()
-        .map(|((cur, day), (pn, pa, ln, la))| (day, cur, pn, pa, ln, la))
+        .map(|((cur, day), (pn, pa, ln, la))| (day, cur.to_string(), pn, pa, ln, la))
         .collect()
 }
 
