@@ -9,7 +9,7 @@ source "$(dirname "$0")/common.sh"
 SECS="${1:-600}"; shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(page_keysecure page_txv3 page_cardapp page_usertrans ledger_csv ledger_xlsx ledger_parquet)
-build_release   # the normal binary (sandbox for the seeds), in the normal target directory
+NORMAL_TARGET_DIR="$CARGO_TARGET_DIR"
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz > /dev/null || cargo install cargo-fuzz --locked
 # Instrumented builds of every dependency (polars included) are kept apart from the normal ones.
@@ -24,6 +24,8 @@ seed() {
       local p="${t#page_}"
       # Pages as the providers answer them, from a small month served by the sandbox.
       if [ ! -d "$F/seed-run" ]; then
+        # The normal binary (the sandbox serves the seed pages), built only for page targets.
+        (export CARGO_TARGET_DIR="$NORMAL_TARGET_DIR"; unset RUSTC_BOOTSTRAP; build_release)
         "$BIN" generate --out "$F/seed-data" --records 300 --seed 4 > /dev/null
         start_sandbox "$F/seed-data/providers"
         write_config "$F/seed-data" "$F/seed.toml" "$F/seed-runs"
