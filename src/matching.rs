@@ -12,6 +12,9 @@
 //! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
 //! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
 //!
+//! Stages 1-5 carry only the columns they read ([`P_KEYS`], [`L_KEYS`]); the columns only the
+//! reports need are gathered by row index at the end.
+//!
 //! One category per row, by precedence duplicate > status > currency > amount > fee > timing;
 //! the `detail` text names every difference found. Only items whose accounting day is in the
 //! period are judged; a margin item appears only when paired with an in-period one. So every
@@ -138,6 +141,35 @@ const L_COLS: [&str; 12] = [
     "source",
 ];
 
+/// The provider columns the engine reads (window, keys, comparisons, order). The other
+/// [`P_COLS`] are only carried into the results, so they are gathered by row index once, after
+/// the rows are classified and ordered, instead of riding through every join and the sort.
+const P_KEYS: [&str; 10] = [
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "amount",
+    "currency",
+    "fee",
+    "status",
+    "occurred_at",
+    "accounting_day",
+];
+/// The ledger columns the engine reads; see [`P_KEYS`].
+const L_KEYS: [&str; 10] = [
+    "entry_id",
+    "provider",
+    "tx_id",
+    "order_id",
+    "amount",
+    "currency",
+    "fee",
+    "status",
+    "booked_at",
+    "accounting_day",
+];
+
 /// Kinds whose money leaves the card or wallet: booked negative in a signed ledger.
 pub const DEBIT_KINDS: [&str; 5] = ["consumption", "fee", "withdrawal", "buy_coin", "open_card"];
 
@@ -238,7 +270,7 @@ pub fn reconcile(
 
     // Stage 1: window and primaries.
     let p =
-        prefixed(provider, "p_", &P_COLS, "p_row").filter(day_between("p_accounting_day", wf, wl));
+        prefixed(provider, "p_", &P_KEYS, "p_row").filter(day_between("p_accounting_day", wf, wl));
     let p = mark_primary(
         p,
         "p_occurred_at",
@@ -246,7 +278,7 @@ pub fn reconcile(
         vec![col("p_provider"), col("p_tx_id")],
         "p_primary",
     )?;
-    let l = prefixed(ledger, "l_", &L_COLS, "l_row")
+    let l = prefixed(ledger, "l_", &L_KEYS, "l_row")
         .filter(day_between("l_accounting_day", wf, wl))
         .with_column(
             coalesce(&[
@@ -399,5 +431,44 @@ pub fn reconcile(
         )
         .drop(cols(["_sort_provider", "_sort_time", "_sort_id"]))
         .collect()?;
+    // The columns only the reports read, by row index (a missing side gives nulls).
+    let p_extra = gather(provider, &P_COLS, &P_KEYS, "p_", all.column("p_row")?)?;
+    let l_extra = gather(ledger, &L_COLS, &L_KEYS, "l_", all.column("l_row")?)?;
+    let mut all = all.hstack(p_extra.columns())?.hstack(l_extra.columns())?;
+    let order: Vec<String> = std::iter::once("p_row".to_string())
+        .chain(P_COLS.iter().map(|c| format!("p_{c}")))
+        .chain(["p_primary", "match_key", "l_row"].map(String::from))
+        .chain(L_COLS.iter().map(|c| format!("l_{c}")))
+        .chain(
+            [
+                "l_primary",
+                "status_diff",
+                "currency_diff",
+                "amount_diff",
+                "sign_diff",
+                "fee_diff",
+                "timing",
+                "category",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    all = all.select(order)?;
     Ok(all)
+}
+
+/// The columns of `from` in `all` but not in `keys`, prefixed, at the rows `rows` (nullable).
+fn gather(
+    from: &DataFrame,
+    all: &[&str],
+    keys: &[&str],
+    prefix: &str,
+    rows: &Column,
+) -> Result<DataFrame> {
+    let wanted: Vec<&str> = all.iter().copied().filter(|c| !keys.contains(c)).collect();
+    let mut out = from.select(wanted)?.take(rows.idx()?)?;
+    for name in out.get_column_names_owned() {
+        out.rename(&name, format!("{prefix}{name}").into())?;
+    }
+    Ok(out)
 }
