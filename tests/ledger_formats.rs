@@ -392,17 +392,85 @@ fn config_mapping_renames_columns_and_maps_values() {
 #[test]
 fn parquet_ledgers_written_by_pyarrow_are_read_whole() {
     let s = london();
-    for name in ["pyarrow_v2_dict_snappy.parquet", "pyarrow_v1_plain_zstd.parquet"] {
+    for name in [
+        "pyarrow_v2_dict_snappy.parquet",
+        "pyarrow_v1_plain_zstd.parquet",
+    ] {
         let p = repo_path("tests/fixtures").join(name);
         let (df, skipped) = ledger::load_frame(&p, &s, s.timezone).unwrap();
         assert_eq!(df.height(), 300, "{name}");
         assert!(skipped.is_empty());
-        let units = |c: &str| -> i128 { df.column(c).unwrap().decimal().unwrap().physical().iter().flatten().sum() };
+        let units = |c: &str| -> i128 {
+            df.column(c)
+                .unwrap()
+                .decimal()
+                .unwrap()
+                .physical()
+                .iter()
+                .flatten()
+                .sum()
+        };
         assert_eq!(units("amount"), 4_492_500_000_000, "{name}: 44925.00");
         assert_eq!(units("fee"), 3_600_000_000_000, "{name}: 36000");
         assert_eq!(df.column("tx_id").unwrap().null_count(), 43, "{name}");
         let rows = ledger::load(&p, &s).unwrap();
         let from_rows = ledger::ledger_frame(&rows.entries, s.timezone).unwrap();
-        assert!(df.equals_missing(&from_rows), "{name}: load_frame and load differ");
+        assert!(
+            df.equals_missing(&from_rows),
+            "{name}: load_frame and load differ"
+        );
     }
+}
+
+/// Large ledgers are converted in chunks on every core; the result must not depend on it: the
+/// first bad row in file order is the one reported, skipped rows are listed in file order, and
+/// entries keep the file's order.
+#[test]
+fn large_ledgers_report_the_first_bad_row_and_keep_file_order() {
+    let dir = tempdir();
+    let p = dir.path().join("big.csv");
+    let mut body = format!("{HEADER}\n");
+    for i in 0..50_000 {
+        // Spreadsheet rows 10,002 and 45,002 (entries 10,000 and 45,000) are bad: in different
+        // chunks on any number of cores.
+        let amount = if i == 10_000 {
+            "thirty".to_string()
+        } else {
+            format!("{i}.5")
+        };
+        let status = if i == 45_000 { "lost" } else { "success" };
+        body.push_str(&format!(
+            "E{i},txv3,consumption,T{i},,{amount},USD,,{status},2026-03-10 12:00:00\n"
+        ));
+    }
+    std::fs::write(&p, body).unwrap();
+
+    let (row, column, _) = row_error(ledger::load(&p, &london()).unwrap_err());
+    assert_eq!((row, column.as_str()), (10_002, "amount"));
+
+    let l = ledger::load(
+        &p,
+        &settings_with("timezone = \"Europe/London\"\n[ledger]\nskip_bad_rows = true"),
+    )
+    .unwrap();
+    let skipped: Vec<(usize, &str)> = l
+        .skipped
+        .iter()
+        .map(|s| (s.row, s.column.as_str()))
+        .collect();
+    assert_eq!(skipped, [(10_002, "amount"), (45_002, "status")]);
+    assert_eq!(l.entries.len(), 49_998);
+    assert_eq!(l.entries[0].source, "big.csv:2");
+    assert_eq!(l.entries[9_999].source, "big.csv:10001");
+    assert_eq!(l.entries[10_000].source, "big.csv:10003");
+    assert_eq!(l.entries[49_997].source, "big.csv:50001");
+    let numbers: Vec<u32> = l
+        .entries
+        .iter()
+        .map(|e| e.entry_id[1..].parse().unwrap())
+        .collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "entries out of file order"
+    );
 }
