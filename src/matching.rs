@@ -434,27 +434,9 @@ pub fn reconcile(
     // The columns only the reports read, by row index (a missing side gives nulls).
     let p_extra = gather(provider, &P_COLS, &P_KEYS, "p_", all.column("p_row")?)?;
     let l_extra = gather(ledger, &L_COLS, &L_KEYS, "l_", all.column("l_row")?)?;
-    let mut all = all.hstack(p_extra.columns())?.hstack(l_extra.columns())?;
-    let order: Vec<String> = std::iter::once("p_row".to_string())
-        .chain(P_COLS.iter().map(|c| format!("p_{c}")))
-        .chain(["p_primary", "match_key", "l_row"].map(String::from))
-        .chain(L_COLS.iter().map(|c| format!("l_{c}")))
-        .chain(
-            [
-                "l_primary",
-                "status_diff",
-                "currency_diff",
-                "amount_diff",
-                "sign_diff",
-                "fee_diff",
-                "timing",
-                "category",
-            ]
-            .map(String::from),
-        )
-        .collect();
-    all = all.select(order)?;
-    Ok(all)
+    // (Columns are found by name downstream; their order here is fixed but not part of the
+    // contract.)
+    Ok(all.hstack(p_extra.columns())?.hstack(l_extra.columns())?)
 }
 
 /// The columns of `from` in `all` but not in `keys`, prefixed, at the rows `rows` (nullable).
