@@ -31,12 +31,9 @@ pub struct Explanation {
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
-    crate::parquet_input::read(path).map_err(|e| match e {
-        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
-        crate::parquet_input::ReadError::Malformed(why) => Error::Input {
-            what: path.display().to_string(),
-            message: format!("not a readable Parquet file: {why}"),
-        },
+    crate::parquet_input::read(path, |why| Error::Input {
+        what: path.display().to_string(),
+        message: format!("not a readable Parquet file: {why}"),
     })
 }
 

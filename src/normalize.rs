@@ -281,11 +281,8 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
         what: path.display().to_string(),
         message,
     };
-    let df = crate::parquet_input::read(path).map_err(|e| match e {
-        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
-        crate::parquet_input::ReadError::Malformed(why) => {
-            bad(format!("not a readable Parquet file: {why}"))
-        }
+    let df = crate::parquet_input::read(path, |why| {
+        bad(format!("not a readable Parquet file: {why}"))
     })?;
     let expected = provider_frame(&[], zone)?;
     let mut columns = Vec::with_capacity(expected.width());

@@ -16,10 +16,13 @@ use polars_buffer::Buffer;
 use polars_parquet::parquet::page::{CompressedPage, DataPageHeader};
 use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
 
-/// Reads a whole Parquet file into a DataFrame, or says in plain words why it cannot: the
-/// message is meant to follow "`<file>` ", e.g. "cannot be read as Parquet: …".
-pub fn read(path: &Path) -> Result<DataFrame, ReadError> {
-    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+use crate::error::{Error, Result};
+
+/// Reads a whole Parquet file into a DataFrame. An I/O failure is [`Error::Io`]; a file that is
+/// not Parquet, or whose structure contradicts itself, goes to `malformed` with a reason that
+/// names the row group, column and page where a check failed, for the caller's own error.
+pub fn read(path: &Path, malformed: impl FnOnce(String) -> Error) -> Result<DataFrame> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let buffer = Buffer::from(bytes);
     // polars-parquet also panics on some malformed footers (`thrift bool field`), in the header
     // walk as much as in the decoder.
@@ -30,21 +33,12 @@ pub fn read(path: &Path) -> Result<DataFrame, ReadError> {
             .map_err(|e| e.to_string())
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
-        Ok(result) => result.map_err(ReadError::Malformed),
-        Err(payload) => Err(ReadError::Malformed(format!(
+        Ok(result) => result.map_err(malformed),
+        Err(payload) => Err(malformed(format!(
             "the file is malformed ({})",
             panic_text(&*payload)
         ))),
     }
-}
-
-/// Why a Parquet file could not be read.
-#[derive(Debug)]
-pub enum ReadError {
-    Io(std::io::Error),
-    /// Not Parquet, or Parquet whose structure contradicts itself; the text names the row group,
-    /// column and page where the check failed.
-    Malformed(String),
 }
 
 /// The text of a caught panic's payload.

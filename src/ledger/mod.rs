@@ -276,11 +276,8 @@ pub fn read_parquet(path: &Path) -> Result<RawTable> {
 
 /// The Parquet file as polars reads it, header-checked ([`crate::parquet_input`]).
 fn read_parquet_frame(path: &Path) -> Result<DataFrame> {
-    crate::parquet_input::read(path).map_err(|e| match e {
-        crate::parquet_input::ReadError::Io(e) => Error::io(path, e),
-        crate::parquet_input::ReadError::Malformed(why) => {
-            file_err(path, format!("cannot be read as Parquet: {why}"))
-        }
+    crate::parquet_input::read(path, |why| {
+        file_err(path, format!("cannot be read as Parquet: {why}"))
     })
 }
 
