@@ -17,11 +17,14 @@
 //! `[ledger.values.<column>]` maps its words (`"Settled" = "success"`). `booked_at` is
 //! `YYYY-MM-DD HH:MM:SS[.fff]` (naive: read in the ledger's timezone; an ambiguous DST time is the
 //! earlier instant), RFC 3339 with an offset, a date alone (midnight), an Excel date cell or date
-//! serial, or `booked_at_format`. Amounts are decimal text or numbers; an Excel number cell is
-//! read from its shortest exact text (what Excel shows), never rounded.
+//! serial, or `booked_at_format`, in the years 1900 to 2199 (anything else is refused as a data
+//! error). Amounts are decimal text or numbers; an Excel number cell is read from its shortest
+//! exact text (what Excel shows), never rounded.
 //!
 //! Every file reads into one cell model ([`Cell`]), so all three formats obey the same rules and
-//! give the same errors: file, row (as a spreadsheet shows it; the line for CSV) and column.
+//! give the same errors: file, row (as a spreadsheet shows it; the line for CSV) and column. The
+//! pipeline's [`load_frame`] takes a shortcut for Parquet ledgers whose columns are already
+//! typed ([`parquet`]): the same table, column by column, and the row loader whenever in doubt.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
