@@ -218,7 +218,12 @@ pub(crate) fn opt_str_col<'a>(name: &str, values: impl Iterator<Item = Option<&'
 
 pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>>) -> Column {
     let units: Vec<Option<i128>> = values.map(|v| v.map(crate::money::to_units)).collect();
-    Int128Chunked::from_slice_options(name.into(), &units)
+    units_col(name, &units)
+}
+
+/// A `Decimal(38, 8)` column from amounts already in units of 10⁻⁸.
+pub(crate) fn units_col(name: &str, units: &[Option<i128>]) -> Column {
+    Int128Chunked::from_slice_options(name.into(), units)
         .into_decimal_unchecked(crate::money::PRECISION, crate::money::SCALE as usize)
         .into_column()
 }

@@ -287,11 +287,7 @@ fn read_parquet_frame(path: &Path) -> Result<DataFrame> {
 fn parquet_cells(path: &Path, mut df: DataFrame) -> Result<RawTable> {
     // One chunk per column, so reading row i does not search the row groups' chunks.
     df.rechunk_mut_par();
-    let headers: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let headers = column_names(&df);
     let series: Vec<Series> = df
         .columns()
         .iter()
@@ -324,12 +320,7 @@ pub fn load_frame(
     if matches!(extension(path).as_str(), "parquet" | "pq") {
         return guarded(path, "Parquet", || {
             let df = read_parquet_frame(path)?;
-            let headers: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            let index = column_index(path, &headers, settings)?;
+            let index = column_index(path, &column_names(&df), settings)?;
             if let Some(frame) = parquet::typed_frame(&df, &index, settings, &file_name(path), zone)
             {
                 return Ok((frame, Vec::new()));
@@ -341,6 +332,13 @@ pub fn load_frame(
     }
     let ledger = load(path, settings)?;
     Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
+}
+
+fn column_names(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn extension(path: &Path) -> String {
@@ -392,12 +390,7 @@ fn any_to_cell(v: AnyValue<'_>) -> Cell {
             Cell::Naive(crate::period::from_epoch_days(d).and_time(chrono::NaiveTime::MIN))
         }
         AnyValue::Datetime(v, unit, tz) => {
-            let micros = match unit {
-                TimeUnit::Nanoseconds => v / 1000,
-                TimeUnit::Microseconds => v,
-                TimeUnit::Milliseconds => v.saturating_mul(1000),
-            };
-            match DateTime::<Utc>::from_timestamp_micros(micros) {
+            match DateTime::<Utc>::from_timestamp_micros(micros(v, unit)) {
                 Some(t) if tz.is_some() => Cell::Instant(t),
                 Some(t) => Cell::Naive(t.naive_utc()),
                 None => Cell::Text(v.to_string()),
@@ -534,28 +527,18 @@ impl<'a> Mapping<'a> {
     /// The cell as text after `[ledger.values.<column>]`, or None when empty.
     fn text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<String>> {
         let (cell, header) = self.cell(cells, canonical);
-        let raw = match cell {
+        let raw: std::borrow::Cow<'_, str> = match cell {
             Cell::Empty => return Ok(None),
-            Cell::Text(t) => t.trim().to_string(),
-            Cell::Decimal(t) => t.clone(),
-            Cell::Int(v) => v.to_string(),
-            Cell::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
+            Cell::Text(t) | Cell::Decimal(t) => t.into(),
+            Cell::Int(v) => v.to_string().into(),
+            Cell::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}").into(),
             Cell::Float(v) => {
                 return Err((header.to_string(), format!("is the number {v}, which Excel may have rounded; store identifiers and codes as text")))
             }
-            Cell::Naive(t) => t.to_string(),
-            Cell::Instant(t) => t.to_rfc3339(),
+            Cell::Naive(t) => t.to_string().into(),
+            Cell::Instant(t) => t.to_rfc3339().into(),
         };
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        let mapped = self
-            .values
-            .get(canonical)
-            .and_then(|m| m.get(&raw))
-            .cloned()
-            .unwrap_or(raw);
-        Ok(Some(mapped))
+        Ok(value_word(self.values.get(canonical), &raw).map(str::to_string))
     }
 
     fn required_text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<String> {
@@ -659,6 +642,28 @@ impl<'a> Mapping<'a> {
             booked_at: self.instant(cells)?,
             source,
         })
+    }
+}
+
+/// A text value as every ledger format reads it: trimmed, empty as missing, then the word
+/// `[ledger.values.<column>]` maps it to (`map` is that column's table), if any.
+pub(crate) fn value_word<'a>(
+    map: Option<&'a BTreeMap<String, String>>,
+    text: &'a str,
+) -> Option<&'a str> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Some(map.and_then(|m| m.get(t)).map_or(t, String::as_str))
+}
+
+/// A Parquet timestamp in microseconds (nanoseconds truncated, milliseconds saturating).
+pub(crate) fn micros(v: i64, unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => v / 1000,
+        TimeUnit::Microseconds => v,
+        TimeUnit::Milliseconds => v.saturating_mul(1000),
     }
 }
 

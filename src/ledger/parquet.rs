@@ -19,11 +19,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{instant_from_text, naive_instant, plausible};
+use super::{instant_from_text, micros, naive_instant, plausible, value_word};
 use crate::config::Settings;
 use crate::model::{Kind, Status};
 use crate::money::{self, MAX_INTEGER_DIGITS, SCALE};
-use crate::normalize::{day_col, instant_col, opt_str_col, str_col};
+use crate::normalize::{day_col, instant_col, opt_str_col, str_col, units_col};
 use crate::period::{accounting_day, from_epoch_days};
 
 /// The table, or `None` when the row loader must decide (see the module docs).
@@ -73,20 +73,15 @@ pub(super) fn typed_frame(
 
     let currency: Vec<String> = currency.into_iter().map(money::currency_code).collect();
     let source: Vec<String> = (0..n).map(|i| format!("{file_name}:{}", i + 2)).collect();
-    let units = |name: &str, v: Vec<Option<i128>>| {
-        Int128Chunked::from_slice_options(name.into(), &v)
-            .into_decimal_unchecked(money::PRECISION, SCALE as usize)
-            .into_column()
-    };
     let columns = vec![
         str_col("entry_id", entry_id.into_iter()),
         opt_str_col("provider", provider.into_iter()),
         opt_str_col("kind", kind.into_iter()),
         opt_str_col("tx_id", tx_id.into_iter()),
         opt_str_col("order_id", order_id.into_iter()),
-        units("amount", amount.into_iter().map(Some).collect()),
+        units_col("amount", &amount.into_iter().map(Some).collect::<Vec<_>>()),
         str_col("currency", currency.iter().map(String::as_str)),
-        units("fee", fee),
+        units_col("fee", &fee),
         str_col("status", status.into_iter()),
         instant_col("booked_at", booked_at.iter().copied()),
         day_col(
@@ -103,9 +98,8 @@ fn required<T>(values: Vec<Option<T>>) -> Option<Vec<T>> {
     values.into_iter().collect()
 }
 
-/// A text column as the row loader reads it: trimmed, empty as missing, then mapped by
-/// `[ledger.values.<column>]`. A column the file lacks is all missing; one that is not String
-/// is left to the row loader.
+/// A text column as the row loader reads it ([`value_word`]). A column the file lacks is all
+/// missing; one that is not String is left to the row loader.
 fn texts<'a>(
     series: Option<&'a Series>,
     canonical: &str,
@@ -117,17 +111,7 @@ fn texts<'a>(
     };
     let map = values.get(canonical);
     let ca = series.str().ok()?;
-    Some(
-        ca.iter()
-            .map(|v| {
-                let t = v?.trim();
-                if t.is_empty() {
-                    return None;
-                }
-                Some(map.and_then(|m| m.get(t)).map_or(t, String::as_str))
-            })
-            .collect(),
-    )
+    Some(ca.iter().map(|v| value_word(map, v?)).collect())
 }
 
 /// Money as units of 10⁻⁸, as [`money::parse`] would read each value; `None` (give up) for a
@@ -135,7 +119,8 @@ fn texts<'a>(
 fn money_units(series: &Series, n: usize) -> Option<Vec<Option<i128>>> {
     let limit = 10i128.pow(MAX_INTEGER_DIGITS as u32 + SCALE);
     let in_range = |u: i128| (u.unsigned_abs() < limit.unsigned_abs()).then_some(u);
-    let parsed = |t: &str| money::parse(t).ok().map(money::to_units).and_then(in_range);
+    // money::parse applies the same limits to text itself.
+    let parsed = |t: &str| money::parse(t).ok().map(money::to_units);
     let mut out = Vec::with_capacity(n);
     match series.dtype() {
         DataType::Decimal(_, _) => {
@@ -196,12 +181,7 @@ fn instants(series: &Series, zone: Tz, format: Option<&str>) -> Option<Vec<DateT
         DataType::Datetime(unit, tz) => {
             let ca = series.datetime().ok()?;
             for v in ca.physical().iter() {
-                let micros = match unit {
-                    TimeUnit::Nanoseconds => v? / 1000,
-                    TimeUnit::Microseconds => v?,
-                    TimeUnit::Milliseconds => v?.saturating_mul(1000),
-                };
-                let t = DateTime::<Utc>::from_timestamp_micros(micros)?;
+                let t = DateTime::<Utc>::from_timestamp_micros(micros(v?, *unit))?;
                 out.push(match tz {
                     Some(_) => Some(t).filter(|t| plausible(*t))?,
                     None => naive_instant(t.naive_utc(), zone)?,
