@@ -265,30 +265,26 @@ pub fn page_of(
     total: Option<&str>,
     progress: &super::output::Progress,
 ) -> Result<Page> {
+    let bad = |message: String| Error::Fetch {
+        provider: provider.to_string(),
+        what: what.to_string(),
+        message,
+    };
+    // A JSON pointer as the field name the provider's docs use: `/data/list` is `data.list`.
+    let field = |pointer: &str| pointer.trim_start_matches('/').replace('/', ".");
     let records = answer
         .pointer(list)
         .and_then(|l| l.as_array())
         .cloned()
-        .ok_or_else(|| Error::Fetch {
-            provider: provider.to_string(),
-            what: what.to_string(),
-            message: format!(
-                "the answer has no {}",
-                list.trim_start_matches('/').replace('/', ".")
-            ),
-        })?;
+        .ok_or_else(|| bad(format!("the answer has no {}", field(list))))?;
     // The total drives the completeness check, so one that is there but is not a record count
     // (negative, fractional, text, beyond u64) is refused rather than ignored.
     let total = match total.and_then(|t| answer.pointer(t).map(|v| (t, v))) {
         None | Some((_, serde_json::Value::Null)) => None,
-        Some((t, v)) => Some(v.as_u64().ok_or_else(|| Error::Fetch {
-            provider: provider.to_string(),
-            what: what.to_string(),
-            message: format!(
-                "{} is {v}, not a record count",
-                t.trim_start_matches('/').replace('/', ".")
-            ),
-        })?),
+        Some((t, v)) => Some(
+            v.as_u64()
+                .ok_or_else(|| bad(format!("{} is {v}, not a record count", field(t))))?,
+        ),
     };
     super::output::tick(progress, records.len());
     Ok(Page { records, total })
