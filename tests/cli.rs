@@ -20,21 +20,8 @@ fn bad_arguments_exit_2_with_the_reason() {
     let providers = data.join("providers");
     let ledger = data.join("ledger.csv");
     let out = dir.path().join("o");
-    let base = |period: &str, zone: &str| {
-        run(&[
-            "reconcile",
-            "--provider-data",
-            providers.to_str().unwrap(),
-            "--ledger",
-            ledger.to_str().unwrap(),
-            "--period",
-            period,
-            "--timezone",
-            zone,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let base =
+        |period: &str, zone: &str| run_reconcile(&providers, &ledger, period, zone, &out, &[]);
     let r = base("2026-13", "UTC");
     assert_eq!(r.code, 2);
     assert!(

@@ -654,19 +654,14 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
         "fetch only fetches"
     );
     let again = dir.path().join("again");
-    let r = run(&[
-        "reconcile",
-        "--provider-data",
-        archive.to_str().unwrap(),
-        "--ledger",
-        data.join("ledger.csv").to_str().unwrap(),
-        "--period",
+    let r = run_reconcile(
+        &archive,
+        &data.join("ledger.csv"),
         "2026-03",
-        "--timezone",
         "Europe/London",
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+        &again,
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_same_file(
         &again.join("results.csv"),

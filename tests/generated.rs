@@ -45,19 +45,14 @@ fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zon
         zone,
     ]);
     assert_eq!(g.code, 0, "generate failed: {}", g.stderr);
-    run(&[
-        "reconcile",
-        "--provider-data",
-        data.join("providers").to_str().unwrap(),
-        "--ledger",
-        data.join("ledger.csv").to_str().unwrap(),
-        "--period",
+    run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
         period,
-        "--timezone",
         zone,
-        "--out",
-        out.to_str().unwrap(),
-    ])
+        &out,
+        &[],
+    )
 }
 
 #[test]
@@ -162,19 +157,9 @@ fn same_inputs_give_byte_identical_outputs() {
     let mut outputs = Vec::new();
     for n in 0..2 {
         let out = dir.path().join(format!("out{n}"));
-        let r = run(&[
-            "reconcile",
-            "--provider-data",
-            data.join("providers").to_str().unwrap(),
-            "--ledger",
-            data.join("ledger.csv").to_str().unwrap(),
-            "--period",
-            "2026-03",
-            "--timezone",
-            "Europe/London",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let providers = data.join("providers");
+        let ledger = data.join("ledger.csv");
+        let r = run_reconcile(&providers, &ledger, "2026-03", "Europe/London", &out, &[]);
         assert_eq!(r.code, 1);
         outputs.push(out);
     }
@@ -207,19 +192,15 @@ fn the_xlsx_ledger_reconciles_like_the_csv() {
     let mut results = BTreeMap::new();
     for ledger in ["ledger.csv", "ledger.xlsx"] {
         let out = dir.path().join(ledger);
-        let r = run(&[
-            "reconcile",
-            "--provider-data",
-            data.join("providers").to_str().unwrap(),
-            "--ledger",
-            data.join(ledger).to_str().unwrap(),
-            "--period",
+        let providers = data.join("providers");
+        let r = run_reconcile(
+            &providers,
+            &data.join(ledger),
             "2026-03",
-            "--timezone",
             "Europe/London",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+            &out,
+            &[],
+        );
         assert_eq!(r.code, 1, "{ledger}: {}", r.stderr);
         // Sources differ by file name; everything else must be equal.
         results.insert(
@@ -261,21 +242,14 @@ fn normalized_parquet_tables_reconcile_to_the_same_results() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let norm = dir.path().join("out/normalized");
     let again = dir.path().join("again");
-    let r = run(&[
-        "reconcile",
-        "--provider-data",
-        norm.join("provider_records.parquet").to_str().unwrap(),
-        "--ledger",
-        norm.join("ledger_entries.parquet").to_str().unwrap(),
-        "--period",
+    let r = run_reconcile(
+        &norm.join("provider_records.parquet"),
+        &norm.join("ledger_entries.parquet"),
         "2026-03",
-        "--timezone",
         "Europe/London",
-        "--out",
-        again.to_str().unwrap(),
-        "--outputs",
-        "csv,json",
-    ]);
+        &again,
+        &["--outputs", "csv,json"],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_same_file(
         &dir.path().join("out/results.csv"),

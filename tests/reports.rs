@@ -24,19 +24,15 @@ fn reconciled(records: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         0
     );
     let out = dir.path().join("out");
-    let r = run(&[
-        "reconcile",
-        "--provider-data",
-        data.join("providers").to_str().unwrap(),
-        "--ledger",
-        data.join("ledger.csv").to_str().unwrap(),
-        "--period",
+    let providers = data.join("providers");
+    let r = run_reconcile(
+        &providers,
+        &data.join("ledger.csv"),
         "2026-03",
-        "--timezone",
         "Europe/London",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &out,
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     (dir, out)
 }

@@ -151,6 +151,33 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
+/// `cardrecon reconcile` of the provider data (a wire-file directory or a provider_records table)
+/// against `ledger` for `period` in `zone`, into `out`, with `extra` arguments after those.
+pub fn run_reconcile(
+    providers: &Path,
+    ledger: &Path,
+    period: &str,
+    zone: &str,
+    out: &Path,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "reconcile",
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--period",
+        period,
+        "--timezone",
+        zone,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
