@@ -204,18 +204,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
     };
-    let ledger_header = [
-        "entry_id",
-        "provider",
-        "kind",
-        "tx_id",
-        "order_id",
-        "amount",
-        "currency",
-        "fee",
-        "status",
-        "booked_at",
-    ];
+    let ledger_header = crate::ledger::COLUMNS.map(|(name, _)| name);
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
