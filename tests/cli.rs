@@ -6,17 +6,7 @@ use crate::util::*;
 fn bad_arguments_exit_2_with_the_reason() {
     let dir = tempdir();
     let data = dir.path().join("d");
-    assert_eq!(
-        run(&[
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--records",
-            "100"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(run_generate(&data, "100", &[]).code, 0);
     let providers = data.join("providers");
     let ledger = data.join("ledger.csv");
     let out = dir.path().join("o");
@@ -68,17 +58,7 @@ fn bad_arguments_exit_2_with_the_reason() {
 fn exit_zero_and_clean_books_exit_0() {
     let dir = tempdir();
     let data = dir.path().join("d");
-    assert_eq!(
-        run(&[
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--records",
-            "100"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(run_generate(&data, "100", &[]).code, 0);
     let args = |out: &str| {
         vec![
             "reconcile".to_string(),

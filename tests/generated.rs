@@ -31,19 +31,12 @@ fn found(results: &Path) -> Vec<Key> {
 fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zone: &str) -> Run {
     let data = dir.join("data");
     let out = dir.join("out");
-    let g = run(&[
-        "generate",
-        "--out",
-        data.to_str().unwrap(),
-        "--records",
+    let seed = seed.to_string();
+    let g = run_generate(
+        &data,
         &records.to_string(),
-        "--seed",
-        &seed.to_string(),
-        "--period",
-        period,
-        "--timezone",
-        zone,
-    ]);
+        &["--seed", &seed, "--period", period, "--timezone", zone],
+    );
     assert_eq!(g.code, 0, "generate failed: {}", g.stderr);
     run_reconcile(
         &data.join("providers"),
@@ -122,26 +115,10 @@ fn dst_months_in_new_york_and_london_equal_labels() {
 fn same_inputs_give_byte_identical_outputs() {
     let dir = tempdir();
     let data = dir.path().join("data");
-    let g = run(&[
-        "generate",
-        "--out",
-        data.to_str().unwrap(),
-        "--records",
-        "2000",
-        "--seed",
-        "3",
-    ]);
+    let g = run_generate(&data, "2000", &["--seed", "3"]);
     assert_eq!(g.code, 0);
     let again = dir.path().join("data2");
-    run(&[
-        "generate",
-        "--out",
-        again.to_str().unwrap(),
-        "--records",
-        "2000",
-        "--seed",
-        "3",
-    ]);
+    run_generate(&again, "2000", &["--seed", "3"]);
     for f in [
         "ledger.csv",
         "labels.csv",
@@ -176,19 +153,7 @@ fn same_inputs_give_byte_identical_outputs() {
 fn the_xlsx_ledger_reconciles_like_the_csv() {
     let dir = tempdir();
     let data = dir.path().join("data");
-    assert_eq!(
-        run(&[
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--records",
-            "1500",
-            "--seed",
-            "9"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(run_generate(&data, "1500", &["--seed", "9"]).code, 0);
     let mut results = BTreeMap::new();
     for ledger in ["ledger.csv", "ledger.xlsx"] {
         let out = dir.path().join(ledger);

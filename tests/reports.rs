@@ -10,19 +10,7 @@ use crate::util::*;
 fn reconciled(records: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempdir();
     let data = dir.path().join("data");
-    assert_eq!(
-        run(&[
-            "generate",
-            "--out",
-            data.to_str().unwrap(),
-            "--records",
-            records,
-            "--seed",
-            "4"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(run_generate(&data, records, &["--seed", "4"]).code, 0);
     let out = dir.path().join("out");
     let providers = data.join("providers");
     let r = run_reconcile(

@@ -151,6 +151,19 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
+/// `cardrecon generate` of `records` records into `out`, with `extra` arguments after those.
+pub fn run_generate(out: &Path, records: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "generate",
+        "--out",
+        out.to_str().unwrap(),
+        "--records",
+        records,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// `cardrecon reconcile` of the provider data (a wire-file directory or a provider_records table)
 /// against `ledger` for `period` in `zone`, into `out`, with `extra` arguments after those.
 pub fn run_reconcile(
