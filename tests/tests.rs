@@ -6,6 +6,7 @@ mod engine;
 mod fetch;
 mod generated;
 mod ledger_formats;
+mod long_text;
 mod properties;
 mod provider_files;
 mod reports;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::layout;
+use super::shown_text::{for_html, for_label};
 use super::summary::Summary;
 use super::xlsx::RunInfo;
 use super::ResultRows;
@@ -113,7 +114,7 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
     };
     let every = days.len().div_ceil(10).max(1);
     Some(ChartView {
-        currency: main,
+        currency: for_label(&main).into_owned(),
         width: w,
         height: h,
         max: money::format(max),
@@ -139,7 +140,9 @@ pub fn write(
     info: &RunInfo,
 ) -> Result<()> {
     let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    // Every text cell through `for_html`: a value of any length shows, shortened, with a marker.
+    let text = |s: &str| for_html(s).into_owned();
+    let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
     let mut views = Vec::new();
     let mut truncated = false;
     for i in 0..rows.len() {
@@ -165,18 +168,26 @@ pub fn write(
             ledger_amount: show(r.ledger_amount.map(|a| a.abs())),
             difference: show(r.amount_difference),
             currency: match (&r.currency, &r.ledger_currency) {
-                (Some(a), Some(b)) if a != b => format!("{a} / {b}"),
-                (a, b) => a.clone().or_else(|| b.clone()).unwrap_or_default(),
+                (Some(a), Some(b)) if a != b => format!("{} / {}", text(a), text(b)),
+                (a, b) => opt(&a.clone().or_else(|| b.clone())),
             },
             status: format!(
                 "{} / {}",
-                r.provider_status.as_deref().unwrap_or("—"),
-                r.ledger_status.as_deref().unwrap_or("—")
+                r.provider_status
+                    .as_deref()
+                    .map(text)
+                    .as_deref()
+                    .unwrap_or("—"),
+                r.ledger_status
+                    .as_deref()
+                    .map(text)
+                    .as_deref()
+                    .unwrap_or("—")
             ),
             days: format!("{} / {}", day(r.provider_day), day(r.ledger_day)),
             card: opt(&r.card),
             description: opt(&r.description),
-            detail: r.detail.clone(),
+            detail: text(&r.detail),
             amount_diff: r.diffs.amount,
             currency_diff: r.diffs.currency,
             status_diff: r.diffs.status,

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod html;
 pub mod layout;
 pub mod manifest;
+pub mod shown_text;
 pub mod summary;
 pub mod xlsx;
 

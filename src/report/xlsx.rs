@@ -27,6 +27,7 @@ use rust_xlsxwriter::{
 };
 
 use super::layout::{self, Field};
+use super::shown_text::for_xlsx;
 use super::summary::Summary;
 use super::{ResultRow, ResultRows};
 use crate::error::{Error, Result};
@@ -365,7 +366,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     for (k, v) in &facts {
         ws.write_string_with_format(row, 0, *k, &f.label)
             .map_err(&e)?;
-        ws.write_string(row, 1, v).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(v)).map_err(&e)?;
         row += 1;
     }
     let rate = s.matched_rate_by_count.parse::<f64>().unwrap_or(0.0) / 100.0;
@@ -407,7 +408,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     }
     for (cur, (all, matched)) in &by_cur {
         row += 1;
-        ws.write_string(row, 0, cur).map_err(&e)?;
+        ws.write_string(row, 0, for_xlsx(cur)).map_err(&e)?;
         ws.write_number_with_format(
             row,
             1,
@@ -462,15 +463,15 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         let cat = Category::parse(&g.category)
             .map(layout::category_label)
             .unwrap_or("");
-        ws.write_string(row, 0, &g.provider).map_err(&e)?;
-        ws.write_string(row, 1, &g.kind).map_err(&e)?;
+        ws.write_string(row, 0, for_xlsx(&g.provider)).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(&g.kind)).map_err(&e)?;
         match Category::parse(&g.category) {
             Some(c) => ws
                 .write_string_with_format(row, 2, cat, &f.categories[&c])
                 .map_err(&e)?,
-            None => ws.write_string(row, 2, &g.category).map_err(&e)?,
+            None => ws.write_string(row, 2, for_xlsx(&g.category)).map_err(&e)?,
         };
-        ws.write_string(row, 3, &g.currency).map_err(&e)?;
+        ws.write_string(row, 3, for_xlsx(&g.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 4, count(g.count), &f.integer)
             .map_err(&e)?;
         let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
@@ -499,7 +500,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     let last_data = row;
     for (cur, (n, p, l)) in &totals {
         row += 1;
-        ws.write_string_with_format(row, 0, format!("Total {cur}"), &f.total_label)
+        ws.write_string_with_format(row, 0, for_xlsx(&format!("Total {cur}")), &f.total_label)
             .map_err(&e)?;
         for c in 1..=3 {
             ws.write_string_with_format(row, c, "", &f.total_label)
@@ -562,10 +563,10 @@ fn result_sheet(
                     // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
                     // every write, which was a tenth of the workbook's time.
                     if hl {
-                        ws.write_string_with_format(row, col, s, &f.hl_text)
+                        ws.write_string_with_format(row, col, for_xlsx(s), &f.hl_text)
                             .map_err(&e)?;
                     } else {
-                        ws.write_string(row, col, s).map_err(&e)?;
+                        ws.write_string(row, col, for_xlsx(s)).map_err(&e)?;
                     }
                     return Ok(if sampling { s.chars().count() } else { 0 });
                 }
@@ -657,7 +658,7 @@ fn result_sheet(
                 Field::Description => text(ws, &r.description)?,
                 Field::Detail => {
                     if !r.detail.is_empty() {
-                        ws.write_string(row, col, &r.detail).map_err(&e)?;
+                        ws.write_string(row, col, for_xlsx(&r.detail)).map_err(&e)?;
                     }
                     if sampling {
                         r.detail.chars().count()
@@ -753,7 +754,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         let row = i as u32 + 1;
         ws.write_datetime_with_format(row, 0, *day, &f.date)
             .map_err(&e)?;
-        ws.write_string(row, 1, cur).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(cur)).map_err(&e)?;
         ws.write_number_with_format(row, 2, count(*pn), &f.integer)
             .map_err(&e)?;
         ws.write_number_with_format(
@@ -799,6 +800,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
     if first > 0 {
         let mut chart = Chart::new(ChartType::Column);
         let sheet = layout::DAILY_SHEET;
+        let main = super::shown_text::for_label(&main);
         chart
             .add_series()
             .set_name(&format!("Provider ({main})"))
@@ -811,7 +813,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
             .set_values((sheet, first, 5, last, 5));
         chart.title().set_name(&format!("Daily amounts, {main}"));
         chart.x_axis().set_name("Accounting day");
-        chart.y_axis().set_name(main.as_str());
+        chart.y_axis().set_name(main.as_ref());
         chart.set_width(900).set_height(360);
         ws.insert_chart(1, 8, &chart).map_err(&e)?;
     }
@@ -848,7 +850,7 @@ fn frame_sheet(
             let w = match col.dtype() {
                 DataType::String => match col.str()?.get(i) {
                     Some(s) => {
-                        ws.write_string(row, cc, s).map_err(&e)?;
+                        ws.write_string(row, cc, for_xlsx(s)).map_err(&e)?;
                         s.chars().count()
                     }
                     None => 0,
