@@ -118,6 +118,10 @@ pub struct ProviderRecord {
     pub description: Option<String>,
     /// `file:line` (or archived page + index) the record came from.
     pub source: String,
+    /// Money fields sent as binary floats and read as the decimal they stand for
+    /// (`fee `0.30000000000000004` read as 0.30`), for the data-quality notes. Not a column of
+    /// the canonical table: the decimal is the value; the sent text stays in the wire file.
+    pub rounded_floats: Vec<String>,
 }
 
 impl ProviderRecord {

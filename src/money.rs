@@ -4,6 +4,8 @@
 //! canonical tables as a polars `Decimal(38, 8)` column (an `i128` count of 10⁻⁸ units). Eight
 //! places is the finest any provider sends (txv3's amounts all have 8). An amount with more
 //! places is refused rather than rounded, because silently rounding money is how books drift.
+//! The one exception is money a provider's document declares a binary float ([`parse_float`]):
+//! there seventeen places are a double's rendering of a decimal, not a finer amount.
 
 use rust_decimal::Decimal;
 
@@ -58,6 +60,89 @@ pub fn parse(text: &str) -> Result<Decimal, String> {
         ));
     }
     Decimal::from_str_exact(&normalized).map_err(|e| format!("`{}`: {e}", shorten(t)))
+}
+
+/// A money value that the provider's document declares a binary float (cardapp's amounts and
+/// balances), read from the number's JSON text.
+///
+/// A provider that computes in doubles sends `0.30000000000000004` for 0.30: seventeen places
+/// that [`parse`] refuses, though the provider meant 0.30. Refusing it would stop a whole month's
+/// run over a rounding artefact; rounding every float would hide a value that is really finer
+/// than a cent. So: text that [`parse`] reads exactly is taken exactly. Otherwise the value is
+/// rounded to the currency's ISO 4217 minor units (then, failing that, to [`SCALE`] places, the
+/// finest a money column holds) and taken only when the text lies within a double's error of
+/// that decimal ([`FLOAT_RELATIVE_ERROR`]); anything finer stays an error. The result says
+/// whether it was rounded, so the caller can report it.
+pub fn parse_float(text: &str, currency: &str) -> Result<FloatRead, String> {
+    let refusal = match parse(text) {
+        Ok(d) => return Ok(FloatRead::Exact(d)),
+        Err(e) => e,
+    };
+    let t = text.trim();
+    // A JSON number's text: digits, an optional fraction and an optional exponent.
+    let exact = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t).ok()
+    } else {
+        Decimal::from_str_exact(t).ok()
+    };
+    let Some(x) = exact else {
+        return Err(refusal);
+    };
+    if x.normalize().scale() <= SCALE {
+        // An exponent form of an amount with at most eight places (`1.5e2`).
+        return parse(&x.normalize().to_string())
+            .map(FloatRead::Exact)
+            .map_err(|_| refusal);
+    }
+    let minor = minor_units(currency).unwrap_or(SCALE).min(SCALE);
+    for places in [minor, SCALE] {
+        let r =
+            x.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        let bound = x.abs().max(r.abs()) * FLOAT_RELATIVE_ERROR;
+        if !r.is_zero() && (x - r).abs() <= bound {
+            return parse(&r.to_string())
+                .map(FloatRead::Rounded)
+                .map_err(|_| refusal);
+        }
+    }
+    Err(format!(
+        "{refusal}, and it is not a binary float's rounding of an amount in {} minor units",
+        if currency.is_empty() {
+            "the currency's"
+        } else {
+            currency
+        }
+    ))
+}
+
+/// What [`parse_float`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatRead {
+    /// The text was a decimal amount as it stands.
+    Exact(Decimal),
+    /// The text was a double's rendering of this amount (`0.30000000000000004` → `0.30`).
+    Rounded(Decimal),
+}
+
+impl FloatRead {
+    pub fn value(self) -> Decimal {
+        match self {
+            FloatRead::Exact(d) | FloatRead::Rounded(d) => d,
+        }
+    }
+}
+
+/// How far a double's decimal text may lie from the amount it stands for, relative to the
+/// amount: 2⁻⁵⁰, four units in the last place of a double (one is 2⁻⁵² at most). A sum or product
+/// of a few doubles stays within that; a value really finer than the currency's units does not.
+pub const FLOAT_RELATIVE_ERROR: Decimal = Decimal::from_parts(8_881_784, 0, 0, false, 22);
+
+/// The ISO 4217 minor units of a currency code (USD 2, JPY 0, BHD 3); `None` for a code that is
+/// not an ISO currency (a stablecoin such as USDT, or what a provider sent by mistake).
+pub fn minor_units(currency: &str) -> Option<u32> {
+    iso_currency::Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
 }
 
 /// Amounts have at most this many integer digits, so every amount is exact at [`SCALE`] places
@@ -153,5 +238,44 @@ mod tests {
         assert!(parse("1.123456789")
             .unwrap_err()
             .contains("more than 8 decimal places"));
+    }
+
+    #[test]
+    fn floats_are_read_at_the_currencys_minor_units_within_a_doubles_error() {
+        let rounded = |t: &str, c: &str| match parse_float(t, c).unwrap() {
+            FloatRead::Rounded(d) => format(d),
+            FloatRead::Exact(d) => panic!("{t} read exactly as {d}, expected a rounding"),
+        };
+        let exact = |t: &str, c: &str| match parse_float(t, c).unwrap() {
+            FloatRead::Exact(d) => format(d),
+            FloatRead::Rounded(d) => panic!("{t} rounded to {d}, expected an exact read"),
+        };
+        // A decimal text is taken as it stands, whatever the currency.
+        assert_eq!(exact("0.1", "USD"), "0.10");
+        assert_eq!(exact("374852.44067431", "USD"), "374852.44067431");
+        assert_eq!(exact("1.5e2", "USD"), "150.00");
+        // 0.1 + 0.2 in doubles, and its neighbour below.
+        assert_eq!(rounded("0.30000000000000004", "USD"), "0.30");
+        assert_eq!(rounded("0.29999999999999999", "USD"), "0.30");
+        assert_eq!(rounded("1000.0000000000001", "JPY"), "1000.00");
+        assert_eq!(rounded("1.2350000000000001", "BHD"), "1.235");
+        // Finer than the minor units but a double's rendering of eight places: those eight.
+        assert_eq!(rounded("0.30500000000000004", "USD"), "0.305");
+        assert_eq!(rounded("1.2345678900000001", "USDT"), "1.23456789");
+        // Really finer than eight places: still an error.
+        for (t, c) in [
+            ("100.12345678901", "USD"),
+            ("0.123456789", "USDT"),
+            ("1e-17", "USD"),
+        ] {
+            let e = parse_float(t, c).unwrap_err();
+            assert!(e.contains("not a binary float's rounding"), "{t}: {e}");
+        }
+        assert!(parse_float("abc", "USD")
+            .unwrap_err()
+            .contains("is not a decimal amount"));
+        assert_eq!(minor_units("JPY"), Some(0));
+        assert_eq!(minor_units("BHD"), Some(3));
+        assert_eq!(minor_units("USDT"), None);
     }
 }

@@ -199,11 +199,29 @@ fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {
             }
         }
     }
-    odd.into_iter()
+    let mut notes: Vec<String> = odd
+        .into_iter()
         .map(|((p, c), n)| {
             format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent")
         })
-        .collect()
+        .collect();
+    // Money sent as binary floats and read as the decimal it stands for: a count per provider,
+    // with the first instance in read order as an example.
+    let mut floats: BTreeMap<&str, (usize, &ProviderRecord)> = BTreeMap::new();
+    for r in records.iter().filter(|r| !r.rounded_floats.is_empty()) {
+        floats.entry(&r.provider).or_insert((0, r)).0 += r.rounded_floats.len();
+    }
+    for (p, (n, first)) in floats {
+        notes.push(format!(
+            "{p}: {n} money value{} sent as binary floats read at the currency's minor units \
+             (first: {} at {}, {}); the exact text is kept in the wire file",
+            if n == 1 { "" } else { "s" },
+            first.tx_id,
+            first.source,
+            first.rounded_floats.join(", ")
+        ));
+    }
+    notes
 }
 
 // ---- building polars columns from Rust values -------------------------------------------------

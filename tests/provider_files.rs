@@ -110,3 +110,60 @@ fn unknown_directories_and_empty_dirs_are_refused() {
         .to_string();
     assert!(e.contains("no provider subdirectories"), "{e}");
 }
+
+/// cardapp sends money as JSON floats. A double's rendering (`0.30000000000000004` for 0.30)
+/// no longer stops the month: it is read at the currency's minor units, matches the ledger's
+/// 0.30, and `summary.json` counts it; a value really finer than that still names its field.
+#[test]
+fn float_artefacts_are_read_as_the_amount_they_stand_for_and_counted() {
+    let dir = tempdir();
+    let d = dir.path();
+    write(d, "providers/cardapp/trades.jsonl", concat!(
+        "{\"trade_id\": \"CT1\", \"card_id\": \"c1\", \"trade_type\": 1, \"trade_result\": 1, \"amount\": 0.30000000000000004, \"currency\": \"USD\", \"trade_at\": \"2026-03-02 08:00:00\"}\n",
+        "{\"trade_id\": \"CT2\", \"card_id\": \"c1\", \"trade_type\": 1, \"trade_result\": 1, \"amount\": 1000.0000000000001, \"currency\": \"JPY\", \"fee\": 0.1, \"trade_at\": \"2026-03-02 09:00:00\"}\n",
+    ));
+    write(d, "ledger.csv", "entry_id,provider,kind,tx_id,order_id,amount,currency,status,booked_at\nE1,cardapp,consumption,CT1,,0.30,USD,success,2026-03-02 00:00:00\nE2,cardapp,consumption,CT2,,1000,JPY,success,2026-03-02 01:00:00\n");
+    let out = d.join("out");
+    let r = run_reconcile(
+        &d.join("providers"),
+        &d.join("ledger.csv"),
+        "2026-03",
+        "UTC",
+        &out,
+        &[],
+    );
+    assert_eq!(r.code, 0, "both match exactly: {}", r.stderr);
+    let results = read_csv(&out.join("results.csv"));
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| (r[0].as_str(), r[6].as_str()))
+            .collect::<Vec<_>>(),
+        vec![("matched", "0.30"), ("matched", "1000.00")]
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let notes = summary["provider_read"]["notes"].to_string();
+    assert!(
+        notes.contains("cardapp: 2 money values sent as binary floats read at the currency's minor units (first: CT1 at cardapp/trades.jsonl:1, amount `0.30000000000000004` read as 0.30)"),
+        "{notes}"
+    );
+
+    write(d, "providers/cardapp/trades.jsonl", "{\"trade_id\": \"CT3\", \"card_id\": \"c1\", \"trade_type\": 1, \"trade_result\": 1, \"amount\": 5.123456789012, \"currency\": \"USD\", \"trade_at\": \"2026-03-02 08:00:00\"}\n");
+    let r = run_reconcile(
+        &d.join("providers"),
+        &d.join("ledger.csv"),
+        "2026-03",
+        "UTC",
+        &out,
+        &[],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("trades.jsonl")
+            && r.stderr.contains("line 1")
+            && r.stderr.contains("amount"),
+        "{}",
+        r.stderr
+    );
+}

@@ -47,6 +47,7 @@ pub fn rec(provider: &str, tx_id: &str, amount: &str, when: DateTime<Utc>) -> Pr
         occurred_at: when,
         description: None,
         source: format!("{provider}/t.jsonl:{tx_id}"),
+        rounded_floats: Vec::new(),
     }
 }
 

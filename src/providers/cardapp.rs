@@ -164,8 +164,15 @@ pub fn parse(
     }
 }
 
-fn magnitude(m: &WireMoney, field: &str) -> Result<rust_decimal::Decimal, FieldError> {
-    let d = m.decimal(field)?;
+/// A money field of cardapp's, which its document declares a float: read by
+/// [`WireMoney::float`], and refused when negative.
+fn magnitude(
+    m: &WireMoney,
+    field: &str,
+    currency: &str,
+    rounded: &mut Vec<String>,
+) -> Result<rust_decimal::Decimal, FieldError> {
+    let d = m.float(field, currency, rounded)?;
     if d.is_sign_negative() {
         return Err(FieldError::new(
             field,
@@ -181,12 +188,18 @@ pub fn trade_to_canonical(
     source: String,
     options: &AdapterOptions,
 ) -> Result<ProviderRecord, FieldError> {
-    let amount = magnitude(&t.amount, "amount")?;
+    let mut rounded = Vec::new();
     let cur = currency(Some(&t.currency), "currency")?;
-    let fee = WireMoney::optional(&t.fee, "fee")?;
-    let original_amount = WireMoney::optional(&t.trade_amount, "trade_amount")?;
+    let amount = magnitude(&t.amount, "amount", &cur, &mut rounded)?;
+    let fee = WireMoney::optional_float(&t.fee, "fee", &cur, &mut rounded)?;
     let original_currency =
         non_empty(t.trade_currency.as_deref()).map(|c| crate::money::currency_code(&c));
+    let original_amount = WireMoney::optional_float(
+        &t.trade_amount,
+        "trade_amount",
+        original_currency.as_deref().unwrap_or(&cur),
+        &mut rounded,
+    )?;
     let (original_amount, original_currency) = match (original_amount, original_currency) {
         (Some(a), Some(c)) if !(a == amount && c == cur) => (Some(a), Some(c)),
         _ => (None, None),
@@ -210,6 +223,7 @@ pub fn trade_to_canonical(
         occurred_at: wall_clock_instant(&t.trade_at, options.wire_timezone, "trade_at")?,
         description: non_empty(t.merchant_name.as_deref()),
         source,
+        rounded_floats: rounded,
     })
 }
 
@@ -219,9 +233,13 @@ pub fn order_to_canonical(
     source: String,
     options: &AdapterOptions,
 ) -> Result<ProviderRecord, FieldError> {
-    let amount = magnitude(&o.amount, "amount")?;
+    let mut rounded = Vec::new();
     let cur = currency(Some(&o.currency), "currency")?;
-    let fee = WireMoney::optional(&o.fee, "fee")?;
+    let amount = magnitude(&o.amount, "amount", &cur, &mut rounded)?;
+    let fee_currency = non_empty(o.fee_currency.as_deref())
+        .map(|c| crate::money::currency_code(&c))
+        .unwrap_or_else(|| cur.clone());
+    let fee = WireMoney::optional_float(&o.fee, "fee", &fee_currency, &mut rounded)?;
     let (when, field) = match non_empty(o.finished_at.as_deref()) {
         Some(f) => (f, "finished_at"),
         None => (o.created_at.clone(), "created_at"),
@@ -235,11 +253,7 @@ pub fn order_to_canonical(
         card_ref: WireText::optional(&o.card_id),
         card_masked: non_empty(o.card_no.as_deref()).map(|c| mask_card(&c)),
         amount,
-        fee_currency: fee.map(|_| {
-            non_empty(o.fee_currency.as_deref())
-                .map(|c| crate::money::currency_code(&c))
-                .unwrap_or_else(|| cur.clone())
-        }),
+        fee_currency: fee.map(|_| fee_currency),
         currency: cur,
         original_amount: None,
         original_currency: None,
@@ -249,6 +263,7 @@ pub fn order_to_canonical(
         occurred_at: wall_clock_instant(&when, options.wire_timezone, field)?,
         description: None,
         source,
+        rounded_floats: rounded,
     })
 }
 
@@ -287,14 +302,35 @@ mod tests {
             "amount": 0.1, "currency": "usd", "trade_amount": 0.09, "trade_currency": "EUR", "fee": 0.30000000000000004,
             "merchant_name": "Café <b>", "trade_at": "2026-03-01 07:59:59"}"#,
         );
-        let e = r.unwrap_err();
-        assert_eq!(e.field, "fee", "17 places are refused, not rounded");
+        // 0.1 + 0.2 in doubles: read as the 0.30 it stands for, and noted.
+        let r = r.unwrap().unwrap();
+        assert_eq!(r.fee.map(crate::money::format).as_deref(), Some("0.30"));
+        assert_eq!(
+            r.rounded_floats,
+            vec!["fee `0.30000000000000004` read as 0.30".to_string()]
+        );
+        // Really finer than a double's error of any amount in cents: refused, naming the field.
+        let e = p(
+            r#"{"trade_id": "CT1", "card_id": "c1", "trade_type": 1, "trade_result": 1,
+            "amount": 10.123456789012, "currency": "usd", "trade_at": "2026-03-01 07:59:59"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "amount");
+        assert!(
+            e.message.contains("more than 8 decimal places"),
+            "{}",
+            e.message
+        );
         let r = p(r#"{"trade_id": "CT1", "card_id": "c1", "card_no": "4485333916826937", "trade_type": 1, "trade_result": 1,
             "amount": 0.1, "currency": "usd", "trade_amount": 0.09, "trade_currency": "EUR", "fee": 0.3,
             "merchant_name": "Café <b>", "trade_at": "2026-03-01 07:59:59"}"#)
         .unwrap()
         .unwrap();
         assert_eq!(r.amount.to_string(), "0.1");
+        assert!(
+            r.rounded_floats.is_empty(),
+            "exact decimal text is not a rounding"
+        );
         assert_eq!(r.card_masked.as_deref(), Some("448533******6937"));
         assert_eq!(r.occurred_at.to_rfc3339(), "2026-02-28T23:59:59+00:00");
         assert_eq!(r.original_currency.as_deref(), Some("EUR"));

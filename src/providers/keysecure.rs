@@ -155,6 +155,7 @@ pub fn to_canonical(
         occurred_at: unix_instant(r.time, true, "time")?,
         description: merchant,
         source,
+        rounded_floats: Vec::new(),
     })
 }
 

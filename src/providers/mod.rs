@@ -166,6 +166,44 @@ impl WireMoney {
         crate::money::parse(&self.0).map_err(|m| FieldError::new(field, m))
     }
 
+    /// For money the provider's document declares a binary float: [`crate::money::parse_float`]
+    /// in `currency`. A value read as a double's rendering of a decimal (`0.30000000000000004` →
+    /// `0.30`) is noted in `rounded` (field, sent text and value) for the data-quality notes; the
+    /// exact text stays in the wire file or the run's raw archive.
+    pub fn float(
+        &self,
+        field: &str,
+        currency: &str,
+        rounded: &mut Vec<String>,
+    ) -> Result<Decimal, FieldError> {
+        match crate::money::parse_float(&self.0, currency) {
+            Ok(crate::money::FloatRead::Exact(d)) => Ok(d),
+            Ok(crate::money::FloatRead::Rounded(d)) => {
+                rounded.push(format!(
+                    "{field} `{}` read as {}",
+                    self.0.trim(),
+                    crate::money::format(d)
+                ));
+                Ok(d)
+            }
+            Err(m) => Err(FieldError::new(field, m)),
+        }
+    }
+
+    /// [`float`](Self::float) for an optional value, with `""` (and `"--"`) read as absent.
+    pub fn optional_float(
+        this: &Option<WireMoney>,
+        field: &str,
+        currency: &str,
+        rounded: &mut Vec<String>,
+    ) -> Result<Option<Decimal>, FieldError> {
+        match this {
+            Some(WireMoney(t)) if t.trim().is_empty() || t.trim() == "--" => Ok(None),
+            Some(m) => m.float(field, currency, rounded).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Like [`decimal`](Self::decimal), with `""` (and `"--"`) read as absent.
     pub fn optional(this: &Option<WireMoney>, field: &str) -> Result<Option<Decimal>, FieldError> {
         match this {

@@ -297,6 +297,7 @@ pub fn to_canonical(
         occurred_at: unix_instant(r.tx_time, false, "tx_time")?,
         description: non_empty(r.description.as_deref()),
         source,
+        rounded_floats: Vec::new(),
     })
 }
 

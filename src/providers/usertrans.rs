@@ -110,6 +110,7 @@ pub fn to_canonical(
         occurred_at: unix_instant(r.created_at, false, "created_at")?,
         description: non_empty(r.description.as_deref()),
         source,
+        rounded_floats: Vec::new(),
     })
 }
 
