@@ -646,13 +646,6 @@ fn demo(a: DemoArgs) -> Result<ExitCode> {
         timezone: "Europe/London".into(),
         discrepancy_share: None,
     })?;
-    // The demo's credentials are the sandbox's, given the way real ones are: through the
-    // environment variables the configuration references.
-    for (k, v) in SANDBOX_ENV {
-        if std::env::var_os(k).is_none() {
-            std::env::set_var(k, v);
-        }
-    }
     let rt = runtime()?;
     let done = rt.block_on(async {
         let (url, handle) = crate::sandbox::start(
@@ -680,7 +673,15 @@ fn demo(a: DemoArgs) -> Result<ExitCode> {
             "\n3/3 fetching the month from the sandbox and reconciling it (config: {})",
             config.display()
         );
-        let (_file, mut settings) = load_settings(Some(&config))?;
+        // The demo's credentials are the sandbox's, given the way real ones are (the
+        // configuration's `${ENV}` references), through a lookup of their own: nothing is set
+        // in the process environment.
+        let file = ConfigFile::load(&config)?;
+        let mut settings = Settings::resolve_with(
+            &file,
+            &config.display().to_string(),
+            &crate::secret::Vars::new(SANDBOX_ENV),
+        )?;
         settings.output_dir = a.out.join("runs");
         let period = Period::parse("2026-03")?;
         let job = pipeline::RunJob {

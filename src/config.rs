@@ -45,25 +45,8 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::period::{parse_zone, Period};
-use crate::providers::http::Secret;
 use crate::providers::{AdapterOptions, ProviderType};
-
-/// Resolves a credential: `${NAME}` reads the environment variable NAME; anything else is used
-/// as written. The value is never echoed back, not even in errors.
-pub fn expand_secret(value: &Secret, source_name: &str, field: &str) -> Result<Secret> {
-    let v = value.expose().trim();
-    match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        Some(var) => match std::env::var(var) {
-            Ok(x) if !x.is_empty() => Ok(Secret::new(x)),
-            _ => Err(Error::config(
-                source_name,
-                field,
-                format!("the environment variable `{var}` is not set"),
-            )),
-        },
-        None => Ok(Secret::new(v)),
-    }
-}
+use crate::secret::{Env, ProcessEnv, Secret};
 
 /// Whether an `http://` URL points at this machine (the sandbox), where clear text is harmless.
 pub fn is_loopback_url(url: &str) -> bool {
@@ -73,6 +56,7 @@ pub fn is_loopback_url(url: &str) -> bool {
 }
 
 fn connection(
+    env: &dyn Env,
     source_name: &str,
     name: &str,
     ty: ProviderType,
@@ -100,7 +84,7 @@ fn connection(
     }
     let need = |v: &Option<Secret>, f: &str| -> Result<Secret> {
         match v {
-            Some(x) => expand_secret(x, source_name, &field(f)),
+            Some(x) => crate::secret::expand(x, env, source_name, &field(f)),
             None => Err(Error::config(
                 source_name,
                 field(f),
@@ -110,7 +94,7 @@ fn connection(
     };
     let optional = |v: &Option<Secret>, f: &str| -> Result<Secret> {
         match v {
-            Some(x) => expand_secret(x, source_name, &field(f)),
+            Some(x) => crate::secret::expand(x, env, source_name, &field(f)),
             None => Ok(Secret::default()),
         }
     };
@@ -327,8 +311,15 @@ impl ConfigFile {
 }
 
 impl Settings {
-    /// Resolves a config file (or the defaults) into settings, checking every value.
+    /// Resolves a config file (or the defaults) into settings, checking every value;
+    /// credentials' `${NAME}` references are read from the process environment.
     pub fn resolve(file: &ConfigFile, source_name: &str) -> Result<Settings> {
+        Settings::resolve_with(file, source_name, &ProcessEnv)
+    }
+
+    /// [`resolve`](Self::resolve) with `${NAME}` references read from `env` (the demo's
+    /// sandbox credentials, tests): nothing needs to set process environment variables.
+    pub fn resolve_with(file: &ConfigFile, source_name: &str, env: &dyn Env) -> Result<Settings> {
         let cfg = |field: &str, message: String| Error::config(source_name, field, message);
         let timezone = match &file.timezone {
             Some(z) => parse_zone(z).map_err(|e| cfg("timezone", e.to_string()))?,
@@ -383,7 +374,7 @@ impl Settings {
             }
             let connection = match &p.base_url {
                 None => None,
-                Some(url) => Some(connection(source_name, name, ty, url, p)?),
+                Some(url) => Some(connection(env, source_name, name, ty, url, p)?),
             };
             providers.insert(
                 name.clone(),
@@ -463,12 +454,12 @@ mod tests {
 
     #[test]
     fn credentials_never_print() {
-        std::env::set_var("CARDRECON_TEST_ONLY_SECRET", "s3cr3t-from-env");
+        let env = crate::secret::Vars::new([("CARDRECON_TEST_ONLY_SECRET", "s3cr3t-from-env")]);
         let f: ConfigFile = toml::from_str(
             "[providers.txv3]\nbase_url = \"https://txv3.example\"\napi_key = \"${CARDRECON_TEST_ONLY_SECRET}\"\n[providers.usertrans]\nbase_url = \"http://127.0.0.1:9\"\napp_key = \"literal-key\"\napp_secret = \"literal-secret\"\n",
         )
         .unwrap();
-        let s = Settings::resolve(&f, "t.toml").unwrap();
+        let s = Settings::resolve_with(&f, "t.toml", &env).unwrap();
         let printed = format!("{f:?} {s:?}");
         for secret in ["s3cr3t-from-env", "literal-key", "literal-secret"] {
             assert!(!printed.contains(secret), "{secret} printed");
@@ -483,7 +474,7 @@ mod tests {
             "s3cr3t-from-env"
         );
         let missing: ConfigFile = toml::from_str("[providers.txv3]\nbase_url = \"https://x\"\napi_key = \"${CARDRECON_TEST_UNSET_VAR}\"\n").unwrap();
-        let e = Settings::resolve(&missing, "t.toml")
+        let e = Settings::resolve_with(&missing, "t.toml", &env)
             .unwrap_err()
             .to_string();
         assert!(

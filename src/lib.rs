@@ -21,6 +21,7 @@
 //! | [`model`] | the canonical record types every stage shares |
 //! | [`money`] | exact decimal money: parsing, units, formatting |
 //! | [`period`] | instants, business days and periods in a named timezone |
+//! | [`secret`] | credentials that never print, and `${ENV}` references resolved through an injected lookup |
 //! | [`error`] | typed errors that name file, row and field |
 //!
 //! Money is never a binary float: amounts are `rust_decimal::Decimal` in Rust and
@@ -42,5 +43,6 @@ pub mod pipeline;
 pub mod providers;
 pub mod report;
 pub mod sandbox;
+pub mod secret;
 
 pub use error::{Error, Result};

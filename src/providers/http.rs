@@ -1,4 +1,4 @@
-//! What every fetcher shares: secrets that cannot be printed, the pure retry decision, a
+//! What every fetcher shares: the pure retry decision, a
 //! per-provider request-rate cap, one retrying JSON call, the page archive, and fetch statistics.
 
 use std::path::{Path, PathBuf};
@@ -11,38 +11,6 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
-
-/// A credential. `Debug` and `Display` print `***`, so it cannot reach a log line by accident.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-    /// The value, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// How one attempt ended, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -476,10 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_do_not_print() {
-        let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?} {s}"), "*** ***");
-        assert_eq!(s.expose(), "hunter2");
+    fn card_secrets_are_stripped_and_numbers_masked() {
         let mut v = serde_json::json!({"card_id": "c1", "card_no": "4485333916826937", "cvv": "715", "pin": "1234", "balance": 200.5});
         strip_secrets(&mut v);
         assert_eq!(
