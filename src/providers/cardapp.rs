@@ -364,7 +364,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::Result;
-    use crate::providers::fetch::{archived, fetch_windows, page_of, refused, split, Window};
+    use crate::providers::fetch::{
+        archived, fetch_windows, page_of, refused, split, PageSource, Window, WindowFetch,
+    };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
 
@@ -387,7 +389,7 @@ pub mod api {
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()
         };
-        let page = move |w: Window, index: u32, live: bool| async move {
+        let page = move |w: Window, index: u32, source: PageSource| async move {
             let (path, list) = match w.class.as_deref() {
                 Some("cards") => ("openApi/card/cardList", "card_list"),
                 Some("trades") => ("openApi/card/tradeList", "trade_list"),
@@ -407,7 +409,7 @@ pub mod api {
             }
             let url = format!("{}/{}/{path}", conn.base_url, conn.version);
             let what = format!("{path} page {} of {}", index + 1, w.key);
-            let v = archived(archive, &key, !live, &http.counters, async {
+            let v = archived(archive, &key, source, &http.counters, async {
                 let a = http
                     .json(&what, || http.client.post(&url).json(&body))
                     .await?;
@@ -446,37 +448,51 @@ pub mod api {
             to: far + Duration::seconds(1),
             class: Some("cards".into()),
         }];
-        let (cards, card_stats) =
-            fetch_windows(name, card_window, size, 1, "card_id", &http.counters, &page).await?;
+        let (cards, card_stats) = fetch_windows(
+            WindowFetch {
+                provider: name,
+                windows: card_window,
+                page_size: size,
+                concurrency: 1,
+                id_field: "card_id",
+                counters: &http.counters,
+            },
+            &page,
+        )
+        .await?;
         let (trades, trade_stats) = fetch_windows(
-            name,
-            split(
-                from,
-                to,
-                Duration::days(MAX_WINDOW_DAYS),
-                "trades",
-                Some("trades"),
-            ),
-            size,
-            conn.concurrency,
-            "trade_id",
-            &http.counters,
+            WindowFetch {
+                provider: name,
+                windows: split(
+                    from,
+                    to,
+                    Duration::days(MAX_WINDOW_DAYS),
+                    "trades",
+                    Some("trades"),
+                ),
+                page_size: size,
+                concurrency: conn.concurrency,
+                id_field: "trade_id",
+                counters: &http.counters,
+            },
             &page,
         )
         .await?;
         let (orders, mut stats) = fetch_windows(
-            name,
-            split(
-                from,
-                to,
-                Duration::days(MAX_WINDOW_DAYS),
-                "orders",
-                Some("orders"),
-            ),
-            size,
-            conn.concurrency,
-            "order_no",
-            &http.counters,
+            WindowFetch {
+                provider: name,
+                windows: split(
+                    from,
+                    to,
+                    Duration::days(MAX_WINDOW_DAYS),
+                    "orders",
+                    Some("orders"),
+                ),
+                page_size: size,
+                concurrency: conn.concurrency,
+                id_field: "order_no",
+                counters: &http.counters,
+            },
             &page,
         )
         .await?;

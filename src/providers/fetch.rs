@@ -23,6 +23,30 @@ pub struct Window {
     pub class: Option<String>,
 }
 
+/// Where a page may come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSource {
+    /// The run's archive when the page is there (a resumed run), else the provider.
+    ArchiveFirst,
+    /// The provider, always: a re-read to see whether a window changed while it was paged.
+    Live,
+}
+
+/// One query's windows and how to read them, for [`fetch_windows`].
+pub struct WindowFetch<'a> {
+    /// The provider instance, for statistics and errors.
+    pub provider: &'a str,
+    pub windows: Vec<Window>,
+    /// The page size asked for: a shorter page ends a window.
+    pub page_size: usize,
+    /// Windows read at once.
+    pub concurrency: usize,
+    /// The field that identifies a record, to count distinct records against a total.
+    pub id_field: &'a str,
+    /// The provider's request counters, read into the statistics at the end.
+    pub counters: &'a Arc<FetchCounters>,
+}
+
 /// One page as a provider answered it.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -59,15 +83,15 @@ pub fn split(
 }
 
 /// Pagination as a stream: pages of one window until a short page (or the reported total).
-/// `fetch(window, page_index, live)` gets one page; `live` false lets it answer from the archive.
+/// `fetch(window, page_index, source)` gets one page.
 pub fn pages<'a, F, Fut>(
     window: &Window,
     page_size: usize,
-    live: bool,
+    source: PageSource,
     fetch: &'a F,
 ) -> impl Stream<Item = Result<Page>> + 'a
 where
-    F: Fn(Window, u32, bool) -> Fut,
+    F: Fn(Window, u32, PageSource) -> Fut,
     Fut: Future<Output = Result<Page>> + 'a,
 {
     let window = window.clone();
@@ -77,7 +101,7 @@ where
             if done {
                 return Ok(None);
             }
-            let page = fetch(w, index, live).await?;
+            let page = fetch(w, index, source).await?;
             let seen = seen + page.records.len() as u64;
             let last = page.records.len() < page_size
                 || page.records.is_empty()
@@ -100,14 +124,16 @@ pub struct WindowResult {
 async fn read_window<F, Fut>(
     window: &Window,
     page_size: usize,
-    live: bool,
+    source: PageSource,
     fetch: &F,
 ) -> Result<WindowResult>
 where
-    F: Fn(Window, u32, bool) -> Fut,
+    F: Fn(Window, u32, PageSource) -> Fut,
     Fut: Future<Output = Result<Page>>,
 {
-    let all: Vec<Page> = pages(window, page_size, live, fetch).try_collect().await?;
+    let all: Vec<Page> = pages(window, page_size, source, fetch)
+        .try_collect()
+        .await?;
     let totals: Vec<u64> = all.iter().filter_map(|p| p.total).collect();
     let total = totals.last().copied();
     let totals_agree = totals.windows(2).all(|w| w[0] == w[1]);
@@ -139,23 +165,26 @@ fn distinct(records: &[serde_json::Value], id_field: &str) -> std::collections::
 /// (its first page's total, or for APIs without totals a full re-read) until a pass changes
 /// nothing; a window that still disagrees after that is an [`Error::Incomplete`].
 pub async fn fetch_windows<F, Fut>(
-    provider: &str,
-    windows: Vec<Window>,
-    page_size: usize,
-    concurrency: usize,
-    id_field: &str,
-    counters: &Arc<FetchCounters>,
+    job: WindowFetch<'_>,
     fetch: F,
 ) -> Result<(RecordSet, FetchStats)>
 where
-    F: Fn(Window, u32, bool) -> Fut,
+    F: Fn(Window, u32, PageSource) -> Fut,
     Fut: Future<Output = Result<Page>>,
 {
+    let WindowFetch {
+        provider,
+        windows,
+        page_size,
+        concurrency,
+        id_field,
+        counters,
+    } = job;
     let fetch = &fetch;
     // Pass 1: each window, from the archive where a page is there.
     let first: Vec<(usize, WindowResult, u64, u64)> = stream::iter(windows.iter().enumerate())
         .map(|(i, w)| async move {
-            let mut r = read_window(w, page_size, false, fetch).await?;
+            let mut r = read_window(w, page_size, PageSource::ArchiveFirst, fetch).await?;
             let mut reread = 0u64;
             let mut repeats = r.repeats;
             for _ in 0..3 {
@@ -166,7 +195,7 @@ where
                     break;
                 }
                 reread += 1;
-                r = read_window(w, page_size, true, fetch).await?;
+                r = read_window(w, page_size, PageSource::Live, fetch).await?;
                 repeats += r.repeats;
             }
             Ok::<_, Error>((i, r, reread, repeats))
@@ -190,13 +219,13 @@ where
                 let known = &results[i];
                 async move {
                     let fresh = if known.total.is_some() {
-                        let first_page = fetch(w.clone(), 0, true).await?;
+                        let first_page = fetch(w.clone(), 0, PageSource::Live).await?;
                         if first_page.total == known.total {
                             return Ok::<_, Error>((i, None));
                         }
-                        read_window(w, page_size, true, fetch).await?
+                        read_window(w, page_size, PageSource::Live, fetch).await?
                     } else {
-                        read_window(w, page_size, true, fetch).await?
+                        read_window(w, page_size, PageSource::Live, fetch).await?
                     };
                     let changed = distinct(&fresh.records, id_field)
                         != distinct(&known.records, id_field)
@@ -339,18 +368,19 @@ pub fn refused(
     }
 }
 
-/// Takes a page from the archive (resume) or lets `live` fetch it and archives the answer.
+/// Takes a page from the archive (when `source` allows and it is there) or lets `live` fetch it
+/// and archives the answer.
 pub async fn archived<Fut>(
     archive: &Archive,
     key: &str,
-    use_archive: bool,
+    source: PageSource,
     counters: &FetchCounters,
     live: Fut,
 ) -> Result<serde_json::Value>
 where
     Fut: Future<Output = Result<serde_json::Value>>,
 {
-    if use_archive {
+    if source == PageSource::ArchiveFirst {
         if let Some(v) = archive.read(key) {
             counters.pages_from_archive.fetch_add(1, Ordering::Relaxed);
             return Ok(v);

@@ -259,7 +259,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, page_of, split, Window};
+    use crate::providers::fetch::{
+        archived, fetch_windows, page_of, split, PageSource, Window, WindowFetch,
+    };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
 
@@ -386,7 +388,7 @@ pub mod api {
         let size = conn.page_size;
         let list_url = format!("{}/open-api/v1/card/consume/list", conn.base_url);
         let list_url = &list_url;
-        let page = move |w: Window, index: u32, live: bool| async move {
+        let page = move |w: Window, index: u32, source: PageSource| async move {
             let key = format!("{}/p{:04}", w.key, index);
             let body = serde_json::json!({
                 "start_time": w.from.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -397,7 +399,7 @@ pub mod api {
             let v = archived(
                 archive,
                 &key,
-                !live,
+                source,
                 &client.http.counters,
                 client.call("consume/list", |_| {
                     client
@@ -419,12 +421,14 @@ pub mod api {
             )
         };
         let (set, mut stats) = fetch_windows(
-            name,
-            windows,
-            size,
-            conn.concurrency,
-            "consume_no",
-            &client.http.counters,
+            WindowFetch {
+                provider: name,
+                windows,
+                page_size: size,
+                concurrency: conn.concurrency,
+                id_field: "consume_no",
+                counters: &client.http.counters,
+            },
             page,
         )
         .await?;
@@ -451,21 +455,27 @@ pub mod api {
                         };
                         let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
                         let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
-                        let answer = archived(archive, &key, true, &client.http.counters, async {
-                            match client
-                                .call("consume/info", |_| client.http.client.get(&url))
-                                .await
-                            {
-                                Ok(body) => Ok(body),
-                                // A record listed but without a detail keeps its list form.
-                                Err(Error::Fetch { message, .. })
-                                    if message.starts_with("code 40401") =>
+                        let answer = archived(
+                            archive,
+                            &key,
+                            PageSource::ArchiveFirst,
+                            &client.http.counters,
+                            async {
+                                match client
+                                    .call("consume/info", |_| client.http.client.get(&url))
+                                    .await
                                 {
-                                    Ok(serde_json::json!({"code": 0, "data": v}))
+                                    Ok(body) => Ok(body),
+                                    // A record listed but without a detail keeps its list form.
+                                    Err(Error::Fetch { message, .. })
+                                        if message.starts_with("code 40401") =>
+                                    {
+                                        Ok(serde_json::json!({"code": 0, "data": v}))
+                                    }
+                                    Err(e) => Err(e),
                                 }
-                                Err(e) => Err(e),
-                            }
-                        })
+                            },
+                        )
                         .await?;
                         let mut data = answer.get("data").cloned().unwrap_or_else(|| v.clone());
                         // The detail is looked up by id: when the provider lists two different

@@ -449,7 +449,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::Result;
-    use crate::providers::fetch::{archived, fetch_windows, page_of, refused, split, Window};
+    use crate::providers::fetch::{
+        archived, fetch_windows, page_of, refused, split, PageSource, Window, WindowFetch,
+    };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
 
@@ -478,7 +480,7 @@ pub mod api {
         let size = conn.page_size;
         let url = format!("{}/v3/openapi/card/transactions", conn.base_url);
         let url = &url;
-        let page = move |w: Window, index: u32, live: bool| async move {
+        let page = move |w: Window, index: u32, source: PageSource| async move {
             let key = format!("{}/p{:04}", w.key, index);
             let bt: i64 = w.class.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
             let body = serde_json::json!({
@@ -493,7 +495,7 @@ pub mod api {
                 index + 1,
                 w.key
             );
-            let v = archived(archive, &key, !live, &http.counters, async {
+            let v = archived(archive, &key, source, &http.counters, async {
                 let a = http
                     .json(&what, || {
                         http.client
@@ -525,12 +527,14 @@ pub mod api {
             )
         };
         let (set, stats) = fetch_windows(
-            name,
-            windows,
-            size,
-            conn.concurrency,
-            "tx_id",
-            &http.counters,
+            WindowFetch {
+                provider: name,
+                windows,
+                page_size: size,
+                concurrency: conn.concurrency,
+                id_field: "tx_id",
+                counters: &http.counters,
+            },
             page,
         )
         .await?;

@@ -176,7 +176,9 @@ pub mod api {
 
     use crate::config::Connection;
     use crate::error::{Error, Result};
-    use crate::providers::fetch::{archived, fetch_windows, page_of, split, Window};
+    use crate::providers::fetch::{
+        archived, fetch_windows, page_of, split, PageSource, Window, WindowFetch,
+    };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
 
@@ -233,7 +235,7 @@ pub mod api {
         let size = conn.page_size;
         let url = format!("{}/userTrans", conn.base_url);
         let url = &url;
-        let page = move |w: Window, index: u32, live: bool| async move {
+        let page = move |w: Window, index: u32, source: PageSource| async move {
             let key = format!("{}/p{:04}", w.key, index);
             let what = format!("userTrans page {} of {}", index + 1, w.key);
             let query = [
@@ -242,7 +244,7 @@ pub mod api {
                 ("start_date", w.from.timestamp().to_string()),
                 ("end_date", (w.to.timestamp() - 1).to_string()),
             ];
-            let v = archived(archive, &key, !live, &http.counters, async {
+            let v = archived(archive, &key, source, &http.counters, async {
                 let mut expired: Option<String> = None;
                 for _ in 0..4 {
                     let tok = login(expired.clone()).await?;
@@ -277,12 +279,14 @@ pub mod api {
         };
         let windows = split(from, to, Duration::days(WINDOW_DAYS), "userTrans", None);
         let (set, stats) = fetch_windows(
-            name,
-            windows,
-            size,
-            conn.concurrency,
-            "trans_id",
-            &http.counters,
+            WindowFetch {
+                provider: name,
+                windows,
+                page_size: size,
+                concurrency: conn.concurrency,
+                id_field: "trans_id",
+                counters: &http.counters,
+            },
             page,
         )
         .await?;
