@@ -29,13 +29,13 @@ fn month(dir: &Path, records: u64, seed: u64) -> PathBuf {
 
 /// The `init` template pointed at a sandbox, with the sandbox's credentials written in.
 fn config_text(url: &str, ledger: &Path) -> String {
-    let mut text = cardrecon::cli::config_template(
+    let mut text = cardrecon::config::template::config_template(
         Some(url),
         "Europe/London",
         Some("2026-03"),
         &ledger.display().to_string(),
     );
-    for (k, v) in cardrecon::cli::SANDBOX_ENV {
+    for (k, v) in cardrecon::config::template::SANDBOX_ENV {
         text = text.replace(&format!("${{{k}}}"), v);
     }
     text
@@ -482,7 +482,7 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     .await
     .unwrap();
     let cfg = dir.path().join("cardrecon.toml");
-    let text = cardrecon::cli::config_template(
+    let text = cardrecon::config::template::config_template(
         Some(&url),
         "Europe/London",
         Some("2026-03"),
@@ -496,7 +496,7 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     let spawn = || {
         let mut c = bin();
         c.args(["run", "--config", cfg.to_str().unwrap()]);
-        for (k, v) in cardrecon::cli::SANDBOX_ENV {
+        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
             c.env(k, v);
         }
         c.stdout(std::process::Stdio::piped())

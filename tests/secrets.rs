@@ -148,7 +148,7 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
     let cfg = dir.path().join("cardrecon.toml");
     std::fs::write(
         &cfg,
-        cardrecon::cli::config_template(
+        cardrecon::config::template::config_template(
             Some(&url),
             "Europe/London",
             Some("2026-03"),

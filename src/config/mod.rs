@@ -36,6 +36,8 @@
 //! Secrets are never part of this file's values: credentials (issue: fetchers) are `${ENV}`
 //! references, and `Debug`/reports never print them.
 
+pub mod template;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,48 @@
+//! `cardrecon fetch`: every configured provider into an archive directory, without
+//! reconciling (`reconcile --provider-data DIR` reads it later).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::{runtime, MonthArgs};
+use crate::error::{Error, Result};
+use crate::pipeline;
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// Directory for the archive (DIR/<provider>/pages/*.json and DIR/<provider>/*.jsonl); a
+    /// directory with pages from an interrupted fetch is resumed.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(a: FetchArgs) -> Result<ExitCode> {
+    a.month.settings.required_config("fetch")?;
+    let month = a.month.resolve()?;
+    let (settings, period) = (month.settings, month.period);
+    pipeline::require_connections(&settings)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    let started = std::time::Instant::now();
+    let stats = runtime()?.block_on(pipeline::fetch_all(&settings, &a.out, &period, true))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let records: u64 = stats.iter().map(|s| s.records).sum();
+    for s in &stats {
+        println!(
+            "{:<10} {:>9} records {:>7} requests {:>5} retries",
+            s.provider, s.records, s.requests, s.retries
+        );
+    }
+    println!(
+        "fetched {records} records in {seconds:.2} s into {}",
+        a.out.display()
+    );
+    println!(
+        "reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR",
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,56 @@
+//! `cardrecon reconcile`: provider wire files (or a provider_records table) against a ledger
+//! file, offline, into an output directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::{exit_code, MonthArgs};
+use crate::error::Result;
+use crate::pipeline::{self, ReconcileJob};
+use crate::report::summary;
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Directory with one subdirectory per provider (DIR/<provider>/*.jsonl, such as a run's
+    /// raw/), or a provider_records .parquet table (a run's normalized/provider_records.parquet).
+    #[arg(long)]
+    pub provider_data: PathBuf,
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// Output directory (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Exit 0 even when discrepancies are found (default: exit 1 so cron and CI can gate on it).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Outputs to write, comma-separated: csv, json, xlsx (Summary, Discrepancies, Daily),
+    /// xlsx-lists (xlsx plus the Matched, Provider records and Ledger entries sheets), html,
+    /// parquet; or all.
+    #[arg(long, default_value = "all")]
+    pub outputs: String,
+}
+
+pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
+    let month = a.month.resolve()?;
+    let ledger = month.required_ledger()?;
+    let outputs = pipeline::Outputs::parse(&a.outputs)?;
+    let job = ReconcileJob {
+        provider_data: a.provider_data,
+        ledger,
+        out: a.out.clone(),
+        period: month.period,
+        settings: month.settings,
+        fetch_stats: Vec::new(),
+        run: None,
+        outputs,
+    };
+    let outcome = pipeline::reconcile(&job)?;
+    print!("{}", summary::render_table(&outcome.summary));
+    println!("outputs in {}:", a.out.display());
+    for f in &outcome.files {
+        println!("  {}", f.display());
+    }
+    Ok(exit_code(&outcome.summary, a.exit_zero))
+}

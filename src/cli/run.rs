@@ -1,0 +1,55 @@
+//! `cardrecon run`: fetch every configured provider, reconcile against the ledger, and write a
+//! run directory with its manifest.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::{exit_code, runtime, MonthArgs};
+use crate::error::{Error, Result};
+use crate::pipeline;
+use crate::report::summary;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// Resume or name a particular run (default: resume the newest unfinished run of the period,
+    /// else start a new one).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Exit 0 even when discrepancies are found.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+pub fn run(a: RunArgs) -> Result<ExitCode> {
+    let config = a.month.settings.required_config("run")?.to_path_buf();
+    let month = a.month.resolve()?;
+    let ledger = month.ledger.clone().ok_or_else(|| {
+        Error::config(
+            config.display().to_string(),
+            "ledger.path",
+            "is required for `run` (or pass --ledger FILE)",
+        )
+    })?;
+    let mut settings = month.settings;
+    if settings.output_dir.is_relative() {
+        settings.output_dir = a.month.settings.config_dir().join(&settings.output_dir);
+    }
+    let job = pipeline::RunJob {
+        settings,
+        config_path: Some(config),
+        period: month.period,
+        ledger,
+        run_id: a.run_id.clone(),
+        progress: true,
+    };
+    let done = runtime()?.block_on(pipeline::run(&job))?;
+    if done.resumed {
+        println!("resumed the unfinished run in {}", done.run_dir.display());
+    }
+    print!("{}", summary::render_table(&done.outcome.summary));
+    println!("run directory: {}", done.run_dir.display());
+    Ok(exit_code(&done.outcome.summary, a.exit_zero))
+}

@@ -1,0 +1,90 @@
+//! The commented configuration `cardrecon init` writes (and the demo writes for its sandbox),
+//! next to the code that reads it, so the two change together.
+
+/// The commented configuration `init` writes. With a sandbox URL, every provider points at it.
+pub fn config_template(
+    sandbox: Option<&str>,
+    timezone: &str,
+    period: Option<&str>,
+    ledger: &str,
+) -> String {
+    let url = |provider: &str, real: &str| match sandbox {
+        Some(s) => format!("\"{}/{provider}\"", s.trim_end_matches('/')),
+        None => format!("\"{real}\""),
+    };
+    format!(
+        r#"# cardrecon configuration (`cardrecon init`). Credentials are ${{ENV_VAR}} references: set the
+# variables in the environment; never write the values here.
+timezone = "{timezone}"        # business timezone: where accounting days begin and end
+{period_line}
+margin_days = 3                   # days read on each side of the period, so cut-offs are recognised
+
+[tolerance]
+amount = "0.00"                   # amounts closer than this are equal
+fee = "0.00"
+
+[providers.keysecure]
+base_url = {ks}
+api_key = "${{CARDRECON_KEYSECURE_API_KEY}}"
+api_secret = "${{CARDRECON_KEYSECURE_API_SECRET}}"
+account_currency = "USD"          # the card account's currency: keysecure amounts carry none
+{rate}# max_concurrency = 4             # windows (and details) fetched at once
+# requests_per_second = 20        # the default cap; ask your provider for its limit
+# fetch_details = true            # each consumption's detail (fees, original amount)
+
+[providers.txv3]
+base_url = {tx}
+{rate}api_key = "${{CARDRECON_TXV3_API_KEY}}"
+account_currency = "USD"          # currency of service fees (business_type 10)
+
+[providers.cardapp]
+base_url = {ca}
+{rate}version = "v1"
+customer_id = 10000011
+app_id = 100001
+key = "${{CARDRECON_CARDAPP_KEY}}"
+wire_timezone = "Asia/Shanghai"   # zone of its datetime strings
+
+[providers.usertrans]
+base_url = {ut}
+{rate}app_key = "${{CARDRECON_USERTRANS_APP_KEY}}"
+app_secret = "${{CARDRECON_USERTRANS_APP_SECRET}}"
+
+[ledger]
+path = "{ledger}"
+# timezone = "{timezone}"        # zone of naive booked_at times (default: the business timezone)
+# skip_bad_rows = false
+# [ledger.columns]                # canonical name = your export's column name
+# amount = "Amount"
+# [ledger.values.status]          # your word = canonical status
+# "Settled" = "success"
+
+[output]
+dir = "runs"                      # run directories: runs/<period>/<run-id>/
+"#,
+        period_line = match period {
+            Some(p) => format!("period = \"{p}\""),
+            None => "# period = \"2026-03\"            # or pass --period".to_string(),
+        },
+        // The sandbox on loopback can take far more than a real API's default cap.
+        rate = if sandbox.is_some() {
+            "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n"
+        } else {
+            ""
+        },
+        ks = url("keysecure", "https://openplatform.keysecure.io"),
+        tx = url("txv3", "https://YOUR-TXV3-HOST"),
+        ca = url("cardapp", "https://YOUR-CARDAPP-HOST"),
+        ut = url("usertrans", "https://YOUR-USERTRANS-HOST"),
+    )
+}
+
+/// The sandbox's default credentials as the environment variables the template names.
+pub const SANDBOX_ENV: [(&str, &str); 6] = [
+    ("CARDRECON_KEYSECURE_API_KEY", "sandbox-keysecure-key"),
+    ("CARDRECON_KEYSECURE_API_SECRET", "sandbox-keysecure-secret"),
+    ("CARDRECON_TXV3_API_KEY", "sandbox-txv3-key"),
+    ("CARDRECON_CARDAPP_KEY", "sandbox-cardapp-key"),
+    ("CARDRECON_USERTRANS_APP_KEY", "sandbox-usertrans-key"),
+    ("CARDRECON_USERTRANS_APP_SECRET", "sandbox-usertrans-secret"),
+];
