@@ -182,7 +182,7 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
     };
     // The daily table feeds only the workbook and the HTML page.
     let daily = if o.xlsx || o.html {
-        report::xlsx::daily(&rows)
+        report::daily::daily(&rows)
     } else {
         Vec::new()
     };

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::daily::{chart_currency, DailyRow};
 use super::layout;
 use super::shown_text::{for_html, for_label};
 use super::summary::Summary;
@@ -72,14 +73,13 @@ struct ChartView {
     ticks: Vec<Tick>,
 }
 
-fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
-    let mut per_cur: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
-    for (_, cur, _, pa, _, _) in daily {
-        *per_cur.entry(cur.as_str()).or_default() += *pa;
-    }
-    let main = per_cur.iter().max_by(|a, b| a.1.cmp(b.1))?.0.to_string();
-    let days: Vec<_> = daily.iter().filter(|d| d.1 == main).collect();
-    let max = days.iter().map(|d| d.3.max(d.5)).max()?;
+fn chart(daily: &[DailyRow]) -> Option<ChartView> {
+    let main = chart_currency(daily)?.to_string();
+    let days: Vec<&DailyRow> = daily.iter().filter(|d| d.currency == main).collect();
+    let max = days
+        .iter()
+        .map(|d| d.provider_amount.max(d.ledger_amount))
+        .max()?;
     if days.is_empty() || max.is_zero() {
         return None;
     }
@@ -96,16 +96,7 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
     };
     // Pixel positions in whole pixels.
     let x = |i: usize| 40 + i64::try_from(i).unwrap_or(0) * (w - 60) / gaps;
-    let points = |sel: fn(
-        &&(
-            chrono::NaiveDate,
-            String,
-            u64,
-            rust_decimal::Decimal,
-            u64,
-            rust_decimal::Decimal,
-        ),
-    ) -> rust_decimal::Decimal| {
+    let points = |sel: fn(&DailyRow) -> rust_decimal::Decimal| {
         days.iter()
             .enumerate()
             .map(|(i, d)| format!("{},{}", x(i), scale(sel(d))))
@@ -118,15 +109,15 @@ fn chart(daily: &super::xlsx::Daily) -> Option<ChartView> {
         width: w,
         height: h,
         max: money::format(max),
-        provider_points: points(|d| d.3),
-        ledger_points: points(|d| d.5),
+        provider_points: points(|d| d.provider_amount),
+        ledger_points: points(|d| d.ledger_amount),
         ticks: days
             .iter()
             .enumerate()
             .filter(|(i, _)| i % every == 0)
             .map(|(i, d)| Tick {
                 x: x(i),
-                label: d.0.format("%m-%d").to_string(),
+                label: d.day.format("%m-%d").to_string(),
             })
             .collect(),
     })
@@ -136,7 +127,7 @@ pub fn write(
     path: &Path,
     summary: &Summary,
     rows: &ResultRows<'_>,
-    daily: &super::xlsx::Daily,
+    daily: &[DailyRow],
     info: &RunInfo,
 ) -> Result<()> {
     let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();

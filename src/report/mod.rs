@@ -6,6 +6,7 @@
 //! - [`summary`]: `summary.json` and the summary table printed on the terminal.
 
 pub mod csv;
+pub mod daily;
 pub mod html;
 pub mod layout;
 pub mod manifest;

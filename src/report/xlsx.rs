@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
@@ -49,7 +49,7 @@ pub struct RunInfo {
 pub struct Input<'a> {
     pub rows: &'a ResultRows<'a>,
     /// [`daily`] of the rows, computed once for the workbook and the page.
-    pub daily: &'a Daily,
+    pub daily: &'a [super::daily::DailyRow],
     pub provider: &'a DataFrame,
     pub ledger: &'a DataFrame,
     pub summary: &'a Summary,
@@ -693,32 +693,6 @@ fn highlighted(r: &ResultRow, field: Field) -> bool {
     }
 }
 
-/// Per accounting day and currency: both sides' counts and amounts, and the difference.
-pub type Daily = Vec<(NaiveDate, String, u64, Decimal, u64, Decimal)>;
-
-pub fn daily(rows: &ResultRows<'_>) -> Daily {
-    let mut m: BTreeMap<(&str, NaiveDate), (u64, Decimal, u64, Decimal)> = BTreeMap::new();
-    for i in 0..rows.len() {
-        let (provider_amount, ledger_amount) = rows.amounts(i);
-        let ((provider_day, currency), (ledger_day, ledger_currency)) = rows.days_currencies(i);
-        if let (Some(day), Some(a)) = (provider_day, provider_amount) {
-            let e = m.entry((currency.unwrap_or_default(), day)).or_default();
-            e.0 += 1;
-            e.1 += a;
-        }
-        if let (Some(day), Some(a)) = (ledger_day, ledger_amount) {
-            let e = m
-                .entry((ledger_currency.unwrap_or_default(), day))
-                .or_default();
-            e.2 += 1;
-            e.3 += a.abs();
-        }
-    }
-    m.into_iter()
-        .map(|((cur, day), (pn, pa, ln, la))| (day, cur.to_string(), pn, pa, ln, la))
-        .collect()
-}
-
 fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
     let rows = input.daily;
     let e = xerr(path);
@@ -739,49 +713,33 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         ws.write_string_with_format(0, c as u16, *h, &f.header)
             .map_err(&e)?;
     }
-    // The chart shows the currency with the most provider amount.
-    let mut per_cur: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for (_, cur, _, pa, _, _) in rows {
-        *per_cur.entry(cur.as_str()).or_default() += *pa;
-    }
-    let main = per_cur
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1))
-        .map(|(c, _)| c.to_string())
-        .unwrap_or_default();
+    let main = super::daily::chart_currency(rows)
+        .unwrap_or_default()
+        .to_string();
     let (mut first, mut last) = (0u32, 0u32);
-    for (i, (day, cur, pn, pa, ln, la)) in rows.iter().enumerate() {
+    for (i, d) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_datetime_with_format(row, 0, *day, &f.date)
+        let money = f.money_for(Some(&d.currency), false, false);
+        ws.write_datetime_with_format(row, 0, d.day, &f.date)
             .map_err(&e)?;
-        ws.write_string(row, 1, for_xlsx(cur)).map_err(&e)?;
-        ws.write_number_with_format(row, 2, count(*pn), &f.integer)
+        ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
+        ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            3,
-            excel_number(*pa),
-            f.money_for(Some(cur), false, false),
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(row, 4, count(*ln), &f.integer)
+        ws.write_number_with_format(row, 3, excel_number(d.provider_amount), money)
             .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            5,
-            excel_number(*la),
-            f.money_for(Some(cur), false, false),
-        )
-        .map_err(&e)?;
-        let diff = *pa - *la;
+        ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
+            .map_err(&e)?;
+        ws.write_number_with_format(row, 5, excel_number(d.ledger_amount), money)
+            .map_err(&e)?;
+        let diff = d.difference();
         ws.write_number_with_format(
             row,
             6,
             excel_number(diff),
-            f.money_for(Some(cur), !diff.is_zero(), false),
+            f.money_for(Some(&d.currency), !diff.is_zero(), false),
         )
         .map_err(&e)?;
-        if *cur == main {
+        if d.currency == main {
             if first == 0 {
                 first = row;
             }
