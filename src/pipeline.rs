@@ -375,7 +375,17 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         outputs: Outputs::ALL,
     };
     let outcome = reconcile(&rjob)?;
-    crate::report::manifest::write(&dir, job, &stats, started)?;
+    crate::report::manifest::write(
+        &dir,
+        &crate::report::manifest::RunFacts {
+            period: job.period,
+            timezone: job.settings.timezone,
+            ledger: &job.ledger,
+            config: job.config_path.as_deref(),
+            fetch: &stats,
+            started,
+        },
+    )?;
     Ok(RunOutcome {
         run_dir: dir,
         outcome,

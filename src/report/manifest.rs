@@ -9,8 +9,22 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::pipeline::RunJob;
+use crate::period::Period;
 use crate::providers::http::FetchStats;
+
+/// The facts of a run the manifest records, given by whoever ran it (the report layer does
+/// not reach back into the pipeline for them).
+#[derive(Debug, Clone, Copy)]
+pub struct RunFacts<'a> {
+    pub period: Period,
+    pub timezone: chrono_tz::Tz,
+    /// The ledger file read: hashed into the inputs.
+    pub ledger: &'a Path,
+    /// The configuration file: copied, credentials redacted.
+    pub config: Option<&'a Path>,
+    pub fetch: &'a [FetchStats],
+    pub started: DateTime<Utc>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct FileEntry {
@@ -103,11 +117,11 @@ fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<Utc>) -> Result<()> {
+pub fn write(dir: &Path, run: &RunFacts<'_>) -> Result<()> {
     let mut inputs = entries(dir, &raw_record_files(&dir.join("raw"))?)?;
-    let (bytes, sha256) = sha256_file(&job.ledger)?;
+    let (bytes, sha256) = sha256_file(run.ledger)?;
     inputs.push(FileEntry {
-        path: job.ledger.display().to_string(),
+        path: run.ledger.display().to_string(),
         bytes,
         sha256,
     });
@@ -125,7 +139,7 @@ pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<U
     .filter(|p| p.exists())
     .collect();
     outputs_list.sort();
-    let config = match &job.config_path {
+    let config = match run.config {
         Some(p) => Some(redact_config(
             &std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
         )),
@@ -137,13 +151,13 @@ pub fn write(dir: &Path, job: &RunJob, fetch: &[FetchStats], started: DateTime<U
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default(),
-        period: job.period.label(),
-        timezone: job.settings.timezone.name().to_string(),
-        started_at: started.to_rfc3339(),
+        period: run.period.label(),
+        timezone: run.timezone.name().to_string(),
+        started_at: run.started.to_rfc3339(),
         finished_at: Utc::now().to_rfc3339(),
         inputs,
         outputs: entries(dir, &outputs_list)?,
-        fetch: fetch.to_vec(),
+        fetch: run.fetch.to_vec(),
         config,
     };
     let path = dir.join("manifest.json");
