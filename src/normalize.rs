@@ -145,13 +145,7 @@ pub fn read_jsonl(
         }
         stats.lines += 1;
         let source = format!("{label}:{line_no}");
-        match crate::providers::parse_record(
-            instance.ty,
-            &instance.name,
-            text,
-            source,
-            &instance.options,
-        ) {
+        match (instance.spec.parse)(&instance.name, text, source, &instance.options) {
             Ok(Some(r)) => out.push(r),
             Ok(None) => stats.non_records += 1,
             Err(e) => {

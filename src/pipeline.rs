@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::matching::{self, MatchOptions};
 use crate::period::Period;
 use crate::providers::http::{Archive, FetchStats};
-use crate::providers::ProviderType;
 use crate::report::{self, summary};
 
 /// What `reconcile` was asked to do.
@@ -327,13 +326,16 @@ pub async fn fetch_all(
         });
         async move {
             tracing::info!(provider = %inst.name, url = %conn.base_url, "fetching");
-            let name = inst.name.as_str();
-            let fetched = match inst.ty {
-                ProviderType::Keysecure => crate::providers::keysecure::api::fetch(name, conn, from, to, &archive, &bar).await?,
-                ProviderType::Txv3 => crate::providers::txv3::api::fetch(name, conn, from, to, &archive, &bar).await?,
-                ProviderType::Cardapp => crate::providers::cardapp::api::fetch(name, conn, inst.options.wire_timezone, from, to, &archive, &bar).await?,
-                ProviderType::Usertrans => crate::providers::usertrans::api::fetch(name, conn, from, to, &archive, &bar).await?,
-            };
+            let fetched = (inst.spec.fetch)(crate::providers::spec::FetchJob {
+                instance: &inst.name,
+                connection: conn,
+                options: &inst.options,
+                from,
+                to,
+                archive: &archive,
+                progress: &bar,
+            })
+            .await?;
             for (stem, lines) in &fetched.files {
                 archive.write_records(stem, lines)?;
             }

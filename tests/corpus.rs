@@ -525,7 +525,6 @@ fn every_corpus_file_is_listed() {
 /// panicking.
 #[test]
 fn fuzz_regression_inputs_are_refused_without_panic() {
-    use cardrecon::providers::ProviderType;
     let mut tried = 0;
     let mut wrong = Vec::new();
     for entry in std::fs::read_dir(corpus("fuzz")).unwrap() {
@@ -537,20 +536,30 @@ fn fuzz_regression_inputs_are_refused_without_panic() {
             let t = target.clone();
             // Every kept input is malformed: it must be refused with an error, not read and not a panic.
             let refused = std::panic::catch_unwind(move || match t.as_str() {
-                "page_keysecure" => {
-                    cardrecon::providers::read_page(ProviderType::Keysecure, "page", &bytes)
-                        .is_err()
-                }
-                "page_txv3" => {
-                    cardrecon::providers::read_page(ProviderType::Txv3, "page", &bytes).is_err()
-                }
-                "page_cardapp" => {
-                    cardrecon::providers::read_page(ProviderType::Cardapp, "page", &bytes).is_err()
-                }
-                "page_usertrans" => {
-                    cardrecon::providers::read_page(ProviderType::Usertrans, "page", &bytes)
-                        .is_err()
-                }
+                "page_keysecure" => cardrecon::providers::read_page(
+                    &cardrecon::providers::keysecure::SPEC,
+                    "page",
+                    &bytes,
+                )
+                .is_err(),
+                "page_txv3" => cardrecon::providers::read_page(
+                    &cardrecon::providers::txv3::SPEC,
+                    "page",
+                    &bytes,
+                )
+                .is_err(),
+                "page_cardapp" => cardrecon::providers::read_page(
+                    &cardrecon::providers::cardapp::SPEC,
+                    "page",
+                    &bytes,
+                )
+                .is_err(),
+                "page_usertrans" => cardrecon::providers::read_page(
+                    &cardrecon::providers::usertrans::SPEC,
+                    "page",
+                    &bytes,
+                )
+                .is_err(),
                 ledger => {
                     let dir = tempdir();
                     let file = dir

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = cardrecon::providers::read_page(cardrecon::providers::ProviderType::Cardapp, "fuzz page", data);
+    let _ = cardrecon::providers::read_page(&cardrecon::providers::cardapp::SPEC, "fuzz page", data);
 });

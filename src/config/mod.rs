@@ -47,8 +47,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::period::{parse_zone, Period};
-use crate::providers::{AdapterOptions, ProviderType};
-use crate::secret::{Env, ProcessEnv, Secret};
+use crate::providers::spec::{ApiTable, Place};
+use crate::providers::{AdapterOptions, Connection, Spec, SPECS};
+use crate::secret::{Env, ProcessEnv};
 
 /// Whether an `http://` URL points at this machine (the sandbox), where clear text is harmless.
 pub fn is_loopback_url(url: &str) -> bool {
@@ -57,15 +58,28 @@ pub fn is_loopback_url(url: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
 }
 
+/// One `[providers.<instance>]` table: the provider's own keys are read and checked by its spec
+/// (credentials only when it has a `base_url`, that is when `run` fetches it); the connection
+/// settings every provider shares are read here.
 fn connection(
     env: &dyn Env,
     source_name: &str,
     name: &str,
-    ty: ProviderType,
-    url: &str,
+    spec: &'static Spec,
     p: &ProviderFile,
-) -> Result<Connection> {
-    let field = |f: &str| format!("providers.{name}.{f}");
+) -> Result<Option<Connection>> {
+    let place = Place {
+        source_name,
+        instance: name,
+        provider: spec.name,
+        env,
+        connecting: p.base_url.is_some(),
+    };
+    let field = |f: &str| place.field(f);
+    let Some(url) = &p.base_url else {
+        (spec.connect)(&p.api, &place)?;
+        return Ok(None);
+    };
     let url = url.trim().trim_end_matches('/').to_string();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Error::config(
@@ -84,80 +98,27 @@ fn connection(
             format!("`{url}` is plain http to another machine: credentials would travel unencrypted. Use https, or set allow_insecure_http = true"),
         ));
     }
-    let need = |v: &Option<Secret>, f: &str| -> Result<Secret> {
-        match v {
-            Some(x) => crate::secret::expand(x, env, source_name, &field(f)),
-            None => Err(Error::config(
-                source_name,
-                field(f),
-                format!("is required for a {} provider", ty.as_str()),
-            )),
-        }
-    };
-    let optional = |v: &Option<Secret>, f: &str| -> Result<Secret> {
-        match v {
-            Some(x) => crate::secret::expand(x, env, source_name, &field(f)),
-            None => Ok(Secret::default()),
-        }
-    };
-    let mut c = Connection {
-        base_url: url,
-        api_key: optional(&p.api_key, "api_key")?,
-        api_secret: optional(&p.api_secret, "api_secret")?,
-        customer_id: p.customer_id.unwrap_or(0),
-        app_id: p.app_id.unwrap_or(0),
-        key: optional(&p.key, "key")?,
-        app_key: optional(&p.app_key, "app_key")?,
-        app_secret: optional(&p.app_secret, "app_secret")?,
-        version: p.version.clone().unwrap_or_else(|| "v1".into()),
-        page_size: 0,
-        concurrency: p.max_concurrency.unwrap_or(4).clamp(1, 64),
-        requests_per_second: p.requests_per_second.unwrap_or(20).max(1),
-        timeout: std::time::Duration::from_secs(p.timeout_secs.unwrap_or(30).max(1)),
-        fetch_details: p.fetch_details.unwrap_or(true),
-    };
-    let (default_size, max_size) = match ty {
-        ProviderType::Keysecure => {
-            c.api_key = need(&p.api_key, "api_key")?;
-            c.api_secret = need(&p.api_secret, "api_secret")?;
-            (100, 100)
-        }
-        ProviderType::Txv3 => {
-            c.api_key = need(&p.api_key, "api_key")?;
-            (200, 200)
-        }
-        ProviderType::Cardapp => {
-            c.key = need(&p.key, "key")?;
-            if p.customer_id.is_none() || p.app_id.is_none() {
-                return Err(Error::config(
-                    source_name,
-                    field(if p.customer_id.is_none() {
-                        "customer_id"
-                    } else {
-                        "app_id"
-                    }),
-                    "is required for a cardapp provider",
-                ));
-            }
-            (100, 100)
-        }
-        ProviderType::Usertrans => {
-            c.app_key = need(&p.app_key, "app_key")?;
-            c.app_secret = need(&p.app_secret, "app_secret")?;
-            (100, 100)
-        }
-    };
-    let size = p.page_size.unwrap_or(default_size);
-    let min_size = if ty == ProviderType::Txv3 { 10 } else { 1 };
-    if !(min_size..=max_size).contains(&size) {
+    let credentials = (spec.connect)(&p.api, &place)?;
+    let limits = spec.limits;
+    let size = p.page_size.unwrap_or(limits.default_page_size);
+    if !(limits.min_page_size..=limits.max_page_size).contains(&size) {
         return Err(Error::config(
             source_name,
             field("page_size"),
-            format!("{size} is outside what the API accepts ({min_size}..{max_size})"),
+            format!(
+                "{size} is outside what the API accepts ({}..{})",
+                limits.min_page_size, limits.max_page_size
+            ),
         ));
     }
-    c.page_size = size;
-    Ok(c)
+    Ok(Some(Connection {
+        base_url: url,
+        page_size: size,
+        concurrency: p.max_concurrency.unwrap_or(4).clamp(1, 64),
+        requests_per_second: p.requests_per_second.unwrap_or(20).max(1),
+        timeout: std::time::Duration::from_secs(p.timeout_secs.unwrap_or(30).max(1)),
+        credentials,
+    }))
 }
 
 /// The file as written.
@@ -191,8 +152,9 @@ pub struct ToleranceFile {
     pub fee: Option<String>,
 }
 
+/// A `[providers.<instance>]` table: the keys every provider has, and the provider's own (its
+/// credentials and API settings) in `api`, which its spec reads and checks.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProviderFile {
     #[serde(rename = "type")]
     pub provider_type: Option<String>,
@@ -202,41 +164,13 @@ pub struct ProviderFile {
     pub base_url: Option<String>,
     /// Allow a non-loopback `http://` base URL (credentials would travel in clear text).
     pub allow_insecure_http: Option<bool>,
-    // Credentials: `${ENV_VAR}` references (or literal values, never printed).
-    pub api_key: Option<Secret>,
-    pub api_secret: Option<Secret>,
-    pub customer_id: Option<i64>,
-    pub app_id: Option<i64>,
-    pub key: Option<Secret>,
-    pub app_key: Option<Secret>,
-    pub app_secret: Option<Secret>,
-    /// cardapp's `{version}` path segment (default `v1`).
-    pub version: Option<String>,
     pub page_size: Option<usize>,
     pub max_concurrency: Option<usize>,
     pub requests_per_second: Option<u32>,
     pub timeout_secs: Option<u64>,
-    /// keysecure: fetch each consumption's detail (fees, original amount) — default true.
-    pub fetch_details: Option<bool>,
-}
-
-/// How to reach one provider's API. Credentials are [`Secret`]s: they print as `***`.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    pub base_url: String,
-    pub api_key: Secret,
-    pub api_secret: Secret,
-    pub customer_id: i64,
-    pub app_id: i64,
-    pub key: Secret,
-    pub app_key: Secret,
-    pub app_secret: Secret,
-    pub version: String,
-    pub page_size: usize,
-    pub concurrency: usize,
-    pub requests_per_second: u32,
-    pub timeout: std::time::Duration,
-    pub fetch_details: bool,
+    /// Everything else: the provider's own keys (`${ENV}` references for credentials).
+    #[serde(flatten)]
+    pub api: ApiTable,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -254,11 +188,11 @@ pub struct LedgerFile {
     pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// A configured provider instance: its name (the `provider` column), API type and options.
+/// A configured provider instance: its name (the `provider` column), API and options.
 #[derive(Debug, Clone)]
 pub struct ProviderInstance {
     pub name: String,
-    pub ty: ProviderType,
+    pub spec: &'static Spec,
     pub options: AdapterOptions,
     /// Set when the provider has a `base_url`: `run` fetches it.
     pub connection: Option<Connection>,
@@ -344,13 +278,13 @@ impl Settings {
             }
         };
         let mut providers = BTreeMap::new();
-        for ty in ProviderType::ALL {
+        for spec in SPECS {
             providers.insert(
-                ty.as_str().to_string(),
+                spec.name.to_string(),
                 ProviderInstance {
-                    name: ty.as_str().into(),
-                    ty,
-                    options: AdapterOptions::defaults_for(ty),
+                    name: spec.name.into(),
+                    spec,
+                    options: AdapterOptions::default(),
                     connection: None,
                 },
             );
@@ -358,15 +292,16 @@ impl Settings {
         for (name, p) in &file.providers {
             let field = |f: &str| format!("providers.{name}.{f}");
             let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
-            let ty = ProviderType::parse(&ty_name).ok_or_else(|| {
+            let spec = crate::providers::by_name(&ty_name).ok_or_else(|| {
                 cfg(
                     &field("type"),
                     format!(
-                        "`{ty_name}` is not a provider type (keysecure, txv3, cardapp, usertrans)"
+                        "`{ty_name}` is not a provider type ({})",
+                        crate::providers::names()
                     ),
                 )
             })?;
-            let mut options = AdapterOptions::defaults_for(ty);
+            let mut options = AdapterOptions::default();
             if let Some(c) = &p.account_currency {
                 options.account_currency = crate::money::currency_code(c);
             }
@@ -374,15 +309,12 @@ impl Settings {
                 options.wire_timezone =
                     parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
             }
-            let connection = match &p.base_url {
-                None => None,
-                Some(url) => Some(connection(env, source_name, name, ty, url, p)?),
-            };
+            let connection = connection(env, source_name, name, spec, p)?;
             providers.insert(
                 name.clone(),
                 ProviderInstance {
                     name: name.clone(),
-                    ty,
+                    spec,
                     options,
                     connection,
                 },
@@ -449,7 +381,7 @@ mod tests {
         )
         .unwrap();
         let s = Settings::resolve(&f, "t.toml").unwrap();
-        assert_eq!(s.providers["ks_eu"].ty, ProviderType::Keysecure);
+        assert_eq!(s.providers["ks_eu"].spec.name, "keysecure");
         assert_eq!(s.providers["ks_eu"].options.account_currency, "EUR");
         assert_eq!(s.amount_tolerance.to_string(), "0.01");
     }
@@ -470,6 +402,9 @@ mod tests {
             s.providers["txv3"]
                 .connection
                 .as_ref()
+                .unwrap()
+                .credentials
+                .get::<crate::providers::txv3::Credentials>("txv3")
                 .unwrap()
                 .api_key
                 .expose(),
@@ -516,5 +451,40 @@ mod tests {
             toml::from_str::<ConfigFile>("timezon = \"UTC\"").is_err(),
             "typos are refused"
         );
+    }
+
+    #[test]
+    fn each_provider_reads_its_own_keys() {
+        // A misspelt key is refused, naming the table and the key, fetched or not.
+        for text in [
+            "[providers.txv3]\napi_kee = \"k\"\n",
+            "[providers.txv3]\nbase_url = \"https://x\"\napi_kee = \"k\"\n",
+        ] {
+            let f: ConfigFile = toml::from_str(text).unwrap();
+            let e = Settings::resolve(&f, "t.toml").unwrap_err().to_string();
+            assert!(e.contains("providers.txv3") && e.contains("api_kee"), "{e}");
+        }
+        // Without a base_url nothing is fetched, so no credentials are needed.
+        let f: ConfigFile =
+            toml::from_str("[providers.cardapp]\nwire_timezone = \"UTC\"\n").unwrap();
+        let s = Settings::resolve(&f, "t.toml").unwrap();
+        assert!(s.providers["cardapp"].connection.is_none());
+        // With one, cardapp's own requirements apply, in its own words.
+        let f: ConfigFile = toml::from_str(
+            "[providers.cardapp]\nbase_url = \"https://x\"\nkey = \"k\"\ncustomer_id = 1\n",
+        )
+        .unwrap();
+        let e = Settings::resolve(&f, "t.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("providers.cardapp.app_id") && e.contains("required for a cardapp provider"),
+            "{e}"
+        );
+        // The limits are the provider's: txv3 pages are 10..200.
+        let f: ConfigFile = toml::from_str(
+            "[providers.txv3]\nbase_url = \"https://x\"\napi_key = \"k\"\npage_size = 5\n",
+        )
+        .unwrap();
+        let e = Settings::resolve(&f, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("page_size") && e.contains("10..200"), "{e}");
     }
 }

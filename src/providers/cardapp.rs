@@ -33,6 +33,8 @@ use serde::Deserialize;
 
 use super::{currency, wall_clock_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::spec::{self, ApiTable, Limits, PageShape, Place, Spec};
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CardTrade {
@@ -267,18 +269,87 @@ pub fn order_to_canonical(
     })
 }
 
+// ---- the spec: limits, page shape, credentials, fetch ----------------------------------------
+
+/// cardapp's own keys of `[providers.<instance>]`, besides the common ones the configuration
+/// reads (base URL, page size, rate, timeout, account currency, wire timezone).
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigKeys {
+    customer_id: Option<i64>,
+    app_id: Option<i64>,
+    key: Option<Secret>,
+    /// The `{version}` path segment (default `v1`).
+    version: Option<String>,
+}
+
+/// What cardapp's API needs besides the common connection settings. Secrets print as `***`.
+#[derive(Debug)]
+pub struct Credentials {
+    pub customer_id: i64,
+    pub app_id: i64,
+    pub key: Secret,
+    pub version: String,
+}
+
+fn connect(table: &ApiTable, place: &Place<'_>) -> crate::error::Result<spec::Credentials> {
+    let k: ConfigKeys = table.read(place)?;
+    Ok(spec::Credentials::new(Credentials {
+        key: place.required(&k.key, "key")?,
+        customer_id: place.present(k.customer_id, "customer_id")?,
+        app_id: place.present(k.app_id, "app_id")?,
+        version: k.version.unwrap_or_else(|| "v1".into()),
+    }))
+}
+
+fn parse_any(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    parse(instance, json, source, options)
+}
+
+fn fetch_job(
+    job: spec::FetchJob<'_>,
+) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
+    Box::pin(api::fetch(
+        job.instance,
+        job.connection,
+        job.options.wire_timezone,
+        job.from,
+        job.to,
+        job.archive,
+        job.progress,
+    ))
+}
+
+/// cardapp as the rest of cardrecon sees it.
+pub static SPEC: Spec = Spec {
+    name: "cardapp",
+    limits: Limits {
+        first_page: 1,
+        min_page_size: 1,
+        max_page_size: 100,
+        default_page_size: 100,
+        max_window_days: api::MAX_WINDOW_DAYS,
+    },
+    page: PageShape {
+        list: "/data/trade_list",
+        total: Some("/data/total"),
+    },
+    parse: parse_any,
+    connect,
+    fetch: fetch_job,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<Option<ProviderRecord>, FieldError> {
-        parse(
-            "cardapp",
-            json,
-            "f:1".into(),
-            &AdapterOptions::defaults_for(ProviderType::Cardapp),
-        )
+        parse("cardapp", json, "f:1".into(), &AdapterOptions::default())
     }
 
     #[test]
@@ -362,13 +433,14 @@ pub mod api {
     use chrono::{DateTime, Duration, Utc};
     use chrono_tz::Tz;
 
-    use crate::config::Connection;
+    use super::Credentials;
     use crate::error::Result;
     use crate::providers::fetch::{
         archived, fetch_windows, page_of, refused, split, PageSource, Window, WindowFetch,
     };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
+    use crate::providers::spec::Connection;
 
     pub const MAX_WINDOW_DAYS: i64 = 31;
 
@@ -381,6 +453,7 @@ pub mod api {
         archive: &Archive,
         progress: &Progress,
     ) -> Result<ProviderFetch> {
+        let creds: &Credentials = conn.credentials.get(name)?;
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let size = conn.page_size;
@@ -397,9 +470,9 @@ pub mod api {
             };
             let key = format!("{}/p{:04}", w.key, index);
             let mut body = serde_json::json!({
-                "customer_id": conn.customer_id,
-                "app_id": conn.app_id,
-                "key": conn.key.expose(),
+                "customer_id": creds.customer_id,
+                "app_id": creds.app_id,
+                "key": creds.key.expose(),
                 "page_no": index + 1,
                 "page_size": size,
             });
@@ -407,7 +480,7 @@ pub mod api {
                 body["start_time"] = local(w.from).into();
                 body["end_time"] = local(w.to - Duration::seconds(1)).into();
             }
-            let url = format!("{}/{}/{path}", conn.base_url, conn.version);
+            let url = format!("{}/{}/{path}", conn.base_url, creds.version);
             let what = format!("{path} page {} of {}", index + 1, w.key);
             let v = archived(archive, &key, source, &http.counters, async {
                 let a = http

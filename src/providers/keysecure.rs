@@ -20,6 +20,8 @@ use serde::Deserialize;
 
 use super::{unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use crate::model::{non_empty, Kind, ProviderRecord, Status};
+use crate::providers::spec::{self, ApiTable, Limits, PageShape, Place, Spec};
+use crate::secret::Secret;
 
 /// One consumption record: the list shape plus the detail endpoint's optional fields.
 #[derive(Debug, Clone, Deserialize)]
@@ -159,13 +161,83 @@ pub fn to_canonical(
     })
 }
 
+// ---- the spec: limits, page shape, credentials, fetch ----------------------------------------
+
+/// keysecure's own keys of `[providers.<instance>]`, besides the common ones the configuration
+/// reads (base URL, page size, rate, timeout, account currency, wire timezone).
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigKeys {
+    api_key: Option<Secret>,
+    api_secret: Option<Secret>,
+    /// Fetch each consumption's detail (fees, original amount, links); default true.
+    fetch_details: Option<bool>,
+}
+
+/// What keysecure's API needs besides the common connection settings. Secrets print as `***`.
+#[derive(Debug)]
+pub struct Credentials {
+    pub api_key: Secret,
+    pub api_secret: Secret,
+    pub fetch_details: bool,
+}
+
+fn connect(table: &ApiTable, place: &Place<'_>) -> crate::error::Result<spec::Credentials> {
+    let k: ConfigKeys = table.read(place)?;
+    Ok(spec::Credentials::new(Credentials {
+        api_key: place.required(&k.api_key, "api_key")?,
+        api_secret: place.required(&k.api_secret, "api_secret")?,
+        fetch_details: k.fetch_details.unwrap_or(true),
+    }))
+}
+
+fn parse_any(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    parse(instance, json, source, options).map(Some)
+}
+
+fn fetch_job(
+    job: spec::FetchJob<'_>,
+) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
+    Box::pin(api::fetch(
+        job.instance,
+        job.connection,
+        job.from,
+        job.to,
+        job.archive,
+        job.progress,
+    ))
+}
+
+/// keysecure as the rest of cardrecon sees it.
+pub static SPEC: Spec = Spec {
+    name: "keysecure",
+    limits: Limits {
+        first_page: 0,
+        min_page_size: 1,
+        max_page_size: 100,
+        default_page_size: 100,
+        max_window_days: api::MAX_WINDOW,
+    },
+    page: PageShape {
+        list: "/data/list",
+        total: None,
+    },
+    parse: parse_any,
+    connect,
+    fetch: fetch_job,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::ProviderType;
 
     fn opts() -> AdapterOptions {
-        AdapterOptions::defaults_for(ProviderType::Keysecure)
+        AdapterOptions::default()
     }
 
     #[test]
@@ -257,13 +329,14 @@ pub mod api {
     use futures::{StreamExt, TryStreamExt};
     use tokio::sync::Mutex;
 
-    use crate::config::Connection;
+    use super::Credentials;
     use crate::error::{Error, Result};
     use crate::providers::fetch::{
         archived, fetch_windows, page_of, split, PageSource, Window, WindowFetch,
     };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
+    use crate::providers::spec::Connection;
 
     pub const MAX_WINDOW: i64 = 90;
 
@@ -274,6 +347,7 @@ pub mod api {
     struct Client<'a> {
         name: &'a str,
         conn: &'a Connection,
+        creds: &'a Credentials,
         http: Http,
         token: Mutex<Option<String>>,
     }
@@ -296,14 +370,14 @@ pub mod api {
                     .fetch_add(1, Ordering::Relaxed);
             }
             let url = format!("{}/open-api/v1/auth/token", self.conn.base_url);
-            let body = serde_json::json!({"api_secret": self.conn.api_secret.expose()});
+            let body = serde_json::json!({"api_secret": self.creds.api_secret.expose()});
             let a = self
                 .http
                 .json("token", || {
                     self.http
                         .client
                         .post(&url)
-                        .header("Api-Key", self.conn.api_key.expose())
+                        .header("Api-Key", self.creds.api_key.expose())
                         .header("Timestamp", timestamp())
                         .json(&body)
                 })
@@ -350,7 +424,7 @@ pub mod api {
                     .http
                     .json(what, || {
                         make(&token)
-                            .header("Api-Key", self.conn.api_key.expose())
+                            .header("Api-Key", self.creds.api_key.expose())
                             .header("Timestamp", timestamp())
                             .header("Access-Token", &token)
                     })
@@ -377,9 +451,11 @@ pub mod api {
         archive: &Archive,
         progress: &Progress,
     ) -> Result<ProviderFetch> {
+        let creds: &Credentials = conn.credentials.get(name)?;
         let client = Client {
             name,
             conn,
+            creds,
             http: Http::new(name, conn.requests_per_second, conn.timeout)?,
             token: Mutex::new(None),
         };
@@ -433,7 +509,7 @@ pub mod api {
         )
         .await?;
         let mut lines = set.lines;
-        if conn.fetch_details {
+        if creds.fetch_details {
             // The list lacks fees, original amounts and links: each record's detail has them.
             // Unordered, so one request waiting out a Retry-After does not hold up the others
             // (an ordered buffer would stall every slot behind it); order is restored after.

@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod http;
 pub mod keysecure;
 pub mod output;
+pub mod spec;
 pub mod txv3;
 pub mod usertrans;
 
@@ -26,38 +27,25 @@ use serde::Deserialize;
 
 use crate::model::ProviderRecord;
 
-/// The four provider APIs cardrecon speaks. A configured provider *instance* (its name appears
-/// in the `provider` column) is one of these types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProviderType {
-    Keysecure,
-    Txv3,
-    Cardapp,
-    Usertrans,
+pub use spec::{Connection, Spec};
+
+/// Every provider cardrecon speaks, in the order they are listed and fetched.
+pub static SPECS: [&Spec; 4] = [
+    &keysecure::SPEC,
+    &txv3::SPEC,
+    &cardapp::SPEC,
+    &usertrans::SPEC,
+];
+
+/// The spec of the provider API named `name` (any case, trimmed).
+pub fn by_name(name: &str) -> Option<&'static Spec> {
+    let name = name.trim().to_ascii_lowercase();
+    SPECS.iter().copied().find(|s| s.name == name)
 }
 
-impl ProviderType {
-    pub const ALL: [ProviderType; 4] = [
-        ProviderType::Keysecure,
-        ProviderType::Txv3,
-        ProviderType::Cardapp,
-        ProviderType::Usertrans,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderType::Keysecure => "keysecure",
-            ProviderType::Txv3 => "txv3",
-            ProviderType::Cardapp => "cardapp",
-            ProviderType::Usertrans => "usertrans",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ProviderType> {
-        ProviderType::ALL
-            .into_iter()
-            .find(|p| p.as_str() == text.trim().to_ascii_lowercase())
-    }
+/// The names of every provider, for messages (`keysecure, txv3, cardapp, usertrans`).
+pub fn names() -> String {
+    SPECS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
 }
 
 /// Per-provider settings for what the documents leave open. Defaults are the documented
@@ -70,8 +58,9 @@ pub struct AdapterOptions {
     pub wire_timezone: Tz,
 }
 
-impl AdapterOptions {
-    pub fn defaults_for(_ty: ProviderType) -> AdapterOptions {
+impl Default for AdapterOptions {
+    /// The documented choices: USD, and the UTC+8 the providers' documents default to.
+    fn default() -> AdapterOptions {
         AdapterOptions {
             account_currency: "USD".into(),
             wire_timezone: chrono_tz::Asia::Shanghai,
@@ -93,23 +82,6 @@ impl FieldError {
             field: field.into(),
             message: message.into(),
         }
-    }
-}
-
-/// Reads one wire record of a provider. `Ok(None)` for records that are not money movements
-/// (a cardapp card-list entry): they are valid, but nothing to reconcile.
-pub fn parse_record(
-    ty: ProviderType,
-    instance: &str,
-    json: &str,
-    source: String,
-    options: &AdapterOptions,
-) -> Result<Option<ProviderRecord>, FieldError> {
-    match ty {
-        ProviderType::Keysecure => keysecure::parse(instance, json, source, options).map(Some),
-        ProviderType::Txv3 => txv3::parse(instance, json, source, options).map(Some),
-        ProviderType::Cardapp => cardapp::parse(instance, json, source, options),
-        ProviderType::Usertrans => usertrans::parse(instance, json, source, options).map(Some),
     }
 }
 
@@ -313,36 +285,25 @@ pub(crate) fn currency(text: Option<&str>, field: &str) -> Result<String, FieldE
     }
 }
 
-/// Where a provider's list answer keeps its records and its total (cardapp: the trade list).
-pub fn list_pointers(ty: ProviderType) -> (&'static str, Option<&'static str>) {
-    match ty {
-        ProviderType::Keysecure => ("/data/list", None),
-        ProviderType::Txv3 => ("/data/records", Some("/data/total")),
-        ProviderType::Cardapp => ("/data/trade_list", Some("/data/total")),
-        ProviderType::Usertrans => ("/data/list", Some("/data/total")),
-    }
-}
-
 /// A raw list page (an archived answer, say) read all the way: the page shape, then every record
 /// converted to canonical form. Errors name the page (`what`), the record's position and field.
 /// The fuzz targets (`fuzz/`) drive this with arbitrary bytes.
 pub fn read_page(
-    ty: ProviderType,
+    spec: &Spec,
     what: &str,
     bytes: &[u8],
 ) -> crate::error::Result<Vec<ProviderRecord>> {
-    let (list, total) = list_pointers(ty);
-    let page = fetch::parse_page(ty.as_str(), what, bytes, list, total)?;
-    let options = AdapterOptions::defaults_for(ty);
+    let page = fetch::parse_page(spec.name, what, bytes, spec.page.list, spec.page.total)?;
+    let options = AdapterOptions::default();
     let mut out = Vec::with_capacity(page.records.len());
     for (i, rec) in page.records.iter().enumerate() {
         let source = format!("{what} record {}", i + 1);
-        match parse_record(ty, ty.as_str(), &rec.to_string(), source, &options) {
+        match (spec.parse)(spec.name, &rec.to_string(), source, &options) {
             Ok(Some(r)) => out.push(r),
             Ok(None) => {}
             Err(e) => {
                 return Err(crate::error::Error::Fetch {
-                    provider: ty.as_str().to_string(),
+                    provider: spec.name.to_string(),
                     what: format!("{what} record {}", i + 1),
                     message: format!("field `{}`: {}", e.field, e.message),
                 })

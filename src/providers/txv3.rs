@@ -26,6 +26,8 @@ use serde::Deserialize;
 
 use super::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::spec::{self, ApiTable, Limits, PageShape, Place, Spec};
+use crate::secret::Secret;
 
 /// One transaction record of any `business_type`.
 #[derive(Debug, Clone, Deserialize)]
@@ -301,18 +303,76 @@ pub fn to_canonical(
     })
 }
 
+// ---- the spec: limits, page shape, credentials, fetch ----------------------------------------
+
+/// txv3's own keys of `[providers.<instance>]`, besides the common ones the configuration
+/// reads (base URL, page size, rate, timeout, account currency, wire timezone).
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigKeys {
+    api_key: Option<Secret>,
+}
+
+/// What txv3's API needs besides the common connection settings. Secrets print as `***`.
+#[derive(Debug)]
+pub struct Credentials {
+    pub api_key: Secret,
+}
+
+fn connect(table: &ApiTable, place: &Place<'_>) -> crate::error::Result<spec::Credentials> {
+    let k: ConfigKeys = table.read(place)?;
+    Ok(spec::Credentials::new(Credentials {
+        api_key: place.required(&k.api_key, "api_key")?,
+    }))
+}
+
+fn parse_any(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    parse(instance, json, source, options).map(Some)
+}
+
+fn fetch_job(
+    job: spec::FetchJob<'_>,
+) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
+    Box::pin(api::fetch(
+        job.instance,
+        job.connection,
+        job.from,
+        job.to,
+        job.archive,
+        job.progress,
+    ))
+}
+
+/// txv3 as the rest of cardrecon sees it.
+pub static SPEC: Spec = Spec {
+    name: "txv3",
+    limits: Limits {
+        first_page: 1,
+        min_page_size: 10,
+        max_page_size: 200,
+        default_page_size: 200,
+        max_window_days: api::MAX_WINDOW_DAYS,
+    },
+    page: PageShape {
+        list: "/data/records",
+        total: Some("/data/total"),
+    },
+    parse: parse_any,
+    connect,
+    fetch: fetch_job,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<ProviderRecord, FieldError> {
-        parse(
-            "txv3",
-            json,
-            "f:1".into(),
-            &AdapterOptions::defaults_for(ProviderType::Txv3),
-        )
+        parse("txv3", json, "f:1".into(), &AdapterOptions::default())
     }
 
     #[test]
@@ -447,13 +507,14 @@ mod tests {
 pub mod api {
     use chrono::{DateTime, Duration, Utc};
 
-    use crate::config::Connection;
+    use super::Credentials;
     use crate::error::Result;
     use crate::providers::fetch::{
         archived, fetch_windows, page_of, refused, split, PageSource, Window, WindowFetch,
     };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
+    use crate::providers::spec::Connection;
 
     pub const MAX_WINDOW_DAYS: i64 = 60;
 
@@ -465,6 +526,7 @@ pub mod api {
         archive: &Archive,
         progress: &Progress,
     ) -> Result<ProviderFetch> {
+        let creds: &Credentials = conn.credentials.get(name)?;
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let mut windows = Vec::new();
@@ -500,7 +562,7 @@ pub mod api {
                     .json(&what, || {
                         http.client
                             .post(url)
-                            .header("X-Api-Key", conn.api_key.expose())
+                            .header("X-Api-Key", creds.api_key.expose())
                             .json(&body)
                     })
                     .await?;

@@ -22,6 +22,8 @@ use serde::Deserialize;
 
 use super::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::spec::{self, ApiTable, Limits, PageShape, Place, Spec};
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserTrans {
@@ -114,18 +116,79 @@ pub fn to_canonical(
     })
 }
 
+// ---- the spec: limits, page shape, credentials, fetch ----------------------------------------
+
+/// usertrans's own keys of `[providers.<instance>]`, besides the common ones the configuration
+/// reads (base URL, page size, rate, timeout, account currency, wire timezone).
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigKeys {
+    app_key: Option<Secret>,
+    app_secret: Option<Secret>,
+}
+
+/// What usertrans's API needs besides the common connection settings. Secrets print as `***`.
+#[derive(Debug)]
+pub struct Credentials {
+    pub app_key: Secret,
+    pub app_secret: Secret,
+}
+
+fn connect(table: &ApiTable, place: &Place<'_>) -> crate::error::Result<spec::Credentials> {
+    let k: ConfigKeys = table.read(place)?;
+    Ok(spec::Credentials::new(Credentials {
+        app_key: place.required(&k.app_key, "app_key")?,
+        app_secret: place.required(&k.app_secret, "app_secret")?,
+    }))
+}
+
+fn parse_any(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    parse(instance, json, source, options).map(Some)
+}
+
+fn fetch_job(
+    job: spec::FetchJob<'_>,
+) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
+    Box::pin(api::fetch(
+        job.instance,
+        job.connection,
+        job.from,
+        job.to,
+        job.archive,
+        job.progress,
+    ))
+}
+
+/// usertrans as the rest of cardrecon sees it.
+pub static SPEC: Spec = Spec {
+    name: "usertrans",
+    limits: Limits {
+        first_page: 1,
+        min_page_size: 1,
+        max_page_size: 100,
+        default_page_size: 100,
+        max_window_days: api::WINDOW_DAYS,
+    },
+    page: PageShape {
+        list: "/data/list",
+        total: Some("/data/total"),
+    },
+    parse: parse_any,
+    connect,
+    fetch: fetch_job,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::ProviderType;
 
     fn p(json: &str) -> Result<ProviderRecord, FieldError> {
-        parse(
-            "usertrans",
-            json,
-            "f:1".into(),
-            &AdapterOptions::defaults_for(ProviderType::Usertrans),
-        )
+        parse("usertrans", json, "f:1".into(), &AdapterOptions::default())
     }
 
     #[test]
@@ -174,13 +237,14 @@ pub mod api {
     use chrono::{DateTime, Duration, Utc};
     use tokio::sync::Mutex;
 
-    use crate::config::Connection;
+    use super::Credentials;
     use crate::error::{Error, Result};
     use crate::providers::fetch::{
         archived, fetch_windows, page_of, split, PageSource, Window, WindowFetch,
     };
     use crate::providers::http::{Archive, Http};
     use crate::providers::output::{Progress, ProviderFetch};
+    use crate::providers::spec::Connection;
 
     pub const WINDOW_DAYS: i64 = 31;
 
@@ -192,6 +256,7 @@ pub mod api {
         archive: &Archive,
         progress: &Progress,
     ) -> Result<ProviderFetch> {
+        let creds: &Credentials = conn.credentials.get(name)?;
         let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
         let http = &http;
         let token: Mutex<Option<String>> = Mutex::new(None);
@@ -210,7 +275,7 @@ pub mod api {
                     .fetch_add(1, Ordering::Relaxed);
             }
             let url = format!("{}/thirdPartyLogin", conn.base_url);
-            let body = serde_json::json!({"app_key": conn.app_key.expose(), "app_secret": conn.app_secret.expose()});
+            let body = serde_json::json!({"app_key": creds.app_key.expose(), "app_secret": creds.app_secret.expose()});
             let a = http
                 .json("thirdPartyLogin", || http.client.post(&url).json(&body))
                 .await?;

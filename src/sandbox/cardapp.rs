@@ -21,6 +21,8 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 
 use super::{faults, in_range, json_array, json_response, FaultOutcome, Served, State};
+use super::{Endpoint, Store};
+use crate::model::ProviderRecord;
 
 pub const MAX_PAGE_SIZE: i64 = 100;
 pub const MAX_WINDOW_DAYS: i64 = 31;
@@ -181,4 +183,51 @@ async fn handle(
         ),
         truncate,
     )
+}
+
+/// Keeps one of its wire records (`line`, parsed as `record` and `value`) in the store.
+pub(super) fn keep(
+    store: &mut Store,
+    record: Option<ProviderRecord>,
+    value: &serde_json::Value,
+    line: &str,
+    hidden: bool,
+) {
+    match record {
+        Some(r) => {
+            let trade = value.get("trade_id").is_some();
+            let endpoint = if trade {
+                Endpoint::CardappTrades
+            } else {
+                Endpoint::CardappOrders
+            };
+            let served = Served {
+                at: r.occurred_at,
+                id: r.tx_id,
+                class: String::new(),
+                json: line.to_string(),
+                detail: String::new(),
+                hidden,
+                endpoint,
+            };
+            if trade {
+                store.cardapp_trades.push(served);
+            } else {
+                store.cardapp_orders.push(served);
+            }
+        }
+        None => store.cardapp_cards.push(Served {
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            id: value
+                .get("card_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            class: String::new(),
+            json: line.to_string(),
+            detail: String::new(),
+            hidden: false,
+            endpoint: Endpoint::CardappCards,
+        }),
+    }
 }

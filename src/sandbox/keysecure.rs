@@ -23,6 +23,8 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone
 use serde::Deserialize;
 
 use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
+use super::{Endpoint, Served, Store};
+use crate::model::ProviderRecord;
 
 pub const MAX_WINDOW_DAYS: i64 = 90;
 pub const MAX_SIZE: i64 = 100;
@@ -262,6 +264,27 @@ async fn info(
             )
         }
         None => err(40401, "consume_no not found"),
+    }
+}
+
+/// Keeps one of its wire records (`line`, parsed as `record` and `value`) in the store.
+pub(super) fn keep(
+    store: &mut Store,
+    record: Option<ProviderRecord>,
+    value: &serde_json::Value,
+    line: &str,
+    hidden: bool,
+) {
+    if let Some(r) = record {
+        store.keysecure.push(Served {
+            at: r.occurred_at,
+            id: r.tx_id,
+            class: r.card_ref.unwrap_or_default(),
+            json: list_shape(value),
+            detail: line.to_string(),
+            hidden,
+            endpoint: Endpoint::Keysecure,
+        });
     }
 }
 

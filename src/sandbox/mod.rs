@@ -29,7 +29,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::providers::{AdapterOptions, ProviderType};
+use crate::model::ProviderRecord;
+use crate::providers::Spec;
 
 /// Fault injection, all off by default.
 #[derive(Debug, Clone, Default)]
@@ -313,22 +314,50 @@ pub fn json_array<'a>(records: impl Iterator<Item = &'a str>, extra: bool) -> St
     out
 }
 
+/// One emulated API: the provider's spec (its name is the data directory) and how one of its
+/// wire records is kept for serving (`None` for a valid line that is no money movement).
+struct Emulator {
+    spec: &'static Spec,
+    keep: fn(&mut Store, Option<ProviderRecord>, &serde_json::Value, &str, bool),
+}
+
+/// Every emulated provider, one file each.
+const EMULATORS: [Emulator; 4] = [
+    Emulator {
+        spec: &crate::providers::keysecure::SPEC,
+        keep: keysecure::keep,
+    },
+    Emulator {
+        spec: &crate::providers::txv3::SPEC,
+        keep: txv3::keep,
+    },
+    Emulator {
+        spec: &crate::providers::cardapp::SPEC,
+        keep: cardapp::keep,
+    },
+    Emulator {
+        spec: &crate::providers::usertrans::SPEC,
+        keep: usertrans::keep,
+    },
+];
+
 /// Loads `DIR/<provider>/*.jsonl` into the store. Records are parsed with the adapters (so a
 /// bad file is refused with its line named) and kept as their original text.
 pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
     let settings = Settings::defaults();
     let mut store = Store::default();
-    for ty in ProviderType::ALL {
-        let sub = dir.join(ty.as_str());
+    for emulator in EMULATORS {
+        let spec = emulator.spec;
+        let sub = dir.join(spec.name);
         if !sub.is_dir() {
             continue;
         }
         let files = crate::normalize::jsonl_files(&sub)?;
         let options = settings
             .providers
-            .get(ty.as_str())
+            .get(spec.name)
             .map(|p| p.options.clone())
-            .unwrap_or_else(|| AdapterOptions::defaults_for(ty));
+            .unwrap_or_default();
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
             for (i, line) in text.lines().enumerate() {
@@ -342,84 +371,12 @@ pub fn load_store(dir: &Path, seed: u64, drift: bool) -> Result<Store> {
                     field,
                     message,
                 };
-                let parsed =
-                    crate::providers::parse_record(ty, ty.as_str(), line, String::new(), &options)
-                        .map_err(|e| fail(e.field, e.message))?;
+                let parsed = (spec.parse)(spec.name, line, String::new(), &options)
+                    .map_err(|e| fail(e.field, e.message))?;
                 let value: serde_json::Value = serde_json::from_str(line)
                     .map_err(|e| fail("(record)".into(), e.to_string()))?;
                 let hidden = drift && splitmix(seed ^ (i as u64) ^ 0xd1f7).is_multiple_of(50);
-                match (ty, parsed) {
-                    (ProviderType::Keysecure, Some(r)) => store.keysecure.push(Served {
-                        at: r.occurred_at,
-                        id: r.tx_id,
-                        class: r.card_ref.unwrap_or_default(),
-                        json: keysecure::list_shape(&value),
-                        detail: line.to_string(),
-                        hidden,
-                        endpoint: Endpoint::Keysecure,
-                    }),
-                    (ProviderType::Txv3, Some(r)) => store.txv3.push(Served {
-                        at: r.occurred_at,
-                        id: r.tx_id,
-                        class: value
-                            .get("business_type")
-                            .map(|b| b.to_string())
-                            .unwrap_or_default(),
-                        json: line.to_string(),
-                        detail: String::new(),
-                        hidden,
-                        endpoint: Endpoint::Txv3,
-                    }),
-                    (ProviderType::Cardapp, Some(r)) => {
-                        let trade = value.get("trade_id").is_some();
-                        let endpoint = if trade {
-                            Endpoint::CardappTrades
-                        } else {
-                            Endpoint::CardappOrders
-                        };
-                        let served = Served {
-                            at: r.occurred_at,
-                            id: r.tx_id,
-                            class: String::new(),
-                            json: line.to_string(),
-                            detail: String::new(),
-                            hidden,
-                            endpoint,
-                        };
-                        if trade {
-                            store.cardapp_trades.push(served);
-                        } else {
-                            store.cardapp_orders.push(served);
-                        }
-                    }
-                    (ProviderType::Cardapp, None) => store.cardapp_cards.push(Served {
-                        at: DateTime::<Utc>::UNIX_EPOCH,
-                        id: value
-                            .get("card_id")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or_default()
-                            .to_string(),
-                        class: String::new(),
-                        json: line.to_string(),
-                        detail: String::new(),
-                        hidden: false,
-                        endpoint: Endpoint::CardappCards,
-                    }),
-                    (ProviderType::Usertrans, Some(r)) => store.usertrans.push(Served {
-                        at: r.occurred_at,
-                        id: r.tx_id,
-                        class: value
-                            .get("trans_type")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or_default()
-                            .to_string(),
-                        json: line.to_string(),
-                        detail: String::new(),
-                        hidden,
-                        endpoint: Endpoint::Usertrans,
-                    }),
-                    _ => {}
-                }
+                (emulator.keep)(&mut store, parsed, &value, line, hidden);
             }
         }
     }

@@ -19,6 +19,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
+use super::{Endpoint, Served, Store};
+use crate::model::ProviderRecord;
 use crate::providers::WireText;
 
 pub const MAX_WINDOW_SECS: i64 = 60 * 86_400;
@@ -155,4 +157,28 @@ async fn transactions(
         ),
         truncate,
     )
+}
+
+/// Keeps one of its wire records (`line`, parsed as `record` and `value`) in the store.
+pub(super) fn keep(
+    store: &mut Store,
+    record: Option<ProviderRecord>,
+    value: &serde_json::Value,
+    line: &str,
+    hidden: bool,
+) {
+    if let Some(r) = record {
+        store.txv3.push(Served {
+            at: r.occurred_at,
+            id: r.tx_id,
+            class: value
+                .get("business_type")
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
+            json: line.to_string(),
+            detail: String::new(),
+            hidden,
+            endpoint: Endpoint::Txv3,
+        });
+    }
 }

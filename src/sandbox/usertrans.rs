@@ -23,6 +23,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
+use super::{Endpoint, Served, Store};
+use crate::model::ProviderRecord;
 use crate::providers::WireText;
 
 pub const MAX_PAGE_NUM: i64 = 100;
@@ -260,5 +262,30 @@ async fn detail(
     match found {
         Some(j) => ok(&j, truncate),
         None => err(StatusCode::NOT_FOUND, "transaction record not found"),
+    }
+}
+
+/// Keeps one of its wire records (`line`, parsed as `record` and `value`) in the store.
+pub(super) fn keep(
+    store: &mut Store,
+    record: Option<ProviderRecord>,
+    value: &serde_json::Value,
+    line: &str,
+    hidden: bool,
+) {
+    if let Some(r) = record {
+        store.usertrans.push(Served {
+            at: r.occurred_at,
+            id: r.tx_id,
+            class: value
+                .get("trans_type")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            json: line.to_string(),
+            detail: String::new(),
+            hidden,
+            endpoint: Endpoint::Usertrans,
+        });
     }
 }
