@@ -1,14 +1,21 @@
-//! Provider adapters: one file per provider, each with the provider's wire structs (exactly the
-//! shapes of its API document) and the conversion of one wire record into the canonical
-//! [`ProviderRecord`]. Wire structs are separate from the canonical model, and secrets (`cvv`,
-//! `pin`) have no field in any of them, so they cannot survive parsing.
+//! Provider adapters: one directory per provider API, each with its wire structs (exactly the
+//! shapes of its API document), the conversion of one wire record into the canonical
+//! [`ProviderRecord`], its endpoints and credentials, and one [`Spec`] value that is all the rest
+//! of cardrecon knows of it ([`SPECS`] lists them). Wire structs are separate from the canonical
+//! model, and secrets (`cvv`, `pin`) have no field in any of them, so they cannot survive
+//! parsing.
 //!
-//! | provider | file | tx_id | documented gaps decided here |
+//! | provider | directory | tx_id | documented gaps decided there |
 //! |---|---|---|---|
 //! | `keysecure` | [`keysecure`] | `consume_no` | `type`/`status` tables; account currency (config, default USD) |
 //! | `txv3` | [`txv3`] | `tx_id` | `tx_status` values; fee (type 10) currency (config, default USD) |
-//! | `cardapp` | [`cardapp`] | `trade_id` / `order_no` | card-trade and order shapes; wall-clock zone (default Asia/Shanghai) |
+//! | `cardapp` | [`cardapp`] | `trade_id` / `order_no` | card-trade and order shapes; wall-clock zone (default Asia/Shanghai); money sent as floats |
 //! | `usertrans` | [`usertrans`] | `trans_id` | record shape; `status` values; `created_at` is Unix seconds |
+//!
+//! Shared by all: [`spec`] (the spec type, connections, credentials), [`fetch`] (windows, the
+//! paging stream, completeness), [`http`] (the client, retries, rate cap, archive), [`output`]
+//! (what a fetch hands back), and in this file the wire value types ([`WireMoney`],
+//! [`WireText`]) and field helpers.
 
 pub mod cardapp;
 pub mod fetch;

@@ -1,0 +1,169 @@
+//! cardapp's wire records as canonical records: its kind and status tables, and the
+//! conversion of each field.
+
+use super::wire::*;
+use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::{
+    currency, wall_clock_instant, AdapterOptions, FieldError, WireMoney, WireText,
+};
+
+pub fn trade_kind(code: i64) -> Kind {
+    match code {
+        1 => Kind::Consumption,
+        2 => Kind::Refund,
+        3 => Kind::Fee,
+        _ => Kind::Other,
+    }
+}
+
+pub fn trade_status(code: i64) -> Status {
+    match code {
+        1 => Status::Success,
+        2 => Status::Failed,
+        3 => Status::Pending,
+        4 => Status::Reversed,
+        _ => Status::Unknown,
+    }
+}
+
+pub fn order_kind(code: i64) -> Kind {
+    match code {
+        1 => Kind::OpenCard,
+        2 => Kind::Recharge,
+        3 => Kind::CardClosure,
+        _ => Kind::Other,
+    }
+}
+
+pub fn order_status(code: i64) -> Status {
+    match code {
+        1 | 2 => Status::Pending,
+        3 => Status::Success,
+        4 => Status::Failed,
+        5 => Status::Reversed,
+        _ => Status::Unknown,
+    }
+}
+
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    let probe: Probe = crate::providers::from_json(json)?;
+    if probe.trade_id.is_some() {
+        let t: CardTrade = crate::providers::from_json(json)?;
+        trade_to_canonical(instance, &t, source, options).map(Some)
+    } else if probe.order_no.is_some() {
+        let o: Order = crate::providers::from_json(json)?;
+        order_to_canonical(instance, &o, source, options).map(Some)
+    } else {
+        // Validate the card entry's shape, then drop it (and its cvv/pin) entirely.
+        let _card: Card = crate::providers::from_json(json)?;
+        Ok(None)
+    }
+}
+
+/// A money field of cardapp's, which its document declares a float: read by
+/// [`WireMoney::float`], and refused when negative.
+fn magnitude(
+    m: &WireMoney,
+    field: &str,
+    currency: &str,
+    rounded: &mut Vec<String>,
+) -> Result<rust_decimal::Decimal, FieldError> {
+    let d = m.float(field, currency, rounded)?;
+    if d.is_sign_negative() {
+        return Err(FieldError::new(
+            field,
+            format!("`{}` is negative; amounts are magnitudes", m.0),
+        ));
+    }
+    Ok(d)
+}
+
+pub fn trade_to_canonical(
+    instance: &str,
+    t: &CardTrade,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
+    let mut rounded = Vec::new();
+    let cur = currency(Some(&t.currency), "currency")?;
+    let amount = magnitude(&t.amount, "amount", &cur, &mut rounded)?;
+    let fee = WireMoney::optional_float(&t.fee, "fee", &cur, &mut rounded)?;
+    let original_currency =
+        non_empty(t.trade_currency.as_deref()).map(|c| crate::money::currency_code(&c));
+    let original_amount = WireMoney::optional_float(
+        &t.trade_amount,
+        "trade_amount",
+        original_currency.as_deref().unwrap_or(&cur),
+        &mut rounded,
+    )?;
+    let (original_amount, original_currency) = match (original_amount, original_currency) {
+        (Some(a), Some(c)) if !(a == amount && c == cur) => (Some(a), Some(c)),
+        _ => (None, None),
+    };
+    Ok(ProviderRecord {
+        provider: instance.to_string(),
+        kind: trade_kind(t.trade_type),
+        tx_id: t.trade_id.required("trade_id")?,
+        order_id: None,
+        related_tx_id: WireText::optional(&t.relate_trade_id),
+        card_ref: WireText::optional(&t.card_id),
+        card_masked: non_empty(t.card_no.as_deref()).map(|c| mask_card(&c)),
+        amount,
+        fee_currency: fee.map(|_| cur.clone()),
+        currency: cur,
+        original_amount,
+        original_currency,
+        fee,
+        status: trade_status(t.trade_result),
+        status_raw: t.trade_result.to_string(),
+        occurred_at: wall_clock_instant(&t.trade_at, options.wire_timezone, "trade_at")?,
+        description: non_empty(t.merchant_name.as_deref()),
+        source,
+        rounded_floats: rounded,
+    })
+}
+
+pub fn order_to_canonical(
+    instance: &str,
+    o: &Order,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
+    let mut rounded = Vec::new();
+    let cur = currency(Some(&o.currency), "currency")?;
+    let amount = magnitude(&o.amount, "amount", &cur, &mut rounded)?;
+    let fee_currency = non_empty(o.fee_currency.as_deref())
+        .map(|c| crate::money::currency_code(&c))
+        .unwrap_or_else(|| cur.clone());
+    let fee = WireMoney::optional_float(&o.fee, "fee", &fee_currency, &mut rounded)?;
+    let (when, field) = match non_empty(o.finished_at.as_deref()) {
+        Some(f) => (f, "finished_at"),
+        None => (o.created_at.clone(), "created_at"),
+    };
+    Ok(ProviderRecord {
+        provider: instance.to_string(),
+        kind: order_kind(o.order_type),
+        tx_id: o.order_no.required("order_no")?,
+        order_id: WireText::optional(&o.merchant_order_no),
+        related_tx_id: None,
+        card_ref: WireText::optional(&o.card_id),
+        card_masked: non_empty(o.card_no.as_deref()).map(|c| mask_card(&c)),
+        amount,
+        fee_currency: fee.map(|_| fee_currency),
+        currency: cur,
+        original_amount: None,
+        original_currency: None,
+        fee,
+        status: order_status(o.order_status),
+        status_raw: o.order_status.to_string(),
+        occurred_at: wall_clock_instant(&when, options.wire_timezone, field)?,
+        description: None,
+        source,
+        rounded_floats: rounded,
+    })
+}

@@ -1,0 +1,165 @@
+//! KeySecure Open Platform (`keysecure`): card consumption records.
+//!
+//! Wire shape: the list endpoint's `data.list[]` record (`consume_no, card_no, type, amount,
+//! status, time`), optionally carrying the detail endpoint's extra fields (`consume_relate_no,
+//! cardholder_no, local_amount, local_currency, fee, fee_list, merchant_info`), so one JSON line
+//! may hold either shape.
+//!
+//! Decisions where the document is silent (each overridable in `[providers.keysecure]`):
+//! - `amount` is in the card account's currency, which the record does not carry:
+//!   `account_currency`, default `USD`.
+//! - `type` (case-insensitive): Consumption → consumption, Refund → refund, Fee → fee,
+//!   Recharge → recharge, anything else → other.
+//! - `status` (case-insensitive): Success → success, Fail/Failed → failed, Pending/Processing →
+//!   pending, Reversed/Revoked → reversed, anything else → unknown (kept in `status_raw`).
+//! - `card_no` is the provider's card *order number* (卡单号), not a PAN: it becomes `card_ref`.
+//! - `fee` is the detail's `fee`, or the sum of `fee_list[].amount` when only the list is sent.
+//! - `time` is Unix milliseconds.
+//!
+//! Files: [`wire`] (the API's structs), [`convert`] (wire record → canonical record, with the
+//! kind and status tables), [`api`] (endpoints, authentication, paging, and the credentials it
+//! reads from its configuration table); this file: the [`SPEC`] the rest of cardrecon uses.
+
+pub mod api;
+pub mod convert;
+pub mod wire;
+
+pub use api::Credentials;
+pub use convert::*;
+pub use wire::*;
+
+use crate::model::ProviderRecord;
+use crate::providers::spec::{self, Limits, PageShape, Spec};
+use crate::providers::{AdapterOptions, FieldError};
+
+fn parse_any(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<Option<ProviderRecord>, FieldError> {
+    parse(instance, json, source, options).map(Some)
+}
+
+fn fetch_job(
+    job: spec::FetchJob<'_>,
+) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
+    Box::pin(api::fetch(
+        job.instance,
+        job.connection,
+        job.from,
+        job.to,
+        job.archive,
+        job.progress,
+    ))
+}
+
+/// keysecure as the rest of cardrecon sees it.
+pub static SPEC: Spec = Spec {
+    name: "keysecure",
+    limits: Limits {
+        first_page: 0,
+        min_page_size: 1,
+        max_page_size: 100,
+        default_page_size: 100,
+        max_window_days: api::MAX_WINDOW,
+    },
+    page: PageShape {
+        list: "/data/list",
+        total: None,
+    },
+    parse: parse_any,
+    connect: api::connect,
+    fetch: fetch_job,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Status};
+
+    fn opts() -> AdapterOptions {
+        AdapterOptions::default()
+    }
+
+    #[test]
+    fn list_example_from_the_document() {
+        // The list example's record, with the empty ids filled in (an id is required).
+        let json = r#"{"consume_no": "C1", "card_no": "", "type": "Consumption", "amount": "100.00", "status": "Success", "time": 1716307200000}"#;
+        let r = parse("keysecure", json, "f:1".into(), &opts()).unwrap();
+        assert_eq!(r.kind, Kind::Consumption);
+        assert_eq!(r.status, Status::Success);
+        assert_eq!(r.amount.to_string(), "100.00");
+        assert_eq!(r.currency, "USD");
+        assert_eq!(r.occurred_at.to_rfc3339(), "2024-05-21T16:00:00+00:00");
+        assert_eq!(r.card_ref, None);
+    }
+
+    #[test]
+    fn detail_example_from_the_document() {
+        let json = r#"{"consume_no": "CONSUME202605220001", "card_no": "", "type": "Consumption", "amount": "100.00",
+            "local_currency": "USD", "fee": "1.00", "status": "Success", "time": 1716307200000}"#;
+        let r = parse("keysecure", json, "f:1".into(), &opts()).unwrap();
+        assert_eq!(r.fee.unwrap().to_string(), "1.00");
+        assert_eq!(r.fee_currency.as_deref(), Some("USD"));
+        assert_eq!(r.original_currency.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn fee_list_is_summed_and_refund_links() {
+        let json = r#"{"consume_no": "R1", "consume_relate_no": "C1", "type": "REFUND", "amount": "5", "status": "revoked",
+            "time": 1716307200000, "fee_list": [{"fee_type": "fx", "amount": "0.10"}, {"fee_type": "cross", "amount": "0.25"}],
+            "merchant_info": {"merchant_name": "=HYPERLINK(\"x\")"}}"#;
+        let r = parse("keysecure", json, "f:1".into(), &opts()).unwrap();
+        assert_eq!(r.kind, Kind::Refund);
+        assert_eq!(r.status, Status::Reversed);
+        assert_eq!(r.fee.unwrap().to_string(), "0.35");
+        assert_eq!(r.related_tx_id.as_deref(), Some("C1"));
+        assert_eq!(r.description.as_deref(), Some("=HYPERLINK(\"x\")"));
+    }
+
+    #[test]
+    fn malformed_records_name_the_field() {
+        let cases = [
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1O0.00", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": "yesterday"}"#,
+                "time",
+            ),
+            (
+                r#"{"consume_no": "", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000}"#,
+                "consume_no",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200}"#,
+                "time",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "-1", "status": "Success", "time": 1716307200000}"#,
+                "amount",
+            ),
+            (
+                r#"{"consume_no": "C1", "type": "Consumption", "amount": "1", "status": "Success", "time": 1716307200000, "fee_list": [{"amount": true}]}"#,
+                "fee_list[0].amount",
+            ),
+        ];
+        for (json, field) in cases {
+            let e = parse("keysecure", json, "f:1".into(), &opts()).unwrap_err();
+            assert_eq!(e.field, field, "{json}: {e:?}");
+        }
+    }
+}
+
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Token: `POST {base}/open-api/v1/auth/token` with `Api-Key`, `Timestamp` and `{"api_secret"}`;
+// refreshed when a call answers 40102. `Timestamp` is sent one second behind the local clock,
+// so a server clock slightly behind ours never sees a future timestamp. Windows are at most 90
+// days, expressed in `Timezone: UTC+0` as `yyyy-MM-dd HH:mm:ss` (end inclusive to the second).

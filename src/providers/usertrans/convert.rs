@@ -1,0 +1,74 @@
+//! usertrans's wire records as canonical records: its kind and status tables, and the
+//! conversion of each field.
+
+use super::wire::*;
+use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
+
+pub fn kind_of(raw: &str) -> Kind {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "recharge" => Kind::Recharge,
+        "payment" => Kind::Consumption,
+        "open_card" => Kind::OpenCard,
+        "refund" => Kind::Refund,
+        _ => Kind::Other,
+    }
+}
+
+pub fn status_of(raw: &str) -> Status {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "success" | "completed" => Status::Success,
+        "pending" | "processing" => Status::Pending,
+        "failed" => Status::Failed,
+        "cancelled" | "reversed" | "refunded" => Status::Reversed,
+        _ => Status::Unknown,
+    }
+}
+
+pub fn parse(
+    instance: &str,
+    json: &str,
+    source: String,
+    options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
+    let r: UserTrans = crate::providers::from_json(json)?;
+    to_canonical(instance, &r, source, options)
+}
+
+pub fn to_canonical(
+    instance: &str,
+    r: &UserTrans,
+    source: String,
+    _options: &AdapterOptions,
+) -> Result<ProviderRecord, FieldError> {
+    let amount = r.amount.decimal("amount")?;
+    if amount.is_sign_negative() {
+        return Err(FieldError::new(
+            "amount",
+            format!("`{}` is negative; amounts are magnitudes", r.amount.0),
+        ));
+    }
+    let cur = currency(Some(&r.currency), "currency")?;
+    let fee = WireMoney::optional(&r.fee, "fee")?;
+    Ok(ProviderRecord {
+        provider: instance.to_string(),
+        kind: kind_of(&r.trans_type),
+        tx_id: r.trans_id.required("trans_id")?,
+        order_id: WireText::optional(&r.order_id),
+        related_tx_id: None,
+        card_ref: WireText::optional(&r.card_binding_id),
+        card_masked: non_empty(r.card_no.as_deref()).map(|c| mask_card(&c)),
+        amount,
+        fee_currency: fee.map(|_| cur.clone()),
+        currency: cur,
+        original_amount: None,
+        original_currency: None,
+        fee,
+        status: status_of(&r.status),
+        status_raw: r.status.clone(),
+        occurred_at: unix_instant(r.created_at, false, "created_at")?,
+        description: non_empty(r.description.as_deref()),
+        source,
+        rounded_floats: Vec::new(),
+    })
+}
