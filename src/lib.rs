@@ -6,18 +6,18 @@
 //!
 //! | module | its job |
 //! |---|---|
-//! | [`providers`] | one file per provider API (wire structs, conversion to canonical records, fetching) plus the shared [`providers::http`] and [`providers::fetch`] |
-//! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests |
+//! | [`providers`] | one directory per provider API (wire structs, conversion, endpoints, credentials) and its [`providers::Spec`]; [`providers::SPECS`] lists them; shared [`providers::spec`], [`providers::fetch`], [`providers::http`] |
+//! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests (one file each, listed with their specs) |
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
-//! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json` |
+//! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
 //! | [`config`] | the TOML configuration and its resolved settings |
-//! | [`cli`] | the command line |
+//! | [`cli`] | the command line, one file per command |
 //! | [`model`] | the canonical record types every stage shares |
 //! | [`money`] | exact decimal money: parsing, units, formatting |
 //! | [`period`] | instants, business days and periods in a named timezone |
