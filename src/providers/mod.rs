@@ -193,6 +193,58 @@ impl WireMoney {
     }
 }
 
+impl serde::Serialize for WireMoney {
+    /// As a decimal string: what most documents send (cardapp's floats use [`json_number`]).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl serde::Serialize for WireText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// A wire value whose text is what the provider sent.
+pub trait WireValue {
+    fn text(&self) -> &str;
+}
+
+impl WireValue for WireMoney {
+    fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl WireValue for WireText {
+    fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `serialize_with` for a field the document sends as a JSON number (cardapp's money floats,
+/// usertrans' integer ids): the exact text as a number, never through `f64` (serde_json's
+/// `arbitrary_precision` keeps it). Text that is not a number is an error, not a guess.
+pub fn json_number<T: WireValue, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    v.text()
+        .parse::<serde_json::Number>()
+        .map_err(|_| serde::ser::Error::custom(format!("`{}` is not a JSON number", v.text())))?
+        .serialize(s)
+}
+
+/// [`json_number`] for an optional field (skipped when absent).
+pub fn json_number_opt<T: WireValue, S: serde::Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => json_number(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// An identifier the wire may send as a string or a number (`12345` or `"12345"`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireText(pub String);

@@ -1,6 +1,12 @@
 //! cardapp's endpoints: authentication, request building and paging, and the credentials and
 //! API settings it reads from its `[providers.<instance>]` table.
 
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Body credentials on every call. The card list (no time filter) is fetched whole and its
+// `cvv`/`pin` stripped before anything is archived; trades and orders by windows of at most 31
+// days as wall-clock times in `wire_timezone`, pages from 1; `data.total` is checked.
+
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 

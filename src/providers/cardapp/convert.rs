@@ -45,6 +45,49 @@ pub fn order_status(code: i64) -> Status {
     }
 }
 
+/// The inverse of [`trade_kind`] (for the generator and the sandbox); `None` for a kind that is
+/// not a card trade.
+pub fn trade_type_code(kind: Kind) -> Option<i64> {
+    Some(match kind {
+        Kind::Consumption => 1,
+        Kind::Refund => 2,
+        Kind::Fee => 3,
+        _ => return None,
+    })
+}
+
+/// The inverse of [`trade_status`] (an unknown result as the unlisted code 9).
+pub fn trade_result_code(status: Status) -> i64 {
+    match status {
+        Status::Success => 1,
+        Status::Failed => 2,
+        Status::Pending => 3,
+        Status::Reversed => 4,
+        Status::Unknown => 9,
+    }
+}
+
+/// The inverse of [`order_kind`]; `None` for a kind that is not an order.
+pub fn order_type_code(kind: Kind) -> Option<i64> {
+    Some(match kind {
+        Kind::OpenCard => 1,
+        Kind::Recharge => 2,
+        Kind::CardClosure => 3,
+        _ => return None,
+    })
+}
+
+/// The inverse of [`order_status`] (pending as 1, an unknown status as the unlisted code 9).
+pub fn order_status_code(status: Status) -> i64 {
+    match status {
+        Status::Pending => 1,
+        Status::Success => 3,
+        Status::Failed => 4,
+        Status::Reversed => 5,
+        Status::Unknown => 9,
+    }
+}
+
 pub fn parse(
     instance: &str,
     json: &str,

@@ -164,10 +164,20 @@ mod tests {
         let e = p(r#"{"order_no": "OD1", "order_type": 3, "order_status": 3, "amount": 25, "currency": "USD", "created_at": "yesterday"}"#).unwrap_err();
         assert_eq!(e.field, "created_at");
     }
-}
 
-// ---- fetching ------------------------------------------------------------------------------
-//
-// Body credentials on every call. The card list (no time filter) is fetched whole and its
-// `cvv`/`pin` stripped before anything is archived; trades and orders by windows of at most 31
-// days as wall-clock times in `wire_timezone`, pages from 1; `data.total` is checked.
+    #[test]
+    fn the_inverse_tables_read_back_through_the_forward_ones() {
+        for k in Kind::ALL {
+            if let Some(c) = trade_type_code(k) {
+                assert_eq!(trade_kind(c), k);
+            }
+            if let Some(c) = order_type_code(k) {
+                assert_eq!(order_kind(c), k);
+            }
+        }
+        for s in Status::ALL {
+            assert_eq!(trade_status(trade_result_code(s)), s);
+            assert_eq!(order_status(order_status_code(s)), s);
+        }
+    }
+}

@@ -1,6 +1,13 @@
 //! keysecure's endpoints: authentication, request building and paging, and the credentials and
 //! API settings it reads from its `[providers.<instance>]` table.
 
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Token: `POST {base}/open-api/v1/auth/token` with `Api-Key`, `Timestamp` and `{"api_secret"}`;
+// refreshed when a call answers 40102. `Timestamp` is sent one second behind the local clock,
+// so a server clock slightly behind ours never sees a future timestamp. Windows are at most 90
+// days, expressed in `Timezone: UTC+0` as `yyyy-MM-dd HH:mm:ss` (end inclusive to the second).
+
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Duration, Utc};

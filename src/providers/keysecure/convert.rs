@@ -27,6 +27,29 @@ pub fn status_of(raw: &str) -> Status {
     }
 }
 
+/// The inverse of [`kind_of`] (for the generator and the sandbox): the word keysecure sends for
+/// a kind it has; `None` for a kind it does not send.
+pub fn kind_word(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::Consumption => "Consumption",
+        Kind::Refund => "Refund",
+        Kind::Fee => "Fee",
+        Kind::Recharge => "Recharge",
+        _ => return None,
+    })
+}
+
+/// The inverse of [`status_of`].
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Success => "Success",
+        Status::Failed => "Failed",
+        Status::Pending => "Pending",
+        Status::Reversed => "Reversed",
+        Status::Unknown => "Unknown",
+    }
+}
+
 pub fn parse(
     instance: &str,
     json: &str,

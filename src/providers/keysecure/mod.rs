@@ -155,11 +155,17 @@ mod tests {
             assert_eq!(e.field, field, "{json}: {e:?}");
         }
     }
-}
 
-// ---- fetching ------------------------------------------------------------------------------
-//
-// Token: `POST {base}/open-api/v1/auth/token` with `Api-Key`, `Timestamp` and `{"api_secret"}`;
-// refreshed when a call answers 40102. `Timestamp` is sent one second behind the local clock,
-// so a server clock slightly behind ours never sees a future timestamp. Windows are at most 90
-// days, expressed in `Timezone: UTC+0` as `yyyy-MM-dd HH:mm:ss` (end inclusive to the second).
+    #[test]
+    fn the_inverse_tables_read_back_through_the_forward_ones() {
+        for k in Kind::ALL {
+            if let Some(w) = kind_word(k) {
+                assert_eq!(kind_of(w), k);
+            }
+        }
+        assert_eq!(Kind::ALL.iter().filter_map(|k| kind_word(*k)).count(), 4);
+        for s in Status::ALL {
+            assert_eq!(status_of(status_word(s)), s);
+        }
+    }
+}

@@ -1,6 +1,12 @@
 //! txv3's endpoints: authentication, request building and paging, and the credentials and
 //! API settings it reads from its `[providers.<instance>]` table.
 
+// ---- fetching ------------------------------------------------------------------------------
+//
+// Authentication is not shown in the document: an `X-Api-Key` header (our decision, emulated by
+// the sandbox). One query per `business_type` and window of at most 60 days; `start_time` /
+// `end_time` are Unix seconds (end inclusive); pages from 1; `data.total` is checked.
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Result;

@@ -34,6 +34,32 @@ pub fn kind_of(business_type: i64) -> Option<Kind> {
 /// The business types the API can be asked for, one query each.
 pub const BUSINESS_TYPES: [i64; 7] = [1, 2, 3, 8, 10, 101, 102];
 
+/// The inverse of [`kind_of`] (for the generator and the sandbox): the `business_type` of a
+/// kind txv3 has; `None` for a kind it does not send.
+pub fn business_type(kind: Kind) -> Option<i64> {
+    Some(match kind {
+        Kind::Consumption => 1,
+        Kind::Recharge => 2,
+        Kind::Withdrawal => 3,
+        Kind::Refund => 8,
+        Kind::Fee => 10,
+        Kind::BuyCoin => 101,
+        Kind::CardClosure => 102,
+        _ => return None,
+    })
+}
+
+/// The inverse of [`status_of`] (an unknown status as the unlisted code 9).
+pub fn status_code(status: Status) -> i64 {
+    match status {
+        Status::Success => 1,
+        Status::Pending => 0,
+        Status::Failed => 2,
+        Status::Reversed => 3,
+        Status::Unknown => 9,
+    }
+}
+
 pub fn parse(
     instance: &str,
     json: &str,

@@ -208,10 +208,20 @@ mod tests {
         let e = p(r#"{"business_type": 1, "deduction_currency": "", "deduction_amount": "1", "tx_time": 1702869346, "tx_id": "X", "tx_status": 1}"#).unwrap_err();
         assert_eq!(e.field, "deduction_currency");
     }
-}
 
-// ---- fetching ------------------------------------------------------------------------------
-//
-// Authentication is not shown in the document: an `X-Api-Key` header (our decision, emulated by
-// the sandbox). One query per `business_type` and window of at most 60 days; `start_time` /
-// `end_time` are Unix seconds (end inclusive); pages from 1; `data.total` is checked.
+    #[test]
+    fn the_inverse_tables_read_back_through_the_forward_ones() {
+        for k in Kind::ALL {
+            if let Some(b) = business_type(k) {
+                assert_eq!(kind_of(b), Some(k));
+            }
+        }
+        assert_eq!(
+            Kind::ALL.iter().filter_map(|k| business_type(*k)).count(),
+            BUSINESS_TYPES.len()
+        );
+        for s in Status::ALL {
+            assert_eq!(status_of(status_code(s)), s);
+        }
+    }
+}

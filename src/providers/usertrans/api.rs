@@ -1,6 +1,13 @@
 //! usertrans's endpoints: authentication, request building and paging, and the credentials and
 //! API settings it reads from its `[providers.<instance>]` table.
 
+// ---- fetching ------------------------------------------------------------------------------
+//
+// `POST {base}/thirdPartyLogin` with `{"app_key", "app_secret"}` gives the bearer `userToken`;
+// a 401 logs in again. `GET /userTrans` by windows of at most 31 days, `start_date`/`end_date`
+// as Unix seconds (the document accepts timestamps, which avoids the unstated day zone), pages
+// from 1; `data.total` is checked.
+
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Duration, Utc};

@@ -25,6 +25,29 @@ pub fn status_of(raw: &str) -> Status {
     }
 }
 
+/// The inverse of [`kind_of`] (for the generator and the sandbox): the `trans_type` of a kind
+/// usertrans has; `None` for a kind it does not send.
+pub fn trans_type_word(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::Recharge => "recharge",
+        Kind::Consumption => "payment",
+        Kind::OpenCard => "open_card",
+        Kind::Refund => "refund",
+        _ => return None,
+    })
+}
+
+/// The inverse of [`status_of`] (reversed as `cancelled`, an unknown status as `??`).
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Success => "success",
+        Status::Pending => "pending",
+        Status::Failed => "failed",
+        Status::Reversed => "cancelled",
+        Status::Unknown => "??",
+    }
+}
+
 pub fn parse(
     instance: &str,
     json: &str,

@@ -115,11 +115,16 @@ mod tests {
         let e = p(r#"{"trans_id": null, "trans_type": "payment", "amount": "1", "currency": "USD", "status": "success", "created_at": 1727740800}"#).unwrap_err();
         assert_eq!(e.field, "trans_id");
     }
-}
 
-// ---- fetching ------------------------------------------------------------------------------
-//
-// `POST {base}/thirdPartyLogin` with `{"app_key", "app_secret"}` gives the bearer `userToken`;
-// a 401 logs in again. `GET /userTrans` by windows of at most 31 days, `start_date`/`end_date`
-// as Unix seconds (the document accepts timestamps, which avoids the unstated day zone), pages
-// from 1; `data.total` is checked.
+    #[test]
+    fn the_inverse_tables_read_back_through_the_forward_ones() {
+        for k in Kind::ALL {
+            if let Some(w) = trans_type_word(k) {
+                assert_eq!(kind_of(w), k);
+            }
+        }
+        for s in Status::ALL {
+            assert_eq!(status_of(status_word(s)), s);
+        }
+    }
+}

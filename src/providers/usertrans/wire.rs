@@ -2,27 +2,32 @@
 //! provider sends (`cvv`, `pin`) have no field here, so they never survive parsing.
 
 use crate::providers::{WireMoney, WireText};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct UserTrans {
+    #[serde(serialize_with = "crate::providers::json_number")]
     pub trans_id: WireText,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<WireText>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<WireText>,
     pub trans_type: String,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::providers::json_number_opt"
+    )]
     pub card_binding_id: Option<WireText>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_no: Option<String>,
     pub amount: WireMoney,
     pub currency: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<WireMoney>,
     pub status: String,
     /// Unix seconds.
     pub created_at: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
