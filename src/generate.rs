@@ -329,18 +329,53 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     Ok(g.report)
 }
 
+/// A card-list entry as cardapp sends it: the adapter's [`crate::providers::cardapp::Card`]
+/// plus what the adapter does not read, among it the `cvv`/`pin` that it must drop (which is
+/// why they are here and not in the wire struct).
+#[derive(serde::Serialize)]
+struct SentCard {
+    app_id: i64,
+    bin_id: &'static str,
+    holder_id: &'static str,
+    #[serde(flatten)]
+    card: crate::providers::cardapp::Card,
+    cvv: String,
+    pin: String,
+    use_at: &'static str,
+    close_at: &'static str,
+    end_at: &'static str,
+    mark: &'static str,
+}
+
 /// cardapp's card list, with the `cvv`/`pin` that the adapter must drop.
 fn write_cards(path: &Path) -> Result<()> {
+    use crate::providers::{WireMoney, WireText};
     let mut f = create(path)?;
     for card in 0..20 {
-        writeln!(
-            f,
-            r#"{{"app_id": 100001, "card_id": "card{card:04}", "bin_id": "cpi_6530de6a2f1c7", "holder_id": "", "card_no": "{}", "balance": 200.5, "limit": 440.5, "expiry": "03/28", "cvv": "{:03}", "pin": "{:04}", "status": 2, "use_at": "2023-11-24 02:53:47", "close_at": "", "end_at": "", "mark": ""}}"#,
-            pan(card),
-            700 + card,
-            4100 + card
-        )
-        .map_err(|e| Error::io(path, e))?;
+        let sent = SentCard {
+            app_id: 100_001,
+            bin_id: "cpi_6530de6a2f1c7",
+            holder_id: "",
+            card: crate::providers::cardapp::Card {
+                card_id: WireText(format!("card{card:04}")),
+                card_no: Some(pan(card)),
+                status: Some(2),
+                balance: Some(WireMoney("200.5".into())),
+                limit: Some(WireMoney("440.5".into())),
+                expiry: Some("03/28".into()),
+            },
+            cvv: format!("{:03}", 700 + card),
+            pin: format!("{:04}", 4100 + card),
+            use_at: "2023-11-24 02:53:47",
+            close_at: "",
+            end_at: "",
+            mark: "",
+        };
+        let line = serde_json::to_string(&sent).map_err(|e| Error::Output {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        writeln!(f, "{line}").map_err(|e| Error::io(path, e))?;
     }
     f.flush().map_err(|e| Error::io(path, e))
 }
@@ -685,7 +720,7 @@ impl Gen {
 
     fn provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
         self.report.provider_records += 1;
-        let line = wire_line(tx, self.zone_for(tx.prov));
+        let line = wire_line(tx, self.zone_for(tx.prov))?;
         let f = match (tx.prov, tx.tx_id.starts_with("OD")) {
             (Prov::Keysecure, _) => &mut w.keysecure,
             (Prov::Txv3, _) => &mut w.txv3,
@@ -805,188 +840,187 @@ enum LedgerVariant {
     BookedAsSuccess,
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
-/// One record in its provider's wire shape.
-fn wire_line(tx: &Tx, wire_zone: Tz) -> String {
-    let a2 = crate::money::format(tx.amount);
-    let a8 = {
-        let mut d = tx.amount;
-        d.rescale(8);
-        d.to_string()
-    };
+/// One record in its provider's wire shape: the provider's own wire struct (the one its adapter
+/// parses), filled through the inverse of the adapter's tables, serialized by serde.
+fn wire_line(tx: &Tx, wire_zone: Tz) -> Result<String> {
+    use crate::providers::{cardapp, keysecure, txv3, usertrans, WireMoney, WireText};
+    let text = |s: &str| Some(s.to_string());
+    let id = |s: String| Some(WireText(s));
+    let a2 = WireMoney(crate::money::format(tx.amount));
+    let a8 = WireMoney(eight_places(tx.amount));
     let secs = tx.at.timestamp();
-    match tx.prov {
-        Prov::Keysecure => {
-            let kind = match tx.kind {
-                Kind::Refund => "Refund",
-                Kind::Fee => "Fee",
-                Kind::Recharge => "Recharge",
-                _ => "Consumption",
-            };
-            let status = match tx.status {
-                Status::Success => "Success",
-                Status::Failed => "Failed",
-                Status::Pending => "Pending",
-                Status::Reversed => "Reversed",
-                Status::Unknown => "Unknown",
-            };
-            let fee = match tx.fee {
-                Some(f) => format!(
-                    r#", "fee_list": [{{"fee_type": "transaction_fee", "amount": "{}"}}]"#,
-                    crate::money::format(f)
-                ),
-                None => String::new(),
-            };
-            format!(
-                r#"{{"consume_no": "{}", "card_no": "card{:04}", "type": "{kind}", "amount": "{a2}", "status": "{status}", "time": {}{fee}, "merchant_info": {{"merchant_name": {}, "merchant_mcc": "5814", "city": "London", "country": "GB"}}}}"#,
-                tx.tx_id,
-                tx.card,
-                tx.at.timestamp_millis(),
-                json_str(tx.merchant)
-            )
-        }
+    let json = match tx.prov {
+        Prov::Keysecure => serde_json::to_string(&keysecure::ConsumeRecord {
+            consume_no: WireText(tx.tx_id.clone()),
+            card_no: id(format!("card{:04}", tx.card)),
+            kind: keysecure::kind_word(tx.kind)
+                .unwrap_or("Consumption")
+                .into(),
+            amount: a2,
+            status: keysecure::status_word(tx.status).into(),
+            time: tx.at.timestamp_millis(),
+            fee_list: tx.fee.map(|f| {
+                vec![keysecure::FeeItem {
+                    fee_type: text("transaction_fee"),
+                    amount: WireMoney(crate::money::format(f)),
+                }]
+            }),
+            merchant_info: Some(keysecure::MerchantInfo {
+                merchant_name: text(tx.merchant),
+                merchant_mcc: text("5814"),
+                city: text("London"),
+                country: text("GB"),
+            }),
+            ..Default::default()
+        }),
         Prov::Txv3 => {
-            let st = match tx.status {
-                Status::Success => 1,
-                Status::Pending => 0,
-                Status::Failed => 2,
-                Status::Reversed => 3,
-                Status::Unknown => 9,
+            let cur = text(&tx.currency.to_ascii_lowercase());
+            let business_type = txv3::business_type(tx.kind).unwrap_or(102);
+            let head = txv3::TxRecord {
+                card_name: text("USD virtual card"),
+                card_id: id(format!("62831588899{:08}", tx.card)),
+                card_number: Some(crate::model::mask_card(&pan(tx.card))),
+                tx_id: WireText(tx.tx_id.clone()),
+                tx_time: secs,
+                tx_status: txv3::status_code(tx.status),
+                business_type,
+                tx_amount: Some(a8.clone()),
+                ..Default::default()
             };
-            let cur = tx.currency.to_ascii_lowercase();
-            let head = format!(
-                r#"{{"card_name": "USD virtual card", "card_id": "62831588899{:08}", "card_number": "{}", "tx_id": "{}", "tx_time": {secs}, "tx_status": {st}"#,
-                tx.card,
-                crate::model::mask_card(&pan(tx.card)),
-                tx.tx_id
-            );
-            let body = match tx.kind {
-                Kind::Consumption => format!(
-                    r#", "business_type": 1, "tx_currency": "{cur}", "tx_amount": "{a8}", "deduction_currency": "{cur}", "deduction_amount": "{a8}", "mcc": "5814"{}, "description": {}"#,
-                    tx.fee
-                        .map(|f| format!(r#", "fee": "{}""#, {
-                            let mut f = f;
-                            f.rescale(8);
-                            f
-                        }))
-                        .unwrap_or_default(),
-                    json_str(tx.merchant)
-                ),
-                Kind::Recharge => format!(
-                    r#", "business_type": 2, "pay_coin": "usdt", "tx_amount": "{a8}", "card_coin": "usd", "currency_amount": "{a8}", "real_currency_amount": "{a8}", "recharge_fee_amount": "0", "real_refund_amount": "0", "description": """#
-                ),
-                Kind::Withdrawal => format!(
-                    r#", "business_type": 3, "tx_currency": "{cur}", "tx_amount": "{a8}", "trade_currency": "{cur}", "trade_amount": "{a8}", "description": "withdrawal""#
-                ),
-                Kind::Refund => format!(
-                    r#", "business_type": 8, "tx_currency": "{cur}", "tx_amount": "{a8}", "refund_coin": "{cur}", "refund_amount": "{a8}", "description": "refund""#
-                ),
-                Kind::Fee => format!(
-                    r#", "business_type": 10, "tx_amount": "{a8}", "service_fee_status": "已支付", "consume_tx_id": "", "bill_cycle": "2026-03-01", "bill_total": 1, "fail_num": 0, "service_fee_standard": {a8}, "fail_rate": "--", "description": "消费服务费""#
-                ),
-                Kind::BuyCoin => format!(
-                    r#", "business_type": 101, "pay_coin": "usd", "tx_amount": "{a8}", "buy_coin": "usdt", "buy_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#
-                ),
-                _ => format!(
-                    r#", "business_type": 102, "tx_amount": "{a8}", "card_coin": "usd", "refund_coin": "usd", "refund_amount": "{a8}", "fee_coin": "usd", "fee": "0.00000000""#
-                ),
+            let zero8 = || Some(WireMoney("0.00000000".into()));
+            let record = match business_type {
+                1 => txv3::TxRecord {
+                    tx_currency: cur.clone(),
+                    deduction_currency: cur,
+                    deduction_amount: Some(a8),
+                    mcc: id("5814".into()),
+                    fee: tx.fee.map(|f| WireMoney(eight_places(f))),
+                    description: text(tx.merchant),
+                    ..head
+                },
+                2 => txv3::TxRecord {
+                    pay_coin: text("usdt"),
+                    card_coin: text("usd"),
+                    currency_amount: Some(a8.clone()),
+                    real_currency_amount: Some(a8),
+                    recharge_fee_amount: Some(WireMoney("0".into())),
+                    real_refund_amount: Some(WireMoney("0".into())),
+                    description: text(""),
+                    ..head
+                },
+                3 => txv3::TxRecord {
+                    tx_currency: cur.clone(),
+                    trade_currency: cur,
+                    trade_amount: Some(a8),
+                    description: text("withdrawal"),
+                    ..head
+                },
+                8 => txv3::TxRecord {
+                    tx_currency: cur.clone(),
+                    refund_coin: cur,
+                    refund_amount: Some(a8),
+                    description: text("refund"),
+                    ..head
+                },
+                10 => txv3::TxRecord {
+                    service_fee_status: text("已支付"),
+                    consume_tx_id: id(String::new()),
+                    bill_cycle: text("2026-03-01"),
+                    bill_total: Some(1),
+                    fail_num: Some(0),
+                    service_fee_standard: Some(a8),
+                    fail_rate: text("--"),
+                    description: text("消费服务费"),
+                    ..head
+                },
+                101 => txv3::TxRecord {
+                    pay_coin: text("usd"),
+                    buy_coin: text("usdt"),
+                    buy_amount: Some(a8),
+                    fee_coin: text("usd"),
+                    fee: zero8(),
+                    ..head
+                },
+                _ => txv3::TxRecord {
+                    card_coin: text("usd"),
+                    refund_coin: text("usd"),
+                    refund_amount: Some(a8),
+                    fee_coin: text("usd"),
+                    fee: zero8(),
+                    ..head
+                },
             };
-            format!("{head}{body}}}")
+            serde_json::to_string(&record)
         }
         Prov::Cardapp => {
-            let when = local(tx.at, wire_zone)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string();
-            let card_no = pan(tx.card);
+            let wall =
+                |t: DateTime<Utc>| local(t, wire_zone).format("%Y-%m-%d %H:%M:%S").to_string();
+            let card_no = Some(pan(tx.card));
+            let card_id = id(format!("card{:04}", tx.card));
             if tx.tx_id.starts_with("OD") {
-                let order_type = match tx.kind {
-                    Kind::OpenCard => 1,
-                    Kind::Recharge => 2,
-                    _ => 3,
-                };
-                let status = match tx.status {
-                    Status::Success => 3,
-                    Status::Failed => 4,
-                    Status::Pending => 1,
-                    Status::Reversed => 5,
-                    Status::Unknown => 9,
-                };
-                // Pending orders are not finished yet: their time is created_at.
-                let finished = if tx.status == Status::Pending {
-                    String::new()
-                } else {
-                    when.clone()
-                };
-                let created = if tx.status == Status::Pending {
-                    when.clone()
-                } else {
-                    local(tx.at - Duration::seconds(30), wire_zone)
-                        .format("%Y-%m-%d %H:%M:%S")
-                        .to_string()
-                };
-                format!(
-                    r#"{{"order_no": "{}", "merchant_order_no": "{}", "order_type": {order_type}, "order_status": {status}, "card_id": "card{:04}", "card_no": "{card_no}", "amount": {a2}, "currency": "{}", "created_at": "{created}", "finished_at": "{finished}"}}"#,
-                    tx.tx_id,
-                    tx.order_id.clone().unwrap_or_default(),
-                    tx.card,
-                    tx.currency
-                )
+                // A pending order is not finished yet: its time is created_at.
+                let pending = tx.status == Status::Pending;
+                serde_json::to_string(&cardapp::Order {
+                    order_no: WireText(tx.tx_id.clone()),
+                    merchant_order_no: Some(WireText(tx.order_id.clone().unwrap_or_default())),
+                    order_type: cardapp::order_type_code(tx.kind).unwrap_or(3),
+                    order_status: cardapp::order_status_code(tx.status),
+                    card_id,
+                    card_no,
+                    amount: a2,
+                    currency: tx.currency.clone(),
+                    created_at: if pending {
+                        wall(tx.at)
+                    } else {
+                        wall(tx.at - Duration::seconds(30))
+                    },
+                    finished_at: Some(if pending { String::new() } else { wall(tx.at) }),
+                    ..Default::default()
+                })
             } else {
-                let trade_type = match tx.kind {
-                    Kind::Refund => 2,
-                    Kind::Fee => 3,
-                    _ => 1,
-                };
-                let result = match tx.status {
-                    Status::Success => 1,
-                    Status::Failed => 2,
-                    Status::Pending => 3,
-                    Status::Reversed => 4,
-                    Status::Unknown => 9,
-                };
-                let fee = tx
-                    .fee
-                    .map(|f| format!(r#", "fee": {}"#, crate::money::format(f)))
-                    .unwrap_or_default();
-                format!(
-                    r#"{{"trade_id": "{}", "card_id": "card{:04}", "card_no": "{card_no}", "trade_type": {trade_type}, "trade_result": {result}, "amount": {a2}, "currency": "{}"{fee}, "merchant_name": {}, "mcc": "5814", "relate_trade_id": "", "trade_at": "{when}"}}"#,
-                    tx.tx_id,
-                    tx.card,
-                    tx.currency,
-                    json_str(tx.merchant)
-                )
+                serde_json::to_string(&cardapp::CardTrade {
+                    trade_id: WireText(tx.tx_id.clone()),
+                    card_id,
+                    card_no,
+                    trade_type: cardapp::trade_type_code(tx.kind).unwrap_or(1),
+                    trade_result: cardapp::trade_result_code(tx.status),
+                    amount: a2,
+                    currency: tx.currency.clone(),
+                    fee: tx.fee.map(|f| WireMoney(crate::money::format(f))),
+                    merchant_name: text(tx.merchant),
+                    mcc: id("5814".into()),
+                    relate_trade_id: id(String::new()),
+                    trade_at: wall(tx.at),
+                    ..Default::default()
+                })
             }
         }
-        Prov::Usertrans => {
-            let trans_type = match tx.kind {
-                Kind::Recharge => "recharge",
-                Kind::OpenCard => "open_card",
-                _ => "payment",
-            };
-            let status = match tx.status {
-                Status::Success => "success",
-                Status::Failed => "failed",
-                Status::Pending => "pending",
-                Status::Reversed => "cancelled",
-                Status::Unknown => "??",
-            };
-            let fee = tx
-                .fee
-                .map(|f| format!(r#", "fee": "{}""#, crate::money::format(f)))
-                .unwrap_or_default();
-            format!(
-                r#"{{"trans_id": {}, "transaction_id": "tx_{}", "order_id": "{}", "trans_type": "{trans_type}", "card_binding_id": {}, "card_no": "{}", "amount": "{a2}", "currency": "{}"{fee}, "status": "{status}", "created_at": {secs}, "description": {}}}"#,
-                tx.tx_id,
-                tx.tx_id,
-                tx.order_id.clone().unwrap_or_default(),
-                12_000 + tx.card,
-                crate::model::mask_card(&pan(tx.card)),
-                tx.currency,
-                json_str(tx.merchant)
-            )
-        }
-    }
+        Prov::Usertrans => serde_json::to_string(&usertrans::UserTrans {
+            trans_id: WireText(tx.tx_id.clone()),
+            transaction_id: id(format!("tx_{}", tx.tx_id)),
+            order_id: id(tx.order_id.clone().unwrap_or_default()),
+            trans_type: usertrans::trans_type_word(tx.kind)
+                .unwrap_or("payment")
+                .into(),
+            card_binding_id: id((12_000 + tx.card).to_string()),
+            card_no: Some(crate::model::mask_card(&pan(tx.card))),
+            amount: a2,
+            currency: tx.currency.clone(),
+            fee: tx.fee.map(|f| WireMoney(crate::money::format(f))),
+            status: usertrans::status_word(tx.status).into(),
+            created_at: secs,
+            description: text(tx.merchant),
+        }),
+    };
+    json.map_err(|e| Error::Output {
+        path: tx.prov.name().into(),
+        message: format!("writing {}: {e}", tx.tx_id),
+    })
+}
+
+/// An amount with exactly eight places, as txv3 sends every amount (`12.50000000`).
+fn eight_places(d: Decimal) -> String {
+    let mut d = d;
+    d.rescale(8);
+    d.to_string()
 }

@@ -123,7 +123,7 @@ pub(crate) fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, FieldError
 /// A money value as the wire sends it: a decimal string (`"100.00"`) or a JSON number
 /// (`200.5`). Either way the text is parsed exactly; a JSON number never becomes an `f64`
 /// (serde_json's `arbitrary_precision` keeps its text).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireMoney(pub String);
 
 impl<'de> Deserialize<'de> for WireMoney {

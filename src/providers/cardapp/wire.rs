@@ -5,7 +5,7 @@ use crate::providers::{WireMoney, WireText};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct CardTrade {
     pub trade_id: WireText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,7 +40,7 @@ pub struct CardTrade {
     pub trade_at: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Order {
     pub order_no: WireText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,7 +68,7 @@ pub struct Order {
 }
 
 /// A card-list entry, as documented. `cvv`/`pin` are deliberately absent.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Card {
     pub card_id: WireText,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,7 +5,7 @@ use crate::providers::{WireMoney, WireText};
 use serde::{Deserialize, Serialize};
 
 /// One consumption record: the list shape plus the detail endpoint's optional fields.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ConsumeRecord {
     pub consume_no: WireText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,14 +32,14 @@ pub struct ConsumeRecord {
     pub time: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct FeeItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_type: Option<String>,
     pub amount: WireMoney,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct MerchantInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_name: Option<String>,

@@ -5,7 +5,7 @@ use crate::providers::{WireMoney, WireText};
 use serde::{Deserialize, Serialize};
 
 /// One transaction record of any `business_type`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct TxRecord {
     pub business_type: i64,
     pub tx_id: WireText,

@@ -4,7 +4,7 @@
 use crate::providers::{WireMoney, WireText};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct UserTrans {
     #[serde(serialize_with = "crate::providers::json_number")]
     pub trans_id: WireText,
