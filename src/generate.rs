@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::matching::Category;
 use crate::model::{Kind, Status};
 use crate::period::{day_start, Period};
+use crate::providers::sample::SampleRecord;
 
 /// Excel's last data row (the header takes the first).
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -48,44 +49,28 @@ pub struct GenerateReport {
     pub xlsx_written: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Prov {
-    Keysecure,
-    Txv3,
-    Cardapp,
-    Usertrans,
-}
+/// A provider, as the generator sees it: its spec (name, habits in `spec.sample`).
+type Prov = &'static crate::providers::Spec;
 
-impl Prov {
-    const ALL: [Prov; 4] = [Prov::Keysecure, Prov::Txv3, Prov::Cardapp, Prov::Usertrans];
-    fn name(self) -> &'static str {
-        match self {
-            Prov::Keysecure => "keysecure",
-            Prov::Txv3 => "txv3",
-            Prov::Cardapp => "cardapp",
-            Prov::Usertrans => "usertrans",
-        }
-    }
-    /// Whether the provider carries our order id (so an entry can match on it).
-    fn has_order_id(self) -> bool {
-        matches!(self, Prov::Cardapp | Prov::Usertrans)
-    }
-}
-
-/// One generated provider-side movement, before it is written in a provider's wire shape.
+/// One generated provider-side movement and its provider, before it is written in the
+/// provider's wire shape.
 #[derive(Debug, Clone)]
 struct Tx {
-    prov: Prov,
-    kind: Kind,
-    tx_id: String,
-    order_id: Option<String>,
-    amount: Decimal,
-    currency: String,
-    fee: Option<Decimal>,
-    status: Status,
-    at: DateTime<Utc>,
-    card: usize,
-    merchant: &'static str,
+    provider: Prov,
+    record: SampleRecord,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = SampleRecord;
+    fn deref(&self) -> &SampleRecord {
+        &self.record
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut SampleRecord {
+        &mut self.record
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,16 +131,47 @@ const MERCHANTS: [&str; 8] = [
 ];
 
 struct Writers {
-    keysecure: BufWriter<std::fs::File>,
-    txv3: BufWriter<std::fs::File>,
-    cardapp_trades: BufWriter<std::fs::File>,
-    cardapp_orders: BufWriter<std::fs::File>,
-    usertrans: BufWriter<std::fs::File>,
+    /// Each provider's record files, by (provider, file stem).
+    providers: BTreeMap<(&'static str, &'static str), BufWriter<std::fs::File>>,
     ledger: csv::Writer<BufWriter<std::fs::File>>,
     labels: csv::Writer<BufWriter<std::fs::File>>,
     xlsx: Option<rust_xlsxwriter::Workbook>,
     xlsx_row: u32,
     date_format: rust_xlsxwriter::Format,
+}
+
+/// Every provider's record files, `<provider>/<stem>.jsonl`, created empty.
+fn provider_files(
+    dir: &Path,
+) -> Result<BTreeMap<(&'static str, &'static str), BufWriter<std::fs::File>>> {
+    let mut files = BTreeMap::new();
+    for spec in crate::providers::SPECS {
+        for stem in spec.sample.files {
+            let path = dir.join(spec.name).join(format!("{stem}.jsonl"));
+            files.insert((spec.name, *stem), create(&path)?);
+        }
+    }
+    Ok(files)
+}
+
+/// The lines providers send that are no money movements (cardapp's card list, with the
+/// `cvv`/`pin` the adapter must drop).
+fn write_fixtures(dir: &Path) -> Result<()> {
+    for spec in crate::providers::SPECS {
+        if let Some((stem, lines)) = spec.sample.fixtures {
+            let path = dir.join(spec.name).join(format!("{stem}.jsonl"));
+            let lines = lines().map_err(|e| Error::Output {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let mut f = create(&path)?;
+            for line in lines {
+                writeln!(f, "{line}").map_err(|e| Error::io(&path, e))?;
+            }
+            f.flush().map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
@@ -189,11 +205,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let p = out.join("providers");
     let mut w = Writers {
-        keysecure: create(&p.join("keysecure/consume.jsonl"))?,
-        txv3: create(&p.join("txv3/transactions.jsonl"))?,
-        cardapp_trades: create(&p.join("cardapp/trades.jsonl"))?,
-        cardapp_orders: create(&p.join("cardapp/orders.jsonl"))?,
-        usertrans: create(&p.join("usertrans/trans.jsonl"))?,
+        providers: provider_files(&p)?,
         ledger: csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(create(&out.join("ledger.csv"))?),
@@ -232,7 +244,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         w.xlsx = Some(wb);
         w.xlsx_row = 1;
     }
-    write_cards(&p.join("cardapp/cards.jsonl"))?;
+    write_fixtures(&p)?;
 
     let (start, end) = opts.period.instants(opts.timezone);
     let mut g = Gen {
@@ -248,7 +260,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     // the rest drawn by weight.
     let forced: Vec<(Scenario, Option<Prov>)> = WEIGHTS
         .iter()
-        .flat_map(|(s, _)| Prov::ALL.iter().map(move |p| (*s, Some(*p))))
+        .flat_map(|(s, _)| crate::providers::SPECS.iter().map(move |p| (*s, Some(*p))))
         .collect();
     let mut i = 0u64;
     for (s, p) in &forced {
@@ -300,14 +312,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         i += 1;
     }
 
-    for (f, name) in [
-        (&mut w.keysecure, "keysecure"),
-        (&mut w.txv3, "txv3"),
-        (&mut w.cardapp_trades, "cardapp trades"),
-        (&mut w.cardapp_orders, "cardapp orders"),
-        (&mut w.usertrans, "usertrans"),
-    ] {
-        f.flush().map_err(|e| Error::io(p.join(name), e))?;
+    for ((provider, stem), f) in &mut w.providers {
+        f.flush()
+            .map_err(|e| Error::io(p.join(provider).join(format!("{stem}.jsonl")), e))?;
     }
     w.ledger
         .flush()
@@ -329,61 +336,6 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     Ok(g.report)
 }
 
-/// A card-list entry as cardapp sends it: the adapter's [`crate::providers::cardapp::Card`]
-/// plus what the adapter does not read, among it the `cvv`/`pin` that it must drop (which is
-/// why they are here and not in the wire struct).
-#[derive(serde::Serialize)]
-struct SentCard {
-    app_id: i64,
-    bin_id: &'static str,
-    holder_id: &'static str,
-    #[serde(flatten)]
-    card: crate::providers::cardapp::Card,
-    cvv: String,
-    pin: String,
-    use_at: &'static str,
-    close_at: &'static str,
-    end_at: &'static str,
-    mark: &'static str,
-}
-
-/// cardapp's card list, with the `cvv`/`pin` that the adapter must drop.
-fn write_cards(path: &Path) -> Result<()> {
-    use crate::providers::{WireMoney, WireText};
-    let mut f = create(path)?;
-    for card in 0..20 {
-        let sent = SentCard {
-            app_id: 100_001,
-            bin_id: "cpi_6530de6a2f1c7",
-            holder_id: "",
-            card: crate::providers::cardapp::Card {
-                card_id: WireText(format!("card{card:04}")),
-                card_no: Some(pan(card)),
-                status: Some(2),
-                balance: Some(WireMoney("200.5".into())),
-                limit: Some(WireMoney("440.5".into())),
-                expiry: Some("03/28".into()),
-            },
-            cvv: format!("{:03}", 700 + card),
-            pin: format!("{:04}", 4100 + card),
-            use_at: "2023-11-24 02:53:47",
-            close_at: "",
-            end_at: "",
-            mark: "",
-        };
-        let line = serde_json::to_string(&sent).map_err(|e| Error::Output {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        writeln!(f, "{line}").map_err(|e| Error::io(path, e))?;
-    }
-    f.flush().map_err(|e| Error::io(path, e))
-}
-
-fn pan(card: usize) -> String {
-    format!("448533{:06}{:04}", 391682 + card * 7, 6937 + card)
-}
-
 fn local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
     t.with_timezone(&zone).naive_local()
 }
@@ -394,7 +346,7 @@ impl Gen {
         self.seq
     }
 
-    /// A random instant in `[from, to)`, whole seconds, or milliseconds for keysecure.
+    /// A random instant in `[from, to)`, whole seconds, or milliseconds for a provider that sends them.
     fn instant_between(
         &mut self,
         from: DateTime<Utc>,
@@ -404,7 +356,7 @@ impl Gen {
         let span = (to - from).num_milliseconds().max(1);
         let ms = self.rng.random_range(0..span);
         let t = from + Duration::milliseconds(ms);
-        if prov == Prov::Keysecure {
+        if prov.sample.millis {
             t
         } else {
             t - Duration::milliseconds(i64::from(t.timestamp_subsec_millis()))
@@ -412,49 +364,19 @@ impl Gen {
     }
 
     fn new_tx(&mut self, prov: Prov, at: DateTime<Utc>) -> Tx {
-        let kind = match prov {
-            Prov::Keysecure => [
-                Kind::Consumption,
-                Kind::Consumption,
-                Kind::Consumption,
-                Kind::Refund,
-                Kind::Fee,
-                Kind::Recharge,
-            ][self.rng.random_range(0..6)],
-            Prov::Txv3 => [
-                Kind::Consumption,
-                Kind::Consumption,
-                Kind::Recharge,
-                Kind::Withdrawal,
-                Kind::Refund,
-                Kind::Fee,
-                Kind::BuyCoin,
-                Kind::CardClosure,
-            ][self.rng.random_range(0..8)],
-            Prov::Cardapp => [
-                Kind::Consumption,
-                Kind::Consumption,
-                Kind::Refund,
-                Kind::Fee,
-                Kind::OpenCard,
-                Kind::Recharge,
-                Kind::CardClosure,
-            ][self.rng.random_range(0..7)],
-            Prov::Usertrans => [
-                Kind::Consumption,
-                Kind::Consumption,
-                Kind::Recharge,
-                Kind::OpenCard,
-            ][self.rng.random_range(0..4)],
-        };
+        let habits = &prov.sample;
+        let kind = habits.kinds[self.rng.random_range(0..habits.kinds.len())];
         let id = self.next_id();
-        let currency = match (prov, kind) {
-            (Prov::Keysecure, _)
-            | (Prov::Txv3, Kind::Fee | Kind::Recharge | Kind::BuyCoin | Kind::CardClosure) => "USD",
-            _ => ["USD", "USD", "USD", "EUR"][self.rng.random_range(0..4)],
+        let currency = if (habits.account_currency_only)(kind) {
+            "USD"
+        } else {
+            ["USD", "USD", "USD", "EUR"][self.rng.random_range(0..4)]
         };
-        // Mostly cents; some txv3 amounts use all 8 places, as its documents show.
-        let amount = if prov == Prov::Txv3 && self.rng.random_range(0..10) == 0 {
+        // Mostly cents; some providers' amounts use all 8 places, as their documents show.
+        let amount = if habits
+            .eight_places_one_in
+            .is_some_and(|n| self.rng.random_range(0..n) == 0)
+        {
             Decimal::new(self.rng.random_range(100_000_000i64..50_000_000_000), 8)
         } else {
             Decimal::new(self.rng.random_range(100i64..100_000), 2)
@@ -464,53 +386,43 @@ impl Gen {
         } else {
             None
         };
-        let tx_id = match prov {
-            Prov::Keysecure => format!("CONSUME{id:012}"),
-            Prov::Txv3 => format!("2026{id:020}"),
-            Prov::Cardapp
-                if matches!(kind, Kind::OpenCard | Kind::Recharge | Kind::CardClosure) =>
-            {
-                format!("OD{id:012}")
-            }
-            Prov::Cardapp => format!("CT{id:012}"),
-            Prov::Usertrans => format!("{}", 100_000 + id),
-        };
-        let order_id = match prov {
-            Prov::Cardapp if tx_id.starts_with("OD") => Some(format!("MO-{id:010}")),
-            Prov::Usertrans => Some(match kind {
-                Kind::OpenCard => format!("open_card_{id}_39_{:06x}", id * 2654435761 % 0xffffff),
-                Kind::Recharge => format!("recharge_{id}_{:06x}", id * 40503 % 0xffffff),
-                _ => format!("pay_{id}_{:06x}", id * 97 % 0xffffff),
-            }),
-            _ => None,
-        };
+        let tx_id = (habits.tx_id)(id, kind);
+        let order_id = (habits.order_id)(id, kind, &tx_id);
         let card = self.rng.random_range(0..20);
         let merchant = MERCHANTS[self.rng.random_range(0..MERCHANTS.len())];
         Tx {
-            prov,
-            kind,
-            tx_id,
-            order_id,
-            amount,
-            currency: currency.into(),
-            fee,
-            status: Status::Success,
-            at,
-            card,
-            merchant,
+            provider: prov,
+            record: SampleRecord {
+                kind,
+                tx_id,
+                order_id,
+                amount,
+                currency: currency.into(),
+                fee,
+                status: Status::Success,
+                at,
+                card,
+                merchant,
+            },
         }
     }
 
     fn pick_prov(&mut self, forced: Option<Prov>, need_order_id: bool) -> Prov {
         if let Some(p) = forced {
-            if !need_order_id || p.has_order_id() {
+            if !need_order_id || p.sample.order_ids {
                 return p;
             }
         }
+        let specs = &crate::providers::SPECS;
         if need_order_id {
-            [Prov::Cardapp, Prov::Usertrans][self.rng.random_range(0..2)]
+            let with_order_ids: Vec<Prov> = specs
+                .iter()
+                .copied()
+                .filter(|s| s.sample.order_ids)
+                .collect();
+            with_order_ids[self.rng.random_range(0..with_order_ids.len())]
         } else {
-            Prov::ALL[self.rng.random_range(0..4)]
+            specs[self.rng.random_range(0..specs.len())]
         }
     }
 
@@ -523,7 +435,7 @@ impl Gen {
         // repeat two minutes later stays inside too).
         let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
         let sec_or_ms = |p: Prov, ms: i64| {
-            if p == Prov::Keysecure {
+            if p.sample.millis {
                 Duration::milliseconds(ms)
             } else {
                 Duration::seconds((ms + 999) / 1000)
@@ -588,7 +500,7 @@ impl Gen {
                     S::CurrencyMismatch => Category::CurrencyMismatch,
                     _ => Category::FeeMismatch,
                 };
-                self.label(w, cat, tx.prov, &tx.tx_id, &entry)?;
+                self.label(w, cat, tx.provider, &tx.tx_id, &entry)?;
             }
             S::StatusMismatch => {
                 let mut tx = self.new_tx(prov, inside);
@@ -600,7 +512,7 @@ impl Gen {
                 self.provider(w, &tx)?;
                 let booked = self.booking_time(tx.at, prov);
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::BookedAsSuccess)?;
-                self.label(w, Category::StatusMismatch, tx.prov, &tx.tx_id, &entry)?;
+                self.label(w, Category::StatusMismatch, tx.provider, &tx.tx_id, &entry)?;
             }
             S::TimingOutOfPeriod | S::TimingIntoPeriod | S::TimingAtStart => {
                 let (p_at, l_at) = match s {
@@ -617,7 +529,13 @@ impl Gen {
                 let tx = self.new_tx(prov, p_at);
                 self.provider(w, &tx)?;
                 let entry = self.ledger_for(w, &tx, l_at, LedgerVariant::Same)?;
-                self.label(w, Category::TimingDifference, tx.prov, &tx.tx_id, &entry)?;
+                self.label(
+                    w,
+                    Category::TimingDifference,
+                    tx.provider,
+                    &tx.tx_id,
+                    &entry,
+                )?;
             }
             S::MissingInLedger | S::FailedNotBooked | S::PendingNotBooked => {
                 let mut tx = self.new_tx(prov, inside);
@@ -637,14 +555,20 @@ impl Gen {
                     }
                 };
                 self.provider(w, &tx)?;
-                self.label(w, cat, tx.prov, &tx.tx_id, "")?;
+                self.label(w, cat, tx.provider, &tx.tx_id, "")?;
             }
             S::MissingAtProvider => {
                 let mut tx = self.new_tx(prov, inside);
                 tx.tx_id = format!("GHOST{:012}", self.seq);
                 let booked = self.booking_time(tx.at, prov);
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
-                self.label(w, Category::MissingAtProvider, tx.prov, &tx.tx_id, &entry)?;
+                self.label(
+                    w,
+                    Category::MissingAtProvider,
+                    tx.provider,
+                    &tx.tx_id,
+                    &entry,
+                )?;
             }
             S::DuplicateAtProvider => {
                 let tx = self.new_tx(prov, inside);
@@ -655,7 +579,7 @@ impl Gen {
                 self.provider(w, &repeat)?;
                 let booked = self.booking_time(tx.at, prov);
                 self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
-                self.label(w, Category::DuplicateAtProvider, tx.prov, &tx.tx_id, "")?;
+                self.label(w, Category::DuplicateAtProvider, tx.provider, &tx.tx_id, "")?;
             }
             S::DuplicateInLedger => {
                 let tx = self.new_tx(prov, inside);
@@ -664,7 +588,13 @@ impl Gen {
                 self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
                 let again =
                     self.ledger_for(w, &tx, booked + Duration::seconds(120), LedgerVariant::Same)?;
-                self.label(w, Category::DuplicateInLedger, tx.prov, &tx.tx_id, &again)?;
+                self.label(
+                    w,
+                    Category::DuplicateInLedger,
+                    tx.provider,
+                    &tx.tx_id,
+                    &again,
+                )?;
             }
             S::MarginMatched | S::MarginUnmatched => {
                 // Two days before or after the period (inside the default 3-day margin).
@@ -711,7 +641,7 @@ impl Gen {
             .entry(c.as_str().to_string())
             .or_default() += 1;
         w.labels
-            .write_record([c.as_str(), prov.name(), tx_id, entry])
+            .write_record([c.as_str(), prov.name, tx_id, entry])
             .map_err(|e| Error::Output {
                 path: "labels.csv".into(),
                 message: e.to_string(),
@@ -720,22 +650,20 @@ impl Gen {
 
     fn provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
         self.report.provider_records += 1;
-        let line = wire_line(tx, self.zone_for(tx.prov))?;
-        let f = match (tx.prov, tx.tx_id.starts_with("OD")) {
-            (Prov::Keysecure, _) => &mut w.keysecure,
-            (Prov::Txv3, _) => &mut w.txv3,
-            (Prov::Cardapp, true) => &mut w.cardapp_orders,
-            (Prov::Cardapp, false) => &mut w.cardapp_trades,
-            (Prov::Usertrans, _) => &mut w.usertrans,
-        };
-        writeln!(f, "{line}").map_err(|e| Error::io(tx.prov.name(), e))
-    }
-
-    fn zone_for(&self, prov: Prov) -> Tz {
-        match prov {
-            Prov::Cardapp => chrono_tz::Asia::Shanghai,
-            _ => chrono_tz::UTC,
-        }
+        let habits = &tx.provider.sample;
+        let line = (habits.wire)(&tx.record, habits.wire_zone).map_err(|e| Error::Output {
+            path: tx.provider.name.into(),
+            message: format!("writing {}: {e}", tx.tx_id),
+        })?;
+        let stem = habits.files[(habits.file_of)(&tx.record)];
+        let f = w
+            .providers
+            .get_mut(&(tx.provider.name, stem))
+            .ok_or_else(|| Error::Output {
+                path: format!("{}/{stem}.jsonl", tx.provider.name).into(),
+                message: "not one of the provider's files".into(),
+            })?;
+        writeln!(f, "{line}").map_err(|e| Error::io(tx.provider.name, e))
     }
 
     /// Books a provider movement in the ledger; returns the entry id.
@@ -776,7 +704,7 @@ impl Gen {
         w.ledger
             .write_record([
                 entry_id.as_str(),
-                tx.prov.name(),
+                tx.provider.name,
                 tx.kind.as_str(),
                 tx_text.as_str(),
                 order.as_str(),
@@ -799,7 +727,7 @@ impl Gen {
             };
             let ws = wb.worksheet_from_index(0).map_err(err)?;
             ws.write_string(row, 0, &entry_id).map_err(err)?;
-            ws.write_string(row, 1, tx.prov.name()).map_err(err)?;
+            ws.write_string(row, 1, tx.provider.name).map_err(err)?;
             ws.write_string(row, 2, tx.kind.as_str()).map_err(err)?;
             if let Some(t) = &tx_id {
                 ws.write_string(row, 3, t).map_err(err)?;
@@ -838,189 +766,4 @@ enum LedgerVariant {
     Currency,
     Fee,
     BookedAsSuccess,
-}
-
-/// One record in its provider's wire shape: the provider's own wire struct (the one its adapter
-/// parses), filled through the inverse of the adapter's tables, serialized by serde.
-fn wire_line(tx: &Tx, wire_zone: Tz) -> Result<String> {
-    use crate::providers::{cardapp, keysecure, txv3, usertrans, WireMoney, WireText};
-    let text = |s: &str| Some(s.to_string());
-    let id = |s: String| Some(WireText(s));
-    let a2 = WireMoney(crate::money::format(tx.amount));
-    let a8 = WireMoney(eight_places(tx.amount));
-    let secs = tx.at.timestamp();
-    let json = match tx.prov {
-        Prov::Keysecure => serde_json::to_string(&keysecure::ConsumeRecord {
-            consume_no: WireText(tx.tx_id.clone()),
-            card_no: id(format!("card{:04}", tx.card)),
-            kind: keysecure::kind_word(tx.kind)
-                .unwrap_or("Consumption")
-                .into(),
-            amount: a2,
-            status: keysecure::status_word(tx.status).into(),
-            time: tx.at.timestamp_millis(),
-            fee_list: tx.fee.map(|f| {
-                vec![keysecure::FeeItem {
-                    fee_type: text("transaction_fee"),
-                    amount: WireMoney(crate::money::format(f)),
-                }]
-            }),
-            merchant_info: Some(keysecure::MerchantInfo {
-                merchant_name: text(tx.merchant),
-                merchant_mcc: text("5814"),
-                city: text("London"),
-                country: text("GB"),
-            }),
-            ..Default::default()
-        }),
-        Prov::Txv3 => {
-            let cur = text(&tx.currency.to_ascii_lowercase());
-            let business_type = txv3::business_type(tx.kind).unwrap_or(102);
-            let head = txv3::TxRecord {
-                card_name: text("USD virtual card"),
-                card_id: id(format!("62831588899{:08}", tx.card)),
-                card_number: Some(crate::model::mask_card(&pan(tx.card))),
-                tx_id: WireText(tx.tx_id.clone()),
-                tx_time: secs,
-                tx_status: txv3::status_code(tx.status),
-                business_type,
-                tx_amount: Some(a8.clone()),
-                ..Default::default()
-            };
-            let zero8 = || Some(WireMoney("0.00000000".into()));
-            let record = match business_type {
-                1 => txv3::TxRecord {
-                    tx_currency: cur.clone(),
-                    deduction_currency: cur,
-                    deduction_amount: Some(a8),
-                    mcc: id("5814".into()),
-                    fee: tx.fee.map(|f| WireMoney(eight_places(f))),
-                    description: text(tx.merchant),
-                    ..head
-                },
-                2 => txv3::TxRecord {
-                    pay_coin: text("usdt"),
-                    card_coin: text("usd"),
-                    currency_amount: Some(a8.clone()),
-                    real_currency_amount: Some(a8),
-                    recharge_fee_amount: Some(WireMoney("0".into())),
-                    real_refund_amount: Some(WireMoney("0".into())),
-                    description: text(""),
-                    ..head
-                },
-                3 => txv3::TxRecord {
-                    tx_currency: cur.clone(),
-                    trade_currency: cur,
-                    trade_amount: Some(a8),
-                    description: text("withdrawal"),
-                    ..head
-                },
-                8 => txv3::TxRecord {
-                    tx_currency: cur.clone(),
-                    refund_coin: cur,
-                    refund_amount: Some(a8),
-                    description: text("refund"),
-                    ..head
-                },
-                10 => txv3::TxRecord {
-                    service_fee_status: text("已支付"),
-                    consume_tx_id: id(String::new()),
-                    bill_cycle: text("2026-03-01"),
-                    bill_total: Some(1),
-                    fail_num: Some(0),
-                    service_fee_standard: Some(a8),
-                    fail_rate: text("--"),
-                    description: text("消费服务费"),
-                    ..head
-                },
-                101 => txv3::TxRecord {
-                    pay_coin: text("usd"),
-                    buy_coin: text("usdt"),
-                    buy_amount: Some(a8),
-                    fee_coin: text("usd"),
-                    fee: zero8(),
-                    ..head
-                },
-                _ => txv3::TxRecord {
-                    card_coin: text("usd"),
-                    refund_coin: text("usd"),
-                    refund_amount: Some(a8),
-                    fee_coin: text("usd"),
-                    fee: zero8(),
-                    ..head
-                },
-            };
-            serde_json::to_string(&record)
-        }
-        Prov::Cardapp => {
-            let wall =
-                |t: DateTime<Utc>| local(t, wire_zone).format("%Y-%m-%d %H:%M:%S").to_string();
-            let card_no = Some(pan(tx.card));
-            let card_id = id(format!("card{:04}", tx.card));
-            if tx.tx_id.starts_with("OD") {
-                // A pending order is not finished yet: its time is created_at.
-                let pending = tx.status == Status::Pending;
-                serde_json::to_string(&cardapp::Order {
-                    order_no: WireText(tx.tx_id.clone()),
-                    merchant_order_no: Some(WireText(tx.order_id.clone().unwrap_or_default())),
-                    order_type: cardapp::order_type_code(tx.kind).unwrap_or(3),
-                    order_status: cardapp::order_status_code(tx.status),
-                    card_id,
-                    card_no,
-                    amount: a2,
-                    currency: tx.currency.clone(),
-                    created_at: if pending {
-                        wall(tx.at)
-                    } else {
-                        wall(tx.at - Duration::seconds(30))
-                    },
-                    finished_at: Some(if pending { String::new() } else { wall(tx.at) }),
-                    ..Default::default()
-                })
-            } else {
-                serde_json::to_string(&cardapp::CardTrade {
-                    trade_id: WireText(tx.tx_id.clone()),
-                    card_id,
-                    card_no,
-                    trade_type: cardapp::trade_type_code(tx.kind).unwrap_or(1),
-                    trade_result: cardapp::trade_result_code(tx.status),
-                    amount: a2,
-                    currency: tx.currency.clone(),
-                    fee: tx.fee.map(|f| WireMoney(crate::money::format(f))),
-                    merchant_name: text(tx.merchant),
-                    mcc: id("5814".into()),
-                    relate_trade_id: id(String::new()),
-                    trade_at: wall(tx.at),
-                    ..Default::default()
-                })
-            }
-        }
-        Prov::Usertrans => serde_json::to_string(&usertrans::UserTrans {
-            trans_id: WireText(tx.tx_id.clone()),
-            transaction_id: id(format!("tx_{}", tx.tx_id)),
-            order_id: id(tx.order_id.clone().unwrap_or_default()),
-            trans_type: usertrans::trans_type_word(tx.kind)
-                .unwrap_or("payment")
-                .into(),
-            card_binding_id: id((12_000 + tx.card).to_string()),
-            card_no: Some(crate::model::mask_card(&pan(tx.card))),
-            amount: a2,
-            currency: tx.currency.clone(),
-            fee: tx.fee.map(|f| WireMoney(crate::money::format(f))),
-            status: usertrans::status_word(tx.status).into(),
-            created_at: secs,
-            description: text(tx.merchant),
-        }),
-    };
-    json.map_err(|e| Error::Output {
-        path: tx.prov.name().into(),
-        message: format!("writing {}: {e}", tx.tx_id),
-    })
-}
-
-/// An amount with exactly eight places, as txv3 sends every amount (`12.50000000`).
-fn eight_places(d: Decimal) -> String {
-    let mut d = d;
-    d.rescale(8);
-    d.to_string()
 }

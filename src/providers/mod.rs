@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod http;
 pub mod keysecure;
 pub mod output;
+pub mod sample;
 pub mod spec;
 pub mod txv3;
 pub mod usertrans;

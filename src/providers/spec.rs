@@ -3,10 +3,11 @@
 //! Everything the rest of cardrecon needs to know about a provider is its [`Spec`]: its name,
 //! its API's limits (page base and sizes, window length), where a list page keeps its records
 //! and total, how a wire record becomes a canonical one, how its `[providers.<instance>]`
-//! credentials and API settings are read, and how it is fetched. The pipeline, the
-//! configuration, the reader of wire files and the sandbox iterate [`super::SPECS`] (or look one
-//! up by [`super::by_name`]) instead of matching on a provider type, so adding a fifth provider means adding
-//! its module and one line in [`super::SPECS`].
+//! credentials and API settings are read, how it is fetched, and how the generator imitates it
+//! ([`super::sample`]). The pipeline, the configuration, the reader of wire files, the sandbox
+//! and the generator iterate [`super::SPECS`] (or look one up by [`super::by_name`]) instead of
+//! matching on a provider type, so adding a fifth provider means adding its directory and one
+//! line in [`super::SPECS`].
 //!
 //! Why type-erased credentials: each provider's credentials are its own type
 //! (`keysecure::Credentials` has an API key and secret, cardapp's a customer id, app id and
@@ -43,6 +44,8 @@ pub struct Spec {
     pub connect: ConnectFn,
     /// Fetches the provider's records in `[from, to)` into the run's archive.
     pub fetch: FetchFn,
+    /// Its habits and wire writer, for synthetic months (`cardrecon generate`).
+    pub sample: super::sample::Sample,
 }
 
 impl std::fmt::Debug for Spec {

@@ -3,9 +3,11 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::sample::SampleRecord;
 use crate::providers::{
     currency, wall_clock_instant, AdapterOptions, FieldError, WireMoney, WireText,
 };
+use chrono_tz::Tz;
 
 pub fn trade_kind(code: i64) -> Kind {
     match code {
@@ -209,4 +211,104 @@ pub fn order_to_canonical(
         source,
         rounded_floats: rounded,
     })
+}
+
+/// A synthetic record in cardapp's wire shape: a [`CardTrade`] or an [`Order`] (money as JSON
+/// numbers, times on the wall clock of `zone`), through the inverse tables above.
+pub fn sample_wire(r: &SampleRecord, wire_zone: Tz) -> serde_json::Result<String> {
+    let text = |s: &str| Some(s.to_string());
+    let id = |s: String| Some(WireText(s));
+    let a2 = WireMoney(crate::money::format(r.amount));
+    {
+        let wall = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&wire_zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
+        let card_no = Some(r.pan());
+        let card_id = id(format!("card{:04}", r.card));
+        if r.tx_id.starts_with("OD") {
+            // A pending order is not finished yet: its time is created_at.
+            let pending = r.status == Status::Pending;
+            serde_json::to_string(&Order {
+                order_no: WireText(r.tx_id.clone()),
+                merchant_order_no: Some(WireText(r.order_id.clone().unwrap_or_default())),
+                order_type: order_type_code(r.kind).unwrap_or(3),
+                order_status: order_status_code(r.status),
+                card_id,
+                card_no,
+                amount: a2,
+                currency: r.currency.clone(),
+                created_at: if pending {
+                    wall(r.at)
+                } else {
+                    wall(r.at - chrono::Duration::seconds(30))
+                },
+                finished_at: Some(if pending { String::new() } else { wall(r.at) }),
+                ..Default::default()
+            })
+        } else {
+            serde_json::to_string(&CardTrade {
+                trade_id: WireText(r.tx_id.clone()),
+                card_id,
+                card_no,
+                trade_type: trade_type_code(r.kind).unwrap_or(1),
+                trade_result: trade_result_code(r.status),
+                amount: a2,
+                currency: r.currency.clone(),
+                fee: r.fee.map(|f| WireMoney(crate::money::format(f))),
+                merchant_name: text(r.merchant),
+                mcc: id("5814".into()),
+                relate_trade_id: id(String::new()),
+                trade_at: wall(r.at),
+                ..Default::default()
+            })
+        }
+    }
+}
+
+/// A card-list entry as cardapp sends it: the adapter's [`Card`]
+/// plus what the adapter does not read, among it the `cvv`/`pin` that it must drop (which is
+/// why they are here and not in the wire struct).
+#[derive(serde::Serialize)]
+struct SentCard {
+    app_id: i64,
+    bin_id: &'static str,
+    holder_id: &'static str,
+    #[serde(flatten)]
+    card: Card,
+    cvv: String,
+    pin: String,
+    use_at: &'static str,
+    close_at: &'static str,
+    end_at: &'static str,
+    mark: &'static str,
+}
+
+/// A synthetic card list as cardapp sends it, with the `cvv`/`pin` that the adapter must drop.
+pub fn sample_cards() -> serde_json::Result<Vec<String>> {
+    (0..20)
+        .map(|card| {
+            let sent = SentCard {
+                app_id: 100_001,
+                bin_id: "cpi_6530de6a2f1c7",
+                holder_id: "",
+                card: Card {
+                    card_id: WireText(format!("card{card:04}")),
+                    card_no: Some(crate::providers::sample::pan(card)),
+                    status: Some(2),
+                    balance: Some(WireMoney("200.5".into())),
+                    limit: Some(WireMoney("440.5".into())),
+                    expiry: Some("03/28".into()),
+                },
+                cvv: format!("{:03}", 700 + card),
+                pin: format!("{:04}", 4100 + card),
+                use_at: "2023-11-24 02:53:47",
+                close_at: "",
+                end_at: "",
+                mark: "",
+            };
+            serde_json::to_string(&sent)
+        })
+        .collect()
 }

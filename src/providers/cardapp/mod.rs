@@ -40,7 +40,9 @@ pub use api::Credentials;
 pub use convert::*;
 pub use wire::*;
 
+use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
@@ -84,6 +86,35 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    sample: Sample {
+        kinds: &[
+            Kind::Consumption,
+            Kind::Consumption,
+            Kind::Refund,
+            Kind::Fee,
+            Kind::OpenCard,
+            Kind::Recharge,
+            Kind::CardClosure,
+        ],
+        account_currency_only: |_| false,
+        eight_places_one_in: None,
+        millis: false,
+        order_ids: true,
+        // Orders (open card, recharge, closure) and card trades have ids of their own.
+        tx_id: |n, k| {
+            if matches!(k, Kind::OpenCard | Kind::Recharge | Kind::CardClosure) {
+                format!("OD{n:012}")
+            } else {
+                format!("CT{n:012}")
+            }
+        },
+        order_id: |n, _, tx_id| tx_id.starts_with("OD").then(|| format!("MO-{n:010}")),
+        wire_zone: chrono_tz::Asia::Shanghai,
+        files: &["trades", "orders"],
+        file_of: |r| usize::from(r.tx_id.starts_with("OD")),
+        wire: sample_wire,
+        fixtures: Some(("cards", sample_cards)),
+    },
 };
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use super::wire::*;
 use crate::model::{non_empty, Kind, ProviderRecord, Status};
+use crate::providers::sample::SampleRecord;
 use crate::providers::{unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
+use chrono_tz::Tz;
 
 /// The documented gap: KeySecure's `type` constants.
 pub fn kind_of(raw: &str) -> Kind {
@@ -116,5 +118,34 @@ pub fn to_canonical(
         description: merchant,
         source,
         rounded_floats: Vec::new(),
+    })
+}
+
+/// A synthetic record in keysecure's wire shape: its [`ConsumeRecord`], through the inverse
+/// tables above (the generator's side of [`to_canonical`]).
+pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
+    let text = |s: &str| Some(s.to_string());
+    let id = |s: String| Some(WireText(s));
+    let a2 = WireMoney(crate::money::format(r.amount));
+    serde_json::to_string(&ConsumeRecord {
+        consume_no: WireText(r.tx_id.clone()),
+        card_no: id(format!("card{:04}", r.card)),
+        kind: kind_word(r.kind).unwrap_or("Consumption").into(),
+        amount: a2,
+        status: status_word(r.status).into(),
+        time: r.at.timestamp_millis(),
+        fee_list: r.fee.map(|f| {
+            vec![FeeItem {
+                fee_type: text("transaction_fee"),
+                amount: WireMoney(crate::money::format(f)),
+            }]
+        }),
+        merchant_info: Some(MerchantInfo {
+            merchant_name: text(r.merchant),
+            merchant_mcc: text("5814"),
+            city: text("London"),
+            country: text("GB"),
+        }),
+        ..Default::default()
     })
 }

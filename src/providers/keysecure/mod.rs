@@ -28,7 +28,9 @@ pub use api::Credentials;
 pub use convert::*;
 pub use wire::*;
 
+use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
@@ -71,6 +73,28 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    sample: Sample {
+        kinds: &[
+            Kind::Consumption,
+            Kind::Consumption,
+            Kind::Consumption,
+            Kind::Refund,
+            Kind::Fee,
+            Kind::Recharge,
+        ],
+        // Amounts are in the card account's currency: one per account.
+        account_currency_only: |_| true,
+        eight_places_one_in: None,
+        millis: true,
+        order_ids: false,
+        tx_id: |n, _| format!("CONSUME{n:012}"),
+        order_id: |_, _, _| None,
+        wire_zone: chrono_tz::UTC,
+        files: &["consume"],
+        file_of: |_| 0,
+        wire: sample_wire,
+        fixtures: None,
+    },
 };
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::sample::{eight_places, SampleRecord};
 use crate::providers::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 /// The documented gap: what `tx_status` values mean.
@@ -233,4 +235,92 @@ pub fn to_canonical(
         source,
         rounded_floats: Vec::new(),
     })
+}
+
+/// A synthetic record in txv3's wire shape: its [`TxRecord`] with the fields of its
+/// `business_type`, through the inverse tables above (the generator's side of [`to_canonical`]).
+pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
+    let text = |s: &str| Some(s.to_string());
+    let id = |s: String| Some(WireText(s));
+    let a8 = WireMoney(eight_places(r.amount));
+    let secs = r.at.timestamp();
+    {
+        let cur = text(&r.currency.to_ascii_lowercase());
+        let business_type = business_type(r.kind).unwrap_or(102);
+        let head = TxRecord {
+            card_name: text("USD virtual card"),
+            card_id: id(format!("62831588899{:08}", r.card)),
+            card_number: Some(crate::model::mask_card(&r.pan())),
+            tx_id: WireText(r.tx_id.clone()),
+            tx_time: secs,
+            tx_status: status_code(r.status),
+            business_type,
+            tx_amount: Some(a8.clone()),
+            ..Default::default()
+        };
+        let zero8 = || Some(WireMoney("0.00000000".into()));
+        let record = match business_type {
+            1 => TxRecord {
+                tx_currency: cur.clone(),
+                deduction_currency: cur,
+                deduction_amount: Some(a8),
+                mcc: id("5814".into()),
+                fee: r.fee.map(|f| WireMoney(eight_places(f))),
+                description: text(r.merchant),
+                ..head
+            },
+            2 => TxRecord {
+                pay_coin: text("usdt"),
+                card_coin: text("usd"),
+                currency_amount: Some(a8.clone()),
+                real_currency_amount: Some(a8),
+                recharge_fee_amount: Some(WireMoney("0".into())),
+                real_refund_amount: Some(WireMoney("0".into())),
+                description: text(""),
+                ..head
+            },
+            3 => TxRecord {
+                tx_currency: cur.clone(),
+                trade_currency: cur,
+                trade_amount: Some(a8),
+                description: text("withdrawal"),
+                ..head
+            },
+            8 => TxRecord {
+                tx_currency: cur.clone(),
+                refund_coin: cur,
+                refund_amount: Some(a8),
+                description: text("refund"),
+                ..head
+            },
+            10 => TxRecord {
+                service_fee_status: text("已支付"),
+                consume_tx_id: id(String::new()),
+                bill_cycle: text("2026-03-01"),
+                bill_total: Some(1),
+                fail_num: Some(0),
+                service_fee_standard: Some(a8),
+                fail_rate: text("--"),
+                description: text("消费服务费"),
+                ..head
+            },
+            101 => TxRecord {
+                pay_coin: text("usd"),
+                buy_coin: text("usdt"),
+                buy_amount: Some(a8),
+                fee_coin: text("usd"),
+                fee: zero8(),
+                ..head
+            },
+            _ => TxRecord {
+                card_coin: text("usd"),
+                refund_coin: text("usd"),
+                refund_amount: Some(a8),
+                fee_coin: text("usd"),
+                fee: zero8(),
+                ..head
+            },
+        };
+        serde_json::to_string(&record)
+    }
 }

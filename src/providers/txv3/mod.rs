@@ -33,7 +33,9 @@ pub use api::Credentials;
 pub use convert::*;
 pub use wire::*;
 
+use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
@@ -76,6 +78,34 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    sample: Sample {
+        kinds: &[
+            Kind::Consumption,
+            Kind::Consumption,
+            Kind::Recharge,
+            Kind::Withdrawal,
+            Kind::Refund,
+            Kind::Fee,
+            Kind::BuyCoin,
+            Kind::CardClosure,
+        ],
+        account_currency_only: |k| {
+            matches!(
+                k,
+                Kind::Fee | Kind::Recharge | Kind::BuyCoin | Kind::CardClosure
+            )
+        },
+        eight_places_one_in: Some(10),
+        millis: false,
+        order_ids: false,
+        tx_id: |n, _| format!("2026{n:020}"),
+        order_id: |_, _, _| None,
+        wire_zone: chrono_tz::UTC,
+        files: &["transactions"],
+        file_of: |_| 0,
+        wire: sample_wire,
+        fixtures: None,
+    },
 };
 
 #[cfg(test)]

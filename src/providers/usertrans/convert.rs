@@ -3,7 +3,9 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
+use crate::providers::sample::SampleRecord;
 use crate::providers::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
+use chrono_tz::Tz;
 
 pub fn kind_of(raw: &str) -> Kind {
     match raw.trim().to_ascii_lowercase().as_str() {
@@ -93,5 +95,28 @@ pub fn to_canonical(
         description: non_empty(r.description.as_deref()),
         source,
         rounded_floats: Vec::new(),
+    })
+}
+
+/// A synthetic record in usertrans' wire shape: its [`UserTrans`], through the inverse tables
+/// above (the generator's side of [`to_canonical`]).
+pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
+    let text = |s: &str| Some(s.to_string());
+    let id = |s: String| Some(WireText(s));
+    let a2 = WireMoney(crate::money::format(r.amount));
+    let secs = r.at.timestamp();
+    serde_json::to_string(&UserTrans {
+        trans_id: WireText(r.tx_id.clone()),
+        transaction_id: id(format!("tx_{}", r.tx_id)),
+        order_id: id(r.order_id.clone().unwrap_or_default()),
+        trans_type: trans_type_word(r.kind).unwrap_or("payment").into(),
+        card_binding_id: id((12_000 + r.card).to_string()),
+        card_no: Some(crate::model::mask_card(&r.pan())),
+        amount: a2,
+        currency: r.currency.clone(),
+        fee: r.fee.map(|f| WireMoney(crate::money::format(f))),
+        status: status_word(r.status).into(),
+        created_at: secs,
+        description: text(r.merchant),
     })
 }

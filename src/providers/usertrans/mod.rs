@@ -30,7 +30,9 @@ pub use api::Credentials;
 pub use convert::*;
 pub use wire::*;
 
+use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
@@ -73,6 +75,31 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    sample: Sample {
+        kinds: &[
+            Kind::Consumption,
+            Kind::Consumption,
+            Kind::Recharge,
+            Kind::OpenCard,
+        ],
+        account_currency_only: |_| false,
+        eight_places_one_in: None,
+        millis: false,
+        order_ids: true,
+        tx_id: |n, _| format!("{}", 100_000 + n),
+        order_id: |n, k, _| {
+            Some(match k {
+                Kind::OpenCard => format!("open_card_{n}_39_{:06x}", n * 2654435761 % 0xffffff),
+                Kind::Recharge => format!("recharge_{n}_{:06x}", n * 40503 % 0xffffff),
+                _ => format!("pay_{n}_{:06x}", n * 97 % 0xffffff),
+            })
+        },
+        wire_zone: chrono_tz::UTC,
+        files: &["trans"],
+        file_of: |_| 0,
+        wire: sample_wire,
+        fixtures: None,
+    },
 };
 
 #[cfg(test)]
