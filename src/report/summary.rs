@@ -16,15 +16,30 @@ use crate::money;
 use crate::normalize::ReadStats;
 use crate::providers::http::FetchStats;
 
+/// Serializes an amount as the exact decimal text every output writes (`120.00`).
+fn money_text<S: serde::Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&money::format(*d))
+}
+
+fn category_name<S: serde::Serializer>(c: &Category, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(c.as_str())
+}
+
+/// Counts and amounts of one provider × kind × category × currency. Amounts are exact
+/// decimals, formatted only when written.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Group {
     pub provider: String,
     pub kind: String,
-    pub category: String,
+    #[serde(serialize_with = "category_name")]
+    pub category: Category,
     pub currency: String,
     pub count: u64,
-    pub provider_amount: String,
-    pub ledger_amount: String,
+    #[serde(serialize_with = "money_text")]
+    pub provider_amount: Decimal,
+    /// Magnitudes (a signed ledger's debits count as positive).
+    #[serde(serialize_with = "money_text")]
+    pub ledger_amount: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -51,12 +66,14 @@ pub struct Summary {
     pub period: String,
     pub timezone: String,
     pub margin_days: u32,
-    pub amount_tolerance: String,
+    #[serde(serialize_with = "money_text")]
+    pub amount_tolerance: Decimal,
     pub results: u64,
     pub discrepancies: u64,
     pub by_category: BTreeMap<String, u64>,
     /// Matched share of in-period provider records, by count, in percent (two places).
-    pub matched_rate_by_count: String,
+    #[serde(serialize_with = "money_text")]
+    pub matched_rate_by_count: Decimal,
     pub balance: Balance,
     pub groups: Vec<Group>,
     pub provider_read: ReadStats,
@@ -87,7 +104,7 @@ pub fn build(
     // Keys borrow the result table's text: no allocation per row.
     // (provider, kind, category, currency) → (count, provider amount, ledger amount)
     type Key<'k> = (&'k str, &'k str, &'k str, &'k str);
-    let mut groups: BTreeMap<Key<'_>, (u64, Decimal, Decimal)> = BTreeMap::new();
+    let mut groups: BTreeMap<Key<'_>, (Category, u64, Decimal, Decimal)> = BTreeMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
         let category = rows.category(i);
@@ -112,25 +129,23 @@ pub fn build(
         );
         let g = groups
             .entry(key)
-            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
-        g.0 += 1;
-        g.1 += provider_amount.unwrap_or_default();
-        g.2 += ledger_amount.map(|a| a.abs()).unwrap_or_default();
+            .or_insert((category, 0, Decimal::ZERO, Decimal::ZERO));
+        g.1 += 1;
+        g.2 += provider_amount.unwrap_or_default();
+        g.3 += ledger_amount.map(|a| a.abs()).unwrap_or_default();
     }
     let matched = by_category.get("matched").copied().unwrap_or(0);
     let rate = if p_items == 0 {
-        "0.00".to_string()
+        Decimal::ZERO
     } else {
-        let mut r = Decimal::from(matched) * Decimal::from(100) / Decimal::from(p_items);
-        r = r.round_dp(2);
-        money::format(r)
+        (Decimal::from(matched) * Decimal::from(100) / Decimal::from(p_items)).round_dp(2)
     };
     Summary {
         tool: format!("cardrecon {}", env!("CARGO_PKG_VERSION")),
         period: facts.period.clone(),
         timezone: facts.timezone.clone(),
         margin_days: facts.margin_days,
-        amount_tolerance: money::format(facts.amount_tolerance),
+        amount_tolerance: facts.amount_tolerance,
         results: rows.len() as u64,
         discrepancies,
         by_category,
@@ -145,14 +160,14 @@ pub fn build(
         groups: groups
             .into_iter()
             .map(
-                |((provider, kind, category, currency), (count, p, l))| Group {
+                |((provider, kind, _, currency), (category, count, p, l))| Group {
                     provider: provider.to_string(),
                     kind: kind.to_string(),
-                    category: category.to_string(),
+                    category,
                     currency: currency.to_string(),
                     count,
-                    provider_amount: money::format(p),
-                    ledger_amount: money::format(l),
+                    provider_amount: p,
+                    ledger_amount: l,
                 },
             )
             .collect(),
@@ -178,27 +193,31 @@ pub fn render_table(s: &Summary) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "period {} ({}), {} result rows, {} discrepancies, matched {}% of provider records\n",
-        s.period, s.timezone, s.results, s.discrepancies, s.matched_rate_by_count
+        s.period,
+        s.timezone,
+        s.results,
+        s.discrepancies,
+        money::format(s.matched_rate_by_count)
     ));
-    let mut per_cat: BTreeMap<(String, String), (u64, Decimal)> = BTreeMap::new();
+    let mut per_cat: BTreeMap<(&str, &str), (u64, Decimal)> = BTreeMap::new();
     for g in &s.groups {
         let e = per_cat
-            .entry((g.category.clone(), g.currency.clone()))
+            .entry((g.category.as_str(), g.currency.as_str()))
             .or_insert((0, Decimal::ZERO));
         e.0 += g.count;
-        let amount = if g.provider_amount != "0.00" {
-            &g.provider_amount
+        // The provider's amount where the row has one, else the ledger's.
+        e.1 += if g.provider_amount.is_zero() {
+            g.ledger_amount
         } else {
-            &g.ledger_amount
+            g.provider_amount
         };
-        e.1 += money::parse(amount).unwrap_or_default();
     }
     out.push_str(&format!(
         "  {:<22} {:<8} {:>9} {:>18}\n",
         "category", "currency", "count", "amount"
     ));
     for c in Category::ALL {
-        for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| cat == c.as_str()) {
+        for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| *cat == c.as_str()) {
             out.push_str(&format!(
                 "  {:<22} {:<8} {:>9} {:>18}\n",
                 cat,

@@ -352,7 +352,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         ("Business timezone", s.timezone.clone()),
         ("Providers", input.info.providers.join(", ")),
         ("Ledger", input.info.ledger_source.clone()),
-        ("Amount tolerance", s.amount_tolerance.clone()),
+        ("Amount tolerance", crate::money::format(s.amount_tolerance)),
         ("Margin (days each side)", s.margin_days.to_string()),
         ("Tool", s.tool.clone()),
     ];
@@ -369,7 +369,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         ws.write_string(row, 1, for_xlsx(v)).map_err(&e)?;
         row += 1;
     }
-    let rate = s.matched_rate_by_count.parse::<f64>().unwrap_or(0.0) / 100.0;
+    let rate = excel_number(s.matched_rate_by_count / Decimal::ONE_HUNDRED);
     ws.write_string_with_format(row, 0, "Result rows", &f.label)
         .map_err(&e)?;
     ws.write_number_with_format(row, 1, count(s.results), &f.integer)
@@ -387,10 +387,10 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     // Matched rate by amount, per currency (amounts in different currencies do not add up).
     let mut by_cur: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for g in &s.groups {
-        let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
+        let p = g.provider_amount;
         let e2 = by_cur.entry(g.currency.clone()).or_default();
         e2.0 += p;
-        if g.category == "matched" {
+        if g.category == Category::Matched {
             e2.1 += p;
         }
     }
@@ -450,32 +450,29 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     }
     let mut groups = s.groups.clone();
     groups.sort_by(|a, b| {
-        (&a.currency, &a.provider, &a.kind, &a.category).cmp(&(
+        (&a.currency, &a.provider, &a.kind, a.category.as_str()).cmp(&(
             &b.currency,
             &b.provider,
             &b.kind,
-            &b.category,
+            b.category.as_str(),
         ))
     });
     let mut totals: BTreeMap<String, (u64, Decimal, Decimal)> = BTreeMap::new();
     for g in &groups {
         row += 1;
-        let cat = Category::parse(&g.category)
-            .map(layout::category_label)
-            .unwrap_or("");
         ws.write_string(row, 0, for_xlsx(&g.provider)).map_err(&e)?;
         ws.write_string(row, 1, for_xlsx(&g.kind)).map_err(&e)?;
-        match Category::parse(&g.category) {
-            Some(c) => ws
-                .write_string_with_format(row, 2, cat, &f.categories[&c])
-                .map_err(&e)?,
-            None => ws.write_string(row, 2, for_xlsx(&g.category)).map_err(&e)?,
-        };
+        ws.write_string_with_format(
+            row,
+            2,
+            layout::category_label(g.category),
+            &f.categories[&g.category],
+        )
+        .map_err(&e)?;
         ws.write_string(row, 3, for_xlsx(&g.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 4, count(g.count), &f.integer)
             .map_err(&e)?;
-        let p = crate::money::parse(&g.provider_amount).unwrap_or_default();
-        let l = crate::money::parse(&g.ledger_amount).unwrap_or_default();
+        let (p, l) = (g.provider_amount, g.ledger_amount);
         ws.write_number_with_format(
             row,
             5,
