@@ -178,9 +178,12 @@ async fn handle(
     );
     json_response(
         StatusCode::OK,
-        format!(
-            r#"{{"code":0,"message":"success","data":{{"total":{total},"page_no":{page_no},"page_size":{page_size},"{list_name}":{page}}}}}"#
-        ),
+        serde_json::json!({
+            "code": 0,
+            "message": "success",
+            "data": {"total": total, "page_no": page_no, "page_size": page_size, list_name: page}
+        })
+        .to_string(),
         truncate,
     )
 }

@@ -227,7 +227,7 @@ async fn list(
     let list = json_array(page_items, state.options.faults.extra_fields);
     json_response(
         StatusCode::OK,
-        format!(r#"{{"code":0,"msg":"Success","data":{{"list":{list}}}}}"#),
+        serde_json::json!({"code": 0, "msg": "Success", "data": {"list": list}}).to_string(),
         truncate,
     )
 }
@@ -256,10 +256,10 @@ async fn info(
                 std::iter::once(r.detail.as_str()),
                 state.options.faults.extra_fields,
             );
-            let data = data.trim_start_matches('[').trim_end_matches(']');
+            let data = data.get(0).cloned().unwrap_or_default();
             json_response(
                 StatusCode::OK,
-                format!(r#"{{"code":0,"msg":"Success","data":{data}}}"#),
+                serde_json::json!({"code": 0, "msg": "Success", "data": data}).to_string(),
                 truncate,
             )
         }

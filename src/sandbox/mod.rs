@@ -296,22 +296,40 @@ pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Joins record JSON texts into a JSON array, adding unknown fields when asked.
-pub fn json_array<'a>(records: impl Iterator<Item = &'a str>, extra: bool) -> String {
-    let mut out = String::from("[");
-    for (i, r) in records.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if extra {
-            out.push_str("{\"sandbox_added_field\":{\"note\":\"unknown fields must be ignored\"},");
-            out.push_str(r.trim_start().trim_start_matches('{'));
-        } else {
-            out.push_str(r);
-        }
-    }
-    out.push(']');
-    out
+/// Records (their stored JSON text) as a JSON array, each with an unknown field added when
+/// asked. The texts were parsed when the store was loaded, so they parse again; numbers keep
+/// their exact text (serde_json's `arbitrary_precision`).
+pub fn json_array<'a>(records: impl Iterator<Item = &'a str>, extra: bool) -> serde_json::Value {
+    records
+        .map(|r| {
+            let mut v: serde_json::Value = serde_json::from_str(r).unwrap_or_else(
+                |e| serde_json::json!({"sandbox_error": format!("a stored record did not parse: {e}")}),
+            );
+            if extra {
+                if let Some(m) = v.as_object_mut() {
+                    m.insert(
+                        "sandbox_added_field".into(),
+                        serde_json::json!({"note": "unknown fields must be ignored"}),
+                    );
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+/// Whether a stored record's `field` is `want`, a string or a number compared by its text (a
+/// parsed comparison: the stored text's spacing and key order do not matter).
+pub fn field_is(record: &str, field: &str, want: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(record)
+        .ok()
+        .and_then(|v| {
+            v.get(field).map(|x| match x {
+                serde_json::Value::String(s) => s == want,
+                other => other.to_string() == want,
+            })
+        })
+        .unwrap_or(false)
 }
 
 /// One emulated API: the provider's spec (its name is the data directory) and how one of its
@@ -476,5 +494,29 @@ impl Drop for SandboxHandle {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_compare_parsed_fields_whatever_the_spacing() {
+        for text in [
+            r#"{"card_id":"c7","card_binding_id":12007}"#,
+            r#"{"card_id": "c7", "card_binding_id": 12007}"#,
+        ] {
+            assert!(field_is(text, "card_id", "c7"));
+            assert!(field_is(text, "card_binding_id", "12007"));
+            assert!(!field_is(text, "card_id", "c70"));
+            assert!(!field_is(text, "card_binding_id", "1200"));
+            assert!(!field_is(text, "missing", "c7"));
+        }
+        let extra = json_array([r#"{"a":1.50}"#].into_iter(), true);
+        assert_eq!(
+            extra.to_string(),
+            r#"[{"a":1.50,"sandbox_added_field":{"note":"unknown fields must be ignored"}}]"#
+        );
     }
 }

@@ -99,9 +99,12 @@ async fn transactions(
         let records = json_array(found.into_iter(), extra);
         return json_response(
             StatusCode::OK,
-            format!(
-                r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{n},"size":10,"page":1}}}}"#
-            ),
+            serde_json::json!({
+                "code": "00000",
+                "msg": "ok",
+                "data": {"records": records, "total": n, "size": 10, "page": 1}
+            })
+            .to_string(),
             truncate,
         );
     }
@@ -137,8 +140,7 @@ async fn transactions(
         .iter()
         .filter(|r| r.class == class && state.visible(r))
         .filter(|r| {
-            WireText::optional(&q.card_id)
-                .is_none_or(|c| r.json.contains(&format!("\"card_id\": \"{c}\"")))
+            WireText::optional(&q.card_id).is_none_or(|c| super::field_is(&r.json, "card_id", &c))
         })
         .map(|r| r.json.as_str())
         .collect();
@@ -152,9 +154,12 @@ async fn transactions(
     );
     json_response(
         StatusCode::OK,
-        format!(
-            r#"{{"code":"00000","msg":"ok","data":{{"records":{records},"total":{total},"size":{size},"page":{page}}}}}"#
-        ),
+        serde_json::json!({
+            "code": "00000",
+            "msg": "ok",
+            "data": {"records": records, "total": total, "size": size, "page": page}
+        })
+        .to_string(),
         truncate,
     )
 }

@@ -47,10 +47,11 @@ fn err(code: StatusCode, message: &str) -> Response<Body> {
     )
 }
 
-fn ok(data: &str, truncate: bool) -> Response<Body> {
+fn ok(data: serde_json::Value, truncate: bool) -> Response<Body> {
     json_response(
         StatusCode::OK,
-        format!(r#"{{"code":200,"status":"true","message":"success","data":{data}}}"#),
+        serde_json::json!({"code": 200, "status": "true", "message": "success", "data": data})
+            .to_string(),
         truncate,
     )
 }
@@ -77,7 +78,7 @@ async fn login(AxState(state): AxState<Arc<State>>, uri: Uri, body: Bytes) -> Re
     }
     let t = state.issue_token("ut", std::time::Duration::from_secs(3600));
     ok(
-        &serde_json::json!({"userToken": t, "expires_in": 3600}).to_string(),
+        serde_json::json!({"userToken": t, "expires_in": 3600}),
         truncate,
     )
 }
@@ -168,7 +169,7 @@ async fn list(
         .iter()
         .filter(|r| state.visible(r))
         .filter(|r| trans_type.is_none_or(|t| &r.class == t))
-        .filter(|r| binding.is_none_or(|b| r.json.contains(&format!("\"card_binding_id\": {b}"))))
+        .filter(|r| binding.is_none_or(|b| super::field_is(&r.json, "card_binding_id", b)))
         .map(|r| r.json.as_str())
         .collect();
     let total = matching.len();
@@ -180,12 +181,12 @@ async fn list(
         state.options.faults.extra_fields,
     );
     ok(
-        &format!(r#"{{"total":{total},"page":{page},"page_num":{page_num},"list":{list}}}"#),
+        serde_json::json!({"total": total, "page": page, "page_num": page_num, "list": list}),
         truncate,
     )
 }
 
-fn find(state: &State, pred: impl Fn(&serde_json::Value) -> bool) -> Option<String> {
+fn find(state: &State, pred: impl Fn(&serde_json::Value) -> bool) -> Option<serde_json::Value> {
     state
         .store
         .usertrans
@@ -193,7 +194,7 @@ fn find(state: &State, pred: impl Fn(&serde_json::Value) -> bool) -> Option<Stri
         .filter(|r| state.visible(r))
         .find_map(|r| {
             let v: serde_json::Value = serde_json::from_str(&r.json).ok()?;
-            pred(&v).then(|| r.json.clone())
+            pred(&v).then_some(v)
         })
 }
 
@@ -216,7 +217,7 @@ async fn record(
     match find(&state, |v| {
         v.get("transaction_id").and_then(|x| x.as_str()) == Some(id.as_str())
     }) {
-        Some(j) => ok(&j, truncate),
+        Some(j) => ok(j, truncate),
         None => err(StatusCode::NOT_FOUND, "transaction record not found"),
     }
 }
@@ -260,7 +261,7 @@ async fn detail(
         (None, None) => return err(StatusCode::BAD_REQUEST, "trans_id or order_id is required"),
     };
     match found {
-        Some(j) => ok(&j, truncate),
+        Some(j) => ok(j, truncate),
         None => err(StatusCode::NOT_FOUND, "transaction record not found"),
     }
 }
