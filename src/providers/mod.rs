@@ -12,7 +12,8 @@
 //! | `cardapp` | [`cardapp`] | `trade_id` / `order_no` | card-trade and order shapes; wall-clock zone (default Asia/Shanghai); money sent as floats |
 //! | `usertrans` | [`usertrans`] | `trans_id` | record shape; `status` values; `created_at` is Unix seconds |
 //!
-//! Shared by all: [`spec`] (the spec type, connections, credentials), [`fetch`] (windows, the
+//! Shared by all: [`spec`] (the spec type, connections, credentials), [`sample`] (what the
+//! synthetic-month generator imitates of a provider), [`fetch`] (windows, the
 //! paging stream, completeness), [`http`] (the client, retries, rate cap, archive), [`output`]
 //! (what a fetch hands back), and in this file the wire value types ([`WireMoney`],
 //! [`WireText`]) and field helpers.
