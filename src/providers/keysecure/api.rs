@@ -10,7 +10,7 @@
 
 use std::sync::atomic::Ordering;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::Mutex;
 
@@ -18,10 +18,10 @@ use crate::error::{Error, Result};
 use crate::providers::fetch::{
     archived, fetch_windows, page_of, split, PageSource, Window, WindowFetch,
 };
-use crate::providers::http::{Archive, Http};
-use crate::providers::output::{Progress, ProviderFetch};
-use crate::providers::spec::Connection;
+use crate::providers::http::Http;
+use crate::providers::output::ProviderFetch;
 use crate::providers::spec::{self, ApiTable, Place};
+use crate::providers::spec::{Connection, FetchJob};
 use crate::secret::Secret;
 
 pub const MAX_WINDOW: i64 = 90;
@@ -129,14 +129,16 @@ impl Client<'_> {
     }
 }
 
-pub async fn fetch(
-    name: &str,
-    conn: &Connection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    archive: &Archive,
-    progress: &Progress,
-) -> Result<ProviderFetch> {
+pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
+    let FetchJob {
+        instance: name,
+        connection: conn,
+        from,
+        to,
+        archive,
+        progress,
+        ..
+    } = job;
     let creds: &Credentials = conn.credentials.get(name)?;
     let client = Client {
         name,

@@ -7,28 +7,30 @@
 // the sandbox). One query per `business_type` and window of at most 60 days; `start_time` /
 // `end_time` are Unix seconds (end inclusive); pages from 1; `data.total` is checked.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use crate::error::Result;
 use crate::providers::fetch::{
     archived, fetch_windows, page_of, refused, split, PageSource, Window, WindowFetch,
 };
-use crate::providers::http::{Archive, Http};
-use crate::providers::output::{Progress, ProviderFetch};
-use crate::providers::spec::Connection;
+use crate::providers::http::Http;
+use crate::providers::output::ProviderFetch;
+use crate::providers::spec::FetchJob;
 use crate::providers::spec::{self, ApiTable, Place};
 use crate::secret::Secret;
 
 pub const MAX_WINDOW_DAYS: i64 = 60;
 
-pub async fn fetch(
-    name: &str,
-    conn: &Connection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    archive: &Archive,
-    progress: &Progress,
-) -> Result<ProviderFetch> {
+pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
+    let FetchJob {
+        instance: name,
+        connection: conn,
+        from,
+        to,
+        archive,
+        progress,
+        ..
+    } = job;
     let creds: &Credentials = conn.credentials.get(name)?;
     let http = Http::new(name, conn.requests_per_second, conn.timeout)?;
     let http = &http;

@@ -48,14 +48,7 @@ fn parse_any(
 fn fetch_job(
     job: spec::FetchJob<'_>,
 ) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
-    Box::pin(api::fetch(
-        job.instance,
-        job.connection,
-        job.from,
-        job.to,
-        job.archive,
-        job.progress,
-    ))
+    Box::pin(api::fetch(job))
 }
 
 /// usertrans as the rest of cardrecon sees it.
