@@ -1,5 +1,6 @@
 //! cardrecon's integration tests: one binary, one module per area (ripgrep's layout).
 
+mod architecture;
 mod cli;
 mod corpus;
 mod engine;

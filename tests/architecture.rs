@@ -1,0 +1,174 @@
+//! The module graph has no cycles: every `crate::a::…` path in a module's code (test modules
+//! excluded) is an edge to top-level module `a`, and inside one parent module an edge between
+//! siblings (`crate::providers::spec` from `providers::keysecure`, or `super::spec`). A cycle
+//! means two parts of the tree can only be understood, changed and tested together.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::util::*;
+
+/// `src/a/b/mod.rs` → `["a", "b"]`; `src/a/c.rs` → `["a", "c"]`; `lib.rs`/`main.rs` → `[]`.
+fn module_of(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .with_extension("")
+        .iter()
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The text without `#[cfg(test)] mod … { … }` blocks and without `//` comments.
+fn code_of(text: &str) -> String {
+    let mut t = text.to_string();
+    while let Some(start) = t.find("#[cfg(test)]") {
+        let Some(open) = t[start..].find('{').map(|i| start + i) else {
+            break;
+        };
+        let mut depth = 0usize;
+        let mut end = t.len();
+        for (i, c) in t[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        t.replace_range(start..end, "");
+    }
+    t.lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Lower-case path segments following `prefix` (`crate::providers::spec::X` → `providers`,
+/// `spec`); a path to an item (`crate::Error`) names no module and is left out.
+fn paths_after<'a>(code: &'a str, prefix: &str) -> Vec<Vec<&'a str>> {
+    code.match_indices(prefix)
+        .map(|(i, _)| {
+            code[i + prefix.len()..]
+                .split("::")
+                .map(|seg| {
+                    let end = seg
+                        .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                        .unwrap_or(seg.len());
+                    &seg[..end]
+                })
+                .take_while(|seg| !seg.is_empty())
+                .take(2)
+                .collect::<Vec<_>>()
+        })
+        .filter(|path| !path.is_empty())
+        .collect()
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = repo_path("src");
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files(&src) {
+        if file.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let module = module_of(file.strip_prefix(&src).unwrap());
+        if module.is_empty() {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for path in paths_after(&code, "crate::") {
+            if path[0] != module[0] {
+                edges
+                    .entry(module[0].clone())
+                    .or_default()
+                    .insert(path[0].to_string());
+            } else if module.len() >= 2 && path.len() == 2 && path[1] != module[1] {
+                edges
+                    .entry(format!("{}::{}", module[0], module[1]))
+                    .or_default()
+                    .insert(format!("{}::{}", path[0], path[1]));
+            }
+        }
+        if module.len() == 2 {
+            for path in paths_after(&code, "super::") {
+                if path[0] != module[1] {
+                    edges
+                        .entry(format!("{}::{}", module[0], module[1]))
+                        .or_default()
+                        .insert(format!("{}::{}", module[0], path[0]));
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// A cycle through `from`, if there is one (depth-first search).
+fn cycle_from(edges: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Option<Vec<String>> {
+    fn walk(
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        at: &str,
+        target: &str,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        for next in edges.get(at).into_iter().flatten() {
+            if next == target {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                path.push(next.clone());
+                if walk(edges, next, target, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![from.to_string()];
+    walk(edges, from, from, &mut path, &mut BTreeSet::new()).then_some(path)
+}
+
+#[test]
+fn no_module_imports_a_module_that_imports_it_back() {
+    let edges = graph();
+    // The graph is read: the dependencies every layer has are there.
+    assert!(edges["pipeline"].contains("matching") && edges["pipeline"].contains("report"));
+    assert!(edges["config"].contains("providers"));
+    assert!(edges["providers::keysecure"].contains("providers::spec"));
+    let cycles: Vec<Vec<String>> = edges.keys().filter_map(|m| cycle_from(&edges, m)).collect();
+    assert!(cycles.is_empty(), "import cycles: {cycles:?}");
+}
+
+#[test]
+fn the_cycle_check_finds_a_cycle() {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    edges.entry("a".into()).or_default().insert("b".into());
+    edges.entry("b".into()).or_default().insert("c".into());
+    assert_eq!(cycle_from(&edges, "a"), None);
+    edges.entry("c".into()).or_default().insert("a".into());
+    assert_eq!(
+        cycle_from(&edges, "a"),
+        Some(vec!["a".to_string(), "b".into(), "c".into()])
+    );
+    assert_eq!(
+        paths_after("use crate::providers::spec::{Spec};", "crate::"),
+        vec![vec!["providers", "spec"]]
+    );
+    assert_eq!(
+        code_of("a\n#[cfg(test)]\nmod tests { fn x() { crate::b::c(); } }\nd // crate::e"),
+        "a\n\nd "
+    );
+}
