@@ -25,6 +25,8 @@ pub struct ReconcileJob {
     pub run: Option<(String, String)>,
     /// Which output files to write.
     pub outputs: Outputs,
+    /// Limits for unattended runs; checked into `summary.json` (empty: none).
+    pub thresholds: report::thresholds::Thresholds,
 }
 
 /// Which output files a reconciliation writes. `run` writes them all; `reconcile --outputs`
@@ -155,13 +157,14 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance,
     };
-    let summary = summary::build(
+    let mut summary = summary::build(
         &rows,
         &facts,
         read_stats,
         ledger_stats,
         job.fetch_stats.clone(),
     );
+    summary.thresholds = job.thresholds.check(&summary);
     tracing::info!("summary built");
     if o.json {
         let summary_json = out.join("summary.json");
@@ -227,6 +230,8 @@ pub struct RunJob {
     /// of the period, or start a new one.
     pub run_id: Option<String>,
     pub progress: bool,
+    /// Limits for unattended runs (cron).
+    pub thresholds: report::thresholds::Thresholds,
 }
 
 #[derive(Debug, Clone)]
@@ -375,6 +380,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
             started.to_rfc3339(),
         )),
         outputs: Outputs::ALL,
+        thresholds: job.thresholds.clone(),
     };
     let outcome = reconcile(&rjob)?;
     crate::report::manifest::write(

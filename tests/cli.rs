@@ -129,3 +129,119 @@ fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
         r.stdout
     );
 }
+
+/// Thresholds for cron: with any, the exit code is 1 only when one is crossed; the reason is
+/// one line on stderr and recorded in summary.json. Without them, summary.json has no such key.
+#[test]
+fn thresholds_decide_the_exit_code_and_say_why() {
+    let dir = tempdir();
+    let data = dir.path().join("d");
+    assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
+    let reconcile = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let r = run_reconcile(
+            &data.join("providers"),
+            &data.join("ledger.csv"),
+            "2026-03",
+            "Europe/London",
+            &out,
+            extra,
+        );
+        // A refused run writes nothing.
+        let summary: serde_json::Value = std::fs::read_to_string(out.join("summary.json"))
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap_or(serde_json::Value::Null);
+        (r, summary)
+    };
+    let (plain, s) = reconcile("plain", &[]);
+    assert_eq!(plain.code, 1);
+    assert!(s.get("thresholds").is_none(), "no thresholds, no key");
+    let n = s["discrepancies"].as_u64().unwrap();
+    assert!(n > 10);
+    let rate: rust_decimal::Decimal = s["matched_rate_by_count"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The amount at stake per currency, as the check computes it.
+    let mut open: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
+    for g in s["groups"].as_array().unwrap() {
+        let cat = g["category"].as_str().unwrap();
+        if matches!(cat, "matched" | "failed_not_booked" | "pending_not_booked") {
+            continue;
+        }
+        let p: rust_decimal::Decimal = g["provider_amount"].as_str().unwrap().parse().unwrap();
+        let l: rust_decimal::Decimal = g["ledger_amount"].as_str().unwrap().parse().unwrap();
+        *open
+            .entry(g["currency"].as_str().unwrap().into())
+            .or_default() += if p.is_zero() { l } else { p };
+    }
+    let usd = open["USD"];
+
+    // Within every limit: exit 0, nothing crossed, the limits and open amounts recorded.
+    let (r, s) = reconcile(
+        "within",
+        &[
+            "--max-discrepancies",
+            &n.to_string(),
+            "--max-open-amount",
+            &format!("USD={usd},1000000000"),
+            "--min-match-rate",
+            &rate.to_string(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("threshold"), "{}", r.stderr);
+    let t = &s["thresholds"];
+    assert_eq!(t["crossed"], serde_json::json!([]));
+    assert_eq!(t["max_discrepancies"], n);
+    assert_eq!(t["open_amount"]["USD"], cardrecon::money::format(usd));
+    assert_eq!(t["max_open_amount"]["*"], "1000000000.00");
+
+    // One over each: exit 1, each named once, in the order checked.
+    let one_cent = rust_decimal::Decimal::new(1, 2);
+    let (r, s) = reconcile(
+        "over",
+        &[
+            "--max-discrepancies",
+            &(n - 1).to_string(),
+            "--max-open-amount",
+            &format!("USD={}", usd - one_cent),
+            "--min-match-rate",
+            &(rate + one_cent).to_string(),
+        ],
+    );
+    assert_eq!(r.code, 1);
+    let crossed: Vec<String> = s["thresholds"]["crossed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(crossed.len(), 3, "{crossed:?}");
+    assert_eq!(
+        crossed[0],
+        format!("{n} discrepancies, more than --max-discrepancies {}", n - 1)
+    );
+    assert!(crossed[1].starts_with(&format!("USD {} open", cardrecon::money::format(usd))));
+    assert!(crossed[2].contains("--min-match-rate"));
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("threshold crossed"))
+        .unwrap();
+    assert!(
+        line.contains(&crossed[0]) && line.contains(&crossed[2]),
+        "{line}"
+    );
+
+    // --exit-zero still wins; a bad limit is refused naming the flag.
+    let (r, _) = reconcile("zero", &["--max-discrepancies", "0", "--exit-zero"]);
+    assert_eq!(r.code, 0);
+    let (r, s) = reconcile("bad", &["--max-open-amount", "USD=lots"]);
+    assert_eq!((r.code, s), (2, serde_json::Value::Null));
+    assert!(r.stderr.contains("--max-open-amount"), "{}", r.stderr);
+    let (r, _) = reconcile("bad2", &["--min-match-rate", "101"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--min-match-rate"), "{}", r.stderr);
+}

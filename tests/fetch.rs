@@ -61,6 +61,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         fetch_stats: vec![],
         run: None,
         outputs: cardrecon::pipeline::Outputs::ALL,
+        thresholds: Default::default(),
     })
     .unwrap();
     out
@@ -111,6 +112,7 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         ledger,
         run_id: Some("faults".into()),
         progress: false,
+        thresholds: Default::default(),
     };
     let done = pipeline::run(&job).await.unwrap();
     handle.stop().await;
@@ -178,6 +180,7 @@ async fn each_providers_auth_failure_is_named() {
             ledger: ledger.clone(),
             run_id: None,
             progress: false,
+            thresholds: Default::default(),
         };
         match pipeline::run(&job).await {
             Err(Error::Fetch {

@@ -11,6 +11,7 @@ use crate::config::{ConfigFile, Settings};
 use crate::error::{Error, Result};
 use crate::period::{parse_zone, Period};
 use crate::report::summary;
+use crate::report::thresholds::{OpenAmountLimit, Thresholds};
 
 /// `--config`, `--timezone` and `--skip-bad-rows`: what settles how inputs are read.
 #[derive(Debug, Clone, Args)]
@@ -120,9 +121,62 @@ impl Month {
     }
 }
 
-/// Exit 1 when there is something to explain (unless `--exit-zero`), else 0.
+/// `--max-discrepancies`, `--max-open-amount`, `--min-match-rate`: limits for unattended runs.
+/// With any of them, the exit code is 1 only when one is crossed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ThresholdArgs {
+    /// Exit 1 only when there are more than N discrepancies.
+    #[arg(long, value_name = "N")]
+    pub max_discrepancies: Option<u64>,
+    /// Exit 1 only when the amount at stake in discrepancies exceeds this, per currency:
+    /// AMOUNT for every currency, or CUR=AMOUNT[,CUR=AMOUNT] (e.g. USD=1000,JPY=150000).
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_open_amount: Option<String>,
+    /// Exit 1 only when less than PCT percent of provider records matched (e.g. 98.5).
+    #[arg(long, value_name = "PCT")]
+    pub min_match_rate: Option<String>,
+}
+
+impl ThresholdArgs {
+    pub fn resolve(&self) -> Result<Thresholds> {
+        let min_match_rate = match &self.min_match_rate {
+            None => None,
+            Some(t) => {
+                let pct =
+                    crate::money::parse(t).map_err(|m| Error::input("--min-match-rate", m))?;
+                if pct.is_sign_negative() || pct > rust_decimal::Decimal::ONE_HUNDRED {
+                    return Err(Error::input(
+                        "--min-match-rate",
+                        format!("{t} is not a percentage between 0 and 100"),
+                    ));
+                }
+                Some(pct)
+            }
+        };
+        Ok(Thresholds {
+            max_discrepancies: self.max_discrepancies,
+            max_open_amount: match &self.max_open_amount {
+                Some(t) => OpenAmountLimit::parse(t)?,
+                None => OpenAmountLimit::default(),
+            },
+            min_match_rate,
+        })
+    }
+}
+
+/// The exit code of a finished run: with thresholds, 1 only when one was crossed (the reasons
+/// in one line on stderr); without, 1 when there is something to explain. `--exit-zero`: 0.
 pub fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
-    if summary.discrepancies > 0 && !exit_zero {
+    let fail = match &summary.thresholds {
+        Some(check) => {
+            if !check.crossed.is_empty() {
+                eprintln!("cardrecon: threshold crossed: {}", check.crossed.join("; "));
+            }
+            !check.crossed.is_empty()
+        }
+        None => summary.discrepancies > 0,
+    };
+    if fail && !exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -83,6 +83,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             ledger,
             run_id: None,
             progress: true,
+            thresholds: Default::default(),
         };
         let done = pipeline::run(&job).await;
         handle.stop().await;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{exit_code, MonthArgs};
+use super::args::{exit_code, MonthArgs, ThresholdArgs};
 use crate::error::Result;
 use crate::pipeline::{self, ReconcileJob};
 use crate::report::summary;
@@ -22,6 +22,8 @@ pub struct ReconcileArgs {
     /// Output directory (created if needed).
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     /// Exit 0 even when discrepancies are found (default: exit 1 so cron and CI can gate on it).
     #[arg(long)]
     pub exit_zero: bool,
@@ -45,6 +47,7 @@ pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
         fetch_stats: Vec::new(),
         run: None,
         outputs,
+        thresholds: a.thresholds.resolve()?,
     };
     let outcome = pipeline::reconcile(&job)?;
     print!("{}", summary::render_table(&outcome.summary));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{exit_code, runtime, MonthArgs};
+use super::args::{exit_code, runtime, MonthArgs, ThresholdArgs};
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::report::summary;
@@ -18,6 +18,8 @@ pub struct RunArgs {
     /// else start a new one).
     #[arg(long)]
     pub run_id: Option<String>,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     /// Exit 0 even when discrepancies are found.
     #[arg(long)]
     pub exit_zero: bool,
@@ -44,6 +46,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         ledger,
         run_id: a.run_id.clone(),
         progress: true,
+        thresholds: a.thresholds.resolve()?,
     };
     let done = runtime()?.block_on(pipeline::run(&job))?;
     if done.resumed {

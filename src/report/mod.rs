@@ -12,6 +12,7 @@ pub mod layout;
 pub mod manifest;
 pub mod shown_text;
 pub mod summary;
+pub mod thresholds;
 pub mod xlsx;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};

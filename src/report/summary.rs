@@ -42,6 +42,18 @@ pub struct Group {
     pub ledger_amount: Decimal,
 }
 
+impl Group {
+    /// The amount at stake in the group's rows: the provider's amount where the rows have one,
+    /// else the ledger's (rows with no provider record).
+    pub fn amount_at_stake(&self) -> Decimal {
+        if self.provider_amount.is_zero() {
+            self.ledger_amount
+        } else {
+            self.provider_amount
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Balance {
     /// Rows that hold a provider record / a ledger entry / both.
@@ -80,6 +92,21 @@ pub struct Summary {
     pub ledger_read: LedgerStats,
     /// Per provider fetched over HTTP (empty for an offline `reconcile`).
     pub fetch: Vec<FetchStats>,
+    /// The thresholds the run was held to and what crossed them (only when some were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<ThresholdCheck>,
+}
+
+/// What `summary.json` records of the thresholds: the limits, the open amounts per currency,
+/// and every limit crossed, in words. An empty `crossed` is a run within bounds (exit 0).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThresholdCheck {
+    pub max_discrepancies: Option<u64>,
+    /// By currency (`*` for every currency without a limit of its own).
+    pub max_open_amount: BTreeMap<String, String>,
+    pub min_match_rate: Option<String>,
+    pub open_amount: BTreeMap<String, String>,
+    pub crossed: Vec<String>,
 }
 
 /// Facts about the run that the summary repeats.
@@ -174,6 +201,7 @@ pub fn build(
         provider_read,
         ledger_read,
         fetch,
+        thresholds: None,
     }
 }
 
@@ -205,12 +233,7 @@ pub fn render_table(s: &Summary) -> String {
             .entry((g.category.as_str(), g.currency.as_str()))
             .or_insert((0, Decimal::ZERO));
         e.0 += g.count;
-        // The provider's amount where the row has one, else the ledger's.
-        e.1 += if g.provider_amount.is_zero() {
-            g.ledger_amount
-        } else {
-            g.provider_amount
-        };
+        e.1 += g.amount_at_stake();
     }
     out.push_str(&format!(
         "  {:<22} {:<8} {:>9} {:>18}\n",
