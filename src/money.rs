@@ -178,6 +178,43 @@ pub fn format_units(units: i128) -> String {
     format(from_units(units))
 }
 
+/// An amount as people read it: thousands separators and the currency's ISO 4217 minor units
+/// (two for a code that is not ISO), with more decimals only where the value has them. The flag
+/// says it has them (finer than the currency's units): a report shows that, never rounds it.
+/// `format` stays the plain text of machine outputs.
+pub fn display(d: Decimal, currency: &str) -> (String, bool) {
+    let units = display_units(currency);
+    let scale = d.normalize().scale();
+    let mut x = d;
+    x.rescale(scale.max(units));
+    let text = x.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3 + 12);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let shown = match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    };
+    (shown, scale > units)
+}
+
+/// The decimals a report shows for `currency`: its ISO 4217 minor units, else two.
+pub fn display_units(currency: &str) -> u32 {
+    minor_units(currency).unwrap_or(2)
+}
+
 /// Upper-cased, trimmed currency code (`"usd "` → `"USD"`).
 pub fn currency_code(text: &str) -> String {
     text.trim().to_ascii_uppercase()
@@ -277,5 +314,21 @@ mod tests {
         assert_eq!(minor_units("JPY"), Some(0));
         assert_eq!(minor_units("BHD"), Some(3));
         assert_eq!(minor_units("USDT"), None);
+    }
+
+    #[test]
+    fn amounts_for_people_use_minor_units_and_flag_finer_values() {
+        let show = |t: &str, c: &str| display(parse(t).unwrap(), c);
+        assert_eq!(
+            show("120099.54939201", "USD"),
+            ("120,099.54939201".into(), true)
+        );
+        assert_eq!(show("120099.5", "USD"), ("120,099.50".into(), false));
+        assert_eq!(show("1500", "JPY"), ("1,500".into(), false));
+        assert_eq!(show("1500.5", "JPY"), ("1,500.5".into(), true));
+        assert_eq!(show("-1.2", "BHD"), ("-1.200".into(), false));
+        assert_eq!(show("999", "USDT"), ("999.00".into(), false));
+        assert_eq!(show("0", "EUR"), ("0.00".into(), false));
+        assert_eq!(show("1234567.891", "EUR"), ("1,234,567.891".into(), true));
     }
 }

@@ -200,8 +200,26 @@ fn the_html_page_is_self_contained_and_escaped() {
         "no external resources"
     );
     assert!(html.contains("<polyline") && html.contains("id=\"q\"") && html.contains("id=\"cat\""));
-    let disc = read_csv(&out.join("discrepancies.csv")).len();
-    assert_eq!(html.matches("<tr data-category=").count(), disc);
+    let disc = read_csv(&out.join("discrepancies.csv"));
+    assert_eq!(html.matches("<tr data-category=").count(), disc.len());
+    // Amounts as people read them: each discrepancy's provider amount appears with separators
+    // at its currency's units, and the ones finer than a cent (txv3 sends eight places) are
+    // shown whole and flagged.
+    let mut fine = 0;
+    for row in &disc {
+        let (amount, currency) = (&row[6], &row[9]);
+        if amount.is_empty() {
+            continue;
+        }
+        let (shown, is_fine) = cardrecon::money::display(dec(amount), currency);
+        fine += usize::from(is_fine);
+        assert!(
+            html.contains(&format!(">{shown}</td>")),
+            "{amount} {currency} as {shown}"
+        );
+    }
+    assert!(fine > 0, "the month has amounts finer than cents");
+    assert!(html.matches(" fine\"").count() >= fine);
 }
 
 #[test]

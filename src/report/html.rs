@@ -41,9 +41,10 @@ struct RowView {
     tx_id: String,
     order_id: String,
     entry: String,
-    provider_amount: String,
-    ledger_amount: String,
-    difference: String,
+    /// Each amount as shown, and whether it has more decimals than its currency's units.
+    provider_amount: (String, bool),
+    ledger_amount: (String, bool),
+    difference: (String, bool),
     currency: String,
     status: String,
     days: String,
@@ -108,7 +109,8 @@ fn chart(daily: &[DailyRow]) -> Option<ChartView> {
         currency: for_label(&main).into_owned(),
         width: w,
         height: h,
-        max: money::format(max),
+        // An axis label: the scale at the currency's units, not an amount to reconcile.
+        max: money::display(max.round_dp(money::display_units(&main)), &main).0,
         provider_points: points(|d| d.provider_amount),
         ledger_points: points(|d| d.ledger_amount),
         ticks: days
@@ -130,7 +132,11 @@ pub fn write(
     daily: &[DailyRow],
     info: &RunInfo,
 ) -> Result<()> {
-    let show = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
+    // Amounts at the currency's minor units, finer values in full and flagged.
+    let show = |d: Option<rust_decimal::Decimal>, currency: &Option<String>| -> (String, bool) {
+        d.map(|d| money::display(d, currency.as_deref().unwrap_or("")))
+            .unwrap_or_default()
+    };
     // Every text cell through `for_html`: a value of any length shows, shortened, with a marker.
     let text = |s: &str| for_html(s).into_owned();
     let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
@@ -155,9 +161,9 @@ pub fn write(
             tx_id: opt(&r.tx_id),
             order_id: opt(&r.order_id),
             entry: opt(&r.ledger_entry_id),
-            provider_amount: show(r.provider_amount),
-            ledger_amount: show(r.ledger_amount.map(|a| a.abs())),
-            difference: show(r.amount_difference),
+            provider_amount: show(r.provider_amount, &r.currency),
+            ledger_amount: show(r.ledger_amount.map(|a| a.abs()), &r.ledger_currency),
+            difference: show(r.amount_difference, &r.currency),
             currency: match (&r.currency, &r.ledger_currency) {
                 (Some(a), Some(b)) if a != b => format!("{} / {}", text(a), text(b)),
                 (a, b) => opt(&a.clone().or_else(|| b.clone())),

@@ -64,20 +64,17 @@ struct Formats {
     title: Format,
     header: Format,
     label: Format,
-    money: Format,
-    money0: Format,
+    /// Money by decimals shown (a currency's minor units), style and whether the value is
+    /// finer than those units: see [`Formats::money_for`].
+    money: Vec<Format>,
     integer: Format,
     percent: Format,
     datetime: Format,
     date: Format,
     hl_text: Format,
-    hl_money: Format,
-    hl_money0: Format,
     hl_datetime: Format,
     hl_date: Format,
     total_label: Format,
-    total_money: Format,
-    total_money0: Format,
     total_integer: Format,
     categories: BTreeMap<Category, Format>,
 }
@@ -86,8 +83,6 @@ const HIGHLIGHT: u32 = 0xFFF2CC;
 
 impl Formats {
     fn new() -> Formats {
-        let money = "#,##0.00######";
-        let money0 = "#,##0";
         let hl = |f: Format| {
             f.set_background_color(Color::RGB(HIGHLIGHT))
                 .set_font_color(Color::RGB(0x9C0006))
@@ -102,20 +97,33 @@ impl Formats {
                 .set_font_color(Color::White)
                 .set_border_bottom(FormatBorder::Thin),
             label: Format::new().set_bold(),
-            money: Format::new().set_num_format(money),
-            money0: Format::new().set_num_format(money0),
+            money: (0..=MAX_UNITS)
+                .flat_map(|units| {
+                    [MoneyStyle::Plain, MoneyStyle::Highlight, MoneyStyle::Total]
+                        .into_iter()
+                        .flat_map(move |style| [false, true].map(|fine| (units, style, fine)))
+                })
+                .map(|(units, style, fine)| {
+                    let mut f = Format::new().set_num_format(money_number_format(units, fine));
+                    f = match style {
+                        MoneyStyle::Plain => f,
+                        MoneyStyle::Highlight => hl(f),
+                        MoneyStyle::Total => total(f),
+                    };
+                    if fine {
+                        f = f.set_italic().set_font_color(Color::RGB(FINE_COLOUR));
+                    }
+                    f
+                })
+                .collect(),
             integer: Format::new().set_num_format("#,##0"),
             percent: Format::new().set_num_format("0.00%"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             hl_text: hl(Format::new()),
-            hl_money: hl(Format::new().set_num_format(money)),
-            hl_money0: hl(Format::new().set_num_format(money0)),
             hl_datetime: hl(Format::new().set_num_format("yyyy-mm-dd hh:mm:ss")),
             hl_date: hl(Format::new().set_num_format("yyyy-mm-dd")),
             total_label: total(Format::new()),
-            total_money: total(Format::new().set_num_format(money)),
-            total_money0: total(Format::new().set_num_format(money0)),
             total_integer: total(Format::new().set_num_format("#,##0")),
             categories: Category::ALL
                 .iter()
@@ -131,20 +139,55 @@ impl Formats {
         }
     }
 
-    /// Currencies without minor units are shown without decimals.
-    fn money_for(&self, currency: Option<&str>, highlight: bool, total: bool) -> &Format {
-        let zero = matches!(
-            currency,
-            Some("JPY" | "KRW" | "VND" | "IDR" | "CLP" | "ISK" | "HUF")
-        );
-        match (zero, highlight, total) {
-            (true, _, true) => &self.total_money0,
-            (false, _, true) => &self.total_money,
-            (true, true, _) => &self.hl_money0,
-            (true, false, _) => &self.money0,
-            (false, true, _) => &self.hl_money,
-            (false, false, _) => &self.money,
-        }
+    /// The format for `value` in `currency`: the currency's ISO 4217 minor units (USD 2, JPY 0,
+    /// BHD 3); a value with more decimals shows them all, in italic orange, so it is seen and
+    /// never rounded away. The cell always holds the exact value.
+    fn money_for(
+        &self,
+        currency: Option<&str>,
+        value: Decimal,
+        highlight: bool,
+        total: bool,
+    ) -> &Format {
+        let units = crate::money::display_units(currency.unwrap_or("")).min(MAX_UNITS);
+        let fine = value.normalize().scale() > units;
+        let style = if total {
+            MoneyStyle::Total
+        } else if highlight {
+            MoneyStyle::Highlight
+        } else {
+            MoneyStyle::Plain
+        };
+        let index = ((units as usize) * 3 + style as usize) * 2 + usize::from(fine);
+        &self.money[index.min(self.money.len() - 1)]
+    }
+}
+
+/// The most decimals a currency's units have (ISO 4217's largest is 4).
+const MAX_UNITS: u32 = 4;
+
+/// The font colour of amounts finer than their currency's units.
+const FINE_COLOUR: u32 = 0x9C5700;
+
+#[derive(Debug, Clone, Copy)]
+enum MoneyStyle {
+    Plain = 0,
+    Highlight = 1,
+    Total = 2,
+}
+
+/// `#,##0.00` for two units; a fine value shows up to the eight places money is held to.
+fn money_number_format(units: u32, fine: bool) -> String {
+    let zeros = "0".repeat(units as usize);
+    let hashes = if fine {
+        "#".repeat((crate::money::SCALE - units) as usize)
+    } else {
+        String::new()
+    };
+    if zeros.is_empty() && hashes.is_empty() {
+        "#,##0".to_string()
+    } else {
+        format!("#,##0.{zeros}{hashes}")
     }
 }
 
@@ -354,6 +397,10 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         ("Ledger", input.info.ledger_source.clone()),
         ("Amount tolerance", crate::money::format(s.amount_tolerance)),
         ("Margin (days each side)", s.margin_days.to_string()),
+        (
+            "Amounts",
+            "exact values, shown with each currency's minor units; italic orange: more decimals than that, shown in full".to_string(),
+        ),
         ("Tool", s.tool.clone()),
     ];
     if let Some(id) = &input.info.run_id {
@@ -413,14 +460,14 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
             row,
             1,
             excel_number(*all),
-            f.money_for(Some(cur), false, false),
+            f.money_for(Some(cur), *all, false, false),
         )
         .map_err(&e)?;
         ws.write_number_with_format(
             row,
             2,
             excel_number(*matched),
-            f.money_for(Some(cur), false, false),
+            f.money_for(Some(cur), *matched, false, false),
         )
         .map_err(&e)?;
         let r = if all.is_zero() {
@@ -477,14 +524,14 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
             row,
             5,
             excel_number(p),
-            f.money_for(Some(&g.currency), false, false),
+            f.money_for(Some(&g.currency), p, false, false),
         )
         .map_err(&e)?;
         ws.write_number_with_format(
             row,
             6,
             excel_number(l),
-            f.money_for(Some(&g.currency), false, false),
+            f.money_for(Some(&g.currency), l, false, false),
         )
         .map_err(&e)?;
         let t = totals
@@ -509,14 +556,14 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
             row,
             5,
             excel_number(*p),
-            f.money_for(Some(cur), false, true),
+            f.money_for(Some(cur), *p, false, true),
         )
         .map_err(&e)?;
         ws.write_number_with_format(
             row,
             6,
             excel_number(*l),
-            f.money_for(Some(cur), false, true),
+            f.money_for(Some(cur), *l, false, true),
         )
         .map_err(&e)?;
     }
@@ -576,7 +623,7 @@ fn result_sheet(
                             row,
                             col,
                             excel_number(d),
-                            f.money_for(cur, hl, false),
+                            f.money_for(cur, d, hl, false),
                         )
                         .map_err(&e)?;
                         // Widths come from a sample of rows: format only those.
@@ -716,24 +763,34 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
     let (mut first, mut last) = (0u32, 0u32);
     for (i, d) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        let money = f.money_for(Some(&d.currency), false, false);
+        let money = |v: Decimal| f.money_for(Some(&d.currency), v, false, false);
         ws.write_datetime_with_format(row, 0, d.day, &f.date)
             .map_err(&e)?;
         ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(row, 3, excel_number(d.provider_amount), money)
-            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            3,
+            excel_number(d.provider_amount),
+            money(d.provider_amount),
+        )
+        .map_err(&e)?;
         ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(row, 5, excel_number(d.ledger_amount), money)
-            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(d.ledger_amount),
+            money(d.ledger_amount),
+        )
+        .map_err(&e)?;
         let diff = d.difference();
         ws.write_number_with_format(
             row,
             6,
             excel_number(diff),
-            f.money_for(Some(&d.currency), !diff.is_zero(), false),
+            f.money_for(Some(&d.currency), diff, !diff.is_zero(), false),
         )
         .map_err(&e)?;
         if d.currency == main {
@@ -817,7 +874,7 @@ fn frame_sheet(
                             row,
                             cc,
                             excel_number(d),
-                            f.money_for(cur, false, false),
+                            f.money_for(cur, d, false, false),
                         )
                         .map_err(&e)?;
                         if sampling {
@@ -897,5 +954,55 @@ mod tests {
         let third = book.worksheet_range("Matched (3)").unwrap();
         assert_eq!(third.get((1, 0)), Some(&calamine::Data::Float(20.0)));
         assert_eq!(third.get((0, 0)).map(|c| c.to_string()), Some("n".into()));
+    }
+
+    #[test]
+    fn money_is_shown_with_the_currencys_minor_units_and_finer_values_flagged() {
+        let f = Formats::new();
+        let d = |t: &str| crate::money::parse(t).unwrap();
+        let plain = |fmt: &str| Format::new().set_num_format(fmt);
+        let fine = |fmt: &str| {
+            Format::new()
+                .set_num_format(fmt)
+                .set_italic()
+                .set_font_color(Color::RGB(FINE_COLOUR))
+        };
+        assert_eq!(
+            f.money_for(Some("USD"), d("120.5"), false, false),
+            &plain("#,##0.00")
+        );
+        assert_eq!(
+            f.money_for(Some("JPY"), d("1500"), false, false),
+            &plain("#,##0")
+        );
+        assert_eq!(
+            f.money_for(Some("BHD"), d("1.25"), false, false),
+            &plain("#,##0.000")
+        );
+        assert_eq!(f.money_for(None, d("7"), false, false), &plain("#,##0.00"));
+        assert_eq!(
+            f.money_for(Some("USD"), d("120099.54939201"), false, false),
+            &fine("#,##0.00######")
+        );
+        assert_eq!(
+            f.money_for(Some("JPY"), d("1500.5"), false, false),
+            &fine("#,##0.########")
+        );
+        // Highlight and total keep their own look.
+        assert_eq!(
+            f.money_for(Some("JPY"), d("5"), true, false),
+            &Format::new()
+                .set_num_format("#,##0")
+                .set_background_color(Color::RGB(HIGHLIGHT))
+                .set_font_color(Color::RGB(0x9C0006))
+                .set_bold()
+        );
+        assert_eq!(
+            f.money_for(Some("USD"), d("5"), false, true),
+            &Format::new()
+                .set_num_format("#,##0.00")
+                .set_bold()
+                .set_border_top(FormatBorder::Thin)
+        );
     }
 }
