@@ -359,3 +359,42 @@ fn explain_shows_a_consumptions_refunds_and_fees() {
         "{human}"
     );
 }
+
+/// Every sheet prints: landscape, one page wide, the period in the page header, the sheet name
+/// and page numbers in the footer, and the header row repeated on every page of the lists.
+#[test]
+fn every_sheet_has_a_page_setup_for_printing() {
+    use std::io::Read;
+    let (_dir, out) = reconciled("1500");
+    let file = std::fs::File::open(out.join("report.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let workbook = read("xl/workbook.xml");
+    let sheets = workbook.matches("<sheet ").count();
+    assert_eq!(sheets, 6);
+    for i in 1..=sheets {
+        let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
+        for part in [
+            r#"<pageSetUpPr fitToPage="1"/>"#,
+            r#"fitToHeight="0""#,
+            r#"orientation="landscape""#,
+            "Card reconciliation — 2026-03</oddHeader>",
+            "<oddFooter>&amp;L&amp;A&amp;RPage &amp;P of &amp;N</oddFooter>",
+        ] {
+            assert!(xml.contains(part), "sheet{i}.xml lacks {part}");
+        }
+    }
+    // Every sheet but the Summary repeats its header row.
+    assert_eq!(
+        workbook.matches(r#"name="_xlnm.Print_Titles""#).count(),
+        sheets - 1
+    );
+    assert!(workbook.contains("Discrepancies!$1:$1</definedName>"));
+}

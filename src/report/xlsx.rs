@@ -77,6 +77,8 @@ struct Formats {
     total_label: Format,
     total_integer: Format,
     categories: BTreeMap<Category, Format>,
+    /// The printed page header: the report, its period and run (see [`page_setup`]).
+    page_header: String,
 }
 
 const HIGHLIGHT: u32 = 0xFFF2CC;
@@ -136,6 +138,7 @@ impl Formats {
                     )
                 })
                 .collect(),
+            page_header: String::new(),
         }
     }
 
@@ -189,6 +192,31 @@ fn money_number_format(units: u32, fine: bool) -> String {
     } else {
         format!("#,##0.{zeros}{hashes}")
     }
+}
+
+/// How every sheet prints: landscape (every sheet is wide), fit to one page wide and as many
+/// pages long as it takes, the header row repeated on each page, a page header naming the
+/// report, period and run, and the sheet name with "page N of M" in the footer. Finance signs
+/// off on paper or PDF.
+fn page_setup(ws: &mut Worksheet, f: &Formats, header_row: bool, path: &Path) -> Result<()> {
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_header(&f.page_header);
+    ws.set_footer("&L&A&RPage &P of &N");
+    if header_row {
+        ws.set_repeat_rows(0, 0).map_err(xerr(path))?;
+    }
+    Ok(())
+}
+
+/// The page header's text: `&` starts a code in Excel headers, so text doubles it.
+fn page_header(title: &str, period: &str, run: Option<&str>) -> String {
+    let text = |t: &str| t.replace('&', "&&");
+    let mut h = format!("&L&\"-,Bold\"{} — {}", text(title), text(period));
+    if let Some(run) = run {
+        h.push_str(&format!("&Rrun {}", text(run)));
+    }
+    h
 }
 
 fn xerr(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
@@ -287,6 +315,7 @@ impl<'h> SheetSeries<'h> {
                 .map_err(xerr(path))?;
         }
         ws.set_freeze_panes(1, 0).map_err(xerr(path))?;
+        page_setup(ws, f, true, path)?;
         self.sheet = wb.worksheets().len() - 1;
         self.row = 0;
         Ok(())
@@ -329,7 +358,12 @@ impl<'h> SheetSeries<'h> {
 pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     let tmp = path.with_extension("xlsx.tmp");
     let mut wb = Workbook::new();
-    let f = Formats::new();
+    let mut f = Formats::new();
+    f.page_header = page_header(
+        layout::REPORT_TITLE,
+        &input.summary.period,
+        input.info.run_id.as_deref(),
+    );
     summary_sheet(&mut wb, input, &f, path)?;
     // One pass over the rows for the two result sheets would need both open at once; constant
     // memory mode writes one sheet at a time, so each gets its own pass.
@@ -382,6 +416,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         .add_worksheet()
         .set_name(layout::SUMMARY_SHEET)
         .map_err(xerr(path))?;
+    page_setup(ws, f, false, path)?;
     let e = xerr(path);
     ws.write_string_with_format(
         0,
@@ -801,6 +836,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         }
     }
     ws.set_freeze_panes(1, 0).map_err(&e)?;
+    page_setup(ws, f, true, path)?;
     ws.autofilter(0, 0, (rows.len() as u32).max(1), 6)
         .map_err(&e)?;
     for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0]
@@ -1003,6 +1039,18 @@ mod tests {
                 .set_num_format("#,##0.00")
                 .set_bold()
                 .set_border_top(FormatBorder::Thin)
+        );
+    }
+
+    #[test]
+    fn the_page_header_names_period_and_run_and_escapes_ampersands() {
+        assert_eq!(
+            page_header("Card reconciliation", "2026-03", Some("R&D-1")),
+            "&L&\"-,Bold\"Card reconciliation — 2026-03&Rrun R&&D-1"
+        );
+        assert_eq!(
+            page_header("A & B", "2026-03", None),
+            "&L&\"-,Bold\"A && B — 2026-03"
         );
     }
 }
