@@ -178,20 +178,22 @@ impl WireMoney {
         currency: &str,
         rounded: &mut Vec<String>,
     ) -> Result<Option<Decimal>, FieldError> {
-        match this {
-            Some(WireMoney(t)) if t.trim().is_empty() || t.trim() == "--" => Ok(None),
-            Some(m) => m.float(field, currency, rounded).map(Some),
-            None => Ok(None),
-        }
+        WireMoney::present(this)
+            .map(|m| m.float(field, currency, rounded))
+            .transpose()
     }
 
     /// Like [`decimal`](Self::decimal), with `""` (and `"--"`) read as absent.
     pub fn optional(this: &Option<WireMoney>, field: &str) -> Result<Option<Decimal>, FieldError> {
-        match this {
-            Some(WireMoney(t)) if t.trim().is_empty() || t.trim() == "--" => Ok(None),
-            Some(m) => m.decimal(field).map(Some),
-            None => Ok(None),
-        }
+        WireMoney::present(this)
+            .map(|m| m.decimal(field))
+            .transpose()
+    }
+
+    /// The value unless it is absent: missing, `""`, or `"--"` (how providers send "none").
+    fn present(this: &Option<WireMoney>) -> Option<&WireMoney> {
+        this.as_ref()
+            .filter(|WireMoney(t)| !(t.trim().is_empty() || t.trim() == "--"))
     }
 }
 
