@@ -29,7 +29,8 @@ pub struct Sample {
     pub order_id: fn(u64, Kind, &str) -> Option<String>,
     /// The zone its wall-clock times are written in.
     pub wire_zone: Tz,
-    /// The files its records go to (`<provider>/<stem>.jsonl`), and which one a record goes to.
+    /// The files its records go to (`<provider>/<stem>.jsonl`, the stems its fetch writes too), and which one
+    /// a record goes to.
     pub files: &'static [&'static str],
     pub file_of: fn(&SampleRecord) -> usize,
     /// One record as the provider sends it: one JSON line.

@@ -157,9 +157,9 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
     stats.update_counters(&http.counters);
     Ok(ProviderFetch {
         files: vec![
-            ("cards".into(), cards.lines),
-            ("trades".into(), trades.lines),
-            ("orders".into(), orders.lines),
+            (super::CARDS.into(), cards.lines),
+            (super::TRADES.into(), trades.lines),
+            (super::ORDERS.into(), orders.lines),
         ],
         stats,
     })

@@ -46,6 +46,16 @@ use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
+/// `raw/<instance>/trades.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const TRADES: &str = "trades";
+/// `raw/<instance>/orders.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const ORDERS: &str = "orders";
+/// `raw/<instance>/cards.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const CARDS: &str = "cards";
+
 fn parse_any(
     instance: &str,
     json: &str,
@@ -102,10 +112,10 @@ pub static SPEC: Spec = Spec {
         },
         order_id: |n, _, tx_id| tx_id.starts_with("OD").then(|| format!("MO-{n:010}")),
         wire_zone: chrono_tz::Asia::Shanghai,
-        files: &["trades", "orders"],
+        files: &[TRADES, ORDERS],
         file_of: |r| usize::from(r.tx_id.starts_with("OD")),
         wire: sample_wire,
-        fixtures: Some(("cards", sample_cards)),
+        fixtures: Some((CARDS, sample_cards)),
     },
 };
 

@@ -263,7 +263,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
     stats.records = lines.len() as u64;
     stats.update_counters(&client.http.counters);
     Ok(ProviderFetch {
-        files: vec![("consume".into(), lines)],
+        files: vec![(super::CONSUME.into(), lines)],
         stats,
     })
 }

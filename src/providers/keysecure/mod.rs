@@ -34,6 +34,10 @@ use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
+/// `raw/<instance>/consume.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const CONSUME: &str = "consume";
+
 fn parse_any(
     instance: &str,
     json: &str,
@@ -83,7 +87,7 @@ pub static SPEC: Spec = Spec {
         tx_id: |n, _| format!("CONSUME{n:012}"),
         order_id: |_, _, _| None,
         wire_zone: chrono_tz::UTC,
-        files: &["consume"],
+        files: &[CONSUME],
         file_of: |_| 0,
         wire: sample_wire,
         fixtures: None,

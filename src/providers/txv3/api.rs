@@ -106,7 +106,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
     )
     .await?;
     Ok(ProviderFetch {
-        files: vec![("transactions".into(), set.lines)],
+        files: vec![(super::TRANSACTIONS.into(), set.lines)],
         stats,
     })
 }

@@ -39,6 +39,10 @@ use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
+/// `raw/<instance>/transactions.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const TRANSACTIONS: &str = "transactions";
+
 fn parse_any(
     instance: &str,
     json: &str,
@@ -94,7 +98,7 @@ pub static SPEC: Spec = Spec {
         tx_id: |n, _| format!("2026{n:020}"),
         order_id: |_, _, _| None,
         wire_zone: chrono_tz::UTC,
-        files: &["transactions"],
+        files: &[TRANSACTIONS],
         file_of: |_| 0,
         wire: sample_wire,
         fixtures: None,

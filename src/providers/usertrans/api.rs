@@ -135,7 +135,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
     )
     .await?;
     Ok(ProviderFetch {
-        files: vec![("trans".into(), set.lines)],
+        files: vec![(super::TRANS.into(), set.lines)],
         stats,
     })
 }

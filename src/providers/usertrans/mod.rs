@@ -36,6 +36,10 @@ use crate::providers::sample::Sample;
 use crate::providers::spec::{self, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
+/// `raw/<instance>/trans.jsonl`: the file its fetch writes these records to and the generator
+/// writes synthetic ones to.
+pub const TRANS: &str = "trans";
+
 fn parse_any(
     instance: &str,
     json: &str,
@@ -88,7 +92,7 @@ pub static SPEC: Spec = Spec {
             })
         },
         wire_zone: chrono_tz::UTC,
-        files: &["trans"],
+        files: &[TRANS],
         file_of: |_| 0,
         wire: sample_wire,
         fixtures: None,
