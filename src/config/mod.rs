@@ -75,26 +75,20 @@ fn connection(
         env,
         connecting: p.base_url.is_some(),
     };
-    let field = |f: &str| place.field(f);
     let Some(url) = &p.base_url else {
         (spec.connect)(&p.api, &place)?;
         return Ok(None);
     };
     let url = url.trim().trim_end_matches('/').to_string();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(Error::config(
-            source_name,
-            field("base_url"),
-            format!("`{url}` is not an http(s) URL"),
-        ));
+        return Err(place.error("base_url", format!("`{url}` is not an http(s) URL")));
     }
     if url.starts_with("http://")
         && !is_loopback_url(&url)
         && !p.allow_insecure_http.unwrap_or(false)
     {
-        return Err(Error::config(
-            source_name,
-            field("base_url"),
+        return Err(place.error(
+            "base_url",
             format!("`{url}` is plain http to another machine: credentials would travel unencrypted. Use https, or set allow_insecure_http = true"),
         ));
     }
@@ -102,9 +96,8 @@ fn connection(
     let limits = spec.limits;
     let size = p.page_size.unwrap_or(limits.default_page_size);
     if !(limits.min_page_size..=limits.max_page_size).contains(&size) {
-        return Err(Error::config(
-            source_name,
-            field("page_size"),
+        return Err(place.error(
+            "page_size",
             format!(
                 "{size} is outside what the API accepts ({}..{})",
                 limits.min_page_size, limits.max_page_size
