@@ -68,6 +68,16 @@ pub fn pan(card: usize) -> String {
     format!("448533{:06}{:04}", 391682 + card * 7, 6937 + card)
 }
 
+/// An optional text field of a wire struct, present.
+pub fn text(s: &str) -> Option<String> {
+    Some(s.to_string())
+}
+
+/// An optional id field of a wire struct, present.
+pub fn id(s: String) -> Option<super::WireText> {
+    Some(super::WireText(s))
+}
+
 /// An amount with exactly eight places (`12.50000000`), as txv3 sends every amount.
 pub fn eight_places(d: Decimal) -> String {
     let mut d = d;

@@ -3,7 +3,7 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
-use crate::providers::sample::SampleRecord;
+use crate::providers::sample::{id, text, SampleRecord};
 use crate::providers::{
     currency, wall_clock_instant, AdapterOptions, FieldError, WireMoney, WireText,
 };
@@ -216,8 +216,6 @@ pub fn order_to_canonical(
 /// A synthetic record in cardapp's wire shape: a [`CardTrade`] or an [`Order`] (money as JSON
 /// numbers, times on the wall clock of `zone`), through the inverse tables above.
 pub fn sample_wire(r: &SampleRecord, wire_zone: Tz) -> serde_json::Result<String> {
-    let text = |s: &str| Some(s.to_string());
-    let id = |s: String| Some(WireText(s));
     let a2 = WireMoney(crate::money::format(r.amount));
     {
         let wall = |t: chrono::DateTime<chrono::Utc>| {

@@ -3,7 +3,7 @@
 
 use super::wire::*;
 use crate::model::{non_empty, Kind, ProviderRecord, Status};
-use crate::providers::sample::SampleRecord;
+use crate::providers::sample::{id, text, SampleRecord};
 use crate::providers::{unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use chrono_tz::Tz;
 
@@ -124,8 +124,6 @@ pub fn to_canonical(
 /// A synthetic record in keysecure's wire shape: its [`ConsumeRecord`], through the inverse
 /// tables above (the generator's side of [`to_canonical`]).
 pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
-    let text = |s: &str| Some(s.to_string());
-    let id = |s: String| Some(WireText(s));
     let a2 = WireMoney(crate::money::format(r.amount));
     serde_json::to_string(&ConsumeRecord {
         consume_no: WireText(r.tx_id.clone()),

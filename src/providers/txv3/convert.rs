@@ -3,7 +3,7 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
-use crate::providers::sample::{eight_places, SampleRecord};
+use crate::providers::sample::{eight_places, id, text, SampleRecord};
 use crate::providers::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -240,8 +240,6 @@ pub fn to_canonical(
 /// A synthetic record in txv3's wire shape: its [`TxRecord`] with the fields of its
 /// `business_type`, through the inverse tables above (the generator's side of [`to_canonical`]).
 pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
-    let text = |s: &str| Some(s.to_string());
-    let id = |s: String| Some(WireText(s));
     let a8 = WireMoney(eight_places(r.amount));
     let secs = r.at.timestamp();
     {

@@ -3,7 +3,7 @@
 
 use super::wire::*;
 use crate::model::{mask_card, non_empty, Kind, ProviderRecord, Status};
-use crate::providers::sample::SampleRecord;
+use crate::providers::sample::{id, text, SampleRecord};
 use crate::providers::{currency, unix_instant, AdapterOptions, FieldError, WireMoney, WireText};
 use chrono_tz::Tz;
 
@@ -101,8 +101,6 @@ pub fn to_canonical(
 /// A synthetic record in usertrans' wire shape: its [`UserTrans`], through the inverse tables
 /// above (the generator's side of [`to_canonical`]).
 pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
-    let text = |s: &str| Some(s.to_string());
-    let id = |s: String| Some(WireText(s));
     let a2 = WireMoney(crate::money::format(r.amount));
     let secs = r.at.timestamp();
     serde_json::to_string(&UserTrans {
