@@ -12,6 +12,10 @@
 //! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
 //! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
 //!
+//! With a store, earlier periods' open items are appended to the inputs and take part like
+//! margin items ([`MatchOptions::carried_from`]); what a pair with one of them means is decided
+//! afterwards, from the store (`store::plan`), so this module knows nothing of the store.
+//!
 //! Stages 1-5 carry only the columns they read ([`P_KEYS`], [`L_KEYS`]); the columns only the
 //! reports need are gathered by row index at the end.
 //!
@@ -43,10 +47,12 @@ pub enum Category {
     MissingAtProvider,
     FailedNotBooked,
     PendingNotBooked,
+    /// With a store: the late counterpart of an earlier period's open item, which it clears.
+    ClearedPrior,
 }
 
 impl Category {
-    pub const ALL: [Category; 12] = [
+    pub const ALL: [Category; 13] = [
         Category::Matched,
         Category::DuplicateAtProvider,
         Category::DuplicateInLedger,
@@ -59,6 +65,7 @@ impl Category {
         Category::MissingAtProvider,
         Category::FailedNotBooked,
         Category::PendingNotBooked,
+        Category::ClearedPrior,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +82,7 @@ impl Category {
             Category::MissingAtProvider => "missing_at_provider",
             Category::FailedNotBooked => "failed_not_booked",
             Category::PendingNotBooked => "pending_not_booked",
+            Category::ClearedPrior => "cleared_prior",
         }
     }
 
@@ -82,12 +90,16 @@ impl Category {
         Category::ALL.into_iter().find(|c| c.as_str() == text)
     }
 
-    /// Whether a person has to look at it: everything but matched and the two informational
-    /// categories (failed or pending at the provider and, rightly, not booked).
+    /// Whether a person has to look at it: everything but matched and the informational
+    /// categories (failed or pending at the provider and, rightly, not booked; the late half of
+    /// an earlier period's item).
     pub fn is_discrepancy(self) -> bool {
         !matches!(
             self,
-            Category::Matched | Category::FailedNotBooked | Category::PendingNotBooked
+            Category::Matched
+                | Category::FailedNotBooked
+                | Category::PendingNotBooked
+                | Category::ClearedPrior
         )
     }
 }
@@ -101,6 +113,10 @@ pub struct MatchOptions {
     pub fee_tolerance: Decimal,
     /// The ledger books debits negative and credits positive; a wrong sign is an amount mismatch.
     pub signed_ledger: bool,
+    /// With a store: the rows at these positions (provider, ledger) are earlier periods' open
+    /// items, carried in. They take part whatever their day, and, like margin items, appear
+    /// only when paired with an in-period item (stage 8 of the design).
+    pub carried: (Vec<u32>, Vec<u32>),
 }
 
 /// Provider columns as they appear in the results (prefixed `p_`).
@@ -195,6 +211,38 @@ fn prefixed(df: &DataFrame, prefix: &str, cols: &[&str], row_name: &str) -> Lazy
         .select(exprs)
 }
 
+/// `df`'s rows in the window `[first, last]` of `day`, plus the `carried` rows whatever their
+/// day.
+fn in_window(
+    df: &DataFrame,
+    prefix: &str,
+    keys: &[&str],
+    row_name: &str,
+    day: &str,
+    (first, last): (i32, i32),
+    carried: &[u32],
+) -> Result<LazyFrame> {
+    if carried.is_empty() {
+        return Ok(prefixed(df, prefix, keys, row_name).filter(day_between(day, first, last)));
+    }
+    let mut mask = vec![false; df.height()];
+    for &r in carried {
+        if let Some(m) = mask.get_mut(r as usize) {
+            *m = true;
+        }
+    }
+    let mut with_mask = df.clone();
+    with_mask.with_column(Column::new("_carried".into(), mask))?;
+    let mut exprs: Vec<Expr> = vec![col(row_name), col("_carried")];
+    exprs.extend(keys.iter().map(|c| col(*c).alias(format!("{prefix}{c}"))));
+    Ok(with_mask
+        .lazy()
+        .with_row_index(row_name, None)
+        .select(exprs)
+        .filter(day_between(day, first, last).or(col("_carried")))
+        .drop(cols(["_carried"])))
+}
+
 /// Marks the primary of each group: earliest `time`, then lowest `row`.
 fn mark_primary(
     lf: LazyFrame,
@@ -269,8 +317,15 @@ pub fn reconcile(
     let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
 
     // Stage 1: window and primaries.
-    let p =
-        prefixed(provider, "p_", &P_KEYS, "p_row").filter(day_between("p_accounting_day", wf, wl));
+    let p = in_window(
+        provider,
+        "p_",
+        &P_KEYS,
+        "p_row",
+        "p_accounting_day",
+        (wf, wl),
+        &opts.carried.0,
+    )?;
     let p = mark_primary(
         p,
         "p_occurred_at",
@@ -278,16 +333,23 @@ pub fn reconcile(
         vec![col("p_provider"), col("p_tx_id")],
         "p_primary",
     )?;
-    let l = prefixed(ledger, "l_", &L_KEYS, "l_row")
-        .filter(day_between("l_accounting_day", wf, wl))
-        .with_column(
-            coalesce(&[
-                concat_str([lit("t:"), col("l_tx_id")], "", false),
-                concat_str([lit("o:"), col("l_order_id")], "", false),
-                concat_str([lit("e:"), col("l_entry_id")], "", false),
-            ])
-            .alias("_lkey"),
-        );
+    let l = in_window(
+        ledger,
+        "l_",
+        &L_KEYS,
+        "l_row",
+        "l_accounting_day",
+        (wf, wl),
+        &opts.carried.1,
+    )?
+    .with_column(
+        coalesce(&[
+            concat_str([lit("t:"), col("l_tx_id")], "", false),
+            concat_str([lit("o:"), col("l_order_id")], "", false),
+            concat_str([lit("e:"), col("l_entry_id")], "", false),
+        ])
+        .alias("_lkey"),
+    );
     let l = mark_primary(
         l,
         "l_booked_at",

@@ -84,6 +84,7 @@ pub fn options(period: &str) -> MatchOptions {
         amount_tolerance: Decimal::ZERO,
         fee_tolerance: Decimal::ZERO,
         signed_ledger: false,
+        carried: (Vec::new(), Vec::new()),
     }
 }
 
