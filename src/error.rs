@@ -72,6 +72,11 @@ pub enum Error {
     /// Writing a CSV output failed.
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
+
+    /// The store (its URL shown without the password) could not be opened, read or written,
+    /// or refused what was asked of it.
+    #[error("store {store}: {message}")]
+    Store { store: String, message: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

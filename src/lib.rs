@@ -44,5 +44,6 @@ pub mod providers;
 pub mod report;
 pub mod sandbox;
 pub mod secret;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -236,6 +236,22 @@ fn shorten(t: &str) -> String {
     }
 }
 
+/// Serializes an amount as its plain decimal text ([`format`]), for serde's `serialize_with`.
+pub fn serialize_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(*d))
+}
+
+/// [`serialize_text`] for an optional amount (`null` when absent).
+pub fn serialize_opt_text<S: serde::Serializer>(
+    d: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&format(*d)),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

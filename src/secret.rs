@@ -104,6 +104,32 @@ pub fn expand(value: &Secret, env: &dyn Env, source_name: &str, field: &str) -> 
     }
 }
 
+/// `text` with every `${NAME}` inside it replaced by the variable's value: a URL such as
+/// `postgres://recon:${CARDRECON_DB_PASSWORD}@db/books`. The result is a [`Secret`].
+pub fn interpolate(text: &str, env: &dyn Env, source_name: &str, field: &str) -> Result<Secret> {
+    let mut out = String::new();
+    let mut rest = text.trim();
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| Error::config(source_name, field, "a `${` without its closing `}`"))?;
+        let var = &after[..end];
+        let value = env.var(var).ok_or_else(|| {
+            Error::config(
+                source_name,
+                field,
+                format!("the environment variable `{var}` is not set"),
+            )
+        })?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(Secret::new(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +163,22 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn a_reference_inside_a_url_is_replaced() {
+        let env = Vars::new([("PW", "s3cret")]);
+        let url = interpolate(
+            "postgres://recon:${PW}@db/books",
+            &env,
+            "c.toml",
+            "store.url",
+        )
+        .unwrap();
+        assert_eq!(url.expose(), "postgres://recon:s3cret@db/books");
+        let err =
+            interpolate("postgres://recon:${NOPE}@db", &env, "c.toml", "store.url").unwrap_err();
+        assert!(err.to_string().contains("`NOPE` is not set"), "{err}");
+        assert!(interpolate("postgres://x:${PW@db", &env, "c.toml", "store.url").is_err());
     }
 }

@@ -129,6 +129,17 @@ pub struct ConfigFile {
     pub ledger: LedgerFile,
     #[serde(default)]
     pub output: OutputFile,
+    #[serde(default)]
+    pub store: StoreFile,
+}
+
+/// `[store]`: where the memory across periods lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreFile {
+    /// `sqlite:PATH` or `postgres://user:${PASSWORD_VAR}@host/db` (default for `run`:
+    /// `sqlite:<output dir>/cardrecon.db`).
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -198,6 +209,8 @@ pub struct Settings {
     pub timezone: Tz,
     pub period: Option<Period>,
     pub margin_days: u32,
+    /// `[store] url` with its `${ENV}` references filled in.
+    pub store_url: Option<crate::secret::Secret>,
     pub amount_tolerance: Decimal,
     pub fee_tolerance: Decimal,
     pub providers: BTreeMap<String, ProviderInstance>,
@@ -329,6 +342,12 @@ impl Settings {
             timezone,
             period,
             margin_days: file.margin_days.unwrap_or(3),
+            store_url: file
+                .store
+                .url
+                .as_deref()
+                .map(|u| crate::secret::interpolate(u, env, source_name, "store.url"))
+                .transpose()?,
             amount_tolerance: tol(&file.tolerance.amount, "tolerance.amount")?,
             fee_tolerance: tol(&file.tolerance.fee, "tolerance.fee")?,
             providers,

@@ -84,6 +84,44 @@ pub const MATCHED_SHEET: &str = "Matched";
 pub const PROVIDER_SHEET: &str = "Provider records";
 pub const LEDGER_SHEET: &str = "Ledger entries";
 pub const DAILY_SHEET: &str = "Daily";
+/// With a store: every item still open at the end of the period, from any period.
+pub const OPEN_ITEMS_SHEET: &str = "Open items";
+
+/// The headers of the Open items sheet and the page's section, in order.
+pub const OPEN_ITEM_COLUMNS: &[&str] = &[
+    "Item",
+    "Period",
+    "Category",
+    "Provider",
+    "Kind",
+    "Provider tx id",
+    "Order id",
+    "Ledger entry",
+    "Amount",
+    "Currency",
+    "Age (days)",
+    "Age bucket",
+    "Last event",
+];
+
+/// `(header)` of the roll-forward table: per provider and currency, count and amount.
+pub const ROLL_FORWARD_COLUMNS: &[&str] = &[
+    "Provider",
+    "Currency",
+    "Open at start",
+    "Amount",
+    "New",
+    "Amount",
+    "Cleared",
+    "Amount",
+    "Resolved",
+    "Amount",
+    "Accepted",
+    "Amount",
+    "Open at end",
+    "Amount",
+    "Balances",
+];
 
 pub const REPORT_TITLE: &str = "Card reconciliation";
 
@@ -103,6 +141,7 @@ pub fn category_label(c: crate::matching::Category) -> &'static str {
         C::MissingAtProvider => "Missing at provider",
         C::FailedNotBooked => "Failed, not booked",
         C::PendingNotBooked => "Pending, not booked",
+        C::ClearedPrior => "Clears an earlier item",
     }
 }
 
@@ -117,5 +156,6 @@ pub fn category_colour(c: crate::matching::Category) -> u32 {
         C::DuplicateAtProvider | C::DuplicateInLedger => 0xD9D2E9,
         C::TimingDifference => 0xBDD7EE,
         C::FailedNotBooked | C::PendingNotBooked => 0xEDEDED,
+        C::ClearedPrior => 0xC6E0B4,
     }
 }

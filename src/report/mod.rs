@@ -5,6 +5,7 @@
 //!   times in the business timezone, formula-looking text neutralised).
 //! - [`summary`]: `summary.json` and the summary table printed on the terminal.
 
+pub mod close;
 pub mod csv;
 pub mod daily;
 pub mod html;
@@ -99,7 +100,13 @@ pub struct ResultRows<'a> {
     t: Vec<&'a Int64Chunked>,
     day: Vec<&'a Int32Chunked>,
     b: Vec<&'a BooleanChunked>,
+    /// What the store said about the row (the earlier item it clears or repeats), when a store
+    /// was used; appended to `detail`.
+    store_note: Option<&'a StringChunked>,
 }
+
+/// The optional result column with the store's word on each row ([`ResultRows`]).
+pub const STORE_NOTE: &str = "store_note";
 
 const STR: [&str; 22] = [
     "category",
@@ -191,6 +198,10 @@ impl<'a> ResultRows<'a> {
             .iter()
             .map(|n| df.column(n).and_then(|c| c.bool()))
             .collect::<PolarsResult<Vec<_>>>()?;
+        let store_note = match df.column(STORE_NOTE) {
+            Ok(c) => Some(c.str()?),
+            Err(_) => None,
+        };
         Ok(ResultRows {
             len: df.height(),
             s,
@@ -198,6 +209,7 @@ impl<'a> ResultRows<'a> {
             t,
             day,
             b,
+            store_note,
         })
     }
 
@@ -432,6 +444,9 @@ impl<'a> ResultRows<'a> {
             && self.text(col!(STR, "match_key"), i).as_deref() == Some("order_id")
         {
             parts.push(format!("matched on order_id {}", opt(&r.order_id)));
+        }
+        if let Some(note) = self.store_note.and_then(|c| c.get(i)) {
+            parts.push(note.to_string());
         }
         parts.join("; ")
     }

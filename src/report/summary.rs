@@ -16,10 +16,8 @@ use crate::money;
 use crate::normalize::ReadStats;
 use crate::providers::http::FetchStats;
 
-/// Serializes an amount as the exact decimal text every output writes (`120.00`).
-fn money_text<S: serde::Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&money::format(*d))
-}
+/// Amounts serialize as the exact decimal text every output writes (`120.00`).
+use crate::money::serialize_text as money_text;
 
 fn category_name<S: serde::Serializer>(c: &Category, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(c.as_str())
@@ -95,6 +93,9 @@ pub struct Summary {
     /// The thresholds the run was held to and what crossed them (only when some were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<ThresholdCheck>,
+    /// With a store: what the run did to it, the roll-forward and the open items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close: Option<super::close::CloseView>,
 }
 
 /// What `summary.json` records of the thresholds: the limits, the open amounts per currency,
@@ -202,6 +203,7 @@ pub fn build(
         ledger_read,
         fetch,
         thresholds: None,
+        close: None,
     }
 }
 

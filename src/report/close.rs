@@ -1,0 +1,71 @@
+//! The month-end close as the reports show it (with a store): the roll-forward per provider and
+//! currency, and the items still open at the end of the period with their age. The store
+//! computes these; the report only shows them, so it does not depend on the store.
+
+use rust_decimal::Decimal;
+
+/// One line of the roll-forward: per provider and currency, count and amount.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RollLine {
+    pub provider: String,
+    pub currency: String,
+    pub open_at_start: Tally,
+    pub new: Tally,
+    pub cleared: Tally,
+    pub resolved: Tally,
+    pub accepted: Tally,
+    pub open_at_end: Tally,
+    /// `open_at_start + new − cleared − resolved − accepted = open_at_end`, counts and amounts.
+    pub balances: bool,
+}
+
+/// A count and an amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Tally {
+    pub count: u64,
+    #[serde(serialize_with = "crate::money::serialize_text")]
+    pub amount: Decimal,
+}
+
+impl Tally {
+    pub fn add(&mut self, amount: Option<Decimal>) {
+        self.count += 1;
+        self.amount += amount.unwrap_or_default();
+    }
+}
+
+/// An item still open at the end of the period, as the Open items sheet and section list it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OpenItem {
+    pub item_id: String,
+    pub period: String,
+    pub category: String,
+    pub provider: String,
+    pub kind: String,
+    pub tx_id: String,
+    pub order_id: String,
+    pub ledger_entry_id: String,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub amount: Option<Decimal>,
+    pub currency: String,
+    pub age_days: Option<i64>,
+    pub age_bucket: String,
+    pub last_event: String,
+}
+
+/// The store's part of a run's summary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CloseView {
+    /// The store, without any password.
+    pub store: String,
+    pub new_items: u64,
+    pub seen_again: u64,
+    pub cleared: u64,
+    pub resolved: u64,
+    pub reopened: u64,
+    pub cleared_prior_rows: u64,
+    pub roll_forward: Vec<RollLine>,
+    /// Whether every line balances.
+    pub roll_forward_balances: bool,
+    pub open_items: Vec<OpenItem>,
+}

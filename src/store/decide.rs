@@ -1,0 +1,242 @@
+//! People's decisions: accept, reopen, close a period; and what they read to decide: the items
+//! and an item's history. Each decision is one transaction that takes the store's write turn
+//! (so a run planned before it cannot overwrite it) and appends its event.
+
+use super::item::{ItemState, Reason};
+use super::{bump, insert_events, set_period, upsert_items, Event, Store, StoredItem};
+use crate::error::Result;
+use crate::period::Period;
+
+/// Which items `items` lists.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub period: Option<String>,
+    /// `None`: every state.
+    pub state: Option<ItemState>,
+}
+
+impl Store {
+    /// Items by period and state, oldest period first.
+    pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<StoredItem>> {
+        let state = filter.state.map(|s| s.as_str().to_string());
+        match (&filter.period, &state) {
+            (Some(p), Some(s)) => {
+                self.items_where("WHERE period = $1 AND status = $2", &[p, s])
+                    .await
+            }
+            (Some(p), None) => self.items_where("WHERE period = $1", &[p]).await,
+            (None, Some(s)) => self.items_where("WHERE status = $1", &[s]).await,
+            (None, None) => self.items_where("", &[]).await,
+        }
+    }
+
+    async fn one(&self, id: &str) -> Result<StoredItem> {
+        self.items_where("WHERE item_id = $1", &[id])
+            .await?
+            .pop()
+            .ok_or_else(|| self.err(format!("no item {id} (see `cardrecon items`)")))
+    }
+
+    /// Accepts items with a reason code and a note. An item must be open; its evidence at this
+    /// moment is kept, and a later run that sees different evidence reopens it.
+    pub async fn accept(
+        &self,
+        ids: &[String],
+        reason: Reason,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<Vec<StoredItem>> {
+        let generation = self.generation().await?;
+        let mut items = Vec::new();
+        for id in ids {
+            let item = self.one(id).await?;
+            if item.state != ItemState::Open {
+                return Err(self.err(format!(
+                    "item {id} is {}, not open; only open items can be accepted",
+                    item.state.as_str()
+                )));
+            }
+            items.push(item);
+        }
+        let mut events = Vec::new();
+        for item in &mut items {
+            events.push(Event {
+                item_id: Some(item.item_id.clone()),
+                period: Some(item.period.clone()),
+                at: at.to_string(),
+                by: by.to_string(),
+                event: "accepted".into(),
+                from_status: Some(item.state.as_str().into()),
+                to_status: Some(ItemState::Accepted.as_str().into()),
+                run_id: None,
+                reason: Some(reason.as_str().into()),
+                note: Some(note.to_string()),
+            });
+            item.state = ItemState::Accepted;
+            item.reason = Some(reason.as_str().into());
+            item.note = Some(note.to_string());
+            item.decided_by = Some(by.to_string());
+            item.decided_at = Some(at.to_string());
+            item.accepted_evidence = Some(item.evidence.clone());
+        }
+        self.write_decision(generation, &items, &events).await?;
+        Ok(items)
+    }
+
+    /// Returns an accepted or resolved item to open, with a note.
+    pub async fn reopen(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        let generation = self.generation().await?;
+        let mut item = self.one(id).await?;
+        if item.state == ItemState::Open {
+            return Err(self.err(format!("item {id} is already open")));
+        }
+        let event = Event {
+            item_id: Some(item.item_id.clone()),
+            period: Some(item.period.clone()),
+            at: at.to_string(),
+            by: by.to_string(),
+            event: "reopened".into(),
+            from_status: Some(item.state.as_str().into()),
+            to_status: Some(ItemState::Open.as_str().into()),
+            run_id: None,
+            reason: None,
+            note: Some(note.to_string()),
+        };
+        item.state = ItemState::Open;
+        item.cleared_in = None;
+        item.cleared_by_run = None;
+        item.accepted_evidence = None;
+        item.decided_by = Some(by.to_string());
+        item.decided_at = Some(at.to_string());
+        item.note = Some(note.to_string());
+        self.write_decision(generation, &[item.clone()], &[event])
+            .await?;
+        Ok(item)
+    }
+
+    async fn write_decision(
+        &self,
+        generation: i64,
+        items: &[StoredItem],
+        events: &[Event],
+    ) -> Result<()> {
+        let mut tx = self
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.db_err("starting the write", e))?;
+        bump(self, &mut tx, generation).await?;
+        upsert_items(self, &mut tx, &items.iter().collect::<Vec<_>>()).await?;
+        insert_events(self, &mut tx, events).await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.db_err("committing the decision", e))
+    }
+
+    /// An item's events, oldest first.
+    pub async fn history(&self, id: &str) -> Result<(StoredItem, Vec<Event>)> {
+        let item = self.one(id).await?;
+        let rows = sqlx::query("SELECT * FROM events WHERE item_id = $1 ORDER BY seq")
+            .bind(id.to_string())
+            .fetch_all(self.pool())
+            .await
+            .map_err(|e| self.db_err("reading the event log", e))?;
+        let events = rows
+            .iter()
+            .map(|r| event_from_row(self, r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((item, events))
+    }
+
+    /// Closes a period. Refused while any of its items is open, unless `force` (which needs a
+    /// note, kept in the event). Returns the open items that stood in the way, if refused.
+    pub async fn close_period(
+        &self,
+        period: &Period,
+        force: bool,
+        note: Option<&str>,
+        by: &str,
+        at: &str,
+    ) -> Result<Result<(), Vec<StoredItem>>> {
+        let generation = self.generation().await?;
+        let label = period.label();
+        let open = self
+            .items(&ItemFilter {
+                period: Some(label.clone()),
+                state: Some(ItemState::Open),
+            })
+            .await?;
+        if !open.is_empty() && !force {
+            return Ok(Err(open));
+        }
+        if let Some(s) = self.period_status(&label).await? {
+            if s.closed {
+                return Err(self.err(format!(
+                    "{label} is already closed (by {} at {})",
+                    s.changed_by, s.changed_at
+                )));
+            }
+        }
+        let mut tx = self
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.db_err("starting the write", e))?;
+        bump(self, &mut tx, generation).await?;
+        set_period(self, &mut tx, period, true, at, by, note).await?;
+        let words = if open.is_empty() {
+            "no open items".to_string()
+        } else {
+            format!("closed with --force and {} open items", open.len())
+        };
+        insert_events(
+            self,
+            &mut tx,
+            &[Event {
+                item_id: None,
+                period: Some(label),
+                at: at.to_string(),
+                by: by.to_string(),
+                event: "period closed".into(),
+                from_status: Some("open".into()),
+                to_status: Some("closed".into()),
+                run_id: None,
+                reason: None,
+                note: Some(match note {
+                    Some(n) => format!("{words}: {n}"),
+                    None => words,
+                }),
+            }],
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.db_err("committing the close", e))?;
+        Ok(Ok(()))
+    }
+}
+
+fn event_from_row(store: &Store, r: &sqlx::any::AnyRow) -> Result<Event> {
+    use sqlx::Row;
+    let opt = |c: &str| {
+        r.try_get::<Option<String>, _>(c)
+            .map_err(|e| store.db_err(&format!("events.{c}"), e))
+    };
+    let text = |c: &str| {
+        r.try_get::<String, _>(c)
+            .map_err(|e| store.db_err(&format!("events.{c}"), e))
+    };
+    Ok(Event {
+        item_id: opt("item_id")?,
+        period: opt("period")?,
+        at: text("at")?,
+        by: text("by_whom")?,
+        event: text("event")?,
+        from_status: opt("from_status")?,
+        to_status: opt("to_status")?,
+        run_id: opt("run_id")?,
+        reason: opt("reason")?,
+        note: opt("note")?,
+    })
+}

@@ -1,0 +1,484 @@
+//! What a run does to the store, decided in memory before anything is written: which rows are
+//! the late halves of earlier items (`cleared_prior`), which items are new, seen again, cleared,
+//! resolved or reopened, and the events that say so. [`plan`] is a pure function of the store's
+//! snapshot and the run's result rows; `Store::commit` writes its outcome in one transaction.
+//!
+//! **Why plan first.** The reports show the store's view (roll-forward, open items) and must
+//! agree with what is committed. Planning in memory lets the reports be written from the plan,
+//! and the commit is then one short transaction at the end: a run that fails or is killed
+//! before it leaves the store exactly as it was.
+//!
+//! Rules, in the order they apply to each result row:
+//! 1. A pair whose provider record is an earlier period's open `missing_in_ledger` item, or whose
+//!    ledger entry is an earlier period's open `missing_at_provider` item, clears that item.
+//! 2. A `timing_difference` row with the id of an earlier period's open timing item is its
+//!    second half and clears it.
+//! 3. A row that clears something is `cleared_prior` when it is otherwise matched or only a
+//!    timing difference; a row that also differs (amount, status, currency, fee) keeps its
+//!    category, becomes a new item, and its detail names the item it clears.
+//! 4. Any other discrepancy row is an item: the same id as an existing item is that item seen
+//!    again (an accepted item whose evidence changed is reopened); otherwise a new item of the
+//!    period.
+//!
+//! Then, for the period's own items: one that this run no longer shows is `resolved`; one that
+//! an earlier run of this period cleared and this run no longer clears is reopened.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::item::{item_id, Evidence, Family, ItemState};
+use super::{Event, StoredItem};
+use crate::error::Result;
+use crate::matching::Category;
+use crate::period::Period;
+use crate::report::close::{RollLine, Tally};
+use crate::report::{ResultRow, ResultRows};
+
+/// Which side of a result row an item's carried record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Provider,
+    Ledger,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Provider => "provider",
+            Side::Ledger => "ledger",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Side> {
+        match text {
+            "provider" => Some(Side::Provider),
+            "ledger" => Some(Side::Ledger),
+            _ => None,
+        }
+    }
+}
+
+/// The run the plan is for.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    pub run_id: String,
+    pub period: Period,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub by: String,
+}
+
+/// What the result rows need from the inputs: the position of each row's provider record and
+/// ledger entry, and a way to keep a record for carrying.
+pub struct RowSource<'a> {
+    pub p_rows: Vec<Option<u32>>,
+    pub l_rows: Vec<Option<u32>>,
+    /// The provider record at a position as stored JSON.
+    pub provider_record: &'a dyn Fn(u32) -> Result<String>,
+    pub ledger_record: &'a dyn Fn(u32) -> Result<String>,
+}
+
+/// The outcome of [`plan`].
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Every item, as the store will hold it after the commit.
+    pub items: BTreeMap<String, StoredItem>,
+    /// The ids of items new or changed by this run (to write).
+    pub changed: Vec<String>,
+    pub events: Vec<Event>,
+    /// Per result row: its category after the store's rules, and the note for its detail.
+    pub categories: Vec<Category>,
+    pub notes: Vec<Option<String>>,
+    /// Per result row: the item it is (for the reports and `explain`).
+    pub row_items: Vec<Option<String>>,
+    pub counts: RunCounts,
+}
+
+/// What a run did to the store, for the `runs` table and the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunCounts {
+    pub new_items: u64,
+    pub seen_again: u64,
+    pub cleared: u64,
+    pub resolved: u64,
+    pub reopened: u64,
+    pub cleared_prior_rows: u64,
+}
+
+/// Decides what the run's `rows` mean for the store holding `items`.
+pub fn plan(
+    items: &[StoredItem],
+    rows: &ResultRows<'_>,
+    source: &RowSource<'_>,
+    run: &RunContext,
+) -> Result<Plan> {
+    let first = run.period.first;
+    let label = run.period.label();
+    let mut state: BTreeMap<String, StoredItem> = items
+        .iter()
+        .map(|i| (i.item_id.clone(), i.clone()))
+        .collect();
+    // Earlier periods' items this period may clear: open, or cleared by an earlier run of this
+    // very period (so a re-run decides the same again).
+    let candidate = |i: &StoredItem| {
+        i.period_first_day < first
+            && (i.state == ItemState::Open
+                || (i.state == ItemState::Cleared && i.cleared_in.as_deref() == Some(&label)))
+    };
+    let mut by_provider_record: HashMap<(String, String), String> = HashMap::new();
+    let mut by_ledger_entry: HashMap<String, String> = HashMap::new();
+    let mut timing: HashSet<String> = HashSet::new();
+    for i in items.iter().filter(|i| candidate(i)) {
+        match Family::of(i.category) {
+            Some(Family::ProviderOnly) => {
+                if let (Some(p), Some(t)) = (&i.provider, &i.tx_id) {
+                    by_provider_record.insert((p.clone(), t.clone()), i.item_id.clone());
+                }
+            }
+            Some(Family::LedgerOnly) => {
+                if let Some(e) = &i.ledger_entry_id {
+                    by_ledger_entry.insert(e.clone(), i.item_id.clone());
+                }
+            }
+            Some(Family::Pair) if i.category == Category::TimingDifference => {
+                timing.insert(i.item_id.clone());
+            }
+            _ => {}
+        }
+    }
+
+    let mut out = Plan {
+        items: BTreeMap::new(),
+        changed: Vec::new(),
+        events: Vec::new(),
+        categories: Vec::with_capacity(rows.len()),
+        notes: Vec::with_capacity(rows.len()),
+        row_items: Vec::with_capacity(rows.len()),
+        counts: RunCounts::default(),
+    };
+    let mut changed: HashSet<String> = HashSet::new();
+    let mut cleared_now: HashSet<String> = HashSet::new();
+    let mut seen_now: HashSet<String> = HashSet::new();
+    let mut ordinals: HashMap<String, usize> = HashMap::new();
+    let event = |item: &StoredItem, what: &str, to: ItemState, note: String| Event {
+        item_id: Some(item.item_id.clone()),
+        period: Some(item.period.clone()),
+        at: run.at.clone(),
+        by: run.by.clone(),
+        event: what.to_string(),
+        from_status: Some(item.state.as_str().to_string()),
+        to_status: Some(to.as_str().to_string()),
+        run_id: Some(run.run_id.clone()),
+        reason: None,
+        note: Some(note),
+    };
+
+    for i in 0..rows.len() {
+        let row = rows.values(i);
+        let mut category = row.category;
+        let mut notes: Vec<String> = Vec::new();
+        let paired = row.provider_amount.is_some() && row.ledger_entry_id.is_some();
+        let repeat = matches!(
+            category,
+            Category::DuplicateAtProvider | Category::DuplicateInLedger
+        );
+        let mut clears: Vec<String> = Vec::new();
+        if paired && !repeat {
+            if let (Some(p), Some(t)) = (&row.provider, &row.tx_id) {
+                if let Some(id) = by_provider_record.get(&(p.clone(), t.clone())) {
+                    clears.push(id.clone());
+                }
+            }
+            if let Some(id) = row
+                .ledger_entry_id
+                .as_ref()
+                .and_then(|e| by_ledger_entry.get(e))
+            {
+                clears.push(id.clone());
+            }
+        }
+        let id = base_id(&row).map(|base| {
+            let n = ordinals.entry(base).or_insert(0);
+            *n += 1;
+            item_id(&row, *n - 1).unwrap_or_default()
+        });
+        if let Some(id) = &id {
+            if category == Category::TimingDifference && timing.contains(id) {
+                clears.push(id.clone());
+            }
+        }
+        clears.dedup();
+        for c in &clears {
+            if let Some(item) = state.get_mut(c) {
+                let words = format!("{} of {}", item.category.as_str(), item.period);
+                if cleared_now.insert(c.clone()) && item.cleared_in.as_deref() != Some(&label) {
+                    out.events.push(event(
+                        item,
+                        "cleared",
+                        ItemState::Cleared,
+                        format!("its counterpart arrived in {label}"),
+                    ));
+                    item.state = ItemState::Cleared;
+                    item.cleared_in = Some(label.clone());
+                    item.cleared_by_run = Some(run.run_id.clone());
+                    changed.insert(c.clone());
+                    out.counts.cleared += 1;
+                }
+                notes.push(format!("clears item {c} ({words})"));
+            }
+        }
+        let mut row_item = None;
+        if !clears.is_empty() && matches!(category, Category::Matched | Category::TimingDifference)
+        {
+            category = Category::ClearedPrior;
+            out.counts.cleared_prior_rows += 1;
+        } else if let (Some(id), true) = (&id, category.is_discrepancy()) {
+            row_item = Some(id.clone());
+            seen_now.insert(id.clone());
+            let evidence = Evidence::of(&row);
+            if let Some(item) = state.get_mut(id) {
+                // The same difference again: a re-run of its period, or a pair seen from the
+                // next period's margin.
+                if item.period != label {
+                    notes.push(format!("item {id}, first found in {}", item.period));
+                }
+                out.counts.seen_again += 1;
+                let reopen = match item.state {
+                    ItemState::Accepted => {
+                        let changes =
+                            evidence.changes_from(item.accepted_evidence.as_deref().unwrap_or(""));
+                        (!changes.is_empty())
+                            .then(|| format!("the evidence changed: {}", changes.join(", ")))
+                    }
+                    ItemState::Resolved if item.period == label => {
+                        Some(format!("a re-run of {label} shows it again"))
+                    }
+                    _ => None,
+                };
+                if let Some(why) = reopen {
+                    out.events
+                        .push(event(item, "reopened", ItemState::Open, why));
+                    item.state = ItemState::Open;
+                    out.counts.reopened += 1;
+                }
+                item.category = category;
+                item.evidence = evidence.text();
+                item.last_run = run.run_id.clone();
+                changed.insert(id.clone());
+            } else {
+                let (record_side, record) = carried_record(&row, category, i, source, &run.period)?;
+                let item = new_item(id, &row, category, run, evidence, record_side, record);
+                out.events.push(Event {
+                    from_status: None,
+                    ..event(&item, "opened", ItemState::Open, row_summary(&row))
+                });
+                state.insert(id.clone(), item);
+                changed.insert(id.clone());
+                out.counts.new_items += 1;
+            }
+        }
+        out.categories.push(category);
+        out.notes
+            .push((!notes.is_empty()).then(|| notes.join("; ")));
+        out.row_items.push(row_item);
+    }
+
+    // The period's own items that this run no longer shows, and earlier items this period no
+    // longer clears.
+    for item in state.values_mut() {
+        if item.period == label
+            && !seen_now.contains(&item.item_id)
+            && matches!(item.state, ItemState::Open | ItemState::Accepted)
+        {
+            out.events.push(event(
+                item,
+                "resolved",
+                ItemState::Resolved,
+                format!("a re-run of {label} no longer shows it"),
+            ));
+            item.state = ItemState::Resolved;
+            item.last_run = run.run_id.clone();
+            changed.insert(item.item_id.clone());
+            out.counts.resolved += 1;
+        } else if item.state == ItemState::Cleared
+            && item.cleared_in.as_deref() == Some(&label)
+            && !cleared_now.contains(&item.item_id)
+        {
+            out.events.push(event(
+                item,
+                "reopened",
+                ItemState::Open,
+                format!("a re-run of {label} no longer clears it"),
+            ));
+            item.state = ItemState::Open;
+            item.cleared_in = None;
+            item.cleared_by_run = None;
+            changed.insert(item.item_id.clone());
+            out.counts.reopened += 1;
+        }
+    }
+    let mut changed: Vec<String> = changed.into_iter().collect();
+    changed.sort();
+    out.changed = changed;
+    out.items = state;
+    Ok(out)
+}
+
+fn base_id(row: &ResultRow) -> Option<String> {
+    item_id(row, 0)
+}
+
+/// One line about a row for the `opened` event.
+fn row_summary(row: &ResultRow) -> String {
+    let o = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+    format!(
+        "{} found: tx {}, order {}, ledger entry {}",
+        row.category.as_str(),
+        o(&row.tx_id),
+        o(&row.order_id),
+        o(&row.ledger_entry_id)
+    )
+}
+
+/// The record a later period needs to match this item: the provider record of a
+/// `missing_in_ledger`, the ledger entry of a `missing_at_provider`, the in-period side of a
+/// timing difference. Other items are not carried.
+fn carried_record(
+    row: &ResultRow,
+    category: Category,
+    i: usize,
+    source: &RowSource<'_>,
+    period: &Period,
+) -> Result<(Option<Side>, Option<String>)> {
+    let in_period = |d: Option<NaiveDate>| d.is_some_and(|d| d >= period.first && d <= period.last);
+    let side = match category {
+        Category::MissingInLedger => Some(Side::Provider),
+        Category::MissingAtProvider => Some(Side::Ledger),
+        Category::TimingDifference if in_period(row.provider_day) => Some(Side::Provider),
+        Category::TimingDifference => Some(Side::Ledger),
+        _ => None,
+    };
+    let record = match side {
+        Some(Side::Provider) => source.p_rows[i]
+            .map(|r| (source.provider_record)(r))
+            .transpose()?,
+        Some(Side::Ledger) => source.l_rows[i]
+            .map(|r| (source.ledger_record)(r))
+            .transpose()?,
+        None => None,
+    };
+    Ok((side.filter(|_| record.is_some()), record))
+}
+
+fn new_item(
+    id: &str,
+    row: &ResultRow,
+    category: Category,
+    run: &RunContext,
+    evidence: Evidence,
+    record_side: Option<Side>,
+    record: Option<String>,
+) -> StoredItem {
+    let day = match (row.provider_day, row.ledger_day) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    StoredItem {
+        item_id: id.to_string(),
+        period: run.period.label(),
+        period_first_day: run.period.first,
+        category,
+        provider: row.provider.clone(),
+        kind: row.kind.clone(),
+        tx_id: row.tx_id.clone(),
+        order_id: row.order_id.clone(),
+        ledger_entry_id: row.ledger_entry_id.clone(),
+        amount: row.provider_amount.or(row.ledger_amount.map(|a| a.abs())),
+        currency: row.currency.clone(),
+        item_day: day,
+        state: ItemState::Open,
+        first_run: run.run_id.clone(),
+        last_run: run.run_id.clone(),
+        cleared_in: None,
+        cleared_by_run: None,
+        reason: None,
+        note: None,
+        decided_by: None,
+        decided_at: None,
+        evidence: evidence.text(),
+        accepted_evidence: None,
+        record_side,
+        record,
+    }
+}
+
+/// The roll-forward of `period` over `items` as they now stand. An item is open at the end of
+/// a period when it is of that period or earlier and was not closed (cleared, resolved or
+/// accepted) in it or before; cleared items close in the period that cleared them, resolved and
+/// accepted ones in their own. The closing figure is counted on its own, not derived, so
+/// `balances` is a real check.
+pub fn roll_forward<'a>(
+    items: impl Iterator<Item = &'a StoredItem>,
+    period: &Period,
+) -> Vec<RollLine> {
+    let label = period.label();
+    let first = period.first;
+    let mut lines: BTreeMap<(String, String), RollLine> = BTreeMap::new();
+    for item in items {
+        if item.period_first_day > first {
+            continue;
+        }
+        let closed_in: Option<NaiveDate> = match item.state {
+            ItemState::Open => None,
+            ItemState::Cleared => Some(
+                item.cleared_in
+                    .as_deref()
+                    .and_then(|p| Period::parse(p).ok())
+                    .map(|p| p.first)
+                    .unwrap_or(item.period_first_day),
+            ),
+            ItemState::Resolved | ItemState::Accepted => Some(item.period_first_day),
+        };
+        let key = (
+            item.provider.clone().unwrap_or_default(),
+            item.currency.clone().unwrap_or_default(),
+        );
+        let line = lines.entry(key.clone()).or_insert_with(|| RollLine {
+            provider: key.0,
+            currency: key.1,
+            ..RollLine::default()
+        });
+        let earlier = item.period_first_day < first;
+        if earlier && closed_in.is_none_or(|c| c >= first) {
+            line.open_at_start.add(item.amount);
+        }
+        if item.period == label {
+            line.new.add(item.amount);
+        }
+        if closed_in == Some(first) {
+            match item.state {
+                ItemState::Cleared => line.cleared.add(item.amount),
+                ItemState::Resolved => line.resolved.add(item.amount),
+                ItemState::Accepted => line.accepted.add(item.amount),
+                ItemState::Open => {}
+            }
+        }
+        if closed_in.is_none_or(|c| c > first) {
+            line.open_at_end.add(item.amount);
+        }
+    }
+    lines
+        .into_values()
+        .map(|mut l| {
+            let n = |t: Tally| i128::from(t.count);
+            let count =
+                n(l.open_at_start) + n(l.new) - n(l.cleared) - n(l.resolved) - n(l.accepted);
+            let amount = l.open_at_start.amount + l.new.amount
+                - l.cleared.amount
+                - l.resolved.amount
+                - l.accepted.amount;
+            l.balances = count == n(l.open_at_end) && amount == l.open_at_end.amount;
+            l
+        })
+        .collect()
+}

@@ -1,0 +1,206 @@
+//! A run against the store, between the engine and the reports: earlier periods' open items
+//! stacked under the inputs, the plan's word written into the result (`cleared_prior`, the
+//! note in `detail`), and the close view the reports show.
+
+use polars::prelude::{Column, DataFrame, DataType};
+
+use crate::error::Result;
+use crate::period::Period;
+
+/// A reconciliation against a store: what the store held at the start, and the run it records.
+pub struct StoreRun<'a> {
+    pub snapshot: &'a super::Snapshot,
+    pub run: &'a super::plan::RunContext,
+    /// The store's URL as it may be shown.
+    pub shown: &'a str,
+}
+
+/// The inputs with the records of earlier periods' open items stacked under them, and the
+/// positions of every carried row on each side. A record already in the inputs (a ledger
+/// export or a provider history that spans months) is not stacked again: its own row is
+/// carried.
+pub fn with_carried(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    snapshot: &super::Snapshot,
+    period: &Period,
+) -> Result<(DataFrame, DataFrame, (Vec<u32>, Vec<u32>))> {
+    use std::collections::HashMap;
+    let carried = snapshot.carried(period);
+    if carried.is_empty() {
+        return Ok((provider.clone(), ledger.clone(), (Vec::new(), Vec::new())));
+    }
+    let mut wanted_p: HashMap<(String, String), Option<u32>> = HashMap::new();
+    let mut wanted_l: HashMap<String, Option<u32>> = HashMap::new();
+    for (_, side, record) in &carried {
+        match side {
+            super::plan::Side::Provider => {
+                if let (Some(p), Some(t)) = (
+                    record_field(record, "provider"),
+                    record_field(record, "tx_id"),
+                ) {
+                    wanted_p.insert((p, t), None);
+                }
+            }
+            super::plan::Side::Ledger => {
+                if let Some(e) = record_field(record, "entry_id") {
+                    wanted_l.insert(e, None);
+                }
+            }
+        }
+    }
+    // The first row of each wanted record in the inputs.
+    let providers = provider.column("provider")?.str()?;
+    let tx_ids = provider.column("tx_id")?.str()?;
+    for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
+        if let (Some(p), Some(t)) = (p, t) {
+            if let Some(slot) = wanted_p.get_mut(&(p.to_string(), t.to_string())) {
+                slot.get_or_insert(i as u32);
+            }
+        }
+    }
+    for (i, e) in ledger.column("entry_id")?.str()?.iter().enumerate() {
+        if let Some(slot) = e.and_then(|e| wanted_l.get_mut(e)) {
+            slot.get_or_insert(i as u32);
+        }
+    }
+    let (mut rows_p, mut rows_l) = (Vec::new(), Vec::new());
+    let (mut stack_p, mut stack_l) = (Vec::new(), Vec::new());
+    for (id, side, record) in carried {
+        match side {
+            super::plan::Side::Provider => {
+                let key = record_field(record, "provider").zip(record_field(record, "tx_id"));
+                match key.and_then(|k| wanted_p.get(&k).copied().flatten()) {
+                    Some(row) => rows_p.push(row),
+                    None => stack_p.push((id, record)),
+                }
+            }
+            super::plan::Side::Ledger => {
+                match record_field(record, "entry_id")
+                    .and_then(|e| wanted_l.get(&e).copied().flatten())
+                {
+                    Some(row) => rows_l.push(row),
+                    None => stack_l.push((id, record)),
+                }
+            }
+        }
+    }
+    let stack =
+        |df: &DataFrame, records: &[(&str, &str)], rows: &mut Vec<u32>| -> Result<DataFrame> {
+            if records.is_empty() {
+                return Ok(df.clone());
+            }
+            let extra = super::carry::frame(records, &df.schema())?;
+            let mut all = df.clone();
+            all.vstack_mut(&extra)?;
+            all.rechunk_mut_par();
+            rows.extend((df.height()..all.height()).map(|r| r as u32));
+            Ok(all)
+        };
+    let p = stack(provider, &stack_p, &mut rows_p)?;
+    let l = stack(ledger, &stack_l, &mut rows_l)?;
+    rows_p.sort_unstable();
+    rows_p.dedup();
+    rows_l.sort_unstable();
+    rows_l.dedup();
+    tracing::info!(
+        provider = rows_p.len(),
+        ledger = rows_l.len(),
+        stacked = stack_p.len() + stack_l.len(),
+        "carried records from earlier periods"
+    );
+    Ok((p, l, (rows_p, rows_l)))
+}
+
+fn record_field(record: &str, field: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(record)
+        .ok()?
+        .get(field)?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Plans the run's effect on the store and writes its word into the result: the category
+/// (`cleared_prior`) and a note for the detail.
+pub fn apply_store(
+    results: &mut DataFrame,
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    st: &StoreRun<'_>,
+) -> Result<super::plan::Plan> {
+    let idx = |c: &str| -> Result<Vec<Option<u32>>> {
+        Ok(results
+            .column(c)?
+            .cast(&DataType::UInt32)?
+            .u32()?
+            .iter()
+            .collect())
+    };
+    let source = super::plan::RowSource {
+        p_rows: idx("p_row")?,
+        l_rows: idx("l_row")?,
+        provider_record: &|r| super::carry::row_json(provider, r as usize),
+        ledger_record: &|r| super::carry::row_json(ledger, r as usize),
+    };
+    let plan = {
+        let rows = crate::report::ResultRows::new(results)?;
+        super::plan::plan(&st.snapshot.items, &rows, &source, st.run)?
+    };
+    let categories: Vec<&str> = plan.categories.iter().map(|c| c.as_str()).collect();
+    results.with_column(Column::new("category".into(), categories))?;
+    let notes: Vec<Option<&str>> = plan.notes.iter().map(|n| n.as_deref()).collect();
+    results.with_column(Column::new(crate::report::STORE_NOTE.into(), notes))?;
+    Ok(plan)
+}
+
+/// The store's part of the summary: counts, roll-forward, open items at the end of the period.
+pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report::close::CloseView {
+    let period = &st.run.period;
+    let roll_forward = super::plan::roll_forward(plan.items.values(), period);
+    let open_items = plan
+        .items
+        .values()
+        .filter(|i| i.state == super::item::ItemState::Open && i.period_first_day <= period.first)
+        .map(|i| {
+            let (age_days, bucket) = super::item::age(i.item_day, period.last);
+            let last_event = plan
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.item_id.as_deref() == Some(&i.item_id))
+                .map(|e| (e.event.clone(), e.at.clone()))
+                .or_else(|| st.snapshot.last_events.get(&i.item_id).cloned())
+                .map(|(e, at)| format!("{e} {at}"))
+                .unwrap_or_default();
+            let o = |s: &Option<String>| s.clone().unwrap_or_default();
+            crate::report::close::OpenItem {
+                item_id: i.item_id.clone(),
+                period: i.period.clone(),
+                category: i.category.as_str().to_string(),
+                provider: o(&i.provider),
+                kind: o(&i.kind),
+                tx_id: o(&i.tx_id),
+                order_id: o(&i.order_id),
+                ledger_entry_id: o(&i.ledger_entry_id),
+                amount: i.amount,
+                currency: o(&i.currency),
+                age_days,
+                age_bucket: bucket.to_string(),
+                last_event,
+            }
+        })
+        .collect();
+    let c = plan.counts;
+    crate::report::close::CloseView {
+        store: st.shown.to_string(),
+        new_items: c.new_items,
+        seen_again: c.seen_again,
+        cleared: c.cleared,
+        resolved: c.resolved,
+        reopened: c.reopened,
+        cleared_prior_rows: c.cleared_prior_rows,
+        roll_forward_balances: roll_forward.iter().all(|l| l.balances),
+        roll_forward,
+        open_items,
+    }
+}
