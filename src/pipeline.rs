@@ -9,6 +9,7 @@ use crate::matching::{self, MatchOptions};
 use crate::period::Period;
 use crate::providers::http::{Archive, FetchStats};
 use crate::report::{self, summary};
+use crate::store;
 
 /// What `reconcile` was asked to do.
 #[derive(Debug, Clone)]
@@ -93,9 +94,21 @@ impl Outputs {
 pub struct Outcome {
     pub summary: summary::Summary,
     pub files: Vec<PathBuf>,
+    /// With a store: what to commit to it.
+    pub plan: Option<store::plan::Plan>,
 }
 
+/// Reconciles without a store: a pure file-to-file command.
 pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
+    reconcile_with(job, None)
+}
+
+/// Reconciles, with earlier periods' open items taking part when `stored` is given; the
+/// outcome's plan is what the caller commits to the store.
+pub fn reconcile_with(
+    job: &ReconcileJob,
+    stored: Option<&store::run::StoreRun<'_>>,
+) -> Result<Outcome> {
     let s = &job.settings;
     let zone = s.timezone;
     let o = job.outputs;
@@ -124,11 +137,29 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         amount_tolerance: s.amount_tolerance,
         fee_tolerance: s.fee_tolerance,
         signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
+        carried: (Vec::new(), Vec::new()),
     };
+    let mut opts = opts;
+    // With a store, earlier periods' open items join the inputs (not the normalized outputs).
+    let (provider_all, ledger_all) = match stored {
+        Some(st) => {
+            let (p, l, from) =
+                store::run::with_carried(&provider_df, &ledger_df, st.snapshot, &job.period)?;
+            opts.carried = from;
+            (Some(p), Some(l))
+        }
+        None => (None, None),
+    };
+    let p_in = provider_all.as_ref().unwrap_or(&provider_df);
+    let l_in = ledger_all.as_ref().unwrap_or(&ledger_df);
     tracing::info!("matching");
-    let mut results = matching::reconcile(&provider_df, &ledger_df, &opts)?;
+    let mut results = matching::reconcile(p_in, l_in, &opts)?;
     // One chunk per column: the report writers read the rows by index.
     results.rechunk_mut_par();
+    let plan = match stored {
+        Some(st) => Some(store::run::apply_store(&mut results, p_in, l_in, st)?),
+        None => None,
+    };
     tracing::info!(rows = results.height(), "classified; writing outputs");
 
     let out = &job.out;
@@ -164,6 +195,9 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         ledger_stats,
         job.fetch_stats.clone(),
     );
+    if let (Some(plan), Some(st)) = (&plan, stored) {
+        summary.close = Some(store::run::close_view(plan, st));
+    }
     summary.thresholds = job.thresholds.check(&summary);
     tracing::info!("summary built");
     if o.json {
@@ -209,7 +243,109 @@ pub fn reconcile(job: &ReconcileJob) -> Result<Outcome> {
         report::html::write(&html, &summary, &rows, &daily, &info)?;
         files.push(html);
     }
-    Ok(Outcome { summary, files })
+    Ok(Outcome {
+        summary,
+        files,
+        plan,
+    })
+}
+
+/// How a run or a reconcile uses a store.
+#[derive(Debug, Clone)]
+pub struct StoreJob {
+    /// The store's URL (may hold a password: never printed; see [`store::shown_url`]).
+    pub url: crate::secret::Secret,
+    /// Who runs it, for the event log.
+    pub by: String,
+    /// Run a closed period again, reopening it (an event).
+    pub reopen_period: bool,
+}
+
+/// Reconciles against a store: reads it, reconciles with earlier periods' open items taking
+/// part, writes the outputs, then commits the run to the store in one transaction. Refuses a
+/// closed period unless `reopen_period`.
+pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -> Result<Outcome> {
+    let st = store::Store::open(sj.url.expose()).await?;
+    let snapshot = st.snapshot(&job.period).await?;
+    let label = job.period.label();
+    if let Some(ps) = snapshot.period.as_ref().filter(|p| p.closed) {
+        if !sj.reopen_period {
+            return Err(Error::Store {
+                store: st.shown().to_string(),
+                message: format!(
+                    "{label} is closed (by {} at {}); pass --reopen-period to run it again, which is recorded as an event",
+                    ps.changed_by, ps.changed_at
+                ),
+            });
+        }
+    }
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ctx = store::plan::RunContext {
+        run_id: run_id.to_string(),
+        period: job.period,
+        at: at.clone(),
+        by: sj.by.clone(),
+    };
+    let stored = store::run::StoreRun {
+        snapshot: &snapshot,
+        run: &ctx,
+        shown: st.shown(),
+    };
+    let outcome = reconcile_with(job, Some(&stored))?;
+    let record = store::RunRecord {
+        run_id: run_id.to_string(),
+        period: job.period,
+        at,
+        by: sj.by.clone(),
+        inputs_sha256: inputs_sha256(&job.provider_data, &job.ledger)?,
+        result_rows: outcome.summary.results,
+        discrepancies: outcome.summary.discrepancies,
+        reopen_period: sj.reopen_period && snapshot.period.as_ref().is_some_and(|p| p.closed),
+    };
+    if let Some(plan) = &outcome.plan {
+        tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");
+        st.commit(snapshot.generation, &record, plan).await?;
+    }
+    Ok(outcome)
+}
+
+/// One SHA-256 over the run's inputs: every file of the provider data (by relative path, in
+/// order) and the ledger.
+fn inputs_sha256(provider_data: &Path, ledger: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![provider_data.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).map_err(|e| Error::io(&p, e))? {
+                stack.push(e.map_err(|e| Error::io(&p, e))?.path());
+            }
+        } else {
+            files.push(p);
+        }
+    }
+    files.sort();
+    files.push(ledger.to_path_buf());
+    let mut h = Sha256::new();
+    for f in &files {
+        let (_, digest) = crate::report::manifest::sha256_file(f)?;
+        h.update(
+            f.strip_prefix(provider_data)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        h.update(digest.as_bytes());
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The operating-system user, for `--by` defaults and run events.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn display_name(p: &Path) -> String {
@@ -232,6 +368,8 @@ pub struct RunJob {
     pub progress: bool,
     /// Limits for unattended runs (cron).
     pub thresholds: report::thresholds::Thresholds,
+    /// Run a closed period again (`--reopen-period`).
+    pub reopen_period: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +428,16 @@ pub fn lock_period(settings: &Settings, period: &Period) -> Result<std::fs::File
         }),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
     }
+}
+
+/// The store `run` uses: `[store] url`, else `sqlite:<output dir>/cardrecon.db`.
+pub fn store_url(settings: &Settings) -> crate::secret::Secret {
+    settings.store_url.clone().unwrap_or_else(|| {
+        crate::secret::Secret::new(format!(
+            "sqlite:{}",
+            settings.output_dir.join("cardrecon.db").display()
+        ))
+    })
 }
 
 /// Refuses a configuration with nothing to fetch (no provider has a `base_url`).
@@ -382,7 +530,15 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         outputs: Outputs::ALL,
         thresholds: job.thresholds.clone(),
     };
-    let outcome = reconcile(&rjob)?;
+    // The store is written before the manifest: a run killed before it wrote the store is still
+    // unfinished and resumes; the store write itself is one transaction.
+    let store = StoreJob {
+        url: store_url(&job.settings),
+        by: os_user(),
+        reopen_period: job.reopen_period,
+    };
+    let run_id = rjob.run.as_ref().map(|r| r.0.clone()).unwrap_or_default();
+    let outcome = reconcile_stored(&rjob, &store, &run_id).await?;
     crate::report::manifest::write(
         &dir,
         &crate::report::manifest::RunFacts {

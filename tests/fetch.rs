@@ -113,6 +113,7 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         run_id: Some("faults".into()),
         progress: false,
         thresholds: Default::default(),
+        reopen_period: false,
     };
     let done = pipeline::run(&job).await.unwrap();
     handle.stop().await;
@@ -181,6 +182,7 @@ async fn each_providers_auth_failure_is_named() {
             run_id: None,
             progress: false,
             thresholds: Default::default(),
+            reopen_period: false,
         };
         match pipeline::run(&job).await {
             Err(Error::Fetch {

@@ -12,4 +12,5 @@ mod properties;
 mod provider_files;
 mod reports;
 mod secrets;
+mod store;
 mod util;

@@ -189,3 +189,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()
         .map_err(|e| Error::io("tokio runtime", e))
 }
+
+/// `--store URL`: the store the item commands read and write.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The store: sqlite:PATH (a run's default is sqlite:<output dir>/cardrecon.db) or
+    /// postgres://user@host/db.
+    #[arg(long, value_name = "URL")]
+    pub store: String,
+}
+
+impl StoreArgs {
+    /// Opens the store (bringing its schema up to date).
+    pub async fn open(&self) -> Result<crate::store::Store> {
+        crate::store::Store::open(&self.store).await
+    }
+}
+
+/// Now, as the store records instants: RFC 3339 UTC to the second.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -84,6 +84,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             run_id: None,
             progress: true,
             thresholds: Default::default(),
+            reopen_period: false,
         };
         let done = pipeline::run(&job).await;
         handle.stop().await;

@@ -3,14 +3,19 @@
 //! to `main.rs`, which prints them and exits 2. What several commands share (the configuration
 //! and month arguments, the runtime, the exit code) is in [`args`].
 
+pub mod accept;
 pub mod args;
 pub mod check_ledger;
+pub mod close_period;
 pub mod demo;
 pub mod explain;
 pub mod fetch;
 pub mod generate;
+pub mod history;
 pub mod init;
+pub mod items;
 pub mod reconcile;
+pub mod reopen;
 pub mod run;
 pub mod sandbox;
 
@@ -54,6 +59,16 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
     /// Read and check a ledger file: entries, unreadable rows, totals per currency.
     CheckLedger(check_ledger::CheckLedgerArgs),
+    /// The store's items (open ones by default) as a table, CSV or JSON.
+    Items(items::ItemsArgs),
+    /// Accept open items with a reason code and a note.
+    Accept(accept::AcceptArgs),
+    /// Return an item to open, with a note.
+    Reopen(reopen::ReopenArgs),
+    /// An item's events, oldest first.
+    History(history::HistoryArgs),
+    /// Close a period (refused while any of its items is open).
+    ClosePeriod(close_period::ClosePeriodArgs),
 }
 
 /// Runs a parsed command line. `Ok` carries the exit code (0, or 1 for discrepancies found).
@@ -69,6 +84,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(a) => demo::run(a),
         Command::Fetch(a) => fetch::run(a),
         Command::CheckLedger(a) => check_ledger::run(a),
+        Command::Items(a) => items::run(a),
+        Command::Accept(a) => accept::run(a),
+        Command::Reopen(a) => reopen::run(a),
+        Command::History(a) => history::run(a),
+        Command::ClosePeriod(a) => close_period::run(a),
     }
 }
 

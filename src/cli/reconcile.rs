@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{exit_code, MonthArgs, ThresholdArgs};
+use super::args::{exit_code, runtime, MonthArgs, ThresholdArgs};
 use crate::error::Result;
 use crate::pipeline::{self, ReconcileJob};
 use crate::report::summary;
@@ -32,6 +32,14 @@ pub struct ReconcileArgs {
     /// parquet; or all.
     #[arg(long, default_value = "all")]
     pub outputs: String,
+    /// Reconcile against a store (sqlite:PATH or postgres://…; default: the config's [store]
+    /// url, else none): earlier periods' open items take part, and the run is recorded.
+    /// Without one, reconcile is a pure file-to-file command.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// With a store: run a period that `close-period` closed, reopening it (an event).
+    #[arg(long)]
+    pub reopen_period: bool,
 }
 
 pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
@@ -49,7 +57,25 @@ pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
         outputs,
         thresholds: a.thresholds.resolve()?,
     };
-    let outcome = pipeline::reconcile(&job)?;
+    let store = match a.store {
+        Some(url) => Some(crate::secret::Secret::new(url)),
+        None => job.settings.store_url.clone(),
+    };
+    let outcome = match store {
+        None => pipeline::reconcile(&job)?,
+        Some(url) => {
+            let sj = pipeline::StoreJob {
+                url,
+                by: pipeline::os_user(),
+                reopen_period: a.reopen_period,
+            };
+            let run_id = format!(
+                "reconcile-{}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+            );
+            runtime()?.block_on(pipeline::reconcile_stored(&job, &sj, &run_id))?
+        }
+    };
     print!("{}", summary::render_table(&outcome.summary));
     println!("outputs in {}:", a.out.display());
     for f in &outcome.files {

@@ -23,6 +23,9 @@ pub struct RunArgs {
     /// Exit 0 even when discrepancies are found.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Run a period that `close-period` closed, reopening it (recorded in the store's log).
+    #[arg(long)]
+    pub reopen_period: bool,
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
@@ -47,6 +50,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         run_id: a.run_id.clone(),
         progress: true,
         thresholds: a.thresholds.resolve()?,
+        reopen_period: a.reopen_period,
     };
     let done = runtime()?.block_on(pipeline::run(&job))?;
     if done.resumed {

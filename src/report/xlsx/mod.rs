@@ -7,6 +7,8 @@
 //! 3. **Matched**, **Provider records**, **Ledger entries**: full lists, continued on numbered
 //!    sheets past Excel's 1,048,576 rows, written in constant-memory mode.
 //! 4. **Daily**: per accounting day and currency, both sides and the difference, with a chart.
+//! 5. With a store: the roll-forward on the Summary sheet and an **Open items** sheet after
+//!    Discrepancies ([`close`]).
 //!
 //! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
 //! (from the decimal's exact text: at most 8 places and 15 significant digits, so the double
@@ -25,6 +27,8 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
 };
+
+mod close;
 
 use super::layout::{self, Field};
 use super::shown_text::for_xlsx;
@@ -376,6 +380,9 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         layout::DISCREPANCY_COLUMNS,
         Category::is_discrepancy,
     )?;
+    if let Some(view) = &input.summary.close {
+        close::open_items_sheet(&mut wb, view, &f, path)?;
+    }
     if input.lists {
         result_sheet(
             &mut wb,
@@ -465,6 +472,9 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     ws.write_number_with_format(row + 2, 1, rate, &f.percent)
         .map_err(&e)?;
     row += 4;
+    if let Some(view) = &s.close {
+        row = close::roll_forward(ws, row, view, f, path)?;
+    }
 
     // Matched rate by amount, per currency (amounts in different currencies do not add up).
     let mut by_cur: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();

@@ -1,0 +1,58 @@
+//! `cardrecon accept`: a person explains open items (reason code, note, who). The evidence at
+//! that moment is kept; a later run that sees different evidence reopens the item.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::{now_text, runtime, StoreArgs};
+use crate::error::{Error, Result};
+use crate::store::item::Reason;
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The items to accept (ids from `cardrecon items`).
+    #[arg(required = true, value_name = "ITEM_ID")]
+    pub items: Vec<String>,
+    /// timing, fee_unbooked, fx_rounding, write_off, provider_error or other.
+    #[arg(long)]
+    pub reason: String,
+    /// Why, in words (kept in the item's history).
+    #[arg(long)]
+    pub note: String,
+    /// Who decides (default: the operating-system user).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+pub fn run(a: AcceptArgs) -> Result<ExitCode> {
+    let reason = Reason::parse(&a.reason).ok_or_else(|| {
+        let all: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        Error::input(
+            "--reason",
+            format!("`{}` is not one of {}", a.reason, all.join(", ")),
+        )
+    })?;
+    if a.note.trim().is_empty() {
+        return Err(Error::input("--note", "say why the items are accepted"));
+    }
+    let by = a.by.clone().unwrap_or_else(crate::pipeline::os_user);
+    let done = runtime()?.block_on(async {
+        let store = a.store.open().await?;
+        store
+            .accept(&a.items, reason, &a.note, &by, &now_text())
+            .await
+    })?;
+    for i in &done {
+        println!(
+            "accepted {} ({} of {}, {}) by {by}",
+            i.item_id,
+            i.category.as_str(),
+            i.period,
+            reason.as_str()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,70 @@
+//! `cardrecon close-period`: say a period is done. Refused (exit 1, listing them) while any of
+//! its items is open, unless `--force` with a note; once closed, a run or reconcile of the
+//! period against the store needs `--reopen-period`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::{now_text, runtime, StoreArgs};
+use crate::error::{Error, Result};
+use crate::period::Period;
+
+#[derive(Debug, Args)]
+pub struct ClosePeriodArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The period, YYYY-MM.
+    #[arg(value_name = "YYYY-MM")]
+    pub period: String,
+    /// Close even with open items (needs --note).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Who closes it (default: the operating-system user).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
+    let period = Period::parse(&a.period)?;
+    if a.force && a.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(Error::input(
+            "--force",
+            "needs --note saying why the period is closed with open items",
+        ));
+    }
+    let by = a.by.clone().unwrap_or_else(crate::pipeline::os_user);
+    let outcome = runtime()?.block_on(async {
+        let store = a.store.open().await?;
+        store
+            .close_period(&period, a.force, a.note.as_deref(), &by, &now_text())
+            .await
+    })?;
+    match outcome {
+        Ok(()) => {
+            println!("{} closed by {by}", period.label());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(open) => {
+            println!(
+                "{} cannot be closed: {} item{} still open (accept them, or --force --note):",
+                period.label(),
+                open.len(),
+                if open.len() == 1 { " is" } else { "s are" }
+            );
+            for i in &open {
+                println!(
+                    "  {}  {:<20} {} {} {}",
+                    i.item_id,
+                    i.category.as_str(),
+                    i.provider.as_deref().unwrap_or("-"),
+                    i.amount.map(crate::money::format).unwrap_or_default(),
+                    i.currency.as_deref().unwrap_or(""),
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The store's part of the workbook: the roll-forward on the Summary sheet and the Open items
+//! sheet (every item still open at the end of the period, from any period, with its age).
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+use super::{count, excel_number, page_setup, xerr, Formats, Widths};
+use crate::error::Result;
+use crate::report::close::{CloseView, Tally};
+use crate::report::layout;
+use crate::report::shown_text::for_xlsx;
+
+/// Writes the roll-forward at `row` of the Summary sheet; returns the next free row.
+pub(super) fn roll_forward(
+    ws: &mut Worksheet,
+    mut row: u32,
+    view: &CloseView,
+    f: &Formats,
+    path: &Path,
+) -> Result<u32> {
+    let e = xerr(path);
+    ws.write_string_with_format(
+        row,
+        0,
+        "Roll-forward: open at start + new − cleared − resolved − accepted = open at end",
+        &f.label,
+    )
+    .map_err(&e)?;
+    row += 1;
+    for (c, h) in layout::ROLL_FORWARD_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, &f.header)
+            .map_err(&e)?;
+    }
+    for l in &view.roll_forward {
+        row += 1;
+        ws.write_string(row, 0, for_xlsx(&l.provider)).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(&l.currency)).map_err(&e)?;
+        let tallies: [Tally; 6] = [
+            l.open_at_start,
+            l.new,
+            l.cleared,
+            l.resolved,
+            l.accepted,
+            l.open_at_end,
+        ];
+        for (k, t) in tallies.iter().enumerate() {
+            let c = 2 + 2 * k as u16;
+            ws.write_number_with_format(row, c, count(t.count), &f.integer)
+                .map_err(&e)?;
+            ws.write_number_with_format(
+                row,
+                c + 1,
+                excel_number(t.amount),
+                f.money_for(Some(&l.currency), t.amount, false, false),
+            )
+            .map_err(&e)?;
+        }
+        ws.write_string(row, 14, if l.balances { "yes" } else { "NO" })
+            .map_err(&e)?;
+    }
+    row += 1;
+    ws.write_string(
+        row,
+        0,
+        for_xlsx(&format!(
+            "Store {}: this run opened {} items, saw {} again, cleared {}, resolved {}, reopened {}; {} rows clear an earlier item",
+            view.store,
+            view.new_items,
+            view.seen_again,
+            view.cleared,
+            view.resolved,
+            view.reopened,
+            view.cleared_prior_rows
+        )),
+    )
+    .map_err(&e)?;
+    Ok(row + 2)
+}
+
+/// The Open items sheet.
+pub(super) fn open_items_sheet(
+    wb: &mut Workbook,
+    view: &CloseView,
+    f: &Formats,
+    path: &Path,
+) -> Result<()> {
+    let e = xerr(path);
+    let ws = wb
+        .add_worksheet()
+        .set_name(layout::OPEN_ITEMS_SHEET)
+        .map_err(&e)?;
+    page_setup(ws, f, true, path)?;
+    let headers: Vec<&str> = layout::OPEN_ITEM_COLUMNS.to_vec();
+    let mut widths = Widths::new(&headers);
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)
+            .map_err(&e)?;
+    }
+    let mut row = 0u32;
+    for i in &view.open_items {
+        row += 1;
+        let texts = [
+            (0u16, &i.item_id),
+            (1, &i.period),
+            (3, &i.provider),
+            (4, &i.kind),
+            (5, &i.tx_id),
+            (6, &i.order_id),
+            (7, &i.ledger_entry_id),
+            (9, &i.currency),
+            (11, &i.age_bucket),
+            (12, &i.last_event),
+        ];
+        for (c, v) in texts {
+            ws.write_string(row, c, for_xlsx(v)).map_err(&e)?;
+            widths.see(c as usize, v.chars().count());
+        }
+        let category = crate::matching::Category::parse(&i.category);
+        match category {
+            Some(c) => ws
+                .write_string_with_format(row, 2, layout::category_label(c), &f.categories[&c])
+                .map_err(&e)?,
+            None => ws.write_string(row, 2, for_xlsx(&i.category)).map_err(&e)?,
+        };
+        widths.see(2, i.category.len());
+        if let Some(a) = i.amount {
+            ws.write_number_with_format(
+                row,
+                8,
+                excel_number(a),
+                f.money_for(Some(&i.currency), a, false, false),
+            )
+            .map_err(&e)?;
+            widths.see(8, a.to_string().len());
+        }
+        if let Some(d) = i.age_days {
+            ws.write_number_with_format(row, 10, d as f64, &f.integer)
+                .map_err(&e)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(&e)?;
+    ws.autofilter(0, 0, row.max(1), (headers.len() - 1) as u16)
+        .map_err(&e)?;
+    widths.apply(ws, path)
+}

@@ -1,0 +1,643 @@
+//! The store across periods, on SQLite and on a real PostgreSQL server that the test starts
+//! itself (`initdb` + `pg_ctl` into a temporary directory, on a free port, as an unprivileged
+//! user). In CI (`CI=true`) a PostgreSQL that cannot start fails the test; elsewhere it is
+//! skipped with a message.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cardrecon::model::ProviderRecord;
+
+use crate::util::{read_csv, rec, run, run_reconcile, tempdir, utc};
+
+// ---- the two months ---------------------------------------------------------------------------
+
+/// One provider history spanning October and November 2026 (UTC, margin 3 days):
+/// - T-CUT1: provider Oct 31, ledger Nov 1 (cut-off, provider first);
+/// - T-CUT2: ledger Oct 31, provider Nov 1 (cut-off, ledger first);
+/// - T-LATE: provider Oct 20, booked by the ledger three weeks later (Nov 10);
+/// - T-PROV: booked Oct 15, reported by the provider only on Nov 12;
+/// - T-AMT: Oct 12, provider 100.00, ledger 99.50 (accepted as fx_rounding);
+/// - T-OPEN: provider Oct 25, never booked (stays open until dealt with);
+/// - T-OK (Oct 5) and T-NOV (Nov 5): matched.
+fn provider_records() -> Vec<ProviderRecord> {
+    vec![
+        rec("keysecure", "T-OK", "10.00", utc("2026-10-05 10:00:00")),
+        rec("keysecure", "T-AMT", "100.00", utc("2026-10-12 10:00:00")),
+        rec("keysecure", "T-LATE", "30.00", utc("2026-10-20 10:00:00")),
+        rec("keysecure", "T-OPEN", "45.00", utc("2026-10-25 10:00:00")),
+        rec("keysecure", "T-CUT1", "11.00", utc("2026-10-31 23:00:00")),
+        rec("keysecure", "T-CUT2", "12.00", utc("2026-11-01 00:30:00")),
+        rec("keysecure", "T-NOV", "13.00", utc("2026-11-05 10:00:00")),
+        rec("keysecure", "T-PROV", "40.00", utc("2026-11-12 10:00:00")),
+    ]
+}
+
+const LEDGER: &str = "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
+L-OK,keysecure,consumption,T-OK,,10.00,USD,,success,2026-10-05 10:05:00
+L-AMT,keysecure,consumption,T-AMT,,99.50,USD,,success,2026-10-12 10:05:00
+L-PROV,keysecure,consumption,T-PROV,,40.00,USD,,success,2026-10-15 09:00:00
+L-CUT2,keysecure,consumption,T-CUT2,,12.00,USD,,success,2026-10-31 22:00:00
+L-CUT1,keysecure,consumption,T-CUT1,,11.00,USD,,success,2026-11-01 01:00:00
+L-NOV,keysecure,consumption,T-NOV,,13.00,USD,,success,2026-11-05 10:05:00
+L-LATE,keysecure,consumption,T-LATE,,30.00,USD,,success,2026-11-10 09:00:00
+";
+
+struct Month<'a> {
+    dir: &'a Path,
+    providers: PathBuf,
+    store: &'a str,
+}
+
+impl Month<'_> {
+    fn new<'a>(dir: &'a Path, store: &'a str) -> Month<'a> {
+        let providers = dir.join("provider_records.parquet");
+        let zone = chrono_tz::UTC;
+        let mut df = cardrecon::normalize::provider_frame(&provider_records(), zone).unwrap();
+        cardrecon::normalize::write_parquet(&mut df, &providers).unwrap();
+        Month {
+            dir,
+            providers,
+            store,
+        }
+    }
+
+    /// Reconciles `period` against `ledger` text with the store; returns the exit code and the
+    /// output directory.
+    fn reconcile(
+        &self,
+        period: &str,
+        ledger: &str,
+        name: &str,
+        extra: &[&str],
+    ) -> (i32, PathBuf, String) {
+        let ledger_path = self.dir.join(format!("{name}.csv"));
+        std::fs::write(&ledger_path, ledger).unwrap();
+        let out = self.dir.join(name);
+        let mut args = vec!["--store", self.store];
+        args.extend_from_slice(extra);
+        let r = run_reconcile(&self.providers, &ledger_path, period, "UTC", &out, &args);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{name}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+        (r.code, out, r.stderr)
+    }
+
+    /// `items --format csv` as (tx_id or ledger entry) → row (by column name).
+    fn items(&self, status: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        let r = run(&[
+            "items", "--store", self.store, "--status", status, "--format", "csv",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut rd = csv::Reader::from_reader(r.stdout.as_bytes());
+        let headers: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(headers, cardrecon::cli::items::COLUMNS);
+        rd.records()
+            .map(|rec| {
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(rec.unwrap().iter().map(str::to_string))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// (tx_id, category, status, cleared_in) of every item, sorted.
+    fn states(&self) -> Vec<(String, String, String, String)> {
+        let mut v: Vec<_> = self
+            .items("all")
+            .into_iter()
+            .map(|i| {
+                (
+                    i["tx_id"].clone(),
+                    i["category"].clone(),
+                    i["status"].clone(),
+                    i["cleared_in"].clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn id_of(&self, tx: &str) -> String {
+        self.items("all")
+            .into_iter()
+            .find(|i| i["tx_id"] == tx)
+            .unwrap_or_else(|| panic!("no item for {tx}"))["item_id"]
+            .clone()
+    }
+}
+
+fn categories(out: &Path, file: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = read_csv(&out.join(file))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[3].clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The roll-forward's figures of the only provider × currency line:
+/// (start, new, cleared, resolved, accepted, end) counts, and whether it balances.
+fn roll(out: &Path) -> ([u64; 6], bool) {
+    let s = summary(out);
+    let lines = s["close"]["roll_forward"].as_array().unwrap().clone();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let l = &lines[0];
+    let n = |k: &str| l[k]["count"].as_u64().unwrap();
+    (
+        [
+            n("open_at_start"),
+            n("new"),
+            n("cleared"),
+            n("resolved"),
+            n("accepted"),
+            n("open_at_end"),
+        ],
+        l["balances"].as_bool().unwrap() && s["close"]["roll_forward_balances"].as_bool().unwrap(),
+    )
+}
+
+fn s(v: &str) -> String {
+    v.to_string()
+}
+
+/// The issue's two-month close, step by step, with exact expectations.
+fn two_months(store: &str) {
+    let dir = tempdir();
+    let m = Month::new(dir.path(), store);
+
+    // October: two cut-offs, a record not yet booked, a booking not yet reported, an amount
+    // difference and one that stays open.
+    let (code, oct, _) = m.reconcile("2026-10", LEDGER, "oct", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        categories(&oct, "discrepancies.csv"),
+        pairs(&[
+            ("amount_mismatch", "T-AMT"),
+            ("missing_at_provider", "T-PROV"),
+            ("missing_in_ledger", "T-LATE"),
+            ("missing_in_ledger", "T-OPEN"),
+            ("timing_difference", "T-CUT1"),
+            ("timing_difference", "T-CUT2"),
+        ])
+    );
+    assert_eq!(roll(&oct), ([0, 6, 0, 0, 0, 6], true));
+    assert_eq!(m.items("open").len(), 6);
+
+    // Accounting explains the amount difference.
+    let amt = m.id_of("T-AMT");
+    let r = run(&[
+        "accept",
+        "--store",
+        store,
+        &amt,
+        "--reason",
+        "fx_rounding",
+        "--note",
+        "card FX rounding",
+        "--by",
+        "ana",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // November: none of October's items is new; each is cleared (or stays accepted).
+    let (code, nov, _) = m.reconcile("2026-11", LEDGER, "nov", &[]);
+    assert_eq!(
+        code,
+        0,
+        "November has nothing new to explain: {}",
+        std::fs::read_to_string(nov.join("results.csv")).unwrap()
+    );
+    assert!(read_csv(&nov.join("discrepancies.csv")).is_empty());
+    assert_eq!(
+        categories(&nov, "results.csv"),
+        pairs(&[
+            ("cleared_prior", "T-CUT1"),
+            ("cleared_prior", "T-CUT2"),
+            ("cleared_prior", "T-LATE"),
+            ("cleared_prior", "T-PROV"),
+            ("matched", "T-NOV"),
+        ])
+    );
+    let late = read_csv(&nov.join("results.csv"))
+        .into_iter()
+        .find(|r| r[3] == "T-LATE")
+        .unwrap();
+    let late_id = m.id_of("T-LATE");
+    assert!(
+        late[18].contains(&format!(
+            "clears item {late_id} (missing_in_ledger of 2026-10)"
+        )),
+        "{}",
+        late[18]
+    );
+    assert_eq!(
+        m.states(),
+        vec![
+            (s("T-AMT"), s("amount_mismatch"), s("accepted"), s("")),
+            (
+                s("T-CUT1"),
+                s("timing_difference"),
+                s("cleared"),
+                s("2026-11")
+            ),
+            (
+                s("T-CUT2"),
+                s("timing_difference"),
+                s("cleared"),
+                s("2026-11")
+            ),
+            (
+                s("T-LATE"),
+                s("missing_in_ledger"),
+                s("cleared"),
+                s("2026-11")
+            ),
+            (s("T-OPEN"), s("missing_in_ledger"), s("open"), s("")),
+            (
+                s("T-PROV"),
+                s("missing_at_provider"),
+                s("cleared"),
+                s("2026-11")
+            ),
+        ]
+    );
+    // Open at the start: October's six less the accepted one; four cleared; one left.
+    assert_eq!(roll(&nov), ([5, 0, 4, 0, 0, 1], true));
+    let open = summary(&nov)["close"]["open_items"].clone();
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!(open[0]["tx_id"], "T-OPEN");
+    assert_eq!(open[0]["age_days"], 36);
+    assert_eq!(open[0]["age_bucket"], "over 30 days");
+
+    // Re-running November gives the same answer and changes nothing.
+    let before = m.states();
+    let (code, nov2, _) = m.reconcile("2026-11", LEDGER, "nov2", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        categories(&nov2, "results.csv"),
+        categories(&nov, "results.csv")
+    );
+    assert_eq!(m.states(), before);
+
+    // Re-running October after November changes nothing November cleared.
+    let (_, oct2, _) = m.reconcile("2026-10", LEDGER, "oct2", &[]);
+    assert_eq!(
+        categories(&oct2, "discrepancies.csv"),
+        categories(&oct, "discrepancies.csv")
+    );
+    assert_eq!(m.states(), before);
+
+    // A corrected ledger: T-OPEN is booked, and T-AMT's booking changes again. The first is
+    // resolved; the second's evidence changed, so the acceptance no longer holds.
+    let corrected = LEDGER.replace("99.50", "99.00")
+        + "L-OPEN,keysecure,consumption,T-OPEN,,45.00,USD,,success,2026-10-25 12:00:00\n";
+    let (_, oct3, _) = m.reconcile("2026-10", &corrected, "oct3", &[]);
+    let states = m.states();
+    assert!(
+        states.contains(&(s("T-OPEN"), s("missing_in_ledger"), s("resolved"), s(""))),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&(s("T-AMT"), s("amount_mismatch"), s("open"), s(""))),
+        "{states:?}"
+    );
+    assert!(states.contains(&(
+        s("T-LATE"),
+        s("missing_in_ledger"),
+        s("cleared"),
+        s("2026-11")
+    )));
+    // October's own roll-forward: six new; T-OPEN resolved; the four November cleared are still
+    // open at the end of October (they were, then).
+    assert_eq!(roll(&oct3), ([0, 6, 0, 1, 0, 5], true));
+    let h = run(&["history", "--store", store, &amt]);
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    let events: Vec<&str> = h.stdout.lines().skip(1).collect();
+    assert_eq!(events.len(), 3, "{}", h.stdout);
+    assert!(events[0].contains("opened"), "{}", h.stdout);
+    assert!(
+        events[1].contains("accepted")
+            && events[1].contains("by ana")
+            && events[1].contains("fx_rounding")
+    );
+    assert!(
+        events[2].contains("reopened") && events[2].contains("ledger amount 99.5 → 99"),
+        "{}",
+        h.stdout
+    );
+
+    // Closing October: refused while T-AMT is open, listing it; accepted, it closes.
+    let r = run(&["close-period", "--store", store, "2026-10"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&amt) && r.stdout.contains("1 item is still open"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "accept",
+        "--store",
+        store,
+        &amt,
+        "--reason",
+        "write_off",
+        "--note",
+        "below threshold",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["close-period", "--store", store, "2026-10"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // A closed period is not run again unless reopened, which is recorded.
+    let ledger_path = dir.path().join("oct3.csv");
+    let r = run_reconcile(
+        &m.providers,
+        &ledger_path,
+        "2026-10",
+        "UTC",
+        &dir.path().join("oct4"),
+        &["--store", store],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("2026-10 is closed") && r.stderr.contains("--reopen-period"),
+        "{}",
+        r.stderr
+    );
+    let (_, _, _) = m.reconcile("2026-10", &corrected, "oct5", &["--reopen-period"]);
+}
+
+#[test]
+fn two_months_close_on_sqlite() {
+    let dir = tempdir();
+    let url = format!("sqlite:{}", dir.path().join("books/cardrecon.db").display());
+    two_months(&url);
+}
+
+#[test]
+fn two_months_close_on_postgres() {
+    let Some(pg) = Postgres::start() else { return };
+    two_months(&pg.url("two_months"));
+}
+
+#[test]
+fn a_plain_reconcile_does_not_touch_a_store_and_item_commands_explain_bad_input() {
+    let dir = tempdir();
+    let m = Month::new(dir.path(), "unused");
+    let ledger = dir.path().join("l.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let a = run_reconcile(
+        &m.providers,
+        &ledger,
+        "2026-10",
+        "UTC",
+        &dir.path().join("a"),
+        &[],
+    );
+    let b = run_reconcile(
+        &m.providers,
+        &ledger,
+        "2026-10",
+        "UTC",
+        &dir.path().join("b"),
+        &[],
+    );
+    assert_eq!((a.code, b.code), (1, 1));
+    for f in ["results.csv", "discrepancies.csv", "summary.json"] {
+        crate::util::assert_same_file(&dir.path().join("a").join(f), &dir.path().join("b").join(f));
+    }
+    assert!(!summary(&dir.path().join("a"))
+        .as_object()
+        .unwrap()
+        .contains_key("close"));
+    let r = run(&["items", "--store", "mysql://x@y/z"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("expected sqlite:PATH or postgres://"),
+        "{}",
+        r.stderr
+    );
+    let url = format!("sqlite:{}", dir.path().join("s.db").display());
+    let r = run(&[
+        "accept",
+        "--store",
+        &url,
+        "i-0000000000000000",
+        "--reason",
+        "because",
+        "--note",
+        "x",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("`because` is not one of timing, fee_unbooked"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "accept",
+        "--store",
+        &url,
+        "i-0000000000000000",
+        "--reason",
+        "other",
+        "--note",
+        "x",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no item i-0000000000000000"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---- a real PostgreSQL server ---------------------------------------------------------------
+
+/// A PostgreSQL server in a temporary directory, stopped when dropped.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    port: u16,
+    bin: PathBuf,
+    as_user: Option<String>,
+}
+
+impl Postgres {
+    /// Starts a server, or returns `None` (skipping) when PostgreSQL is not installed and this
+    /// is not CI. In CI, a server that cannot start fails the test.
+    pub fn start() -> Option<Postgres> {
+        match Postgres::try_start() {
+            Ok(pg) => Some(pg),
+            Err(why) => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("PostgreSQL could not start in CI: {why}");
+                }
+                eprintln!("skipping: PostgreSQL could not start: {why}");
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<Postgres, String> {
+        let bin = pg_bindir().ok_or("no initdb found (install Debian's postgresql package)")?;
+        let dir = tempfile::Builder::new()
+            .prefix("cardrecon-pg")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        // initdb refuses to run as root: as root, run the server as the `postgres` user.
+        let as_user = if unsafe_is_root() {
+            Some("postgres".to_string())
+        } else {
+            None
+        };
+        if let Some(user) = &as_user {
+            let st = Command::new("chown")
+                .args(["-R", user, dir.path().to_str().unwrap()])
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !st.success() {
+                return Err(format!("chown to {user} failed"));
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let pg = Postgres {
+            dir,
+            port,
+            bin,
+            as_user,
+        };
+        let data = pg.dir.path().join("data");
+        pg.cmd(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-U",
+                "cardrecon",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
+        )?;
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            port,
+            pg.dir.path().display()
+        );
+        pg.cmd(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                pg.dir.path().join("log").to_str().unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )?;
+        Ok(pg)
+    }
+
+    fn cmd(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let exe = self.bin.join(program);
+        let out = match &self.as_user {
+            Some(user) => Command::new("runuser")
+                .args(["-u", user, "--"])
+                .arg(&exe)
+                .args(args)
+                .output(),
+            None => Command::new(&exe).args(args).output(),
+        }
+        .map_err(|e| format!("{}: {e}", exe.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} failed: {}{}",
+                program,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// A new, empty database on the server and its URL.
+    pub fn url(&self, db: &str) -> String {
+        let out = Command::new(self.bin.join("createdb"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "cardrecon",
+                db,
+            ])
+            .output()
+            .expect("createdb runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!("postgres://cardrecon@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = self.cmd(
+            "pg_ctl",
+            &["-D", data.to_str().unwrap(), "-m", "immediate", "stop"],
+        );
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Debian's versioned binary directory (`/usr/lib/postgresql/<v>/bin`), newest first.
+fn pg_bindir() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+}
