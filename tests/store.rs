@@ -288,6 +288,31 @@ fn two_months(store: &str) {
     assert_eq!(open[0]["tx_id"], "T-OPEN");
     assert_eq!(open[0]["age_days"], 36);
     assert_eq!(open[0]["age_bucket"], "over 30 days");
+    let open_id = m.id_of("T-OPEN");
+    // The same in the workbook (Open items sheet, roll-forward on Summary) and on the page.
+    {
+        use calamine::{open_workbook, Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> = open_workbook(nov.join("report.xlsx")).unwrap();
+        let names = wb.sheet_names();
+        assert_eq!(names[..3], ["Summary", "Discrepancies", "Open items"]);
+        let items = wb.worksheet_range("Open items").unwrap();
+        let rows: Vec<&[Data]> = items.rows().collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][0], Data::String(open_id.clone()));
+        assert_eq!(rows[1][8], Data::Float(45.0));
+        assert_eq!(rows[1][10], Data::Float(36.0));
+        let summary_sheet = wb.worksheet_range("Summary").unwrap();
+        let line: Vec<String> = summary_sheet
+            .rows()
+            .find(|r| r.first() == Some(&Data::String("keysecure".into())) && r.len() > 14)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(line[..15], ["keysecure", "USD", "5", "138", "0", "0", "4", "93", "0", "0", "0", "0", "1", "45", "yes"]);
+    }
+    let page = std::fs::read_to_string(nov.join("report.html")).unwrap();
+    assert!(page.contains("<h2>Month-end close</h2>") && page.contains(&open_id), "the page lists the open item");
 
     // Re-running November gives the same answer and changes nothing.
     let before = m.states();

@@ -23,6 +23,106 @@ pub const TEMPLATE: &str = include_str!("../../templates/report.html");
 /// Rows shown in the page; the CSV and the workbook carry all of them.
 pub const MAX_ROWS: usize = 5_000;
 
+/// The store's part of the page: the roll-forward and the open items.
+#[derive(Serialize)]
+struct CloseHtml {
+    store: String,
+    counts: String,
+    balances: bool,
+    lines: Vec<RollHtml>,
+    items: Vec<OpenItemHtml>,
+    open_total: usize,
+}
+
+#[derive(Serialize)]
+struct RollHtml {
+    provider: String,
+    currency: String,
+    /// (count, amount shown, finer than the minor units) for start, new, cleared, resolved,
+    /// accepted, end.
+    cells: Vec<(u64, String, bool)>,
+    balances: bool,
+}
+
+#[derive(Serialize)]
+struct OpenItemHtml {
+    item_id: String,
+    period: String,
+    category: &'static str,
+    label: &'static str,
+    provider: String,
+    tx_id: String,
+    ledger_entry_id: String,
+    amount: (String, bool),
+    currency: String,
+    age_days: String,
+    age_bucket: String,
+    last_event: String,
+}
+
+fn close_html(view: &super::close::CloseView) -> CloseHtml {
+    let text = |s: &str| for_html(s).into_owned();
+    let lines = view
+        .roll_forward
+        .iter()
+        .map(|l| RollHtml {
+            provider: text(&l.provider),
+            currency: text(&l.currency),
+            cells: [
+                l.open_at_start,
+                l.new,
+                l.cleared,
+                l.resolved,
+                l.accepted,
+                l.open_at_end,
+            ]
+            .iter()
+            .map(|t| {
+                let (a, finer) = money::display(t.amount, &l.currency);
+                (t.count, a, finer)
+            })
+            .collect(),
+            balances: l.balances,
+        })
+        .collect();
+    let items = view
+        .open_items
+        .iter()
+        .take(MAX_ROWS)
+        .map(|i| {
+            let category = Category::parse(&i.category);
+            OpenItemHtml {
+                item_id: text(&i.item_id),
+                period: text(&i.period),
+                category: category.map(|c| c.as_str()).unwrap_or(""),
+                label: category.map(layout::category_label).unwrap_or(""),
+                provider: text(&i.provider),
+                tx_id: text(if i.tx_id.is_empty() { &i.order_id } else { &i.tx_id }),
+                ledger_entry_id: text(&i.ledger_entry_id),
+                amount: i
+                    .amount
+                    .map(|a| money::display(a, &i.currency))
+                    .unwrap_or_default(),
+                currency: text(&i.currency),
+                age_days: i.age_days.map(|d| d.to_string()).unwrap_or_default(),
+                age_bucket: i.age_bucket.clone(),
+                last_event: text(&i.last_event),
+            }
+        })
+        .collect();
+    CloseHtml {
+        store: text(&view.store),
+        counts: format!(
+            "this run opened {} items, saw {} again, cleared {}, resolved {}, reopened {}; {} rows clear an earlier item",
+            view.new_items, view.seen_again, view.cleared, view.resolved, view.reopened, view.cleared_prior_rows
+        ),
+        balances: view.roll_forward_balances,
+        lines,
+        items,
+        open_total: view.open_items.len(),
+    }
+}
+
 #[derive(Serialize)]
 struct CategoryView {
     name: &'static str,
@@ -221,6 +321,7 @@ pub fn write(
                 rows => views,
                 truncated => truncated,
                 chart => chart(daily),
+                close => summary.close.as_ref().map(close_html),
             })
         })
         .map_err(render_err)?;
