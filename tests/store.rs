@@ -311,6 +311,11 @@ fn two_months(store: &str) {
             .collect();
         assert_eq!(line[..15], ["keysecure", "USD", "5", "138", "0", "0", "4", "93", "0", "0", "0", "0", "1", "45", "yes"]);
     }
+    // explain finds the store from the run's summary and shows the item and its history.
+    let x = run(&["explain", "--run", nov.to_str().unwrap(), "T-LATE"]);
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert!(x.stdout.contains("In the store:") && x.stdout.contains(&format!("item {late_id} (missing_in_ledger of 2026-10)")), "{}", x.stdout);
+    assert!(x.stdout.contains("cleared") && x.stdout.contains("its counterpart arrived in 2026-11"), "{}", x.stdout);
     let page = std::fs::read_to_string(nov.join("report.html")).unwrap();
     assert!(page.contains("<h2>Month-end close</h2>") && page.contains(&open_id), "the page lists the open item");
 

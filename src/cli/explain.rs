@@ -19,18 +19,73 @@ pub struct ExplainArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-    /// A provider tx id, an order id or a ledger entry id.
+    /// A provider tx id, an order id, a ledger entry id, or a store item id.
     pub id: String,
+    /// The store to show the id's items and their history from (default: the store the run
+    /// used, as its summary.json names it; a PostgreSQL password is never written there, so a
+    /// store with one needs this option).
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 pub fn run(a: ExplainArgs) -> Result<ExitCode> {
     let e = crate::explain::explain(&a.run, &a.id, a.provider_data.as_deref())?;
+    let items = match a.store.clone().or_else(|| store_of_run(&a.run)) {
+        Some(url) => super::args::runtime()?.block_on(async {
+            let store = crate::store::Store::open(&url).await?;
+            let mut out = Vec::new();
+            for item in store.items_about(&a.id).await? {
+                out.push(store.history(&item.item_id).await?);
+            }
+            Ok::<_, Error>(out)
+        })?,
+        None => Vec::new(),
+    };
     if a.json {
-        let text = serde_json::to_string_pretty(&e)
+        let mut value =
+            serde_json::to_value(&e).map_err(|err| Error::input("explain", err.to_string()))?;
+        if let (Some(obj), false) = (value.as_object_mut(), items.is_empty()) {
+            let list: Vec<serde_json::Value> = items
+                .iter()
+                .map(|(item, events)| {
+                    serde_json::json!({
+                        "item_id": item.item_id,
+                        "period": item.period,
+                        "category": item.category.as_str(),
+                        "status": item.state.as_str(),
+                        "cleared_in": item.cleared_in,
+                        "reason": item.reason,
+                        "note": item.note,
+                        "events": events.iter().map(|ev| serde_json::json!({
+                            "at": ev.at, "by": ev.by, "event": ev.event,
+                            "from": ev.from_status, "to": ev.to_status,
+                            "run_id": ev.run_id, "reason": ev.reason, "note": ev.note,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            obj.insert("store_items".into(), serde_json::Value::Array(list));
+        }
+        let text = serde_json::to_string_pretty(&value)
             .map_err(|err| Error::input("explain", err.to_string()))?;
         println!("{text}");
     } else {
         print!("{}", crate::explain::render(&e));
+        if !items.is_empty() {
+            println!("\nIn the store:");
+            for (item, events) in &items {
+                print!("{}", super::history::render(item, events));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store a run used, from its summary.json (`close.store`), when it used one.
+fn store_of_run(dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = v.get("close")?.get("store")?.as_str()?;
+    // A shown URL with its password replaced cannot connect; --store is needed then.
+    (!url.contains(":***@")).then(|| url.to_string())
 }

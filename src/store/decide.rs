@@ -30,6 +30,15 @@ impl Store {
         }
     }
 
+    /// The items an id names: an item id, or a tx id, order id or ledger entry id they carry.
+    pub async fn items_about(&self, id: &str) -> Result<Vec<StoredItem>> {
+        self.items_where(
+            "WHERE item_id = $1 OR tx_id = $1 OR order_id = $1 OR ledger_entry_id = $1",
+            &[id],
+        )
+        .await
+    }
+
     async fn one(&self, id: &str) -> Result<StoredItem> {
         self.items_where("WHERE item_id = $1", &[id])
             .await?
