@@ -671,3 +671,155 @@ fn pg_bindir() -> Option<PathBuf> {
     dirs.sort();
     dirs.pop()
 }
+
+// ---- one writer at a time; a killed write leaves nothing ---------------------------------------
+
+/// A run that read the store before someone else wrote it is refused at its commit, writing
+/// nothing, with a message saying to run again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
+    use cardrecon::store::{plan, RunRecord, Store};
+    let dir = tempdir();
+    let url = format!("sqlite:{}", dir.path().join("s.db").display());
+    // A month with one open item.
+    let m = Month::new(dir.path(), &url);
+    tokio::task::spawn_blocking({
+        let (dir, url) = (dir.path().to_path_buf(), url.clone());
+        move || {
+            let m = Month::new(&dir, &url);
+            m.reconcile("2026-10", LEDGER, "oct", &[]);
+        }
+    })
+    .await
+    .unwrap();
+    let period = cardrecon::period::Period::parse("2026-11").unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let snapshot = store.snapshot(&period).await.unwrap();
+    // Meanwhile a person accepts an item (another connection, another process in real life).
+    let other = Store::open(&url).await.unwrap();
+    let id = snapshot.items[0].item_id.clone();
+    other
+        .accept(&[id], cardrecon::store::item::Reason::Other, "checked", "bo", "2026-11-24T10:00:00Z")
+        .await
+        .unwrap();
+    let empty = plan::Plan {
+        items: Default::default(),
+        changed: Vec::new(),
+        events: Vec::new(),
+        categories: Vec::new(),
+        notes: Vec::new(),
+        row_items: Vec::new(),
+        counts: Default::default(),
+    };
+    let record = RunRecord {
+        run_id: "late".into(),
+        period,
+        at: "2026-11-24T10:00:01Z".into(),
+        by: "cron".into(),
+        inputs_sha256: "0".repeat(64),
+        result_rows: 0,
+        discrepancies: 0,
+        reopen_period: false,
+    };
+    let before = m.items("all");
+    let err = store.commit(snapshot.generation, &record, &empty).await.unwrap_err();
+    assert!(
+        err.to_string().contains("the store changed while this command was working")
+            && err.to_string().contains("nothing was written"),
+        "{err}"
+    );
+    assert_eq!(m.items("all"), before);
+    // Read again, the same write goes through.
+    let fresh = store.snapshot(&period).await.unwrap();
+    store.commit(fresh.generation, &record, &empty).await.unwrap();
+}
+
+/// `run` killed while it holds the store's write transaction open: the store is as before, and
+/// the run started again completes and writes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
+    use std::io::BufRead;
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    cardrecon::generate::generate(&cardrecon::generate::GenerateOptions {
+        out: data.clone(),
+        records: 600,
+        seed: 5,
+        period: cardrecon::period::Period::parse("2026-03").unwrap(),
+        timezone: chrono_tz::Europe::London,
+        discrepancy_share: None,
+    })
+    .unwrap();
+    let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())
+        .await
+        .unwrap();
+    let cfg = dir.path().join("cardrecon.toml");
+    let text = cardrecon::config::template::config_template(
+        Some(&url),
+        "Europe/London",
+        Some("2026-03"),
+        &data.join("ledger.csv").display().to_string(),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let store = format!("sqlite:{}", dir.path().join("runs/cardrecon.db").display());
+    let spawn = |run_id: &str, pause: bool| {
+        let mut c = crate::util::bin();
+        c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", run_id]);
+        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+            c.env(k, v);
+        }
+        if pause {
+            c.env("CARDRECON_STORE_PAUSE_MS", "60000");
+        }
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    let items = || {
+        let r = run(&["items", "--store", &store, "--status", "all", "--format", "csv"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    let first = tokio::task::spawn_blocking({
+        let mut c = spawn("first", false);
+        move || c.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
+    let before = items();
+    let open = before.lines().count() - 1;
+    assert!(open > 20, "{open} items after the first run");
+
+    // The second run: killed once it is inside its store write.
+    let mut child = spawn("second", true).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let saw = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(|l| l.ok())
+            .any(|l| l.contains("store write in progress"))
+    });
+    let saw = tokio::time::timeout(std::time::Duration::from_secs(120), saw)
+        .await
+        .expect("the run reached its store write")
+        .unwrap();
+    assert!(saw);
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(items(), before, "the killed write left the store as it was");
+
+    // Started again, it resumes its run directory and writes the store.
+    let again = tokio::task::spawn_blocking({
+        let mut c = spawn("second", false);
+        move || c.output().unwrap()
+    })
+    .await
+    .unwrap();
+    handle.stop().await;
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&again.stderr));
+    let after = items();
+    assert_eq!(after.lines().count(), before.lines().count(), "the same items, none doubled");
+    assert!(after.contains(",second,") && !before.contains(",second,"), "last_run is the resumed run");
+}
