@@ -340,11 +340,13 @@ fn inputs_sha256(provider_data: &Path, ledger: &Path) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The operating-system user, for `--by` defaults and run events.
+/// The operating-system user, for `--by` defaults and run events: `$USER` (what people see in
+/// their shell), else the account the process runs as.
 pub fn os_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| whoami::username().ok())
         .unwrap_or_else(|| "unknown".to_string())
 }
 

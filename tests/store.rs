@@ -309,15 +309,47 @@ fn two_months(store: &str) {
             .iter()
             .map(|c| c.to_string())
             .collect();
-        assert_eq!(line[..15], ["keysecure", "USD", "5", "138", "0", "0", "4", "93", "0", "0", "0", "0", "1", "45", "yes"]);
+        assert_eq!(
+            line[..15],
+            [
+                "keysecure",
+                "USD",
+                "5",
+                "138",
+                "0",
+                "0",
+                "4",
+                "93",
+                "0",
+                "0",
+                "0",
+                "0",
+                "1",
+                "45",
+                "yes"
+            ]
+        );
     }
     // explain finds the store from the run's summary and shows the item and its history.
     let x = run(&["explain", "--run", nov.to_str().unwrap(), "T-LATE"]);
     assert_eq!(x.code, 0, "{}", x.stderr);
-    assert!(x.stdout.contains("In the store:") && x.stdout.contains(&format!("item {late_id} (missing_in_ledger of 2026-10)")), "{}", x.stdout);
-    assert!(x.stdout.contains("cleared") && x.stdout.contains("its counterpart arrived in 2026-11"), "{}", x.stdout);
+    assert!(
+        x.stdout.contains("In the store:")
+            && x.stdout
+                .contains(&format!("item {late_id} (missing_in_ledger of 2026-10)")),
+        "{}",
+        x.stdout
+    );
+    assert!(
+        x.stdout.contains("cleared") && x.stdout.contains("its counterpart arrived in 2026-11"),
+        "{}",
+        x.stdout
+    );
     let page = std::fs::read_to_string(nov.join("report.html")).unwrap();
-    assert!(page.contains("<h2>Month-end close</h2>") && page.contains(&open_id), "the page lists the open item");
+    assert!(
+        page.contains("<h2>Month-end close</h2>") && page.contains(&open_id),
+        "the page lists the open item"
+    );
 
     // Re-running November gives the same answer and changes nothing.
     let before = m.states();
@@ -699,7 +731,13 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
     let other = Store::open(&url).await.unwrap();
     let id = snapshot.items[0].item_id.clone();
     other
-        .accept(&[id], cardrecon::store::item::Reason::Other, "checked", "bo", "2026-11-24T10:00:00Z")
+        .accept(
+            &[id],
+            cardrecon::store::item::Reason::Other,
+            "checked",
+            "bo",
+            "2026-11-24T10:00:00Z",
+        )
         .await
         .unwrap();
     let empty = plan::Plan {
@@ -722,16 +760,23 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
         reopen_period: false,
     };
     let before = m.items("all");
-    let err = store.commit(snapshot.generation, &record, &empty).await.unwrap_err();
+    let err = store
+        .commit(snapshot.generation, &record, &empty)
+        .await
+        .unwrap_err();
     assert!(
-        err.to_string().contains("the store changed while this command was working")
+        err.to_string()
+            .contains("the store changed while this command was working")
             && err.to_string().contains("nothing was written"),
         "{err}"
     );
     assert_eq!(m.items("all"), before);
     // Read again, the same write goes through.
     let fresh = store.snapshot(&period).await.unwrap();
-    store.commit(fresh.generation, &record, &empty).await.unwrap();
+    store
+        .commit(fresh.generation, &record, &empty)
+        .await
+        .unwrap();
 }
 
 /// `run` killed while it holds the store's write transaction open: the store is as before, and
@@ -776,7 +821,9 @@ async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
         c
     };
     let items = || {
-        let r = run(&["items", "--store", &store, "--status", "all", "--format", "csv"]);
+        let r = run(&[
+            "items", "--store", &store, "--status", "all", "--format", "csv",
+        ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         r.stdout
     };
@@ -786,7 +833,12 @@ async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
     })
     .await
     .unwrap();
-    assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let before = items();
     let open = before.lines().count() - 1;
     assert!(open > 20, "{open} items after the first run");
@@ -818,8 +870,20 @@ async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
     .unwrap();
     handle.stop().await;
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert_eq!(again.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     let after = items();
-    assert_eq!(after.lines().count(), before.lines().count(), "the same items, none doubled");
-    assert!(after.contains(",second,") && !before.contains(",second,"), "last_run is the resumed run");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count(),
+        "the same items, none doubled"
+    );
+    assert!(
+        after.contains(",second,") && !before.contains(",second,"),
+        "last_run is the resumed run"
+    );
 }

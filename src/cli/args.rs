@@ -206,6 +206,16 @@ impl StoreArgs {
     }
 }
 
+/// Writes `text` to stdout; a closed pipe (`| head`) comes back as an I/O error, which `main`
+/// treats as a normal end, instead of the panic `print!` gives.
+pub fn out(text: &str) -> Result<()> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("stdout", e))
+}
+
 /// Now, as the store records instants: RFC 3339 UTC to the second.
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

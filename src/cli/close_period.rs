@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{now_text, runtime, StoreArgs};
+use super::args::{now_text, out, runtime, StoreArgs};
+
+/// Open items listed when a close is refused; `items` lists them all.
+const SHOWN: usize = 50;
 use crate::error::{Error, Result};
 use crate::period::Period;
 
@@ -48,22 +51,30 @@ pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(open) => {
-            println!(
-                "{} cannot be closed: {} item{} still open (accept them, or --force --note):",
+            let mut text = format!(
+                "{} cannot be closed: {} item{} still open (accept them, or --force --note):\n",
                 period.label(),
                 open.len(),
                 if open.len() == 1 { " is" } else { "s are" }
             );
-            for i in &open {
-                println!(
-                    "  {}  {:<20} {} {} {}",
+            for i in open.iter().take(SHOWN) {
+                text.push_str(&format!(
+                    "  {}  {:<20} {:<10} {} {}\n",
                     i.item_id,
                     i.category.as_str(),
                     i.provider.as_deref().unwrap_or("-"),
                     i.amount.map(crate::money::format).unwrap_or_default(),
                     i.currency.as_deref().unwrap_or(""),
-                );
+                ));
             }
+            if open.len() > SHOWN {
+                text.push_str(&format!(
+                    "  … and {} more: cardrecon items --store URL --period {}\n",
+                    open.len() - SHOWN,
+                    period.label()
+                ));
+            }
+            out(&text)?;
             Ok(ExitCode::from(1))
         }
     }

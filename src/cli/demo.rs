@@ -29,6 +29,12 @@ pub struct DemoArgs {
 
 pub fn run(a: DemoArgs) -> Result<ExitCode> {
     let data = a.out.join("data");
+    // The demo starts a fresh store each time, like its fresh data (a store closed by an
+    // earlier try of the README's workflow would refuse the month).
+    let store = a.out.join("runs").join("cardrecon.db");
+    if store.exists() {
+        std::fs::remove_file(&store).map_err(|e| Error::io(&store, e))?;
+    }
     println!("1/3 generating a synthetic month into {}", data.display());
     super::generate::generate(GenerateArgs {
         out: data.clone(),
@@ -97,5 +103,13 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
     }
     println!("  {}", done.run_dir.join("manifest.json").display());
     println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}.", data.join("labels.csv").display());
+    if let Some(close) = &done.outcome.summary.close {
+        println!(
+            "\nThe run recorded its {} open items in the store {}; try:\n  cargo run -- items --store {}",
+            close.open_items.len(),
+            close.store,
+            close.store
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

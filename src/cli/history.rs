@@ -20,7 +20,7 @@ pub fn run(a: HistoryArgs) -> Result<ExitCode> {
         let store = a.store.open().await?;
         store.history(&a.item).await
     })?;
-    print!("{}", render(&item, &events));
+    super::args::out(&render(&item, &events))?;
     Ok(ExitCode::SUCCESS)
 }
 

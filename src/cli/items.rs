@@ -84,7 +84,10 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
     match a.format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
-            let io = |e: csv::Error| Error::input("stdout", e.to_string());
+            let io = |e: csv::Error| match e.into_kind() {
+                csv::ErrorKind::Io(e) => Error::io("stdout", e),
+                other => Error::input("stdout", format!("{other:?}")),
+            };
             w.write_record(COLUMNS).map_err(io)?;
             for r in &rows {
                 w.write_record(

@@ -97,7 +97,11 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
                 category: category.map(|c| c.as_str()).unwrap_or(""),
                 label: category.map(layout::category_label).unwrap_or(""),
                 provider: text(&i.provider),
-                tx_id: text(if i.tx_id.is_empty() { &i.order_id } else { &i.tx_id }),
+                tx_id: text(if i.tx_id.is_empty() {
+                    &i.order_id
+                } else {
+                    &i.tx_id
+                }),
                 ledger_entry_id: text(&i.ledger_entry_id),
                 amount: i
                     .amount

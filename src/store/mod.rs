@@ -273,7 +273,8 @@ impl Store {
         condition: &str,
         params: &[&str],
     ) -> Result<Vec<StoredItem>> {
-        let sql = format!("SELECT * FROM items {condition} ORDER BY period_first_day, item_id");
+        // COALESCE: the two databases sort NULLs at opposite ends.
+        let sql = format!("SELECT * FROM items {condition} ORDER BY period_first_day, COALESCE(provider, ''), category, COALESCE(tx_id, ''), COALESCE(ledger_entry_id, ''), item_id");
         // The condition is one of this crate's constant strings; values go in as parameters.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for p in params {
