@@ -90,6 +90,11 @@ impl Status {
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(t))
     }
+
+    /// Whether the status no longer changes: success, failed, reversed.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Success | Status::Failed | Status::Reversed)
+    }
 }
 
 /// One provider record in canonical form (a row of `provider_records`).

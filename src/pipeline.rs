@@ -265,9 +265,16 @@ pub struct StoreJob {
 /// part, writes the outputs, then commits the run to the store in one transaction. Refuses a
 /// closed period unless `reopen_period`.
 pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -> Result<Outcome> {
+    let (st, snapshot) = open_store(sj, &job.period).await?;
+    reconcile_in(job, sj, run_id, &st, snapshot, Vec::new()).await
+}
+
+/// Opens the store and reads what a run of `period` needs, refusing a closed period unless
+/// `--reopen-period`: before any work is done.
+async fn open_store(sj: &StoreJob, period: &Period) -> Result<(store::Store, store::Snapshot)> {
     let st = store::Store::open(sj.url.expose()).await?;
-    let snapshot = st.snapshot(&job.period).await?;
-    let label = job.period.label();
+    let snapshot = st.snapshot(period).await?;
+    let label = period.label();
     if let Some(ps) = snapshot.period.as_ref().filter(|p| p.closed) {
         if !sj.reopen_period {
             return Err(Error::Store {
@@ -279,6 +286,19 @@ pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -
             });
         }
     }
+    Ok((st, snapshot))
+}
+
+/// Reconciles with the store's snapshot and commits the run (with the details its fetch added
+/// to the fetch cache).
+async fn reconcile_in(
+    job: &ReconcileJob,
+    sj: &StoreJob,
+    run_id: &str,
+    st: &store::Store,
+    snapshot: store::Snapshot,
+    details: Vec<store::fetch_cache::Entry>,
+) -> Result<Outcome> {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let ctx = store::plan::RunContext {
         run_id: run_id.to_string(),
@@ -301,6 +321,7 @@ pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -
         result_rows: outcome.summary.results,
         discrepancies: outcome.summary.discrepancies,
         reopen_period: sj.reopen_period && snapshot.period.as_ref().is_some_and(|p| p.closed),
+        details,
     };
     if let Some(plan) = &outcome.plan {
         tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");
@@ -372,6 +393,8 @@ pub struct RunJob {
     pub thresholds: report::thresholds::Thresholds,
     /// Run a closed period again (`--reopen-period`).
     pub reopen_period: bool,
+    /// Ignore the store's fetch cache: ask the providers for every detail again.
+    pub refresh: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -461,6 +484,7 @@ pub async fn fetch_all(
     raw_dir: &Path,
     period: &Period,
     progress: bool,
+    details: Option<&dyn crate::providers::spec::DetailCache>,
 ) -> Result<Vec<FetchStats>> {
     let (from, to) = period
         .with_margin(settings.margin_days)
@@ -489,6 +513,7 @@ pub async fn fetch_all(
                 to,
                 archive: &archive,
                 progress: &bar,
+                details,
             })
             .await?;
             for (stem, lines) in &fetched.files {
@@ -515,7 +540,17 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
     if resumed {
         tracing::info!(dir = %dir.display(), "resuming an unfinished run from its archive");
     }
-    let stats = fetch_all(&job.settings, &raw, &job.period, job.progress).await?;
+    // The store first: a closed period is refused before anything is fetched, and the fetch
+    // asks only for details the store does not already hold.
+    let store = StoreJob {
+        url: store_url(&job.settings),
+        by: os_user(),
+        reopen_period: job.reopen_period,
+    };
+    let (st, snapshot) = open_store(&store, &job.period).await?;
+    let cache = st.fetch_cache(job.refresh).await?;
+    tracing::info!(details = cache.len(), "fetch cache loaded");
+    let stats = fetch_all(&job.settings, &raw, &job.period, job.progress, Some(&cache)).await?;
     let rjob = ReconcileJob {
         provider_data: raw.clone(),
         ledger: job.ledger.clone(),
@@ -534,13 +569,8 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
     };
     // The store is written before the manifest: a run killed before it wrote the store is still
     // unfinished and resumes; the store write itself is one transaction.
-    let store = StoreJob {
-        url: store_url(&job.settings),
-        by: os_user(),
-        reopen_period: job.reopen_period,
-    };
     let run_id = rjob.run.as_ref().map(|r| r.0.clone()).unwrap_or_default();
-    let outcome = reconcile_stored(&rjob, &store, &run_id).await?;
+    let outcome = reconcile_in(&rjob, &store, &run_id, &st, snapshot, cache.into_new()).await?;
     crate::report::manifest::write(
         &dir,
         &crate::report::manifest::RunFacts {

@@ -114,6 +114,7 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         progress: false,
         thresholds: Default::default(),
         reopen_period: false,
+        refresh: false,
     };
     let done = pipeline::run(&job).await.unwrap();
     handle.stop().await;
@@ -183,6 +184,7 @@ async fn each_providers_auth_failure_is_named() {
             progress: false,
             thresholds: Default::default(),
             reopen_period: false,
+            refresh: false,
         };
         match pipeline::run(&job).await {
             Err(Error::Fetch {
@@ -713,7 +715,7 @@ async fn every_generated_record_comes_back_field_for_field_through_the_api() {
         &dir.path().join("runs"),
     );
     let raw = dir.path().join("raw");
-    let stats = pipeline::fetch_all(&s, &raw, &Period::parse("2026-03").unwrap(), false)
+    let stats = pipeline::fetch_all(&s, &raw, &Period::parse("2026-03").unwrap(), false, None)
         .await
         .unwrap();
     handle.stop().await;

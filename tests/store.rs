@@ -758,6 +758,7 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
         result_rows: 0,
         discrepancies: 0,
         reopen_period: false,
+        details: Vec::new(),
     };
     let before = m.items("all");
     let err = store
@@ -886,4 +887,92 @@ async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
         after.contains(",second,") && !before.contains(",second,"),
         "last_run is the resumed run"
     );
+}
+
+/// A re-run of the same period against an unchanged provider takes keysecure's per-record
+/// details from the store's fetch cache: at most 5% of its first run's requests, and the same
+/// results. `--refresh` asks for everything again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_sends_at_most_5_percent_of_the_first_runs_requests() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    cardrecon::generate::generate(&cardrecon::generate::GenerateOptions {
+        out: data.clone(),
+        records: 2_000,
+        seed: 11,
+        period: cardrecon::period::Period::parse("2026-03").unwrap(),
+        timezone: chrono_tz::Europe::London,
+        discrepancy_share: None,
+    })
+    .unwrap();
+    let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())
+        .await
+        .unwrap();
+    let cfg = dir.path().join("cardrecon.toml");
+    let text = cardrecon::config::template::config_template(
+        Some(&url),
+        "Europe/London",
+        Some("2026-03"),
+        &data.join("ledger.csv").display().to_string(),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let run_once = |id: &str, extra: &[&str]| {
+        let mut c = crate::util::bin();
+        c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", id]);
+        c.args(extra);
+        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+            c.env(k, v);
+        }
+        async move {
+            let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    let requests = |id: &str| -> (u64, u64) {
+        let s = summary(&dir.path().join("runs/2026-03").join(id));
+        let all = s["fetch"].as_array().unwrap();
+        let total = all.iter().map(|f| f["requests"].as_u64().unwrap()).sum();
+        let ks = all
+            .iter()
+            .find(|f| f["provider"] == "keysecure")
+            .map(|f| f["requests"].as_u64().unwrap())
+            .unwrap();
+        (total, ks)
+    };
+    run_once("first", &[]).await;
+    run_once("again", &[]).await;
+    run_once("refreshed", &["--refresh"]).await;
+    handle.stop().await;
+    let (first, first_ks) = requests("first");
+    let (again, again_ks) = requests("again");
+    let (refreshed, _) = requests("refreshed");
+    assert!(
+        first_ks > 300,
+        "keysecure asked {first_ks} times the first time"
+    );
+    // keysecure's details (one request per record) come from the cache: what is left is its list
+    // pages and the details of records not yet final. The other providers send everything in
+    // their lists, so they read the same pages again (the only way to know nothing changed).
+    assert!(
+        again_ks * 20 <= first_ks,
+        "keysecure's re-run sent {again_ks} requests, the first {first_ks}"
+    );
+    assert_eq!(
+        again - again_ks,
+        first - first_ks,
+        "the other providers' pages, once each"
+    );
+    assert_eq!(refreshed, first, "--refresh asks for everything again");
+    let runs = dir.path().join("runs/2026-03");
+    for f in ["results.csv", "discrepancies.csv"] {
+        crate::util::assert_same_file(&runs.join("first").join(f), &runs.join("again").join(f));
+        crate::util::assert_same_file(&runs.join("first").join(f), &runs.join("refreshed").join(f));
+    }
 }

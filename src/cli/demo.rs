@@ -91,6 +91,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             progress: true,
             thresholds: Default::default(),
             reopen_period: false,
+            refresh: false,
         };
         let done = pipeline::run(&job).await;
         handle.stop().await;

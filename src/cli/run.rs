@@ -26,6 +26,10 @@ pub struct RunArgs {
     /// Run a period that `close-period` closed, reopening it (recorded in the store's log).
     #[arg(long)]
     pub reopen_period: bool,
+    /// Ask the providers for every record's detail again instead of using the store's fetch
+    /// cache (details of records in a final status, kept from earlier runs).
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
@@ -51,6 +55,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         progress: true,
         thresholds: a.thresholds.resolve()?,
         reopen_period: a.reopen_period,
+        refresh: a.refresh,
     };
     let done = runtime()?.block_on(pipeline::run(&job))?;
     if done.resumed {

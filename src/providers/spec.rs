@@ -103,6 +103,19 @@ pub struct FetchJob<'a> {
     pub to: DateTime<Utc>,
     pub archive: &'a Archive,
     pub progress: &'a Progress,
+    /// Details fetched by earlier runs (the store's fetch cache), for providers that ask for a
+    /// detail per record; `None`: ask for every one.
+    pub details: Option<&'a dyn DetailCache>,
+}
+
+/// Per-record details a provider fetched before and the caller keeps between runs (the store).
+/// A provider asks only for records in a final status, under the record's id and a fingerprint
+/// of the record as listed, so a record that changed is asked for again.
+pub trait DetailCache: Send + Sync {
+    /// The detail kept for this record and fingerprint, if any.
+    fn get(&self, provider: &str, record_id: &str, fingerprint: &str) -> Option<String>;
+    /// Keep a detail fetched now.
+    fn put(&self, provider: &str, record_id: &str, fingerprint: &str, detail: &str);
 }
 
 /// How to reach one provider instance's API: what every provider has, and its own credentials.

@@ -21,6 +21,7 @@
 
 pub mod carry;
 pub mod decide;
+pub mod fetch_cache;
 pub mod item;
 pub mod plan;
 pub mod run;
@@ -143,6 +144,8 @@ pub struct RunRecord {
     pub discrepancies: u64,
     /// Reopen a closed period first (`--reopen-period`), as an event.
     pub reopen_period: bool,
+    /// Details the run's fetch added to the fetch cache.
+    pub details: Vec<fetch_cache::Entry>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,6 +414,7 @@ impl Store {
             .collect();
         upsert_items(self, &mut tx, &changed).await?;
         insert_events(self, &mut tx, &plan.events).await?;
+        insert_details(self, &mut tx, &run.details, &run.at).await?;
         sqlx::query(
             "INSERT INTO runs (run_id, period, recorded_at, inputs_sha256, result_rows, discrepancies, new_items, cleared_items, resolved_items) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -603,6 +607,35 @@ pub(crate) async fn upsert_items(
         q.execute(&mut **tx)
             .await
             .map_err(|e| store.db_err("writing items", e))?;
+    }
+    Ok(())
+}
+
+async fn insert_details(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    details: &[fetch_cache::Entry],
+    at: &str,
+) -> Result<()> {
+    for chunk in details.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO fetch_cache (provider, record_id, fingerprint, detail, fetched_at) VALUES {} \
+             ON CONFLICT (provider, record_id, fingerprint) DO UPDATE SET detail = excluded.detail, fetched_at = excluded.fetched_at",
+            placeholders(chunk.len(), 5)
+        );
+        // Built from constants and placeholder numbers only.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (p, id, fp, detail) in chunk {
+            q = q
+                .bind(p.clone())
+                .bind(id.clone())
+                .bind(fp.clone())
+                .bind(detail.clone())
+                .bind(at.to_string());
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| store.db_err("writing the fetch cache", e))?;
     }
     Ok(())
 }

@@ -30,6 +30,8 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         archive,
         progress,
         options,
+        // cardapp's list carries everything: no per-record details to cache.
+        details: _,
     } = job;
     let zone = options.wire_timezone;
     let creds: &Credentials = conn.credentials.get(name)?;

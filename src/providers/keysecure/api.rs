@@ -137,6 +137,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         to,
         archive,
         progress,
+        details: cache,
         ..
     } = job;
     let creds: &Credentials = conn.credentials.get(name)?;
@@ -217,6 +218,18 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                     else {
                         return Ok::<_, Error>((i, line));
                     };
+                    // A record in a final status whose list form is unchanged has the detail an
+                    // earlier run fetched: no request.
+                    let cacheable = v
+                        .get("status")
+                        .and_then(|s| s.as_str())
+                        .is_some_and(|s| super::convert::status_of(s).is_final());
+                    let fingerprint = fingerprint(&line);
+                    if let (true, Some(c)) = (cacheable, cache) {
+                        if let Some(detail) = c.get(name, &id, &fingerprint) {
+                            return Ok((i, detail));
+                        }
+                    }
                     let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
                     let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
                     let answer = archived(
@@ -252,7 +265,11 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                         return Ok((i, line));
                     }
                     crate::providers::http::strip_secrets(&mut data);
-                    Ok((i, data.to_string()))
+                    let detail = data.to_string();
+                    if let (true, Some(c)) = (cacheable, cache) {
+                        c.put(name, &id, &fingerprint, &detail);
+                    }
+                    Ok((i, detail))
                 })
                 .buffer_unordered(conn.concurrency)
                 .try_collect()
@@ -266,6 +283,15 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         files: vec![(super::CONSUME.into(), lines)],
         stats,
     })
+}
+
+/// A record's list form, as the fetch cache keys it: SHA-256 of the line as listed.
+fn fingerprint(line: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(line.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// keysecure's own keys of `[providers.<instance>]`, besides the common ones the configuration
