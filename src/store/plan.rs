@@ -482,3 +482,101 @@ pub fn roll_forward<'a>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(
+        id: &str,
+        period: &str,
+        state: ItemState,
+        cleared_in: Option<&str>,
+        amount: i64,
+    ) -> StoredItem {
+        let p = Period::parse(period).unwrap();
+        StoredItem {
+            item_id: id.into(),
+            period: p.label(),
+            period_first_day: p.first,
+            category: Category::MissingInLedger,
+            provider: Some("keysecure".into()),
+            kind: None,
+            tx_id: None,
+            order_id: None,
+            ledger_entry_id: None,
+            amount: Some(rust_decimal::Decimal::from(amount)),
+            currency: Some("USD".into()),
+            item_day: None,
+            state,
+            first_run: "r".into(),
+            last_run: "r".into(),
+            cleared_in: cleared_in.map(str::to_string),
+            cleared_by_run: None,
+            reason: None,
+            note: None,
+            decided_by: None,
+            decided_at: None,
+            evidence: String::new(),
+            accepted_evidence: None,
+            record_side: None,
+            record: None,
+        }
+    }
+
+    fn figures(l: &RollLine) -> [(u64, i64); 6] {
+        let f = |t: Tally| {
+            (
+                t.count,
+                rust_decimal::prelude::ToPrimitive::to_i64(&t.amount).unwrap(),
+            )
+        };
+        [
+            f(l.open_at_start),
+            f(l.new),
+            f(l.cleared),
+            f(l.resolved),
+            f(l.accepted),
+            f(l.open_at_end),
+        ]
+    }
+
+    #[test]
+    fn each_period_rolls_forward_from_the_one_before() {
+        let items = vec![
+            item("a", "2026-10", ItemState::Cleared, Some("2026-11"), 10),
+            item("b", "2026-10", ItemState::Accepted, None, 20),
+            item("c", "2026-10", ItemState::Open, None, 40),
+            item("d", "2026-11", ItemState::Resolved, None, 80),
+            item("e", "2026-11", ItemState::Open, None, 160),
+            item("f", "2026-12", ItemState::Open, None, 320),
+        ];
+        let oct = roll_forward(items.iter(), &Period::parse("2026-10").unwrap());
+        assert_eq!(
+            figures(&oct[0]),
+            [(0, 0), (3, 70), (0, 0), (0, 0), (1, 20), (2, 50)]
+        );
+        let nov = roll_forward(items.iter(), &Period::parse("2026-11").unwrap());
+        // November opens with what October closed with.
+        assert_eq!(
+            figures(&nov[0]),
+            [(2, 50), (2, 240), (1, 10), (1, 80), (0, 0), (2, 200)]
+        );
+        assert!(oct[0].balances && nov[0].balances);
+    }
+
+    #[test]
+    fn an_item_closed_before_its_own_period_does_not_balance() {
+        // Inconsistent data (cleared before it existed) shows as a line that does not balance,
+        // because the closing figure is counted, not derived.
+        let items = vec![item(
+            "a",
+            "2026-11",
+            ItemState::Cleared,
+            Some("2026-10"),
+            10,
+        )];
+        let nov = roll_forward(items.iter(), &Period::parse("2026-11").unwrap());
+        assert!(!nov[0].balances);
+    }
+}
