@@ -253,7 +253,7 @@ pub fn reconcile_with(
 /// How a run or a reconcile uses a store.
 #[derive(Debug, Clone)]
 pub struct StoreJob {
-    /// The store's URL (may hold a password: never printed; see [`store::shown_url`]).
+    /// The store's URL (may hold a password: never printed; see [`crate::secret::url_without_password`]).
     pub url: crate::secret::Secret,
     /// Who runs it, for the event log.
     pub by: String,

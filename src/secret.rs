@@ -130,6 +130,18 @@ pub fn interpolate(text: &str, env: &dyn Env, source_name: &str, field: &str) ->
     Ok(Secret::new(out))
 }
 
+/// A URL without its password (`postgres://recon:***@db/books`), for messages, logs, reports
+/// and the manifest. Text that is not a URL with a password comes back as it is.
+pub fn url_without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +192,17 @@ mod tests {
             interpolate("postgres://recon:${NOPE}@db", &env, "c.toml", "store.url").unwrap_err();
         assert!(err.to_string().contains("`NOPE` is not set"), "{err}");
         assert!(interpolate("postgres://x:${PW@db", &env, "c.toml", "store.url").is_err());
+    }
+
+    #[test]
+    fn a_password_in_a_url_never_shows() {
+        assert_eq!(
+            url_without_password("postgres://recon:s3cret@db.internal:5432/books"),
+            "postgres://recon:***@db.internal:5432/books"
+        );
+        assert_eq!(
+            url_without_password("sqlite:books/cardrecon.db"),
+            "sqlite:books/cardrecon.db"
+        );
     }
 }

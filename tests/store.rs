@@ -746,7 +746,6 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
         events: Vec::new(),
         categories: Vec::new(),
         notes: Vec::new(),
-        row_items: Vec::new(),
         counts: Default::default(),
     };
     let record = RunRecord {

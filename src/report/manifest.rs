@@ -80,6 +80,9 @@ pub fn redact_config(text: &str) -> String {
             let value = v.trim().trim_matches('"');
             if SECRET_KEYS.contains(&key) && !(value.starts_with("${") && value.ends_with('}')) {
                 format!("{k}= \"***\"")
+            } else if key == "url" && !value.contains("${") {
+                // `[store] url` with a password written in it.
+                format!("{k}= \"{}\"", crate::secret::url_without_password(value))
             } else {
                 line.to_string()
             }
@@ -178,5 +181,13 @@ mod tests {
         let r = super::redact_config(text);
         assert!(!r.contains("abc123") && !r.contains("\"k\""), "{r}");
         assert!(r.contains("${UT_SECRET}") && r.contains("https://x"), "{r}");
+        let store = "[store]\nurl = \"postgres://recon:hunter2@db/books\"\n";
+        let r = super::redact_config(store);
+        assert!(
+            !r.contains("hunter2") && r.contains("postgres://recon:***@db/books"),
+            "{r}"
+        );
+        let r = super::redact_config("[store]\nurl = \"postgres://recon:${PW}@db/books\"\n");
+        assert!(r.contains("${PW}"), "{r}");
     }
 }

@@ -26,7 +26,7 @@ pub mod item;
 pub mod plan;
 pub mod run;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -165,7 +165,7 @@ impl Store {
     /// `url`: `sqlite:PATH` or `postgres://user[:password]@host[:port]/db`.
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let shown = shown_url(url);
+        let shown = crate::secret::url_without_password(url);
         let fail = |m: String| Error::Store {
             store: shown.clone(),
             message: m,
@@ -690,44 +690,9 @@ fn db_message(e: &sqlx::Error) -> String {
     }
 }
 
-/// The URL without its password, for messages, logs and reports.
-pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
-/// Counts per state of the items of each period, for `items` and `close-period`.
-pub fn by_state(items: &[StoredItem]) -> BTreeMap<&str, BTreeMap<ItemState, u64>> {
-    let mut out: BTreeMap<&str, BTreeMap<ItemState, u64>> = BTreeMap::new();
-    for i in items {
-        *out.entry(i.period.as_str())
-            .or_default()
-            .entry(i.state)
-            .or_default() += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_never_shows() {
-        assert_eq!(
-            shown_url("postgres://recon:s3cret@db.internal:5432/books"),
-            "postgres://recon:***@db.internal:5432/books"
-        );
-        assert_eq!(
-            shown_url("sqlite:books/cardrecon.db"),
-            "sqlite:books/cardrecon.db"
-        );
-    }
 
     #[test]
     fn placeholders_are_numbered_across_rows() {

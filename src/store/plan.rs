@@ -89,8 +89,6 @@ pub struct Plan {
     /// Per result row: its category after the store's rules, and the note for its detail.
     pub categories: Vec<Category>,
     pub notes: Vec<Option<String>>,
-    /// Per result row: the item it is (for the reports and `explain`).
-    pub row_items: Vec<Option<String>>,
     pub counts: RunCounts,
 }
 
@@ -153,7 +151,6 @@ pub fn plan(
         events: Vec::new(),
         categories: Vec::with_capacity(rows.len()),
         notes: Vec::with_capacity(rows.len()),
-        row_items: Vec::with_capacity(rows.len()),
         counts: RunCounts::default(),
     };
     let mut changed: HashSet<String> = HashSet::new();
@@ -227,13 +224,11 @@ pub fn plan(
                 notes.push(format!("clears item {c} ({words})"));
             }
         }
-        let mut row_item = None;
         if !clears.is_empty() && matches!(category, Category::Matched | Category::TimingDifference)
         {
             category = Category::ClearedPrior;
             out.counts.cleared_prior_rows += 1;
         } else if let (Some(id), true) = (&id, category.is_discrepancy()) {
-            row_item = Some(id.clone());
             seen_now.insert(id.clone());
             let evidence = Evidence::of(&row);
             if let Some(item) = state.get_mut(id) {
@@ -280,7 +275,6 @@ pub fn plan(
         out.categories.push(category);
         out.notes
             .push((!notes.is_empty()).then(|| notes.join("; ")));
-        out.row_items.push(row_item);
     }
 
     // The period's own items that this run no longer shows, and earlier items this period no
