@@ -61,6 +61,10 @@ path = "{ledger}"
 
 [output]
 dir = "runs"                      # run directories: runs/<period>/<run-id>/
+
+[store]                           # open items, decisions and period status across months
+# url = "sqlite:runs/cardrecon.db"  # the default: one file beside the run directories
+# url = "postgres://recon:${{CARDRECON_DB_PASSWORD}}@db.internal/books"   # a team's shared store
 "#,
         period_line = match period {
             Some(p) => format!("period = \"{p}\""),
