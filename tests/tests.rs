@@ -8,6 +8,7 @@ mod fetch;
 mod generated;
 mod ledger_formats;
 mod long_text;
+mod oracle;
 mod properties;
 mod provider_files;
 mod reports;

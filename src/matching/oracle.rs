@@ -1,193 +1,14 @@
-//! Matching: provider records against ledger entries, every difference classified.
-//!
-//! Stages (polars lazy, one `collect()` each):
-//! 1. **Window and duplicates.** Both sides are cut to the period plus `margin_days` on each
-//!    side. Within `(provider, tx_id)` at the provider and within `(provider, tx_id | order_id)`
-//!    in the ledger, the earliest item (then the first in input order) is the *primary*; every
-//!    other one is a duplicate and gets its own row.
-//! 2. **Key match** of primaries on `tx_id`, then on `order_id` for what is left. A ledger entry
-//!    with no `provider` may match any provider's record; one with a provider only that provider's.
-//! 3. **Compare** matched pairs: status, currency, amount (provider magnitude against the
-//!    ledger's absolute amount, within `amount_tolerance`), fee (when the ledger books one).
-//! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
-//! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
-//!
-//! With a store, earlier periods' open items are appended to the inputs and take part like
-//! margin items ([`MatchOptions::carried_from`]); what a pair with one of them means is decided
-//! afterwards, from the store (`store::plan`), so this module knows nothing of the store.
-//!
-//! Stages 1-5 carry only the columns they read ([`P_KEYS`], [`L_KEYS`]); the columns only the
-//! reports need are gathered by row index at the end.
-//!
-//! One category per row, by precedence duplicate > status > currency > amount > fee > timing;
-//! the `detail` text names every difference found. Only items whose accounting day is in the
-//! period are judged; a margin item appears only when paired with an in-period one. So every
-//! in-period item is in exactly one row, and `rows = pairs + unmatched provider + unmatched
-//! ledger` holds.
+//! The first engine, a polars lazy plan, kept as the test oracle for [`super::columnar`]: the
+//! differential tests require both to give the same result on every generated month.
+//! Stages as in [`super`]'s docs.
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use super::{Category, MatchOptions, DEBIT_KINDS, L_COLS, L_KEYS, P_COLS, P_KEYS};
 use crate::error::Result;
 use crate::money;
-use crate::period::{epoch_days, Period};
-
-/// What a result row says about an item or a pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    Matched,
-    DuplicateAtProvider,
-    DuplicateInLedger,
-    StatusMismatch,
-    CurrencyMismatch,
-    AmountMismatch,
-    FeeMismatch,
-    TimingDifference,
-    MissingInLedger,
-    MissingAtProvider,
-    FailedNotBooked,
-    PendingNotBooked,
-    /// With a store: the late counterpart of an earlier period's open item, which it clears.
-    ClearedPrior,
-}
-
-impl Category {
-    pub const ALL: [Category; 13] = [
-        Category::Matched,
-        Category::DuplicateAtProvider,
-        Category::DuplicateInLedger,
-        Category::StatusMismatch,
-        Category::CurrencyMismatch,
-        Category::AmountMismatch,
-        Category::FeeMismatch,
-        Category::TimingDifference,
-        Category::MissingInLedger,
-        Category::MissingAtProvider,
-        Category::FailedNotBooked,
-        Category::PendingNotBooked,
-        Category::ClearedPrior,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Matched => "matched",
-            Category::DuplicateAtProvider => "duplicate_at_provider",
-            Category::DuplicateInLedger => "duplicate_in_ledger",
-            Category::StatusMismatch => "status_mismatch",
-            Category::CurrencyMismatch => "currency_mismatch",
-            Category::AmountMismatch => "amount_mismatch",
-            Category::FeeMismatch => "fee_mismatch",
-            Category::TimingDifference => "timing_difference",
-            Category::MissingInLedger => "missing_in_ledger",
-            Category::MissingAtProvider => "missing_at_provider",
-            Category::FailedNotBooked => "failed_not_booked",
-            Category::PendingNotBooked => "pending_not_booked",
-            Category::ClearedPrior => "cleared_prior",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
-    /// Whether a person has to look at it: everything but matched and the informational
-    /// categories (failed or pending at the provider and, rightly, not booked; the late half of
-    /// an earlier period's item).
-    pub fn is_discrepancy(self) -> bool {
-        !matches!(
-            self,
-            Category::Matched
-                | Category::FailedNotBooked
-                | Category::PendingNotBooked
-                | Category::ClearedPrior
-        )
-    }
-}
-
-/// What the engine needs to know besides the two tables.
-#[derive(Debug, Clone)]
-pub struct MatchOptions {
-    pub period: Period,
-    pub margin_days: u32,
-    pub amount_tolerance: Decimal,
-    pub fee_tolerance: Decimal,
-    /// The ledger books debits negative and credits positive; a wrong sign is an amount mismatch.
-    pub signed_ledger: bool,
-    /// With a store: the rows at these positions (provider, ledger) are earlier periods' open
-    /// items, carried in. They take part whatever their day, and, like margin items, appear
-    /// only when paired with an in-period item (stage 8 of the design).
-    pub carried: (Vec<u32>, Vec<u32>),
-}
-
-/// Provider columns as they appear in the results (prefixed `p_`).
-const P_COLS: [&str; 19] = [
-    "provider",
-    "kind",
-    "tx_id",
-    "order_id",
-    "related_tx_id",
-    "card_ref",
-    "card_masked",
-    "amount",
-    "currency",
-    "original_amount",
-    "original_currency",
-    "fee",
-    "fee_currency",
-    "status",
-    "status_raw",
-    "occurred_at",
-    "accounting_day",
-    "description",
-    "source",
-];
-/// Ledger columns as they appear in the results (prefixed `l_`).
-const L_COLS: [&str; 12] = [
-    "entry_id",
-    "provider",
-    "kind",
-    "tx_id",
-    "order_id",
-    "amount",
-    "currency",
-    "fee",
-    "status",
-    "booked_at",
-    "accounting_day",
-    "source",
-];
-
-/// The provider columns the engine reads (window, keys, comparisons, order). The other
-/// [`P_COLS`] are only carried into the results, so they are gathered by row index once, after
-/// the rows are classified and ordered, instead of riding through every join and the sort.
-const P_KEYS: [&str; 10] = [
-    "provider",
-    "kind",
-    "tx_id",
-    "order_id",
-    "amount",
-    "currency",
-    "fee",
-    "status",
-    "occurred_at",
-    "accounting_day",
-];
-/// The ledger columns the engine reads; see [`P_KEYS`].
-const L_KEYS: [&str; 10] = [
-    "entry_id",
-    "provider",
-    "tx_id",
-    "order_id",
-    "amount",
-    "currency",
-    "fee",
-    "status",
-    "booked_at",
-    "accounting_day",
-];
-
-/// Kinds whose money leaves the card or wallet: booked negative in a signed ledger.
-pub const DEBIT_KINDS: [&str; 5] = ["consumption", "fee", "withdrawal", "buy_coin", "open_card"];
+use crate::period::epoch_days;
 
 fn dec_lit(d: Decimal) -> Expr {
     lit(Scalar::new_decimal(
@@ -302,7 +123,7 @@ fn without(lf: LazyFrame, matched: &DataFrame, row: &str) -> LazyFrame {
         .drop(cols(["_m"]))
 }
 
-/// Reconciles `provider_records` against `ledger_entries`. The result has one row per pair or
+/// The oracle: reconciles `provider_records` against `ledger_entries`. The result has one row per pair or
 /// unmatched item, sorted by provider, time and id, with the columns `category`, `match_key`,
 /// the difference flags (`status_diff`, `currency_diff`, `amount_diff`, `sign_diff`,
 /// `fee_diff`, `timing`), `p_row`/`l_row` (input positions), and every input column prefixed
