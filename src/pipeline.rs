@@ -41,11 +41,42 @@ pub struct Outputs {
     /// `report.xlsx`.
     pub xlsx: bool,
     /// The Matched, Provider records and Ledger entries sheets of `report.xlsx`.
-    pub xlsx_lists: bool,
+    pub xlsx_lists: Lists,
     /// `report.html`.
     pub html: bool,
     /// `normalized/*.parquet`.
     pub parquet: bool,
+}
+
+/// Whether the workbook holds the full lists (Matched, Provider records, Ledger entries).
+///
+/// **Why not always.** At 1,000,000 records a month the lists are about 45 million cells: most
+/// of the run's time and a file no spreadsheet opens comfortably, while `results.csv` and the
+/// Parquet tables already hold every row. So by default they are written for months up to
+/// [`LIST_ROWS`] input rows and left out above, saying so on the Summary sheet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lists {
+    #[default]
+    Never,
+    /// Up to [`LIST_ROWS`] provider records and ledger entries together (`--outputs all`).
+    Auto,
+    /// Always (`--outputs xlsx-lists`).
+    Always,
+}
+
+/// The largest month (provider records plus ledger entries) whose workbook gets the full lists
+/// by default.
+pub const LIST_ROWS: usize = 200_000;
+
+impl Lists {
+    /// Whether a month of `rows` input rows gets the lists.
+    pub fn include(self, rows: usize) -> bool {
+        match self {
+            Lists::Never => false,
+            Lists::Auto => rows <= LIST_ROWS,
+            Lists::Always => true,
+        }
+    }
 }
 
 impl Outputs {
@@ -53,7 +84,7 @@ impl Outputs {
         csv: true,
         json: true,
         xlsx: true,
-        xlsx_lists: true,
+        xlsx_lists: Lists::Auto,
         html: true,
         parquet: true,
     };
@@ -69,11 +100,22 @@ impl Outputs {
                 "xlsx" => o.xlsx = true,
                 "xlsx-lists" => {
                     o.xlsx = true;
-                    o.xlsx_lists = true
+                    o.xlsx_lists = Lists::Always
                 }
                 "html" => o.html = true,
                 "parquet" => o.parquet = true,
-                "all" => o = Outputs::ALL,
+                "all" => {
+                    // `xlsx-lists` given before `all` still holds.
+                    let lists = if o.xlsx_lists == Lists::Always {
+                        Lists::Always
+                    } else {
+                        Lists::Auto
+                    };
+                    o = Outputs {
+                        xlsx_lists: lists,
+                        ..Outputs::ALL
+                    }
+                }
                 other => {
                     return Err(Error::input(
                         "--outputs",
@@ -205,7 +247,10 @@ pub fn reconcile_with(
         summary::write_json(&summary, &summary_json)?;
         files.push(summary_json);
     }
+    let input_rows = provider_df.height() + ledger_df.height();
+    let lists = o.xlsx_lists.include(input_rows);
     let info = report::xlsx::RunInfo {
+        lists_left_out: (o.xlsx && !lists && o.xlsx_lists == Lists::Auto).then_some(input_rows),
         ledger_source: display_name(&job.ledger),
         providers: summary
             .provider_read
@@ -233,7 +278,7 @@ pub fn reconcile_with(
             summary: &summary,
             zone,
             info: info.clone(),
-            lists: o.xlsx_lists,
+            lists,
         };
         report::xlsx::write(&xlsx, &input)?;
         files.push(xlsx);
@@ -587,4 +632,21 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         outcome,
         resumed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_full_lists_are_written_by_default_only_for_months_that_fit() {
+        assert_eq!(Outputs::parse("all").unwrap().xlsx_lists, Lists::Auto);
+        assert_eq!(Outputs::parse("all,xlsx-lists").unwrap().xlsx_lists, Lists::Always);
+        assert_eq!(Outputs::parse("xlsx-lists,all").unwrap().xlsx_lists, Lists::Always);
+        assert_eq!(Outputs::parse("xlsx,csv").unwrap().xlsx_lists, Lists::Never);
+        assert!(Lists::Auto.include(LIST_ROWS));
+        assert!(!Lists::Auto.include(LIST_ROWS + 1));
+        assert!(Lists::Always.include(10_000_000));
+        assert!(!Lists::Never.include(1));
+    }
 }

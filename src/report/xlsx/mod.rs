@@ -48,6 +48,8 @@ pub struct RunInfo {
     /// When the run was made; left out of `reconcile` outputs to keep them reproducible.
     pub run_time: Option<String>,
     pub run_id: Option<String>,
+    /// The full lists were left out by default for a month of this many input rows.
+    pub lists_left_out: Option<usize>,
 }
 
 pub struct Input<'a> {
@@ -450,6 +452,14 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
     }
     if let Some(t) = &input.info.run_time {
         facts.push(("Run time", t.clone()));
+    }
+    if let Some(n) = input.info.lists_left_out {
+        facts.push((
+            "Full lists",
+            format!(
+                "left out for a month of {n} provider records and ledger entries; results.csv and normalized/*.parquet hold every row (--outputs all,xlsx-lists writes them here)"
+            ),
+        ));
     }
     let mut row = 2u32;
     for (k, v) in &facts {
