@@ -220,6 +220,15 @@ pub fn currency_code(text: &str) -> String {
     text.trim().to_ascii_uppercase()
 }
 
+/// [`currency_code`] without a copy when the code is already trimmed and upper-case.
+pub fn currency_code_cow(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.trim().len() == text.len() && !text.bytes().any(|b| b.is_ascii_lowercase()) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(currency_code(text))
+    }
+}
+
 /// Whether a currency code looks like an ISO 4217 code or a common stablecoin. Other codes
 /// (txv3's `"jp"`, say) are kept as sent and reported as a data-quality note.
 pub fn is_plausible_currency(code: &str) -> bool {

@@ -31,7 +31,6 @@ use rust_decimal::Decimal;
 use crate::config::{ProviderInstance, Settings};
 use crate::error::{Error, Result};
 use crate::model::ProviderRecord;
-use crate::period::{accounting_day, epoch_days};
 
 /// What reading the provider files found, for `summary.json`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -247,8 +246,28 @@ pub(crate) fn instant_col(name: &str, values: impl Iterator<Item = DateTime<Utc>
         .into_column()
 }
 
-pub(crate) fn day_col(name: &str, values: impl Iterator<Item = chrono::NaiveDate>) -> Column {
-    let days: Vec<i32> = values.map(epoch_days).collect();
+/// `prefix:first`, `prefix:first+1`, … for `n` rows (a ledger's `source`), written through one
+/// buffer instead of a `String` per row.
+pub(crate) fn numbered_col(name: &str, prefix: &str, first: usize, n: usize) -> Column {
+    use std::fmt::Write;
+    let mut b = StringChunkedBuilder::new(name.into(), n);
+    let mut text = String::with_capacity(prefix.len() + 12);
+    for i in 0..n {
+        text.clear();
+        let _ = write!(text, "{prefix}:{}", first + i);
+        b.append_value(&text);
+    }
+    b.finish().into_column()
+}
+
+/// The accounting days of `instants` in `zone` ([`crate::period::DayCutter`]).
+pub(crate) fn accounting_days_col(
+    name: &str,
+    instants: impl Iterator<Item = DateTime<Utc>>,
+    zone: Tz,
+) -> Column {
+    let mut cut = crate::period::DayCutter::new(zone);
+    let days: Vec<i32> = instants.map(|t| cut.day(t)).collect();
     Int32Chunked::from_vec(name.into(), days)
         .into_date()
         .into_column()
@@ -280,10 +299,7 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
         str_col("status", r.iter().map(|x| x.status.as_str())),
         str_col("status_raw", r.iter().map(|x| x.status_raw.as_str())),
         instant_col("occurred_at", r.iter().map(|x| x.occurred_at)),
-        day_col(
-            "accounting_day",
-            r.iter().map(|x| accounting_day(x.occurred_at, zone)),
-        ),
+        accounting_days_col("accounting_day", r.iter().map(|x| x.occurred_at), zone),
         opt_str_col("description", r.iter().map(|x| x.description.as_deref())),
         str_col("source", r.iter().map(|x| x.source.as_str())),
     ];
@@ -321,7 +337,7 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
         columns.push(have.clone());
     }
     let occurred = df.column("occurred_at")?.datetime()?.physical().clone();
-    let mut days = Vec::with_capacity(df.height());
+    let mut instants = Vec::with_capacity(df.height());
     for (i, micros) in occurred.iter().enumerate() {
         let t = micros
             .and_then(DateTime::<Utc>::from_timestamp_micros)
@@ -331,14 +347,17 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
                     i + 1
                 ))
             })?;
-        days.push(accounting_day(t, zone));
+        instants.push(t);
     }
     let pos = expected
         .columns()
         .iter()
         .position(|c| c.name().as_str() == "accounting_day")
         .unwrap_or(columns.len());
-    columns.insert(pos, day_col("accounting_day", days.into_iter()));
+    columns.insert(
+        pos,
+        accounting_days_col("accounting_day", instants.into_iter(), zone),
+    );
     let frame = DataFrame::new(df.height(), columns)?;
     let mut stats = ReadStats {
         files: 1,
@@ -348,7 +367,12 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
     };
     for p in frame.column("provider")?.str()?.iter() {
         let p = p.ok_or_else(|| bad("field `provider` is empty".to_string()))?;
-        *stats.records_by_provider.entry(p.to_string()).or_default() += 1;
+        match stats.records_by_provider.get_mut(p) {
+            Some(n) => *n += 1,
+            None => {
+                stats.records_by_provider.insert(p.to_string(), 1);
+            }
+        }
     }
     Ok((frame, stats))
 }

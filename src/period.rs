@@ -1,7 +1,9 @@
 //! Time: instants are UTC; days are accounting days in a named business timezone (chrono-tz), so
 //! a DST day is 23 or 25 hours long. A [`Period`] is a range of business days (usually a month).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
@@ -19,6 +21,58 @@ pub fn parse_zone(name: &str) -> Result<Tz> {
 /// The accounting day of an instant in a zone.
 pub fn accounting_day(instant: DateTime<Utc>, zone: Tz) -> NaiveDate {
     instant.with_timezone(&zone).date_naive()
+}
+
+/// Accounting days of many instants in one zone, in epoch days, without a time-zone lookup per
+/// instant. The zone's offset is looked up once per 15-minute bucket of UTC time (cached,
+/// direct-mapped) and used for every instant in the bucket when the bucket's start and end have
+/// the same offset; a bucket with a transition inside is looked up per instant. So the answer is
+/// exactly [`accounting_day`]'s, in every zone (tested against it), for a fraction of the work.
+pub struct DayCutter {
+    zone: Tz,
+    cache: Vec<(i64, i32)>,
+}
+
+const BUCKET_SECS: i64 = 900;
+const NO_OFFSET: i32 = i32::MIN;
+
+impl DayCutter {
+    pub fn new(zone: Tz) -> DayCutter {
+        DayCutter {
+            zone,
+            cache: vec![(i64::MIN, NO_OFFSET); 4096],
+        }
+    }
+
+    fn offset_secs(&self, t: DateTime<Utc>) -> i32 {
+        self.zone
+            .offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc()
+    }
+
+    /// The accounting day of `t` in epoch days.
+    pub fn day(&mut self, t: DateTime<Utc>) -> i32 {
+        let secs = t.timestamp();
+        let bucket = secs.div_euclid(BUCKET_SECS);
+        let slot = (bucket.rem_euclid(self.cache.len() as i64)) as usize;
+        let (cached, mut offset) = self.cache[slot];
+        if cached != bucket {
+            let start = DateTime::<Utc>::from_timestamp(bucket * BUCKET_SECS, 0);
+            let end = DateTime::<Utc>::from_timestamp(bucket * BUCKET_SECS + BUCKET_SECS - 1, 0);
+            offset = match (start, end) {
+                (Some(a), Some(b)) if self.offset_secs(a) == self.offset_secs(b) => {
+                    self.offset_secs(a)
+                }
+                _ => NO_OFFSET,
+            };
+            self.cache[slot] = (bucket, offset);
+        }
+        if offset == NO_OFFSET {
+            return epoch_days(accounting_day(t, self.zone));
+        }
+        (secs + i64::from(offset)).div_euclid(86_400) as i32
+    }
 }
 
 /// Reads a wall-clock time in a zone as an instant. An ambiguous time (the repeated hour when

@@ -154,19 +154,36 @@ pub fn reconcile_with(
     let s = &job.settings;
     let zone = s.timezone;
     let o = job.outputs;
-    let (mut provider_df, read_stats) = if job.provider_data.is_file() {
-        tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
-        crate::normalize::read_provider_parquet(&job.provider_data, zone)?
-    } else {
-        tracing::info!(dir = %job.provider_data.display(), "reading provider records");
-        let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
-        (
-            crate::normalize::provider_frame(&records, zone)?,
-            read_stats,
-        )
+    // The two inputs are independent: read them on two threads.
+    let read_provider = || -> Result<_> {
+        if job.provider_data.is_file() {
+            tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
+            crate::normalize::read_provider_parquet(&job.provider_data, zone)
+        } else {
+            tracing::info!(dir = %job.provider_data.display(), "reading provider records");
+            let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
+            Ok((
+                crate::normalize::provider_frame(&records, zone)?,
+                read_stats,
+            ))
+        }
     };
-    tracing::info!(file = %job.ledger.display(), "reading ledger");
-    let (mut ledger_df, skipped_rows) = crate::ledger::load_frame(&job.ledger, s, zone)?;
+    let read_ledger = || {
+        tracing::info!(file = %job.ledger.display(), "reading ledger");
+        crate::ledger::load_frame(&job.ledger, s, zone)
+    };
+    let (provider_read, ledger_read) = std::thread::scope(|scope| {
+        let ledger = scope.spawn(read_ledger);
+        let provider = read_provider();
+        let ledger = ledger
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (provider, ledger)
+    });
+    // The provider side's error first, as when they were read one after the other.
+    let (mut provider_df, read_stats) = provider_read?;
+    let (mut ledger_df, skipped_rows) = ledger_read?;
+    tracing::info!("inputs read");
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
         entries: ledger_df.height(),
@@ -180,6 +197,7 @@ pub fn reconcile_with(
         fee_tolerance: s.fee_tolerance,
         signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
         carried: (Vec::new(), Vec::new()),
+        gather: Default::default(),
     };
     let mut opts = opts;
     // With a store, earlier periods' open items join the inputs (not the normalized outputs).
@@ -192,6 +210,9 @@ pub fn reconcile_with(
         }
         None => (None, None),
     };
+    if stored.is_none() && !(o.csv || o.xlsx || o.html) {
+        opts.gather = matching::Gather::Summary;
+    }
     let p_in = provider_all.as_ref().unwrap_or(&provider_df);
     let l_in = ledger_all.as_ref().unwrap_or(&ledger_df);
     tracing::info!("matching");
@@ -641,8 +662,14 @@ mod tests {
     #[test]
     fn the_full_lists_are_written_by_default_only_for_months_that_fit() {
         assert_eq!(Outputs::parse("all").unwrap().xlsx_lists, Lists::Auto);
-        assert_eq!(Outputs::parse("all,xlsx-lists").unwrap().xlsx_lists, Lists::Always);
-        assert_eq!(Outputs::parse("xlsx-lists,all").unwrap().xlsx_lists, Lists::Always);
+        assert_eq!(
+            Outputs::parse("all,xlsx-lists").unwrap().xlsx_lists,
+            Lists::Always
+        );
+        assert_eq!(
+            Outputs::parse("xlsx-lists,all").unwrap().xlsx_lists,
+            Lists::Always
+        );
         assert_eq!(Outputs::parse("xlsx,csv").unwrap().xlsx_lists, Lists::Never);
         assert!(Lists::Auto.include(LIST_ROWS));
         assert!(!Lists::Auto.include(LIST_ROWS + 1));

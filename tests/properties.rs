@@ -122,6 +122,28 @@ proptest! {
     }
 
     #[test]
+    fn the_day_cutter_gives_accounting_days_exactly(
+        base in -2_208_988_800i64..4_102_444_800,
+        steps in prop::collection::vec(-200_000i64..200_000, 1..300),
+        zone in 0usize..chrono_tz::TZ_VARIANTS.len(),
+    ) {
+        // Many instants near one another through one cutter (its cache in use), in every zone,
+        // against the per-instant lookup.
+        let zone: Tz = chrono_tz::TZ_VARIANTS[zone];
+        let mut cut = cardrecon::period::DayCutter::new(zone);
+        let mut t = base;
+        for s in steps {
+            t += s;
+            let at = DateTime::<Utc>::from_timestamp(t, 0).unwrap();
+            prop_assert_eq!(
+                cut.day(at),
+                cardrecon::period::epoch_days(accounting_day(at, zone)),
+                "{} in {}", at, zone.name()
+            );
+        }
+    }
+
+    #[test]
     fn accounting_day_agrees_with_day_boundaries(secs in 0i64..4_102_444_800, zone in 0usize..chrono_tz::TZ_VARIANTS.len()) {
         let zone: Tz = chrono_tz::TZ_VARIANTS[zone];
         let t = DateTime::<Utc>::from_timestamp(secs, 0).unwrap();

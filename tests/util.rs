@@ -85,6 +85,7 @@ pub fn options(period: &str) -> MatchOptions {
         fee_tolerance: Decimal::ZERO,
         signed_ledger: false,
         carried: (Vec::new(), Vec::new()),
+        gather: Default::default(),
     }
 }
 

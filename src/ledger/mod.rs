@@ -37,8 +37,8 @@ use rust_decimal::Decimal;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::{Kind, LedgerEntry, Status};
-use crate::normalize::{day_col, instant_col, money_col, opt_str_col, str_col};
-use crate::period::{accounting_day, local_to_utc};
+use crate::normalize::{instant_col, money_col, opt_str_col, str_col};
+use crate::period::local_to_utc;
 
 mod parquet;
 
@@ -745,9 +745,10 @@ pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
         money_col("fee", e.iter().map(|x| x.fee)),
         str_col("status", e.iter().map(|x| x.status.as_str())),
         instant_col("booked_at", e.iter().map(|x| x.booked_at)),
-        day_col(
+        crate::normalize::accounting_days_col(
             "accounting_day",
-            e.iter().map(|x| accounting_day(x.booked_at, zone)),
+            e.iter().map(|x| x.booked_at),
+            zone,
         ),
         str_col("source", e.iter().map(|x| x.source.as_str())),
     ];

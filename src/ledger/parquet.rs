@@ -23,8 +23,10 @@ use super::{instant_from_text, micros, naive_instant, plausible, value_word};
 use crate::config::Settings;
 use crate::model::{Kind, Status};
 use crate::money::{self, MAX_INTEGER_DIGITS, SCALE};
-use crate::normalize::{day_col, instant_col, opt_str_col, str_col, units_col};
-use crate::period::{accounting_day, from_epoch_days};
+use crate::normalize::{
+    accounting_days_col, instant_col, numbered_col, opt_str_col, str_col, units_col,
+};
+use crate::period::from_epoch_days;
 
 /// The table, or `None` when the row loader must decide (see the module docs).
 pub(super) fn typed_frame(
@@ -71,24 +73,63 @@ pub(super) fn typed_frame(
         settings.ledger.booked_at_format.as_deref(),
     )?;
 
-    let currency: Vec<String> = currency.into_iter().map(money::currency_code).collect();
-    let source: Vec<String> = (0..n).map(|i| format!("{file_name}:{}", i + 2)).collect();
+    let currency: Vec<&str> = currency
+        .into_iter()
+        .map(money::currency_code_cow)
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|c| match c {
+            std::borrow::Cow::Borrowed(b) => Some(*b),
+            std::borrow::Cow::Owned(_) => None,
+        })
+        .collect::<Option<Vec<&str>>>()
+        .unwrap_or_default();
+    // A currency that is not already a code (lower case, padded) is rare: read it again, owned.
+    let currency_owned: Vec<String> = if currency.len() == n {
+        Vec::new()
+    } else {
+        required(text("currency")?)?
+            .into_iter()
+            .map(money::currency_code)
+            .collect()
+    };
+    // A text column whose every value is already what the table holds is taken as it is; only
+    // one with a value read differently (trimmed, mapped, canonicalised) is built again.
+    let as_is = |canonical: &'static str, read: &[Option<&str>]| -> Option<Column> {
+        let original = column(canonical)?.str().ok()?;
+        let same = original.len() == read.len()
+            && original.iter().zip(read).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => std::ptr::eq(a, *b) || a == *b,
+                (None, None) => true,
+                _ => false,
+            });
+        same.then(|| original.clone().with_name(canonical.into()).into_column())
+    };
+    let opt_text = |canonical: &'static str, read: Vec<Option<&str>>| {
+        as_is(canonical, &read).unwrap_or_else(|| opt_str_col(canonical, read.into_iter()))
+    };
+    let req_text = |canonical: &'static str, read: Vec<&str>| {
+        let as_opt: Vec<Option<&str>> = read.iter().copied().map(Some).collect();
+        as_is(canonical, &as_opt).unwrap_or_else(|| str_col(canonical, read.into_iter()))
+    };
+    let currency_col = if currency_owned.is_empty() {
+        req_text("currency", currency)
+    } else {
+        str_col("currency", currency_owned.iter().map(String::as_str))
+    };
     let columns = vec![
-        str_col("entry_id", entry_id.into_iter()),
-        opt_str_col("provider", provider.into_iter()),
-        opt_str_col("kind", kind.into_iter()),
-        opt_str_col("tx_id", tx_id.into_iter()),
-        opt_str_col("order_id", order_id.into_iter()),
+        req_text("entry_id", entry_id),
+        opt_text("provider", provider),
+        opt_text("kind", kind),
+        opt_text("tx_id", tx_id),
+        opt_text("order_id", order_id),
         units_col("amount", &amount.into_iter().map(Some).collect::<Vec<_>>()),
-        str_col("currency", currency.iter().map(String::as_str)),
+        currency_col,
         units_col("fee", &fee),
-        str_col("status", status.into_iter()),
+        req_text("status", status),
         instant_col("booked_at", booked_at.iter().copied()),
-        day_col(
-            "accounting_day",
-            booked_at.iter().map(|t| accounting_day(*t, zone)),
-        ),
-        str_col("source", source.iter().map(String::as_str)),
+        accounting_days_col("accounting_day", booked_at.iter().copied(), zone),
+        numbered_col("source", file_name, 2, n),
     ];
     DataFrame::new(n, columns).ok()
 }

@@ -19,32 +19,97 @@
 
 use std::cmp::Ordering;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use polars::prelude::*;
+use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::types::NativeType;
+use std::hash::BuildHasher;
 
-use super::{Category, MatchOptions, DEBIT_KINDS, L_COLS, P_COLS};
+use super::{Category, Gather, MatchOptions, DEBIT_KINDS, L_COLS, P_COLS};
 use crate::error::Result;
 use crate::money;
 use crate::period::epoch_days;
 
-/// One side's columns, read once.
-struct Cols<'a> {
-    provider: Vec<Option<&'a str>>,
-    tx_id: Vec<Option<&'a str>>,
-    order_id: Vec<Option<&'a str>>,
-    amount: Vec<Option<i128>>,
-    currency: Vec<Option<&'a str>>,
-    fee: Vec<Option<i128>>,
-    status: Vec<Option<&'a str>>,
-    time: Vec<Option<i64>>,
-    day: Vec<Option<i32>>,
-    /// Provider side: the kind (for the sign rule). Ledger side: the entry id.
-    extra: Vec<Option<&'a str>>,
+/// A column read in place, without a copy: its Arrow chunks and the row each starts at.
+struct Chunks<'a, A> {
+    arrays: Vec<&'a A>,
+    starts: Vec<usize>,
+    len: usize,
 }
 
-fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
-    Ok(df.column(name)?.str()?.iter().collect())
+impl<'a, A: Array> Chunks<'a, A> {
+    fn new(arrays: Vec<&'a A>) -> Chunks<'a, A> {
+        let mut starts = Vec::with_capacity(arrays.len());
+        let mut len = 0;
+        for a in &arrays {
+            starts.push(len);
+            len += a.len();
+        }
+        Chunks {
+            arrays,
+            starts,
+            len,
+        }
+    }
+
+    /// The chunk holding row `i` and the row's position in it.
+    fn locate(&self, i: usize) -> (&'a A, usize) {
+        let c = if self.arrays.len() == 1 {
+            0
+        } else {
+            self.starts.partition_point(|&s| s <= i) - 1
+        };
+        (self.arrays[c], i - self.starts[c])
+    }
 }
-fn decs(df: &DataFrame, name: &str) -> Result<Vec<Option<i128>>> {
+
+type Strs<'a> = Chunks<'a, Utf8ViewArray>;
+type Nums<'a, T> = Chunks<'a, PrimitiveArray<T>>;
+
+impl<'a> Strs<'a> {
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let (a, j) = self.locate(i);
+        if a.is_null(j) {
+            None
+        } else {
+            Some(a.value(j))
+        }
+    }
+}
+
+impl<T: NativeType> Nums<'_, T> {
+    fn get(&self, i: usize) -> Option<T> {
+        let (a, j) = self.locate(i);
+        if a.is_null(j) {
+            None
+        } else {
+            Some(a.value(j))
+        }
+    }
+}
+
+/// One side's columns, read in place.
+struct Cols<'a> {
+    provider: Strs<'a>,
+    tx_id: Strs<'a>,
+    order_id: Strs<'a>,
+    amount: Nums<'a, i128>,
+    currency: Strs<'a>,
+    fee: Nums<'a, i128>,
+    status: Strs<'a>,
+    /// Microseconds.
+    time: Nums<'a, i64>,
+    day: Nums<'a, i32>,
+    /// Provider side: the kind (for the sign rule). Ledger side: the entry id.
+    extra: Strs<'a>,
+}
+
+fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
+    Ok(Chunks::new(
+        df.column(name)?.str()?.downcast_iter().collect(),
+    ))
+}
+fn decs<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i128>> {
     let c = df.column(name)?.decimal()?;
     if c.scale() != money::SCALE as usize {
         return Err(PolarsError::ComputeError(
@@ -57,22 +122,30 @@ fn decs(df: &DataFrame, name: &str) -> Result<Vec<Option<i128>>> {
         )
         .into());
     }
-    Ok(c.physical().iter().collect())
+    Ok(Chunks::new(c.physical().downcast_iter().collect()))
 }
-fn times(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+fn times<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i64>> {
     let c = df.column(name)?.datetime()?;
-    let scale = match c.time_unit() {
-        TimeUnit::Nanoseconds => -1000,
-        TimeUnit::Microseconds => 1,
-        TimeUnit::Milliseconds => 1000,
-    };
-    Ok(c.physical()
-        .iter()
-        .map(|t| t.map(|t| if scale < 0 { t / 1000 } else { t * scale }))
-        .collect())
+    if c.time_unit() != TimeUnit::Microseconds {
+        return Err(PolarsError::ComputeError(
+            format!(
+                "column {name}: instants in {}, not microseconds",
+                c.time_unit()
+            )
+            .into(),
+        )
+        .into());
+    }
+    Ok(Chunks::new(c.physical().downcast_iter().collect()))
 }
-fn days(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>> {
-    Ok(df.column(name)?.date()?.physical().iter().collect())
+fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
+    Ok(Chunks::new(
+        df.column(name)?
+            .date()?
+            .physical()
+            .downcast_iter()
+            .collect(),
+    ))
 }
 
 impl<'a> Cols<'a> {
@@ -108,10 +181,8 @@ impl<'a> Cols<'a> {
 
 /// The rows of a side in the window (or carried), in input order.
 fn window(c: &Cols<'_>, first: i32, last: i32, carried: &[u32]) -> Vec<u32> {
-    let mut keep: Vec<bool> = c
-        .day
-        .iter()
-        .map(|d| d.is_some_and(|d| d >= first && d <= last))
+    let mut keep: Vec<bool> = (0..c.day.len)
+        .map(|i| c.day.get(i).is_some_and(|d| d >= first && d <= last))
         .collect();
     for &r in carried {
         if let Some(k) = keep.get_mut(r as usize) {
@@ -123,28 +194,74 @@ fn window(c: &Cols<'_>, first: i32, last: i32, carried: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// Marks each group's primary: the earliest `time`, then the first row. `key` gives a row's
-/// group (rows with a missing key form one group, as in the oracle's window).
-fn primaries<K: std::hash::Hash + Eq>(
-    rows: &[u32],
-    time: &[Option<i64>],
-    len: usize,
-    key: impl Fn(u32) -> K,
-) -> Vec<bool> {
-    let mut best: PlHashMap<K, (Option<i64>, u32)> = PlHashMap::with_capacity(rows.len());
-    for &r in rows {
-        let t = time[r as usize];
-        best.entry(key(r))
-            .and_modify(|b| {
-                // min over non-null times, then the lowest row among those with it
-                if earlier(t, b.0) {
-                    *b = (t, r);
+/// One hash per row for a key column (0 where the key is missing), computed once per side and
+/// used for grouping and for pairing. Both sides use the same hasher, so equal keys hash alike
+/// across sides; every hit is confirmed by comparing the bytes.
+fn hashes(keys: &Strs<'_>, state: &DefaultHashBuilder) -> Vec<u64> {
+    let mut out = Vec::with_capacity(keys.len);
+    for a in &keys.arrays {
+        out.extend(a.iter().map(|k| k.map_or(0, |k| state.hash_one(k))));
+    }
+    out
+}
+
+/// Small integer ranks for a column of few distinct values (providers): equal text, equal
+/// rank; `u32::MAX` for a missing value.
+fn ranks<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<u32> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    values
+        .map(|v| match v {
+            None => u32::MAX,
+            Some(v) => {
+                if let Some((t, r)) = last {
+                    if t == v {
+                        return r;
+                    }
                 }
-            })
-            .or_insert((t, r));
+                let r = match seen.iter().position(|s| *s == v) {
+                    Some(i) => i as u32,
+                    None => {
+                        seen.push(v);
+                        (seen.len() - 1) as u32
+                    }
+                };
+                last = Some((v, r));
+                r
+            }
+        })
+        .collect()
+}
+
+fn mix(a: u64, b: u64) -> u64 {
+    (a ^ b.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Marks each group's primary: the earliest `time`, then the first row. `hash` and `same` give
+/// a row's group (rows with missing keys form one group, as in the oracle's window).
+fn primaries(
+    rows: &[u32],
+    time: &Nums<'_, i64>,
+    len: usize,
+    hash: impl Fn(u32) -> u64,
+    same: impl Fn(u32, u32) -> bool,
+) -> Vec<bool> {
+    let mut best: HashTable<(u32, u64)> = HashTable::with_capacity(rows.len());
+    for &r in rows {
+        let h = hash(r);
+        match best.find_mut(h, |&(b, _)| same(b, r)) {
+            Some(b) => {
+                if earlier(time.get(r as usize), time.get(b.0 as usize)) {
+                    b.0 = r;
+                }
+            }
+            None => {
+                best.insert_unique(h, (r, h), |&(_, h)| h);
+            }
+        }
     }
     let mut primary = vec![false; len];
-    for (_, (_, r)) in best {
+    for &(r, _) in best.iter() {
         primary[r as usize] = true;
     }
     primary
@@ -161,40 +278,163 @@ fn earlier(a: Option<i64>, b: Option<i64>) -> bool {
     }
 }
 
-/// Pairs unmatched primaries on one key (`p_key`, `l_key`), with the oracle's tie rule; a
-/// ledger entry with no provider may pair with any provider's record.
-fn pair_on<'a>(
+/// One side's key column with its hashes.
+struct Key<'s, 'a> {
+    values: &'s Strs<'a>,
+    hashes: &'s [u64],
+}
+
+/// Pairs unmatched primaries on one key, with the oracle's tie rule; a ledger entry with no
+/// provider may pair with any provider's record.
+fn pair_on(
     p_rows: &[u32],
     l_rows: &[u32],
-    p: &Cols<'a>,
-    l: &Cols<'a>,
-    p_key: &[Option<&'a str>],
-    l_key: &[Option<&'a str>],
+    p_provider: &Strs<'_>,
+    l_provider: &Strs<'_>,
+    p_key: Key<'_, '_>,
+    l_key: Key<'_, '_>,
 ) -> Vec<(u32, u32)> {
-    let mut by_key: PlHashMap<&str, Vec<u32>> = PlHashMap::with_capacity(l_rows.len());
+    // The ledger rows of each key value, ascending: (first, last) in the table, the rest
+    // chained through `next`.
+    let mut heads: HashTable<(u32, u32)> = HashTable::with_capacity(l_rows.len());
+    let mut next: Vec<u32> = vec![u32::MAX; l_key.values.len];
     for &r in l_rows {
-        if let Some(k) = l_key[r as usize] {
-            by_key.entry(k).or_default().push(r);
-        }
-    }
-    // Candidates come out in (provider row, ledger row) order: p_rows and each list ascend.
-    let mut l_seen: PlHashSet<u32> = PlHashSet::new();
-    let mut kept: Vec<(u32, u32)> = Vec::new();
-    for &pr in p_rows {
-        let Some(k) = p_key[pr as usize] else {
+        let Some(k) = l_key.values.get(r as usize) else {
             continue;
         };
-        let Some(ls) = by_key.get(k) else { continue };
-        for &lr in ls {
-            let lp = l.provider[lr as usize];
-            if (lp.is_none() || lp == p.provider[pr as usize]) && l_seen.insert(lr) {
-                kept.push((pr, lr));
+        let h = l_key.hashes[r as usize];
+        match heads.find_mut(h, |&(f, _)| l_key.values.get(f as usize) == Some(k)) {
+            Some(e) => {
+                next[e.1 as usize] = r;
+                e.1 = r;
+            }
+            None => {
+                heads.insert_unique(h, (r, r), |&(f, _)| l_key.hashes[f as usize]);
             }
         }
     }
-    let mut p_seen: PlHashSet<u32> = PlHashSet::new();
-    kept.retain(|(pr, _)| p_seen.insert(*pr));
+    // Candidates come out in (provider row, ledger row) order: p_rows and each chain ascend.
+    let mut l_seen = vec![false; l_key.values.len];
+    let mut kept: Vec<(u32, u32)> = Vec::new();
+    for &pr in p_rows {
+        let Some(k) = p_key.values.get(pr as usize) else {
+            continue;
+        };
+        let Some(&(first, _)) = heads.find(p_key.hashes[pr as usize], |&(f, _)| {
+            l_key.values.get(f as usize) == Some(k)
+        }) else {
+            continue;
+        };
+        let mut lr = first;
+        while lr != u32::MAX {
+            let lp = l_provider.get(lr as usize);
+            if (lp.is_none() || lp == p_provider.get(pr as usize)) && !l_seen[lr as usize] {
+                l_seen[lr as usize] = true;
+                kept.push((pr, lr));
+            }
+            lr = next[lr as usize];
+        }
+    }
+    let mut p_seen = vec![false; p_key.values.len];
+    kept.retain(|&(pr, _)| !std::mem::replace(&mut p_seen[pr as usize], true));
     kept
+}
+
+/// A side's tx id (or, with `order`, order id) column and its hashes.
+fn key_of<'s, 'a>(side: &'s Side<'a>, order: bool) -> (&'s Strs<'a>, &'s [u64]) {
+    if order {
+        (&side.c.order_id, &side.order_hash)
+    } else {
+        (&side.c.tx_id, &side.tx_hash)
+    }
+}
+
+/// One side read, hashed, windowed and grouped.
+struct Side<'a> {
+    c: Cols<'a>,
+    tx_hash: Vec<u64>,
+    order_hash: Vec<u64>,
+    window: Vec<u32>,
+    primary: Vec<bool>,
+}
+
+impl<'a> Side<'a> {
+    fn provider(
+        df: &'a DataFrame,
+        state: &DefaultHashBuilder,
+        w: (i32, i32),
+        carried: &[u32],
+    ) -> Result<Side<'a>> {
+        let c = Cols::provider_side(df)?;
+        let tx_hash = hashes(&c.tx_id, state);
+        let order_hash = hashes(&c.order_id, state);
+        let rank = ranks((0..c.provider.len).map(|i| c.provider.get(i)));
+        let window = window(&c, w.0, w.1, carried);
+        let primary = primaries(
+            &window,
+            &c.time,
+            df.height(),
+            |r| mix(u64::from(rank[r as usize]), tx_hash[r as usize]),
+            |a, b| {
+                let (a, b) = (a as usize, b as usize);
+                rank[a] == rank[b] && c.tx_id.get(a) == c.tx_id.get(b)
+            },
+        );
+        Ok(Side {
+            c,
+            tx_hash,
+            order_hash,
+            window,
+            primary,
+        })
+    }
+
+    fn ledger(
+        df: &'a DataFrame,
+        state: &DefaultHashBuilder,
+        w: (i32, i32),
+        carried: &[u32],
+    ) -> Result<Side<'a>> {
+        let c = Cols::ledger_side(df)?;
+        let tx_hash = hashes(&c.tx_id, state);
+        let order_hash = hashes(&c.order_id, state);
+        // A missing provider groups with "" (the oracle's fill_null("")).
+        let rank = ranks((0..c.provider.len).map(|i| Some(c.provider.get(i).unwrap_or(""))));
+        // The group key: tx id, else order id, else entry id, tagged by which.
+        let key = |i: usize| -> (u8, Option<&str>) {
+            match (c.tx_id.get(i), c.order_id.get(i), c.extra.get(i)) {
+                (Some(t), _, _) => (0, Some(t)),
+                (None, Some(o), _) => (1, Some(o)),
+                (None, None, e) => (2, e),
+            }
+        };
+        let window = window(&c, w.0, w.1, carried);
+        let primary = primaries(
+            &window,
+            &c.time,
+            df.height(),
+            |r| {
+                let i = r as usize;
+                let h = match key(i) {
+                    (0, _) => tx_hash[i],
+                    (1, _) => order_hash[i],
+                    (_, e) => e.map_or(0, |e| state.hash_one(e)),
+                };
+                mix(mix(u64::from(rank[i]), u64::from(key(i).0)), h)
+            },
+            |a, b| {
+                let (a, b) = (a as usize, b as usize);
+                rank[a] == rank[b] && key(a) == key(b)
+            },
+        );
+        Ok(Side {
+            c,
+            tx_hash,
+            order_hash,
+            window,
+            primary,
+        })
+    }
 }
 
 /// One result row before it is gathered: positions on each side, how it was matched, its
@@ -219,26 +459,21 @@ pub fn reconcile(
     let window_days = opts.period.with_margin(opts.margin_days);
     let (wf, wl) = (epoch_days(window_days.first), epoch_days(window_days.last));
     let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
-    let p = Cols::provider_side(provider)?;
-    let l = Cols::ledger_side(ledger)?;
-
-    // Stage 1: window and primaries.
-    let p_win = window(&p, wf, wl, &opts.carried.0);
-    let l_win = window(&l, wf, wl, &opts.carried.1);
-    let p_primary = primaries(&p_win, &p.time, provider.height(), |r| {
-        (p.provider[r as usize], p.tx_id[r as usize])
+    // Stage 1, each side on its own thread: read, hash, window, primaries.
+    let state = DefaultHashBuilder::default();
+    let (ps, ls) = std::thread::scope(|scope| {
+        let ledger_side = scope.spawn(|| Side::ledger(ledger, &state, (wf, wl), &opts.carried.1));
+        let provider_side = Side::provider(provider, &state, (wf, wl), &opts.carried.0);
+        let ledger_side = ledger_side
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (provider_side, ledger_side)
     });
-    let l_primary = primaries(&l_win, &l.time, ledger.height(), |r| {
-        let i = r as usize;
-        // (provider or "", then tx id, else order id, else entry id, tagged by which)
-        let key = match (l.tx_id[i], l.order_id[i], l.extra[i]) {
-            (Some(t), _, _) => Some((0u8, t)),
-            (None, Some(o), _) => Some((1, o)),
-            (None, None, Some(e)) => Some((2, e)),
-            _ => None,
-        };
-        (l.provider[i].unwrap_or(""), key)
-    });
+    let (ps, ls) = (ps?, ls?);
+    let (p, l) = (&ps.c, &ls.c);
+    let (p_primary, l_primary) = (&ps.primary, &ls.primary);
+    let (p_win, l_win) = (&ps.window, &ls.window);
+    tracing::debug!("engine: read, windows and primaries");
 
     // Stage 2: tx id, then order id, among primaries.
     let pp: Vec<u32> = p_win
@@ -251,7 +486,25 @@ pub fn reconcile(
         .copied()
         .filter(|&r| l_primary[r as usize])
         .collect();
-    let by_tx = pair_on(&pp, &lp, &p, &l, &p.tx_id, &l.tx_id);
+    let pair = |pr: &[u32], lr: &[u32], order: bool| {
+        let (pv, ph) = key_of(&ps, order);
+        let (lv, lh) = key_of(&ls, order);
+        pair_on(
+            pr,
+            lr,
+            &p.provider,
+            &l.provider,
+            Key {
+                values: pv,
+                hashes: ph,
+            },
+            Key {
+                values: lv,
+                hashes: lh,
+            },
+        )
+    };
+    let by_tx = pair(&pp, &lp, false);
     let mut p_partner: Vec<Option<(u32, &'static str)>> = vec![None; provider.height()];
     let mut l_paired = vec![false; ledger.height()];
     for &(pr, lr) in &by_tx {
@@ -268,7 +521,7 @@ pub fn reconcile(
         .copied()
         .filter(|&r| !l_paired[r as usize])
         .collect();
-    for (pr, lr) in pair_on(&pp_left, &lp_left, &p, &l, &p.order_id, &l.order_id) {
+    for (pr, lr) in pair(&pp_left, &lp_left, true) {
         p_partner[pr as usize] = Some((lr, "order_id"));
         l_paired[lr as usize] = true;
     }
@@ -277,12 +530,12 @@ pub fn reconcile(
     // item left, kept when either side is in the period.
     let in_period = |d: Option<i32>| d.is_some_and(|d| d >= pf && d <= pl);
     let mut rows: Vec<Row> = Vec::with_capacity(p_win.len() + l_win.len());
-    for &pr in &p_win {
+    for &pr in p_win {
         let i = pr as usize;
         let partner = p_partner[i];
         let lr = partner.map(|(lr, _)| lr);
-        let p_in = in_period(p.day[i]);
-        let l_in = lr.is_some_and(|lr| in_period(l.day[lr as usize]));
+        let p_in = in_period(p.day.get(i));
+        let l_in = lr.is_some_and(|lr| in_period(l.day.get(lr as usize)));
         if !(p_in || l_in) {
             continue;
         }
@@ -299,8 +552,8 @@ pub fn reconcile(
             opts,
         ));
     }
-    for &lr in &l_win {
-        if l_paired[lr as usize] || !in_period(l.day[lr as usize]) {
+    for &lr in l_win {
+        if l_paired[lr as usize] || !in_period(l.day.get(lr as usize)) {
             continue;
         }
         rows.push(classify(
@@ -317,14 +570,23 @@ pub fn reconcile(
         ));
     }
 
+    tracing::debug!(rows = rows.len(), "engine: classified");
+    if opts.gather == Gather::Summary {
+        let rows: Vec<&Row> = rows.iter().collect();
+        return frame(provider, ledger, &rows, Gather::Summary);
+    }
     // The order: provider (a rank: few distinct values), time, id, entry id, rows.
-    let mut names: Vec<&str> = p
-        .provider
-        .iter()
-        .chain(l.provider.iter())
-        .flatten()
-        .copied()
-        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for c in [&p.provider, &l.provider] {
+        for i in 0..c.len {
+            if let Some(v) = c.get(i) {
+                // Few distinct values, in long runs: skip the repeats cheaply.
+                if names.last() != Some(&v) {
+                    names.push(v);
+                }
+            }
+        }
+    }
     names.sort_unstable();
     names.dedup();
     let rank = |s: Option<&str>| s.and_then(|s| names.binary_search(&s).ok());
@@ -343,17 +605,17 @@ pub fn reconcile(
             let li = r.l.map(|x| x as usize);
             SortKey {
                 provider: rank(
-                    pi.and_then(|i| p.provider[i])
-                        .or_else(|| li.and_then(|i| l.provider[i])),
+                    pi.and_then(|i| p.provider.get(i))
+                        .or_else(|| li.and_then(|i| l.provider.get(i))),
                 ),
                 time: pi
-                    .and_then(|i| p.time[i])
-                    .or_else(|| li.and_then(|i| l.time[i])),
+                    .and_then(|i| p.time.get(i))
+                    .or_else(|| li.and_then(|i| l.time.get(i))),
                 id: pi
-                    .and_then(|i| p.tx_id[i])
-                    .or_else(|| li.and_then(|i| l.tx_id[i]))
-                    .or_else(|| li.and_then(|i| l.order_id[i])),
-                entry: li.and_then(|i| l.extra[i]),
+                    .and_then(|i| p.tx_id.get(i))
+                    .or_else(|| li.and_then(|i| l.tx_id.get(i)))
+                    .or_else(|| li.and_then(|i| l.order_id.get(i))),
+                entry: li.and_then(|i| l.extra.get(i)),
                 p: r.p,
                 l: r.l,
             }
@@ -370,7 +632,10 @@ pub fn reconcile(
             .then_with(|| nulls_last(x.l, y.l))
     });
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
-    frame(provider, ledger, &rows)
+    tracing::debug!("engine: ordered");
+    let out = frame(provider, ledger, &rows, Gather::Everything);
+    tracing::debug!("engine: columns gathered");
+    out
 }
 
 fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
@@ -403,23 +668,22 @@ fn classify(
         let fee_tol = money::to_units(opts.fee_tolerance);
         let differs =
             |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
-        flags[0] = differs(p.status[i], l.status[j]);
-        flags[1] = differs(p.currency[i], l.currency[j]);
-        flags[2] =
-            matches!((p.amount[i], l.amount[j]), (Some(a), Some(b)) if (a - b.abs()).abs() > tol);
+        flags[0] = differs(p.status.get(i), l.status.get(j));
+        flags[1] = differs(p.currency.get(i), l.currency.get(j));
+        flags[2] = matches!((p.amount.get(i), l.amount.get(j)), (Some(a), Some(b)) if (a - b.abs()).abs() > tol);
         if opts.signed_ledger {
-            let debit = p.extra[i].is_some_and(|k| DEBIT_KINDS.contains(&k));
-            flags[3] = matches!(l.amount[j], Some(a) if a != 0 && (a < 0) != debit);
+            let debit = p.extra.get(i).is_some_and(|k| DEBIT_KINDS.contains(&k));
+            flags[3] = matches!(l.amount.get(j), Some(a) if a != 0 && (a < 0) != debit);
         }
-        flags[4] = match l.fee[j] {
-            Some(lf) => (p.fee[i].unwrap_or(0) - lf).abs() > fee_tol,
+        flags[4] = match l.fee.get(j) {
+            Some(lf) => (p.fee.get(i).unwrap_or(0) - lf).abs() > fee_tol,
             None => false,
         };
         flags[5] = p_in != l_in;
     }
     let p_prim = pi.map(|i| p_primary[i]);
     let l_prim = li.map(|j| l_primary[j]);
-    let status = pi.and_then(|i| p.status[i]);
+    let status = pi.and_then(|i| p.status.get(i));
     let category = if p_prim == Some(false) {
         Category::DuplicateAtProvider
     } else if l_prim == Some(false) {
@@ -456,12 +720,64 @@ fn classify(
     }
 }
 
+/// The `category` column: the thirteen names once, and each row a view of one of them (a gather
+/// by category code) rather than a copy of its text.
+fn category_column(rows: &[&Row]) -> Result<Column> {
+    let names = StringChunked::from_iter_values(
+        "category".into(),
+        Category::ALL.iter().map(|c| c.as_str()),
+    );
+    let codes: IdxCa = rows
+        .iter()
+        .map(|r| {
+            Category::ALL
+                .iter()
+                .position(|c| *c == r.category)
+                .map(|i| i as IdxSize)
+        })
+        .collect();
+    Ok(names.take(&codes)?.into_column())
+}
+
 /// The result frame: positions, how matched, flags, category, then every provider column
 /// (`p_`) and ledger column (`l_`) gathered by position.
-fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<DataFrame> {
+fn frame(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    rows: &[&Row],
+    gather: Gather,
+) -> Result<DataFrame> {
     let n = rows.len();
     let p_idx: IdxCa = rows.iter().map(|r| r.p.map(|x| x as IdxSize)).collect();
     let l_idx: IdxCa = rows.iter().map(|r| r.l.map(|x| x as IdxSize)).collect();
+    if gather == Gather::Summary {
+        let mut columns = vec![
+            p_idx.clone().with_name("p_row".into()).into_column(),
+            l_idx.clone().with_name("l_row".into()).into_column(),
+            category_column(rows)?,
+        ];
+        for (from, names, prefix, idx) in [
+            (
+                provider,
+                &["provider", "kind", "currency", "amount"][..],
+                "p_",
+                &p_idx,
+            ),
+            (
+                ledger,
+                &["entry_id", "provider", "kind", "currency", "amount"][..],
+                "l_",
+                &l_idx,
+            ),
+        ] {
+            for c in from.select(names.iter().copied())?.take(idx)?.columns() {
+                let mut c = c.clone();
+                c.rename(format!("{prefix}{}", c.name()).into());
+                columns.push(c);
+            }
+        }
+        return Ok(DataFrame::new(n, columns)?);
+    }
     let flag = |name: &str, k: usize| -> Column {
         Column::new(
             name.into(),
@@ -471,12 +787,7 @@ fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<Data
     let mut columns = vec![
         p_idx.clone().with_name("p_row".into()).into_column(),
         l_idx.clone().with_name("l_row".into()).into_column(),
-        Column::new(
-            "category".into(),
-            rows.iter()
-                .map(|r| r.category.as_str())
-                .collect::<Vec<&str>>(),
-        ),
+        category_column(rows)?,
         Column::new(
             "match_key".into(),
             rows.iter().map(|r| r.key).collect::<Vec<Option<&str>>>(),

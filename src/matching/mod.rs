@@ -119,6 +119,21 @@ pub struct MatchOptions {
     /// items, carried in. They take part whatever their day, and, like margin items, appear
     /// only when paired with an in-period item (stage 8 of the design).
     pub carried: (Vec<u32>, Vec<u32>),
+    /// Which columns the result carries, and whether it is ordered.
+    pub gather: Gather,
+}
+
+/// What the result is for. Gathering the report columns (31 of them) and ordering the rows is
+/// most of the engine's work at 1,000,000 records; `summary.json` alone needs neither.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Gather {
+    /// Every column, rows in the output order: for the CSV files, the workbook, the page and
+    /// the store.
+    #[default]
+    Everything,
+    /// Only what the summary reads (category; provider, kind, currency and amount of each side;
+    /// the ledger entry id), rows unordered.
+    Summary,
 }
 
 /// Provider columns as they appear in the results (prefixed `p_`).

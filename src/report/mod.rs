@@ -93,13 +93,16 @@ pub struct Diffs {
 /// Typed access to the columns of the matching result. Columns are found by name once, in
 /// [`ResultRows::new`]; the accessors index them by a position fixed at compile time (the
 /// `col!` macro), since a hashed name lookup per cell was a tenth of the workbook's time.
+///
+/// Only `category` is required: a result built for `summary.json` alone carries just the
+/// columns the summary reads (see `matching::Gather`), and an absent column reads as missing.
 pub struct ResultRows<'a> {
     len: usize,
-    s: Vec<&'a StringChunked>,
-    d: Vec<&'a Int128Chunked>,
-    t: Vec<&'a Int64Chunked>,
-    day: Vec<&'a Int32Chunked>,
-    b: Vec<&'a BooleanChunked>,
+    s: Vec<Option<&'a StringChunked>>,
+    d: Vec<Option<&'a Int128Chunked>>,
+    t: Vec<Option<&'a Int64Chunked>>,
+    day: Vec<Option<&'a Int32Chunked>>,
+    b: Vec<Option<&'a BooleanChunked>>,
     /// What the store said about the row (the earlier item it clears or repeats), when a store
     /// was used; appended to `detail`.
     store_note: Option<&'a StringChunked>,
@@ -174,30 +177,26 @@ macro_rules! col {
 
 impl<'a> ResultRows<'a> {
     pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
-        let s = STR
-            .iter()
-            .map(|n| df.column(n).and_then(|c| c.str()))
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let d = DEC
-            .iter()
-            .map(|n| df.column(n).and_then(|c| c.decimal()).map(|c| c.physical()))
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let t = TIME
-            .iter()
-            .map(|n| {
-                df.column(n)
-                    .and_then(|c| c.datetime())
-                    .map(|c| c.physical())
-            })
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let day = DAY
-            .iter()
-            .map(|n| df.column(n).and_then(|c| c.date()).map(|c| c.physical()))
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let b = FLAG
-            .iter()
-            .map(|n| df.column(n).and_then(|c| c.bool()))
-            .collect::<PolarsResult<Vec<_>>>()?;
+        // A column that is there must have its type; one that is not reads as missing.
+        fn each<'a, T: ?Sized + 'a>(
+            df: &'a DataFrame,
+            names: &[&str],
+            typed: impl Fn(&'a Column) -> PolarsResult<&'a T>,
+        ) -> PolarsResult<Vec<Option<&'a T>>> {
+            names
+                .iter()
+                .map(|n| match df.column(n) {
+                    Ok(c) => typed(c).map(Some),
+                    Err(_) => Ok(None),
+                })
+                .collect()
+        }
+        df.column("category")?;
+        let s = each(df, &STR, |c| c.str())?;
+        let d = each(df, &DEC, |c| c.decimal().map(|c| c.physical()))?;
+        let t = each(df, &TIME, |c| c.datetime().map(|c| c.physical()))?;
+        let day = each(df, &DAY, |c| c.date().map(|c| c.physical()))?;
+        let b = each(df, &FLAG, |c| c.bool())?;
         let store_note = match df.column(STORE_NOTE) {
             Ok(c) => Some(c.str()?),
             Err(_) => None,
@@ -225,7 +224,7 @@ impl<'a> ResultRows<'a> {
         self.str_ref(c, i).map(str::to_string)
     }
     fn str_ref(&self, c: usize, i: usize) -> Option<&'a str> {
-        let column: &'a StringChunked = self.s[c];
+        let column: &'a StringChunked = self.s[c]?;
         column.get(i)
     }
     /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
@@ -271,24 +270,24 @@ impl<'a> ResultRows<'a> {
         )
     }
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
-        self.d[c].get(i).map(money::from_units)
+        self.d[c]?.get(i).map(money::from_units)
     }
     fn flag(&self, c: usize, i: usize) -> bool {
-        self.b[c].get(i).unwrap_or(false)
+        self.b[c].and_then(|b| b.get(i)).unwrap_or(false)
     }
     fn time(&self, c: usize, i: usize) -> Option<DateTime<Utc>> {
-        self.t[c]
+        self.t[c]?
             .get(i)
             .and_then(DateTime::<Utc>::from_timestamp_micros)
     }
     fn day(&self, c: usize, i: usize) -> Option<NaiveDate> {
-        self.day[c].get(i).map(from_epoch_days)
+        self.day[c]?.get(i).map(from_epoch_days)
     }
 
     /// Just the category of row `i` (cheap, for counting).
     pub fn category(&self, i: usize) -> Category {
         self.s[col!(STR, "category")]
-            .get(i)
+            .and_then(|c| c.get(i))
             .and_then(Category::parse)
             .unwrap_or(Category::Matched)
     }

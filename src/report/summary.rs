@@ -132,13 +132,15 @@ pub fn build(
     // Keys borrow the result table's text: no allocation per row.
     // (provider, kind, category, currency) → (count, provider amount, ledger amount)
     type Key<'k> = (&'k str, &'k str, &'k str, &'k str);
-    let mut groups: BTreeMap<Key<'_>, (Category, u64, Decimal, Decimal)> = BTreeMap::new();
+    // Hashed while counting (a million rows), ordered once at the end.
+    let mut groups: hashbrown::HashMap<Key<'_>, (Category, u64, Decimal, Decimal)> =
+        hashbrown::HashMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..rows.len() {
         let category = rows.category(i);
-        *by_category
-            .entry(category.as_str().to_string())
-            .or_default() += 1;
+        if let Some(n) = by_category.get_mut(category.as_str()) {
+            *n += 1;
+        }
         if category.is_discrepancy() {
             discrepancies += 1;
         }
@@ -186,6 +188,8 @@ pub fn build(
             balanced: rows.len() as u64 == p_items + l_items - pairs,
         },
         groups: groups
+            .into_iter()
+            .collect::<BTreeMap<_, _>>()
             .into_iter()
             .map(
                 |((provider, kind, _, currency), (category, count, p, l))| Group {
