@@ -69,6 +69,7 @@ pub fn read_provider_dir(
             "has no provider subdirectories; expected DIR/<provider>/*.jsonl (keysecure, txv3, cardapp, usertrans)",
         ));
     }
+    let mut files: Vec<(PathBuf, &ProviderInstance)> = Vec::new();
     for sub in subdirs {
         let name = sub
             .file_name()
@@ -84,18 +85,53 @@ pub fn read_provider_dir(
             )
         })?;
         for file in jsonl_files(&sub)? {
-            read_jsonl(&file, instance, &mut records, &mut stats)?;
+            files.push((file, instance));
         }
+    }
+    // The files are read on two threads, each taking the next file; the results are joined in
+    // file order, so the records and any error are those of reading them one after another.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<(Vec<ProviderRecord>, ReadStats)>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some((file, instance)) = files.get(i) else {
+            break;
+        };
+        let mut out = Vec::new();
+        let mut st = ReadStats::default();
+        let done = read_jsonl(file, instance, &mut out, &mut st).map(|()| (out, st));
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(done);
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(work);
+        work();
+    });
+    for slot in slots {
+        let done = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::input(dir.display().to_string(), "a file was not read"))?;
+        let (mut out, st) = done?;
+        records.append(&mut out);
+        stats.files += st.files;
+        stats.lines += st.lines;
+        stats.non_records += st.non_records;
     }
     let before = records.len();
     let records = drop_identical_repeats(records);
     stats.identical_repeats_dropped = before - records.len();
     stats.records = records.len();
     for r in &records {
-        *stats
-            .records_by_provider
-            .entry(r.provider.clone())
-            .or_default() += 1;
+        match stats.records_by_provider.get_mut(&r.provider) {
+            Some(n) => *n += 1,
+            None => {
+                stats.records_by_provider.insert(r.provider.clone(), 1);
+            }
+        }
     }
     stats.notes = quality_notes(&records);
     Ok((records, stats))

@@ -486,23 +486,30 @@ pub fn reconcile(
         .copied()
         .filter(|&r| l_primary[r as usize])
         .collect();
+    // Equal keys hash alike, so the rows split by one bit of the key's hash into two halves
+    // that pair independently (the tie rule works within one key value), one per thread.
     let pair = |pr: &[u32], lr: &[u32], order: bool| {
         let (pv, ph) = key_of(&ps, order);
         let (lv, lh) = key_of(&ls, order);
-        pair_on(
-            pr,
-            lr,
-            &p.provider,
-            &l.provider,
-            Key {
-                values: pv,
-                hashes: ph,
-            },
-            Key {
-                values: lv,
-                hashes: lh,
-            },
-        )
+        let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
+            rows.iter().copied().filter(|&r| (h[r as usize] >> 63) == bit).collect()
+        };
+        let run = |bit: u64| {
+            pair_on(
+                &half(pr, ph, bit),
+                &half(lr, lh, bit),
+                &p.provider,
+                &l.provider,
+                Key { values: pv, hashes: ph },
+                Key { values: lv, hashes: lh },
+            )
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(1));
+            let mut kept = run(0);
+            kept.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            kept
+        })
     };
     let by_tx = pair(&pp, &lp, false);
     let mut p_partner: Vec<Option<(u32, &'static str)>> = vec![None; provider.height()];
@@ -529,46 +536,53 @@ pub fn reconcile(
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
     // item left, kept when either side is in the period.
     let in_period = |d: Option<i32>| d.is_some_and(|d| d >= pf && d <= pl);
-    let mut rows: Vec<Row> = Vec::with_capacity(p_win.len() + l_win.len());
-    for &pr in p_win {
-        let i = pr as usize;
-        let partner = p_partner[i];
-        let lr = partner.map(|(lr, _)| lr);
-        let p_in = in_period(p.day.get(i));
-        let l_in = lr.is_some_and(|lr| in_period(l.day.get(lr as usize)));
-        if !(p_in || l_in) {
-            continue;
+    let provider_rows = |win: &[u32]| -> Vec<Row> {
+        let mut out = Vec::with_capacity(win.len());
+        for &pr in win {
+            let i = pr as usize;
+            let partner = p_partner[i];
+            let lr = partner.map(|(lr, _)| lr);
+            let p_in = in_period(p.day.get(i));
+            let l_in = lr.is_some_and(|lr| in_period(l.day.get(lr as usize)));
+            if p_in || l_in {
+                out.push(classify(
+                    p,
+                    l,
+                    Some(pr),
+                    lr,
+                    partner.map(|x| x.1),
+                    p_in,
+                    l_in,
+                    p_primary,
+                    l_primary,
+                    opts,
+                ));
+            }
         }
-        rows.push(classify(
-            &p,
-            &l,
-            Some(pr),
-            lr,
-            partner.map(|x| x.1),
-            p_in,
-            l_in,
-            &p_primary,
-            &l_primary,
-            opts,
-        ));
-    }
-    for &lr in l_win {
-        if l_paired[lr as usize] || !in_period(l.day.get(lr as usize)) {
-            continue;
+        out
+    };
+    let ledger_rows = |win: &[u32]| -> Vec<Row> {
+        let mut out = Vec::new();
+        for &lr in win {
+            if !l_paired[lr as usize] && in_period(l.day.get(lr as usize)) {
+                out.push(classify(
+                    p, l, None, Some(lr), None, false, true, p_primary, l_primary, opts,
+                ));
+            }
         }
-        rows.push(classify(
-            &p,
-            &l,
-            None,
-            Some(lr),
-            None,
-            false,
-            true,
-            &p_primary,
-            &l_primary,
-            opts,
-        ));
-    }
+        out
+    };
+    // Two threads: the provider items' first half on one, the rest and the ledger's on the
+    // other. (Order does not matter here: the rows are ordered afterwards when it does.)
+    let (first, second) = p_win.split_at(p_win.len() / 2);
+    let rows: Vec<Row> = std::thread::scope(|scope| {
+        let other = scope.spawn(|| provider_rows(first));
+        let mut rest = provider_rows(second);
+        rest.extend(ledger_rows(l_win));
+        let mut rows = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        rows.extend(rest);
+        rows
+    });
 
     tracing::debug!(rows = rows.len(), "engine: classified");
     if opts.gather == Gather::Summary {
