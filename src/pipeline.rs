@@ -183,6 +183,10 @@ pub fn reconcile_with(
     // The provider side's error first, as when they were read one after the other.
     let (mut provider_df, read_stats) = provider_read?;
     let (mut ledger_df, skipped_rows) = ledger_read?;
+    // One chunk per column (a Parquet file gives one per row group): the engine reads rows by
+    // position and gathers them, which is cheapest from a single buffer.
+    provider_df.rechunk_mut_par();
+    ledger_df.rechunk_mut_par();
     tracing::info!("inputs read");
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
@@ -220,7 +224,11 @@ pub fn reconcile_with(
     // One chunk per column: the report writers read the rows by index.
     results.rechunk_mut_par();
     let plan = match stored {
-        Some(st) => Some(store::run::apply_store(&mut results, p_in, l_in, st)?),
+        Some(st) => {
+            let plan = store::run::apply_store(&mut results, p_in, l_in, st)?;
+            tracing::info!(changed = plan.changed.len(), "store plan made");
+            Some(plan)
+        }
         None => None,
     };
     tracing::info!(rows = results.height(), "classified; writing outputs");
@@ -228,23 +236,39 @@ pub fn reconcile_with(
     let out = &job.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut files = Vec::new();
-    if o.parquet {
+    // The Parquet tables and the CSV files are independent: written on two threads.
+    let write_parquet = || -> Result<Vec<PathBuf>> {
+        if !o.parquet {
+            return Ok(Vec::new());
+        }
         let normalized = out.join("normalized");
         std::fs::create_dir_all(&normalized).map_err(|e| Error::io(&normalized, e))?;
         let p_path = normalized.join("provider_records.parquet");
         let l_path = normalized.join("ledger_entries.parquet");
-        crate::normalize::write_parquet(&mut provider_df, &p_path)?;
-        crate::normalize::write_parquet(&mut ledger_df, &l_path)?;
-        files.extend([p_path, l_path]);
-    }
-
+        crate::normalize::write_parquet(&mut provider_df.clone(), &p_path)?;
+        crate::normalize::write_parquet(&mut ledger_df.clone(), &l_path)?;
+        Ok(vec![p_path, l_path])
+    };
     let rows = report::ResultRows::new(&results)?;
-    if o.csv {
+    let write_csv = || -> Result<Vec<PathBuf>> {
+        if !o.csv {
+            return Ok(Vec::new());
+        }
         let results_csv = out.join("results.csv");
         let disc_csv = out.join("discrepancies.csv");
         report::csv::write_results(&rows, zone, &results_csv, &disc_csv)?;
-        files.extend([results_csv, disc_csv]);
-    }
+        Ok(vec![results_csv, disc_csv])
+    };
+    let (parquet_files, csv_files) = std::thread::scope(|scope| {
+        let parquet = scope.spawn(write_parquet);
+        let csv = write_csv();
+        let parquet = parquet
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (parquet, csv)
+    });
+    files.extend(parquet_files?);
+    files.extend(csv_files?);
     let facts = summary::RunFacts {
         period: job.period.label(),
         timezone: zone.name().to_string(),
@@ -377,6 +401,7 @@ async fn reconcile_in(
         run: &ctx,
         shown: st.shown(),
     };
+    tracing::info!(items = snapshot.items.len(), "store read");
     let outcome = reconcile_with(job, Some(&stored))?;
     let record = store::RunRecord {
         run_id: run_id.to_string(),
@@ -392,6 +417,7 @@ async fn reconcile_in(
     if let Some(plan) = &outcome.plan {
         tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");
         st.commit(snapshot.generation, &record, plan).await?;
+        tracing::info!("store written");
     }
     Ok(outcome)
 }

@@ -492,7 +492,10 @@ pub fn reconcile(
         let (pv, ph) = key_of(&ps, order);
         let (lv, lh) = key_of(&ls, order);
         let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
-            rows.iter().copied().filter(|&r| (h[r as usize] >> 63) == bit).collect()
+            rows.iter()
+                .copied()
+                .filter(|&r| (h[r as usize] >> 63) == bit)
+                .collect()
         };
         let run = |bit: u64| {
             pair_on(
@@ -500,14 +503,24 @@ pub fn reconcile(
                 &half(lr, lh, bit),
                 &p.provider,
                 &l.provider,
-                Key { values: pv, hashes: ph },
-                Key { values: lv, hashes: lh },
+                Key {
+                    values: pv,
+                    hashes: ph,
+                },
+                Key {
+                    values: lv,
+                    hashes: lh,
+                },
             )
         };
         std::thread::scope(|scope| {
             let other = scope.spawn(|| run(1));
             let mut kept = run(0);
-            kept.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            kept.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
             kept
         })
     };
@@ -566,7 +579,16 @@ pub fn reconcile(
         for &lr in win {
             if !l_paired[lr as usize] && in_period(l.day.get(lr as usize)) {
                 out.push(classify(
-                    p, l, None, Some(lr), None, false, true, p_primary, l_primary, opts,
+                    p,
+                    l,
+                    None,
+                    Some(lr),
+                    None,
+                    false,
+                    true,
+                    p_primary,
+                    l_primary,
+                    opts,
                 ));
             }
         }
@@ -579,7 +601,9 @@ pub fn reconcile(
         let other = scope.spawn(|| provider_rows(first));
         let mut rest = provider_rows(second);
         rest.extend(ledger_rows(l_win));
-        let mut rows = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let mut rows = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
         rows.extend(rest);
         rows
     });

@@ -239,6 +239,15 @@ impl<'a> ResultRows<'a> {
             either(col!(STR, "p_currency"), col!(STR, "l_currency")),
         )
     }
+    /// The provider record's provider and tx id, and the ledger entry id, of row `i`, without
+    /// copying.
+    pub fn keys(&self, i: usize) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        (
+            self.str_ref(col!(STR, "p_provider"), i),
+            self.str_ref(col!(STR, "p_tx_id"), i),
+            self.str_ref(col!(STR, "l_entry_id"), i),
+        )
+    }
     /// Whether row `i` has a ledger entry.
     pub fn has_ledger(&self, i: usize) -> bool {
         self.str_ref(col!(STR, "l_entry_id"), i).is_some()

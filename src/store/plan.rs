@@ -123,14 +123,18 @@ pub fn plan(
             && (i.state == ItemState::Open
                 || (i.state == ItemState::Cleared && i.cleared_in.as_deref() == Some(&label)))
     };
-    let mut by_provider_record: HashMap<(String, String), String> = HashMap::new();
+    // provider → tx id → item (nested, so a row's borrowed keys look it up without a copy)
+    let mut by_provider_record: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut by_ledger_entry: HashMap<String, String> = HashMap::new();
     let mut timing: HashSet<String> = HashSet::new();
     for i in items.iter().filter(|i| candidate(i)) {
         match Family::of(i.category) {
             Some(Family::ProviderOnly) => {
                 if let (Some(p), Some(t)) = (&i.provider, &i.tx_id) {
-                    by_provider_record.insert((p.clone(), t.clone()), i.item_id.clone());
+                    by_provider_record
+                        .entry(p.clone())
+                        .or_default()
+                        .insert(t.clone(), i.item_id.clone());
                 }
             }
             Some(Family::LedgerOnly) => {
@@ -170,7 +174,25 @@ pub fn plan(
         note: Some(note),
     };
 
+    let clears_a_record = |p: Option<&str>, t: Option<&str>, e: Option<&str>| {
+        let by_record = match (p, t) {
+            (Some(p), Some(t)) => by_provider_record.get(p).is_some_and(|m| m.contains_key(t)),
+            _ => false,
+        };
+        by_record || e.is_some_and(|e| by_ledger_entry.contains_key(e))
+    };
     for i in 0..rows.len() {
+        // Most rows are matched and clear nothing: decided on borrowed keys, without building
+        // the row.
+        let quick = rows.category(i);
+        if !quick.is_discrepancy() {
+            let (p, t, e) = rows.keys(i);
+            if !(p.is_some() && e.is_some() && clears_a_record(p, t, e)) {
+                out.categories.push(quick);
+                out.notes.push(None);
+                continue;
+            }
+        }
         let row = rows.values(i);
         let mut category = row.category;
         let mut notes: Vec<String> = Vec::new();
@@ -182,7 +204,7 @@ pub fn plan(
         let mut clears: Vec<String> = Vec::new();
         if paired && !repeat {
             if let (Some(p), Some(t)) = (&row.provider, &row.tx_id) {
-                if let Some(id) = by_provider_record.get(&(p.clone(), t.clone())) {
+                if let Some(id) = by_provider_record.get(p).and_then(|m| m.get(t)) {
                     clears.push(id.clone());
                 }
             }

@@ -157,17 +157,22 @@ pub fn apply_store(
 pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report::close::CloseView {
     let period = &st.run.period;
     let roll_forward = super::plan::roll_forward(plan.items.values(), period);
+    // Each item's latest event of this run, looked up once (not a scan per item).
+    let mut latest: std::collections::HashMap<&str, &super::Event> =
+        std::collections::HashMap::new();
+    for e in &plan.events {
+        if let Some(id) = &e.item_id {
+            latest.insert(id.as_str(), e);
+        }
+    }
     let open_items = plan
         .items
         .values()
         .filter(|i| i.state == super::item::ItemState::Open && i.period_first_day <= period.first)
         .map(|i| {
             let (age_days, bucket) = super::item::age(i.item_day, period.last);
-            let last_event = plan
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.item_id.as_deref() == Some(&i.item_id))
+            let last_event = latest
+                .get(i.item_id.as_str())
                 .map(|e| (e.event.clone(), e.at.clone()))
                 .or_else(|| st.snapshot.last_events.get(&i.item_id).cloned())
                 .map(|(e, at)| format!("{e} {at}"))
