@@ -200,9 +200,9 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// Opens the store (bringing its schema up to date).
+    /// Opens the store (bringing its schema up to date); it must exist.
     pub async fn open(&self) -> Result<crate::store::Store> {
-        crate::store::Store::open(&self.store).await
+        crate::store::Store::open_existing(&self.store).await
     }
 }
 

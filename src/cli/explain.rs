@@ -32,7 +32,7 @@ pub fn run(a: ExplainArgs) -> Result<ExitCode> {
     let e = crate::explain::explain(&a.run, &a.id, a.provider_data.as_deref())?;
     let items = match a.store.clone().or_else(|| store_of_run(&a.run)) {
         Some(url) => super::args::runtime()?.block_on(async {
-            let store = crate::store::Store::open(&url).await?;
+            let store = crate::store::Store::open_existing(&url).await?;
             let mut out = Vec::new();
             for item in store.items_about(&a.id).await? {
                 out.push(store.history(&item.item_id).await?);

@@ -165,6 +165,16 @@ impl Store {
     /// Opens (creating a SQLite file and its folder when missing) and migrates the store at
     /// `url`: `sqlite:PATH` or `postgres://user[:password]@host[:port]/db`.
     pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, true).await
+    }
+
+    /// Opens a store that must already exist: the commands that read or decide on items
+    /// (`items`, `accept`, `explain`, …) do not create an empty SQLite file at a mistyped path.
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        Store::open_with(url, false).await
+    }
+
+    async fn open_with(url: &str, create: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let shown = crate::secret::url_without_password(url);
         let fail = |m: String| Error::Store {
@@ -178,6 +188,11 @@ impl Store {
                 return Err(fail(
                     "a SQLite store needs a file path (sqlite:PATH)".into(),
                 ));
+            }
+            if !create && !std::path::Path::new(file).is_file() {
+                return Err(fail(format!(
+                    "no store at {file} (a `run`, or `reconcile --store`, creates it)"
+                )));
             }
             if let Some(dir) = std::path::Path::new(file).parent() {
                 if !dir.as_os_str().is_empty() {
