@@ -346,17 +346,49 @@ pub fn provider_frame(records: &[ProviderRecord], zone: Tz) -> Result<DataFrame>
 /// run or a reconcile), checking every column's name and type. Accounting days are computed
 /// again in `zone`, so the table can be re-reconciled in another business timezone.
 pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadStats)> {
+    read_provider_parquet_columns(path, zone, None)
+}
+
+/// [`read_provider_parquet`], reading only `columns` of the table (all when `None`): a
+/// reconciliation that writes only `summary.json` needs a few.
+pub fn read_provider_parquet_columns(
+    path: &Path,
+    zone: Tz,
+    only: Option<&[&str]>,
+) -> Result<(DataFrame, ReadStats)> {
     let bad = |message: String| Error::Input {
         what: path.display().to_string(),
         message,
     };
-    let df = crate::parquet_input::read(path, |why| {
+    // The accounting day is computed again, from occurred_at.
+    let mut wanted: Option<Vec<&str>> = only.map(|c| {
+        c.iter()
+            .copied()
+            .filter(|n| *n != "accounting_day")
+            .collect()
+    });
+    if let Some(w) = &mut wanted {
+        for needed in ["provider", "occurred_at"] {
+            if !w.contains(&needed) {
+                w.push(needed);
+            }
+        }
+    }
+    let df = crate::parquet_input::read_columns(path, wanted.as_deref(), |why| {
         bad(format!("not a readable Parquet file: {why}"))
     })?;
     let expected = provider_frame(&[], zone)?;
     let mut columns = Vec::with_capacity(expected.width());
     for want in expected.columns() {
         let name = want.name().as_str();
+        // Columns not asked for, and the accounting day when only some are (it is computed
+        // again from occurred_at either way), are not read.
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.contains(&name) || name == "accounting_day")
+        {
+            continue;
+        }
         let have = df
             .column(name)
             .map_err(|_| bad(format!("column `{name}` is missing: this is not a provider_records table (see normalized/ of a run)")))?;
@@ -391,7 +423,7 @@ pub fn read_provider_parquet(path: &Path, zone: Tz) -> Result<(DataFrame, ReadSt
         .position(|c| c.name().as_str() == "accounting_day")
         .unwrap_or(columns.len());
     columns.insert(
-        pos,
+        pos.min(columns.len()),
         accounting_days_col("accounting_day", instants.into_iter(), zone),
     );
     let frame = DataFrame::new(df.height(), columns)?;

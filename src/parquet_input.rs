@@ -22,6 +22,15 @@ use crate::error::{Error, Result};
 /// not Parquet, or whose structure contradicts itself, goes to `malformed` with a reason that
 /// names the row group, column and page where a check failed, for the caller's own error.
 pub fn read(path: &Path, malformed: impl FnOnce(String) -> Error) -> Result<DataFrame> {
+    read_columns(path, None, malformed)
+}
+
+/// [`read`], decoding only `columns` (all when `None`).
+pub fn read_columns(
+    path: &Path,
+    columns: Option<&[&str]>,
+    malformed: impl FnOnce(String) -> Error,
+) -> Result<DataFrame> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let buffer = Buffer::from(bytes);
     // polars-parquet also panics on some malformed footers (`thrift bool field`), in the header
@@ -29,6 +38,7 @@ pub fn read(path: &Path, malformed: impl FnOnce(String) -> Error) -> Result<Data
     let decode = || {
         check_pages(&buffer)?;
         ParquetReader::new(Cursor::new(buffer))
+            .with_columns(columns.map(|c| c.iter().map(|n| n.to_string()).collect()))
             .finish()
             .map_err(|e| e.to_string())
     };

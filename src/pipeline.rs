@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use polars::prelude::DataFrame;
+
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::matching::{self, MatchOptions};
@@ -154,11 +156,14 @@ pub fn reconcile_with(
     let s = &job.settings;
     let zone = s.timezone;
     let o = job.outputs;
+    let summary_only = stored.is_none() && !(o.csv || o.xlsx || o.html || o.parquet);
     // The two inputs are independent: read them on two threads.
     let read_provider = || -> Result<_> {
         if job.provider_data.is_file() {
             tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
-            crate::normalize::read_provider_parquet(&job.provider_data, zone)
+            // For summary.json alone, only the columns the engine and the summary read.
+            let only = summary_only.then_some(&matching::P_KEYS[..]);
+            crate::normalize::read_provider_parquet_columns(&job.provider_data, zone, only)
         } else {
             tracing::info!(dir = %job.provider_data.display(), "reading provider records");
             let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
@@ -183,10 +188,11 @@ pub fn reconcile_with(
     // The provider side's error first, as when they were read one after the other.
     let (mut provider_df, read_stats) = provider_read?;
     let (mut ledger_df, skipped_rows) = ledger_read?;
-    // One chunk per column (a Parquet file gives one per row group): the engine reads rows by
-    // position and gathers them, which is cheapest from a single buffer.
-    provider_df.rechunk_mut_par();
-    ledger_df.rechunk_mut_par();
+    // One chunk per column the engine reads (a Parquet file gives one per row group): it reads
+    // rows by position, cheapest from a single buffer. The other columns are only gathered for
+    // the reports, so they are left as they are (less memory for `--outputs json`).
+    rechunk(&mut provider_df, &matching::P_KEYS)?;
+    rechunk(&mut ledger_df, &matching::L_KEYS)?;
     tracing::info!("inputs read");
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
@@ -217,6 +223,7 @@ pub fn reconcile_with(
     if stored.is_none() && !(o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
     }
+    debug_assert!(!summary_only || opts.gather == matching::Gather::Summary);
     let p_in = provider_all.as_ref().unwrap_or(&provider_df);
     let l_in = ledger_all.as_ref().unwrap_or(&ledger_df);
     tracing::info!("matching");
@@ -338,6 +345,18 @@ pub fn reconcile_with(
         files,
         plan,
     })
+}
+
+/// Makes each named column one chunk.
+fn rechunk(df: &mut DataFrame, names: &[&str]) -> Result<()> {
+    for name in names {
+        let c = df.column(name)?;
+        if c.n_chunks() > 1 {
+            let one = c.rechunk();
+            df.with_column(one)?;
+        }
+    }
+    Ok(())
 }
 
 /// How a run or a reconcile uses a store.

@@ -158,3 +158,47 @@ proptest! {
         agree(&p, &l, &opts);
     }
 }
+
+/// `--outputs json` alone reads only the columns the engine and the summary need, gathers only
+/// those and leaves the rows unordered: its summary.json must be byte for byte the one a full
+/// reconciliation writes.
+#[test]
+fn a_summary_only_reconciliation_writes_the_same_summary() {
+    let dir = tempdir();
+    let r = run_generate(&dir.path().join("data"), "3000", &["--seed", "21"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let data = dir.path().join("data");
+    let full = dir.path().join("full");
+    let r = run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &full,
+        &["--outputs", "csv,json,parquet"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lean = dir.path().join("lean");
+    let r = run_reconcile(
+        &full.join("normalized/provider_records.parquet"),
+        &full.join("normalized/ledger_entries.parquet"),
+        "2026-03",
+        "Europe/London",
+        &lean,
+        &["--outputs", "json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(files(&lean).len(), 1, "only summary.json");
+    // The same tables through the full path (every column gathered, rows ordered).
+    let wide = dir.path().join("wide");
+    let r = run_reconcile(
+        &full.join("normalized/provider_records.parquet"),
+        &full.join("normalized/ledger_entries.parquet"),
+        "2026-03",
+        "Europe/London",
+        &wide,
+        &["--outputs", "csv,json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_same_file(&wide.join("summary.json"), &lean.join("summary.json"));
+}

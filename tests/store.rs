@@ -529,9 +529,19 @@ fn a_plain_reconcile_does_not_touch_a_store_and_item_commands_explain_bad_input(
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no store at"), "{}", r.stderr);
-    assert!(!dir.path().join("s.db").exists(), "a mistyped path creates no store");
+    assert!(
+        !dir.path().join("s.db").exists(),
+        "a mistyped path creates no store"
+    );
     // With the store there, an unknown item is named.
-    let r = run_reconcile(&m.providers, &ledger, "2026-10", "UTC", &dir.path().join("c"), &["--store", &url]);
+    let r = run_reconcile(
+        &m.providers,
+        &ledger,
+        "2026-10",
+        "UTC",
+        &dir.path().join("c"),
+        &["--store", &url],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = run(&[
         "accept",

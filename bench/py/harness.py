@@ -155,7 +155,10 @@ def bench_match(n):
         tools.append(("datacompy (polars)", lambda r: [PY, f"{HERE}/match_datacompy.py"] + py_args + [f"{out}/datacompy.json"], None))
     os.makedirs(out, exist_ok=True)
     res = compare(f"match {n}", tools)
+    # `cleared_prior` exists only with a store (earlier periods' items); the peers answer the
+    # twelve categories of one period's files, as cardrecon does here (its count is 0).
     ours = load(f"{out}/cardrecon/summary.json")["by_category"]
+    assert ours.pop("cleared_prior", 0) == 0
     answers = {"cardrecon": "reference"}
     for name, f in [("DuckDB (one SQL query)", "duckdb"), ("Python polars (lazy)", "polars")]:
         same = load(f"{out}/{f}.json")["by_category"] == ours
@@ -386,7 +389,9 @@ summary_rows = []
 if "match" in ONLY:
     for n in SIZES["match"]:
         r = bench_match(n)
-        summary_rows.append((f"match + classify, {n:,}/side", "DuckDB", r["DuckDB (one SQL query)"][0] / r["cardrecon"][0], "≥ 1 (no slower than DuckDB)"))
+        summary_rows.append((f"match + classify, {n:,}/side", "DuckDB", r["DuckDB (one SQL query)"][0] / r["cardrecon"][0], "≥ 1.5 (issue 13)"))
+        if n >= 1_000_000:
+            summary_rows.append((f"match + classify, {n:,}/side (peak RSS)", "DuckDB", r["DuckDB (one SQL query)"][2] / r["cardrecon"][2], "≥ 1 (at or below DuckDB's)"))
         if "datacompy (polars)" in r:
             summary_rows.append((f"match + classify, {n:,}/side", "datacompy", r["datacompy (polars)"][0] / r["cardrecon"][0], "≥ 10"))
 if "ledger" in ONLY:

@@ -177,7 +177,7 @@ pub(crate) const L_COLS: [&str; 12] = [
 /// The provider columns the engine reads (window, keys, comparisons, order). The other
 /// [`P_COLS`] are only carried into the results, so they are gathered by row index once, after
 /// the rows are classified and ordered, instead of riding through every join and the sort.
-pub(crate) const P_KEYS: [&str; 10] = [
+pub const P_KEYS: [&str; 10] = [
     "provider",
     "kind",
     "tx_id",
@@ -190,7 +190,7 @@ pub(crate) const P_KEYS: [&str; 10] = [
     "accounting_day",
 ];
 /// The ledger columns the engine reads; see [`P_KEYS`].
-pub(crate) const L_KEYS: [&str; 10] = [
+pub const L_KEYS: [&str; 10] = [
     "entry_id",
     "provider",
     "tx_id",
