@@ -31,23 +31,50 @@ pub fn read_columns(
     columns: Option<&[&str]>,
     malformed: impl FnOnce(String) -> Error,
 ) -> Result<DataFrame> {
+    let wanted = columns.map(|c| c.iter().map(|n| n.to_string()).collect());
+    read_selected(path, |_| Ok(wanted), malformed)
+}
+
+/// [`read`], decoding only the columns `select` picks from the file's column names (all when it
+/// gives `None`): a ledger export's columns that do not map to the canonical table are never
+/// decoded.
+pub fn read_selected(
+    path: &Path,
+    select: impl FnOnce(&[String]) -> Result<Option<Vec<String>>>,
+    malformed: impl FnOnce(String) -> Error,
+) -> Result<DataFrame> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let buffer = Buffer::from(bytes);
     // polars-parquet also panics on some malformed footers (`thrift bool field`), in the header
     // walk as much as in the decoder.
-    let decode = || {
+    let names = caught(|| {
         check_pages(&buffer)?;
-        ParquetReader::new(Cursor::new(buffer))
-            .with_columns(columns.map(|c| c.iter().map(|n| n.to_string()).collect()))
+        Ok(ParquetReader::new(Cursor::new(buffer.clone()))
+            .schema()
+            .map_err(|e| e.to_string())?
+            .iter_names()
+            .map(|n| n.to_string())
+            .collect::<Vec<String>>())
+    });
+    let names = match names {
+        Ok(n) => n,
+        Err(why) => return Err(malformed(why)),
+    };
+    let columns = select(&names)?;
+    caught(|| {
+        ParquetReader::new(Cursor::new(buffer.clone()))
+            .with_columns(columns)
             .finish()
             .map_err(|e| e.to_string())
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
-        Ok(result) => result.map_err(malformed),
-        Err(payload) => Err(malformed(format!(
-            "the file is malformed ({})",
-            panic_text(&*payload)
-        ))),
+    })
+    .map_err(malformed)
+}
+
+/// Runs `f`, turning a panic inside polars-parquet into an error with its text.
+fn caught<T>(f: impl FnOnce() -> std::result::Result<T, String>) -> std::result::Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => Err(format!("the file is malformed ({})", panic_text(&*payload))),
     }
 }
 

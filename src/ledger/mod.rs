@@ -319,7 +319,16 @@ pub fn load_frame(
 ) -> Result<(DataFrame, Vec<SkippedRow>)> {
     if matches!(extension(path).as_str(), "parquet" | "pq") {
         return guarded(path, "Parquet", || {
-            let df = read_parquet_frame(path)?;
+            // Only the columns that map to the canonical table are decoded (an export's other
+            // columns, or a ledger_entries table's `source` and `accounting_day`, are not).
+            let df = crate::parquet_input::read_selected(
+                path,
+                |names| {
+                    let index = column_index(path, names, settings)?;
+                    Ok(Some(index.values().map(|&i| names[i].clone()).collect()))
+                },
+                |why| file_err(path, format!("cannot be read as Parquet: {why}")),
+            )?;
             let index = column_index(path, &column_names(&df), settings)?;
             if let Some(frame) = parquet::typed_frame(&df, &index, settings, &file_name(path), zone)
             {
