@@ -6,7 +6,8 @@ use std::time::Duration;
 use cardrecon::config::{ConfigFile, Settings};
 use cardrecon::generate::{generate, GenerateOptions};
 use cardrecon::period::Period;
-use cardrecon::pipeline::{self, ReconcileJob, RunJob};
+use cardrecon::pipeline::run::RunJob;
+use cardrecon::pipeline::{self, ReconcileJob};
 use cardrecon::sandbox::{self, Faults, SandboxOptions};
 use cardrecon::Error;
 use rust_decimal::Decimal;
@@ -116,7 +117,7 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         reopen_period: false,
         refresh: false,
     };
-    let done = pipeline::run(&job).await.unwrap();
+    let done = pipeline::run::run(&job).await.unwrap();
     handle.stop().await;
     let off = offline(dir.path(), &data);
     for f in ["results.csv", "discrepancies.csv"] {
@@ -186,7 +187,7 @@ async fn each_providers_auth_failure_is_named() {
             reopen_period: false,
             refresh: false,
         };
-        match pipeline::run(&job).await {
+        match pipeline::run::run(&job).await {
             Err(Error::Fetch {
                 provider: p,
                 message,
@@ -590,7 +591,7 @@ fn a_second_run_of_the_same_period_is_refused_while_one_holds_the_lock() {
     let mut s = Settings::resolve(&file, "cardrecon.toml").unwrap();
     s.output_dir = dir.path().join("runs");
     let period = Period::parse("2026-03").unwrap();
-    let held = pipeline::lock_period(&s, &period).unwrap();
+    let held = pipeline::run::lock_period(&s, &period).unwrap();
     let out = bin()
         .args(["run", "--config", cfg.to_str().unwrap()])
         .output()
@@ -715,7 +716,7 @@ async fn every_generated_record_comes_back_field_for_field_through_the_api() {
         &dir.path().join("runs"),
     );
     let raw = dir.path().join("raw");
-    let stats = pipeline::fetch_all(&s, &raw, &Period::parse("2026-03").unwrap(), false, None)
+    let stats = pipeline::run::fetch_all(&s, &raw, &Period::parse("2026-03").unwrap(), false, None)
         .await
         .unwrap();
     handle.stop().await;

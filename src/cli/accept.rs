@@ -38,7 +38,9 @@ pub fn run(a: AcceptArgs) -> Result<ExitCode> {
     if a.note.trim().is_empty() {
         return Err(Error::input("--note", "say why the items are accepted"));
     }
-    let by = a.by.clone().unwrap_or_else(crate::pipeline::os_user);
+    let by =
+        a.by.clone()
+            .unwrap_or_else(crate::pipeline::stored::os_user);
     let done = runtime()?.block_on(async {
         let store = a.store.open().await?;
         store

@@ -38,7 +38,9 @@ pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
             "needs --note saying why the period is closed with open items",
         ));
     }
-    let by = a.by.clone().unwrap_or_else(crate::pipeline::os_user);
+    let by =
+        a.by.clone()
+            .unwrap_or_else(crate::pipeline::stored::os_user);
     let outcome = runtime()?.block_on(async {
         let store = a.store.open().await?;
         store

@@ -82,7 +82,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         )?;
         settings.output_dir = a.out.join("runs");
         let period = Period::parse("2026-03")?;
-        let job = pipeline::RunJob {
+        let job = pipeline::run::RunJob {
             settings,
             config_path: Some(config.clone()),
             period,
@@ -93,7 +93,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             reopen_period: false,
             refresh: false,
         };
-        let done = pipeline::run(&job).await;
+        let done = pipeline::run::run(&job).await;
         handle.stop().await;
         done
     })?;

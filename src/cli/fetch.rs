@@ -24,10 +24,12 @@ pub fn run(a: FetchArgs) -> Result<ExitCode> {
     a.month.settings.required_config("fetch")?;
     let month = a.month.resolve()?;
     let (settings, period) = (month.settings, month.period);
-    pipeline::require_connections(&settings)?;
+    pipeline::run::require_connections(&settings)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let started = std::time::Instant::now();
-    let stats = runtime()?.block_on(pipeline::fetch_all(&settings, &a.out, &period, true, None))?;
+    let stats = runtime()?.block_on(pipeline::run::fetch_all(
+        &settings, &a.out, &period, true, None,
+    ))?;
     let seconds = started.elapsed().as_secs_f64();
     let records: u64 = stats.iter().map(|s| s.records).sum();
     for s in &stats {

@@ -64,16 +64,16 @@ pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
     let outcome = match store {
         None => pipeline::reconcile(&job)?,
         Some(url) => {
-            let sj = pipeline::StoreJob {
+            let sj = pipeline::stored::StoreJob {
                 url,
-                by: pipeline::os_user(),
+                by: pipeline::stored::os_user(),
                 reopen_period: a.reopen_period,
             };
             let run_id = format!(
                 "reconcile-{}",
                 chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
             );
-            runtime()?.block_on(pipeline::reconcile_stored(&job, &sj, &run_id))?
+            runtime()?.block_on(pipeline::stored::reconcile_stored(&job, &sj, &run_id))?
         }
     };
     print!("{}", summary::render_table(&outcome.summary));

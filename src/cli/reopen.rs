@@ -25,7 +25,9 @@ pub fn run(a: ReopenArgs) -> Result<ExitCode> {
     if a.note.trim().is_empty() {
         return Err(Error::input("--note", "say why the item is reopened"));
     }
-    let by = a.by.clone().unwrap_or_else(crate::pipeline::os_user);
+    let by =
+        a.by.clone()
+            .unwrap_or_else(crate::pipeline::stored::os_user);
     let item = runtime()?.block_on(async {
         let store = a.store.open().await?;
         store.reopen(&a.item, &a.note, &by, &now_text()).await

@@ -46,7 +46,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     if settings.output_dir.is_relative() {
         settings.output_dir = a.month.settings.config_dir().join(&settings.output_dir);
     }
-    let job = pipeline::RunJob {
+    let job = pipeline::run::RunJob {
         settings,
         config_path: Some(config),
         period: month.period,
@@ -57,7 +57,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         reopen_period: a.reopen_period,
         refresh: a.refresh,
     };
-    let done = runtime()?.block_on(pipeline::run(&job))?;
+    let done = runtime()?.block_on(pipeline::run::run(&job))?;
     if done.resumed {
         println!("resumed the unfinished run in {}", done.run_dir.display());
     }

@@ -3,7 +3,8 @@
 //! (so a run planned before it cannot overwrite it) and appends its event.
 
 use super::item::{ItemState, Reason};
-use super::{bump, insert_events, set_period, upsert_items, Event, Store, StoredItem};
+use super::write::{bump, insert_events, set_period, upsert_items};
+use super::{Event, Store, StoredItem};
 use crate::error::Result;
 use crate::period::Period;
 

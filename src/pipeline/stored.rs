@@ -1,0 +1,146 @@
+//! A reconciliation against the store: open it (refusing a closed period), reconcile with
+//! earlier periods' open items, and commit the run in one transaction.
+
+use std::path::{Path, PathBuf};
+
+use super::{reconcile_with, Outcome, ReconcileJob};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::period::Period;
+use crate::store;
+
+/// How a run or a reconcile uses a store.
+#[derive(Debug, Clone)]
+pub struct StoreJob {
+    /// The store's URL (may hold a password: never printed; see [`crate::secret::url_without_password`]).
+    pub url: crate::secret::Secret,
+    /// Who runs it, for the event log.
+    pub by: String,
+    /// Run a closed period again, reopening it (an event).
+    pub reopen_period: bool,
+}
+
+/// Reconciles against a store: reads it, reconciles with earlier periods' open items taking
+/// part, writes the outputs, then commits the run to the store in one transaction. Refuses a
+/// closed period unless `reopen_period`.
+pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -> Result<Outcome> {
+    let (st, snapshot) = open_store(sj, &job.period).await?;
+    reconcile_in(job, sj, run_id, &st, snapshot, Vec::new()).await
+}
+
+/// Opens the store and reads what a run of `period` needs, refusing a closed period unless
+/// `--reopen-period`: before any work is done.
+pub(super) async fn open_store(
+    sj: &StoreJob,
+    period: &Period,
+) -> Result<(store::Store, store::Snapshot)> {
+    let st = store::Store::open(sj.url.expose()).await?;
+    let snapshot = st.snapshot(period).await?;
+    let label = period.label();
+    if let Some(ps) = snapshot.period.as_ref().filter(|p| p.closed) {
+        if !sj.reopen_period {
+            return Err(Error::Store {
+                store: st.shown().to_string(),
+                message: format!(
+                    "{label} is closed (by {} at {}); pass --reopen-period to run it again, which is recorded as an event",
+                    ps.changed_by, ps.changed_at
+                ),
+            });
+        }
+    }
+    Ok((st, snapshot))
+}
+
+/// Reconciles with the store's snapshot and commits the run (with the details its fetch added
+/// to the fetch cache).
+pub(super) async fn reconcile_in(
+    job: &ReconcileJob,
+    sj: &StoreJob,
+    run_id: &str,
+    st: &store::Store,
+    snapshot: store::Snapshot,
+    details: Vec<store::fetch_cache::Entry>,
+) -> Result<Outcome> {
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ctx = store::plan::RunContext {
+        run_id: run_id.to_string(),
+        period: job.period,
+        at: at.clone(),
+        by: sj.by.clone(),
+    };
+    let stored = store::run::StoreRun {
+        snapshot: &snapshot,
+        run: &ctx,
+        shown: st.shown(),
+    };
+    tracing::info!(items = snapshot.items.len(), "store read");
+    let outcome = reconcile_with(job, Some(&stored))?;
+    let record = store::RunRecord {
+        run_id: run_id.to_string(),
+        period: job.period,
+        at,
+        by: sj.by.clone(),
+        inputs_sha256: inputs_sha256(&job.provider_data, &job.ledger)?,
+        result_rows: outcome.summary.results,
+        discrepancies: outcome.summary.discrepancies,
+        reopen_period: sj.reopen_period && snapshot.period.as_ref().is_some_and(|p| p.closed),
+        details,
+    };
+    if let Some(plan) = &outcome.plan {
+        tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");
+        st.commit(snapshot.generation, &record, plan).await?;
+        tracing::info!("store written");
+    }
+    Ok(outcome)
+}
+
+/// One SHA-256 over the run's inputs: every file of the provider data (by relative path, in
+/// order) and the ledger.
+fn inputs_sha256(provider_data: &Path, ledger: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![provider_data.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).map_err(|e| Error::io(&p, e))? {
+                stack.push(e.map_err(|e| Error::io(&p, e))?.path());
+            }
+        } else {
+            files.push(p);
+        }
+    }
+    files.sort();
+    files.push(ledger.to_path_buf());
+    let mut h = Sha256::new();
+    for f in &files {
+        let (_, digest) = crate::report::manifest::sha256_file(f)?;
+        h.update(
+            f.strip_prefix(provider_data)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        h.update(digest.as_bytes());
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The operating-system user, for `--by` defaults and run events: `$USER` (what people see in
+/// their shell), else the account the process runs as.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| whoami::username().ok())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The store `run` uses: `[store] url`, else `sqlite:<output dir>/cardrecon.db`.
+pub fn store_url(settings: &Settings) -> crate::secret::Secret {
+    settings.store_url.clone().unwrap_or_else(|| {
+        crate::secret::Secret::new(format!(
+            "sqlite:{}",
+            settings.output_dir.join("cardrecon.db").display()
+        ))
+    })
+}
