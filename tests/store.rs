@@ -732,6 +732,51 @@ fn pg_bindir() -> Option<PathBuf> {
 
 // ---- one writer at a time; a killed write leaves nothing ---------------------------------------
 
+/// A generated March served by the sandbox, and a config for `run` against it (store in
+/// `runs/cardrecon.db`).
+async fn sandbox_month(
+    records: u64,
+    seed: u64,
+) -> (
+    tempfile::TempDir,
+    PathBuf,
+    cardrecon::sandbox::SandboxHandle,
+) {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    cardrecon::generate::generate(&cardrecon::generate::GenerateOptions {
+        out: data.clone(),
+        records,
+        seed,
+        period: cardrecon::period::Period::parse("2026-03").unwrap(),
+        timezone: chrono_tz::Europe::London,
+        discrepancy_share: None,
+    })
+    .unwrap();
+    let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())
+        .await
+        .unwrap();
+    let cfg = dir.path().join("cardrecon.toml");
+    let text = cardrecon::config::template::config_template(
+        Some(&url),
+        "Europe/London",
+        Some("2026-03"),
+        &data.join("ledger.csv").display().to_string(),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    (dir, cfg, handle)
+}
+
+/// `cardrecon run --config CFG --run-id ID` with the sandbox's credentials.
+fn run_command(cfg: &Path, run_id: &str) -> Command {
+    let mut c = crate::util::bin();
+    c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", run_id]);
+    for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+        c.env(k, v);
+    }
+    c
+}
+
 /// A run that read the store before someone else wrote it is refused at its commit, writing
 /// nothing, with a message saying to run again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -810,35 +855,10 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
     use std::io::BufRead;
-    let dir = tempdir();
-    let data = dir.path().join("data");
-    cardrecon::generate::generate(&cardrecon::generate::GenerateOptions {
-        out: data.clone(),
-        records: 600,
-        seed: 5,
-        period: cardrecon::period::Period::parse("2026-03").unwrap(),
-        timezone: chrono_tz::Europe::London,
-        discrepancy_share: None,
-    })
-    .unwrap();
-    let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())
-        .await
-        .unwrap();
-    let cfg = dir.path().join("cardrecon.toml");
-    let text = cardrecon::config::template::config_template(
-        Some(&url),
-        "Europe/London",
-        Some("2026-03"),
-        &data.join("ledger.csv").display().to_string(),
-    );
-    std::fs::write(&cfg, text).unwrap();
+    let (dir, cfg, handle) = sandbox_month(600, 5).await;
     let store = format!("sqlite:{}", dir.path().join("runs/cardrecon.db").display());
     let spawn = |run_id: &str, pause: bool| {
-        let mut c = crate::util::bin();
-        c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", run_id]);
-        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
-            c.env(k, v);
-        }
+        let mut c = run_command(&cfg, run_id);
         if pause {
             c.env("CARDRECON_STORE_PAUSE_MS", "60000");
         }
@@ -919,35 +939,10 @@ async fn a_run_killed_during_its_store_write_leaves_the_store_unchanged() {
 /// results. `--refresh` asks for everything again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rerun_sends_at_most_5_percent_of_the_first_runs_requests() {
-    let dir = tempdir();
-    let data = dir.path().join("data");
-    cardrecon::generate::generate(&cardrecon::generate::GenerateOptions {
-        out: data.clone(),
-        records: 2_000,
-        seed: 11,
-        period: cardrecon::period::Period::parse("2026-03").unwrap(),
-        timezone: chrono_tz::Europe::London,
-        discrepancy_share: None,
-    })
-    .unwrap();
-    let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())
-        .await
-        .unwrap();
-    let cfg = dir.path().join("cardrecon.toml");
-    let text = cardrecon::config::template::config_template(
-        Some(&url),
-        "Europe/London",
-        Some("2026-03"),
-        &data.join("ledger.csv").display().to_string(),
-    );
-    std::fs::write(&cfg, text).unwrap();
+    let (dir, cfg, handle) = sandbox_month(2_000, 11).await;
     let run_once = |id: &str, extra: &[&str]| {
-        let mut c = crate::util::bin();
-        c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", id]);
+        let mut c = run_command(&cfg, id);
         c.args(extra);
-        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
-            c.env(k, v);
-        }
         async move {
             let out = tokio::task::spawn_blocking(move || c.output().unwrap())
                 .await
