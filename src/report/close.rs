@@ -19,6 +19,21 @@ pub struct RollLine {
     pub balances: bool,
 }
 
+impl RollLine {
+    /// The six figures in the order the reports show them: open at start, new, cleared,
+    /// resolved, accepted, open at end.
+    pub fn tallies(&self) -> [Tally; 6] {
+        [
+            self.open_at_start,
+            self.new,
+            self.cleared,
+            self.resolved,
+            self.accepted,
+            self.open_at_end,
+        ]
+    }
+}
+
 /// A count and an amount.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Tally {

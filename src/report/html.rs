@@ -68,20 +68,14 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
         .map(|l| RollHtml {
             provider: text(&l.provider),
             currency: text(&l.currency),
-            cells: [
-                l.open_at_start,
-                l.new,
-                l.cleared,
-                l.resolved,
-                l.accepted,
-                l.open_at_end,
-            ]
-            .iter()
-            .map(|t| {
-                let (a, finer) = money::display(t.amount, &l.currency);
-                (t.count, a, finer)
-            })
-            .collect(),
+            cells: l
+                .tallies()
+                .iter()
+                .map(|t| {
+                    let (a, finer) = money::display(t.amount, &l.currency);
+                    (t.count, a, finer)
+                })
+                .collect(),
             balances: l.balances,
         })
         .collect();

@@ -36,14 +36,7 @@ pub(super) fn roll_forward(
         row += 1;
         ws.write_string(row, 0, for_xlsx(&l.provider)).map_err(&e)?;
         ws.write_string(row, 1, for_xlsx(&l.currency)).map_err(&e)?;
-        let tallies: [Tally; 6] = [
-            l.open_at_start,
-            l.new,
-            l.cleared,
-            l.resolved,
-            l.accepted,
-            l.open_at_end,
-        ];
+        let tallies: [Tally; 6] = l.tallies();
         for (k, t) in tallies.iter().enumerate() {
             let c = 2 + 2 * k as u16;
             ws.write_number_with_format(row, c, count(t.count), &f.integer)
