@@ -317,6 +317,17 @@ pub fn load_frame(
     settings: &Settings,
     zone: Tz,
 ) -> Result<(DataFrame, Vec<SkippedRow>)> {
+    load_frame_with(path, settings, zone, true)
+}
+
+/// [`load_frame`]; without `source` (`file:row` for every entry) when the table is read from
+/// Parquet and no report will show it (`reconcile --outputs json`).
+pub fn load_frame_with(
+    path: &Path,
+    settings: &Settings,
+    zone: Tz,
+    source: bool,
+) -> Result<(DataFrame, Vec<SkippedRow>)> {
     if matches!(extension(path).as_str(), "parquet" | "pq") {
         return guarded(path, "Parquet", || {
             // Only the columns that map to the canonical table are decoded (an export's other
@@ -330,7 +341,8 @@ pub fn load_frame(
                 |why| file_err(path, format!("cannot be read as Parquet: {why}")),
             )?;
             let index = column_index(path, &column_names(&df), settings)?;
-            if let Some(frame) = parquet::typed_frame(&df, &index, settings, &file_name(path), zone)
+            let name = source.then(|| file_name(path));
+            if let Some(frame) = parquet::typed_frame(&df, &index, settings, name.as_deref(), zone)
             {
                 return Ok((frame, Vec::new()));
             }

@@ -29,11 +29,12 @@ use crate::normalize::{
 use crate::period::from_epoch_days;
 
 /// The table, or `None` when the row loader must decide (see the module docs).
+/// `file_name`: the `source` column's prefix; `None` leaves the column out.
 pub(super) fn typed_frame(
     df: &DataFrame,
     index: &BTreeMap<&'static str, usize>,
     settings: &Settings,
-    file_name: &str,
+    file_name: Option<&str>,
     zone: Tz,
 ) -> Option<DataFrame> {
     let n = df.height();
@@ -117,7 +118,7 @@ pub(super) fn typed_frame(
     } else {
         str_col("currency", currency_owned.iter().map(String::as_str))
     };
-    let columns = vec![
+    let mut columns = vec![
         req_text("entry_id", entry_id),
         opt_text("provider", provider),
         opt_text("kind", kind),
@@ -129,8 +130,10 @@ pub(super) fn typed_frame(
         req_text("status", status),
         instant_col("booked_at", booked_at.iter().copied()),
         accounting_days_col("accounting_day", booked_at.iter().copied(), zone),
-        numbered_col("source", file_name, 2, n),
     ];
+    if let Some(name) = file_name {
+        columns.push(numbered_col("source", name, 2, n));
+    }
     DataFrame::new(n, columns).ok()
 }
 
@@ -292,7 +295,13 @@ mod tests {
             .map(|c| c.to_string())
             .collect();
         let index = super::super::column_index(path, &headers, s).unwrap();
-        let typed = typed_frame(&df, &index, s, &super::super::file_name(path), zone);
+        let typed = typed_frame(
+            &df,
+            &index,
+            s,
+            Some(&super::super::file_name(path)),
+            zone,
+        );
         let rows = super::super::parquet_cells(path, df)
             .and_then(|t| super::super::convert(path, t, s))
             .and_then(|l| super::super::ledger_frame(&l.entries, zone));

@@ -181,7 +181,7 @@ pub fn reconcile_with(
     };
     let read_ledger = || {
         tracing::info!(file = %job.ledger.display(), "reading ledger");
-        crate::ledger::load_frame(&job.ledger, s, zone)
+        crate::ledger::load_frame_with(&job.ledger, s, zone, !summary_only)
     };
     let (provider_read, ledger_read) = std::thread::scope(|scope| {
         let ledger = scope.spawn(read_ledger);
