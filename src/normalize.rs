@@ -91,8 +91,8 @@ pub fn read_provider_dir(
     // The files are read on two threads, each taking the next file; the results are joined in
     // file order, so the records and any error are those of reading them one after another.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<(Vec<ProviderRecord>, ReadStats)>>>> =
-        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    type Slot = std::sync::Mutex<Option<Result<(Vec<ProviderRecord>, ReadStats)>>>;
+    let slots: Vec<Slot> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let work = || loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some((file, instance)) = files.get(i) else {

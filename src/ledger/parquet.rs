@@ -295,13 +295,7 @@ mod tests {
             .map(|c| c.to_string())
             .collect();
         let index = super::super::column_index(path, &headers, s).unwrap();
-        let typed = typed_frame(
-            &df,
-            &index,
-            s,
-            Some(&super::super::file_name(path)),
-            zone,
-        );
+        let typed = typed_frame(&df, &index, s, Some(&super::super::file_name(path)), zone);
         let rows = super::super::parquet_cells(path, df)
             .and_then(|t| super::super::convert(path, t, s))
             .and_then(|l| super::super::ledger_frame(&l.entries, zone));

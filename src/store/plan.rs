@@ -559,7 +559,7 @@ mod tests {
 
     #[test]
     fn each_period_rolls_forward_from_the_one_before() {
-        let items = vec![
+        let items = [
             item("a", "2026-10", ItemState::Cleared, Some("2026-11"), 10),
             item("b", "2026-10", ItemState::Accepted, None, 20),
             item("c", "2026-10", ItemState::Open, None, 40),

@@ -15,6 +15,10 @@ pub struct StoreRun<'a> {
     pub shown: &'a str,
 }
 
+/// The inputs with carried records stacked under them, and the carried rows' positions on each
+/// side (see [`with_carried`]).
+pub type Carried = (DataFrame, DataFrame, (Vec<u32>, Vec<u32>));
+
 /// The inputs with the records of earlier periods' open items stacked under them, and the
 /// positions of every carried row on each side. A record already in the inputs (a ledger
 /// export or a provider history that spans months) is not stacked again: its own row is
@@ -24,7 +28,7 @@ pub fn with_carried(
     ledger: &DataFrame,
     snapshot: &super::Snapshot,
     period: &Period,
-) -> Result<(DataFrame, DataFrame, (Vec<u32>, Vec<u32>))> {
+) -> Result<Carried> {
     use std::collections::HashMap;
     let carried = snapshot.carried(period);
     if carried.is_empty() {
@@ -90,7 +94,7 @@ pub fn with_carried(
             if records.is_empty() {
                 return Ok(df.clone());
             }
-            let extra = super::carry::frame(records, &df.schema())?;
+            let extra = super::carry::frame(records, df.schema())?;
             let mut all = df.clone();
             all.vstack_mut(&extra)?;
             all.rechunk_mut_par();
