@@ -123,6 +123,10 @@ pub struct MatchOptions {
     pub gather: Gather,
 }
 
+/// The result column giving how many rows a row stands for: a result made for `summary.json`
+/// alone is already added up by group ([`Gather::Summary`]).
+pub const WEIGHT: &str = "weight";
+
 /// What the result is for. Gathering the report columns (31 of them) and ordering the rows is
 /// most of the engine's work at 1,000,000 records; `summary.json` alone needs neither.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,8 +135,9 @@ pub enum Gather {
     /// the store.
     #[default]
     Everything,
-    /// Only what the summary reads (category; provider, kind, currency and amount of each side;
-    /// the ledger entry id), rows unordered.
+    /// Only what the summary reads, added up by the summary's groups: one row per group with
+    /// its [`WEIGHT`] (category; provider, kind and currency; which sides are present; the sums
+    /// of the amounts).
     Summary,
 }
 

@@ -106,10 +106,14 @@ pub struct ResultRows<'a> {
     /// What the store said about the row (the earlier item it clears or repeats), when a store
     /// was used; appended to `detail`.
     store_note: Option<&'a StringChunked>,
+    weight: Option<&'a UInt64Chunked>,
 }
 
 /// The optional result column with the store's word on each row ([`ResultRows`]).
 pub const STORE_NOTE: &str = "store_note";
+
+/// The optional result column giving how many rows a row stands for.
+pub use crate::matching::WEIGHT;
 
 const STR: [&str; 22] = [
     "category",
@@ -201,7 +205,12 @@ impl<'a> ResultRows<'a> {
             Ok(c) => Some(c.str()?),
             Err(_) => None,
         };
+        let weight = match df.column(WEIGHT) {
+            Ok(c) => Some(c.u64()?),
+            Err(_) => None,
+        };
         Ok(ResultRows {
+            weight,
             len: df.height(),
             s,
             d,
@@ -247,6 +256,10 @@ impl<'a> ResultRows<'a> {
             self.str_ref(col!(STR, "p_tx_id"), i),
             self.str_ref(col!(STR, "l_entry_id"), i),
         )
+    }
+    /// How many result rows row `i` stands for (1 but in a summary-only result).
+    pub fn weight(&self, i: usize) -> u64 {
+        self.weight.and_then(|w| w.get(i)).unwrap_or(1)
     }
     /// Whether row `i` has a ledger entry.
     pub fn has_ledger(&self, i: usize) -> bool {

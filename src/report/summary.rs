@@ -136,20 +136,24 @@ pub fn build(
     let mut groups: hashbrown::HashMap<Key<'_>, (Category, u64, Decimal, Decimal)> =
         hashbrown::HashMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
+    // A row may stand for several (a summary-only result is added up already): its weight.
+    let mut results = 0u64;
     for i in 0..rows.len() {
+        let w = rows.weight(i);
+        results += w;
         let category = rows.category(i);
         if let Some(n) = by_category.get_mut(category.as_str()) {
-            *n += 1;
+            *n += w;
         }
         if category.is_discrepancy() {
-            discrepancies += 1;
+            discrepancies += w;
         }
         let (provider_amount, ledger_amount) = rows.amounts(i);
         let has_p = provider_amount.is_some();
         let has_l = rows.has_ledger(i);
-        p_items += u64::from(has_p);
-        l_items += u64::from(has_l);
-        pairs += u64::from(has_p && has_l);
+        p_items += w * u64::from(has_p);
+        l_items += w * u64::from(has_l);
+        pairs += w * u64::from(has_p && has_l);
         let (provider, kind, currency) = rows.provider_kind_currency(i);
         let key = (
             provider.unwrap_or_default(),
@@ -160,7 +164,7 @@ pub fn build(
         let g = groups
             .entry(key)
             .or_insert((category, 0, Decimal::ZERO, Decimal::ZERO));
-        g.1 += 1;
+        g.1 += w;
         g.2 += provider_amount.unwrap_or_default();
         g.3 += ledger_amount.map(|a| a.abs()).unwrap_or_default();
     }
@@ -176,16 +180,16 @@ pub fn build(
         timezone: facts.timezone.clone(),
         margin_days: facts.margin_days,
         amount_tolerance: facts.amount_tolerance,
-        results: rows.len() as u64,
+        results,
         discrepancies,
         by_category,
         matched_rate_by_count: rate,
         balance: Balance {
-            rows: rows.len() as u64,
+            rows: results,
             provider_items: p_items,
             ledger_items: l_items,
             pairs,
-            balanced: rows.len() as u64 == p_items + l_items - pairs,
+            balanced: results == p_items + l_items - pairs,
         },
         groups: groups
             .into_iter()
