@@ -433,14 +433,28 @@ pub fn read_provider_parquet_columns(
         records: frame.height(),
         ..ReadStats::default()
     };
+    // Counted in runs (a table holds each provider's records together): one map update per
+    // run rather than per row.
+    let mut run: Option<(&str, usize)> = None;
     for p in frame.column("provider")?.str()?.iter() {
         let p = p.ok_or_else(|| bad("field `provider` is empty".to_string()))?;
-        match stats.records_by_provider.get_mut(p) {
-            Some(n) => *n += 1,
-            None => {
-                stats.records_by_provider.insert(p.to_string(), 1);
+        match &mut run {
+            Some((name, n)) if *name == p => *n += 1,
+            _ => {
+                if let Some((name, n)) = run.replace((p, 1)) {
+                    *stats
+                        .records_by_provider
+                        .entry(name.to_string())
+                        .or_default() += n;
+                }
             }
         }
+    }
+    if let Some((name, n)) = run {
+        *stats
+            .records_by_provider
+            .entry(name.to_string())
+            .or_default() += n;
     }
     Ok((frame, stats))
 }

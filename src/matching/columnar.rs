@@ -552,8 +552,7 @@ pub fn reconcile(
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
     // item left, kept when either side is in the period.
     let in_period = |d: Option<i32>| d.is_some_and(|d| d >= pf && d <= pl);
-    let provider_rows = |win: &[u32]| -> Vec<Row> {
-        let mut out = Vec::with_capacity(win.len());
+    let provider_rows = |win: &[u32], out: &mut dyn FnMut(Row)| {
         for &pr in win {
             let i = pr as usize;
             let partner = p_partner[i];
@@ -561,7 +560,7 @@ pub fn reconcile(
             let p_in = in_period(p.day.get(i));
             let l_in = lr.is_some_and(|lr| in_period(l.day.get(lr as usize)));
             if p_in || l_in {
-                out.push(classify(
+                out(classify(
                     p,
                     l,
                     Some(pr),
@@ -575,13 +574,11 @@ pub fn reconcile(
                 ));
             }
         }
-        out
     };
-    let ledger_rows = |win: &[u32]| -> Vec<Row> {
-        let mut out = Vec::new();
+    let ledger_rows = |win: &[u32], out: &mut dyn FnMut(Row)| {
         for &lr in win {
             if !l_paired[lr as usize] && in_period(l.day.get(lr as usize)) {
-                out.push(classify(
+                out(classify(
                     p,
                     l,
                     None,
@@ -595,26 +592,45 @@ pub fn reconcile(
                 ));
             }
         }
-        out
     };
     // Two threads: the provider items' first half on one, the rest and the ledger's on the
     // other. (Order does not matter here: the rows are ordered afterwards when it does.)
     let (first, second) = p_win.split_at(p_win.len() / 2);
+    if opts.gather == Gather::Summary {
+        // Added up as they are classified: the rows themselves are never kept.
+        let parts = std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                let mut sums = Sums::default();
+                provider_rows(first, &mut |r| sums.add(p, l, &r));
+                sums
+            });
+            let mut sums = Sums::default();
+            provider_rows(second, &mut |r| sums.add(p, l, &r));
+            ledger_rows(l_win, &mut |r| sums.add(p, l, &r));
+            let other = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            [other, sums]
+        });
+        tracing::debug!("engine: classified and added up");
+        return summary_frame(&parts);
+    }
     let rows: Vec<Row> = std::thread::scope(|scope| {
-        let other = scope.spawn(|| provider_rows(first));
-        let mut rest = provider_rows(second);
-        rest.extend(ledger_rows(l_win));
+        let other = scope.spawn(|| {
+            let mut v = Vec::with_capacity(first.len());
+            provider_rows(first, &mut |r| v.push(r));
+            v
+        });
+        let mut rest = Vec::with_capacity(second.len());
+        provider_rows(second, &mut |r| rest.push(r));
+        ledger_rows(l_win, &mut |r| rest.push(r));
         let mut rows = other
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         rows.extend(rest);
         rows
     });
-
     tracing::debug!(rows = rows.len(), "engine: classified");
-    if opts.gather == Gather::Summary {
-        return summary_frame(p, l, &rows);
-    }
     // The order: provider (a rank: few distinct values), time, id, entry id, rows.
     let mut names: Vec<&str> = Vec::new();
     for c in [&p.provider, &l.provider] {
@@ -790,28 +806,27 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// The result for `summary.json` alone ([`Gather::Summary`]): the rows already added up by what
-/// the summary groups on (category; provider, kind and currency, the provider record's when
-/// there is one; which sides are present), one row per group with its `weight` (the count),
-/// the provider amounts' sum and the ledger amounts' magnitudes' sum, exact in units of 10⁻⁸.
-/// It replaces gathering five columns for every row and grouping their text again.
-fn summary_frame(p: &Cols<'_>, l: &Cols<'_>, rows: &[Row]) -> Result<DataFrame> {
-    let (mut providers, mut kinds, mut currencies) = (
-        Interner::default(),
-        Interner::default(),
-        Interner::default(),
-    );
-    // (category, provider, kind, currency, has provider record, has ledger entry)
-    type Key = (Category, u32, u32, u32, bool, bool);
-    let mut groups: PlHashMap<Key, (u64, i128, i128)> = PlHashMap::new();
-    for r in rows {
+/// The summary's groups as one thread adds rows up: (category, provider, kind, currency,
+/// provider record present, ledger entry present) on interned integers → (count, the provider
+/// amounts' sum, the ledger amounts' magnitudes' sum), exact in units of 10⁻⁸. Provider, kind and
+/// currency are the provider record's when there is one, else the ledger entry's.
+#[derive(Default)]
+struct Sums<'a> {
+    providers: Interner<'a>,
+    kinds: Interner<'a>,
+    currencies: Interner<'a>,
+    groups: PlHashMap<(Category, u32, u32, u32, bool, bool), (u64, i128, i128)>,
+}
+
+impl<'a> Sums<'a> {
+    fn add(&mut self, p: &Cols<'a>, l: &Cols<'a>, r: &Row) {
         let (pi, li) = (r.p.map(|x| x as usize), r.l.map(|x| x as usize));
         let side = pi.map(|i| (p, i)).or_else(|| li.map(|j| (l, j)));
         let (provider, kind, currency) = match side {
             Some((c, i)) => (
-                providers.id(c.provider.get(i)),
-                kinds.id(c.kind.get(i)),
-                currencies.id(c.currency.get(i)),
+                self.providers.id(c.provider.get(i)),
+                self.kinds.id(c.kind.get(i)),
+                self.currencies.id(c.currency.get(i)),
             ),
             None => (u32::MAX, u32::MAX, u32::MAX),
         };
@@ -823,20 +838,50 @@ fn summary_frame(p: &Cols<'_>, l: &Cols<'_>, rows: &[Row]) -> Result<DataFrame> 
             pi.is_some(),
             li.is_some(),
         );
-        let g = groups.entry(key).or_insert((0, 0, 0));
+        let g = self.groups.entry(key).or_insert((0, 0, 0));
         g.0 += 1;
         g.1 += pi.and_then(|i| p.amount.get(i)).unwrap_or(0);
         g.2 += li.and_then(|j| l.amount.get(j)).map_or(0, |a| a.abs());
+    }
+}
+
+/// The result for `summary.json` alone ([`Gather::Summary`]): the threads' sums merged on the
+/// text of their keys, one row per group with its `weight` (the count) and sums. It replaces
+/// keeping and gathering every row only to group their text again.
+fn summary_frame(parts: &[Sums<'_>]) -> Result<DataFrame> {
+    type Key<'k> = (
+        Category,
+        Option<&'k str>,
+        Option<&'k str>,
+        Option<&'k str>,
+        bool,
+        bool,
+    );
+    let mut groups: PlHashMap<Key<'_>, (u64, i128, i128)> = PlHashMap::new();
+    for part in parts {
+        for (&(cat, prov, kind, cur, has_p, has_l), &(count, p_sum, l_sum)) in &part.groups {
+            let key = (
+                cat,
+                part.providers.name(prov),
+                part.kinds.name(kind),
+                part.currencies.name(cur),
+                has_p,
+                has_l,
+            );
+            let g = groups.entry(key).or_insert((0, 0, 0));
+            g.0 += count;
+            g.1 += p_sum;
+            g.2 += l_sum;
+        }
     }
     let n = groups.len();
     let (mut category, mut weight) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut pp, mut pk, mut pc, mut pa) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut le, mut lp, mut lk, mut lc, mut la) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((cat, prov, kind, cur, has_p, has_l), (count, p_sum, l_sum)) in groups {
+    for ((cat, pv, kv, cv, has_p, has_l), (count, p_sum, l_sum)) in groups {
         category.push(cat.as_str());
         weight.push(count);
-        let (pv, kv, cv) = (providers.name(prov), kinds.name(kind), currencies.name(cur));
         pp.push(pv.filter(|_| has_p));
         pk.push(kv.filter(|_| has_p));
         pc.push(cv.filter(|_| has_p));
