@@ -62,7 +62,11 @@ pub(super) fn typed_frame(
         .into_iter()
         .map(|s| Status::parse(s).map(Status::as_str))
         .collect::<Option<Vec<_>>>()?;
-    let amount = required(money_units(column("amount")?, n)?)?;
+    // Required: every value present (checked without copying a million-value column twice).
+    let amount = money_units(column("amount")?, n)?;
+    if amount.iter().any(Option::is_none) {
+        return None;
+    }
     let fee = match column("fee") {
         Some(s) => money_units(s, n)?,
         None => vec![None; n],
@@ -124,7 +128,7 @@ pub(super) fn typed_frame(
         opt_text("kind", kind),
         opt_text("tx_id", tx_id),
         opt_text("order_id", order_id),
-        units_col("amount", &amount.into_iter().map(Some).collect::<Vec<_>>()),
+        units_col("amount", &amount),
         currency_col,
         units_col("fee", &fee),
         req_text("status", status),
