@@ -115,20 +115,26 @@ pub struct Snapshot {
     pub last_events: HashMap<String, (String, String)>,
 }
 
+impl StoredItem {
+    /// Whether a run of `period` (labelled `label`) may clear this item: one of an earlier
+    /// period, open, or cleared by an earlier run of `period` itself (so a re-run decides the
+    /// same again).
+    pub fn clearable_in(&self, period: &Period, label: &str) -> bool {
+        self.period_first_day < period.first
+            && (self.state == ItemState::Open
+                || (self.state == ItemState::Cleared && self.cleared_in.as_deref() == Some(label)))
+    }
+}
+
 impl Snapshot {
-    /// Earlier periods' items whose record `period` should match against: open, or cleared by
-    /// an earlier run of `period` itself; `(item id, side, record)`.
-    pub fn carried(&self, period: &Period) -> Vec<(&str, Side, &str)> {
+    /// The items `period` may clear ([`StoredItem::clearable_in`]) that keep a record to match
+    /// against: `(item, side, record)`.
+    pub fn carried(&self, period: &Period) -> Vec<(&StoredItem, Side, &str)> {
         let label = period.label();
         self.items
             .iter()
-            .filter(|i| {
-                i.period_first_day < period.first
-                    && (i.state == ItemState::Open
-                        || (i.state == ItemState::Cleared
-                            && i.cleared_in.as_deref() == Some(&label)))
-            })
-            .filter_map(|i| Some((i.item_id.as_str(), i.record_side?, i.record.as_deref()?)))
+            .filter(|i| i.clearable_in(period, &label))
+            .filter_map(|i| Some((i, i.record_side?, i.record.as_deref()?)))
             .collect()
     }
 }

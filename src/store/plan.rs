@@ -110,24 +110,16 @@ pub fn plan(
     source: &RowSource<'_>,
     run: &RunContext,
 ) -> Result<Plan> {
-    let first = run.period.first;
     let label = run.period.label();
     let mut state: BTreeMap<String, StoredItem> = items
         .iter()
         .map(|i| (i.item_id.clone(), i.clone()))
         .collect();
-    // Earlier periods' items this period may clear: open, or cleared by an earlier run of this
-    // very period (so a re-run decides the same again).
-    let candidate = |i: &StoredItem| {
-        i.period_first_day < first
-            && (i.state == ItemState::Open
-                || (i.state == ItemState::Cleared && i.cleared_in.as_deref() == Some(&label)))
-    };
     // provider → tx id → item (nested, so a row's borrowed keys look it up without a copy)
     let mut by_provider_record: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut by_ledger_entry: HashMap<String, String> = HashMap::new();
     let mut timing: HashSet<String> = HashSet::new();
-    for i in items.iter().filter(|i| candidate(i)) {
+    for i in items.iter().filter(|i| i.clearable_in(&run.period, &label)) {
         match Family::of(i.category) {
             Some(Family::ProviderOnly) => {
                 if let (Some(p), Some(t)) = (&i.provider, &i.tx_id) {
@@ -216,10 +208,15 @@ pub fn plan(
                 clears.push(id.clone());
             }
         }
-        let id = base_id(&row).map(|base| {
-            let n = ordinals.entry(base).or_insert(0);
+        // The first row with these keys has the plain id; a later one is told apart by its
+        // ordinal (hashed again only then).
+        let id = item_id(&row, 0).map(|base| {
+            let n = ordinals.entry(base.clone()).or_insert(0);
             *n += 1;
-            item_id(&row, *n - 1).unwrap_or_default()
+            match *n {
+                1 => base,
+                n => item_id(&row, n - 1).unwrap_or(base),
+            }
         });
         if let Some(id) = &id {
             if category == Category::TimingDifference && timing.contains(id) {
@@ -338,10 +335,6 @@ pub fn plan(
     out.changed = changed;
     out.items = state;
     Ok(out)
-}
-
-fn base_id(row: &ResultRow) -> Option<String> {
-    item_id(row, 0)
 }
 
 /// One line about a row for the `opened` event.

@@ -34,31 +34,29 @@ pub fn with_carried(
     if carried.is_empty() {
         return Ok((provider.clone(), ledger.clone(), (Vec::new(), Vec::new())));
     }
-    let mut wanted_p: HashMap<(String, String), Option<u32>> = HashMap::new();
-    let mut wanted_l: HashMap<String, Option<u32>> = HashMap::new();
-    for (_, side, record) in &carried {
+    // The records' keys are the items' own (provider and tx id, or ledger entry id): wanted
+    // record → its first row in the inputs, looked up with the inputs' borrowed text.
+    let mut wanted_p: HashMap<&str, HashMap<&str, Option<u32>>> = HashMap::new();
+    let mut wanted_l: HashMap<&str, Option<u32>> = HashMap::new();
+    for (item, side, _) in &carried {
         match side {
             super::plan::Side::Provider => {
-                if let (Some(p), Some(t)) = (
-                    record_field(record, "provider"),
-                    record_field(record, "tx_id"),
-                ) {
-                    wanted_p.insert((p, t), None);
+                if let (Some(p), Some(t)) = (&item.provider, &item.tx_id) {
+                    wanted_p.entry(p).or_default().insert(t, None);
                 }
             }
             super::plan::Side::Ledger => {
-                if let Some(e) = record_field(record, "entry_id") {
+                if let Some(e) = &item.ledger_entry_id {
                     wanted_l.insert(e, None);
                 }
             }
         }
     }
-    // The first row of each wanted record in the inputs.
     let providers = provider.column("provider")?.str()?;
     let tx_ids = provider.column("tx_id")?.str()?;
     for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
         if let (Some(p), Some(t)) = (p, t) {
-            if let Some(slot) = wanted_p.get_mut(&(p.to_string(), t.to_string())) {
+            if let Some(slot) = wanted_p.get_mut(p).and_then(|m| m.get_mut(t)) {
                 slot.get_or_insert(i as u32);
             }
         }
@@ -70,21 +68,28 @@ pub fn with_carried(
     }
     let (mut rows_p, mut rows_l) = (Vec::new(), Vec::new());
     let (mut stack_p, mut stack_l) = (Vec::new(), Vec::new());
-    for (id, side, record) in carried {
+    for (item, side, record) in &carried {
+        let id = item.item_id.as_str();
         match side {
             super::plan::Side::Provider => {
-                let key = record_field(record, "provider").zip(record_field(record, "tx_id"));
-                match key.and_then(|k| wanted_p.get(&k).copied().flatten()) {
+                let row = item
+                    .provider
+                    .as_deref()
+                    .zip(item.tx_id.as_deref())
+                    .and_then(|(p, t)| wanted_p.get(p).and_then(|m| m.get(t)).copied().flatten());
+                match row {
                     Some(row) => rows_p.push(row),
-                    None => stack_p.push((id, record)),
+                    None => stack_p.push((id, *record)),
                 }
             }
             super::plan::Side::Ledger => {
-                match record_field(record, "entry_id")
-                    .and_then(|e| wanted_l.get(&e).copied().flatten())
-                {
+                let row = item
+                    .ledger_entry_id
+                    .as_deref()
+                    .and_then(|e| wanted_l.get(e).copied().flatten());
+                match row {
                     Some(row) => rows_l.push(row),
-                    None => stack_l.push((id, record)),
+                    None => stack_l.push((id, *record)),
                 }
             }
         }
@@ -114,14 +119,6 @@ pub fn with_carried(
         "carried records from earlier periods"
     );
     Ok((p, l, (rows_p, rows_l)))
-}
-
-fn record_field(record: &str, field: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(record)
-        .ok()?
-        .get(field)?
-        .as_str()
-        .map(str::to_string)
 }
 
 /// Plans the run's effect on the store and writes its word into the result: the category
