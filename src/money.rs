@@ -217,7 +217,7 @@ pub fn display_units(currency: &str) -> u32 {
 
 /// Upper-cased, trimmed currency code (`"usd "` → `"USD"`).
 pub fn currency_code(text: &str) -> String {
-    text.trim().to_ascii_uppercase()
+    currency_code_cow(text).into_owned()
 }
 
 /// [`currency_code`] without a copy when the code is already trimmed and upper-case.
@@ -225,7 +225,7 @@ pub fn currency_code_cow(text: &str) -> std::borrow::Cow<'_, str> {
     if text.trim().len() == text.len() && !text.bytes().any(|b| b.is_ascii_lowercase()) {
         std::borrow::Cow::Borrowed(text)
     } else {
-        std::borrow::Cow::Owned(currency_code(text))
+        std::borrow::Cow::Owned(text.trim().to_ascii_uppercase())
     }
 }
 

@@ -78,26 +78,8 @@ pub(super) fn typed_frame(
         settings.ledger.booked_at_format.as_deref(),
     )?;
 
-    let currency: Vec<&str> = currency
-        .into_iter()
-        .map(money::currency_code_cow)
-        .collect::<Vec<_>>()
-        .iter()
-        .map(|c| match c {
-            std::borrow::Cow::Borrowed(b) => Some(*b),
-            std::borrow::Cow::Owned(_) => None,
-        })
-        .collect::<Option<Vec<&str>>>()
-        .unwrap_or_default();
-    // A currency that is not already a code (lower case, padded) is rare: read it again, owned.
-    let currency_owned: Vec<String> = if currency.len() == n {
-        Vec::new()
-    } else {
-        required(text("currency")?)?
-            .into_iter()
-            .map(money::currency_code)
-            .collect()
-    };
+    let currency: Vec<std::borrow::Cow<'_, str>> =
+        currency.into_iter().map(money::currency_code_cow).collect();
     // A text column whose every value is already what the table holds is taken as it is; only
     // one with a value read differently (trimmed, mapped, canonicalised) is built again.
     let as_is = |canonical: &'static str, read: &[Option<&str>]| -> Option<Column> {
@@ -117,11 +99,6 @@ pub(super) fn typed_frame(
         let as_opt: Vec<Option<&str>> = read.iter().copied().map(Some).collect();
         as_is(canonical, &as_opt).unwrap_or_else(|| str_col(canonical, read.into_iter()))
     };
-    let currency_col = if currency_owned.is_empty() {
-        req_text("currency", currency)
-    } else {
-        str_col("currency", currency_owned.iter().map(String::as_str))
-    };
     let mut columns = vec![
         req_text("entry_id", entry_id),
         opt_text("provider", provider),
@@ -129,7 +106,7 @@ pub(super) fn typed_frame(
         opt_text("tx_id", tx_id),
         opt_text("order_id", order_id),
         units_col("amount", &amount),
-        currency_col,
+        req_text("currency", currency.iter().map(|c| c.as_ref()).collect()),
         units_col("fee", &fee),
         req_text("status", status),
         instant_col("booked_at", booked_at.iter().copied()),
