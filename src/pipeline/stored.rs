@@ -94,22 +94,16 @@ pub(super) async fn reconcile_in(
     Ok(outcome)
 }
 
-/// One SHA-256 over the run's inputs: every file of the provider data (by relative path, in
-/// order) and the ledger.
+/// One SHA-256 over the run's inputs: the provider record files reconcile reads (by relative
+/// path, in order; the manifest lists the same files) and the ledger. A run's archived pages
+/// are not inputs of the reconciliation and are not hashed (a month has one per detail request).
 fn inputs_sha256(provider_data: &Path, ledger: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![provider_data.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        if p.is_dir() {
-            for e in std::fs::read_dir(&p).map_err(|e| Error::io(&p, e))? {
-                stack.push(e.map_err(|e| Error::io(&p, e))?.path());
-            }
-        } else {
-            files.push(p);
-        }
-    }
-    files.sort();
+    let mut files: Vec<PathBuf> = if provider_data.is_dir() {
+        crate::report::manifest::record_files(provider_data)?
+    } else {
+        vec![provider_data.to_path_buf()]
+    };
     files.push(ledger.to_path_buf());
     let mut h = Sha256::new();
     for f in &files {

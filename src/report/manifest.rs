@@ -105,8 +105,9 @@ fn entries(dir: &Path, files: &[PathBuf]) -> Result<Vec<FileEntry>> {
     Ok(out)
 }
 
-/// Every provider's record files under a run's `raw/`.
-fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
+/// Every provider's record files (`DIR/<provider>/*.jsonl`) under a provider-data directory
+/// such as a run's `raw/`, in order.
+pub fn record_files(raw: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(raw)
         .map_err(|e| Error::io(raw, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -121,7 +122,7 @@ fn raw_record_files(raw: &Path) -> Result<Vec<PathBuf>> {
 }
 
 pub fn write(dir: &Path, run: &RunFacts<'_>) -> Result<()> {
-    let mut inputs = entries(dir, &raw_record_files(&dir.join("raw"))?)?;
+    let mut inputs = entries(dir, &record_files(&dir.join("raw"))?)?;
     let (bytes, sha256) = sha256_file(run.ledger)?;
     inputs.push(FileEntry {
         path: run.ledger.display().to_string(),
