@@ -72,16 +72,8 @@ impl Store {
         let mut events = Vec::new();
         for item in &mut items {
             events.push(Event {
-                item_id: Some(item.item_id.clone()),
-                period: Some(item.period.clone()),
-                at: at.to_string(),
-                by: by.to_string(),
-                event: "accepted".into(),
-                from_status: Some(item.state.as_str().into()),
-                to_status: Some(ItemState::Accepted.as_str().into()),
-                run_id: None,
                 reason: Some(reason.as_str().into()),
-                note: Some(note.to_string()),
+                ..Event::change(item, "accepted", ItemState::Accepted, at, by, note)
             });
             item.state = ItemState::Accepted;
             item.reason = Some(reason.as_str().into());
@@ -101,18 +93,7 @@ impl Store {
         if item.state == ItemState::Open {
             return Err(self.err(format!("item {id} is already open")));
         }
-        let event = Event {
-            item_id: Some(item.item_id.clone()),
-            period: Some(item.period.clone()),
-            at: at.to_string(),
-            by: by.to_string(),
-            event: "reopened".into(),
-            from_status: Some(item.state.as_str().into()),
-            to_status: Some(ItemState::Open.as_str().into()),
-            run_id: None,
-            reason: None,
-            note: Some(note.to_string()),
-        };
+        let event = Event::change(&item, "reopened", ItemState::Open, at, by, note);
         item.state = ItemState::Open;
         item.cleared_in = None;
         item.cleared_by_run = None;

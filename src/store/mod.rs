@@ -94,6 +94,31 @@ pub struct Event {
     pub note: Option<String>,
 }
 
+impl Event {
+    /// `item` moving from its present state to `to`: `what` happened, by whom, when, why.
+    pub fn change(
+        item: &StoredItem,
+        what: &str,
+        to: ItemState,
+        at: &str,
+        by: &str,
+        note: &str,
+    ) -> Event {
+        Event {
+            item_id: Some(item.item_id.clone()),
+            period: Some(item.period.clone()),
+            at: at.to_string(),
+            by: by.to_string(),
+            event: what.to_string(),
+            from_status: Some(item.state.as_str().to_string()),
+            to_status: Some(to.as_str().to_string()),
+            run_id: None,
+            reason: None,
+            note: Some(note.to_string()),
+        }
+    }
+}
+
 /// A period's close status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodStatus {

@@ -154,16 +154,8 @@ pub fn plan(
     let mut seen_now: HashSet<String> = HashSet::new();
     let mut ordinals: HashMap<String, usize> = HashMap::new();
     let event = |item: &StoredItem, what: &str, to: ItemState, note: String| Event {
-        item_id: Some(item.item_id.clone()),
-        period: Some(item.period.clone()),
-        at: run.at.clone(),
-        by: run.by.clone(),
-        event: what.to_string(),
-        from_status: Some(item.state.as_str().to_string()),
-        to_status: Some(to.as_str().to_string()),
         run_id: Some(run.run_id.clone()),
-        reason: None,
-        note: Some(note),
+        ..Event::change(item, what, to, &run.at, &run.by, &note)
     };
 
     let clears_a_record = |p: Option<&str>, t: Option<&str>, e: Option<&str>| {
