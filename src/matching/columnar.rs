@@ -211,29 +211,8 @@ fn hashes(keys: &Strs<'_>, state: &DefaultHashBuilder) -> Vec<u64> {
 /// Small integer ranks for a column of few distinct values (providers): equal text, equal
 /// rank; `u32::MAX` for a missing value.
 fn ranks<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<u32> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut last: Option<(&str, u32)> = None;
-    values
-        .map(|v| match v {
-            None => u32::MAX,
-            Some(v) => {
-                if let Some((t, r)) = last {
-                    if t == v {
-                        return r;
-                    }
-                }
-                let r = match seen.iter().position(|s| *s == v) {
-                    Some(i) => i as u32,
-                    None => {
-                        seen.push(v);
-                        (seen.len() - 1) as u32
-                    }
-                };
-                last = Some((v, r));
-                r
-            }
-        })
-        .collect()
+    let mut interner = Interner::default();
+    values.map(|v| interner.id(v)).collect()
 }
 
 fn mix(a: u64, b: u64) -> u64 {
