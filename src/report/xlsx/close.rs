@@ -127,8 +127,9 @@ pub(super) fn open_items_sheet(
             .map_err(&e)?;
             widths.see(8, a.to_string().len());
         }
-        if let Some(d) = i.age_days {
-            ws.write_number_with_format(row, 10, d as f64, &f.integer)
+        // Ages are whole days, never negative (`store::item::age`): a count like the others.
+        if let Some(d) = i.age_days.and_then(|d| u64::try_from(d).ok()) {
+            ws.write_number_with_format(row, 10, count(d), &f.integer)
                 .map_err(&e)?;
         }
     }
