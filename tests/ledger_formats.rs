@@ -474,3 +474,77 @@ fn large_ledgers_report_the_first_bad_row_and_keep_file_order() {
         "entries out of file order"
     );
 }
+
+/// An XLSX ledger is parsed on one thread and converted on the other, in batches of rows. The
+/// result must be the range reader's: the named sheet, the header where the first cell is (here
+/// row 3 from column B), a cell left of the header ignored, blank rows skipped, spreadsheet row
+/// numbers, file order, and the first bad row in file order even in a later batch.
+#[test]
+fn xlsx_ledgers_read_in_batches_keep_rows_columns_and_the_first_bad_row() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempdir();
+    let p = dir.path().join("books.xlsx");
+    let mut wb = Workbook::new();
+    wb.add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "not the ledger")
+        .unwrap();
+    let ws = wb.add_worksheet().set_name("Books").unwrap();
+    for (c, h) in HEADER.split(',').enumerate() {
+        ws.write_string(2, 1 + c as u16, h).unwrap();
+    }
+    ws.write_string(9, 0, "a note left of the table").unwrap();
+    for i in 0..10_000u32 {
+        let row = if i < 5_000 { 3 + i } else { 4 + i }; // a blank row after entry 4,999
+        let amount = if i == 6_000 { "thirty".to_string() } else { format!("{i}.5") };
+        let cells = [
+            format!("E{i}"),
+            "txv3".into(),
+            "consumption".into(),
+            format!("T{i}"),
+            "  ".into(), // whitespace only: no order id
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(row, 1 + c as u16, v).unwrap();
+        }
+        ws.write_string(row, 6, &amount).unwrap();
+        ws.write_string(row, 7, "USD").unwrap();
+        ws.write_number(row, 8, 0.25).unwrap();
+        ws.write_string(row, 9, "success").unwrap();
+        ws.write_string(row, 10, "2026-03-10 12:00:00").unwrap();
+    }
+    wb.save(&p).unwrap();
+
+    let named = |extra: &str| {
+        settings_with(&format!(
+            "timezone = \"Europe/London\"\n[ledger]\nsheet = \"Books\"\n{extra}"
+        ))
+    };
+    let (row, column, m) = row_error(ledger::load(&p, &named("")).unwrap_err());
+    assert_eq!((row, column.as_str()), (6_005, "amount"), "{m}");
+
+    let l = ledger::load(&p, &named("skip_bad_rows = true")).unwrap();
+    let skipped: Vec<(usize, &str)> = l.skipped.iter().map(|s| (s.row, s.column.as_str())).collect();
+    assert_eq!(skipped, [(6_005, "amount")]);
+    assert_eq!(l.entries.len(), 9_999);
+    let e = &l.entries[5_000];
+    assert_eq!(
+        (e.entry_id.as_str(), e.source.as_str(), e.order_id.as_deref(), e.tx_id.as_deref()),
+        ("E5000", "books.xlsx:5005", None, Some("T5000"))
+    );
+    assert_eq!(l.entries[0].source, "books.xlsx:4");
+    assert_eq!(l.entries[9_998].source, "books.xlsx:10004");
+    assert_eq!(e.fee, Some(rust_decimal::Decimal::new(25, 2)));
+    let sum: rust_decimal::Decimal = l.entries.iter().map(|e| e.amount).sum();
+    // 0.5 + 1.5 + ... + 9999.5 = 50,000,000, without row 6,005's 6000.5
+    assert_eq!(sum, rust_decimal::Decimal::new(499_939_995, 1));
+
+    // The first sheet, by default, is not a ledger; an unknown sheet names the ones there are.
+    let e = ledger::load(&p, &london()).unwrap_err().to_string();
+    assert!(e.contains("books.xlsx") && e.contains("entry_id"), "{e}");
+    let e = ledger::load(&p, &settings_with("timezone = \"Europe/London\"\n[ledger]\nsheet = \"Buch\""))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sheet `Buch`") && e.contains("Notes, Books"), "{e}");
+}

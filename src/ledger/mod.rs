@@ -41,6 +41,7 @@ use crate::normalize::{instant_col, money_col, opt_str_col, str_col};
 use crate::period::local_to_utc;
 
 mod parquet;
+mod xlsx;
 
 /// Canonical ledger columns, in table order, and whether each is required.
 pub const COLUMNS: [(&str, bool); 10] = [
@@ -93,7 +94,7 @@ pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
     let ext = extension(path);
     let table = match ext.as_str() {
         "csv" | "txt" => read_csv(path)?,
-        "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path, settings.ledger.sheet.as_deref())?,
+        "xlsx" | "xlsm" | "xls" | "ods" => return xlsx::load(path, settings),
         "parquet" | "pq" => read_parquet(path)?,
         _ => {
             return Err(Error::LedgerFile {
@@ -206,69 +207,6 @@ pub(crate) fn guarded<T>(
             })
         }
     }
-}
-
-pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
-    guarded(path, "a workbook", || read_xlsx_unguarded(path, sheet))
-}
-
-fn read_xlsx_unguarded(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
-    use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
-    let range = match sheet {
-        Some(name) => wb.worksheet_range(name).map_err(|e| {
-            file_err(
-                path,
-                format!(
-                    "sheet `{name}`: {e} (sheets: {})",
-                    wb.sheet_names().join(", ")
-                ),
-            )
-        })?,
-        None => match wb.worksheet_range_at(0) {
-            Some(r) => r.map_err(|e| file_err(path, format!("first sheet: {e}")))?,
-            None => return Err(file_err(path, "has no sheets")),
-        },
-    };
-    let (start_row, _) = range.start().unwrap_or((0, 0));
-    let mut it = range.rows();
-    let header = it
-        .next()
-        .ok_or_else(|| file_err(path, "is empty: expected a header row and entries"))?;
-    let headers: Vec<String> = header
-        .iter()
-        .map(|c| {
-            c.to_string()
-                .trim_start_matches('\u{feff}')
-                .trim()
-                .to_string()
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for (i, r) in it.enumerate() {
-        let row = start_row as usize + i + 2;
-        let cells = r
-            .iter()
-            .map(|c| match c {
-                Data::Empty => Cell::Empty,
-                Data::String(s) if s.trim().is_empty() => Cell::Empty,
-                Data::String(s) => Cell::Text(s.clone()),
-                Data::Int(v) => Cell::Int(*v),
-                Data::Float(v) => Cell::Float(*v),
-                Data::Bool(b) => Cell::Text(b.to_string()),
-                Data::DateTime(d) => match d.as_datetime() {
-                    Some(t) => Cell::Naive(t),
-                    None => Cell::Text(d.to_string()),
-                },
-                Data::DateTimeIso(s) => Cell::Text(s.clone()),
-                Data::DurationIso(s) => Cell::Text(s.clone()),
-                Data::Error(e) => Cell::Text(format!("#ERROR {e:?}")),
-            })
-            .collect();
-        rows.push((row, cells));
-    }
-    Ok(RawTable { headers, rows })
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
@@ -491,44 +429,75 @@ pub(crate) fn column_index(
 }
 
 fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
-    let index = column_index(path, &table.headers, settings)?;
-    let mapping = Mapping {
-        index,
-        headers: &table.headers,
-        values: &settings.ledger.values,
-        zone: settings.ledger_timezone(),
-        format: settings.ledger.booked_at_format.as_deref(),
-    };
-    let skip = settings.ledger.skip_bad_rows.unwrap_or(false);
-    let file_name = file_name(path);
-    let mut entries = Vec::with_capacity(table.rows.len());
-    let mut skipped = Vec::new();
+    let mut rows = Converter::new(path, &table.headers, settings)?;
     for (row, cells) in &table.rows {
+        rows.push(*row, cells)?;
+    }
+    Ok(rows.finish())
+}
+
+/// Turns a file's rows, in file order, into entries (or skipped rows under `skip_bad_rows`).
+/// Every format feeds it, the XLSX reader while it is still parsing ([`xlsx`]).
+struct Converter<'a> {
+    path: &'a Path,
+    mapping: Mapping<'a>,
+    skip: bool,
+    file_name: String,
+    entries: Vec<LedgerEntry>,
+    skipped: Vec<SkippedRow>,
+}
+
+impl<'a> Converter<'a> {
+    fn new(path: &'a Path, headers: &'a [String], settings: &'a Settings) -> Result<Self> {
+        let index = column_index(path, headers, settings)?;
+        Ok(Converter {
+            path,
+            mapping: Mapping {
+                index,
+                headers,
+                values: &settings.ledger.values,
+                zone: settings.ledger_timezone(),
+                format: settings.ledger.booked_at_format.as_deref(),
+            },
+            skip: settings.ledger.skip_bad_rows.unwrap_or(false),
+            file_name: file_name(path),
+            entries: Vec::new(),
+            skipped: Vec::new(),
+        })
+    }
+
+    /// One row (its number as a spreadsheet shows it); the first bad row is the error unless
+    /// bad rows are skipped.
+    fn push(&mut self, row: usize, cells: &[Cell]) -> Result<()> {
         if cells.iter().all(|c| *c == Cell::Empty) {
-            continue; // blank (often trailing) rows
+            return Ok(()); // blank (often trailing) rows
         }
-        match mapping.entry(cells, format!("{file_name}:{row}")) {
-            Ok(e) => entries.push(e),
-            Err((column, message)) if skip => skipped.push(SkippedRow {
-                row: *row,
+        match self.mapping.entry(cells, format!("{}:{row}", self.file_name)) {
+            Ok(e) => self.entries.push(e),
+            Err((column, message)) if self.skip => self.skipped.push(SkippedRow {
+                row,
                 column,
                 message,
             }),
             Err((column, message)) => {
                 return Err(Error::LedgerRow {
-                    file: path.to_path_buf(),
-                    row: *row,
+                    file: self.path.to_path_buf(),
+                    row,
                     column,
                     message,
                 })
             }
         }
+        Ok(())
     }
-    Ok(Ledger {
-        file: path.to_path_buf(),
-        entries,
-        skipped,
-    })
+
+    fn finish(self) -> Ledger {
+        Ledger {
+            file: self.path.to_path_buf(),
+            entries: self.entries,
+            skipped: self.skipped,
+        }
+    }
 }
 
 type CellResult<T> = std::result::Result<T, (String, String)>;
