@@ -45,5 +45,6 @@ pub mod report;
 pub mod sandbox;
 pub mod secret;
 pub mod store;
+pub mod tolerance;
 
 pub use error::{Error, Result};

@@ -242,7 +242,7 @@ fn tolerance_and_signed_ledgers() {
         entry("L4", "txv3", "D", "7", w),
     ];
     let mut o = options("2026-03");
-    o.amount_tolerance = dec("0.01");
+    o.amount_tolerance = cardrecon::matching::Tolerance::absolute(dec("0.01"));
     let rows = run_engine(&recs, &entries, UTC, &o);
     assert_eq!(
         triples(&rows),

@@ -497,7 +497,11 @@ fn xlsx_ledgers_read_in_batches_keep_rows_columns_and_the_first_bad_row() {
     ws.write_string(9, 0, "a note left of the table").unwrap();
     for i in 0..10_000u32 {
         let row = if i < 5_000 { 3 + i } else { 4 + i }; // a blank row after entry 4,999
-        let amount = if i == 6_000 { "thirty".to_string() } else { format!("{i}.5") };
+        let amount = if i == 6_000 {
+            "thirty".to_string()
+        } else {
+            format!("{i}.5")
+        };
         let cells = [
             format!("E{i}"),
             "txv3".into(),
@@ -525,12 +529,21 @@ fn xlsx_ledgers_read_in_batches_keep_rows_columns_and_the_first_bad_row() {
     assert_eq!((row, column.as_str()), (6_005, "amount"), "{m}");
 
     let l = ledger::load(&p, &named("skip_bad_rows = true")).unwrap();
-    let skipped: Vec<(usize, &str)> = l.skipped.iter().map(|s| (s.row, s.column.as_str())).collect();
+    let skipped: Vec<(usize, &str)> = l
+        .skipped
+        .iter()
+        .map(|s| (s.row, s.column.as_str()))
+        .collect();
     assert_eq!(skipped, [(6_005, "amount")]);
     assert_eq!(l.entries.len(), 9_999);
     let e = &l.entries[5_000];
     assert_eq!(
-        (e.entry_id.as_str(), e.source.as_str(), e.order_id.as_deref(), e.tx_id.as_deref()),
+        (
+            e.entry_id.as_str(),
+            e.source.as_str(),
+            e.order_id.as_deref(),
+            e.tx_id.as_deref()
+        ),
         ("E5000", "books.xlsx:5005", None, Some("T5000"))
     );
     assert_eq!(l.entries[0].source, "books.xlsx:4");
@@ -543,8 +556,14 @@ fn xlsx_ledgers_read_in_batches_keep_rows_columns_and_the_first_bad_row() {
     // The first sheet, by default, is not a ledger; an unknown sheet names the ones there are.
     let e = ledger::load(&p, &london()).unwrap_err().to_string();
     assert!(e.contains("books.xlsx") && e.contains("entry_id"), "{e}");
-    let e = ledger::load(&p, &settings_with("timezone = \"Europe/London\"\n[ledger]\nsheet = \"Buch\""))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("sheet `Buch`") && e.contains("Notes, Books"), "{e}");
+    let e = ledger::load(
+        &p,
+        &settings_with("timezone = \"Europe/London\"\n[ledger]\nsheet = \"Buch\""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("sheet `Buch`") && e.contains("Notes, Books"),
+        "{e}"
+    );
 }

@@ -13,5 +13,6 @@ mod properties;
 mod provider_files;
 mod reports;
 mod secrets;
+mod stage6;
 mod store;
 mod util;

@@ -81,11 +81,13 @@ pub fn options(period: &str) -> MatchOptions {
     MatchOptions {
         period: Period::parse(period).unwrap(),
         margin_days: 3,
-        amount_tolerance: Decimal::ZERO,
-        fee_tolerance: Decimal::ZERO,
+        amount_tolerance: Default::default(),
+        fee_tolerance: Default::default(),
         signed_ledger: false,
         carried: (Vec::new(), Vec::new()),
         gather: Default::default(),
+        loose: Default::default(),
+        decided: Default::default(),
     }
 }
 

@@ -6,9 +6,22 @@
 //! period = "2026-03"             # YYYY-MM or YYYY-MM-DD..YYYY-MM-DD
 //! margin_days = 3                # days loaded on each side so cut-off items are recognised
 //!
-//! [tolerance]
+//! [tolerance]                    # |provider − ledger| ≤ amount + relative × |provider|
 //! amount = "0.00"                # decimal text; differences up to this are equal
+//! relative = "0"                 # a fraction of the provider amount (0.001 = 0.1%)
 //! fee = "0.00"
+//! fee_relative = "0"
+//!
+//! [tolerance.currency]           # per currency, replacing `amount`
+//! JPY = "1"
+//!
+//! [tolerance.fee_currency]       # per currency, replacing `fee`
+//! JPY = "1"
+//!
+//! [matching]                     # stage 6
+//! groups = true                  # several records summing to one match as a group
+//! suggest = true                 # unique loose candidates become `suggested_match` rows
+//! suggest_window_days = 3        # how far apart a suggestion's two times may be
 //!
 //! [providers.keysecure]          # table name = instance name (the `provider` column)
 //! type = "keysecure"             # defaults to the instance name
@@ -50,6 +63,7 @@ use crate::period::{parse_zone, Period};
 use crate::providers::spec::{ApiTable, Place};
 use crate::providers::{AdapterOptions, Connection, Spec, SPECS};
 use crate::secret::{Env, ProcessEnv};
+use crate::tolerance::Tolerance;
 
 /// Whether an `http://` URL points at this machine (the sandbox), where clear text is harmless.
 pub fn is_loopback_url(url: &str) -> bool {
@@ -124,6 +138,8 @@ pub struct ConfigFile {
     #[serde(default)]
     pub tolerance: ToleranceFile,
     #[serde(default)]
+    pub matching: MatchingFile,
+    #[serde(default)]
     pub providers: BTreeMap<String, ProviderFile>,
     #[serde(default)]
     pub ledger: LedgerFile,
@@ -153,7 +169,30 @@ pub struct OutputFile {
 #[serde(deny_unknown_fields)]
 pub struct ToleranceFile {
     pub amount: Option<String>,
+    pub relative: Option<String>,
     pub fee: Option<String>,
+    pub fee_relative: Option<String>,
+    #[serde(default)]
+    pub currency: BTreeMap<String, String>,
+    #[serde(default)]
+    pub fee_currency: BTreeMap<String, String>,
+}
+
+/// `[matching]` resolved: stage 6's passes (`matching::Loose`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchingSettings {
+    pub groups: bool,
+    /// `None` when suggestions are off.
+    pub suggest_window_days: Option<u32>,
+}
+
+/// `[matching]`: stage 6's passes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchingFile {
+    pub groups: Option<bool>,
+    pub suggest: Option<bool>,
+    pub suggest_window_days: Option<u32>,
 }
 
 /// A `[providers.<instance>]` table: the keys every provider has, and the provider's own (its
@@ -211,8 +250,10 @@ pub struct Settings {
     pub margin_days: u32,
     /// `[store] url` with its `${ENV}` references filled in.
     pub store_url: Option<crate::secret::Secret>,
-    pub amount_tolerance: Decimal,
-    pub fee_tolerance: Decimal,
+    pub amount_tolerance: Tolerance,
+    pub fee_tolerance: Tolerance,
+    /// `[matching]`: groups and suggestions.
+    pub matching: MatchingSettings,
     pub providers: BTreeMap<String, ProviderInstance>,
     pub ledger: LedgerFile,
     pub output_dir: PathBuf,
@@ -283,6 +324,28 @@ impl Settings {
                 }
             }
         };
+        type Field<'f, T> = (&'f T, &'f str);
+        let tolerance = |absolute: Field<'_, Option<String>>,
+                         relative: Field<'_, Option<String>>,
+                         currency: Field<'_, BTreeMap<String, String>>|
+         -> Result<Tolerance> {
+            let mut per_currency = BTreeMap::new();
+            for (code, v) in currency.0 {
+                let field = format!("{}.{code}", currency.1);
+                if !crate::money::is_plausible_currency(&crate::money::currency_code(code)) {
+                    return Err(cfg(&field, format!("`{code}` is not a currency code")));
+                }
+                per_currency.insert(
+                    crate::money::currency_code(code),
+                    tol(&Some(v.clone()), &field)?,
+                );
+            }
+            Ok(Tolerance {
+                absolute: tol(absolute.0, absolute.1)?,
+                relative: tol(relative.0, relative.1)?,
+                currency: per_currency,
+            })
+        };
         let mut providers = BTreeMap::new();
         for spec in SPECS {
             providers.insert(
@@ -348,8 +411,23 @@ impl Settings {
                 .as_deref()
                 .map(|u| crate::secret::interpolate(u, env, source_name, "store.url"))
                 .transpose()?,
-            amount_tolerance: tol(&file.tolerance.amount, "tolerance.amount")?,
-            fee_tolerance: tol(&file.tolerance.fee, "tolerance.fee")?,
+            amount_tolerance: tolerance(
+                (&file.tolerance.amount, "tolerance.amount"),
+                (&file.tolerance.relative, "tolerance.relative"),
+                (&file.tolerance.currency, "tolerance.currency"),
+            )?,
+            fee_tolerance: tolerance(
+                (&file.tolerance.fee, "tolerance.fee"),
+                (&file.tolerance.fee_relative, "tolerance.fee_relative"),
+                (&file.tolerance.fee_currency, "tolerance.fee_currency"),
+            )?,
+            matching: MatchingSettings {
+                groups: file.matching.groups.unwrap_or(true),
+                suggest_window_days: match file.matching.suggest {
+                    Some(false) => None,
+                    _ => Some(file.matching.suggest_window_days.unwrap_or(3)),
+                },
+            },
             providers,
             ledger: file.ledger.clone(),
             output_dir: file
@@ -395,7 +473,7 @@ mod tests {
         let s = Settings::resolve(&f, "t.toml").unwrap();
         assert_eq!(s.providers["ks_eu"].spec.name, "keysecure");
         assert_eq!(s.providers["ks_eu"].options.account_currency, "EUR");
-        assert_eq!(s.amount_tolerance.to_string(), "0.01");
+        assert_eq!(s.amount_tolerance.absolute.to_string(), "0.01");
     }
 
     #[test]

@@ -472,7 +472,10 @@ impl<'a> Converter<'a> {
         if cells.iter().all(|c| *c == Cell::Empty) {
             return Ok(()); // blank (often trailing) rows
         }
-        match self.mapping.entry(cells, format!("{}:{row}", self.file_name)) {
+        match self
+            .mapping
+            .entry(cells, format!("{}:{row}", self.file_name))
+        {
             Ok(e) => self.entries.push(e),
             Err((column, message)) if self.skip => self.skipped.push(SkippedRow {
                 row,

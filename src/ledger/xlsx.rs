@@ -92,7 +92,11 @@ impl Batch {
         for (i, &(row, start)) in self.rows.iter().enumerate() {
             let end = self.rows.get(i + 1).map_or(self.slots.len(), |r| r.1);
             cells.clear();
-            cells.extend(self.slots[start..end].iter().map(|slot| slot.cell(&self.text)));
+            cells.extend(
+                self.slots[start..end]
+                    .iter()
+                    .map(|slot| slot.cell(&self.text)),
+            );
             f(row, &cells)?;
         }
         Ok(())
@@ -252,12 +256,17 @@ impl Assembler {
     fn flush(&mut self, tx: &Sender) -> bool {
         if !self.header_sent && self.header.is_some() {
             self.header_sent = true;
-            if tx.send(Ok(Message::Header(std::mem::take(&mut self.headers)))).is_err() {
+            if tx
+                .send(Ok(Message::Header(std::mem::take(&mut self.headers))))
+                .is_err()
+            {
                 return false;
             }
         }
         if self.batch.rows.len() >= BATCH {
-            return tx.send(Ok(Message::Rows(std::mem::take(&mut self.batch)))).is_ok();
+            return tx
+                .send(Ok(Message::Rows(std::mem::take(&mut self.batch))))
+                .is_ok();
         }
         true
     }
@@ -316,7 +325,10 @@ fn range_table<R: std::io::Read + std::io::Seek>(
         Some(name) => wb.worksheet_range(name).map_err(|e| {
             file_err(
                 path,
-                format!("sheet `{name}`: {e} (sheets: {})", wb.sheet_names().join(", ")),
+                format!(
+                    "sheet `{name}`: {e} (sheets: {})",
+                    wb.sheet_names().join(", ")
+                ),
             )
         })?,
         None => match wb.worksheet_range_at(0) {
@@ -329,7 +341,12 @@ fn range_table<R: std::io::Read + std::io::Seek>(
     let header = it.next().ok_or_else(|| file_err(path, EMPTY))?;
     let headers = header
         .iter()
-        .map(|c| c.to_string().trim_start_matches('\u{feff}').trim().to_string())
+        .map(|c| {
+            c.to_string()
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
         .collect();
     let rows = it
         .enumerate()

@@ -19,417 +19,19 @@
 
 use std::cmp::Ordering;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashSet};
 use polars::prelude::*;
-use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
-use polars_arrow::types::NativeType;
-use std::hash::BuildHasher;
 
-use super::{Category, Gather, MatchOptions, DEBIT_KINDS, L_COLS, P_COLS};
+use super::classify::{Judge, Row, NONE};
+use super::groups;
+use super::matches::{How, Matches};
+use super::pair::{key_of, pair_on, Key};
+use super::side::Side;
+use super::suggest;
+use super::sums::{summary_frame, Sums};
+use super::{Category, Gather, MatchOptions, L_COLS, P_COLS};
 use crate::error::Result;
-use crate::money;
 use crate::period::epoch_days;
-
-/// A column read in place, without a copy: its Arrow chunks and the row each starts at.
-struct Chunks<'a, A> {
-    arrays: Vec<&'a A>,
-    starts: Vec<usize>,
-    len: usize,
-}
-
-impl<'a, A: Array> Chunks<'a, A> {
-    fn new(arrays: Vec<&'a A>) -> Chunks<'a, A> {
-        let mut starts = Vec::with_capacity(arrays.len());
-        let mut len = 0;
-        for a in &arrays {
-            starts.push(len);
-            len += a.len();
-        }
-        Chunks {
-            arrays,
-            starts,
-            len,
-        }
-    }
-
-    /// The chunk holding row `i` and the row's position in it.
-    fn locate(&self, i: usize) -> (&'a A, usize) {
-        let c = if self.arrays.len() == 1 {
-            0
-        } else {
-            self.starts.partition_point(|&s| s <= i) - 1
-        };
-        (self.arrays[c], i - self.starts[c])
-    }
-}
-
-type Strs<'a> = Chunks<'a, Utf8ViewArray>;
-type Nums<'a, T> = Chunks<'a, PrimitiveArray<T>>;
-
-impl<'a> Strs<'a> {
-    fn get(&self, i: usize) -> Option<&'a str> {
-        let (a, j) = self.locate(i);
-        if a.is_null(j) {
-            None
-        } else {
-            Some(a.value(j))
-        }
-    }
-}
-
-impl<T: NativeType> Nums<'_, T> {
-    fn get(&self, i: usize) -> Option<T> {
-        let (a, j) = self.locate(i);
-        if a.is_null(j) {
-            None
-        } else {
-            Some(a.value(j))
-        }
-    }
-}
-
-/// One side's columns, read in place.
-struct Cols<'a> {
-    provider: Strs<'a>,
-    tx_id: Strs<'a>,
-    order_id: Strs<'a>,
-    amount: Nums<'a, i128>,
-    currency: Strs<'a>,
-    fee: Nums<'a, i128>,
-    status: Strs<'a>,
-    /// Microseconds.
-    time: Nums<'a, i64>,
-    day: Nums<'a, i32>,
-    /// Provider side: the kind (for the sign rule). Ledger side: the entry id.
-    extra: Strs<'a>,
-    kind: Strs<'a>,
-}
-
-fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
-    Ok(Chunks::new(
-        df.column(name)?.str()?.downcast_iter().collect(),
-    ))
-}
-fn decs<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i128>> {
-    let c = df.column(name)?.decimal()?;
-    if c.scale() != money::SCALE as usize {
-        return Err(PolarsError::ComputeError(
-            format!(
-                "column {name}: decimal scale {} is not {}",
-                c.scale(),
-                money::SCALE
-            )
-            .into(),
-        )
-        .into());
-    }
-    Ok(Chunks::new(c.physical().downcast_iter().collect()))
-}
-fn times<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i64>> {
-    let c = df.column(name)?.datetime()?;
-    if c.time_unit() != TimeUnit::Microseconds {
-        return Err(PolarsError::ComputeError(
-            format!(
-                "column {name}: instants in {}, not microseconds",
-                c.time_unit()
-            )
-            .into(),
-        )
-        .into());
-    }
-    Ok(Chunks::new(c.physical().downcast_iter().collect()))
-}
-fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
-    Ok(Chunks::new(
-        df.column(name)?
-            .date()?
-            .physical()
-            .downcast_iter()
-            .collect(),
-    ))
-}
-
-impl<'a> Cols<'a> {
-    fn provider_side(df: &'a DataFrame) -> Result<Cols<'a>> {
-        Ok(Cols {
-            provider: strs(df, "provider")?,
-            tx_id: strs(df, "tx_id")?,
-            order_id: strs(df, "order_id")?,
-            amount: decs(df, "amount")?,
-            currency: strs(df, "currency")?,
-            fee: decs(df, "fee")?,
-            status: strs(df, "status")?,
-            time: times(df, "occurred_at")?,
-            day: days(df, "accounting_day")?,
-            extra: strs(df, "kind")?,
-            kind: strs(df, "kind")?,
-        })
-    }
-    fn ledger_side(df: &'a DataFrame) -> Result<Cols<'a>> {
-        Ok(Cols {
-            provider: strs(df, "provider")?,
-            tx_id: strs(df, "tx_id")?,
-            order_id: strs(df, "order_id")?,
-            amount: decs(df, "amount")?,
-            currency: strs(df, "currency")?,
-            fee: decs(df, "fee")?,
-            status: strs(df, "status")?,
-            time: times(df, "booked_at")?,
-            day: days(df, "accounting_day")?,
-            extra: strs(df, "entry_id")?,
-            kind: strs(df, "kind")?,
-        })
-    }
-}
-
-/// The rows of a side in the window (or carried), in input order.
-fn window(c: &Cols<'_>, first: i32, last: i32, carried: &[u32]) -> Vec<u32> {
-    let mut keep: Vec<bool> = (0..c.day.len)
-        .map(|i| c.day.get(i).is_some_and(|d| d >= first && d <= last))
-        .collect();
-    for &r in carried {
-        if let Some(k) = keep.get_mut(r as usize) {
-            *k = true;
-        }
-    }
-    (0..keep.len() as u32)
-        .filter(|&r| keep[r as usize])
-        .collect()
-}
-
-/// One hash per row for a key column (0 where the key is missing), computed once per side and
-/// used for grouping and for pairing. Both sides use the same hasher, so equal keys hash alike
-/// across sides; every hit is confirmed by comparing the bytes.
-fn hashes(keys: &Strs<'_>, state: &DefaultHashBuilder) -> Vec<u64> {
-    let mut out = Vec::with_capacity(keys.len);
-    for a in &keys.arrays {
-        out.extend(a.iter().map(|k| k.map_or(0, |k| state.hash_one(k))));
-    }
-    out
-}
-
-/// Small integer ranks for a column of few distinct values (providers): equal text, equal
-/// rank; `u32::MAX` for a missing value.
-fn ranks<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<u32> {
-    let mut interner = Interner::default();
-    values.map(|v| interner.id(v)).collect()
-}
-
-fn mix(a: u64, b: u64) -> u64 {
-    (a ^ b.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// Marks each group's primary: the earliest `time`, then the first row. `hash` and `same` give
-/// a row's group (rows with missing keys form one group, as in the oracle's window).
-fn primaries(
-    rows: &[u32],
-    time: &Nums<'_, i64>,
-    len: usize,
-    hash: impl Fn(u32) -> u64,
-    same: impl Fn(u32, u32) -> bool,
-) -> Vec<bool> {
-    let mut best: HashTable<(u32, u64)> = HashTable::with_capacity(rows.len());
-    for &r in rows {
-        let h = hash(r);
-        match best.find_mut(h, |&(b, _)| same(b, r)) {
-            Some(b) => {
-                if earlier(time.get(r as usize), time.get(b.0 as usize)) {
-                    b.0 = r;
-                }
-            }
-            None => {
-                best.insert_unique(h, (r, h), |&(_, h)| h);
-            }
-        }
-    }
-    let mut primary = vec![false; len];
-    for &(r, _) in best.iter() {
-        primary[r as usize] = true;
-    }
-    primary
-}
-
-/// Whether time `a` makes a row the primary over the current one with `b` (rows come in input
-/// order, so an equal time keeps the earlier row). A missing time never wins over a present one
-/// (polars' `min` skips nulls); between two missing times the first row stays.
-fn earlier(a: Option<i64>, b: Option<i64>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a < b,
-        (Some(_), None) => true,
-        _ => false,
-    }
-}
-
-/// One side's key column with its hashes.
-struct Key<'s, 'a> {
-    values: &'s Strs<'a>,
-    hashes: &'s [u64],
-}
-
-/// Pairs unmatched primaries on one key, with the oracle's tie rule; a ledger entry with no
-/// provider may pair with any provider's record.
-fn pair_on(
-    p_rows: &[u32],
-    l_rows: &[u32],
-    p_provider: &Strs<'_>,
-    l_provider: &Strs<'_>,
-    p_key: Key<'_, '_>,
-    l_key: Key<'_, '_>,
-) -> Vec<(u32, u32)> {
-    // The ledger rows of each key value, ascending: (first, last) in the table, the rest
-    // chained through `next`.
-    let mut heads: HashTable<(u32, u32)> = HashTable::with_capacity(l_rows.len());
-    let mut next: Vec<u32> = vec![u32::MAX; l_key.values.len];
-    for &r in l_rows {
-        let Some(k) = l_key.values.get(r as usize) else {
-            continue;
-        };
-        let h = l_key.hashes[r as usize];
-        match heads.find_mut(h, |&(f, _)| l_key.values.get(f as usize) == Some(k)) {
-            Some(e) => {
-                next[e.1 as usize] = r;
-                e.1 = r;
-            }
-            None => {
-                heads.insert_unique(h, (r, r), |&(f, _)| l_key.hashes[f as usize]);
-            }
-        }
-    }
-    // Candidates come out in (provider row, ledger row) order: p_rows and each chain ascend.
-    let mut l_seen = vec![false; l_key.values.len];
-    let mut kept: Vec<(u32, u32)> = Vec::new();
-    for &pr in p_rows {
-        let Some(k) = p_key.values.get(pr as usize) else {
-            continue;
-        };
-        let Some(&(first, _)) = heads.find(p_key.hashes[pr as usize], |&(f, _)| {
-            l_key.values.get(f as usize) == Some(k)
-        }) else {
-            continue;
-        };
-        let mut lr = first;
-        while lr != u32::MAX {
-            let lp = l_provider.get(lr as usize);
-            if (lp.is_none() || lp == p_provider.get(pr as usize)) && !l_seen[lr as usize] {
-                l_seen[lr as usize] = true;
-                kept.push((pr, lr));
-            }
-            lr = next[lr as usize];
-        }
-    }
-    let mut p_seen = vec![false; p_key.values.len];
-    kept.retain(|&(pr, _)| !std::mem::replace(&mut p_seen[pr as usize], true));
-    kept
-}
-
-/// A side's tx id (or, with `order`, order id) column and its hashes.
-fn key_of<'s, 'a>(side: &'s Side<'a>, order: bool) -> (&'s Strs<'a>, &'s [u64]) {
-    if order {
-        (&side.c.order_id, &side.order_hash)
-    } else {
-        (&side.c.tx_id, &side.tx_hash)
-    }
-}
-
-/// One side read, hashed, windowed and grouped.
-struct Side<'a> {
-    c: Cols<'a>,
-    tx_hash: Vec<u64>,
-    order_hash: Vec<u64>,
-    window: Vec<u32>,
-    primary: Vec<bool>,
-}
-
-impl<'a> Side<'a> {
-    fn provider(
-        df: &'a DataFrame,
-        state: &DefaultHashBuilder,
-        w: (i32, i32),
-        carried: &[u32],
-    ) -> Result<Side<'a>> {
-        let c = Cols::provider_side(df)?;
-        let tx_hash = hashes(&c.tx_id, state);
-        let order_hash = hashes(&c.order_id, state);
-        let rank = ranks((0..c.provider.len).map(|i| c.provider.get(i)));
-        let window = window(&c, w.0, w.1, carried);
-        let primary = primaries(
-            &window,
-            &c.time,
-            df.height(),
-            |r| mix(u64::from(rank[r as usize]), tx_hash[r as usize]),
-            |a, b| {
-                let (a, b) = (a as usize, b as usize);
-                rank[a] == rank[b] && c.tx_id.get(a) == c.tx_id.get(b)
-            },
-        );
-        Ok(Side {
-            c,
-            tx_hash,
-            order_hash,
-            window,
-            primary,
-        })
-    }
-
-    fn ledger(
-        df: &'a DataFrame,
-        state: &DefaultHashBuilder,
-        w: (i32, i32),
-        carried: &[u32],
-    ) -> Result<Side<'a>> {
-        let c = Cols::ledger_side(df)?;
-        let tx_hash = hashes(&c.tx_id, state);
-        let order_hash = hashes(&c.order_id, state);
-        // A missing provider groups with "" (the oracle's fill_null("")).
-        let rank = ranks((0..c.provider.len).map(|i| Some(c.provider.get(i).unwrap_or(""))));
-        // The group key: tx id, else order id, else entry id, tagged by which.
-        let key = |i: usize| -> (u8, Option<&str>) {
-            match (c.tx_id.get(i), c.order_id.get(i), c.extra.get(i)) {
-                (Some(t), _, _) => (0, Some(t)),
-                (None, Some(o), _) => (1, Some(o)),
-                (None, None, e) => (2, e),
-            }
-        };
-        let window = window(&c, w.0, w.1, carried);
-        let primary = primaries(
-            &window,
-            &c.time,
-            df.height(),
-            |r| {
-                let i = r as usize;
-                let h = match key(i) {
-                    (0, _) => tx_hash[i],
-                    (1, _) => order_hash[i],
-                    (_, e) => e.map_or(0, |e| state.hash_one(e)),
-                };
-                mix(mix(u64::from(rank[i]), u64::from(key(i).0)), h)
-            },
-            |a, b| {
-                let (a, b) = (a as usize, b as usize);
-                rank[a] == rank[b] && key(a) == key(b)
-            },
-        );
-        Ok(Side {
-            c,
-            tx_hash,
-            order_hash,
-            window,
-            primary,
-        })
-    }
-}
-
-/// One result row before it is gathered: positions on each side, how it was matched, its
-/// flags and category.
-struct Row {
-    p: Option<u32>,
-    l: Option<u32>,
-    key: Option<&'static str>,
-    flags: [bool; 6],
-    p_primary: Option<bool>,
-    l_primary: Option<bool>,
-    category: Category,
-}
 
 /// Reconciles `provider` against `ledger`: the same result frame as the oracle (see
 /// [`super::reconcile`]).
@@ -457,7 +59,7 @@ pub fn reconcile(
     let (p_win, l_win) = (&ps.window, &ls.window);
     tracing::debug!("engine: read, windows and primaries");
 
-    // Stage 2: tx id, then order id, among primaries.
+    // Stage 2 (with stage 6's groups before each key): tx id, then order id, among primaries.
     let pp: Vec<u32> = p_win
         .iter()
         .copied()
@@ -506,69 +108,102 @@ pub fn reconcile(
             kept
         })
     };
-    let by_tx = pair(&pp, &lp, false);
-    let mut p_partner: Vec<Option<(u32, &'static str)>> = vec![None; provider.height()];
-    let mut l_paired = vec![false; ledger.height()];
-    for &(pr, lr) in &by_tx {
-        p_partner[pr as usize] = Some((lr, "tx_id"));
-        l_paired[lr as usize] = true;
+    let amount_units = opts.amount_tolerance.units();
+    let mut m = Matches::new(provider.height(), ledger.height());
+    if opts.loose.groups {
+        groups::on_tx_id(&ps, &ls, &pp, &amount_units, &mut m);
     }
-    let pp_left: Vec<u32> = pp
-        .iter()
-        .copied()
-        .filter(|&r| p_partner[r as usize].is_none())
-        .collect();
-    let lp_left: Vec<u32> = lp
-        .iter()
-        .copied()
-        .filter(|&r| !l_paired[r as usize])
-        .collect();
-    for (pr, lr) in pair(&pp_left, &lp_left, true) {
-        p_partner[pr as usize] = Some((lr, "order_id"));
-        l_paired[lr as usize] = true;
+    let free_p = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.p_free(r)).collect()
+    };
+    let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.l_free(r)).collect()
+    };
+    for (pr, lr) in pair(&free_p(&m, &pp), &free_l(&m, &lp), false) {
+        m.pair(pr, lr, How::TxId);
     }
+    if opts.loose.groups {
+        // The ledger entries the tx id pass left, each with its duplicates.
+        let mut l_left: Vec<u32> = Vec::new();
+        let mut in_multi = vec![false; ledger.height()];
+        for g in &ls.multi {
+            let primary_free = g.iter().any(|&r| l_primary[r as usize] && m.l_free(r));
+            for &r in g {
+                in_multi[r as usize] = true;
+                if primary_free && m.l_free(r) {
+                    l_left.push(r);
+                }
+            }
+        }
+        l_left.extend(
+            lp.iter()
+                .copied()
+                .filter(|&r| !in_multi[r as usize] && m.l_free(r)),
+        );
+        l_left.sort_unstable();
+        groups::on_order_id(&ps, &ls, &free_p(&m, &pp), &l_left, &amount_units, &mut m);
+    }
+    for (pr, lr) in pair(&free_p(&m, &pp), &free_l(&m, &lp), true) {
+        m.pair(pr, lr, How::OrderId);
+    }
+    // Stage 6, after every exact pass: what a person confirmed, then suggestions.
+    suggest::confirmed(
+        &opts.decided.confirmed,
+        provider.height(),
+        ledger.height(),
+        &mut m,
+    );
+    if let Some(days) = opts.loose.suggest_window_days {
+        let rejected: HashSet<(u32, u32)> = opts.decided.rejected.iter().copied().collect();
+        let rules = suggest::Rules {
+            tolerance: &amount_units,
+            window_days: days,
+            rejected: &rejected,
+        };
+        suggest::suggest(&ps, &ls, &pp, &lp, &rules, &mut m);
+    }
+    tracing::debug!(groups = m.groups.len(), "engine: paired");
 
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
-    // item left, kept when either side is in the period.
-    let in_period = |d: Option<i32>| d.is_some_and(|d| d >= pf && d <= pl);
+    // item left, one per group member; kept when either side (or the group's one record) is in
+    // the period.
+    let judge = Judge::new(p, l, p_primary, l_primary, opts, (pf, pl));
+    let m = &m;
     let provider_rows = |win: &[u32], out: &mut dyn FnMut(Row)| {
         for &pr in win {
-            let i = pr as usize;
-            let partner = p_partner[i];
+            if m.p_group[pr as usize] != NONE {
+                continue;
+            }
+            let partner = m.p_partner[pr as usize];
             let lr = partner.map(|(lr, _)| lr);
-            let p_in = in_period(p.day.get(i));
-            let l_in = lr.is_some_and(|lr| in_period(l.day.get(lr as usize)));
-            if p_in || l_in {
-                out(classify(
-                    p,
-                    l,
-                    Some(pr),
-                    lr,
-                    partner.map(|x| x.1),
-                    p_in,
-                    l_in,
-                    p_primary,
-                    l_primary,
-                    opts,
-                ));
+            if judge.p_in(pr) || lr.is_some_and(|lr| judge.l_in(lr)) {
+                let mut row = judge.classify(Some(pr), lr, partner.map(|x| x.1));
+                if lr.is_none() {
+                    row.candidates = m.p_candidates.get(&pr).copied().unwrap_or(0);
+                }
+                out(row);
             }
         }
     };
     let ledger_rows = |win: &[u32], out: &mut dyn FnMut(Row)| {
         for &lr in win {
-            if !l_paired[lr as usize] && in_period(l.day.get(lr as usize)) {
-                out(classify(
-                    p,
-                    l,
-                    None,
-                    Some(lr),
-                    None,
-                    false,
-                    true,
-                    p_primary,
-                    l_primary,
-                    opts,
-                ));
+            if m.l_free(lr) && judge.l_in(lr) {
+                let mut row = judge.classify(None, Some(lr), None);
+                row.candidates = m.l_candidates.get(&lr).copied().unwrap_or(0);
+                out(row);
+            }
+        }
+        for (g, group) in m.groups.iter().enumerate() {
+            let (one_p, one_l) = group.one();
+            let one_in =
+                one_p.is_some_and(|r| judge.p_in(r)) || one_l.is_some_and(|r| judge.l_in(r));
+            for (pr, lr) in group.rows() {
+                let shown = one_in
+                    || pr.is_some_and(|r| judge.p_in(r))
+                    || lr.is_some_and(|r| judge.l_in(r));
+                if shown {
+                    out(judge.member(group, g as u32, pr, lr));
+                }
             }
         }
     };
@@ -630,14 +265,20 @@ pub fn reconcile(
         time: Option<i64>,
         id: Option<&'a str>,
         entry: Option<&'a str>,
+        group: u32,
         p: Option<u32>,
         l: Option<u32>,
     }
     let keys: Vec<SortKey<'_>> = rows
         .iter()
         .map(|r| {
-            let pi = r.p.map(|x| x as usize);
-            let li = r.l.map(|x| x as usize);
+            // A group's members sort where its first row (the one record's) sorts, together.
+            let (kp, kl) = match m.groups.get(r.group as usize) {
+                Some(g) => (g.p.first().copied(), g.l.first().copied()),
+                None => (r.p, r.l),
+            };
+            let pi = kp.map(|x| x as usize);
+            let li = kl.map(|x| x as usize);
             SortKey {
                 provider: rank(
                     pi.and_then(|i| p.provider.get(i))
@@ -651,6 +292,7 @@ pub fn reconcile(
                     .or_else(|| li.and_then(|i| l.tx_id.get(i)))
                     .or_else(|| li.and_then(|i| l.order_id.get(i))),
                 entry: li.and_then(|i| l.extra.get(i)),
+                group: r.group,
                 p: r.p,
                 l: r.l,
             }
@@ -663,12 +305,13 @@ pub fn reconcile(
             .then_with(|| nulls_last(x.time, y.time))
             .then_with(|| nulls_last(x.id, y.id))
             .then_with(|| nulls_last(x.entry, y.entry))
+            .then_with(|| x.group.cmp(&y.group))
             .then_with(|| nulls_last(x.p, y.p))
             .then_with(|| nulls_last(x.l, y.l))
     });
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
     tracing::debug!("engine: ordered");
-    let out = frame(provider, ledger, &rows);
+    let out = frame(provider, ledger, &rows, &Matched { judge: &judge, m });
     tracing::debug!("engine: columns gathered");
     out
 }
@@ -680,211 +323,6 @@ fn nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn classify(
-    p: &Cols<'_>,
-    l: &Cols<'_>,
-    pr: Option<u32>,
-    lr: Option<u32>,
-    key: Option<&'static str>,
-    p_in: bool,
-    l_in: bool,
-    p_primary: &[bool],
-    l_primary: &[bool],
-    opts: &MatchOptions,
-) -> Row {
-    let pi = pr.map(|x| x as usize);
-    let li = lr.map(|x| x as usize);
-    let (mut flags, paired) = ([false; 6], pi.is_some() && li.is_some());
-    if let (Some(i), Some(j)) = (pi, li) {
-        let tol = money::to_units(opts.amount_tolerance);
-        let fee_tol = money::to_units(opts.fee_tolerance);
-        let differs =
-            |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
-        flags[0] = differs(p.status.get(i), l.status.get(j));
-        flags[1] = differs(p.currency.get(i), l.currency.get(j));
-        flags[2] = matches!((p.amount.get(i), l.amount.get(j)), (Some(a), Some(b)) if (a - b.abs()).abs() > tol);
-        if opts.signed_ledger {
-            let debit = p.extra.get(i).is_some_and(|k| DEBIT_KINDS.contains(&k));
-            flags[3] = matches!(l.amount.get(j), Some(a) if a != 0 && (a < 0) != debit);
-        }
-        flags[4] = match l.fee.get(j) {
-            Some(lf) => (p.fee.get(i).unwrap_or(0) - lf).abs() > fee_tol,
-            None => false,
-        };
-        flags[5] = p_in != l_in;
-    }
-    let p_prim = pi.map(|i| p_primary[i]);
-    let l_prim = li.map(|j| l_primary[j]);
-    let status = pi.and_then(|i| p.status.get(i));
-    let category = if p_prim == Some(false) {
-        Category::DuplicateAtProvider
-    } else if l_prim == Some(false) {
-        Category::DuplicateInLedger
-    } else if flags[0] {
-        Category::StatusMismatch
-    } else if flags[1] {
-        Category::CurrencyMismatch
-    } else if flags[2] || flags[3] {
-        Category::AmountMismatch
-    } else if flags[4] {
-        Category::FeeMismatch
-    } else if flags[5] {
-        Category::TimingDifference
-    } else if paired {
-        Category::Matched
-    } else if pi.is_some() && matches!(status, Some("failed") | Some("reversed")) {
-        Category::FailedNotBooked
-    } else if pi.is_some() && status == Some("pending") {
-        Category::PendingNotBooked
-    } else if pi.is_some() {
-        Category::MissingInLedger
-    } else {
-        Category::MissingAtProvider
-    };
-    Row {
-        p: pr,
-        l: lr,
-        key,
-        flags,
-        p_primary: p_prim,
-        l_primary: l_prim,
-        category,
-    }
-}
-
-/// Few distinct strings (providers, kinds, currencies) as small integers, with the last value
-/// remembered: the values come in long runs, so most rows are found without hashing.
-#[derive(Default)]
-struct Interner<'a> {
-    names: Vec<&'a str>,
-    index: PlHashMap<&'a str, u32>,
-    last: Option<(&'a str, u32)>,
-}
-
-impl<'a> Interner<'a> {
-    fn id(&mut self, v: Option<&'a str>) -> u32 {
-        let Some(v) = v else { return u32::MAX };
-        if let Some((t, i)) = self.last {
-            if t == v {
-                return i;
-            }
-        }
-        let next = self.names.len() as u32;
-        let i = *self.index.entry(v).or_insert(next);
-        if i == next {
-            self.names.push(v);
-        }
-        self.last = Some((v, i));
-        i
-    }
-    fn name(&self, i: u32) -> Option<&'a str> {
-        self.names.get(i as usize).copied()
-    }
-}
-
-/// The summary's groups as one thread adds rows up: (category, provider, kind, currency,
-/// provider record present, ledger entry present) on interned integers → (count, the provider
-/// amounts' sum, the ledger amounts' magnitudes' sum), exact in units of 10⁻⁸. Provider, kind and
-/// currency are the provider record's when there is one, else the ledger entry's.
-#[derive(Default)]
-struct Sums<'a> {
-    providers: Interner<'a>,
-    kinds: Interner<'a>,
-    currencies: Interner<'a>,
-    groups: PlHashMap<(Category, u32, u32, u32, bool, bool), (u64, i128, i128)>,
-}
-
-impl<'a> Sums<'a> {
-    fn add(&mut self, p: &Cols<'a>, l: &Cols<'a>, r: &Row) {
-        let (pi, li) = (r.p.map(|x| x as usize), r.l.map(|x| x as usize));
-        let side = pi.map(|i| (p, i)).or_else(|| li.map(|j| (l, j)));
-        let (provider, kind, currency) = match side {
-            Some((c, i)) => (
-                self.providers.id(c.provider.get(i)),
-                self.kinds.id(c.kind.get(i)),
-                self.currencies.id(c.currency.get(i)),
-            ),
-            None => (u32::MAX, u32::MAX, u32::MAX),
-        };
-        let key = (
-            r.category,
-            provider,
-            kind,
-            currency,
-            pi.is_some(),
-            li.is_some(),
-        );
-        let g = self.groups.entry(key).or_insert((0, 0, 0));
-        g.0 += 1;
-        g.1 += pi.and_then(|i| p.amount.get(i)).unwrap_or(0);
-        g.2 += li.and_then(|j| l.amount.get(j)).map_or(0, |a| a.abs());
-    }
-}
-
-/// The result for `summary.json` alone ([`Gather::Summary`]): the threads' sums merged on the
-/// text of their keys, one row per group with its `weight` (the count) and sums. It replaces
-/// keeping and gathering every row only to group their text again.
-fn summary_frame(parts: &[Sums<'_>]) -> Result<DataFrame> {
-    type Key<'k> = (
-        Category,
-        Option<&'k str>,
-        Option<&'k str>,
-        Option<&'k str>,
-        bool,
-        bool,
-    );
-    let mut groups: PlHashMap<Key<'_>, (u64, i128, i128)> = PlHashMap::new();
-    for part in parts {
-        for (&(cat, prov, kind, cur, has_p, has_l), &(count, p_sum, l_sum)) in &part.groups {
-            let key = (
-                cat,
-                part.providers.name(prov),
-                part.kinds.name(kind),
-                part.currencies.name(cur),
-                has_p,
-                has_l,
-            );
-            let g = groups.entry(key).or_insert((0, 0, 0));
-            g.0 += count;
-            g.1 += p_sum;
-            g.2 += l_sum;
-        }
-    }
-    let n = groups.len();
-    let (mut category, mut weight) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut pp, mut pk, mut pc, mut pa) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut le, mut lp, mut lk, mut lc, mut la) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for ((cat, pv, kv, cv, has_p, has_l), (count, p_sum, l_sum)) in groups {
-        category.push(cat.as_str());
-        weight.push(count);
-        pp.push(pv.filter(|_| has_p));
-        pk.push(kv.filter(|_| has_p));
-        pc.push(cv.filter(|_| has_p));
-        pa.push(has_p.then_some(p_sum));
-        le.push(has_l.then_some("*"));
-        lp.push(pv.filter(|_| !has_p && has_l));
-        lk.push(kv.filter(|_| !has_p && has_l));
-        lc.push(cv.filter(|_| !has_p && has_l));
-        la.push(has_l.then_some(l_sum));
-    }
-    let columns = vec![
-        Column::new("category".into(), category),
-        Column::new(super::WEIGHT.into(), weight),
-        Column::new("p_provider".into(), pp),
-        Column::new("p_kind".into(), pk),
-        Column::new("p_currency".into(), pc),
-        crate::normalize::units_col("p_amount", &pa),
-        Column::new("l_entry_id".into(), le),
-        Column::new("l_provider".into(), lp),
-        Column::new("l_kind".into(), lk),
-        Column::new("l_currency".into(), lc),
-        crate::normalize::units_col("l_amount", &la),
-    ];
-    Ok(DataFrame::new(n, columns)?)
 }
 
 /// The `category` column: the thirteen names once, and each row a view of one of them (a gather
@@ -908,7 +346,12 @@ fn category_column(rows: &[&Row]) -> Result<Column> {
 
 /// The result frame: positions, how matched, flags, category, then every provider column
 /// (`p_`) and ledger column (`l_`) gathered by position.
-fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<DataFrame> {
+fn frame(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    rows: &[&Row],
+    matched: &Matched<'_, '_, '_>,
+) -> Result<DataFrame> {
     let n = rows.len();
     let p_idx: IdxCa = rows.iter().map(|r| r.p.map(|x| x as IdxSize)).collect();
     let l_idx: IdxCa = rows.iter().map(|r| r.l.map(|x| x as IdxSize)).collect();
@@ -924,7 +367,9 @@ fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<Data
         category_column(rows)?,
         Column::new(
             "match_key".into(),
-            rows.iter().map(|r| r.key).collect::<Vec<Option<&str>>>(),
+            rows.iter()
+                .map(|r| r.how.map(How::as_str))
+                .collect::<Vec<Option<&str>>>(),
         ),
         flag("status_diff", 0),
         flag("currency_diff", 1),
@@ -945,6 +390,7 @@ fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<Data
                 .collect::<Vec<Option<bool>>>(),
         ),
     ];
+    columns.extend(matched.columns(rows));
     for (from, names, prefix, idx) in [
         (provider, &P_COLS[..], "p_", &p_idx),
         (ledger, &L_COLS[..], "l_", &l_idx),
@@ -957,4 +403,88 @@ fn frame(provider: &DataFrame, ledger: &DataFrame, rows: &[&Row]) -> Result<Data
         }
     }
     Ok(DataFrame::new(n, columns)?)
+}
+
+/// What the match columns are computed from: the rules and the passes' decisions.
+struct Matched<'j, 'c, 'a> {
+    judge: &'j Judge<'c, 'a>,
+    m: &'j Matches,
+}
+
+impl Matched<'_, '_, '_> {
+    /// `match_id`, `match_size`, `match_sum`, `amount_tolerance`, `fee_tolerance`,
+    /// `candidates` (see [`super::MATCH_COLS`]).
+    fn columns(&self, rows: &[&Row]) -> Vec<Column> {
+        let (p, l, j) = (self.judge.p, self.judge.l, self.judge);
+        let n = rows.len();
+        let (mut id, mut size, mut sum) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut amount_tol, mut fee_tol, mut candidates) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for r in rows {
+            let group = self.m.groups.get(r.group as usize);
+            let provider =
+                r.p.and_then(|i| p.provider.get(i as usize))
+                    .or_else(|| r.l.and_then(|i| l.provider.get(i as usize)));
+            id.push(match (group, r.p, r.l) {
+                (Some(g), _, _) => Some(match g.one() {
+                    (Some(one), _) => {
+                        super::match_id(&[provider, Some("group"), p.tx_id.get(one as usize)])
+                    }
+                    (_, one) => super::match_id(&[
+                        provider,
+                        Some("group"),
+                        one.and_then(|o| l.extra.get(o as usize)),
+                    ]),
+                }),
+                (None, Some(i), Some(e)) => Some(super::match_id(&[
+                    provider,
+                    p.tx_id.get(i as usize),
+                    l.extra.get(e as usize),
+                ])),
+                _ => None,
+            });
+            size.push(group.map(|g| g.p.len().max(g.l.len()) as u32));
+            sum.push(group.map(|g| g.sum));
+            // The tolerance a pair's amount (or fee) difference was judged by, when there was
+            // a difference and the rule allows any.
+            let (mut at, mut ft) = (None, None);
+            if let (Some(i), Some(e)) = (r.p.map(|x| x as usize), r.l.map(|x| x as usize)) {
+                let currency = p.currency.get(i);
+                let (pa, la) = match group {
+                    Some(g) if g.p.len() > 1 => (Some(g.sum), l.amount.get(e).map(i128::abs)),
+                    Some(g) => (p.amount.get(i), Some(g.sum)),
+                    None => (p.amount.get(i), l.amount.get(e).map(i128::abs)),
+                };
+                if let (Some(a), Some(b)) = (pa, la) {
+                    if a != b && !j.amount.is_zero() {
+                        at = Some(j.amount.effective(currency, a));
+                    }
+                }
+                if let (Some(lf), false) = (l.fee.get(e), j.fee.is_zero()) {
+                    let pf = p.fee.get(i).unwrap_or(0);
+                    if pf != lf && group.is_none() {
+                        ft = Some(j.fee.effective(currency, pf));
+                    }
+                }
+            }
+            amount_tol.push(at);
+            fee_tol.push(ft);
+            candidates.push((r.candidates > 0).then_some(r.candidates));
+        }
+        vec![
+            Column::new("match_id".into(), id),
+            Column::new("match_size".into(), size),
+            crate::normalize::units_col("match_sum", &sum),
+            crate::normalize::units_col("amount_tolerance", &amount_tol),
+            crate::normalize::units_col("fee_tolerance", &fee_tol),
+            Column::new("candidates".into(), candidates),
+        ]
+    }
 }

@@ -11,25 +11,41 @@
 //!    ledger's absolute amount, within `amount_tolerance`), fee (when the ledger books one).
 //! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
 //! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
+//! 6. **Groups and suggestions** ([`Loose`]): several records on one side summing to one on the
+//!    other match as a group, decided *before* the pairing on their key ([`groups`]); after
+//!    every exact pass, pairs a person confirmed are paired, then a loose candidate unique both
+//!    ways is a `suggested_match` ([`suggest`]). Tolerances are per currency and relative
+//!    ([`Tolerance`]).
 //!
 //! With a store, earlier periods' open items are appended to the inputs and take part like
-//! margin items ([`MatchOptions::carried_from`]); what a pair with one of them means is decided
-//! afterwards, from the store (`store::plan`), so this module knows nothing of the store.
+//! margin items ([`MatchOptions::carried`]); what a pair with one of them means is decided
+//! afterwards, from the store (`store::plan`), so this module knows nothing of the store; the
+//! suggestions people confirmed or rejected arrive as row pairs ([`Decided`]).
 //!
 //! The engine is [`columnar`]: plain Rust over the input columns, read once. [`oracle`] is the
-//! first engine, a polars lazy plan, kept as the test oracle: both must give the same result.
+//! first engine, a polars lazy plan, kept as the test oracle of stages 1-5: with stage 6 off
+//! ([`Loose::off`]) and absolute tolerances, both must give the same result.
 //!
-//! One category per row, by precedence duplicate > status > currency > amount > fee > timing;
-//! the `detail` text names every difference found. Only items whose accounting day is in the
+//! One category per row, by precedence duplicate > suggestion > status > currency > amount >
+//! fee > timing (a group's rows are never duplicates: the group explains the repeat); the
+//! `detail` text names every difference found. Only items whose accounting day is in the
 //! period are judged; a margin item appears only when paired with an in-period one. So every
 //! in-period item is in exactly one row, and `rows = pairs + unmatched provider + unmatched
 //! ledger` holds.
 
+mod classify;
 pub mod columnar;
+mod groups;
+mod matches;
 pub mod oracle;
+mod pair;
+mod side;
+mod suggest;
+mod sums;
+
+pub use crate::tolerance::Tolerance;
 
 use polars::prelude::DataFrame;
-use rust_decimal::Decimal;
 
 use crate::error::Result;
 use crate::period::Period;
@@ -51,10 +67,12 @@ pub enum Category {
     PendingNotBooked,
     /// With a store: the late counterpart of an earlier period's open item, which it clears.
     ClearedPrior,
+    /// Stage 6: a loose candidate pair, unique both ways, for a person to confirm or reject.
+    SuggestedMatch,
 }
 
 impl Category {
-    pub const ALL: [Category; 13] = [
+    pub const ALL: [Category; 14] = [
         Category::Matched,
         Category::DuplicateAtProvider,
         Category::DuplicateInLedger,
@@ -68,6 +86,7 @@ impl Category {
         Category::FailedNotBooked,
         Category::PendingNotBooked,
         Category::ClearedPrior,
+        Category::SuggestedMatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +104,7 @@ impl Category {
             Category::FailedNotBooked => "failed_not_booked",
             Category::PendingNotBooked => "pending_not_booked",
             Category::ClearedPrior => "cleared_prior",
+            Category::SuggestedMatch => "suggested_match",
         }
     }
 
@@ -111,8 +131,8 @@ impl Category {
 pub struct MatchOptions {
     pub period: Period,
     pub margin_days: u32,
-    pub amount_tolerance: Decimal,
-    pub fee_tolerance: Decimal,
+    pub amount_tolerance: Tolerance,
+    pub fee_tolerance: Tolerance,
     /// The ledger books debits negative and credits positive; a wrong sign is an amount mismatch.
     pub signed_ledger: bool,
     /// With a store: the rows at these positions (provider, ledger) are earlier periods' open
@@ -121,6 +141,80 @@ pub struct MatchOptions {
     pub carried: (Vec<u32>, Vec<u32>),
     /// Which columns the result carries, and whether it is ordered.
     pub gather: Gather,
+    /// Stage 6: groups and suggestions.
+    pub loose: Loose,
+    /// With a store: pairs people decided on (rows of each side).
+    pub decided: Decided,
+}
+
+/// Stage 6's passes. Both are on by default; off, the engine is stages 1-5, the oracle's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loose {
+    /// Several records summing to one are matched as a group, before each key's pairing.
+    pub groups: bool,
+    /// Unique loose candidates within this many days become `suggested_match` rows.
+    pub suggest_window_days: Option<u32>,
+}
+
+impl Default for Loose {
+    fn default() -> Loose {
+        Loose {
+            groups: true,
+            suggest_window_days: Some(3),
+        }
+    }
+}
+
+impl Loose {
+    /// Stages 1-5 only: what the oracle engine computes.
+    pub fn off() -> Loose {
+        Loose {
+            groups: false,
+            suggest_window_days: None,
+        }
+    }
+}
+
+/// Pairs a person decided on in the store, as (provider row, ledger row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decided {
+    /// Confirmed suggestions: paired before any suggestion is made.
+    pub confirmed: Vec<(u32, u32)>,
+    /// Rejected suggestions: never suggested again.
+    pub rejected: Vec<(u32, u32)>,
+}
+
+/// The columns the engine adds about a match, after the flags: the match's id (every pair,
+/// group member and suggestion), the group's size and the several side's sum (groups), the
+/// tolerance an amount or fee difference was judged by (when there was one), and the number
+/// of loose candidates of an item left unmatched.
+pub const MATCH_COLS: [&str; 6] = [
+    "match_id",
+    "match_size",
+    "match_sum",
+    "amount_tolerance",
+    "fee_tolerance",
+    "candidates",
+];
+
+/// A match's id: `m-` and 12 hex digits of a SHA-256 over its keys (provider, then the pair's
+/// tx id and entry id, or `group` and the one record's id). Stable across runs, so a person can
+/// name a match in a note, and the same in every output.
+pub fn match_id(keys: &[Option<&str>]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let mut h = Sha256::new();
+    for k in keys {
+        h.update(k.unwrap_or("").as_bytes());
+        h.update([0x1f]);
+    }
+    let d = h.finalize();
+    let mut out = String::with_capacity(14);
+    out.push_str("m-");
+    for b in &d[..6] {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// The result column giving how many rows a row stands for: a result made for `summary.json`

@@ -133,6 +133,16 @@ pub fn reconcile(
     ledger: &DataFrame,
     opts: &MatchOptions,
 ) -> Result<DataFrame> {
+    if !(opts.amount_tolerance.is_plain()
+        && opts.fee_tolerance.is_plain()
+        && opts.loose == super::Loose::off()
+        && opts.decided == super::Decided::default())
+    {
+        return Err(PolarsError::InvalidOperation(
+            "the oracle engine computes stages 1-5 with absolute tolerances only".into(),
+        )
+        .into());
+    }
     let window = opts.period.with_margin(opts.margin_days);
     let (wf, wl) = (epoch_days(window.first), epoch_days(window.last));
     let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
@@ -207,6 +217,7 @@ pub fn reconcile(
     let l_in = day_between("l_accounting_day", pf, pl).fill_null(lit(false));
     let zero = dec_lit(Decimal::ZERO);
     let l_abs = col("l_amount").abs();
+    let money_type = DataType::Decimal(money::PRECISION, money::SCALE as usize);
     let debit = DEBIT_KINDS
         .iter()
         .fold(lit(false), |acc, k| acc.or(col("p_kind").eq(lit(*k))));
@@ -245,9 +256,9 @@ pub fn reconcile(
             paired
                 .clone()
                 .and(
-                    (col("p_amount") - l_abs)
+                    (col("p_amount") - l_abs.clone())
                         .abs()
-                        .gt(dec_lit(opts.amount_tolerance)),
+                        .gt(dec_lit(opts.amount_tolerance.absolute)),
                 )
                 .alias("amount_diff"),
             sign_diff.alias("sign_diff"),
@@ -257,10 +268,30 @@ pub fn reconcile(
                 .and(
                     (col("p_fee").fill_null(zero.clone()) - col("l_fee"))
                         .abs()
-                        .gt(dec_lit(opts.fee_tolerance)),
+                        .gt(dec_lit(opts.fee_tolerance.absolute)),
                 )
                 .alias("fee_diff"),
             paired.clone().and(p_in.neq(l_in)).alias("timing"),
+            // The tolerance a difference was judged by, when there was one and it allows any.
+            when(
+                paired
+                    .clone()
+                    .and(col("p_amount").neq(l_abs.clone()))
+                    .and(lit(!opts.amount_tolerance.is_zero())),
+            )
+            .then(dec_lit(opts.amount_tolerance.absolute))
+            .otherwise(lit(NULL).cast(money_type.clone()))
+            .alias("amount_tolerance"),
+            when(
+                paired
+                    .clone()
+                    .and(col("l_fee").is_not_null())
+                    .and(col("p_fee").fill_null(zero.clone()).neq(col("l_fee")))
+                    .and(lit(!opts.fee_tolerance.is_zero())),
+            )
+            .then(dec_lit(opts.fee_tolerance.absolute))
+            .otherwise(lit(NULL).cast(money_type))
+            .alias("fee_tolerance"),
         ])
         .with_column(
             when(has_p.clone().and(col("p_primary").not()))
@@ -319,7 +350,22 @@ pub fn reconcile(
     let l_extra = gather(ledger, &L_COLS, &L_KEYS, "l_", all.column("l_row")?)?;
     // (Columns are found by name downstream; their order here is fixed but not part of the
     // contract.)
-    Ok(all.hstack(p_extra.columns())?.hstack(l_extra.columns())?)
+    let all = all.hstack(p_extra.columns())?.hstack(l_extra.columns())?;
+    // Every pair's id, as the engine gives it.
+    let (pp, lp, tx, entry) = (
+        all.column("p_provider")?.str()?,
+        all.column("l_provider")?.str()?,
+        all.column("p_tx_id")?.str()?,
+        all.column("l_entry_id")?.str()?,
+    );
+    let (p_row, l_row) = (all.column("p_row")?.idx()?, all.column("l_row")?.idx()?);
+    let ids: Vec<Option<String>> = (0..all.height())
+        .map(|i| {
+            (p_row.get(i).is_some() && l_row.get(i).is_some())
+                .then(|| super::match_id(&[pp.get(i).or(lp.get(i)), tx.get(i), entry.get(i)]))
+        })
+        .collect();
+    Ok(all.hstack(&[Column::new("match_id".into(), ids)])?)
 }
 
 /// The columns of `from` in `all` but not in `keys`, prefixed, at the rows `rows` (nullable).

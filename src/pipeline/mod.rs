@@ -209,11 +209,16 @@ pub fn reconcile_with(
     let opts = MatchOptions {
         period: job.period,
         margin_days: s.margin_days,
-        amount_tolerance: s.amount_tolerance,
-        fee_tolerance: s.fee_tolerance,
+        amount_tolerance: s.amount_tolerance.clone(),
+        fee_tolerance: s.fee_tolerance.clone(),
         signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
         carried: (Vec::new(), Vec::new()),
         gather: Default::default(),
+        loose: matching::Loose {
+            groups: s.matching.groups,
+            suggest_window_days: s.matching.suggest_window_days,
+        },
+        decided: Default::default(),
     };
     let mut opts = opts;
     // With a store, earlier periods' open items join the inputs (not the normalized outputs).
@@ -286,7 +291,8 @@ pub fn reconcile_with(
         period: job.period.label(),
         timezone: zone.name().to_string(),
         margin_days: s.margin_days,
-        amount_tolerance: s.amount_tolerance,
+        amount_tolerance: s.amount_tolerance.absolute,
+        tolerance: s.amount_tolerance.describe(),
     };
     let mut summary = summary::build(
         &rows,

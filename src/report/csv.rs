@@ -23,8 +23,8 @@ pub fn guard_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The 19 output fields of a row.
-pub fn fields(r: &ResultRow, zone: Tz) -> [String; 19] {
+/// The 20 output fields of a row.
+pub fn fields(r: &ResultRow, zone: Tz) -> [String; 20] {
     let t = |s: &Option<String>| guard_text(s.as_deref().unwrap_or("")).into_owned();
     let m = |d: Option<rust_decimal::Decimal>| d.map(money::format).unwrap_or_default();
     [
@@ -51,6 +51,7 @@ pub fn fields(r: &ResultRow, zone: Tz) -> [String; 19] {
         r.ledger_day.map(|d| d.to_string()).unwrap_or_default(),
         t(&r.card),
         guard_text(&r.detail).into_owned(),
+        t(&r.match_id),
     ]
 }
 

@@ -142,6 +142,7 @@ pub fn category_label(c: crate::matching::Category) -> &'static str {
         C::FailedNotBooked => "Failed, not booked",
         C::PendingNotBooked => "Pending, not booked",
         C::ClearedPrior => "Clears an earlier item",
+        C::SuggestedMatch => "Suggested match",
     }
 }
 
@@ -157,5 +158,6 @@ pub fn category_colour(c: crate::matching::Category) -> u32 {
         C::TimingDifference => 0xBDD7EE,
         C::FailedNotBooked | C::PendingNotBooked => 0xEDEDED,
         C::ClearedPrior => 0xC6E0B4,
+        C::SuggestedMatch => 0xFCE4D6,
     }
 }

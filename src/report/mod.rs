@@ -27,7 +27,7 @@ use crate::money;
 use crate::period::from_epoch_days;
 
 /// The fixed output columns of `results.csv` and `discrepancies.csv`, in order.
-pub const RESULT_COLUMNS: [&str; 19] = [
+pub const RESULT_COLUMNS: [&str; 20] = [
     "category",
     "provider",
     "kind",
@@ -47,6 +47,7 @@ pub const RESULT_COLUMNS: [&str; 19] = [
     "ledger_day",
     "card",
     "detail",
+    "match_id",
 ];
 
 /// One result row in output terms.
@@ -78,6 +79,10 @@ pub struct ResultRow {
     pub ledger_source: Option<String>,
     /// Which fields differ (for highlighting).
     pub diffs: Diffs,
+    /// The match the row belongs to: a pair, a group's member or a suggestion (stage 6).
+    pub match_id: Option<String>,
+    /// For a group's rows: how many records the group has.
+    pub match_size: Option<u32>,
 }
 
 /// The differences found in a matched pair.
@@ -103,6 +108,7 @@ pub struct ResultRows<'a> {
     t: Vec<Option<&'a Int64Chunked>>,
     day: Vec<Option<&'a Int32Chunked>>,
     b: Vec<Option<&'a BooleanChunked>>,
+    n: Vec<Option<&'a UInt32Chunked>>,
     /// What the store said about the row (the earlier item it clears or repeats), when a store
     /// was used; appended to `detail`.
     store_note: Option<&'a StringChunked>,
@@ -115,7 +121,7 @@ pub const STORE_NOTE: &str = "store_note";
 /// The optional result column giving how many rows a row stands for.
 pub use crate::matching::WEIGHT;
 
-const STR: [&str; 22] = [
+const STR: [&str; 23] = [
     "category",
     "match_key",
     "p_provider",
@@ -138,8 +144,18 @@ const STR: [&str; 22] = [
     "l_status",
     "l_source",
     "p_fee_currency",
+    "match_id",
 ];
-const DEC: [&str; 4] = ["p_amount", "l_amount", "p_fee", "l_fee"];
+const DEC: [&str; 7] = [
+    "p_amount",
+    "l_amount",
+    "p_fee",
+    "l_fee",
+    "match_sum",
+    "amount_tolerance",
+    "fee_tolerance",
+];
+const NUM: [&str; 2] = ["match_size", "candidates"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
 const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
 const FLAG: [&str; 7] = [
@@ -201,6 +217,7 @@ impl<'a> ResultRows<'a> {
         let t = each(df, &TIME, |c| c.datetime().map(|c| c.physical()))?;
         let day = each(df, &DAY, |c| c.date().map(|c| c.physical()))?;
         let b = each(df, &FLAG, |c| c.bool())?;
+        let n = each(df, &NUM, |c| c.u32())?;
         let store_note = match df.column(STORE_NOTE) {
             Ok(c) => Some(c.str()?),
             Err(_) => None,
@@ -217,6 +234,7 @@ impl<'a> ResultRows<'a> {
             t,
             day,
             b,
+            n,
             store_note,
         })
     }
@@ -294,6 +312,9 @@ impl<'a> ResultRows<'a> {
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
         self.d[c]?.get(i).map(money::from_units)
     }
+    fn num(&self, c: usize, i: usize) -> Option<u32> {
+        self.n[c]?.get(i)
+    }
     fn flag(&self, c: usize, i: usize) -> bool {
         self.b[c].and_then(|b| b.get(i)).unwrap_or(false)
     }
@@ -326,8 +347,10 @@ impl<'a> ResultRows<'a> {
         let category = self.category(i);
         let provider_amount = self.dec(col!(DEC, "p_amount"), i);
         let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
-        let amount_difference = match (provider_amount, ledger_amount) {
-            (Some(p), Some(l)) => Some(p - l.abs()),
+        let match_size = self.num(col!(NUM, "match_size"), i);
+        // A group member's own two amounts are not the comparison made: its group's sum is.
+        let amount_difference = match (provider_amount, ledger_amount, match_size) {
+            (Some(p), Some(l), None) => Some(p - l.abs()),
             _ => None,
         };
         ResultRow {
@@ -375,6 +398,8 @@ impl<'a> ResultRows<'a> {
                 fee: self.flag(col!(FLAG, "fee_diff"), i),
                 timing: self.flag(col!(FLAG, "timing"), i),
             },
+            match_id: self.text(col!(STR, "match_id"), i),
+            match_size,
         }
     }
 
@@ -410,7 +435,38 @@ impl<'a> ResultRows<'a> {
                 opt(&r.provider_status)
             )),
             Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
+            Category::SuggestedMatch => parts.push(format!(
+                "suggested match, for a person to confirm or reject: same provider and currency, amounts {} and {}{}, {} apart; nothing links them by key",
+                show(r.provider_amount),
+                show(r.ledger_amount.map(|a| a.abs())),
+                match self.dec(col!(DEC, "amount_tolerance"), i) {
+                    Some(t) => format!(" (within the tolerance {})", money::format(t)),
+                    None => String::new(),
+                },
+                apart(r.provider_time, r.ledger_time),
+            )),
             _ => {}
+        }
+        if let Some(size) = r.match_size {
+            let key = self.text(col!(STR, "match_key"), i).unwrap_or_default();
+            let value = if key == "tx_id" {
+                opt(&r.tx_id)
+            } else {
+                opt(&r.order_id)
+            };
+            parts.push(format!(
+                "group of {size} on {key} {value}: the parts sum to {}",
+                show(self.dec(col!(DEC, "match_sum"), i))
+            ));
+        }
+        if let Some(n) = self.num(col!(NUM, "candidates"), i) {
+            parts.push(format!(
+                "{n} loose candidate{} within tolerance and the suggestion window, not unique both ways: not suggested",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if self.text(col!(STR, "match_key"), i).as_deref() == Some("confirmed") {
+            parts.push("paired as a person confirmed it in the store".into());
         }
         if self.flag(col!(FLAG, "status_diff"), i) {
             parts.push(format!(
@@ -426,12 +482,26 @@ impl<'a> ResultRows<'a> {
                 opt(&r.ledger_currency)
             ));
         }
+        let amount_tolerance = self.dec(col!(DEC, "amount_tolerance"), i);
         if self.flag(col!(FLAG, "amount_diff"), i) {
             parts.push(format!(
-                "amount: provider {}, ledger {} (difference {})",
+                "amount: provider {}, ledger {} (difference {}{})",
                 show(r.provider_amount),
                 show(r.ledger_amount.map(|a| a.abs())),
-                show(r.amount_difference)
+                show(r.amount_difference),
+                amount_tolerance
+                    .map(|t| format!(", beyond the tolerance {}", money::format(t)))
+                    .unwrap_or_default()
+            ));
+        } else if let (Some(t), Some(d), false) = (
+            amount_tolerance,
+            r.amount_difference,
+            r.category == Category::SuggestedMatch,
+        ) {
+            parts.push(format!(
+                "amount within the tolerance {} (difference {})",
+                money::format(t),
+                money::format(d)
             ));
         }
         if self.flag(col!(FLAG, "sign_diff"), i) {
@@ -445,9 +515,20 @@ impl<'a> ResultRows<'a> {
                 }
             ));
         }
+        let fee_tolerance = self.dec(col!(DEC, "fee_tolerance"), i);
         if self.flag(col!(FLAG, "fee_diff"), i) {
             parts.push(format!(
-                "fee: provider {}, ledger {}",
+                "fee: provider {}, ledger {}{}",
+                show(r.provider_fee),
+                show(r.ledger_fee),
+                fee_tolerance
+                    .map(|t| format!(" (beyond the tolerance {})", money::format(t)))
+                    .unwrap_or_default()
+            ));
+        } else if let Some(t) = fee_tolerance {
+            parts.push(format!(
+                "fee within the tolerance {}: provider {}, ledger {}",
+                money::format(t),
                 show(r.provider_fee),
                 show(r.ledger_fee)
             ));
@@ -462,6 +543,7 @@ impl<'a> ResultRows<'a> {
         }
         if r.category != Category::DuplicateAtProvider
             && r.category != Category::DuplicateInLedger
+            && r.match_size.is_none()
             && self.text(col!(STR, "match_key"), i).as_deref() == Some("order_id")
         {
             parts.push(format!("matched on order_id {}", opt(&r.order_id)));
@@ -470,6 +552,20 @@ impl<'a> ResultRows<'a> {
             parts.push(note.to_string());
         }
         parts.join("; ")
+    }
+}
+
+/// How far apart two instants are, in words: `2 d 3 h`, `45 min`.
+fn apart(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> String {
+    let (Some(a), Some(b)) = (a, b) else {
+        return "an unknown time".into();
+    };
+    let minutes = (a - b).num_minutes().unsigned_abs();
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
     }
 }
 

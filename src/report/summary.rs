@@ -78,6 +78,8 @@ pub struct Summary {
     pub margin_days: u32,
     #[serde(serialize_with = "money_text")]
     pub amount_tolerance: Decimal,
+    /// The whole amount rule in words (per-currency figures, relative part).
+    pub tolerance: String,
     pub results: u64,
     pub discrepancies: u64,
     pub by_category: BTreeMap<String, u64>,
@@ -116,6 +118,7 @@ pub struct RunFacts {
     pub timezone: String,
     pub margin_days: u32,
     pub amount_tolerance: Decimal,
+    pub tolerance: String,
 }
 
 pub fn build(
@@ -180,6 +183,7 @@ pub fn build(
         timezone: facts.timezone.clone(),
         margin_days: facts.margin_days,
         amount_tolerance: facts.amount_tolerance,
+        tolerance: facts.tolerance.clone(),
         results,
         discrepancies,
         by_category,

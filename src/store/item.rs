@@ -106,7 +106,8 @@ impl Family {
             | Category::CurrencyMismatch
             | Category::AmountMismatch
             | Category::FeeMismatch
-            | Category::TimingDifference => Some(Family::Pair),
+            | Category::TimingDifference
+            | Category::SuggestedMatch => Some(Family::Pair),
             Category::DuplicateAtProvider => Some(Family::ProviderRepeat),
             Category::DuplicateInLedger => Some(Family::LedgerRepeat),
             Category::Matched
@@ -274,6 +275,8 @@ mod tests {
             provider_source: None,
             ledger_source: None,
             diffs: Default::default(),
+            match_id: None,
+            match_size: None,
         }
     }
 

@@ -439,7 +439,7 @@ fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path)
         ("Business timezone", s.timezone.clone()),
         ("Providers", input.info.providers.join(", ")),
         ("Ledger", input.info.ledger_source.clone()),
-        ("Amount tolerance", crate::money::format(s.amount_tolerance)),
+        ("Amount tolerance", s.tolerance.clone()),
         ("Margin (days each side)", s.margin_days.to_string()),
         (
             "Amounts",

@@ -1,0 +1,210 @@
+//! Stages 3-5: what a pair, a group member or a lone item is, by the precedence in [`super`].
+
+use super::matches::{Group, How};
+use super::side::Cols;
+use super::{Category, MatchOptions, DEBIT_KINDS};
+use crate::tolerance::Units;
+
+/// No group, no candidates.
+pub(super) const NONE: u32 = u32::MAX;
+
+/// One result row before it is gathered: positions on each side, how it was matched, its
+/// flags and category.
+pub(super) struct Row {
+    pub(super) p: Option<u32>,
+    pub(super) l: Option<u32>,
+    pub(super) how: Option<How>,
+    pub(super) flags: [bool; 6],
+    pub(super) p_primary: Option<bool>,
+    pub(super) l_primary: Option<bool>,
+    pub(super) category: Category,
+    /// The group the row belongs to ([`NONE`] for none).
+    pub(super) group: u32,
+    /// For a row left unmatched: how many loose candidates it had (0: none).
+    pub(super) candidates: u32,
+}
+
+/// What classifying needs besides the row: both sides, the duplicate marks, the rules.
+pub(super) struct Judge<'c, 'a> {
+    pub(super) p: &'c Cols<'a>,
+    pub(super) l: &'c Cols<'a>,
+    pub(super) p_primary: &'c [bool],
+    pub(super) l_primary: &'c [bool],
+    pub(super) amount: Units<'c>,
+    pub(super) fee: Units<'c>,
+    pub(super) signed_ledger: bool,
+    /// The period's first and last accounting day (epoch days).
+    pub(super) period: (i32, i32),
+}
+
+impl<'c, 'a> Judge<'c, 'a> {
+    pub(super) fn new(
+        p: &'c Cols<'a>,
+        l: &'c Cols<'a>,
+        p_primary: &'c [bool],
+        l_primary: &'c [bool],
+        opts: &'c MatchOptions,
+        period: (i32, i32),
+    ) -> Judge<'c, 'a> {
+        Judge {
+            p,
+            l,
+            p_primary,
+            l_primary,
+            amount: opts.amount_tolerance.units(),
+            fee: opts.fee_tolerance.units(),
+            signed_ledger: opts.signed_ledger,
+            period,
+        }
+    }
+
+    pub(super) fn p_in(&self, r: u32) -> bool {
+        self.in_period(self.p.day.get(r as usize))
+    }
+
+    pub(super) fn l_in(&self, r: u32) -> bool {
+        self.in_period(self.l.day.get(r as usize))
+    }
+
+    fn in_period(&self, d: Option<i32>) -> bool {
+        d.is_some_and(|d| d >= self.period.0 && d <= self.period.1)
+    }
+
+    /// The flags every pair is compared on: status, currency, amount, sign, fee, timing.
+    fn flags(
+        &self,
+        i: usize,
+        j: usize,
+        amounts: Option<(i128, i128)>,
+        fees: (i128, Option<i128>),
+    ) -> [bool; 6] {
+        let (p, l) = (self.p, self.l);
+        let mut flags = [false; 6];
+        let differs =
+            |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        flags[0] = differs(p.status.get(i), l.status.get(j));
+        flags[1] = differs(p.currency.get(i), l.currency.get(j));
+        let currency = p.currency.get(i);
+        flags[2] = matches!(amounts, Some((a, b)) if !self.amount.allows(currency, a, a - b.abs()));
+        if self.signed_ledger {
+            let debit = p.kind.get(i).is_some_and(|k| DEBIT_KINDS.contains(&k));
+            flags[3] = matches!(l.amount.get(j), Some(a) if a != 0 && (a < 0) != debit);
+        }
+        flags[4] = match fees.1 {
+            Some(lf) => !self.fee.allows(currency, fees.0, fees.0 - lf),
+            None => false,
+        };
+        flags[5] = self.p_in(i as u32) != self.l_in(j as u32);
+        flags
+    }
+
+    /// A pair (or a lone item) by the precedence duplicate > suggestion > status > currency >
+    /// amount > fee > timing.
+    pub(super) fn classify(&self, pr: Option<u32>, lr: Option<u32>, how: Option<How>) -> Row {
+        let (p, l) = (self.p, self.l);
+        let pi = pr.map(|x| x as usize);
+        let li = lr.map(|x| x as usize);
+        let paired = pi.is_some() && li.is_some();
+        let flags = match (pi, li) {
+            (Some(i), Some(j)) => {
+                let amounts = p.amount.get(i).zip(l.amount.get(j));
+                self.flags(i, j, amounts, (p.fee.get(i).unwrap_or(0), l.fee.get(j)))
+            }
+            _ => [false; 6],
+        };
+        let p_prim = pi.map(|i| self.p_primary[i]);
+        let l_prim = li.map(|j| self.l_primary[j]);
+        let status = pi.and_then(|i| p.status.get(i));
+        let category = if p_prim == Some(false) {
+            Category::DuplicateAtProvider
+        } else if l_prim == Some(false) {
+            Category::DuplicateInLedger
+        } else if how == Some(How::Suggested) {
+            // Only a suggestion, whatever else differs: the flags still show what does.
+            Category::SuggestedMatch
+        } else if let Some(c) = by_flags(&flags) {
+            c
+        } else if paired {
+            Category::Matched
+        } else if pi.is_some() && matches!(status, Some("failed") | Some("reversed")) {
+            Category::FailedNotBooked
+        } else if pi.is_some() && status == Some("pending") {
+            Category::PendingNotBooked
+        } else if pi.is_some() {
+            Category::MissingInLedger
+        } else {
+            Category::MissingAtProvider
+        };
+        Row {
+            p: pr,
+            l: lr,
+            how,
+            flags,
+            p_primary: p_prim,
+            l_primary: l_prim,
+            category,
+            group: NONE,
+            candidates: 0,
+        }
+    }
+
+    /// A member of group `g`: compared with the group's one record for status, sign and timing;
+    /// the amount was settled by the group's sum, and the fees are compared as sums on the row
+    /// that holds the one record. Never a duplicate: the group explains the repeat.
+    pub(super) fn member(&self, group: &Group, g: u32, pr: Option<u32>, lr: Option<u32>) -> Row {
+        let (one_p, one_l) = group.one();
+        let (i, j) = match (pr.or(one_p), lr.or(one_l)) {
+            (Some(i), Some(j)) => (i as usize, j as usize),
+            _ => (0, 0), // a group always has both sides
+        };
+        let holds_one = pr.is_some() && lr.is_some();
+        let fees = if holds_one {
+            let pf: i128 = group
+                .p
+                .iter()
+                .map(|&r| self.p.fee.get(r as usize).unwrap_or(0))
+                .sum();
+            let lf: Option<i128> = group
+                .l
+                .iter()
+                .filter_map(|&r| self.l.fee.get(r as usize))
+                .fold(None, |s, f| Some(s.unwrap_or(0) + f));
+            (pf, lf)
+        } else {
+            (0, None)
+        };
+        let mut flags = self.flags(i, j, None, fees);
+        if !self.signed_ledger || lr.is_none() {
+            flags[3] = false;
+        }
+        let category = by_flags(&flags).unwrap_or(Category::Matched);
+        Row {
+            p: pr,
+            l: lr,
+            how: Some(group.on.how()),
+            flags,
+            p_primary: pr.map(|r| self.p_primary[r as usize]),
+            l_primary: lr.map(|r| self.l_primary[r as usize]),
+            category,
+            group: g,
+            candidates: 0,
+        }
+    }
+}
+
+/// The category the difference flags give a pair, if any, by precedence.
+fn by_flags(flags: &[bool; 6]) -> Option<Category> {
+    if flags[0] {
+        Some(Category::StatusMismatch)
+    } else if flags[1] {
+        Some(Category::CurrencyMismatch)
+    } else if flags[2] || flags[3] {
+        Some(Category::AmountMismatch)
+    } else if flags[4] {
+        Some(Category::FeeMismatch)
+    } else if flags[5] {
+        Some(Category::TimingDifference)
+    } else {
+        None
+    }
+}

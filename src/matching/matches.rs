@@ -1,0 +1,113 @@
+//! What the passes decide, row by row: pairs (and how each was made), groups, and the loose
+//! candidates of what stays unmatched. Every pass reads and extends one [`Matches`].
+
+/// How a pair was made: the `match_key` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum How {
+    TxId,
+    OrderId,
+    /// A loose candidate, unique both ways (stage 6): for a person to confirm.
+    Suggested,
+    /// A pair a person confirmed in the store.
+    Confirmed,
+}
+
+impl How {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            How::TxId => "tx_id",
+            How::OrderId => "order_id",
+            How::Suggested => "suggested",
+            How::Confirmed => "confirmed",
+        }
+    }
+}
+
+/// What the passes have decided so far, per input row of each side.
+pub(super) struct Matches {
+    /// A provider row's partner and how they were paired.
+    pub(super) p_partner: Vec<Option<(u32, How)>>,
+    pub(super) l_paired: Vec<bool>,
+    /// The group ([`Group`]) a row belongs to, or `u32::MAX`.
+    pub(super) p_group: Vec<u32>,
+    pub(super) l_group: Vec<u32>,
+    pub(super) groups: Vec<Group>,
+    /// Loose candidates of rows left unmatched because there were several (stage 6).
+    pub(super) p_candidates: hashbrown::HashMap<u32, u32>,
+    pub(super) l_candidates: hashbrown::HashMap<u32, u32>,
+}
+
+impl Matches {
+    pub(super) fn new(p_len: usize, l_len: usize) -> Matches {
+        Matches {
+            p_partner: vec![None; p_len],
+            l_paired: vec![false; l_len],
+            p_group: vec![u32::MAX; p_len],
+            l_group: vec![u32::MAX; l_len],
+            groups: Vec::new(),
+            p_candidates: Default::default(),
+            l_candidates: Default::default(),
+        }
+    }
+
+    pub(super) fn pair(&mut self, p: u32, l: u32, how: How) {
+        self.p_partner[p as usize] = Some((l, how));
+        self.l_paired[l as usize] = true;
+    }
+
+    /// Whether a provider row is still free (neither paired nor grouped).
+    pub(super) fn p_free(&self, p: u32) -> bool {
+        self.p_partner[p as usize].is_none() && self.p_group[p as usize] == u32::MAX
+    }
+
+    pub(super) fn l_free(&self, l: u32) -> bool {
+        !self.l_paired[l as usize] && self.l_group[l as usize] == u32::MAX
+    }
+}
+
+/// The key a group was found on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum On {
+    TxId,
+    OrderId,
+}
+
+impl On {
+    pub(super) fn how(self) -> How {
+        match self {
+            On::TxId => How::TxId,
+            On::OrderId => How::OrderId,
+        }
+    }
+}
+
+/// Several rows on one side matched with one on the other: exactly one of `p` and `l` has one
+/// row. Rows are in input order.
+#[derive(Debug, Clone)]
+pub(super) struct Group {
+    pub(super) on: On,
+    pub(super) p: Vec<u32>,
+    pub(super) l: Vec<u32>,
+    /// The several side's sum (units; the ledger's as magnitudes).
+    pub(super) sum: i128,
+}
+
+impl Group {
+    /// The group's rows as (provider, ledger) pairs: the one record with the first of the
+    /// several, then each other member alone. Every record is in exactly one of them.
+    pub(super) fn rows(&self) -> Vec<(Option<u32>, Option<u32>)> {
+        let n = self.p.len().max(self.l.len());
+        (0..n)
+            .map(|i| (self.p.get(i).copied(), self.l.get(i).copied()))
+            .collect()
+    }
+
+    /// The one record's side and row, to compare each member with.
+    pub(super) fn one(&self) -> (Option<u32>, Option<u32>) {
+        if self.p.len() == 1 {
+            (Some(self.p[0]), None)
+        } else {
+            (None, Some(self.l[0]))
+        }
+    }
+}
