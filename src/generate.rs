@@ -46,6 +46,8 @@ pub struct GenerateReport {
     pub provider_records: u64,
     pub ledger_entries: u64,
     pub labels: BTreeMap<String, u64>,
+    /// Matches of several records to one seeded (not discrepancies, so not labelled).
+    pub groups: u64,
     pub xlsx_written: bool,
 }
 
@@ -94,11 +96,17 @@ enum Scenario {
     PendingNotBooked,
     MarginMatched,
     MarginUnmatched,
+    /// Stage 6: a payment captured in 2 or 3 parts sharing an order id, booked once.
+    SplitCapture,
+    /// Stage 6: one record booked in two entries on its tx id.
+    BookedInParts,
+    /// Stage 6: an entry booked under a mistyped reference: a unique loose candidate.
+    SuggestedMatch,
 }
 
 /// Scenario weights per 1,000 records.
-const WEIGHTS: [(Scenario, u32); 19] = [
-    (Scenario::Matched, 812),
+const WEIGHTS: [(Scenario, u32); 22] = [
+    (Scenario::Matched, 806),
     (Scenario::MatchedByOrder, 30),
     (Scenario::MatchedAtEdges, 8),
     (Scenario::MatchedFailedBothSides, 10),
@@ -117,6 +125,9 @@ const WEIGHTS: [(Scenario, u32); 19] = [
     (Scenario::PendingNotBooked, 10),
     (Scenario::MarginMatched, 15),
     (Scenario::MarginUnmatched, 7),
+    (Scenario::SplitCapture, 2),
+    (Scenario::BookedInParts, 2),
+    (Scenario::SuggestedMatch, 2),
 ];
 
 const MERCHANTS: [&str; 8] = [
@@ -190,7 +201,16 @@ fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
 }
 
 /// The generator's state: random source, id counter, the period's instants.
+/// What makes an unmatched item a loose candidate for one on the other side (stage 6's
+/// suggestions): provider, kind, currency, amount.
+type LooseKey = (&'static str, Kind, String, Decimal);
+
 struct Gen {
+    /// The unmatched provider records and ledger entries made so far, by [`LooseKey`]: a new
+    /// one never shares its key with one on the other side, or the engine would rightly
+    /// suggest the two, which is not what its label says.
+    loose_p: std::collections::HashSet<LooseKey>,
+    loose_l: std::collections::HashSet<LooseKey>,
     rng: ChaCha8Rng,
     seq: u64,
     zone: Tz,
@@ -248,6 +268,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
 
     let (start, end) = opts.period.instants(opts.timezone);
     let mut g = Gen {
+        loose_p: Default::default(),
+        loose_l: Default::default(),
         rng: ChaCha8Rng::seed_from_u64(opts.seed),
         seq: 0,
         zone: opts.timezone,
@@ -277,6 +299,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
                 | Scenario::MatchedAtEdges
                 | Scenario::MatchedFailedBothSides
                 | Scenario::MarginMatched
+                | Scenario::SplitCapture
+                | Scenario::BookedInParts
         )
     };
     // The three pools and their weights, built once: all scenarios, the discrepancy ones, the
@@ -430,7 +454,7 @@ impl Gen {
         use Scenario as S;
         let zone = self.zone;
         let last_day = self.period.last;
-        let prov = self.pick_prov(forced, s == S::MatchedByOrder);
+        let prov = self.pick_prov(forced, matches!(s, S::MatchedByOrder | S::SplitCapture));
         // Most scenarios happen well inside the period (at least an hour from its end, so a
         // repeat two minutes later stays inside too).
         let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
@@ -554,12 +578,16 @@ impl Gen {
                         Category::PendingNotBooked
                     }
                 };
+                if cat == Category::MissingInLedger {
+                    self.keep_apart(&mut tx, true);
+                }
                 self.provider(w, &tx)?;
                 self.label(w, cat, tx.provider, &tx.tx_id, "")?;
             }
             S::MissingAtProvider => {
                 let mut tx = self.new_tx(prov, inside);
                 tx.tx_id = format!("GHOST{:012}", self.seq);
+                self.keep_apart(&mut tx, false);
                 let booked = self.booking_time(tx.at, prov);
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
                 self.label(
@@ -606,14 +634,114 @@ impl Gen {
                 };
                 let from = day_start(day, zone) + Duration::hours(1);
                 let at = self.instant_between(from, from + Duration::hours(20), prov);
-                let tx = self.new_tx(prov, at);
+                let mut tx = self.new_tx(prov, at);
+                if s == S::MarginUnmatched {
+                    self.keep_apart(&mut tx, true);
+                }
                 self.provider(w, &tx)?;
                 if s == S::MarginMatched {
                     self.ledger_for(w, &tx, at, LedgerVariant::Same)?;
                 }
             }
+            S::SplitCapture => {
+                let mut tx = self.new_tx(prov, inside);
+                while tx.order_id.is_none() {
+                    tx = self.new_tx(prov, inside);
+                }
+                tx.fee = None;
+                tx.amount = Decimal::new(self.rng.random_range(300i64..100_000), 2);
+                let parts = self.rng.random_range(2..=3);
+                for (i, amount) in self.split(tx.amount, parts).into_iter().enumerate() {
+                    let mut part = tx.clone();
+                    if i > 0 {
+                        let id = self.next_id();
+                        part.tx_id = (prov.sample.tx_id)(id, tx.kind);
+                        part.at = tx.at + Duration::seconds(30 * i as i64);
+                    }
+                    part.amount = amount;
+                    self.provider(w, &part)?;
+                }
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::OrderIdOnly)?;
+                self.report.groups += 1;
+            }
+            S::BookedInParts => {
+                let mut tx = self.new_tx(prov, inside);
+                tx.fee = None;
+                tx.amount = Decimal::new(self.rng.random_range(200i64..100_000), 2);
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                for (i, amount) in self.split(tx.amount, 2).into_iter().enumerate() {
+                    let at = booked + Duration::seconds(60 * i as i64);
+                    self.ledger_for(w, &tx, at, LedgerVariant::AmountIs(amount))?;
+                }
+                self.report.groups += 1;
+            }
+            S::SuggestedMatch => {
+                let mut tx = self.new_tx(prov, inside);
+                // Unique on both sides, so each is the other's only candidate.
+                loop {
+                    let key = (prov.name, tx.kind, tx.currency.clone(), tx.amount);
+                    if !self.loose_p.contains(&key) && !self.loose_l.contains(&key) {
+                        self.loose_p.insert(key.clone());
+                        self.loose_l.insert(key);
+                        break;
+                    }
+                    tx.amount = Decimal::new(self.rng.random_range(100i64..100_000), 2);
+                }
+                self.provider(w, &tx)?;
+                // Booked under a mistyped reference and no order id, within hours.
+                let mut typed = tx.clone();
+                typed.tx_id = format!("{}X", tx.tx_id);
+                typed.order_id = None;
+                let booked = tx.at + Duration::minutes(self.rng.random_range(5..600));
+                let entry = self.ledger_for(w, &typed, booked, LedgerVariant::Same)?;
+                self.label(w, Category::SuggestedMatch, prov, &tx.tx_id, &entry)?;
+            }
         }
         Ok(())
+    }
+
+    /// Redraws an unmatched item's amount until no unmatched item on the other side shares its
+    /// [`LooseKey`], and remembers it.
+    fn keep_apart(&mut self, tx: &mut Tx, provider_side: bool) {
+        loop {
+            let key = (tx.provider.name, tx.kind, tx.currency.clone(), tx.amount);
+            let other = if provider_side {
+                &self.loose_l
+            } else {
+                &self.loose_p
+            };
+            if !other.contains(&key) {
+                let mine = if provider_side {
+                    &mut self.loose_p
+                } else {
+                    &mut self.loose_l
+                };
+                mine.insert(key);
+                return;
+            }
+            tx.amount = Decimal::new(self.rng.random_range(100i64..100_000), 2);
+        }
+    }
+
+    /// `total` (in cents, at least one per part) cut into `parts` positive amounts.
+    fn split(&mut self, total: Decimal, parts: u32) -> Vec<Decimal> {
+        let cents = (total * Decimal::ONE_HUNDRED).to_i64().unwrap_or(0);
+        let mut cuts: Vec<i64> = (1..parts)
+            .map(|_| self.rng.random_range(1..cents.max(2)))
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for c in cuts.into_iter().chain([cents]) {
+            if c > last {
+                out.push(Decimal::new(c - last, 2));
+                last = c;
+            }
+        }
+        out
     }
 
     /// When the ledger booked a provider movement: at once or a few minutes later, never on
@@ -694,6 +822,7 @@ impl Gen {
             }
             LedgerVariant::Fee => fee = fee.map(|f| f + Decimal::new(50, 2)),
             LedgerVariant::BookedAsSuccess => status = Status::Success,
+            LedgerVariant::AmountIs(a) => amount = a,
         }
         let booked_local = local(booked, self.zone);
         let booked_text = booked_local.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
@@ -766,4 +895,5 @@ enum LedgerVariant {
     Currency,
     Fee,
     BookedAsSuccess,
+    AmountIs(Decimal),
 }

@@ -103,6 +103,7 @@ const ONE: i128 = 100_000_000;
 impl Units<'_> {
     /// Whether `difference` (units) is within the tolerance for `provider` (units) in
     /// `currency`: `|d| × 10⁸ ≤ absolute × 10⁸ + relative × |provider|`, exactly.
+    #[inline]
     pub fn allows(&self, currency: Option<&str>, provider: i128, difference: i128) -> bool {
         let absolute = self.absolute_in(currency);
         if self.relative == 0 {
@@ -116,6 +117,7 @@ impl Units<'_> {
 }
 
 impl Units<'_> {
+    #[inline]
     fn absolute_in(&self, currency: Option<&str>) -> i128 {
         currency
             .and_then(|c| self.currency.iter().find(|(k, _)| *k == c))

@@ -28,6 +28,17 @@ fn found(results: &Path) -> Vec<Key> {
     v
 }
 
+/// The number of groups `generate` seeded, from its `generate.txt` (its printed report).
+fn r_generate_groups(data: &Path) -> usize {
+    let text = std::fs::read_to_string(data.join("generate.txt")).unwrap();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("seeded groups (several records matching one, not differences): ")
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
 fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zone: &str) -> Run {
     let data = dir.join("data");
     let out = dir.join("out");
@@ -38,6 +49,7 @@ fn generate_and_reconcile(dir: &Path, records: u64, seed: u64, period: &str, zon
         &["--seed", &seed, "--period", period, "--timezone", zone],
     );
     assert_eq!(g.code, 0, "generate failed: {}", g.stderr);
+    std::fs::write(data.join("generate.txt"), &g.stdout).unwrap();
     run_reconcile(
         &data.join("providers"),
         &data.join("ledger.csv"),
@@ -67,7 +79,20 @@ fn twenty_thousand_records_discrepancies_equal_labels() {
     assert_eq!(disc, expected_disc);
     // Every category was seeded.
     let cats: std::collections::BTreeSet<&str> = expected.iter().map(|k| k.0.as_str()).collect();
-    assert_eq!(cats.len(), 11, "{cats:?}");
+    assert_eq!(cats.len(), 12, "{cats:?}");
+    // Every seeded group is matched as one: its rows share a match id.
+    let seeded: usize = r_generate_groups(&dir.path().join("data"));
+    let rows = read_csv(&dir.path().join("out/results.csv"));
+    let groups: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "matched" && r[18].contains("group of"))
+        .map(|r| r[19].as_str())
+        .collect();
+    assert_eq!(groups.len(), seeded);
+    assert!(
+        seeded >= 8,
+        "both group scenarios for each of four providers: {seeded}"
+    );
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
     )

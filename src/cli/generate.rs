@@ -67,6 +67,10 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     println!("seeded differences (labels.csv): {}", seeded.join(", "));
+    println!(
+        "seeded groups (several records matching one, not differences): {}",
+        report.groups
+    );
     if !report.xlsx_written {
         println!("ledger.xlsx not written: more rows than one Excel sheet holds; ledger.csv has them all");
     }

@@ -391,6 +391,7 @@ fn frame(
         ),
     ];
     columns.extend(matched.columns(rows));
+    tracing::debug!("engine: match columns");
     for (from, names, prefix, idx) in [
         (provider, &P_COLS[..], "p_", &p_idx),
         (ledger, &L_COLS[..], "l_", &l_idx),
@@ -417,11 +418,9 @@ impl Matched<'_, '_, '_> {
     fn columns(&self, rows: &[&Row]) -> Vec<Column> {
         let (p, l, j) = (self.judge.p, self.judge.l, self.judge);
         let n = rows.len();
-        let (mut id, mut size, mut sum) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
+        let mut id = StringChunkedBuilder::new("match_id".into(), n);
+        let mut ids = super::MatchIds::default();
+        let (mut size, mut sum) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut amount_tol, mut fee_tol, mut candidates) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -432,24 +431,24 @@ impl Matched<'_, '_, '_> {
             let provider =
                 r.p.and_then(|i| p.provider.get(i as usize))
                     .or_else(|| r.l.and_then(|i| l.provider.get(i as usize)));
-            id.push(match (group, r.p, r.l) {
+            let keys = match (group, r.p, r.l) {
                 (Some(g), _, _) => Some(match g.one() {
-                    (Some(one), _) => {
-                        super::match_id(&[provider, Some("group"), p.tx_id.get(one as usize)])
-                    }
-                    (_, one) => super::match_id(&[
+                    (Some(one), _) => [provider, Some("group"), p.tx_id.get(one as usize)],
+                    (_, one) => [
                         provider,
                         Some("group"),
                         one.and_then(|o| l.extra.get(o as usize)),
-                    ]),
+                    ],
                 }),
-                (None, Some(i), Some(e)) => Some(super::match_id(&[
-                    provider,
-                    p.tx_id.get(i as usize),
-                    l.extra.get(e as usize),
-                ])),
+                (None, Some(i), Some(e)) => {
+                    Some([provider, p.tx_id.get(i as usize), l.extra.get(e as usize)])
+                }
                 _ => None,
-            });
+            };
+            match keys {
+                Some(keys) => id.append_value(ids.id(&keys)),
+                None => id.append_null(),
+            }
             size.push(group.map(|g| g.p.len().max(g.l.len()) as u32));
             sum.push(group.map(|g| g.sum));
             // The tolerance a pair's amount (or fee) difference was judged by, when there was
@@ -479,7 +478,7 @@ impl Matched<'_, '_, '_> {
             candidates.push((r.candidates > 0).then_some(r.candidates));
         }
         vec![
-            Column::new("match_id".into(), id),
+            id.finish().into_column(),
             Column::new("match_size".into(), size),
             crate::normalize::units_col("match_sum", &sum),
             crate::normalize::units_col("amount_tolerance", &amount_tol),
