@@ -996,3 +996,125 @@ async fn a_rerun_sends_at_most_5_percent_of_the_first_runs_requests() {
         crate::util::assert_same_file(&runs.join("first").join(f), &runs.join("refreshed").join(f));
     }
 }
+
+/// Issue 14: a suggestion a person confirms is a match in every later run of the period; one
+/// they reject leaves both sides unmatched and is never suggested again.
+#[test]
+fn confirmed_and_rejected_suggestions_hold_on_a_rerun() {
+    let dir = tempdir();
+    let d = dir.path();
+    let store_url = format!("sqlite:{}", d.join("s.db").display());
+    let providers = d.join("p.parquet");
+    let recs = vec![
+        rec("keysecure", "T-OK", "10.00", utc("2026-11-05 10:00:00")),
+        rec("keysecure", "T-S1", "50.00", utc("2026-11-10 10:00:00")),
+        rec("keysecure", "T-S2", "70.00", utc("2026-11-12 10:00:00")),
+    ];
+    let mut df = cardrecon::normalize::provider_frame(&recs, chrono_tz::UTC).unwrap();
+    cardrecon::normalize::write_parquet(&mut df, &providers).unwrap();
+    let ledger = d.join("l.csv");
+    std::fs::write(
+        &ledger,
+        "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
+L-OK,keysecure,consumption,T-OK,,10.00,USD,,success,2026-11-05 10:05:00
+L-S1,keysecure,consumption,T-S1-typo,,50.00,USD,,success,2026-11-10 12:00:00
+L-S2,keysecure,consumption,REF-77,,70.00,USD,,success,2026-11-12 15:00:00
+",
+    )
+    .unwrap();
+    let reconcile = |name: &str| {
+        let out = d.join(name);
+        let r = run_reconcile(
+            &providers,
+            &ledger,
+            "2026-11",
+            "UTC",
+            &out,
+            &["--store", &store_url],
+        );
+        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+        categories(&out, "results.csv")
+    };
+    assert_eq!(
+        reconcile("first"),
+        pairs(&[
+            ("matched", "T-OK"),
+            ("suggested_match", "T-S1"),
+            ("suggested_match", "T-S2")
+        ])
+    );
+    let item = |tx: &str| -> String {
+        let r = run(&["items", "--store", &store_url, "--format", "csv"]);
+        let mut rd = csv::Reader::from_reader(r.stdout.as_bytes());
+        let h = rd.headers().unwrap().clone();
+        let (id, t) = (
+            h.iter().position(|c| c == "item_id").unwrap(),
+            h.iter().position(|c| c == "tx_id").unwrap(),
+        );
+        rd.records()
+            .map(|r| r.unwrap())
+            .find(|r| &r[t] == tx)
+            .map(|r| r[id].to_string())
+            .unwrap()
+    };
+    let (s1, s2) = (item("T-S1"), item("T-S2"));
+    let r = run(&[
+        "accept",
+        "--store",
+        &store_url,
+        &s1,
+        "--reason",
+        "matched_manually",
+        "--note",
+        "the ledger typed the reference wrong",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&[
+        "reject",
+        "--store",
+        &store_url,
+        &s2,
+        "--note",
+        "REF-77 is another payment",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("not suggested again"), "{}", r.stdout);
+    // Rejecting anything but a suggestion is refused.
+    let again = run(&["reject", "--store", &store_url, &s2, "--note", "twice"]);
+    assert_eq!(again.code, 2, "{}", again.stdout);
+
+    let out = d.join("second");
+    assert_eq!(
+        reconcile("second"),
+        pairs(&[
+            ("matched", "T-OK"),
+            ("matched", "T-S1"),
+            ("missing_at_provider", "REF-77"),
+            ("missing_in_ledger", "T-S2"),
+        ])
+    );
+    let rows = read_csv(&out.join("results.csv"));
+    let s1_row = rows.iter().find(|r| r[3] == "T-S1").unwrap();
+    assert!(
+        s1_row[18].contains("as a person confirmed it"),
+        "{}",
+        s1_row[18]
+    );
+    assert!(
+        rows.iter().all(|r| !r[18].contains("candidate")),
+        "a rejected pair is no candidate"
+    );
+    // The decisions stand: the confirmed item stays accepted, the rejected one resolved.
+    let r = run(&[
+        "items", "--store", &store_url, "--status", "all", "--format", "csv",
+    ]);
+    let text = r.stdout;
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line(&s1).contains(",accepted,"), "{}", line(&s1));
+    assert!(line(&s2).contains(",resolved,"), "{}", line(&s2));
+}

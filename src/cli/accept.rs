@@ -16,7 +16,8 @@ pub struct AcceptArgs {
     /// The items to accept (ids from `cardrecon items`).
     #[arg(required = true, value_name = "ITEM_ID")]
     pub items: Vec<String>,
-    /// timing, fee_unbooked, fx_rounding, write_off, provider_error or other.
+    /// timing, fee_unbooked, fx_rounding, write_off, provider_error, matched_manually (a
+    /// suggested match confirmed: later runs pair the two) or other.
     #[arg(long)]
     pub reason: String,
     /// Why, in words (kept in the item's history).

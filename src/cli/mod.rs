@@ -15,7 +15,8 @@ pub mod history;
 pub mod init;
 pub mod items;
 pub mod reconcile;
-pub mod reopen;
+pub mod reject;
+mod reopen;
 pub mod run;
 pub mod sandbox;
 
@@ -65,6 +66,8 @@ pub enum Command {
     Accept(accept::AcceptArgs),
     /// Return an item to open, with a note.
     Reopen(reopen::ReopenArgs),
+    /// Reject a suggested match: both sides stay unmatched, the pair is not suggested again.
+    Reject(reject::RejectArgs),
     /// An item's events, oldest first.
     History(history::HistoryArgs),
     /// Close a period (refused while any of its items is open).
@@ -87,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Items(a) => items::run(a),
         Command::Accept(a) => accept::run(a),
         Command::Reopen(a) => reopen::run(a),
+        Command::Reject(a) => reject::run(a),
         Command::History(a) => history::run(a),
         Command::ClosePeriod(a) => close_period::run(a),
     }

@@ -227,6 +227,7 @@ pub fn reconcile_with(
             let (p, l, from) =
                 store::run::with_carried(&provider_df, &ledger_df, st.snapshot, &job.period)?;
             opts.carried = from;
+            opts.decided = store::run::decided(&p, &l, st.snapshot)?;
             (Some(p), Some(l))
         }
         None => (None, None),

@@ -8,6 +8,9 @@ use super::{Event, Store, StoredItem};
 use crate::error::Result;
 use crate::period::Period;
 
+/// The reason a rejected suggestion is stored with.
+pub const REJECTED: &str = "rejected";
+
 /// Which items `items` lists.
 #[derive(Debug, Clone, Default)]
 pub struct ItemFilter {
@@ -84,6 +87,37 @@ impl Store {
         }
         self.write_decision(generation, &items, &events).await?;
         Ok(items)
+    }
+
+    /// Rejects an open suggested match: the item is resolved with the reason `rejected`, and
+    /// later runs never suggest the pair again ([`super::run::decided`]).
+    pub async fn reject(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        let generation = self.generation().await?;
+        let mut item = self.one(id).await?;
+        if item.category != crate::matching::Category::SuggestedMatch {
+            return Err(self.err(format!(
+                "item {id} is a {}, not a suggested match; only suggestions can be rejected",
+                item.category.as_str()
+            )));
+        }
+        if item.state != ItemState::Open {
+            return Err(self.err(format!(
+                "item {id} is {}, not open; reopen it first",
+                item.state.as_str()
+            )));
+        }
+        let event = Event {
+            reason: Some(REJECTED.into()),
+            ..Event::change(&item, "rejected", ItemState::Resolved, at, by, note)
+        };
+        item.state = ItemState::Resolved;
+        item.reason = Some(REJECTED.into());
+        item.note = Some(note.to_string());
+        item.decided_by = Some(by.to_string());
+        item.decided_at = Some(at.to_string());
+        self.write_decision(generation, &[item.clone()], &[event])
+            .await?;
+        Ok(item)
     }
 
     /// Returns an accepted or resolved item to open, with a note.

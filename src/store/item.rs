@@ -56,16 +56,19 @@ pub enum Reason {
     FxRounding,
     WriteOff,
     ProviderError,
+    /// A suggested match a person confirmed: later runs of the period pair the two.
+    MatchedManually,
     Other,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 7] = [
         Reason::Timing,
         Reason::FeeUnbooked,
         Reason::FxRounding,
         Reason::WriteOff,
         Reason::ProviderError,
+        Reason::MatchedManually,
         Reason::Other,
     ];
 
@@ -76,6 +79,7 @@ impl Reason {
             Reason::FxRounding => "fx_rounding",
             Reason::WriteOff => "write_off",
             Reason::ProviderError => "provider_error",
+            Reason::MatchedManually => "matched_manually",
             Reason::Other => "other",
         }
     }

@@ -291,9 +291,13 @@ pub fn plan(
     // The period's own items that this run no longer shows, and earlier items this period no
     // longer clears.
     for item in state.values_mut() {
+        // A confirmed suggestion is a standing decision: its pair is matched now, not gone.
+        let confirmed = item.state == ItemState::Accepted
+            && item.reason.as_deref() == Some(super::item::Reason::MatchedManually.as_str());
         if item.period == label
             && !seen_now.contains(&item.item_id)
             && matches!(item.state, ItemState::Open | ItemState::Accepted)
+            && !confirmed
         {
             out.events.push(event(
                 item,

@@ -210,3 +210,72 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
         open_items,
     }
 }
+
+/// The suggestions people decided on, as row pairs of the (carried-into) inputs: confirmed
+/// (`accept --reason matched_manually`, still accepted) and rejected (`reject`, still
+/// resolved). A pair whose record or entry is not in the inputs is left out: it cannot be
+/// paired, and cannot be suggested either.
+pub fn decided(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    snapshot: &super::Snapshot,
+) -> Result<crate::matching::Decided> {
+    use super::item::{ItemState, Reason};
+    use std::collections::HashMap;
+    let mut confirmed_keys = Vec::new();
+    let mut rejected_keys = Vec::new();
+    for item in &snapshot.items {
+        if item.category != crate::matching::Category::SuggestedMatch {
+            continue;
+        }
+        let (Some(p), Some(t), Some(e)) = (&item.provider, &item.tx_id, &item.ledger_entry_id)
+        else {
+            continue;
+        };
+        let reason = item.reason.as_deref();
+        if item.state == ItemState::Accepted && reason == Some(Reason::MatchedManually.as_str()) {
+            confirmed_keys.push((p.as_str(), t.as_str(), e.as_str()));
+        } else if item.state == ItemState::Resolved && reason == Some(super::decide::REJECTED) {
+            rejected_keys.push((p.as_str(), t.as_str(), e.as_str()));
+        }
+    }
+    if confirmed_keys.is_empty() && rejected_keys.is_empty() {
+        return Ok(Default::default());
+    }
+    // Each key's first row, looked up with the inputs' borrowed text.
+    let mut p_rows: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut l_rows: HashMap<&str, u32> = HashMap::new();
+    for &(p, t, e) in confirmed_keys.iter().chain(&rejected_keys) {
+        p_rows.insert((p, t), u32::MAX);
+        l_rows.insert(e, u32::MAX);
+    }
+    let providers = provider.column("provider")?.str()?;
+    let tx_ids = provider.column("tx_id")?.str()?;
+    for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
+        if let Some(slot) = p.zip(t).and_then(|k| p_rows.get_mut(&k)) {
+            if *slot == u32::MAX {
+                *slot = i as u32;
+            }
+        }
+    }
+    for (i, e) in ledger.column("entry_id")?.str()?.iter().enumerate() {
+        if let Some(slot) = e.and_then(|e| l_rows.get_mut(e)) {
+            if *slot == u32::MAX {
+                *slot = i as u32;
+            }
+        }
+    }
+    let rows = |keys: &[(&str, &str, &str)]| -> Vec<(u32, u32)> {
+        keys.iter()
+            .filter_map(|&(p, t, e)| {
+                let pr = p_rows.get(&(p, t)).copied().filter(|&r| r != u32::MAX)?;
+                let lr = l_rows.get(e).copied().filter(|&r| r != u32::MAX)?;
+                Some((pr, lr))
+            })
+            .collect()
+    };
+    Ok(crate::matching::Decided {
+        confirmed: rows(&confirmed_keys),
+        rejected: rows(&rejected_keys),
+    })
+}
