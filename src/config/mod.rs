@@ -477,6 +477,45 @@ mod tests {
     }
 
     #[test]
+    fn tolerances_per_currency_and_relative_and_the_matching_passes() {
+        let f: ConfigFile = toml::from_str(
+            "[tolerance]\namount = \"0.01\"\nrelative = \"0.001\"\nfee = \"0.02\"\n\
+             [tolerance.currency]\njpy = \"1\"\n[tolerance.fee_currency]\nBHD = \"0.001\"\n\
+             [matching]\nsuggest_window_days = 5\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&f, "t.toml").unwrap();
+        let d = |t: &str| t.parse::<Decimal>().unwrap();
+        assert_eq!(s.amount_tolerance.relative, d("0.001"));
+        assert_eq!(
+            s.amount_tolerance.currency["JPY"],
+            d("1"),
+            "codes upper-cased"
+        );
+        assert_eq!(s.fee_tolerance.absolute, d("0.02"));
+        assert_eq!(s.fee_tolerance.currency["BHD"], d("0.001"));
+        assert_eq!(
+            s.matching,
+            MatchingSettings {
+                groups: true,
+                suggest_window_days: Some(5)
+            }
+        );
+        let f: ConfigFile =
+            toml::from_str("[matching]\ngroups = false\nsuggest = false\n").unwrap();
+        let s = Settings::resolve(&f, "t.toml").unwrap();
+        assert_eq!(
+            s.matching,
+            MatchingSettings {
+                groups: false,
+                suggest_window_days: None
+            }
+        );
+        // Defaults: both passes on, three days.
+        assert_eq!(Settings::defaults().matching.suggest_window_days, Some(3));
+    }
+
+    #[test]
     fn credentials_never_print() {
         let env = crate::secret::Vars::new([("CARDRECON_TEST_ONLY_SECRET", "s3cr3t-from-env")]);
         let f: ConfigFile = toml::from_str(
@@ -529,6 +568,15 @@ mod tests {
                 "providers.x.type",
             ),
             ("[ledger]\namount_sign = \"both\"", "ledger.amount_sign"),
+            ("[tolerance]\nrelative = \"-0.1\"", "tolerance.relative"),
+            (
+                "[tolerance.currency]\nJPY = \"one\"",
+                "tolerance.currency.JPY",
+            ),
+            (
+                "[tolerance.fee_currency]\nYEN1 = \"1\"",
+                "tolerance.fee_currency.YEN1",
+            ),
         ];
         for (text, field) in bad {
             let f: ConfigFile = toml::from_str(text).unwrap();
