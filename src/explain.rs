@@ -1,8 +1,8 @@
 //! `cardrecon explain --run DIR ID`: everything a run knows about one tx id, order id or ledger
-//! entry id, without calling a provider: the result rows that carry it (category and why), the
-//! provider records (and the raw wire record from the archive), the ledger entries (file:row),
-//! how they were matched, and related records (a consumption's refunds and fees, a refund's
-//! original).
+//! entry id, without calling a provider: the result rows that carry it (category and why) and
+//! the other rows of their match (a group's members), the provider records (and the raw wire
+//! record from the archive), the ledger entries (file:row), how they were matched, and related
+//! records (a consumption's refunds and fees, a refund's original).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -115,38 +115,59 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     let zone = crate::period::parse_zone(&timezone)?;
     let id = id.trim().to_string();
 
-    // Result rows carrying the id, and every id they mention (to find both sides of a pair).
+    // Result rows carrying the id, then every row of the same match (a group's other members),
+    // and every id they mention (to find both sides of each pair).
     let results_path = run.join("results.csv");
-    let mut rdr = csv::Reader::from_path(&results_path)
-        .map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?
+    let csv_err = |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string());
+    let read = |keep: &mut dyn FnMut(&csv::StringRecord) -> bool| -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+        let mut rdr = csv::Reader::from_path(&results_path).map_err(csv_err)?;
+        let headers: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(String::from).collect();
+        let mut kept = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(csv_err)?;
+            if keep(&rec) {
+                kept.push(rec);
+            }
+        }
+        Ok((headers, kept))
+    };
+    let carries = |rec: &csv::StringRecord| {
+        [3usize, 4, 5]
+            .iter()
+            .any(|&c| rec.get(c) == Some(id.as_str()))
+    };
+    let (headers, mut hits) = read(&mut |rec| carries(rec))?;
+    let match_col = headers.iter().position(|h| h == "match_id");
+    let matches: BTreeSet<String> = hits
         .iter()
+        .filter_map(|rec| match_col.and_then(|c| rec.get(c)))
+        .filter(|m| !m.is_empty())
         .map(String::from)
         .collect();
+    if !matches.is_empty() {
+        let (_, members) = read(&mut |rec| {
+            !carries(rec)
+                && match_col
+                    .and_then(|c| rec.get(c))
+                    .is_some_and(|m| matches.contains(m))
+        })?;
+        hits.extend(members);
+    }
     let mut results = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::from([id.clone()]);
-    for rec in rdr.records() {
-        let rec =
-            rec.map_err(|e| Error::input(results_path.display().to_string(), e.to_string()))?;
-        let hit = [3usize, 4, 5]
-            .iter()
-            .any(|&c| rec.get(c) == Some(id.as_str()));
-        if hit {
-            for &c in &[3usize, 4, 5] {
-                if let Some(v) = rec.get(c).filter(|v| !v.is_empty()) {
-                    ids.insert(v.to_string());
-                }
+    for rec in &hits {
+        for &c in &[3usize, 4, 5] {
+            if let Some(v) = rec.get(c).filter(|v| !v.is_empty()) {
+                ids.insert(v.to_string());
             }
-            results.push(
-                headers
-                    .iter()
-                    .cloned()
-                    .zip(rec.iter().map(|v| Value::String(v.to_string())))
-                    .collect(),
-            );
         }
+        results.push(
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(|v| Value::String(v.to_string())))
+                .collect(),
+        );
     }
 
     let p = read_parquet(&run.join("normalized/provider_records.parquet"))?;

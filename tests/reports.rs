@@ -398,3 +398,68 @@ fn every_sheet_has_a_page_setup_for_printing() {
     );
     assert!(workbook.contains("Discrepancies!$1:$1</definedName>"));
 }
+
+/// Issue 14: a group is explained whole from any member, and in the workbook its rows sit
+/// together on the Matched sheet with one match id.
+#[test]
+fn a_group_is_explained_whole_and_kept_together_in_the_workbook() {
+    let (_dir, out) = reconciled("1500");
+    let results = read_csv(&out.join("results.csv"));
+    let size_of = |detail: &str| -> Option<usize> {
+        detail
+            .split("group of ")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()
+    };
+    // A lone member (no pair of its own): the second or third part of a group.
+    let lone = results
+        .iter()
+        .find(|r| size_of(&r[18]).is_some() && (r[5].is_empty() || r[6].is_empty()))
+        .expect("the generated month seeds groups");
+    let id = lone[19].clone();
+    let size = size_of(&lone[18]).unwrap();
+    let members = results.iter().filter(|r| r[19] == id).count();
+    assert_eq!(members, size, "every member carries the group's match id");
+    let key = if lone[5].is_empty() {
+        &lone[3]
+    } else {
+        &lone[5]
+    };
+    let r = run(&["explain", "--run", out.to_str().unwrap(), "--json", key]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let shown: Vec<&str> = e["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["match_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown.len(), size, "{shown:?}");
+    assert!(shown.iter().all(|m| *m == id));
+
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    let matched = wb.worksheet_range("Matched").unwrap();
+    let headers: Vec<String> = matched
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let m = headers.iter().position(|h| h == "Match").unwrap();
+    let rows: Vec<usize> = matched
+        .rows()
+        .enumerate()
+        .filter(|(_, row)| row[m].to_string() == id)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(rows.len(), size);
+    assert_eq!(
+        rows[size - 1] - rows[0],
+        size - 1,
+        "the members are adjacent"
+    );
+}

@@ -29,6 +29,8 @@ pub enum Field {
     Detail,
     ProviderSource,
     LedgerSource,
+    /// The match's id; a group's rows share it and are tinted together.
+    MatchId,
 }
 
 /// `(header, field)` pairs of the Discrepancies sheet, provider and ledger side by side.
@@ -39,6 +41,7 @@ pub const DISCREPANCY_COLUMNS: &[(&str, Field)] = &[
     ("Provider tx id", Field::TxId),
     ("Order id", Field::OrderId),
     ("Ledger entry", Field::LedgerEntryId),
+    ("Match", Field::MatchId),
     ("Provider amount", Field::ProviderAmount),
     ("Ledger amount", Field::LedgerAmount),
     ("Difference", Field::AmountDifference),
@@ -66,6 +69,7 @@ pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
     ("Provider tx id", Field::TxId),
     ("Order id", Field::OrderId),
     ("Ledger entry", Field::LedgerEntryId),
+    ("Match", Field::MatchId),
     ("Amount", Field::ProviderAmount),
     ("Currency", Field::Currency),
     ("Provider fee", Field::ProviderFee),

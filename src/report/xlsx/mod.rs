@@ -83,6 +83,9 @@ struct Formats {
     total_label: Format,
     total_integer: Format,
     categories: BTreeMap<Category, Format>,
+    /// A group's match id, in one of two tints alternating from group to group, with a bar on
+    /// the left: a group's rows stand out together and the next group is told apart.
+    group: [Format; 2],
     /// The printed page header: the report, its period and run (see [`page_setup`]).
     page_header: String,
 }
@@ -144,6 +147,12 @@ impl Formats {
                     )
                 })
                 .collect(),
+            group: [0xDDEBF7, 0xE2EFDA].map(|tint| {
+                Format::new()
+                    .set_background_color(Color::RGB(tint))
+                    .set_border_left(FormatBorder::Thick)
+                    .set_border_left_color(Color::RGB(0x1F4E78))
+            }),
             page_header: String::new(),
         }
     }
@@ -646,11 +655,16 @@ fn result_sheet(
     let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;
     let e = xerr(path);
+    // The current group's match id and its tint (they alternate from group to group).
+    let mut group: (Option<String>, usize) = (None, 1);
     for i in 0..input.rows.len() {
         if !keep(input.rows.category(i)) {
             continue;
         }
         let r = input.rows.row(i);
+        if r.match_size.is_some() && r.match_id != group.0 {
+            group = (r.match_id.clone(), 1 - group.1);
+        }
         let sampling = series.sampling();
         let (ws, row) = series.next(wb, f, path)?;
         let mut seen: Vec<(usize, usize)> = Vec::new();
@@ -765,6 +779,14 @@ fn result_sheet(
                         0
                     }
                 }
+                Field::MatchId => match (&r.match_id, r.match_size) {
+                    (Some(m), Some(_)) => {
+                        ws.write_string_with_format(row, col, m, &f.group[group.1])
+                            .map_err(&e)?;
+                        m.len()
+                    }
+                    _ => text(ws, &r.match_id)?,
+                },
                 Field::ProviderSource => text(ws, &r.provider_source)?,
                 Field::LedgerSource => text(ws, &r.ledger_source)?,
             };
