@@ -110,42 +110,43 @@ pub fn reconcile(
     };
     let amount_units = opts.amount_tolerance.units();
     let mut m = Matches::new(provider.height(), ledger.height());
-    if opts.loose.groups {
-        groups::on_tx_id(&ps, &ls, &pp, &amount_units, &mut m);
-    }
+
     let free_p = |m: &Matches, rows: &[u32]| -> Vec<u32> {
         rows.iter().copied().filter(|&r| m.p_free(r)).collect()
     };
     let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
         rows.iter().copied().filter(|&r| m.l_free(r)).collect()
     };
-    for (pr, lr) in pair(&free_p(&m, &pp), &free_l(&m, &lp), false) {
+    let by_tx = pair(&pp, &lp, false);
+    for &(pr, lr) in &by_tx {
         m.pair(pr, lr, How::TxId);
     }
+    tracing::debug!("engine: paired on tx id");
+    if opts.loose.groups {
+        groups::on_tx_id(&ps, &ls, &by_tx, &amount_units, &mut m);
+    }
+    drop(by_tx);
+    tracing::debug!("engine: groups on tx id");
+    // What the tx id pass left (a few percent): every later pass works on these lists.
+    let (pp_left, lp_left) = (free_p(&m, &pp), free_l(&m, &lp));
+    drop((pp, lp));
     if opts.loose.groups {
         // The ledger entries the tx id pass left, each with its duplicates.
-        let mut l_left: Vec<u32> = Vec::new();
-        let mut in_multi = vec![false; ledger.height()];
+        let mut l_left = lp_left.clone();
         for g in &ls.multi {
-            let primary_free = g.iter().any(|&r| l_primary[r as usize] && m.l_free(r));
-            for &r in g {
-                in_multi[r as usize] = true;
-                if primary_free && m.l_free(r) {
-                    l_left.push(r);
-                }
+            if g.iter().any(|&r| l_primary[r as usize] && m.l_free(r)) {
+                l_left.extend(g.iter().copied().filter(|&r| !l_primary[r as usize]));
             }
         }
-        l_left.extend(
-            lp.iter()
-                .copied()
-                .filter(|&r| !in_multi[r as usize] && m.l_free(r)),
-        );
         l_left.sort_unstable();
-        groups::on_order_id(&ps, &ls, &free_p(&m, &pp), &l_left, &amount_units, &mut m);
+        groups::on_order_id(&ps, &ls, &pp_left, &l_left, &amount_units, &mut m);
     }
-    for (pr, lr) in pair(&free_p(&m, &pp), &free_l(&m, &lp), true) {
+    tracing::debug!("engine: groups on order id");
+    let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+    for (pr, lr) in pair(&pp_left, &lp_left, true) {
         m.pair(pr, lr, How::OrderId);
     }
+    tracing::debug!("engine: paired on order id");
     // Stage 6, after every exact pass: what a person confirmed, then suggestions.
     suggest::confirmed(
         &opts.decided.confirmed,
@@ -160,7 +161,8 @@ pub fn reconcile(
             window_days: days,
             rejected: &rejected,
         };
-        suggest::suggest(&ps, &ls, &pp, &lp, &rules, &mut m);
+        let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+        suggest::suggest(&ps, &ls, &pp_left, &lp_left, &rules, &mut m);
     }
     tracing::debug!(groups = m.groups.len(), "engine: paired");
 

@@ -12,33 +12,42 @@ pub(super) struct Key<'s, 'a> {
 }
 
 /// The rows of each key value among a set of rows, ascending: a hash index whose entries hold
-/// (first, last) of a chain through `next`.
-pub(super) struct Chains<'s, 'a> {
+/// the (first, last) positions in `rows` of a chain through `next`. Positions, not row numbers,
+/// so the chains take memory for the rows indexed, not for the whole side.
+pub(super) struct Chains<'r, 's, 'a> {
+    rows: &'r [u32],
     heads: HashTable<(u32, u32)>,
     next: Vec<u32>,
     key: Key<'s, 'a>,
 }
 
-impl<'s, 'a> Chains<'s, 'a> {
-    pub(super) fn new(rows: &[u32], key: Key<'s, 'a>) -> Chains<'s, 'a> {
+impl<'r, 's, 'a> Chains<'r, 's, 'a> {
+    pub(super) fn new(rows: &'r [u32], key: Key<'s, 'a>) -> Chains<'r, 's, 'a> {
         let mut heads: HashTable<(u32, u32)> = HashTable::with_capacity(rows.len());
-        let mut next: Vec<u32> = vec![u32::MAX; key.values.len];
-        for &r in rows {
+        let mut next: Vec<u32> = vec![u32::MAX; rows.len()];
+        let row = |pos: u32| rows[pos as usize] as usize;
+        for (pos, &r) in rows.iter().enumerate() {
             let Some(k) = key.values.get(r as usize) else {
                 continue;
             };
+            let pos = pos as u32;
             let h = key.hashes[r as usize];
-            match heads.find_mut(h, |&(f, _)| key.values.get(f as usize) == Some(k)) {
+            match heads.find_mut(h, |&(f, _)| key.values.get(row(f)) == Some(k)) {
                 Some(e) => {
-                    next[e.1 as usize] = r;
-                    e.1 = r;
+                    next[e.1 as usize] = pos;
+                    e.1 = pos;
                 }
                 None => {
-                    heads.insert_unique(h, (r, r), |&(f, _)| key.hashes[f as usize]);
+                    heads.insert_unique(h, (pos, pos), |&(f, _)| key.hashes[row(f)]);
                 }
             }
         }
-        Chains { heads, next, key }
+        Chains {
+            rows,
+            heads,
+            next,
+            key,
+        }
     }
 
     /// The rows whose key is `value` (with hash `hash`), ascending.
@@ -46,13 +55,14 @@ impl<'s, 'a> Chains<'s, 'a> {
         let first = self
             .heads
             .find(hash, |&(f, _)| {
-                self.key.values.get(f as usize) == Some(value)
+                self.key.values.get(self.rows[f as usize] as usize) == Some(value)
             })
             .map_or(u32::MAX, |&(f, _)| f);
-        std::iter::successors((first != u32::MAX).then_some(first), |&r| {
-            let n = self.next[r as usize];
+        std::iter::successors((first != u32::MAX).then_some(first), |&pos| {
+            let n = self.next[pos as usize];
             (n != u32::MAX).then_some(n)
         })
+        .map(|pos| self.rows[pos as usize])
     }
 }
 

@@ -34,7 +34,7 @@ impl<'a, A: Array> Chunks<'a, A> {
     }
 
     /// The chunk holding row `i` and the row's position in it.
-    #[inline]
+    #[inline(always)]
     pub(super) fn locate(&self, i: usize) -> (&'a A, usize) {
         let c = if self.arrays.len() == 1 {
             0
@@ -49,7 +49,7 @@ pub(super) type Strs<'a> = Chunks<'a, Utf8ViewArray>;
 pub(super) type Nums<'a, T> = Chunks<'a, PrimitiveArray<T>>;
 
 impl<'a> Strs<'a> {
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<&'a str> {
         let (a, j) = self.locate(i);
         if a.is_null(j) {
@@ -61,7 +61,7 @@ impl<'a> Strs<'a> {
 }
 
 impl<T: NativeType> Nums<'_, T> {
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<T> {
         let (a, j) = self.locate(i);
         if a.is_null(j) {
