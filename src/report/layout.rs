@@ -71,6 +71,7 @@ pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
     ("Ledger entry", Field::LedgerEntryId),
     ("Match", Field::MatchId),
     ("Amount", Field::ProviderAmount),
+    ("Ledger amount", Field::LedgerAmount),
     ("Currency", Field::Currency),
     ("Provider fee", Field::ProviderFee),
     ("Status", Field::ProviderStatus),

@@ -8,6 +8,13 @@ use super::{Event, Store, StoredItem};
 use crate::error::Result;
 use crate::period::Period;
 
+/// Who decided, when, and their note, on an item a decision changes.
+fn signed(item: &mut StoredItem, note: &str, by: &str, at: &str) {
+    item.note = Some(note.to_string());
+    item.decided_by = Some(by.to_string());
+    item.decided_at = Some(at.to_string());
+}
+
 /// The reason a rejected suggestion is stored with.
 pub const REJECTED: &str = "rejected";
 
@@ -80,9 +87,7 @@ impl Store {
             });
             item.state = ItemState::Accepted;
             item.reason = Some(reason.as_str().into());
-            item.note = Some(note.to_string());
-            item.decided_by = Some(by.to_string());
-            item.decided_at = Some(at.to_string());
+            signed(item, note, by, at);
             item.accepted_evidence = Some(item.evidence.clone());
         }
         self.write_decision(generation, &items, &events).await?;
@@ -112,9 +117,7 @@ impl Store {
         };
         item.state = ItemState::Resolved;
         item.reason = Some(REJECTED.into());
-        item.note = Some(note.to_string());
-        item.decided_by = Some(by.to_string());
-        item.decided_at = Some(at.to_string());
+        signed(&mut item, note, by, at);
         self.write_decision(generation, &[item.clone()], &[event])
             .await?;
         Ok(item)
@@ -132,9 +135,7 @@ impl Store {
         item.cleared_in = None;
         item.cleared_by_run = None;
         item.accepted_evidence = None;
-        item.decided_by = Some(by.to_string());
-        item.decided_at = Some(at.to_string());
-        item.note = Some(note.to_string());
+        signed(&mut item, note, by, at);
         self.write_decision(generation, &[item.clone()], &[event])
             .await?;
         Ok(item)
