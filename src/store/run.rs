@@ -2,6 +2,8 @@
 //! stacked under the inputs, the plan's word written into the result (`cleared_prior`, the
 //! note in `detail`), and the close view the reports show.
 
+use std::collections::HashMap;
+
 use polars::prelude::{Column, DataFrame, DataType};
 
 use crate::error::Result;
@@ -19,6 +21,56 @@ pub struct StoreRun<'a> {
 /// side (see [`with_carried`]).
 pub type Carried = (DataFrame, DataFrame, (Vec<u32>, Vec<u32>));
 
+/// The first row of each wanted record in the inputs: provider records by provider and tx id,
+/// ledger entries by entry id, looked up with the inputs' borrowed text (the carried records'
+/// and the people's decisions' keys are the items' own).
+struct FirstRows<'a> {
+    provider: HashMap<(&'a str, &'a str), Option<u32>>,
+    ledger: HashMap<&'a str, Option<u32>>,
+}
+
+impl<'a> FirstRows<'a> {
+    fn find(
+        provider: &'a DataFrame,
+        ledger: &'a DataFrame,
+        p_keys: impl IntoIterator<Item = (&'a str, &'a str)>,
+        l_keys: impl IntoIterator<Item = &'a str>,
+    ) -> Result<FirstRows<'a>> {
+        let mut p_rows: HashMap<(&str, &str), Option<u32>> =
+            p_keys.into_iter().map(|k| (k, None)).collect();
+        let mut l_rows: HashMap<&str, Option<u32>> =
+            l_keys.into_iter().map(|k| (k, None)).collect();
+        if !p_rows.is_empty() {
+            let providers = provider.column("provider")?.str()?;
+            let tx_ids = provider.column("tx_id")?.str()?;
+            for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
+                if let Some(slot) = p.zip(t).and_then(|k| p_rows.get_mut(&k)) {
+                    slot.get_or_insert(i as u32);
+                }
+            }
+        }
+        if !l_rows.is_empty() {
+            for (i, e) in ledger.column("entry_id")?.str()?.iter().enumerate() {
+                if let Some(slot) = e.and_then(|e| l_rows.get_mut(e)) {
+                    slot.get_or_insert(i as u32);
+                }
+            }
+        }
+        Ok(FirstRows {
+            provider: p_rows,
+            ledger: l_rows,
+        })
+    }
+
+    fn provider(&self, provider: &str, tx_id: &str) -> Option<u32> {
+        self.provider.get(&(provider, tx_id)).copied().flatten()
+    }
+
+    fn ledger(&self, entry_id: &str) -> Option<u32> {
+        self.ledger.get(entry_id).copied().flatten()
+    }
+}
+
 /// The inputs with the records of earlier periods' open items stacked under them, and the
 /// positions of every carried row on each side. A record already in the inputs (a ledger
 /// export or a provider history that spans months) is not stacked again: its own row is
@@ -29,43 +81,28 @@ pub fn with_carried(
     snapshot: &super::Snapshot,
     period: &Period,
 ) -> Result<Carried> {
-    use std::collections::HashMap;
     let carried = snapshot.carried(period);
     if carried.is_empty() {
         return Ok((provider.clone(), ledger.clone(), (Vec::new(), Vec::new())));
     }
-    // The records' keys are the items' own (provider and tx id, or ledger entry id): wanted
-    // record → its first row in the inputs, looked up with the inputs' borrowed text.
-    let mut wanted_p: HashMap<&str, HashMap<&str, Option<u32>>> = HashMap::new();
-    let mut wanted_l: HashMap<&str, Option<u32>> = HashMap::new();
+    // The records' keys are the items' own (provider and tx id, or ledger entry id).
+    let mut p_keys = Vec::new();
+    let mut l_keys = Vec::new();
     for (item, side, _) in &carried {
         match side {
             super::plan::Side::Provider => {
                 if let (Some(p), Some(t)) = (&item.provider, &item.tx_id) {
-                    wanted_p.entry(p).or_default().insert(t, None);
+                    p_keys.push((p.as_str(), t.as_str()));
                 }
             }
             super::plan::Side::Ledger => {
                 if let Some(e) = &item.ledger_entry_id {
-                    wanted_l.insert(e, None);
+                    l_keys.push(e.as_str());
                 }
             }
         }
     }
-    let providers = provider.column("provider")?.str()?;
-    let tx_ids = provider.column("tx_id")?.str()?;
-    for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
-        if let (Some(p), Some(t)) = (p, t) {
-            if let Some(slot) = wanted_p.get_mut(p).and_then(|m| m.get_mut(t)) {
-                slot.get_or_insert(i as u32);
-            }
-        }
-    }
-    for (i, e) in ledger.column("entry_id")?.str()?.iter().enumerate() {
-        if let Some(slot) = e.and_then(|e| wanted_l.get_mut(e)) {
-            slot.get_or_insert(i as u32);
-        }
-    }
+    let found = FirstRows::find(provider, ledger, p_keys, l_keys)?;
     let (mut rows_p, mut rows_l) = (Vec::new(), Vec::new());
     let (mut stack_p, mut stack_l) = (Vec::new(), Vec::new());
     for (item, side, record) in &carried {
@@ -76,7 +113,7 @@ pub fn with_carried(
                     .provider
                     .as_deref()
                     .zip(item.tx_id.as_deref())
-                    .and_then(|(p, t)| wanted_p.get(p).and_then(|m| m.get(t)).copied().flatten());
+                    .and_then(|(p, t)| found.provider(p, t));
                 match row {
                     Some(row) => rows_p.push(row),
                     None => stack_p.push((id, *record)),
@@ -86,7 +123,7 @@ pub fn with_carried(
                 let row = item
                     .ledger_entry_id
                     .as_deref()
-                    .and_then(|e| wanted_l.get(e).copied().flatten());
+                    .and_then(|e| found.ledger(e));
                 match row {
                     Some(row) => rows_l.push(row),
                     None => stack_l.push((id, *record)),
@@ -221,7 +258,6 @@ pub fn decided(
     snapshot: &super::Snapshot,
 ) -> Result<crate::matching::Decided> {
     use super::item::{ItemState, Reason};
-    use std::collections::HashMap;
     let mut confirmed_keys = Vec::new();
     let mut rejected_keys = Vec::new();
     for item in &snapshot.items {
@@ -242,36 +278,16 @@ pub fn decided(
     if confirmed_keys.is_empty() && rejected_keys.is_empty() {
         return Ok(Default::default());
     }
-    // Each key's first row, looked up with the inputs' borrowed text.
-    let mut p_rows: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut l_rows: HashMap<&str, u32> = HashMap::new();
-    for &(p, t, e) in confirmed_keys.iter().chain(&rejected_keys) {
-        p_rows.insert((p, t), u32::MAX);
-        l_rows.insert(e, u32::MAX);
-    }
-    let providers = provider.column("provider")?.str()?;
-    let tx_ids = provider.column("tx_id")?.str()?;
-    for (i, (p, t)) in providers.iter().zip(tx_ids.iter()).enumerate() {
-        if let Some(slot) = p.zip(t).and_then(|k| p_rows.get_mut(&k)) {
-            if *slot == u32::MAX {
-                *slot = i as u32;
-            }
-        }
-    }
-    for (i, e) in ledger.column("entry_id")?.str()?.iter().enumerate() {
-        if let Some(slot) = e.and_then(|e| l_rows.get_mut(e)) {
-            if *slot == u32::MAX {
-                *slot = i as u32;
-            }
-        }
-    }
+    let keys = confirmed_keys.iter().chain(&rejected_keys);
+    let found = FirstRows::find(
+        provider,
+        ledger,
+        keys.clone().map(|&(p, t, _)| (p, t)),
+        keys.map(|&(_, _, e)| e),
+    )?;
     let rows = |keys: &[(&str, &str, &str)]| -> Vec<(u32, u32)> {
         keys.iter()
-            .filter_map(|&(p, t, e)| {
-                let pr = p_rows.get(&(p, t)).copied().filter(|&r| r != u32::MAX)?;
-                let lr = l_rows.get(e).copied().filter(|&r| r != u32::MAX)?;
-                Some((pr, lr))
-            })
+            .filter_map(|&(p, t, e)| Some((found.provider(p, t)?, found.ledger(e)?)))
             .collect()
     };
     Ok(crate::matching::Decided {
