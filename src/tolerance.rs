@@ -3,9 +3,9 @@
 //! `|provider − ledger| ≤ absolute + relative × |provider|`, the rule of numpy's `isclose` and
 //! datacompy, where `absolute` is the currency's own figure when `[tolerance.currency]` names one
 //! (JPY amounts rounded to whole yen: `JPY = "1"`) and the general one otherwise. Everything is
-//! exact: the comparison is made in integers of 10⁻¹⁶, never in floating point, and the
-//! *effective* tolerance of a row (what the rule allowed for that amount) is a `Decimal` the
-//! reports name in the row's detail.
+//! exact: the comparison is made in integers of 10⁻¹⁶, never in floating point. The *effective*
+//! tolerance of a row (what the rule allowed for that amount, rounded down to 10⁻⁸) goes into the
+//! result (`amount_tolerance`, `fee_tolerance`) and the reports name it in the row's detail.
 
 use std::collections::BTreeMap;
 
@@ -56,23 +56,8 @@ impl Tolerance {
                 .iter()
                 .map(|(c, v)| (c.as_str(), money::to_units(*v)))
                 .collect(),
+            zero: self.is_zero(),
         }
-    }
-
-    /// The effective tolerance for a provider amount in a currency.
-    pub fn effective(&self, currency: Option<&str>, provider: Decimal) -> Decimal {
-        let absolute = currency
-            .and_then(|c| self.currency.get(c))
-            .copied()
-            .unwrap_or(self.absolute);
-        absolute
-            .checked_add(
-                self.relative
-                    .checked_mul(provider.abs())
-                    .unwrap_or(Decimal::MAX),
-            )
-            .unwrap_or(Decimal::MAX)
-            .normalize()
     }
 
     /// The rule in words, for the run's facts: `0.01; JPY 1; plus 0.1% of the provider amount`.
@@ -95,6 +80,8 @@ pub struct Units<'a> {
     absolute: i128,
     relative: i128,
     currency: Vec<(&'a str, i128)>,
+    /// [`Tolerance::is_zero`].
+    zero: bool,
 }
 
 /// 10⁸: one unit of money in the engine's integers.
@@ -142,7 +129,7 @@ impl Units<'_> {
 
     /// Whether any difference at all is allowed.
     pub fn is_zero(&self) -> bool {
-        self.absolute == 0 && self.relative == 0 && self.currency.iter().all(|c| c.1 == 0)
+        self.zero
     }
 }
 
@@ -180,8 +167,8 @@ mod tests {
         for (c, p, diff, ok) in table {
             assert_eq!(u.allows(c, units(p), units(diff)), ok, "{c:?} {p} {diff}");
         }
-        assert_eq!(t.effective(Some("USD"), d("100")), d("0.11"));
-        assert_eq!(t.effective(Some("JPY"), d("1000")), d("2"));
+        assert_eq!(u.effective(Some("USD"), units("100")), units("0.11"));
+        assert_eq!(u.effective(Some("JPY"), units("1000")), units("2"));
         assert_eq!(
             t.describe(),
             "0.01; JPY 1; plus 0.1% of the provider amount"
