@@ -112,6 +112,11 @@ pub struct RawTable {
     pub rows: Vec<(usize, Vec<Cell>)>,
 }
 
+/// A header as every format reads it: without a byte-order mark, trimmed.
+fn header_name(text: &str) -> String {
+    text.trim_start_matches('\u{feff}').trim().to_string()
+}
+
 fn file_err(path: &Path, message: impl Into<String>) -> Error {
     Error::LedgerFile {
         file: path.to_path_buf(),
@@ -143,7 +148,7 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
             column: format!("#{}", i + 1),
             message: "header is not valid UTF-8; save the file as UTF-8".into(),
         })?;
-        headers.push(text.trim_start_matches('\u{feff}').trim().to_string());
+        headers.push(header_name(text));
     }
     let mut rows = Vec::new();
     for rec in records {

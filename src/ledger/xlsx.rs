@@ -19,7 +19,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use calamine::{open_workbook_auto, Data, DataRef, Reader, Sheets, Xlsx, XlsxError};
 
-use super::{convert, file_err, guarded, Cell, Converter, Ledger, RawTable};
+use super::{convert, file_err, guarded, header_name, Cell, Converter, Ledger, RawTable};
 use crate::config::Settings;
 use crate::error::Result;
 
@@ -283,11 +283,7 @@ impl Assembler {
 
 /// A header cell's text, as calamine displays the value.
 fn header_text(value: &DataRef<'_>) -> String {
-    Data::from(value.clone())
-        .to_string()
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_string()
+    header_name(&Data::from(value.clone()).to_string())
 }
 
 /// A data cell, its text appended to the batch's buffer.
@@ -339,15 +335,7 @@ fn range_table<R: std::io::Read + std::io::Seek>(
     let (start_row, _) = range.start().unwrap_or((0, 0));
     let mut it = range.rows();
     let header = it.next().ok_or_else(|| file_err(path, EMPTY))?;
-    let headers = header
-        .iter()
-        .map(|c| {
-            c.to_string()
-                .trim_start_matches('\u{feff}')
-                .trim()
-                .to_string()
-        })
-        .collect();
+    let headers = header.iter().map(|c| header_name(&c.to_string())).collect();
     let rows = it
         .enumerate()
         .map(|(i, r)| {
