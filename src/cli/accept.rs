@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{now_text, runtime, StoreArgs};
+use super::args::{now_text, runtime, Signature, StoreArgs};
 use crate::error::{Error, Result};
 use crate::store::item::Reason;
 
@@ -20,12 +20,8 @@ pub struct AcceptArgs {
     /// suggested match confirmed: later runs pair the two) or other.
     #[arg(long)]
     pub reason: String,
-    /// Why, in words (kept in the item's history).
-    #[arg(long)]
-    pub note: String,
-    /// Who decides (default: the operating-system user).
-    #[arg(long)]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub sign: Signature,
 }
 
 pub fn run(a: AcceptArgs) -> Result<ExitCode> {
@@ -36,17 +32,10 @@ pub fn run(a: AcceptArgs) -> Result<ExitCode> {
             format!("`{}` is not one of {}", a.reason, all.join(", ")),
         )
     })?;
-    if a.note.trim().is_empty() {
-        return Err(Error::input("--note", "say why the items are accepted"));
-    }
-    let by =
-        a.by.clone()
-            .unwrap_or_else(crate::pipeline::stored::os_user);
+    let (note, by) = a.sign.sign("say why the items are accepted")?;
     let done = runtime()?.block_on(async {
         let store = a.store.open().await?;
-        store
-            .accept(&a.items, reason, &a.note, &by, &now_text())
-            .await
+        store.accept(&a.items, reason, note, &by, &now_text()).await
     })?;
     for i in &done {
         println!(

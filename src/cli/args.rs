@@ -206,6 +206,31 @@ impl StoreArgs {
     }
 }
 
+/// `--note` and `--by`: what every decision on an item is signed with.
+#[derive(Debug, Clone, Args)]
+pub struct Signature {
+    /// Why, in words (kept in the item's history).
+    #[arg(long)]
+    pub note: String,
+    /// Who decides (default: the operating-system user).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+impl Signature {
+    /// The note and who signs; an empty note is refused with `missing` (what to say).
+    pub fn sign(&self, missing: &str) -> Result<(&str, String)> {
+        if self.note.trim().is_empty() {
+            return Err(Error::input("--note", missing));
+        }
+        let by = self
+            .by
+            .clone()
+            .unwrap_or_else(crate::pipeline::stored::os_user);
+        Ok((&self.note, by))
+    }
+}
+
 /// Writes `text` to stdout; a closed pipe (`| head`) comes back as an I/O error, which `main`
 /// treats as a normal end, instead of the panic `print!` gives.
 pub fn out(text: &str) -> Result<()> {

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{now_text, runtime, StoreArgs};
-use crate::error::{Error, Result};
+use super::args::{now_text, runtime, Signature, StoreArgs};
+use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct RejectArgs {
@@ -15,24 +15,15 @@ pub struct RejectArgs {
     /// The suggested match (an id from `cardrecon items`).
     #[arg(value_name = "ITEM_ID")]
     pub item: String,
-    /// Why they do not belong together.
-    #[arg(long)]
-    pub note: String,
-    /// Who decides (default: the operating-system user).
-    #[arg(long)]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub sign: Signature,
 }
 
 pub fn run(a: RejectArgs) -> Result<ExitCode> {
-    if a.note.trim().is_empty() {
-        return Err(Error::input("--note", "say why the suggestion is rejected"));
-    }
-    let by =
-        a.by.clone()
-            .unwrap_or_else(crate::pipeline::stored::os_user);
+    let (note, by) = a.sign.sign("say why the suggestion is rejected")?;
     let item = runtime()?.block_on(async {
         let store = a.store.open().await?;
-        store.reject(&a.item, &a.note, &by, &now_text()).await
+        store.reject(&a.item, note, &by, &now_text()).await
     })?;
     println!(
         "rejected {} ({} of {}) by {by}: its two sides stay unmatched and are not suggested again",

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{now_text, runtime, StoreArgs};
-use crate::error::{Error, Result};
+use super::args::{now_text, runtime, Signature, StoreArgs};
+use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ReopenArgs {
@@ -13,24 +13,15 @@ pub struct ReopenArgs {
     pub store: StoreArgs,
     #[arg(value_name = "ITEM_ID")]
     pub item: String,
-    /// Why it is reopened.
-    #[arg(long)]
-    pub note: String,
-    /// Who decides (default: the operating-system user).
-    #[arg(long)]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub sign: Signature,
 }
 
 pub fn run(a: ReopenArgs) -> Result<ExitCode> {
-    if a.note.trim().is_empty() {
-        return Err(Error::input("--note", "say why the item is reopened"));
-    }
-    let by =
-        a.by.clone()
-            .unwrap_or_else(crate::pipeline::stored::os_user);
+    let (note, by) = a.sign.sign("say why the item is reopened")?;
     let item = runtime()?.block_on(async {
         let store = a.store.open().await?;
-        store.reopen(&a.item, &a.note, &by, &now_text()).await
+        store.reopen(&a.item, note, &by, &now_text()).await
     })?;
     println!(
         "reopened {} ({} of {}) by {by}",
