@@ -201,6 +201,15 @@ fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
 }
 
 /// The generator's state: random source, id counter, the period's instants.
+/// Which side an item is left unmatched on ([`Gen::keep_apart`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unmatched {
+    Provider,
+    Ledger,
+    /// A seeded suggestion: its record and its entry, each the other's only candidate.
+    Both,
+}
+
 /// What makes an unmatched item a loose candidate for one on the other side (stage 6's
 /// suggestions): provider, kind, currency, amount.
 type LooseKey = (&'static str, Kind, String, Decimal);
@@ -579,7 +588,7 @@ impl Gen {
                     }
                 };
                 if cat == Category::MissingInLedger {
-                    self.keep_apart(&mut tx, true);
+                    self.keep_apart(&mut tx, Unmatched::Provider);
                 }
                 self.provider(w, &tx)?;
                 self.label(w, cat, tx.provider, &tx.tx_id, "")?;
@@ -587,7 +596,7 @@ impl Gen {
             S::MissingAtProvider => {
                 let mut tx = self.new_tx(prov, inside);
                 tx.tx_id = format!("GHOST{:012}", self.seq);
-                self.keep_apart(&mut tx, false);
+                self.keep_apart(&mut tx, Unmatched::Ledger);
                 let booked = self.booking_time(tx.at, prov);
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
                 self.label(
@@ -636,7 +645,7 @@ impl Gen {
                 let at = self.instant_between(from, from + Duration::hours(20), prov);
                 let mut tx = self.new_tx(prov, at);
                 if s == S::MarginUnmatched {
-                    self.keep_apart(&mut tx, true);
+                    self.keep_apart(&mut tx, Unmatched::Provider);
                 }
                 self.provider(w, &tx)?;
                 if s == S::MarginMatched {
@@ -680,15 +689,7 @@ impl Gen {
             S::SuggestedMatch => {
                 let mut tx = self.new_tx(prov, inside);
                 // Unique on both sides, so each is the other's only candidate.
-                loop {
-                    let key = (prov.name, tx.kind, tx.currency.clone(), tx.amount);
-                    if !self.loose_p.contains(&key) && !self.loose_l.contains(&key) {
-                        self.loose_p.insert(key.clone());
-                        self.loose_l.insert(key);
-                        break;
-                    }
-                    tx.amount = Decimal::new(self.rng.random_range(100i64..100_000), 2);
-                }
+                self.keep_apart(&mut tx, Unmatched::Both);
                 self.provider(w, &tx)?;
                 // Booked under a mistyped reference and no order id, within hours.
                 let mut typed = tx.clone();
@@ -702,23 +703,23 @@ impl Gen {
         Ok(())
     }
 
-    /// Redraws an unmatched item's amount until no unmatched item on the other side shares its
-    /// [`LooseKey`], and remembers it.
-    fn keep_apart(&mut self, tx: &mut Tx, provider_side: bool) {
+    /// Redraws an unmatched item's amount until no unmatched item on the other side (on either
+    /// side, for both halves of a seeded suggestion) shares its [`LooseKey`], and remembers it.
+    fn keep_apart(&mut self, tx: &mut Tx, side: Unmatched) {
+        let (check_p, check_l) = match side {
+            Unmatched::Provider => (false, true),
+            Unmatched::Ledger => (true, false),
+            Unmatched::Both => (true, true),
+        };
         loop {
             let key = (tx.provider.name, tx.kind, tx.currency.clone(), tx.amount);
-            let other = if provider_side {
-                &self.loose_l
-            } else {
-                &self.loose_p
-            };
-            if !other.contains(&key) {
-                let mine = if provider_side {
-                    &mut self.loose_p
-                } else {
-                    &mut self.loose_l
-                };
-                mine.insert(key);
+            if !(check_p && self.loose_p.contains(&key) || check_l && self.loose_l.contains(&key)) {
+                if side != Unmatched::Ledger {
+                    self.loose_p.insert(key.clone());
+                }
+                if side != Unmatched::Provider {
+                    self.loose_l.insert(key);
+                }
                 return;
             }
             tx.amount = Decimal::new(self.rng.random_range(100i64..100_000), 2);
