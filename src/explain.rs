@@ -115,43 +115,51 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     let zone = crate::period::parse_zone(&timezone)?;
     let id = id.trim().to_string();
 
-    // Result rows carrying the id, then every row of the same match (a group's other members),
-    // and every id they mention (to find both sides of each pair).
+    // Result rows carrying the id, with the other rows of their match (a group's members), and
+    // every id they mention (to find both sides of each pair). One read: the rows of a match
+    // are adjacent in `results.csv` (the engine orders a group's rows together), so each run
+    // of rows sharing a match id is kept whole when any of them carries the id.
     let results_path = run.join("results.csv");
     let csv_err = |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string());
-    let read = |keep: &mut dyn FnMut(&csv::StringRecord) -> bool| -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
-        let mut rdr = csv::Reader::from_path(&results_path).map_err(csv_err)?;
-        let headers: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(String::from).collect();
-        let mut kept = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(csv_err)?;
-            if keep(&rec) {
-                kept.push(rec);
-            }
-        }
-        Ok((headers, kept))
-    };
-    let carries = |rec: &csv::StringRecord| {
-        [3usize, 4, 5]
-            .iter()
-            .any(|&c| rec.get(c) == Some(id.as_str()))
-    };
-    let (headers, mut hits) = read(&mut |rec| carries(rec))?;
-    let match_col = headers.iter().position(|h| h == "match_id");
-    let matches: BTreeSet<String> = hits
+    let mut rdr = csv::Reader::from_path(&results_path).map_err(csv_err)?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
         .iter()
-        .filter_map(|rec| match_col.and_then(|c| rec.get(c)))
-        .filter(|m| !m.is_empty())
         .map(String::from)
         .collect();
-    if !matches.is_empty() {
-        let (_, members) = read(&mut |rec| {
-            !carries(rec)
-                && match_col
-                    .and_then(|c| rec.get(c))
-                    .is_some_and(|m| matches.contains(m))
-        })?;
-        hits.extend(members);
+    let match_col = headers.iter().position(|h| h == "match_id");
+    let mut hits: Vec<csv::StringRecord> = Vec::new();
+    // The current run of rows with one match id, and whether one of them carries the id.
+    let mut run_rows: Vec<csv::StringRecord> = Vec::new();
+    let mut run_hit = false;
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let carries = [3usize, 4, 5]
+            .iter()
+            .any(|&c| rec.get(c) == Some(id.as_str()));
+        let m = match_col.and_then(|c| rec.get(c)).unwrap_or("");
+        let same_run = run_rows
+            .first()
+            .is_some_and(|r| match_col.and_then(|c| r.get(c)) == Some(m));
+        if !same_run {
+            if run_hit {
+                hits.append(&mut run_rows);
+            }
+            run_rows.clear();
+            run_hit = false;
+        }
+        if m.is_empty() {
+            if carries {
+                hits.push(rec);
+            }
+        } else {
+            run_hit |= carries;
+            run_rows.push(rec);
+        }
+    }
+    if run_hit {
+        hits.append(&mut run_rows);
     }
     let mut results = Vec::new();
     let mut ids: BTreeSet<String> = BTreeSet::from([id.clone()]);
