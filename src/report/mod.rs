@@ -406,6 +406,7 @@ impl<'a> ResultRows<'a> {
     /// The `detail` text: every difference found, in words.
     fn detail(&self, r: &ResultRow, i: usize) -> String {
         let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
+        let match_key = self.str_ref(col!(STR, "match_key"), i);
         let opt = |s: &Option<String>| s.clone().unwrap_or_default();
         let mut parts: Vec<String> = Vec::new();
         match r.category {
@@ -448,7 +449,7 @@ impl<'a> ResultRows<'a> {
             _ => {}
         }
         if let Some(size) = r.match_size {
-            let key = self.text(col!(STR, "match_key"), i).unwrap_or_default();
+            let key = match_key.unwrap_or_default();
             let value = if key == "tx_id" {
                 opt(&r.tx_id)
             } else {
@@ -465,7 +466,7 @@ impl<'a> ResultRows<'a> {
                 if n == 1 { "" } else { "s" }
             ));
         }
-        if self.text(col!(STR, "match_key"), i).as_deref() == Some("confirmed") {
+        if match_key == Some("confirmed") {
             parts.push("paired as a person confirmed it in the store".into());
         }
         if self.flag(col!(FLAG, "status_diff"), i) {
@@ -544,7 +545,7 @@ impl<'a> ResultRows<'a> {
         if r.category != Category::DuplicateAtProvider
             && r.category != Category::DuplicateInLedger
             && r.match_size.is_none()
-            && self.text(col!(STR, "match_key"), i).as_deref() == Some("order_id")
+            && match_key == Some("order_id")
         {
             parts.push(format!("matched on order_id {}", opt(&r.order_id)));
         }
