@@ -1012,52 +1012,31 @@ fn confirmed_and_rejected_suggestions_hold_on_a_rerun() {
     ];
     let mut df = cardrecon::normalize::provider_frame(&recs, chrono_tz::UTC).unwrap();
     cardrecon::normalize::write_parquet(&mut df, &providers).unwrap();
-    let ledger = d.join("l.csv");
-    std::fs::write(
-        &ledger,
-        "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
+    let m = Month {
+        dir: d,
+        providers,
+        store: &store_url,
+    };
+    let ledger = "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
 L-OK,keysecure,consumption,T-OK,,10.00,USD,,success,2026-11-05 10:05:00
 L-S1,keysecure,consumption,T-S1-typo,,50.00,USD,,success,2026-11-10 12:00:00
 L-S2,keysecure,consumption,REF-77,,70.00,USD,,success,2026-11-12 15:00:00
-",
-    )
-    .unwrap();
+";
     let reconcile = |name: &str| {
-        let out = d.join(name);
-        let r = run_reconcile(
-            &providers,
-            &ledger,
-            "2026-11",
-            "UTC",
-            &out,
-            &["--store", &store_url],
-        );
-        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
-        categories(&out, "results.csv")
+        let (code, out, stderr) = m.reconcile("2026-11", ledger, name, &[]);
+        assert_eq!(code, 1, "{name}: {stderr}");
+        out
     };
+    let first = reconcile("first");
     assert_eq!(
-        reconcile("first"),
+        categories(&first, "results.csv"),
         pairs(&[
             ("matched", "T-OK"),
             ("suggested_match", "T-S1"),
             ("suggested_match", "T-S2")
         ])
     );
-    let item = |tx: &str| -> String {
-        let r = run(&["items", "--store", &store_url, "--format", "csv"]);
-        let mut rd = csv::Reader::from_reader(r.stdout.as_bytes());
-        let h = rd.headers().unwrap().clone();
-        let (id, t) = (
-            h.iter().position(|c| c == "item_id").unwrap(),
-            h.iter().position(|c| c == "tx_id").unwrap(),
-        );
-        rd.records()
-            .map(|r| r.unwrap())
-            .find(|r| &r[t] == tx)
-            .map(|r| r[id].to_string())
-            .unwrap()
-    };
-    let (s1, s2) = (item("T-S1"), item("T-S2"));
+    let (s1, s2) = (m.id_of("T-S1"), m.id_of("T-S2"));
     let r = run(&[
         "accept",
         "--store",
@@ -1079,13 +1058,13 @@ L-S2,keysecure,consumption,REF-77,,70.00,USD,,success,2026-11-12 15:00:00
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("not suggested again"), "{}", r.stdout);
-    // Rejecting anything but a suggestion is refused.
+    // Rejecting it again is refused: it is no longer open.
     let again = run(&["reject", "--store", &store_url, &s2, "--note", "twice"]);
     assert_eq!(again.code, 2, "{}", again.stdout);
 
-    let out = d.join("second");
+    let out = reconcile("second");
     assert_eq!(
-        reconcile("second"),
+        categories(&out, "results.csv"),
         pairs(&[
             ("matched", "T-OK"),
             ("matched", "T-S1"),
@@ -1105,16 +1084,13 @@ L-S2,keysecure,consumption,REF-77,,70.00,USD,,success,2026-11-12 15:00:00
         "a rejected pair is no candidate"
     );
     // The decisions stand: the confirmed item stays accepted, the rejected one resolved.
-    let r = run(&[
-        "items", "--store", &store_url, "--status", "all", "--format", "csv",
-    ]);
-    let text = r.stdout;
-    let line = |id: &str| {
-        text.lines()
-            .find(|l| l.starts_with(id))
-            .unwrap()
-            .to_string()
+    let status = |id: &str| {
+        m.items("all")
+            .into_iter()
+            .find(|i| i["item_id"] == id)
+            .unwrap()["status"]
+            .clone()
     };
-    assert!(line(&s1).contains(",accepted,"), "{}", line(&s1));
-    assert!(line(&s2).contains(",resolved,"), "{}", line(&s2));
+    assert_eq!(status(&s1), "accepted");
+    assert_eq!(status(&s2), "resolved");
 }
