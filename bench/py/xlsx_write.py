@@ -1,8 +1,8 @@
 """Write discrepancy rows to XLSX with XlsxWriter in constant_memory mode, laid out as cardrecon's
 Discrepancies sheet: typed cells (amounts as numbers with a per-currency format, times and days as
 Excel dates), the category as a coloured label, differing cells highlighted, frozen header,
-autofilter, column widths. The input is cardrecon's discrepancies.csv (19 columns; cardrecon's
-sheet has 24, adding fees, description and sources).
+autofilter, column widths. The input is cardrecon's discrepancies.csv (20 columns; cardrecon's
+sheet has 25, adding fees, description and sources).
 
 usage: xlsx_write.py DISCREPANCIES.csv OUT.xlsx      prints the number of rows written
 """
@@ -34,15 +34,15 @@ with open(SRC, newline="", encoding="utf-8") as f:
     head = next(rows)
     for c, h in enumerate(head):
         ws.write_string(0, c, h, header)
-    widths = [22, 10, 12, 26, 16, 14, 16, 16, 14, 8, 8, 10, 10, 26, 26, 12, 12, 20, 60]
+    widths = [22, 10, 12, 26, 16, 14, 16, 16, 14, 8, 8, 10, 10, 26, 26, 12, 12, 20, 60, 20]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
     n = 0
     for r, row in enumerate(rows, start=1):
-        (cat, prov, kind, tx, order, entry, p_amt, l_amt, diff, cur, l_cur, p_st, l_st, p_t, l_t, p_d, l_d, card, detail) = row
+        (cat, prov, kind, tx, order, entry, p_amt, l_amt, diff, cur, l_cur, p_st, l_st, p_t, l_t, p_d, l_d, card, detail, match) = row
         ws.write_string(r, 0, cat, label.get(cat, plain))
-        for c, v in ((1, prov), (2, kind), (3, tx), (4, order), (5, entry), (17, card), (18, detail)):
+        for c, v in ((1, prov), (2, kind), (3, tx), (4, order), (5, entry), (17, card), (18, detail), (19, match)):
             if v:
                 ws.write_string(r, c, v)
         places = 8 if any(len(a.partition(".")[2]) > 2 for a in (p_amt, l_amt, diff)) else 2
