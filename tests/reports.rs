@@ -36,6 +36,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
             "Discrepancies",
             "Matched",
             "Daily",
+            "Breakdown",
             "Provider records",
             "Ledger entries"
         ]
@@ -135,8 +136,51 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         Data::DateTime(_)
     ));
 
-    // Summary: totals per currency add up the rows above them.
+    // Summary: the category × provider grid adds up to the run's rows and discrepancies.
     let s = wb.worksheet_range("Summary").unwrap();
+    let rows: Vec<Vec<Data>> = s.rows().map(|r| r.to_vec()).collect();
+    let header = rows
+        .iter()
+        .position(|r| r.first().map(|c| c.to_string()) == Some("Category".into()))
+        .unwrap();
+    let heads: Vec<String> = rows[header].iter().map(|c| c.to_string()).collect();
+    let rows_col = heads.iter().position(|h| h == "Rows").unwrap();
+    let line = |label: &str| -> &Vec<Data> {
+        rows.iter()
+            .find(|r| r.first().map(|c| c.to_string()) == Some(label.to_string()))
+            .unwrap_or_else(|| panic!("no line {label}"))
+    };
+    let number = |c: &Data| match c {
+        Data::Float(v) => *v as u64,
+        Data::Empty => 0,
+        other => panic!("not a number: {other:?}"),
+    };
+    assert_eq!(number(&line("All rows")[rows_col]), summary["results"].as_u64().unwrap());
+    assert_eq!(
+        number(&line("Of which discrepancies")[rows_col]),
+        summary["discrepancies"].as_u64().unwrap()
+    );
+    // Each provider's column in the All rows line is that provider's rows in summary.json.
+    let mut by_provider: std::collections::BTreeMap<String, u64> = Default::default();
+    for g in summary["groups"].as_array().unwrap() {
+        *by_provider.entry(g["provider"].as_str().unwrap().to_string()).or_default() +=
+            g["count"].as_u64().unwrap();
+    }
+    for (p, n) in &by_provider {
+        let name = if p.is_empty() { "(no provider)" } else { p.as_str() };
+        let c = heads.iter().position(|h| h == name).unwrap();
+        assert_eq!(number(&line("All rows")[c]), *n, "{name}");
+    }
+    assert_eq!(heads[1..rows_col].len(), by_provider.len());
+    let matched_label = cardrecon::report::layout::category_label(cardrecon::matching::Category::Matched);
+    assert_eq!(
+        number(&line(matched_label)[rows_col]),
+        summary["by_category"]["matched"].as_u64().unwrap()
+    );
+    assert!(rows.len() < 60, "the Summary fits a page: {} rows", rows.len());
+
+    // Breakdown: totals per currency add up the rows above them.
+    let s = wb.worksheet_range("Breakdown").unwrap();
     let rows: Vec<Vec<Data>> = s.rows().map(|r| r.to_vec()).collect();
     let header = rows
         .iter()
@@ -378,12 +422,14 @@ fn every_sheet_has_a_page_setup_for_printing() {
     };
     let workbook = read("xl/workbook.xml");
     let sheets = workbook.matches("<sheet ").count();
-    assert_eq!(sheets, 6);
+    assert_eq!(sheets, 7);
     for i in 1..=sheets {
         let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
+        // The Summary (the first sheet) prints on one page (Excel's default height, 1, is left
+        // out of the XML); the others one page wide and as long as they take.
+        assert_eq!(xml.contains(r#"fitToHeight="0""#), i != 1, "sheet{i}.xml");
         for part in [
             r#"<pageSetUpPr fitToPage="1"/>"#,
-            r#"fitToHeight="0""#,
             r#"orientation="landscape""#,
             "Card reconciliation — 2026-03</oddHeader>",
             "<oddFooter>&amp;L&amp;A&amp;RPage &amp;P of &amp;N</oddFooter>",

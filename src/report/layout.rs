@@ -89,6 +89,8 @@ pub const MATCHED_SHEET: &str = "Matched";
 pub const PROVIDER_SHEET: &str = "Provider records";
 pub const LEDGER_SHEET: &str = "Ledger entries";
 pub const DAILY_SHEET: &str = "Daily";
+/// Provider × kind × category × currency with totals: the detail the Summary's grid sums.
+pub const BREAKDOWN_SHEET: &str = "Breakdown";
 /// With a store: every item still open at the end of the period, from any period.
 pub const OPEN_ITEMS_SHEET: &str = "Open items";
 

@@ -1,12 +1,13 @@
 //! `report.xlsx`: the workbook that goes to accounting, in narrated steps.
 //!
-//! 1. **Summary**: the run's facts, then counts and amounts by provider × kind × category ×
-//!    currency with totals per currency, and the matched rate by count and by amount.
+//! 1. **Summary** ([`summary`]): one printed page, the headline, a category × provider grid of
+//!    counts with the amount at stake per currency, the roll-forward, the run's facts.
 //! 2. **Discrepancies**: provider and ledger side by side, the differing cells highlighted, the
 //!    category as a coloured label, the difference in words.
 //! 3. **Matched**, **Provider records**, **Ledger entries**: full lists, continued on numbered
 //!    sheets past Excel's 1,048,576 rows, written in constant-memory mode.
-//! 4. **Daily**: per accounting day and currency, both sides and the difference, with a chart.
+//! 4. **Daily**: per accounting day and currency, both sides and the difference, with a chart;
+//!    then **Breakdown**: provider × kind × category × currency with totals per currency.
 //! 5. With a store: the roll-forward on the Summary sheet and an **Open items** sheet after
 //!    Discrepancies ([`close`]).
 //!
@@ -29,6 +30,7 @@ use rust_xlsxwriter::{
 };
 
 mod close;
+mod summary;
 
 use super::layout::{self, Field};
 use super::shown_text::for_xlsx;
@@ -379,7 +381,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         &input.summary.period,
         input.info.run_id.as_deref(),
     );
-    summary_sheet(&mut wb, input, &f, path)?;
+    summary::summary_sheet(&mut wb, input, &f, path)?;
     // One pass over the rows for the two result sheets would need both open at once; constant
     // memory mode writes one sheet at a time, so each gets its own pass.
     result_sheet(
@@ -406,6 +408,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         )?;
     }
     daily_sheet(&mut wb, input, &f, path)?;
+    summary::breakdown_sheet(&mut wb, input, &f, path)?;
     if input.lists {
         frame_sheet(
             &mut wb,
@@ -426,221 +429,6 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     }
     wb.save(&tmp).map_err(xerr(path))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
-fn summary_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
-    let s = input.summary;
-    let ws = wb
-        .add_worksheet()
-        .set_name(layout::SUMMARY_SHEET)
-        .map_err(xerr(path))?;
-    page_setup(ws, f, false, path)?;
-    let e = xerr(path);
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("{} — {}", layout::REPORT_TITLE, s.period),
-        &f.title,
-    )
-    .map_err(&e)?;
-    let mut facts: Vec<(&str, String)> = vec![
-        ("Period", s.period.clone()),
-        ("Business timezone", s.timezone.clone()),
-        ("Providers", input.info.providers.join(", ")),
-        ("Ledger", input.info.ledger_source.clone()),
-        ("Amount tolerance", s.tolerance.clone()),
-        ("Margin (days each side)", s.margin_days.to_string()),
-        (
-            "Amounts",
-            "exact values, shown with each currency's minor units; italic orange: more decimals than that, shown in full".to_string(),
-        ),
-        ("Tool", s.tool.clone()),
-    ];
-    if let Some(id) = &input.info.run_id {
-        facts.push(("Run", id.clone()));
-    }
-    if let Some(t) = &input.info.run_time {
-        facts.push(("Run time", t.clone()));
-    }
-    if let Some(n) = input.info.lists_left_out {
-        facts.push((
-            "Full lists",
-            format!(
-                "left out for a month of {n} provider records and ledger entries; results.csv and normalized/*.parquet hold every row (--outputs all,xlsx-lists writes them here)"
-            ),
-        ));
-    }
-    let mut row = 2u32;
-    for (k, v) in &facts {
-        ws.write_string_with_format(row, 0, *k, &f.label)
-            .map_err(&e)?;
-        ws.write_string(row, 1, for_xlsx(v)).map_err(&e)?;
-        row += 1;
-    }
-    let rate = excel_number(s.matched_rate_by_count / Decimal::ONE_HUNDRED);
-    ws.write_string_with_format(row, 0, "Result rows", &f.label)
-        .map_err(&e)?;
-    ws.write_number_with_format(row, 1, count(s.results), &f.integer)
-        .map_err(&e)?;
-    ws.write_string_with_format(row + 1, 0, "Discrepancies", &f.label)
-        .map_err(&e)?;
-    ws.write_number_with_format(row + 1, 1, count(s.discrepancies), &f.integer)
-        .map_err(&e)?;
-    ws.write_string_with_format(row + 2, 0, "Matched (share of provider records)", &f.label)
-        .map_err(&e)?;
-    ws.write_number_with_format(row + 2, 1, rate, &f.percent)
-        .map_err(&e)?;
-    row += 4;
-    if let Some(view) = &s.close {
-        row = close::roll_forward(ws, row, view, f, path)?;
-    }
-
-    // Matched rate by amount, per currency (amounts in different currencies do not add up).
-    let mut by_cur: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
-    for g in &s.groups {
-        let p = g.provider_amount;
-        let e2 = by_cur.entry(g.currency.clone()).or_default();
-        e2.0 += p;
-        if g.category == Category::Matched {
-            e2.1 += p;
-        }
-    }
-    for (c, h) in [
-        "Currency",
-        "Provider amount",
-        "Matched amount",
-        "Matched by amount",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(row, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
-    for (cur, (all, matched)) in &by_cur {
-        row += 1;
-        ws.write_string(row, 0, for_xlsx(cur)).map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            1,
-            excel_number(*all),
-            f.money_for(Some(cur), *all, false, false),
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            2,
-            excel_number(*matched),
-            f.money_for(Some(cur), *matched, false, false),
-        )
-        .map_err(&e)?;
-        let r = if all.is_zero() {
-            0.0
-        } else {
-            (matched / all).to_f64().unwrap_or(0.0)
-        };
-        ws.write_number_with_format(row, 3, r, &f.percent)
-            .map_err(&e)?;
-    }
-    row += 2;
-
-    // The breakdown, with a total per currency that adds up the rows above it.
-    let headers = [
-        "Provider",
-        "Kind",
-        "Category",
-        "Currency",
-        "Count",
-        "Provider amount",
-        "Ledger amount",
-    ];
-    let header_row = row;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
-    let mut groups = s.groups.clone();
-    groups.sort_by(|a, b| {
-        (&a.currency, &a.provider, &a.kind, a.category.as_str()).cmp(&(
-            &b.currency,
-            &b.provider,
-            &b.kind,
-            b.category.as_str(),
-        ))
-    });
-    let mut totals: BTreeMap<String, (u64, Decimal, Decimal)> = BTreeMap::new();
-    for g in &groups {
-        row += 1;
-        ws.write_string(row, 0, for_xlsx(&g.provider)).map_err(&e)?;
-        ws.write_string(row, 1, for_xlsx(&g.kind)).map_err(&e)?;
-        ws.write_string_with_format(
-            row,
-            2,
-            layout::category_label(g.category),
-            &f.categories[&g.category],
-        )
-        .map_err(&e)?;
-        ws.write_string(row, 3, for_xlsx(&g.currency)).map_err(&e)?;
-        ws.write_number_with_format(row, 4, count(g.count), &f.integer)
-            .map_err(&e)?;
-        let (p, l) = (g.provider_amount, g.ledger_amount);
-        ws.write_number_with_format(
-            row,
-            5,
-            excel_number(p),
-            f.money_for(Some(&g.currency), p, false, false),
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            6,
-            excel_number(l),
-            f.money_for(Some(&g.currency), l, false, false),
-        )
-        .map_err(&e)?;
-        let t = totals
-            .entry(g.currency.clone())
-            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
-        t.0 += g.count;
-        t.1 += p;
-        t.2 += l;
-    }
-    let last_data = row;
-    for (cur, (n, p, l)) in &totals {
-        row += 1;
-        ws.write_string_with_format(row, 0, for_xlsx(&format!("Total {cur}")), &f.total_label)
-            .map_err(&e)?;
-        for c in 1..=3 {
-            ws.write_string_with_format(row, c, "", &f.total_label)
-                .map_err(&e)?;
-        }
-        ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
-            .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            5,
-            excel_number(*p),
-            f.money_for(Some(cur), *p, false, true),
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            6,
-            excel_number(*l),
-            f.money_for(Some(cur), *l, false, true),
-        )
-        .map_err(&e)?;
-    }
-    ws.autofilter(header_row, 0, last_data.max(header_row + 1), 6)
-        .map_err(&e)?;
-    ws.set_freeze_panes(header_row + 1, 0).map_err(&e)?;
-    for (c, w) in [36.0, 28.0, 24.0, 18.0, 10.0, 20.0, 20.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w).map_err(&e)?;
-    }
-    Ok(())
 }
 
 fn result_sheet(

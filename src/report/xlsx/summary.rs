@@ -1,0 +1,385 @@
+//! The Summary sheet, laid out to be read at a glance and signed on one printed page, and the
+//! Breakdown sheet that keeps the detail it leaves out.
+//!
+//! A controller asks, in this order: how much is unexplained, where (which provider, which
+//! category) and for how much money in each currency; then how the open items moved; then the
+//! facts of the run. So the Summary is the headline, a category × provider grid of counts with
+//! the amount at stake per currency beside it, the roll-forward (with a store), and the facts,
+//! fit to one landscape page. The provider × kind × category × currency list (hundreds of lines
+//! for a real month, three printed pages) is the Breakdown sheet, with its filter and totals.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+use super::{close, count, excel_number, page_setup, xerr, Formats, Input};
+use crate::error::Result;
+use crate::matching::Category;
+use crate::report::layout;
+use crate::report::shown_text::for_xlsx;
+use crate::report::summary::Group;
+
+/// The grid's numbers: counts per category and provider, amounts at stake per category and
+/// currency, and the totals.
+#[derive(Debug, Default)]
+struct Grid {
+    providers: Vec<String>,
+    currencies: Vec<String>,
+    categories: Vec<Category>,
+    counts: BTreeMap<(Category, String), u64>,
+    amounts: BTreeMap<(Category, String), Decimal>,
+    /// Provider amounts per currency: all rows, matched rows (the match rate by amount).
+    by_amount: BTreeMap<String, (Decimal, Decimal)>,
+}
+
+impl Grid {
+    fn of(groups: &[Group]) -> Grid {
+        let mut g = Grid::default();
+        let (mut providers, mut currencies, mut categories) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for x in groups {
+            providers.insert(x.provider.clone());
+            currencies.insert(x.currency.clone());
+            categories.insert(x.category);
+            *g.counts.entry((x.category, x.provider.clone())).or_default() += x.count;
+            *g.amounts.entry((x.category, x.currency.clone())).or_default() +=
+                x.amount_at_stake();
+            let a = g.by_amount.entry(x.currency.clone()).or_default();
+            a.0 += x.provider_amount;
+            if x.category == Category::Matched {
+                a.1 += x.provider_amount;
+            }
+        }
+        g.providers = providers.into_iter().collect();
+        g.currencies = currencies.into_iter().collect();
+        g.categories = Category::ALL
+            .into_iter()
+            .filter(|c| categories.contains(c))
+            .collect();
+        g
+    }
+
+    fn count(&self, keep: impl Fn(Category) -> bool, provider: Option<&str>) -> u64 {
+        self.counts
+            .iter()
+            .filter(|((c, p), _)| keep(*c) && provider.is_none_or(|x| x == p))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn amount(&self, keep: impl Fn(Category) -> bool, currency: &str) -> Decimal {
+        self.amounts
+            .iter()
+            .filter(|((c, cur), _)| keep(*c) && cur == currency)
+            .map(|(_, a)| *a)
+            .sum()
+    }
+}
+
+/// A line of the grid: one category, every row, or the discrepancies.
+#[derive(Debug, Clone, Copy)]
+enum Line {
+    One(Category),
+    All,
+    Discrepancies,
+}
+
+impl Line {
+    fn keeps(self, c: Category) -> bool {
+        match self {
+            Line::One(x) => x == c,
+            Line::All => true,
+            Line::Discrepancies => c.is_discrepancy(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Line::One(c) => layout::category_label(c),
+            Line::All => "All rows",
+            Line::Discrepancies => "Of which discrepancies",
+        }
+    }
+}
+
+/// The widths of the Summary's columns: labels, then numbers (the grid's and the
+/// roll-forward's share the columns).
+const LABEL_WIDTH: f64 = 34.0;
+const NUMBER_WIDTH: f64 = 14.0;
+
+pub(super) fn summary_sheet(
+    wb: &mut Workbook,
+    input: &Input<'_>,
+    f: &Formats,
+    path: &Path,
+) -> Result<()> {
+    let s = input.summary;
+    let ws = wb
+        .add_worksheet()
+        .set_name(layout::SUMMARY_SHEET)
+        .map_err(xerr(path))?;
+    page_setup(ws, f, false, path)?;
+    // One page: wide and tall. The layout keeps it readable at the scale that takes.
+    ws.set_print_fit_to_pages(1, 1);
+    let e = xerr(path);
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} — {}", layout::REPORT_TITLE, s.period),
+        &f.title,
+    )
+    .map_err(&e)?;
+    let rate = excel_number(s.matched_rate_by_count / Decimal::ONE_HUNDRED);
+    ws.write_string_with_format(2, 0, "Result rows", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(2, 1, count(s.results), &f.integer)
+        .map_err(&e)?;
+    ws.write_string_with_format(3, 0, "Discrepancies", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(3, 1, count(s.discrepancies), &f.integer)
+        .map_err(&e)?;
+    ws.write_string_with_format(4, 0, "Matched (share of provider records)", &f.label)
+        .map_err(&e)?;
+    ws.write_number_with_format(4, 1, rate, &f.percent)
+        .map_err(&e)?;
+    let mut row = grid(ws, 6, &Grid::of(&s.groups), f, path)?;
+    if let Some(view) = &s.close {
+        row = close::roll_forward(ws, row, view, f, path)?;
+    }
+    facts(ws, row, input, f, path)?;
+    ws.set_column_width(0, LABEL_WIDTH).map_err(&e)?;
+    for c in 1..=14 {
+        ws.set_column_width(c, NUMBER_WIDTH).map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// The category × provider grid at `row`; returns the next free row.
+fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) -> Result<u32> {
+    let e = xerr(path);
+    ws.write_string_with_format(
+        row,
+        0,
+        "Rows by category and provider, and the amount at stake per currency (the provider's amount; the ledger's where there is no provider record)",
+        &f.label,
+    )
+    .map_err(&e)?;
+    row += 1;
+    let first_currency = 2 + g.providers.len() as u16;
+    ws.write_string_with_format(row, 0, "Category", &f.header)
+        .map_err(&e)?;
+    for (i, p) in g.providers.iter().enumerate() {
+        let name = if p.is_empty() { "(no provider)" } else { p };
+        ws.write_string_with_format(row, 1 + i as u16, for_xlsx(name), &f.header)
+            .map_err(&e)?;
+    }
+    ws.write_string_with_format(row, first_currency - 1, "Rows", &f.header)
+        .map_err(&e)?;
+    for (i, cur) in g.currencies.iter().enumerate() {
+        ws.write_string_with_format(row, first_currency + i as u16, for_xlsx(cur), &f.header)
+            .map_err(&e)?;
+    }
+    let mut lines: Vec<Line> = g.categories.iter().map(|&c| Line::One(c)).collect();
+    lines.extend([Line::All, Line::Discrepancies]);
+    for line in lines {
+        row += 1;
+        let keep = |c: Category| line.keeps(c);
+        let (label_format, integer, total) = match line {
+            Line::One(c) => (&f.categories[&c], &f.integer, false),
+            _ => (&f.total_label, &f.total_integer, true),
+        };
+        ws.write_string_with_format(row, 0, line.label(), label_format)
+            .map_err(&e)?;
+        // Zero is left blank in a category's line, so the grid reads at a glance.
+        for (i, p) in g.providers.iter().enumerate() {
+            let n = g.count(keep, Some(p));
+            if n > 0 || total {
+                ws.write_number_with_format(row, 1 + i as u16, count(n), integer)
+                    .map_err(&e)?;
+            }
+        }
+        ws.write_number_with_format(
+            row,
+            first_currency - 1,
+            count(g.count(keep, None)),
+            &f.total_integer,
+        )
+        .map_err(&e)?;
+        for (i, cur) in g.currencies.iter().enumerate() {
+            let a = g.amount(keep, cur);
+            if !a.is_zero() || total {
+                ws.write_number_with_format(
+                    row,
+                    first_currency + i as u16,
+                    excel_number(a),
+                    f.money_for(Some(cur), a, false, total),
+                )
+                .map_err(&e)?;
+            }
+        }
+    }
+    // The match rate by amount, per currency (amounts in different currencies do not add up).
+    row += 1;
+    ws.write_string_with_format(row, 0, "Matched by amount", &f.label)
+        .map_err(&e)?;
+    for (i, cur) in g.currencies.iter().enumerate() {
+        let (all, matched) = g.by_amount.get(cur).copied().unwrap_or_default();
+        let r = if all.is_zero() {
+            0.0
+        } else {
+            (matched / all).to_f64().unwrap_or(0.0)
+        };
+        ws.write_number_with_format(row, first_currency + i as u16, r, &f.percent)
+            .map_err(&e)?;
+    }
+    Ok(row + 2)
+}
+
+/// The run's facts at `row`, label and value.
+fn facts(ws: &mut Worksheet, mut row: u32, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
+    let s = input.summary;
+    let e = xerr(path);
+    let mut facts: Vec<(&str, String)> = vec![
+        ("Period", s.period.clone()),
+        ("Business timezone", s.timezone.clone()),
+        ("Providers", input.info.providers.join(", ")),
+        ("Ledger", input.info.ledger_source.clone()),
+        ("Amount tolerance", s.tolerance.clone()),
+        ("Margin (days each side)", s.margin_days.to_string()),
+        (
+            "Amounts",
+            "exact values, shown with each currency's minor units; italic orange: more decimals than that, shown in full".to_string(),
+        ),
+        (
+            "Detail",
+            "the Breakdown sheet: provider × kind × category × currency, with totals".to_string(),
+        ),
+        ("Tool", s.tool.clone()),
+    ];
+    if let Some(id) = &input.info.run_id {
+        facts.push(("Run", id.clone()));
+    }
+    if let Some(t) = &input.info.run_time {
+        facts.push(("Run time", t.clone()));
+    }
+    if let Some(n) = input.info.lists_left_out {
+        facts.push((
+            "Full lists",
+            format!(
+                "left out for a month of {n} provider records and ledger entries; results.csv and normalized/*.parquet hold every row (--outputs all,xlsx-lists writes them here)"
+            ),
+        ));
+    }
+    for (k, v) in &facts {
+        ws.write_string_with_format(row, 0, *k, &f.label)
+            .map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(v)).map_err(&e)?;
+        row += 1;
+    }
+    Ok(())
+}
+
+/// The Breakdown sheet: provider × kind × category × currency, with a total per currency that
+/// adds up the rows above it.
+pub(super) fn breakdown_sheet(
+    wb: &mut Workbook,
+    input: &Input<'_>,
+    f: &Formats,
+    path: &Path,
+) -> Result<()> {
+    let s = input.summary;
+    let ws = wb
+        .add_worksheet()
+        .set_name(layout::BREAKDOWN_SHEET)
+        .map_err(xerr(path))?;
+    page_setup(ws, f, true, path)?;
+    let e = xerr(path);
+    let headers = [
+        "Provider",
+        "Kind",
+        "Category",
+        "Currency",
+        "Count",
+        "Provider amount",
+        "Ledger amount",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)
+            .map_err(&e)?;
+    }
+    let mut groups = s.groups.clone();
+    groups.sort_by(|a, b| {
+        (&a.currency, &a.provider, &a.kind, a.category.as_str()).cmp(&(
+            &b.currency,
+            &b.provider,
+            &b.kind,
+            b.category.as_str(),
+        ))
+    });
+    let mut totals: BTreeMap<String, (u64, Decimal, Decimal)> = BTreeMap::new();
+    let mut row = 0u32;
+    for g in &groups {
+        row += 1;
+        ws.write_string(row, 0, for_xlsx(&g.provider)).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(&g.kind)).map_err(&e)?;
+        ws.write_string_with_format(
+            row,
+            2,
+            layout::category_label(g.category),
+            &f.categories[&g.category],
+        )
+        .map_err(&e)?;
+        ws.write_string(row, 3, for_xlsx(&g.currency)).map_err(&e)?;
+        ws.write_number_with_format(row, 4, count(g.count), &f.integer)
+            .map_err(&e)?;
+        let (p, l) = (g.provider_amount, g.ledger_amount);
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(p),
+            f.money_for(Some(&g.currency), p, false, false),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            6,
+            excel_number(l),
+            f.money_for(Some(&g.currency), l, false, false),
+        )
+        .map_err(&e)?;
+        let t = totals
+            .entry(g.currency.clone())
+            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        t.0 += g.count;
+        t.1 += p;
+        t.2 += l;
+    }
+    let last_data = row;
+    for (cur, (n, p, l)) in &totals {
+        row += 1;
+        ws.write_string_with_format(row, 0, for_xlsx(&format!("Total {cur}")), &f.total_label)
+            .map_err(&e)?;
+        for c in 1..=3 {
+            ws.write_string_with_format(row, c, "", &f.total_label)
+                .map_err(&e)?;
+        }
+        ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
+            .map_err(&e)?;
+        ws.write_number_with_format(row, 5, excel_number(*p), f.money_for(Some(cur), *p, false, true))
+            .map_err(&e)?;
+        ws.write_number_with_format(row, 6, excel_number(*l), f.money_for(Some(cur), *l, false, true))
+            .map_err(&e)?;
+    }
+    ws.autofilter(0, 0, last_data.max(1), 6).map_err(&e)?;
+    ws.set_freeze_panes(1, 0).map_err(&e)?;
+    for (c, w) in [36.0, 28.0, 24.0, 18.0, 10.0, 20.0, 20.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w).map_err(&e)?;
+    }
+    Ok(())
+}
