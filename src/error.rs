@@ -77,6 +77,11 @@ pub enum Error {
     /// or refused what was asked of it.
     #[error("store {store}: {message}")]
     Store { store: String, message: String },
+
+    /// Delivering a finished run's reports failed (the run itself is complete; `cardrecon
+    /// deliver --run DIR` tries again). `to` is the server or directory, never a credential.
+    #[error("delivery to {to}: {message}")]
+    Delivery { to: String, message: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -92,6 +97,13 @@ impl Error {
     pub fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input {
             what: what.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn delivery(to: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Delivery {
+            to: to.into(),
             message: message.into(),
         }
     }

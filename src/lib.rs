@@ -14,6 +14,7 @@
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
 //! | [`config`] | the TOML configuration and its resolved settings |
@@ -29,6 +30,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deliver;
 pub mod error;
 pub mod explain;
 pub mod generate;

@@ -250,6 +250,13 @@ pub fn serialize_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, 
     s.serialize_str(&format(*d))
 }
 
+/// Reads an amount written by [`serialize_text`] (a run's `summary.json` read back): the exact
+/// text through [`parse`], never a float, and an error rather than a default when it is not one.
+pub fn deserialize_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse(&text).map_err(serde::de::Error::custom)
+}
+
 /// [`serialize_text`] for an optional amount (`null` when absent).
 pub fn serialize_opt_text<S: serde::Serializer>(
     d: &Option<Decimal>,

@@ -734,7 +734,7 @@ fn pg_bindir() -> Option<PathBuf> {
 
 /// A generated March served by the sandbox, and a config for `run` against it (store in
 /// `runs/cardrecon.db`).
-async fn sandbox_month(
+pub(crate) async fn sandbox_month(
     records: u64,
     seed: u64,
 ) -> (
@@ -768,7 +768,7 @@ async fn sandbox_month(
 }
 
 /// `cardrecon run --config CFG --run-id ID` with the sandbox's credentials.
-fn run_command(cfg: &Path, run_id: &str) -> Command {
+pub(crate) fn run_command(cfg: &Path, run_id: &str) -> Command {
     let mut c = crate::util::bin();
     c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", run_id]);
     for (k, v) in cardrecon::config::template::SANDBOX_ENV {

@@ -3,6 +3,7 @@
 mod architecture;
 mod cli;
 mod corpus;
+mod deliver;
 mod engine;
 mod fetch;
 mod generated;

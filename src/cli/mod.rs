@@ -7,6 +7,7 @@ pub mod accept;
 pub mod args;
 pub mod check_ledger;
 pub mod close_period;
+pub mod deliver;
 pub mod demo;
 pub mod explain;
 pub mod fetch;
@@ -72,6 +73,9 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Close a period (refused while any of its items is open).
     ClosePeriod(close_period::ClosePeriodArgs),
+    /// Send a finished run's reports as `[delivery]` says: email, drop directory (exit 3 when
+    /// that fails; the run stays complete).
+    Deliver(deliver::DeliverArgs),
 }
 
 /// Runs a parsed command line. `Ok` carries the exit code (0, or 1 for discrepancies found).
@@ -93,6 +97,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reject(a) => reject::run(a),
         Command::History(a) => history::run(a),
         Command::ClosePeriod(a) => close_period::run(a),
+        Command::Deliver(a) => deliver::run(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cardrecon run`: fetch every configured provider, reconcile against the ledger, and write a
 //! run directory with its manifest.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -43,9 +44,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         )
     })?;
     let mut settings = month.settings;
-    if settings.output_dir.is_relative() {
-        settings.output_dir = a.month.settings.config_dir().join(&settings.output_dir);
-    }
+    settings.relative_to(a.month.settings.config_dir());
+    let delivery = settings.delivery.clone();
     let job = pipeline::run::RunJob {
         settings,
         config_path: Some(config),
@@ -63,5 +63,24 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     }
     print!("{}", summary::render_table(&done.outcome.summary));
     println!("run directory: {}", done.run_dir.display());
-    Ok(exit_code(&done.outcome.summary, a.exit_zero))
+    let code = exit_code(&done.outcome.summary, a.exit_zero);
+    if delivery.is_empty() {
+        return Ok(code);
+    }
+    // Last, after everything is written and committed: a failed delivery leaves the run whole.
+    match runtime()?.block_on(crate::deliver::deliver(&done.run_dir, &delivery)) {
+        Ok(d) => {
+            super::deliver::print(&d);
+            Ok(code)
+        }
+        Err(e) => {
+            eprintln!(
+                "cardrecon: delivery failed: {e}\n  the run is complete in {}; `cardrecon deliver --config {} --run {}` tries again",
+                done.run_dir.display(),
+                a.month.settings.config.as_deref().unwrap_or(Path::new("cardrecon.toml")).display(),
+                done.run_dir.display()
+            );
+            Ok(ExitCode::from(super::deliver::DELIVERY_FAILED))
+        }
+    }
 }

@@ -49,6 +49,7 @@
 //! Secrets are never part of this file's values: credentials (issue: fetchers) are `${ENV}`
 //! references, and `Debug`/reports never print them.
 
+pub mod delivery;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -147,6 +148,8 @@ pub struct ConfigFile {
     pub output: OutputFile,
     #[serde(default)]
     pub store: StoreFile,
+    #[serde(default)]
+    pub delivery: delivery::DeliveryFile,
 }
 
 /// `[store]`: where the memory across periods lives.
@@ -257,6 +260,8 @@ pub struct Settings {
     pub providers: BTreeMap<String, ProviderInstance>,
     pub ledger: LedgerFile,
     pub output_dir: PathBuf,
+    /// `[delivery]`: where `run` sends its reports at the end (empty: nowhere).
+    pub delivery: delivery::Delivery,
 }
 
 impl ConfigFile {
@@ -435,7 +440,17 @@ impl Settings {
                 .dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("runs")),
+            delivery: delivery::Delivery::resolve(&file.delivery, env, source_name)?,
         })
+    }
+
+    /// Relative paths of the config (output, drop directory, certificate authority) read from
+    /// `dir`, the config file's own folder.
+    pub fn relative_to(&mut self, dir: &Path) {
+        if self.output_dir.is_relative() {
+            self.output_dir = dir.join(&self.output_dir);
+        }
+        self.delivery.relative_to(dir);
     }
 
     /// Settings with every default (no config file).

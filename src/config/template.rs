@@ -65,6 +65,16 @@ dir = "runs"                      # run directories: runs/<period>/<run-id>/
 [store]                           # open items, decisions and period status across months
 # url = "sqlite:runs/cardrecon.db"  # the default: one file beside the run directories
 # url = "postgres://recon:${{CARDRECON_DB_PASSWORD}}@db.internal/books"   # a team's shared store
+
+# [delivery]                      # where `run` sends its reports at the end (`cardrecon deliver` again)
+# drop_dir = "/srv/finance/inbox"
+# [delivery.email]
+# host = "smtp.example.com"
+# security = "starttls"           # or "tls"; "none" only to a server on this machine
+# username = "${{CARDRECON_SMTP_USER}}"
+# password = "${{CARDRECON_SMTP_PASSWORD}}"
+# from = "Card reconciliation <recon@example.com>"
+# to = ["controller@example.com"]
 "#,
         period_line = match period {
             Some(p) => format!("period = \"{p}\""),

@@ -23,20 +23,27 @@ fn category_name<S: serde::Serializer>(c: &Category, s: S) -> std::result::Resul
     s.serialize_str(c.as_str())
 }
 
+fn category_of<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Category, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    Category::parse(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a category")))
+}
+
 /// Counts and amounts of one provider × kind × category × currency. Amounts are exact
-/// decimals, formatted only when written.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// decimals, formatted only when written (and read back exactly: delivery reads a run's
+/// `summary.json`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Group {
     pub provider: String,
     pub kind: String,
-    #[serde(serialize_with = "category_name")]
+    #[serde(serialize_with = "category_name", deserialize_with = "category_of")]
     pub category: Category,
     pub currency: String,
     pub count: u64,
-    #[serde(serialize_with = "money_text")]
+    #[serde(serialize_with = "money_text", deserialize_with = "money::deserialize_text")]
     pub provider_amount: Decimal,
     /// Magnitudes (a signed ledger's debits count as positive).
-    #[serde(serialize_with = "money_text")]
+    #[serde(serialize_with = "money_text", deserialize_with = "money::deserialize_text")]
     pub ledger_amount: Decimal,
 }
 

@@ -1,0 +1,82 @@
+//! `cardrecon deliver`: send a finished run's reports as `[delivery]` says (email, drop
+//! directory). The same as the end of `run`, for a delivery that failed or a run made without
+//! one; it reads only the run directory, so it can be repeated.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::runtime;
+use crate::config::ConfigFile;
+use crate::config::delivery::Delivery;
+use crate::deliver::Delivered;
+use crate::secret::ProcessEnv;
+use crate::error::{Error, Result};
+
+/// The exit code of a run, or a `deliver`, whose delivery failed: the run itself is complete.
+pub const DELIVERY_FAILED: u8 = 3;
+
+#[derive(Debug, Args)]
+pub struct DeliverArgs {
+    /// The configuration file with the `[delivery]` table.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The run directory (`runs/<period>/<run id>/`).
+    #[arg(long)]
+    pub run: PathBuf,
+}
+
+pub fn run(a: DeliverArgs) -> Result<ExitCode> {
+    let source = a.config.display().to_string();
+    // Only `[delivery]` is resolved: delivering needs no provider's credentials.
+    let file = ConfigFile::load(&a.config)?;
+    let mut delivery = Delivery::resolve(&file.delivery, &ProcessEnv, &source)?;
+    if let Some(dir) = a.config.parent() {
+        delivery.relative_to(dir);
+    }
+    if delivery.is_empty() {
+        return Err(Error::config(
+            source,
+            "delivery",
+            "names nowhere to deliver: add `[delivery] drop_dir` or a `[delivery.email]` table",
+        ));
+    }
+    if !a.run.join("summary.json").is_file() {
+        return Err(Error::input(
+            a.run.display().to_string(),
+            "is not a finished run directory (it has no summary.json)",
+        ));
+    }
+    match runtime()?.block_on(crate::deliver::deliver(&a.run, &delivery)) {
+        Ok(d) => {
+            print(&d);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("cardrecon: delivery failed: {e}");
+            Ok(ExitCode::from(DELIVERY_FAILED))
+        }
+    }
+}
+
+/// What was delivered, for the terminal.
+pub fn print(d: &Delivered) {
+    if let Some(dir) = &d.dropped_into {
+        println!("copied the reports into {}", dir.display());
+    }
+    if !d.emailed_to.is_empty() {
+        let attached = if d.attached.is_empty() {
+            "nothing attached".to_string()
+        } else {
+            d.attached.join(", ")
+        };
+        println!("emailed to {} ({attached})", d.emailed_to.join(", "));
+        if !d.not_attached.is_empty() {
+            println!(
+                "  not attached, above the size limit (the message names their paths): {}",
+                d.not_attached.join(", ")
+            );
+        }
+    }
+}
