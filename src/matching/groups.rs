@@ -19,6 +19,8 @@
 //! Anything else is left to today's rules, unchanged: a double booking of the same amount sums
 //! to twice the record and stays a `duplicate_in_ledger`.
 
+use hashbrown::HashTable;
+
 use super::matches::{Group, Matches, On};
 use super::pair::{compatible, Chains, Key};
 use super::side::{Cols, Side};
@@ -139,6 +141,8 @@ pub(super) fn on_order_id(
     m: &mut Matches,
 ) {
     let (p, l) = (&ps.c, &ls.c);
+    let (pp_left, l_left) = could_group(ps, ls, pp_left, l_left);
+    let (pp_left, l_left) = (&pp_left[..], &l_left[..]);
     let p_key = Key {
         values: &p.order_id,
         hashes: &ps.order_hash,
@@ -192,4 +196,56 @@ pub(super) fn on_order_id(
             _ => {}
         }
     }
+}
+
+/// The rows of `pp_left` and `l_left` (order kept) whose order id could make a group: its hash
+/// is on at least one ledger entry and on two rows of either side. Counted on the hashes alone,
+/// so this is a superset (equal keys hash alike; a collision or another provider's record only
+/// keeps a few rows more), and every key's rows are kept whole, so grouping the kept rows gives
+/// exactly what grouping all of them would. Most order ids are on one record and one entry:
+/// this drops them after a pass over the hashes alone, where building the byte-compared chains
+/// for all of them took the order-id groups 0.28 s at 10⁷ rows (now 0.14 s). Splitting the
+/// count over two threads by a hash bit saved only 0.02 s more and was left out.
+fn could_group(
+    ps: &Side<'_>,
+    ls: &Side<'_>,
+    pp_left: &[u32],
+    l_left: &[u32],
+) -> (Vec<u32>, Vec<u32>) {
+    // The hash of a row's order id; None for a missing one (hash 0, confirmed by the column).
+    let hash = |side: &Side<'_>, r: u32| {
+        let h = side.order_hash[r as usize];
+        (h != 0 || side.c.order_id.get(r as usize).is_some()).then_some(h)
+    };
+    // (hash, provider rows, ledger rows), keyed by the hash itself.
+    let mut counts: HashTable<(u64, u32, u32)> =
+        HashTable::with_capacity(pp_left.len() + l_left.len());
+    let mut count = |h: u64, ledger: bool| {
+        let e = match counts.find_mut(h, |e| e.0 == h) {
+            Some(e) => e,
+            None => counts.insert_unique(h, (h, 0, 0), |e| e.0).into_mut(),
+        };
+        if ledger {
+            e.2 = e.2.saturating_add(1);
+        } else {
+            e.1 = e.1.saturating_add(1);
+        }
+    };
+    for &r in pp_left {
+        if let Some(h) = hash(ps, r) {
+            count(h, false);
+        }
+    }
+    for &r in l_left {
+        if let Some(h) = hash(ls, r) {
+            count(h, true);
+        }
+    }
+    let keep = |h: Option<u64>| {
+        h.and_then(|h| counts.find(h, |e| e.0 == h))
+            .is_some_and(|&(_, np, nl)| nl >= 1 && (np >= 2 || nl >= 2))
+    };
+    let p: Vec<u32> = pp_left.iter().copied().filter(|&r| keep(hash(ps, r))).collect();
+    let l: Vec<u32> = l_left.iter().copied().filter(|&r| keep(hash(ls, r))).collect();
+    (p, l)
 }
