@@ -109,6 +109,7 @@ impl Line {
 /// roll-forward's share the columns).
 const LABEL_WIDTH: f64 = 34.0;
 const NUMBER_WIDTH: f64 = 14.0;
+const AMOUNT_WIDTH: f64 = 22.0;
 
 pub(super) fn summary_sheet(
     wb: &mut Workbook,
@@ -145,7 +146,8 @@ pub(super) fn summary_sheet(
         .map_err(&e)?;
     ws.write_number_with_format(4, 1, rate, &f.percent)
         .map_err(&e)?;
-    let mut row = grid(ws, 6, &Grid::of(&s.groups), f, path)?;
+    let g = Grid::of(&s.groups);
+    let mut row = grid(ws, 6, &g, f, path)?;
     if let Some(view) = &s.close {
         row = close::roll_forward(ws, row, view, f, path)?;
     }
@@ -153,6 +155,12 @@ pub(super) fn summary_sheet(
     ws.set_column_width(0, LABEL_WIDTH).map_err(&e)?;
     for c in 1..=14 {
         ws.set_column_width(c, NUMBER_WIDTH).map_err(&e)?;
+    }
+    // A currency's totals can be long (millions with a provider's eight decimals, in bold).
+    let first_currency = 2 + g.providers.len() as u16;
+    for i in 0..g.currencies.len() as u16 {
+        ws.set_column_width(first_currency + i, AMOUNT_WIDTH)
+            .map_err(&e)?;
     }
     Ok(())
 }
