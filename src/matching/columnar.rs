@@ -123,7 +123,7 @@ pub fn reconcile(
     }
     tracing::debug!("engine: paired on tx id");
     if opts.loose.groups {
-        groups::on_tx_id(&ps, &ls, &by_tx, &amount_units, &mut m);
+        groups::on_tx_id(&ps, &ls, &amount_units, &mut m);
     }
     drop(by_tx);
     tracing::debug!("engine: groups on tx id");

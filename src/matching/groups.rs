@@ -87,44 +87,28 @@ fn try_group(
 /// tx id pass pairs the record with the group's primary (its only ledger primary on that key);
 /// when the whole group sums to the record, the pair becomes the group, before anything is
 /// classified, so the result is as if the group had been decided first. Only the ledger's
-/// groups of several entries (few) are looked at: checking every record instead cost 0.5 s at
-/// 10⁷ rows.
-pub(super) fn on_tx_id(
-    ps: &Side<'_>,
-    ls: &Side<'_>,
-    by_tx: &[(u32, u32)],
-    tol: &Units<'_>,
-    m: &mut Matches,
-) {
+/// groups of several entries (few) are looked at, each primary's partner read from the pairs:
+/// probing every record cost 0.55 s at 10⁷ rows, a pass over every pair 0.08 s.
+pub(super) fn on_tx_id(ps: &Side<'_>, ls: &Side<'_>, tol: &Units<'_>, m: &mut Matches) {
     let (p, l) = (&ps.c, &ls.c);
-    let mut group_of: Vec<u32> = Vec::new();
-    let mut any = false;
+    // (the pass's half, record, group primary, group): in the order the tx id pass made the
+    // pairs (each half by hash bit, records ascending), so groups are numbered as before.
+    let mut paired: Vec<(u64, u32, u32, usize)> = Vec::new();
     for (g, members) in ls.multi.iter().enumerate() {
         if l.tx_id.get(members[0] as usize).is_none() {
             continue; // a group on the order id: the order id pass's
         }
-        if group_of.is_empty() {
-            group_of = vec![u32::MAX; l.tx_id.len];
-        }
-        for &r in members {
-            if ls.primary[r as usize] {
-                group_of[r as usize] = g as u32;
-                any = true;
+        for &lr in members {
+            let pr = m.l_partner[lr as usize];
+            if ls.primary[lr as usize] && pr != u32::MAX {
+                paired.push((ps.tx_hash[pr as usize] >> 63, pr, lr, g));
             }
         }
     }
-    if !any {
-        return;
-    }
-    for &(pr, lr) in by_tx {
-        let g = group_of[lr as usize];
-        if g == u32::MAX {
-            continue;
-        }
-        let members = &ls.multi[g as usize];
-        m.p_partner[pr as usize] = None;
-        m.l_paired[lr as usize] = false;
-        if !try_group(p, l, vec![pr], members.clone(), On::TxId, tol, m) {
+    paired.sort_unstable();
+    for (_, pr, lr, g) in paired {
+        m.unpair(pr, lr);
+        if !try_group(p, l, vec![pr], ls.multi[g].clone(), On::TxId, tol, m) {
             m.pair(pr, lr, super::matches::How::TxId);
         }
     }

@@ -27,7 +27,10 @@ impl How {
 pub(super) struct Matches {
     /// A provider row's partner and how they were paired.
     pub(super) p_partner: Vec<Option<(u32, How)>>,
-    pub(super) l_paired: Vec<bool>,
+    /// A ledger row's partner (a provider row), or `u32::MAX`: the tx-id groups find the
+    /// record paired with a ledger group's primary from the group, without a pass over all
+    /// pairs.
+    pub(super) l_partner: Vec<u32>,
     /// The group ([`Group`]) a row belongs to, or `u32::MAX`.
     pub(super) p_group: Vec<u32>,
     pub(super) l_group: Vec<u32>,
@@ -41,7 +44,7 @@ impl Matches {
     pub(super) fn new(p_len: usize, l_len: usize) -> Matches {
         Matches {
             p_partner: vec![None; p_len],
-            l_paired: vec![false; l_len],
+            l_partner: vec![u32::MAX; l_len],
             p_group: vec![u32::MAX; p_len],
             l_group: vec![u32::MAX; l_len],
             groups: Vec::new(),
@@ -50,9 +53,15 @@ impl Matches {
         }
     }
 
+    /// Undoes a pair (a group replaces it).
+    pub(super) fn unpair(&mut self, p: u32, l: u32) {
+        self.p_partner[p as usize] = None;
+        self.l_partner[l as usize] = u32::MAX;
+    }
+
     pub(super) fn pair(&mut self, p: u32, l: u32, how: How) {
         self.p_partner[p as usize] = Some((l, how));
-        self.l_paired[l as usize] = true;
+        self.l_partner[l as usize] = p;
     }
 
     /// Whether a provider row is still free (neither paired nor grouped).
@@ -61,7 +70,7 @@ impl Matches {
     }
 
     pub(super) fn l_free(&self, l: u32) -> bool {
-        !self.l_paired[l as usize] && self.l_group[l as usize] == u32::MAX
+        self.l_partner[l as usize] == u32::MAX && self.l_group[l as usize] == u32::MAX
     }
 }
 
