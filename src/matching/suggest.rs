@@ -67,15 +67,31 @@ pub(super) fn suggest(
     for v in by_currency.values_mut() {
         v.sort_unstable();
     }
-    let mut p_found: Vec<(u32, u32, u32)> = Vec::new(); // (provider row, candidates, the one)
-    let mut l_count: HashMap<u32, u32> = HashMap::new();
+    // The provider rows that take part, by currency and amount: consecutive rows then search
+    // the same stretch of their currency's sorted entries, which stays in cache (in input order
+    // each search was a fresh walk over a list of ~10⁵ entries: 0.14 s at 10⁷ rows). The
+    // outcome does not depend on the order: only the counts both ways decide.
+    let currencies: Vec<&str> = by_currency.keys().copied().collect();
+    let mut takers: Vec<(usize, i128, u32)> = Vec::new();
     for &pr in pp {
         let i = pr as usize;
         if !m.p_free(pr) || matches!(p.status.get(i), Some("failed" | "reversed" | "pending")) {
             continue;
         }
-        let (Some(c), Some(a), Some(t)) = (p.currency.get(i), p.amount.get(i), p.time.get(i))
-        else {
+        let (Some(c), Some(a)) = (p.currency.get(i), p.amount.get(i)) else {
+            continue;
+        };
+        if let Some(k) = currencies.iter().position(|x| *x == c) {
+            takers.push((k, a, pr));
+        }
+    }
+    takers.sort_unstable();
+    let mut p_found: Vec<(u32, u32, u32)> = Vec::new(); // (provider row, candidates, the one)
+    let mut l_count: HashMap<u32, u32> = HashMap::new();
+    for (k, a, pr) in takers {
+        let i = pr as usize;
+        let c = currencies[k];
+        let Some(t) = p.time.get(i) else {
             continue;
         };
         let Some(sorted) = by_currency.get(c) else {
