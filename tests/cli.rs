@@ -94,9 +94,11 @@ fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
         repo_path("sample-data/ledger.csv").to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = read_csv(&repo_path("sample-data/ledger.csv")).len();
+    assert_eq!(rows, 290, "the committed sample ledger");
     assert!(
         r.stdout
-            .contains("ledger.csv: 289 entries, 0 unreadable rows"),
+            .contains(&format!("ledger.csv: {rows} entries, 0 unreadable rows")),
         "{}",
         r.stdout
     );

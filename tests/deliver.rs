@@ -363,7 +363,7 @@ fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
 }
 
 #[test]
-fn starttls_with_a_private_authority_and_a_drop_directory_written_whole() {
+fn starttls_and_tls_with_a_private_authority_and_a_drop_directory_written_whole() {
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
     let Some((ca, cert, key)) = certificates(dir.path()) else {
@@ -406,6 +406,30 @@ fn starttls_with_a_private_authority_and_a_drop_directory_written_whole() {
             "{f} copied whole"
         );
     }
+    // TLS from the first byte (SMTPS) to a server with the same certificate.
+    let Some(smtps) = Smtp::start(
+        &dir.path().join("mail-smtps"),
+        &["--user", USER, "--password", PASSWORD, "--tls-cert", cert.to_str().unwrap(),
+          "--tls-key", key.to_str().unwrap(), "--implicit-tls"],
+    ) else {
+        return;
+    };
+    let cfg_smtps = dir.path().join("smtps.toml");
+    let table = email_table(smtps.port, &format!("ca_file = \"{}\"\n", ca.display()))
+        .replace("host = \"127.0.0.1\"", "host = \"localhost\"")
+        .replace("security = \"none\"", "security = \"tls\"");
+    std::fs::write(&cfg_smtps, table).unwrap();
+    let r = deliver(&cfg_smtps, &run_dir, PASSWORD);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(smtps.messages().len(), 1);
+    assert_eq!(smtps.messages()[0].1["login"], USER);
+    // Without the private authority the certificate is refused: nothing is sent.
+    std::fs::write(&cfg_smtps, std::fs::read_to_string(&cfg_smtps).unwrap().lines()
+        .filter(|l| !l.starts_with("ca_file")).collect::<Vec<_>>().join("\n")).unwrap();
+    let refused = deliver(&cfg_smtps, &run_dir, PASSWORD);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert_eq!(smtps.messages().len(), 1);
+
     // Delivered again (a retry): replaced whole, still one folder.
     std::fs::write(target.join("stale.txt"), "from the first delivery").unwrap();
     let again = deliver(&cfg, &run_dir, PASSWORD);
