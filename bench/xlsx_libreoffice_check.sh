@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Converts report.xlsx with LibreOffice headless (`soffice --headless --convert-to pdf`) to show
-# the workbook opens cleanly outside Excel. Skips with a clear message where LibreOffice is
-# absent and cannot be installed.
+# Converts the committed sample month's report.xlsx with LibreOffice headless (`soffice
+# --headless --convert-to pdf`): the workbook opens cleanly outside Excel, and its Summary sheet
+# prints on one page (issue 16). Renders the first page to PNG to look at. Skips with a clear
+# message where LibreOffice is absent and cannot be installed.
 #   bench/xlsx_libreoffice_check.sh
 source "$(dirname "$0")/common.sh"
 if ! ensure_command soffice libreoffice-calc; then
   echo "SKIP: LibreOffice (soffice) is not installed and could not be installed (see $WORK/apt-libreoffice-calc.log)"; exit 0
 fi
+ensure_command pdftotext poppler-utils || { echo "bench/xlsx_libreoffice_check.sh needs pdftotext (Debian package poppler-utils)" >&2; exit 2; }
 build_release
 D="$WORK/libreoffice"
-small_report "$D"
+rm -rf "$D"
+"$BIN" reconcile --provider-data "$ROOT/sample-data/providers" --config "$ROOT/sample-data/cardrecon.toml" \
+  --out "$D/out" --exit-zero > /dev/null
 timeout 300 soffice --headless --norestore --convert-to pdf --outdir "$D/pdf" "$D/out/report.xlsx" > "$D/soffice.log" 2>&1
-if [ -s "$D/pdf/report.pdf" ]; then
-  pages=$(python3 -c "import re,sys; print(len(re.findall(rb'/Type\s*/Page[^s]', open(sys.argv[1],'rb').read())))" "$D/pdf/report.pdf")
-  echo "report.xlsx converted by $(soffice --version | head -1): $D/pdf/report.pdf ($pages pages)"
-  if command -v pdftoppm > /dev/null; then pdftoppm -png -r 60 -f 1 -l 1 "$D/pdf/report.pdf" "$D/pdf/page" && echo "first page: $(ls "$D"/pdf/page-*.png | head -1)"; fi
-else
+if [ ! -s "$D/pdf/report.pdf" ]; then
   echo "FAILED: LibreOffice did not convert report.xlsx:"; cat "$D/soffice.log"; exit 1
 fi
+pages=$(pdfinfo "$D/pdf/report.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+# Each page's footer names its sheet (&A): count the pages whose footer says Summary.
+summary_pages=0
+for p in $(seq 1 "$pages"); do
+  if pdftotext -layout -f "$p" -l "$p" "$D/pdf/report.pdf" - | grep -qE '^\s*Summary\s+Page [0-9]+ of [0-9]+'; then
+    summary_pages=$((summary_pages + 1))
+  fi
+done
+echo "report.xlsx of sample-data/ converted by $(soffice --version | head -1): $D/pdf/report.pdf ($pages pages, Summary on $summary_pages)"
+if command -v pdftoppm > /dev/null; then pdftoppm -png -r 70 -f 1 -l 2 "$D/pdf/report.pdf" "$D/pdf/page" && echo "pages to look at: $(ls "$D"/pdf/page-*.png | tr '\n' ' ')"; fi
+if [ "$summary_pages" != 1 ]; then echo "FAILED: the Summary prints on $summary_pages pages, not one"; exit 1; fi

@@ -436,14 +436,18 @@ summary_rows = []
 if "match" in ONLY:
     for n in SIZES["match"]:
         r = bench_match(n)
-        summary_rows.append((f"match + classify, {n:,}/side", "DuckDB", r["DuckDB (one SQL query)"][0] / r["cardrecon"][0], "≥ 1.5 (issue 13)"))
+        # Issue 13's target is its engine's (stages 1-5, the question DuckDB answers); issue 14
+        # asks that it hold with stage 6 on, as shipped.
+        duck = r["DuckDB (one SQL query)"][0]
+        summary_rows.append((f"match + classify, {n:,}/side, stages 1-5", "DuckDB", duck / r["cardrecon, stages 1-5"][0], "≥ 1.5 (issue 13)"))
+        summary_rows.append((f"match + classify, {n:,}/side, as shipped (stage 6 on)", "DuckDB", duck / r["cardrecon"][0], "≥ 1.5 (issue 14: with stage 6 on)"))
         if n >= 1_000_000:
             summary_rows.append((f"match + classify, {n:,}/side (peak RSS)", "DuckDB", r["DuckDB (one SQL query)"][2] / r["cardrecon"][2], "≥ 1 (at or below DuckDB's)"))
         if "datacompy (polars)" in r:
             summary_rows.append((f"match + classify, {n:,}/side", "datacompy", r["datacompy (polars)"][0] / r["cardrecon"][0], "≥ 10"))
 if "ledger" in ONLY:
     r = bench_ledger(SIZES["ledger"])
-    summary_rows.append((f"ledger read, {SIZES['ledger']:,} rows", "fastexcel", r["fastexcel (to polars)"][0] / r["cardrecon check-ledger"][0], "≥ 0.83 (within 1.2×)"))
+    summary_rows.append((f"ledger read, {SIZES['ledger']:,} rows", "fastexcel", r["fastexcel (to polars)"][0] / r["cardrecon check-ledger"][0], "≥ 1 (issue 13: no slower)"))
     summary_rows.append((f"ledger read, {SIZES['ledger']:,} rows", "openpyxl", r["openpyxl read-only"][0] / r["cardrecon check-ledger"][0], ""))
 if "xlsx" in ONLY:
     r, w = bench_xlsx(SIZES["xlsx"])
