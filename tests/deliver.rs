@@ -102,6 +102,13 @@ impl Drop for Smtp {
     }
 }
 
+/// A server in `dir/name` that wants the login USER/PASSWORD, with `extra` arguments.
+fn server(dir: &Path, name: &str, extra: &[&str]) -> Option<Smtp> {
+    let mut args = vec!["--user", USER, "--password", PASSWORD];
+    args.extend_from_slice(extra);
+    Smtp::start(&dir.join(name), &args)
+}
+
 /// A reconciled generated month (every output) in `dir/out`.
 fn reconciled(dir: &Path) -> PathBuf {
     let data = dir.join("data");
@@ -164,7 +171,9 @@ fn parts(eml: &str) -> Vec<(String, Vec<u8>)> {
             let enc = head.to_ascii_lowercase();
             let body = if enc.contains("content-transfer-encoding: base64") {
                 let b64: String = body.split_whitespace().collect();
-                base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap()
             } else if enc.contains("content-transfer-encoding: quoted-printable") {
                 quoted_printable(body)
             } else {
@@ -208,8 +217,7 @@ fn summary(run_dir: &Path) -> serde_json::Value {
 fn a_run_is_emailed_with_its_reports_and_its_headline_and_no_secret() {
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
-    let Some(smtp) = Smtp::start(&dir.path().join("mail"), &["--user", USER, "--password", PASSWORD])
-    else {
+    let Some(smtp) = server(dir.path(), "mail", &[]) else {
         return;
     };
     let cfg = dir.path().join("cardrecon.toml");
@@ -217,7 +225,9 @@ fn a_run_is_emailed_with_its_reports_and_its_headline_and_no_secret() {
     let r = deliver(&cfg, &run_dir, PASSWORD);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("emailed to controller@example.com, audit@example.com (report.xlsx, report.html)"),
+        r.stdout.contains(
+            "emailed to controller@example.com, audit@example.com (report.xlsx, report.html)"
+        ),
         "{}",
         r.stdout
     );
@@ -235,23 +245,40 @@ fn a_run_is_emailed_with_its_reports_and_its_headline_and_no_secret() {
     let n = s["discrepancies"].as_u64().unwrap();
     let rate = s["matched_rate_by_count"].as_str().unwrap();
     assert!(
-        eml.contains(&format!("Subject: cardrecon 2026-03: {n} discrepancies, {rate}% matched")),
+        eml.contains(&format!(
+            "Subject: cardrecon 2026-03: {n} discrepancies, {rate}% matched"
+        )),
         "{}",
         &eml[..eml.len().min(800)]
     );
     let parts = parts(eml);
     assert_eq!(parts.len(), 3, "the text and two attachments");
     let text = String::from_utf8(parts[0].1.clone()).unwrap();
-    assert!(text.contains(&format!("{n} discrepancies, {rate}% of provider records matched.")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{n} discrepancies, {rate}% of provider records matched."
+        )),
+        "{text}"
+    );
     // Every discrepancy category with rows, with its count.
     let by_category = s["by_category"].as_object().unwrap();
     let amount_mismatch = by_category["amount_mismatch"].as_u64().unwrap();
     assert!(amount_mismatch > 0);
-    assert!(text.lines().any(|l| l.trim_start().starts_with("amount_mismatch")
-        && l.trim_end().ends_with(&format!(" {amount_mismatch}"))), "{text}");
-    assert!(!text.contains("failed_not_booked"), "informational categories are not discrepancies: {text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("amount_mismatch")
+                && l.trim_end().ends_with(&format!(" {amount_mismatch}"))),
+        "{text}"
+    );
+    assert!(
+        !text.contains("failed_not_booked"),
+        "informational categories are not discrepancies: {text}"
+    );
     assert!(text.contains("Amount at stake in this run's"), "{text}");
-    assert!(text.contains("Attached: report.xlsx, report.html."), "{text}");
+    assert!(
+        text.contains("Attached: report.xlsx, report.html."),
+        "{text}"
+    );
     // The attachments are the run's files, byte for byte.
     assert_eq!(
         attachment(&parts, "report.xlsx").unwrap(),
@@ -263,8 +290,15 @@ fn a_run_is_emailed_with_its_reports_and_its_headline_and_no_secret() {
     );
     // The password is nowhere: not in the message, not in what the command printed.
     let b64 = base64::engine::general_purpose::STANDARD.encode(PASSWORD);
-    for (name, text) in [("message", eml.as_str()), ("stdout", &r.stdout), ("stderr", &r.stderr)] {
-        assert!(!text.contains(PASSWORD) && !text.contains(&b64), "the password in the {name}");
+    for (name, text) in [
+        ("message", eml.as_str()),
+        ("stdout", &r.stdout),
+        ("stderr", &r.stderr),
+    ] {
+        assert!(
+            !text.contains(PASSWORD) && !text.contains(&b64),
+            "the password in the {name}"
+        );
     }
 }
 
@@ -272,11 +306,12 @@ fn a_run_is_emailed_with_its_reports_and_its_headline_and_no_secret() {
 fn a_workbook_above_the_size_limit_is_named_by_its_path_not_attached() {
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
-    let Some(smtp) = Smtp::start(&dir.path().join("mail"), &["--user", USER, "--password", PASSWORD])
-    else {
+    let Some(smtp) = server(dir.path(), "mail", &[]) else {
         return;
     };
-    let page = std::fs::metadata(run_dir.join("report.html")).unwrap().len();
+    let page = std::fs::metadata(run_dir.join("report.html"))
+        .unwrap()
+        .len();
     let cfg = dir.path().join("cardrecon.toml");
     std::fs::write(
         &cfg,
@@ -285,7 +320,11 @@ fn a_workbook_above_the_size_limit_is_named_by_its_path_not_attached() {
     .unwrap();
     let r = deliver(&cfg, &run_dir, PASSWORD);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("not attached, above the size limit"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not attached, above the size limit"),
+        "{}",
+        r.stdout
+    );
     let messages = smtp.messages();
     let parts = parts(&messages[0].0);
     assert_eq!(parts.len(), 2, "the text and the page");
@@ -294,7 +333,9 @@ fn a_workbook_above_the_size_limit_is_named_by_its_path_not_attached() {
     let text = String::from_utf8(parts[0].1.clone()).unwrap();
     let workbook = run_dir.join("report.xlsx").display().to_string();
     assert!(
-        text.contains(&format!("Not attached (above the {page} byte limit for attachments): {workbook}")),
+        text.contains(&format!(
+            "Not attached (above the {page} byte limit for attachments): {workbook}"
+        )),
         "{text}"
     );
 }
@@ -303,8 +344,7 @@ fn a_workbook_above_the_size_limit_is_named_by_its_path_not_attached() {
 fn a_refused_login_and_a_server_that_vanishes_fail_the_delivery_and_a_retry_sends_it() {
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
-    let Some(smtp) = Smtp::start(&dir.path().join("mail"), &["--user", USER, "--password", PASSWORD])
-    else {
+    let Some(smtp) = server(dir.path(), "mail", &[]) else {
         return;
     };
     let cfg = dir.path().join("cardrecon.toml");
@@ -312,7 +352,10 @@ fn a_refused_login_and_a_server_that_vanishes_fail_the_delivery_and_a_retry_send
     let refused = deliver(&cfg, &run_dir, "a-wrong-password-Kp2");
     assert_eq!(refused.code, 3, "{}", refused.stderr);
     assert!(
-        refused.stderr.contains(&format!("delivery failed: delivery to 127.0.0.1:{}: the server refused the login", smtp.port)),
+        refused.stderr.contains(&format!(
+            "delivery failed: delivery to 127.0.0.1:{}: the server refused the login",
+            smtp.port
+        )),
         "{}",
         refused.stderr
     );
@@ -320,17 +363,19 @@ fn a_refused_login_and_a_server_that_vanishes_fail_the_delivery_and_a_retry_send
     assert!(smtp.messages().is_empty());
 
     // A server that goes away once the message is on the wire, before it answers.
-    let Some(vanishing) = Smtp::start(
-        &dir.path().join("mail-vanishing"),
-        &["--user", USER, "--password", PASSWORD, "--die-on-data"],
-    ) else {
+    let Some(vanishing) = server(dir.path(), "mail-vanishing", &["--die-on-data"]) else {
         return;
     };
     let cfg_vanishing = dir.path().join("vanishing.toml");
     std::fs::write(&cfg_vanishing, email_table(vanishing.port, "")).unwrap();
     let lost = deliver(&cfg_vanishing, &run_dir, PASSWORD);
     assert_eq!(lost.code, 3, "{}", lost.stderr);
-    assert!(lost.stderr.contains("delivery failed: delivery to 127.0.0.1:"), "{}", lost.stderr);
+    assert!(
+        lost.stderr
+            .contains("delivery failed: delivery to 127.0.0.1:"),
+        "{}",
+        lost.stderr
+    );
     assert!(vanishing.messages().is_empty());
 
     // The run is untouched; the same command with the right password delivers it.
@@ -354,12 +399,59 @@ fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
         "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
     )
     .ok()?;
-    let ok = sh(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=cardrecon test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
-        && sh(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"])
-        && sh(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-            "server.pem", "-days", "2", "-extfile", "ext"]);
-    ok.then(|| (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key")))
+    let ok = sh(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=cardrecon test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]) && sh(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]) && sh(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    ok.then(|| {
+        (
+            dir.join("ca.pem"),
+            dir.join("server.pem"),
+            dir.join("server.key"),
+        )
+    })
 }
 
 #[test]
@@ -367,12 +459,22 @@ fn starttls_and_tls_with_a_private_authority_and_a_drop_directory_written_whole(
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
     let Some((ca, cert, key)) = certificates(dir.path()) else {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "openssl could not make certificates in CI");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "openssl could not make certificates in CI"
+        );
         return;
     };
-    let Some(smtp) = Smtp::start(
-        &dir.path().join("mail"),
-        &["--user", USER, "--password", PASSWORD, "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    let Some(smtp) = server(
+        dir.path(),
+        "mail",
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
     ) else {
         return;
     };
@@ -399,18 +501,34 @@ fn starttls_and_tls_with_a_private_authority_and_a_drop_directory_written_whole(
         .collect();
     names.sort();
     assert_eq!(names, vec![format!("cardrecon-2026-03-{run_id}")]);
-    assert!(r.stdout.contains(&format!("copied the reports into {}", target.display())), "{}", r.stdout);
-    for f in ["report.xlsx", "report.html", "summary.json", "discrepancies.csv"] {
+    assert!(
+        r.stdout
+            .contains(&format!("copied the reports into {}", target.display())),
+        "{}",
+        r.stdout
+    );
+    for f in [
+        "report.xlsx",
+        "report.html",
+        "summary.json",
+        "discrepancies.csv",
+    ] {
         assert!(
             std::fs::read(run_dir.join(f)).unwrap() == std::fs::read(target.join(f)).unwrap(),
             "{f} copied whole"
         );
     }
     // TLS from the first byte (SMTPS) to a server with the same certificate.
-    let Some(smtps) = Smtp::start(
-        &dir.path().join("mail-smtps"),
-        &["--user", USER, "--password", PASSWORD, "--tls-cert", cert.to_str().unwrap(),
-          "--tls-key", key.to_str().unwrap(), "--implicit-tls"],
+    let Some(smtps) = server(
+        dir.path(),
+        "mail-smtps",
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+            "--implicit-tls",
+        ],
     ) else {
         return;
     };
@@ -424,8 +542,16 @@ fn starttls_and_tls_with_a_private_authority_and_a_drop_directory_written_whole(
     assert_eq!(smtps.messages().len(), 1);
     assert_eq!(smtps.messages()[0].1["login"], USER);
     // Without the private authority the certificate is refused: nothing is sent.
-    std::fs::write(&cfg_smtps, std::fs::read_to_string(&cfg_smtps).unwrap().lines()
-        .filter(|l| !l.starts_with("ca_file")).collect::<Vec<_>>().join("\n")).unwrap();
+    std::fs::write(
+        &cfg_smtps,
+        std::fs::read_to_string(&cfg_smtps)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("ca_file"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
     let refused = deliver(&cfg_smtps, &run_dir, PASSWORD);
     assert_eq!(refused.code, 3, "{}", refused.stderr);
     assert_eq!(smtps.messages().len(), 1);
@@ -443,11 +569,17 @@ fn plain_smtp_to_another_machine_is_refused_by_the_configuration() {
     let dir = tempdir();
     let run_dir = reconciled(dir.path());
     let cfg = dir.path().join("cardrecon.toml");
-    std::fs::write(&cfg, email_table(25, "").replace("127.0.0.1", "mail.example.com")).unwrap();
+    std::fs::write(
+        &cfg,
+        email_table(25, "").replace("127.0.0.1", "mail.example.com"),
+    )
+    .unwrap();
     let r = deliver(&cfg, &run_dir, PASSWORD);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("`delivery.email.security`: `none` sends the password and the reports unencrypted"),
+        r.stderr.contains(
+            "`delivery.email.security`: `none` sends the password and the reports unencrypted"
+        ),
         "{}",
         r.stderr
     );
@@ -458,8 +590,7 @@ fn plain_smtp_to_another_machine_is_refused_by_the_configuration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_whose_delivery_fails_is_complete_and_delivered_later() {
     let (dir, cfg, handle) = crate::store::sandbox_month(1200, 5).await;
-    let Some(smtp) = Smtp::start(&dir.path().join("mail"), &["--user", USER, "--password", PASSWORD])
-    else {
+    let Some(smtp) = server(dir.path(), "mail", &[]) else {
         handle.stop().await;
         return;
     };
@@ -480,7 +611,12 @@ async fn a_run_whose_delivery_fails_is_complete_and_delivered_later() {
         "{stderr}"
     );
     assert!(stderr.contains("the server refused the login"), "{stderr}");
-    for f in ["summary.json", "report.xlsx", "report.html", "manifest.json"] {
+    for f in [
+        "summary.json",
+        "report.xlsx",
+        "report.html",
+        "manifest.json",
+    ] {
         assert!(run_dir.join(f).is_file(), "{f} written before the delivery");
     }
     assert!(smtp.messages().is_empty());
@@ -489,5 +625,8 @@ async fn a_run_whose_delivery_fails_is_complete_and_delivered_later() {
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1);
     let text = String::from_utf8(parts(&messages[0].0)[0].1.clone()).unwrap();
-    assert!(text.contains("Open items at the end of the period"), "the store's open items: {text}");
+    assert!(
+        text.contains("Open items at the end of the period"),
+        "the store's open items: {text}"
+    );
 }

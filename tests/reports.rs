@@ -155,7 +155,10 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         Data::Empty => 0,
         other => panic!("not a number: {other:?}"),
     };
-    assert_eq!(number(&line("All rows")[rows_col]), summary["results"].as_u64().unwrap());
+    assert_eq!(
+        number(&line("All rows")[rows_col]),
+        summary["results"].as_u64().unwrap()
+    );
     assert_eq!(
         number(&line("Of which discrepancies")[rows_col]),
         summary["discrepancies"].as_u64().unwrap()
@@ -163,21 +166,31 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
     // Each provider's column in the All rows line is that provider's rows in summary.json.
     let mut by_provider: std::collections::BTreeMap<String, u64> = Default::default();
     for g in summary["groups"].as_array().unwrap() {
-        *by_provider.entry(g["provider"].as_str().unwrap().to_string()).or_default() +=
-            g["count"].as_u64().unwrap();
+        *by_provider
+            .entry(g["provider"].as_str().unwrap().to_string())
+            .or_default() += g["count"].as_u64().unwrap();
     }
     for (p, n) in &by_provider {
-        let name = if p.is_empty() { "(no provider)" } else { p.as_str() };
+        let name = if p.is_empty() {
+            "(no provider)"
+        } else {
+            p.as_str()
+        };
         let c = heads.iter().position(|h| h == name).unwrap();
         assert_eq!(number(&line("All rows")[c]), *n, "{name}");
     }
     assert_eq!(heads[1..rows_col].len(), by_provider.len());
-    let matched_label = cardrecon::report::layout::category_label(cardrecon::matching::Category::Matched);
+    let matched_label =
+        cardrecon::report::layout::category_label(cardrecon::matching::Category::Matched);
     assert_eq!(
         number(&line(matched_label)[rows_col]),
         summary["by_category"]["matched"].as_u64().unwrap()
     );
-    assert!(rows.len() < 60, "the Summary fits a page: {} rows", rows.len());
+    assert!(
+        rows.len() < 60,
+        "the Summary fits a page: {} rows",
+        rows.len()
+    );
 
     // Breakdown: totals per currency add up the rows above them.
     let s = wb.worksheet_range("Breakdown").unwrap();

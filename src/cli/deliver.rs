@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::args::runtime;
-use crate::config::ConfigFile;
 use crate::config::delivery::Delivery;
+use crate::config::ConfigFile;
 use crate::deliver::Delivered;
-use crate::secret::ProcessEnv;
 use crate::error::{Error, Result};
+use crate::secret::ProcessEnv;
 
 /// The exit code of a run, or a `deliver`, whose delivery failed: the run itself is complete.
 pub const DELIVERY_FAILED: u8 = 3;

@@ -163,7 +163,11 @@ fn resolve_email(e: &EmailFile, env: &dyn Env, source_name: &str) -> Result<Emai
         return Err(cfg("to", "names no recipient".into()));
     }
     // Addresses are checked now, so a typo fails the configuration, not the end of a run.
-    for (field, list) in [("from", std::slice::from_ref(&from)), ("to", &e.to[..]), ("cc", &e.cc[..])] {
+    for (field, list) in [
+        ("from", std::slice::from_ref(&from)),
+        ("to", &e.to[..]),
+        ("cc", &e.cc[..]),
+    ] {
         for a in list {
             mailbox(a).map_err(|m| cfg(field, m))?;
         }
@@ -194,4 +198,3 @@ fn is_loopback_host(host: &str) -> bool {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
-

@@ -169,7 +169,11 @@ pub async fn send(run_dir: &Path, head: &Headline, e: &Email) -> Result<Sent> {
 
 /// lettre's error with its causes, in words a person acts on.
 fn describe(err: &lettre::transport::smtp::Error) -> String {
-    let what = if err.is_permanent() && err.status().is_some_and(|c| c.to_string().starts_with("535")) {
+    let what = if err.is_permanent()
+        && err
+            .status()
+            .is_some_and(|c| c.to_string().starts_with("535"))
+    {
         "the server refused the login"
     } else if err.is_permanent() {
         "the server refused the message"
@@ -202,10 +206,22 @@ mod tests {
     #[test]
     fn attachments_are_chosen_by_size() {
         let both = [("report.xlsx", 600), ("report.html", 300)];
-        assert_eq!(choose(&both, 900), (vec!["report.xlsx", "report.html"], vec![]));
-        assert_eq!(choose(&both, 899), (vec!["report.html"], vec!["report.xlsx"]));
-        assert_eq!(choose(&both, 299), (vec![], vec!["report.xlsx", "report.html"]));
-        assert_eq!(choose(&[("report.html", 10)], 5), (vec![], vec!["report.html"]));
+        assert_eq!(
+            choose(&both, 900),
+            (vec!["report.xlsx", "report.html"], vec![])
+        );
+        assert_eq!(
+            choose(&both, 899),
+            (vec!["report.html"], vec!["report.xlsx"])
+        );
+        assert_eq!(
+            choose(&both, 299),
+            (vec![], vec!["report.xlsx", "report.html"])
+        );
+        assert_eq!(
+            choose(&[("report.html", 10)], 5),
+            (vec![], vec!["report.html"])
+        );
         assert_eq!(choose(&[], 5), (vec![], vec![]));
     }
 
@@ -214,6 +230,9 @@ mod tests {
         assert!(mailbox("Finance <finance@example.com>").is_ok());
         assert!(mailbox("finance@example.com").is_ok());
         let e = mailbox("finance.example.com").unwrap_err();
-        assert!(e.contains("`finance.example.com` is not an email address"), "{e}");
+        assert!(
+            e.contains("`finance.example.com` is not an email address"),
+            "{e}"
+        );
     }
 }

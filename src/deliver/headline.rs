@@ -104,8 +104,7 @@ impl Headline {
             .by_category
             .into_iter()
             .filter(|(name, n)| {
-                *n > 0
-                    && crate::matching::Category::parse(name).is_some_and(|c| c.is_discrepancy())
+                *n > 0 && crate::matching::Category::parse(name).is_some_and(|c| c.is_discrepancy())
             })
             .collect();
         let open = match v.close {
@@ -187,7 +186,12 @@ impl Headline {
         if !self.by_category.is_empty() {
             let _ = writeln!(b);
             let _ = writeln!(b, "Discrepancies by category:");
-            let width = self.by_category.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+            let width = self
+                .by_category
+                .iter()
+                .map(|(c, _)| c.len())
+                .max()
+                .unwrap_or(0);
             for (c, n) in &self.by_category {
                 let _ = writeln!(b, "  {c:<width$}  {:>9}", count(*n));
             }
@@ -260,23 +264,43 @@ mod tests {
         let h = read(&summary("", ""));
         assert_eq!(
             h.by_category,
-            vec![("amount_mismatch".to_string(), 2), ("missing_in_ledger".to_string(), 1)]
+            vec![
+                ("amount_mismatch".to_string(), 2),
+                ("missing_in_ledger".to_string(), 1)
+            ]
         );
         assert!(!h.open.from_store);
         assert_eq!(h.open.amount_by_currency["USD"], Decimal::new(120050, 2));
         assert_eq!(h.open.amount_by_currency["JPY"], Decimal::from(15000));
-        assert_eq!(h.subject(), "cardrecon 2026-03: 3 discrepancies, 89.75% matched");
+        assert_eq!(
+            h.subject(),
+            "cardrecon 2026-03: 3 discrepancies, 89.75% matched"
+        );
         let body = h.body();
-        assert!(body.contains("20,014 result rows, 3 discrepancies, 89.75% of provider records matched."), "{body}");
+        assert!(
+            body.contains(
+                "20,014 result rows, 3 discrepancies, 89.75% of provider records matched."
+            ),
+            "{body}"
+        );
         assert!(body.contains("  amount_mismatch            2\n"), "{body}");
         assert!(body.contains("  missing_in_ledger          1\n"), "{body}");
         assert!(body.contains("  JPY              15,000\n"), "{body}");
         assert!(body.contains("  USD            1,200.50\n"), "{body}");
         assert!(!body.contains("failed_not_booked"), "{body}");
-        assert!(!body.contains('*'), "no amount finer than its currency's units: {body}");
+        assert!(
+            !body.contains('*'),
+            "no amount finer than its currency's units: {body}"
+        );
         let fine = read(&summary("", "").replace("\"1200.50\"", "\"1200.505\""));
-        assert!(fine.body().contains("  USD           1,200.505 *\n"), "{}", fine.body());
-        assert!(fine.body().contains("  * more decimals than the currency's minor units"));
+        assert!(
+            fine.body().contains("  USD           1,200.505 *\n"),
+            "{}",
+            fine.body()
+        );
+        assert!(fine
+            .body()
+            .contains("  * more decimals than the currency's minor units"));
     }
 
     #[test]
@@ -284,13 +308,20 @@ mod tests {
         let close = r#", "close": {"store": "sqlite:x.db", "roll_forward": [
             {"provider": "txv3", "currency": "EUR", "open_at_end": {"count": 4, "amount": "10.10"}},
             {"provider": "cardapp", "currency": "EUR", "open_at_end": {"count": 1, "amount": "0.05"}}]}"#;
-        let thresholds = r#", "thresholds": {"crossed": ["3 discrepancies, above the maximum of 2"]}"#;
+        let thresholds =
+            r#", "thresholds": {"crossed": ["3 discrepancies, above the maximum of 2"]}"#;
         let h = read(&summary(close, thresholds));
         assert_eq!(h.open.count, 5);
         assert_eq!(h.open.amount_by_currency["EUR"], Decimal::new(1015, 2));
-        assert!(h.subject().starts_with("[threshold crossed] cardrecon 2026-03"));
-        assert!(h.body().contains("  - 3 discrepancies, above the maximum of 2\n"));
-        assert!(h.body().contains("(the store's, carried across months): 5\n"));
+        assert!(h
+            .subject()
+            .starts_with("[threshold crossed] cardrecon 2026-03"));
+        assert!(h
+            .body()
+            .contains("  - 3 discrepancies, above the maximum of 2\n"));
+        assert!(h
+            .body()
+            .contains("(the store's, carried across months): 5\n"));
     }
 
     #[test]

@@ -229,7 +229,15 @@ fn could_group(
         h.and_then(|h| counts.find(h, |e| e.0 == h))
             .is_some_and(|&(_, np, nl)| nl >= 1 && (np >= 2 || nl >= 2))
     };
-    let p: Vec<u32> = pp_left.iter().copied().filter(|&r| keep(hash(ps, r))).collect();
-    let l: Vec<u32> = l_left.iter().copied().filter(|&r| keep(hash(ls, r))).collect();
+    let p: Vec<u32> = pp_left
+        .iter()
+        .copied()
+        .filter(|&r| keep(hash(ps, r)))
+        .collect();
+    let l: Vec<u32> = l_left
+        .iter()
+        .copied()
+        .filter(|&r| keep(hash(ls, r)))
+        .collect();
     (p, l)
 }

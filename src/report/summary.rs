@@ -40,10 +40,16 @@ pub struct Group {
     pub category: Category,
     pub currency: String,
     pub count: u64,
-    #[serde(serialize_with = "money_text", deserialize_with = "money::deserialize_text")]
+    #[serde(
+        serialize_with = "money_text",
+        deserialize_with = "money::deserialize_text"
+    )]
     pub provider_amount: Decimal,
     /// Magnitudes (a signed ledger's debits count as positive).
-    #[serde(serialize_with = "money_text", deserialize_with = "money::deserialize_text")]
+    #[serde(
+        serialize_with = "money_text",
+        deserialize_with = "money::deserialize_text"
+    )]
     pub ledger_amount: Decimal,
 }
 

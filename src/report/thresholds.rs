@@ -148,8 +148,7 @@ pub fn open_amounts(summary: &Summary) -> BTreeMap<String, Decimal> {
 /// [`open_amounts`] of a summary's groups (a `summary.json` read back).
 pub fn open_amounts_of(groups: &[super::summary::Group]) -> BTreeMap<String, Decimal> {
     let mut open: BTreeMap<String, Decimal> = BTreeMap::new();
-    for g in groups.iter().filter(|g| g.category.is_discrepancy())
-    {
+    for g in groups.iter().filter(|g| g.category.is_discrepancy()) {
         *open.entry(g.currency.clone()).or_default() += g.amount_at_stake();
     }
     open

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, excel_number, page_setup, xerr, Formats, Widths};
+use super::{count, excel_number, list_sheet, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::close::{CloseView, Tally};
 use crate::report::layout;
@@ -79,17 +79,9 @@ pub(super) fn open_items_sheet(
     path: &Path,
 ) -> Result<()> {
     let e = xerr(path);
-    let ws = wb
-        .add_worksheet()
-        .set_name(layout::OPEN_ITEMS_SHEET)
-        .map_err(&e)?;
-    page_setup(ws, f, true, path)?;
     let headers: Vec<&str> = layout::OPEN_ITEM_COLUMNS.to_vec();
+    let ws = list_sheet(wb, layout::OPEN_ITEMS_SHEET, &headers, f, path)?;
     let mut widths = Widths::new(&headers);
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
     let mut row = 0u32;
     for i in &view.open_items {
         row += 1;

@@ -226,6 +226,25 @@ fn page_setup(ws: &mut Worksheet, f: &Formats, header_row: bool, path: &Path) ->
     Ok(())
 }
 
+/// A list sheet: named, set up for printing with its header row repeated, the headers written
+/// in row 0.
+fn list_sheet<'w>(
+    wb: &'w mut Workbook,
+    name: &str,
+    headers: &[&str],
+    f: &Formats,
+    path: &Path,
+) -> Result<&'w mut Worksheet> {
+    let e = xerr(path);
+    let ws = wb.add_worksheet().set_name(name).map_err(&e)?;
+    page_setup(ws, f, true, path)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)
+            .map_err(&e)?;
+    }
+    Ok(ws)
+}
+
 /// The page header's text: `&` starts a code in Excel headers, so text doubles it.
 fn page_header(title: &str, period: &str, run: Option<&str>) -> String {
     let text = |t: &str| t.replace('&', "&&");
@@ -605,10 +624,6 @@ fn highlighted(r: &ResultRow, field: Field) -> bool {
 fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
     let rows = input.daily;
     let e = xerr(path);
-    let ws = wb
-        .add_worksheet()
-        .set_name(layout::DAILY_SHEET)
-        .map_err(&e)?;
     let headers = [
         "Accounting day",
         "Currency",
@@ -618,10 +633,7 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         "Ledger amount",
         "Difference",
     ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
+    let ws = list_sheet(wb, layout::DAILY_SHEET, &headers, f, path)?;
     let main = super::daily::chart_currency(rows)
         .unwrap_or_default()
         .to_string();
@@ -666,7 +678,6 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         }
     }
     ws.set_freeze_panes(1, 0).map_err(&e)?;
-    page_setup(ws, f, true, path)?;
     ws.autofilter(0, 0, (rows.len() as u32).max(1), 6)
         .map_err(&e)?;
     for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0]

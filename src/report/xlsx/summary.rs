@@ -15,7 +15,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{close, count, excel_number, page_setup, xerr, Formats, Input};
+use super::{close, count, excel_number, list_sheet, page_setup, xerr, Formats, Input};
 use crate::error::Result;
 use crate::matching::Category;
 use crate::report::layout;
@@ -44,9 +44,12 @@ impl Grid {
             providers.insert(x.provider.clone());
             currencies.insert(x.currency.clone());
             categories.insert(x.category);
-            *g.counts.entry((x.category, x.provider.clone())).or_default() += x.count;
-            *g.amounts.entry((x.category, x.currency.clone())).or_default() +=
-                x.amount_at_stake();
+            *g.counts
+                .entry((x.category, x.provider.clone()))
+                .or_default() += x.count;
+            *g.amounts
+                .entry((x.category, x.currency.clone()))
+                .or_default() += x.amount_at_stake();
             let a = g.by_amount.entry(x.currency.clone()).or_default();
             a.0 += x.provider_amount;
             if x.category == Category::Matched {
@@ -247,7 +250,13 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
 }
 
 /// The run's facts at `row`, label and value.
-fn facts(ws: &mut Worksheet, mut row: u32, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
+fn facts(
+    ws: &mut Worksheet,
+    mut row: u32,
+    input: &Input<'_>,
+    f: &Formats,
+    path: &Path,
+) -> Result<()> {
     let s = input.summary;
     let e = xerr(path);
     let mut facts: Vec<(&str, String)> = vec![
@@ -299,12 +308,6 @@ pub(super) fn breakdown_sheet(
     path: &Path,
 ) -> Result<()> {
     let s = input.summary;
-    let ws = wb
-        .add_worksheet()
-        .set_name(layout::BREAKDOWN_SHEET)
-        .map_err(xerr(path))?;
-    page_setup(ws, f, true, path)?;
-    let e = xerr(path);
     let headers = [
         "Provider",
         "Kind",
@@ -314,10 +317,8 @@ pub(super) fn breakdown_sheet(
         "Provider amount",
         "Ledger amount",
     ];
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
+    let ws = list_sheet(wb, layout::BREAKDOWN_SHEET, &headers, f, path)?;
+    let e = xerr(path);
     let mut groups = s.groups.clone();
     groups.sort_by(|a, b| {
         (&a.currency, &a.provider, &a.kind, a.category.as_str()).cmp(&(
@@ -376,10 +377,20 @@ pub(super) fn breakdown_sheet(
         }
         ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
             .map_err(&e)?;
-        ws.write_number_with_format(row, 5, excel_number(*p), f.money_for(Some(cur), *p, false, true))
-            .map_err(&e)?;
-        ws.write_number_with_format(row, 6, excel_number(*l), f.money_for(Some(cur), *l, false, true))
-            .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            5,
+            excel_number(*p),
+            f.money_for(Some(cur), *p, false, true),
+        )
+        .map_err(&e)?;
+        ws.write_number_with_format(
+            row,
+            6,
+            excel_number(*l),
+            f.money_for(Some(cur), *l, false, true),
+        )
+        .map_err(&e)?;
     }
     ws.autofilter(0, 0, last_data.max(1), 6).map_err(&e)?;
     ws.set_freeze_panes(1, 0).map_err(&e)?;
