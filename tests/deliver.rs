@@ -361,6 +361,27 @@ fn a_refused_login_and_a_server_that_vanishes_fail_the_delivery_and_a_retry_send
     );
     assert!(!refused.stderr.contains("a-wrong-password-Kp2"));
     assert!(smtp.messages().is_empty());
+    // With a drop directory as well, the copy is made and the failure says so.
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let cfg_both = dir.path().join("both.toml");
+    std::fs::write(
+        &cfg_both,
+        format!(
+            "[delivery]\ndrop_dir = \"inbox\"\n{}",
+            email_table(smtp.port, "")
+        ),
+    )
+    .unwrap();
+    let half = deliver(&cfg_both, &run_dir, "a-wrong-password-Kp2");
+    assert_eq!(half.code, 3, "{}", half.stderr);
+    assert!(
+        half.stderr.contains("(the reports were copied into ")
+            && half.stderr.contains("inbox/cardrecon-2026-03-"),
+        "{}",
+        half.stderr
+    );
+    assert_eq!(std::fs::read_dir(&inbox).unwrap().count(), 1);
 
     // A server that goes away once the message is on the wire, before it answers.
     let Some(vanishing) = server(dir.path(), "mail-vanishing", &["--die-on-data"]) else {
@@ -555,6 +576,12 @@ fn starttls_and_tls_with_a_private_authority_and_a_drop_directory_written_whole(
     let refused = deliver(&cfg_smtps, &run_dir, PASSWORD);
     assert_eq!(refused.code, 3, "{}", refused.stderr);
     assert_eq!(smtps.messages().len(), 1);
+    assert!(
+        refused.stderr.contains("the TLS connection failed")
+            || refused.stderr.contains("the connection failed"),
+        "{}",
+        refused.stderr
+    );
 
     // Delivered again (a retry): replaced whole, still one folder.
     std::fs::write(target.join("stale.txt"), "from the first delivery").unwrap();

@@ -60,6 +60,16 @@ pub async fn deliver(run_dir: &Path, delivery: &Delivery) -> Result<Delivered> {
                 done.not_attached = sent.not_attached;
             }
             Err(err) => {
+                // Say what did reach its place, so a retry is not a surprise.
+                let err = match (err, &done.dropped_into) {
+                    (crate::error::Error::Delivery { to, message }, Some(dir)) => {
+                        crate::error::Error::delivery(
+                            to,
+                            format!("{message} (the reports were copied into {})", dir.display()),
+                        )
+                    }
+                    (err, _) => err,
+                };
                 failure.get_or_insert(err);
             }
         }
