@@ -67,9 +67,10 @@ pub struct Email {
     pub security: Security,
     /// User and password, both resolved from `${ENV}` references.
     pub credentials: Option<(Secret, Secret)>,
-    pub from: String,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
+    /// Parsed when the configuration is read, so a typo fails it, not the end of a run.
+    pub from: Mailbox,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
     pub max_attachment_bytes: u64,
     pub ca_file: Option<PathBuf>,
     pub timeout: std::time::Duration,
@@ -136,7 +137,7 @@ fn resolve_email(e: &EmailFile, env: &dyn Env, source_name: &str) -> Result<Emai
             ))
         }
     };
-    if security == Security::None && !is_loopback_host(&host) {
+    if security == Security::None && !super::is_loopback_host(&host) {
         return Err(cfg(
             "security",
             format!("`none` sends the password and the reports unencrypted: allowed only to a server on this machine, not `{host}`"),
@@ -157,21 +158,16 @@ fn resolve_email(e: &EmailFile, env: &dyn Env, source_name: &str) -> Result<Emai
     };
     let from = e
         .from
-        .clone()
+        .as_deref()
         .ok_or_else(|| cfg("from", "is required to send email".into()))?;
     if e.to.is_empty() {
         return Err(cfg("to", "names no recipient".into()));
     }
-    // Addresses are checked now, so a typo fails the configuration, not the end of a run.
-    for (field, list) in [
-        ("from", std::slice::from_ref(&from)),
-        ("to", &e.to[..]),
-        ("cc", &e.cc[..]),
-    ] {
-        for a in list {
-            mailbox(a).map_err(|m| cfg(field, m))?;
-        }
-    }
+    let mailboxes = |field: &str, list: &[String]| -> Result<Vec<Mailbox>> {
+        list.iter()
+            .map(|a| mailbox(a).map_err(|m| cfg(field, m)))
+            .collect()
+    };
     Ok(Email {
         port: e.port.unwrap_or(match security {
             Security::StartTls => 587,
@@ -181,20 +177,27 @@ fn resolve_email(e: &EmailFile, env: &dyn Env, source_name: &str) -> Result<Emai
         host,
         security,
         credentials,
-        from,
-        to: e.to.clone(),
-        cc: e.cc.clone(),
+        from: mailbox(from).map_err(|m| cfg("from", m))?,
+        to: mailboxes("to", &e.to)?,
+        cc: mailboxes("cc", &e.cc)?,
         max_attachment_bytes: e.max_attachment_bytes.unwrap_or(10_000_000),
         ca_file: e.ca_file.clone(),
         timeout: std::time::Duration::from_secs(e.timeout_secs.unwrap_or(60).max(1)),
     })
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked() {
+        assert!(mailbox("Finance <finance@example.com>").is_ok());
+        assert!(mailbox("finance@example.com").is_ok());
+        let e = mailbox("finance.example.com").unwrap_err();
+        assert!(
+            e.contains("`finance.example.com` is not an email address"),
+            "{e}"
+        );
+    }
 }

@@ -69,8 +69,23 @@ use crate::tolerance::Tolerance;
 /// Whether an `http://` URL points at this machine (the sandbox), where clear text is harmless.
 pub fn is_loopback_url(url: &str) -> bool {
     let rest = url.strip_prefix("http://").unwrap_or("");
-    let host = rest.split(['/', ':']).next().unwrap_or("");
-    host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    is_loopback_host(host)
+}
+
+/// Whether a host is this machine: `localhost` or a loopback address (`127.0.0.1`, `::1`,
+/// bracketed or not). Provider URLs and the mail server (`[delivery.email]`) are held to it.
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// One `[providers.<instance>]` table: the provider's own keys are read and checked by its spec
@@ -475,6 +490,30 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_is_this_machine_only() {
+        for (url, loopback) in [
+            ("http://127.0.0.1:8080/v1", true),
+            ("http://localhost/x", true),
+            ("http://[::1]:9000/", true),
+            ("http://127.0.0.2", true),
+            ("http://10.0.0.1:80", false),
+            ("http://127.example.com/", false),
+            ("http://localhost.example.com", false),
+            ("https://127.0.0.1", false),
+        ] {
+            assert_eq!(is_loopback_url(url), loopback, "{url}");
+        }
+        for (host, loopback) in [
+            ("localhost", true),
+            ("::1", true),
+            ("[::1]", true),
+            ("mail.example.com", false),
+        ] {
+            assert_eq!(is_loopback_host(host), loopback, "{host}");
+        }
+    }
 
     #[test]
     fn defaults_and_overrides() {
