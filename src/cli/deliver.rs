@@ -2,7 +2,7 @@
 //! directory). The same as the end of `run`, for a delivery that failed or a run made without
 //! one; it reads only the run directory, so it can be repeated.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -48,20 +48,31 @@ pub fn run(a: DeliverArgs) -> Result<ExitCode> {
             "is not a finished run directory (it has no summary.json)",
         ));
     }
-    match runtime()?.block_on(crate::deliver::deliver(&a.run, &delivery)) {
+    Ok(if send(&a.run, &delivery, "")? {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(DELIVERY_FAILED)
+    })
+}
+
+/// Delivers `run_dir` and prints what was delivered, or the failure on stderr followed by
+/// `retry` (what to do about it). Returns whether the delivery went through; `Err` only for
+/// what stops the command itself (no runtime).
+pub fn send(run_dir: &Path, delivery: &Delivery, retry: &str) -> Result<bool> {
+    match runtime()?.block_on(crate::deliver::deliver(run_dir, delivery)) {
         Ok(d) => {
             print(&d);
-            Ok(ExitCode::SUCCESS)
+            Ok(true)
         }
         Err(e) => {
-            eprintln!("cardrecon: delivery failed: {e}");
-            Ok(ExitCode::from(DELIVERY_FAILED))
+            eprintln!("cardrecon: delivery failed: {e}{retry}");
+            Ok(false)
         }
     }
 }
 
 /// What was delivered, for the terminal.
-pub fn print(d: &Delivered) {
+fn print(d: &Delivered) {
     if let Some(dir) = &d.dropped_into {
         println!("copied the reports into {}", dir.display());
     }

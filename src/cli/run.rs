@@ -68,19 +68,20 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         return Ok(code);
     }
     // Last, after everything is written and committed: a failed delivery leaves the run whole.
-    match runtime()?.block_on(crate::deliver::deliver(&done.run_dir, &delivery)) {
-        Ok(d) => {
-            super::deliver::print(&d);
-            Ok(code)
-        }
-        Err(e) => {
-            eprintln!(
-                "cardrecon: delivery failed: {e}\n  the run is complete in {}; `cardrecon deliver --config {} --run {}` tries again",
-                done.run_dir.display(),
-                a.month.settings.config.as_deref().unwrap_or(Path::new("cardrecon.toml")).display(),
-                done.run_dir.display()
-            );
-            Ok(ExitCode::from(super::deliver::DELIVERY_FAILED))
-        }
+    let retry = format!(
+        "\n  the run is complete in {}; `cardrecon deliver --config {} --run {}` tries again",
+        done.run_dir.display(),
+        a.month
+            .settings
+            .config
+            .as_deref()
+            .unwrap_or(Path::new("cardrecon.toml"))
+            .display(),
+        done.run_dir.display()
+    );
+    if super::deliver::send(&done.run_dir, &delivery, &retry)? {
+        Ok(code)
+    } else {
+        Ok(ExitCode::from(super::deliver::DELIVERY_FAILED))
     }
 }
