@@ -135,21 +135,14 @@ pub(super) fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
 
 impl<'a> Cols<'a> {
     pub(super) fn provider_side(df: &'a DataFrame) -> Result<Cols<'a>> {
-        Ok(Cols {
-            provider: strs(df, "provider")?,
-            tx_id: strs(df, "tx_id")?,
-            order_id: strs(df, "order_id")?,
-            amount: decs(df, "amount")?,
-            currency: strs(df, "currency")?,
-            fee: decs(df, "fee")?,
-            status: strs(df, "status")?,
-            time: times(df, "occurred_at")?,
-            day: days(df, "accounting_day")?,
-            extra: strs(df, "kind")?,
-            kind: strs(df, "kind")?,
-        })
+        Cols::of(df, "occurred_at", "kind")
     }
     pub(super) fn ledger_side(df: &'a DataFrame) -> Result<Cols<'a>> {
+        Cols::of(df, "booked_at", "entry_id")
+    }
+
+    /// The canonical columns both sides share, with the side's own time and `extra` columns.
+    fn of(df: &'a DataFrame, time: &str, extra: &str) -> Result<Cols<'a>> {
         Ok(Cols {
             provider: strs(df, "provider")?,
             tx_id: strs(df, "tx_id")?,
@@ -158,9 +151,9 @@ impl<'a> Cols<'a> {
             currency: strs(df, "currency")?,
             fee: decs(df, "fee")?,
             status: strs(df, "status")?,
-            time: times(df, "booked_at")?,
+            time: times(df, time)?,
             day: days(df, "accounting_day")?,
-            extra: strs(df, "entry_id")?,
+            extra: strs(df, extra)?,
             kind: strs(df, "kind")?,
         })
     }

@@ -64,14 +64,18 @@ pub(super) fn suggest(
             by_currency.entry(c).or_default().push((a.abs(), lr));
         }
     }
-    for v in by_currency.values_mut() {
-        v.sort_unstable();
-    }
+    // As a list, so the provider rows below name their currency by its place in it.
+    let by_currency: Vec<(&str, Vec<(i128, u32)>)> = by_currency
+        .into_iter()
+        .map(|(c, mut v)| {
+            v.sort_unstable();
+            (c, v)
+        })
+        .collect();
     // The provider rows that take part, by currency and amount: consecutive rows then search
     // the same stretch of their currency's sorted entries, which stays in cache (in input order
     // each search was a fresh walk over a list of ~10⁵ entries: 0.14 s at 10⁷ rows). The
     // outcome does not depend on the order: only the counts both ways decide.
-    let currencies: Vec<&str> = by_currency.keys().copied().collect();
     let mut takers: Vec<(usize, i128, u32)> = Vec::new();
     for &pr in pp {
         let i = pr as usize;
@@ -81,7 +85,7 @@ pub(super) fn suggest(
         let (Some(c), Some(a)) = (p.currency.get(i), p.amount.get(i)) else {
             continue;
         };
-        if let Some(k) = currencies.iter().position(|x| *x == c) {
+        if let Some(k) = by_currency.iter().position(|(x, _)| *x == c) {
             takers.push((k, a, pr));
         }
     }
@@ -90,11 +94,8 @@ pub(super) fn suggest(
     let mut l_count: HashMap<u32, u32> = HashMap::new();
     for (k, a, pr) in takers {
         let i = pr as usize;
-        let c = currencies[k];
+        let (c, sorted) = (by_currency[k].0, &by_currency[k].1);
         let Some(t) = p.time.get(i) else {
-            continue;
-        };
-        let Some(sorted) = by_currency.get(c) else {
             continue;
         };
         let reach = tol.reach(Some(c), a);
