@@ -4,6 +4,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// jemalloc rather than glibc's malloc: the engine allocates and frees column-sized buffers
+/// (80 MB each at 1e7 rows), which glibc hands back to the kernel and maps again, zeroed, every
+/// time; at 1e7 records that was a third of the run (BENCHMARKS.md). jemalloc keeps and reuses
+/// them, as polars' Python package and DuckDB do.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cardrecon::cli::Cli::parse();
     match cardrecon::cli::run(cli) {
