@@ -25,6 +25,15 @@ pub use records::RecordSet;
 pub use retry::{decide, Attempt, Decision, RetryPolicy};
 pub use stats::{FetchCounters, FetchStats};
 
+/// How many times one call may find its token expired before it gives up.
+///
+/// **Why not 3 or 4.** Concurrent windows share one token. A call that waits in a retry's
+/// backoff (a 5xx, a 429) holds a token the others may use up meanwhile, so it can find it
+/// expired several times in a row through no fault of the provider's; a small limit failed a
+/// whole month's fetch that way (tests/fetch.rs, token expiry with every other fault on). The
+/// limit only has to stop a provider that refuses every new token, and 16 quick refusals do.
+pub const TOKEN_TRIES: usize = 16;
+
 use crate::error::{Error, Result};
 
 /// One provider's HTTP side: client, retry policy, rate cap, counters.

@@ -104,7 +104,7 @@ impl Client<'_> {
         make: impl Fn(&str) -> reqwest::RequestBuilder,
     ) -> Result<serde_json::Value> {
         let mut expired: Option<String> = None;
-        for _ in 0..4 {
+        for _ in 0..crate::providers::http::TOKEN_TRIES {
             let token = self.token(expired.as_deref()).await?;
             let a = self
                 .http

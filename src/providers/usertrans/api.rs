@@ -90,7 +90,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         ];
         let v = archived(archive, &key, source, &http.counters, async {
             let mut expired: Option<String> = None;
-            for _ in 0..4 {
+            for _ in 0..crate::providers::http::TOKEN_TRIES {
                 let tok = login(expired.clone()).await?;
                 let a = http
                     .json(&what, || {
