@@ -26,8 +26,12 @@ pub struct Explanation {
     /// The wire records as the provider sent them (from the run's `raw/` archive).
     pub raw_records: Vec<Value>,
     pub ledger_entries: Vec<Map<String, Value>>,
-    /// Refunds and fees of the records found, or the original a refund points to.
+    /// Refunds and fees of the records found, or the original a refund points to and the
+    /// other refunds and fees that name it.
     pub related: Vec<Map<String, Value>>,
+    /// Rows of `links.csv` about the id (as the record, the original it names, or one of the
+    /// refunds listed), as column → value.
+    pub links: Vec<Map<String, Value>>,
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
@@ -206,6 +210,17 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
         .collect();
     let mut related = matching_rows(&p, &["related_tx_id"], &tx_ids, zone)?;
     related.extend(matching_rows(&p, &["tx_id"], &originals, zone)?);
+    // The other refunds and fees naming the same original (a refund's siblings).
+    related.extend(
+        matching_rows(&p, &["related_tx_id"], &originals, zone)?
+            .into_iter()
+            .filter(|r| {
+                r.get("tx_id")
+                    .and_then(|v| v.as_str())
+                    .is_none_or(|t| !tx_ids.contains(t))
+            }),
+    );
+    let links = link_rows(&run.join("links.csv"), &id)?;
     if results.is_empty() && provider_records.is_empty() && ledger_entries.is_empty() {
         return Err(Error::input(
             id.clone(),
@@ -224,7 +239,44 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
         raw_records,
         ledger_entries,
         related,
+        links,
     })
+}
+
+/// The rows of a run's `links.csv` about `id`: as the record, the original it names, or one of
+/// the refunds listed. A run made before the links check has no file: no rows.
+fn link_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
+    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (tx, related, refunds) = (col("tx_id"), col("related_tx_id"), col("refunds"));
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let is = |c: Option<usize>| c.and_then(|c| rec.get(c)) == Some(id);
+        let listed = refunds
+            .and_then(|c| rec.get(c))
+            .is_some_and(|r| r.split(['(', ';', ' ', ')']).any(|part| part == id));
+        if is(tx) || is(related) || listed {
+            out.push(
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(rec.iter().map(|v| Value::String(v.to_string())))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
 }
 
 fn get<'a>(m: &'a Map<String, Value>, k: &str) -> &'a str {
@@ -316,11 +368,23 @@ pub fn render(e: &Explanation) -> String {
             ));
         }
     }
+    for l in &e.links {
+        let label = crate::links::FindingKind::parse(get(l, "finding"))
+            .map(crate::report::layout::finding_label)
+            .unwrap_or(get(l, "finding"));
+        out.push_str(&format!("\n  links: {label}: {}\n", get(l, "detail")));
+    }
     if !e.related.is_empty() {
         out.push_str("\n  related:\n");
         for r in &e.related {
+            let names = get(r, "related_tx_id");
+            let names = if names.is_empty() {
+                String::new()
+            } else {
+                format!(" (names {names})")
+            };
             out.push_str(&format!(
-                "    {} {} {} {} {} at {}\n",
+                "    {} {}{names} {} {} {} at {}\n",
                 get(r, "kind"),
                 get(r, "tx_id"),
                 get(r, "amount"),

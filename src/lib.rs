@@ -12,6 +12,7 @@
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
+//! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
@@ -35,6 +36,7 @@ pub mod error;
 pub mod explain;
 pub mod generate;
 pub mod ledger;
+pub mod links;
 pub mod matching;
 pub mod model;
 pub mod money;

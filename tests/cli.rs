@@ -95,7 +95,7 @@ fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rows = read_csv(&repo_path("sample-data/ledger.csv")).len();
-    assert_eq!(rows, 290, "the committed sample ledger");
+    assert_eq!(rows, 316, "the committed sample ledger");
     assert!(
         r.stdout
             .contains(&format!("ledger.csv: {rows} entries, 0 unreadable rows")),

@@ -28,6 +28,25 @@ fn found(results: &Path) -> Vec<Key> {
     v
 }
 
+/// `(finding, provider, tx_id)` of the links findings seeded (`link_labels.csv`) or found
+/// (`links.csv`), sorted.
+fn link_keys(path: &Path, tx_column: usize) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = read_csv(path)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[tx_column].clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The links findings of a reconciled generated month equal its seeded ones, each kind seeded.
+fn assert_links_equal_labels(data: &Path, out: &Path) {
+    let seeded = link_keys(&data.join("link_labels.csv"), 2);
+    assert_eq!(link_keys(&out.join("links.csv"), 3), seeded);
+    let kinds: std::collections::BTreeSet<&str> = seeded.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+}
+
 /// The number of groups `generate` seeded, from its `generate.txt` (its printed report).
 fn r_generate_groups(data: &Path) -> usize {
     let text = std::fs::read_to_string(data.join("generate.txt")).unwrap();
@@ -69,6 +88,7 @@ fn twenty_thousand_records_discrepancies_equal_labels() {
     let got = found(&dir.path().join("out/results.csv"));
     assert_eq!(got.len(), expected.len());
     assert_eq!(got, expected);
+    assert_links_equal_labels(&dir.path().join("data"), &dir.path().join("out"));
     // discrepancies.csv is the same minus the informational categories.
     let disc = found(&dir.path().join("out/discrepancies.csv"));
     let expected_disc: Vec<Key> = expected
@@ -133,6 +153,7 @@ fn dst_months_in_new_york_and_london_equal_labels() {
             labels(&dir.path().join("data/labels.csv")),
             "{period} {zone}"
         );
+        assert_links_equal_labels(&dir.path().join("data"), &dir.path().join("out"));
     }
 }
 
@@ -147,6 +168,7 @@ fn same_inputs_give_byte_identical_outputs() {
     for f in [
         "ledger.csv",
         "labels.csv",
+        "link_labels.csv",
         "providers/txv3/transactions.jsonl",
         "providers/cardapp/trades.jsonl",
     ] {
@@ -165,7 +187,12 @@ fn same_inputs_give_byte_identical_outputs() {
         assert_eq!(r.code, 1);
         outputs.push(out);
     }
-    for f in ["results.csv", "discrepancies.csv", "summary.json"] {
+    for f in [
+        "results.csv",
+        "discrepancies.csv",
+        "summary.json",
+        "links.csv",
+    ] {
         assert_eq!(
             std::fs::read(outputs[0].join(f)).unwrap(),
             std::fs::read(outputs[1].join(f)).unwrap(),
@@ -220,6 +247,7 @@ fn committed_sample_month_equals_its_labels() {
         found(&out.join("results.csv")),
         labels(&sample.join("labels.csv"))
     );
+    assert_links_equal_labels(&sample, &out);
 }
 
 /// A run's `normalized/` tables re-reconcile to the same results: the instants are stored as
@@ -252,7 +280,12 @@ fn normalized_parquet_tables_reconcile_to_the_same_results() {
     written.sort();
     assert_eq!(
         written,
-        ["discrepancies.csv", "results.csv", "summary.json"]
+        [
+            "discrepancies.csv",
+            "links.csv",
+            "results.csv",
+            "summary.json"
+        ]
     );
     // A file that is not a provider_records table is refused with its name and the column.
     let r = run(&[

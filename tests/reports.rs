@@ -34,6 +34,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         vec![
             "Summary",
             "Discrepancies",
+            "Links",
             "Matched",
             "Daily",
             "Breakdown",
@@ -412,7 +413,7 @@ fn explain_shows_a_consumptions_refunds_and_fees() {
     assert_eq!(e["results"][0]["category"], "missing_in_ledger");
     let human = run(&["explain", "--run", out.to_str().unwrap(), "C1"]).stdout;
     assert!(
-        human.contains("related:") && human.contains("refund R1 20.00 USD"),
+        human.contains("related:") && human.contains("refund R1 (names C1) 20.00 USD"),
         "{human}"
     );
 }
@@ -435,7 +436,7 @@ fn every_sheet_has_a_page_setup_for_printing() {
     };
     let workbook = read("xl/workbook.xml");
     let sheets = workbook.matches("<sheet ").count();
-    assert_eq!(sheets, 7);
+    assert_eq!(sheets, 8);
     for i in 1..=sheets {
         let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
         // The Summary (the first sheet) prints on one page (Excel's default height, 1, is left

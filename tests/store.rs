@@ -829,6 +829,7 @@ async fn a_writer_that_read_an_older_store_is_refused_and_writes_nothing() {
         discrepancies: 0,
         reopen_period: false,
         details: Vec::new(),
+        link_records: Vec::new(),
     };
     let before = m.items("all");
     let err = store

@@ -8,6 +8,7 @@ mod engine;
 mod fetch;
 mod generated;
 mod ledger_formats;
+mod links;
 mod long_text;
 mod oracle;
 mod properties;

@@ -165,7 +165,8 @@ impl ThresholdArgs {
 }
 
 /// The exit code of a finished run: with thresholds, 1 only when one was crossed (the reasons
-/// in one line on stderr); without, 1 when there is something to explain. `--exit-zero`: 0.
+/// in one line on stderr); without, 1 when there is something to explain (a discrepancy or a
+/// link finding). `--exit-zero`: 0.
 pub fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
     let fail = match &summary.thresholds {
         Some(check) => {
@@ -174,7 +175,9 @@ pub fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
             }
             !check.crossed.is_empty()
         }
-        None => summary.discrepancies > 0,
+        // Link findings (orphan refunds and fees, refunds above the original) are discrepancies
+        // too, kept in their own table.
+        None => summary.discrepancies > 0 || summary.links.findings > 0,
     };
     if fail && !exit_zero {
         ExitCode::from(1)

@@ -146,6 +146,8 @@ pub struct Outcome {
     pub files: Vec<PathBuf>,
     /// With a store: what to commit to it.
     pub plan: Option<store::plan::Plan>,
+    /// With a store: the period's originals and refunds it keeps for later links checks.
+    pub link_records: Vec<crate::links::EarlierRecord>,
 }
 
 /// Reconciles without a store: a pure file-to-file command.
@@ -167,8 +169,14 @@ pub fn reconcile_with(
     let read_provider = || -> Result<_> {
         if job.provider_data.is_file() {
             tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
-            // For summary.json alone, only the columns the engine and the summary read.
-            let only = summary_only.then_some(&matching::P_KEYS[..]);
+            // For summary.json alone, only the columns the engine, the links check and the
+            // summary read.
+            let keys: Vec<&str> = matching::P_KEYS
+                .iter()
+                .chain(&crate::links::LINK_KEYS)
+                .copied()
+                .collect();
+            let only = summary_only.then_some(&keys[..]);
             crate::normalize::read_provider_parquet_columns(&job.provider_data, zone, only)
         } else {
             tracing::info!(dir = %job.provider_data.display(), "reading provider records");
@@ -251,6 +259,19 @@ pub fn reconcile_with(
         None => None,
     };
     tracing::info!(rows = results.height(), "classified; writing outputs");
+    let ask = stored.map(|st| move |keys: &[(String, String)]| st.earlier_links(keys));
+    let links = crate::links::check(
+        &provider_df,
+        &ledger_df,
+        &job.period,
+        ask.as_ref()
+            .map(|f| f as &dyn Fn(&[(String, String)]) -> Result<crate::links::Earlier>),
+    )?;
+    tracing::info!(findings = links.stats.findings, "links checked");
+    let link_records = match stored {
+        Some(_) => crate::links::records_to_keep(&provider_df, &job.period)?,
+        None => Vec::new(),
+    };
 
     let out = &job.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -288,6 +309,11 @@ pub fn reconcile_with(
     });
     files.extend(parquet_files?);
     files.extend(csv_files?);
+    if o.csv {
+        let links_csv = out.join("links.csv");
+        report::links::write_csv(&links.findings, &links_csv)?;
+        files.push(links_csv);
+    }
     let facts = summary::RunFacts {
         period: job.period.label(),
         timezone: zone.name().to_string(),
@@ -302,6 +328,7 @@ pub fn reconcile_with(
         ledger_stats,
         job.fetch_stats.clone(),
     );
+    summary.links = links.stats.clone();
     if let (Some(plan), Some(st)) = (&plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));
     }
@@ -343,6 +370,7 @@ pub fn reconcile_with(
             summary: &summary,
             zone,
             info: info.clone(),
+            links: &links.findings,
             lists,
         };
         report::xlsx::write(&xlsx, &input)?;
@@ -350,13 +378,14 @@ pub fn reconcile_with(
     }
     if o.html {
         let html = out.join("report.html");
-        report::html::write(&html, &summary, &rows, &daily, &info)?;
+        report::html::write(&html, &summary, &rows, &daily, &links.findings, &info)?;
         files.push(html);
     }
     Ok(Outcome {
         summary,
         files,
         plan,
+        link_records,
     })
 }
 

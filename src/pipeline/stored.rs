@@ -72,6 +72,7 @@ pub(super) async fn reconcile_in(
         snapshot: &snapshot,
         run: &ctx,
         shown: st.shown(),
+        store: st,
     };
     tracing::info!(items = snapshot.items.len(), "store read");
     let outcome = reconcile_with(job, Some(&stored))?;
@@ -85,6 +86,7 @@ pub(super) async fn reconcile_in(
         discrepancies: outcome.summary.discrepancies,
         reopen_period: sj.reopen_period && snapshot.period.as_ref().is_some_and(|p| p.closed),
         details,
+        link_records: outcome.link_records.clone(),
     };
     if let Some(plan) = &outcome.plan {
         tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");

@@ -53,6 +53,8 @@ pub struct SampleRecord {
     pub at: DateTime<Utc>,
     /// One of twenty synthetic cards.
     pub card: usize,
+    /// A refund's or fee's original (its tx id), sent in the provider's link field.
+    pub related: Option<String>,
     pub merchant: &'static str,
 }
 

@@ -121,6 +121,30 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
     }
 }
 
+/// A link finding as the page shows it: the label, then the fields of `links.csv` as text.
+#[derive(Serialize)]
+struct LinkView {
+    finding: &'static str,
+    label: &'static str,
+    cells: Vec<String>,
+}
+
+fn link_views(findings: &[crate::links::Finding]) -> Vec<LinkView> {
+    findings
+        .iter()
+        .take(MAX_ROWS)
+        .map(|f| LinkView {
+            finding: f.finding.as_str(),
+            label: layout::finding_label(f.finding),
+            // Every field but the finding's name, which the label shows.
+            cells: super::links::texts(f)[1..]
+                .iter()
+                .map(|t| for_html(t).into_owned())
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct CategoryView {
     name: &'static str,
@@ -228,6 +252,7 @@ pub fn write(
     summary: &Summary,
     rows: &ResultRows<'_>,
     daily: &[DailyRow],
+    links: &[crate::links::Finding],
     info: &RunInfo,
 ) -> Result<()> {
     // Amounts at the currency's minor units, finer values in full and flagged.
@@ -320,6 +345,8 @@ pub fn write(
                 truncated => truncated,
                 chart => chart(daily),
                 close => summary.close.as_ref().map(close_html),
+                links => link_views(links),
+                link_headers => &layout::LINK_HEADERS[1..],
             })
         })
         .map_err(render_err)?;

@@ -93,6 +93,38 @@ pub const DAILY_SHEET: &str = "Daily";
 pub const BREAKDOWN_SHEET: &str = "Breakdown";
 /// With a store: every item still open at the end of the period, from any period.
 pub const OPEN_ITEMS_SHEET: &str = "Open items";
+/// The links check's findings: refunds and fees without their original, refunds above it.
+pub const LINKS_SHEET: &str = "Links";
+
+/// A link finding's label on the sheet and the page.
+pub fn finding_label(f: crate::links::FindingKind) -> &'static str {
+    use crate::links::FindingKind as K;
+    match f {
+        K::OrphanRefund => "Orphan refund",
+        K::OrphanFee => "Orphan fee",
+        K::RefundExceedsOriginal => "Refunds above original",
+    }
+}
+
+/// The headers of the Links sheet and the page's section, in the order of
+/// [`super::links::LINK_COLUMNS`].
+pub const LINK_HEADERS: [&str; 15] = [
+    "Finding",
+    "Provider",
+    "Kind",
+    "Tx id",
+    "Names original",
+    "Amount",
+    "Currency",
+    "Accounting day",
+    "Card",
+    "Original kind",
+    "Original amount",
+    "Original currency",
+    "Original found in",
+    "Refunds (total)",
+    "What was found",
+];
 
 /// The headers of the Open items sheet and the page's section, in order.
 pub const OPEN_ITEM_COLUMNS: &[&str] = &[

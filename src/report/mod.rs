@@ -10,6 +10,7 @@ pub mod csv;
 pub mod daily;
 pub mod html;
 pub mod layout;
+pub mod links;
 pub mod manifest;
 pub mod shown_text;
 pub mod summary;

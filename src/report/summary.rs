@@ -105,6 +105,9 @@ pub struct Summary {
     pub ledger_read: LedgerStats,
     /// Per provider fetched over HTTP (empty for an offline `reconcile`).
     pub fetch: Vec<FetchStats>,
+    /// The links check (refunds and fees against their originals): counts and findings by
+    /// kind; the findings themselves are in `links.csv`. They count for the exit code.
+    pub links: crate::links::LinkStats,
     /// The thresholds the run was held to and what crossed them (only when some were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<ThresholdCheck>,
@@ -227,6 +230,7 @@ pub fn build(
         provider_read,
         ledger_read,
         fetch,
+        links: crate::links::LinkStats::default(),
         thresholds: None,
         close: None,
     }

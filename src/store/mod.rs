@@ -23,6 +23,7 @@ pub mod carry;
 pub mod decide;
 pub mod fetch_cache;
 pub mod item;
+pub mod links;
 pub mod plan;
 pub mod run;
 pub mod write;
@@ -178,6 +179,8 @@ pub struct RunRecord {
     pub reopen_period: bool,
     /// Details the run's fetch added to the fetch cache.
     pub details: Vec<fetch_cache::Entry>,
+    /// The period's originals and refunds, for later periods' links checks.
+    pub link_records: Vec<crate::links::EarlierRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

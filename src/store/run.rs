@@ -15,6 +15,23 @@ pub struct StoreRun<'a> {
     pub run: &'a super::plan::RunContext,
     /// The store's URL as it may be shown.
     pub shown: &'a str,
+    /// The open store, for what the snapshot does not hold (earlier periods' link records,
+    /// asked for only when a run needs them).
+    pub store: &'a super::Store,
+}
+
+impl StoreRun<'_> {
+    /// Earlier periods' originals and refunds for these `(provider, tx_id)` originals. Called
+    /// from the reconciliation, which runs on the runtime's worker: the query runs on the same
+    /// runtime, the worker handing its other tasks over while it waits.
+    pub fn earlier_links(&self, keys: &[(String, String)]) -> Result<crate::links::Earlier> {
+        let period = self.run.period;
+        let ask = self.store.earlier_links(&period, keys);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => tokio::task::block_in_place(|| handle.block_on(ask)),
+            Err(_) => futures::executor::block_on(ask),
+        }
+    }
 }
 
 /// The inputs with carried records stacked under them, and the carried rows' positions on each

@@ -58,6 +58,11 @@ impl Store {
         insert_events(self, &mut tx, &plan.events).await?;
         tracing::debug!(events = plan.events.len(), "store: events written");
         insert_details(self, &mut tx, &run.details, &run.at).await?;
+        replace_link_records(self, &mut tx, &run.period, &run.link_records).await?;
+        tracing::debug!(
+            records = run.link_records.len(),
+            "store: link records written"
+        );
         sqlx::query(
             "INSERT INTO runs (run_id, period, recorded_at, inputs_sha256, result_rows, discrepancies, new_items, cleared_items, resolved_items) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -84,7 +89,7 @@ impl Store {
     }
 }
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -187,12 +192,22 @@ const ITEM_COLUMNS: [&str; 25] = [
 /// Placeholders for `rows` rows of `cols` values: `($1, $2, …), (…)` for PostgreSQL, which
 /// needs them numbered; `(?, ?, …), (…)` for SQLite, which finds a numbered parameter's name by
 /// a linear scan per binding (a 10,000-value INSERT took 95 ms, 25 times longer than with `?`).
-fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    placeholders_from(backend, rows, cols, 1)
+}
+
+/// [`placeholders`] numbered from `$first` (the parameters before it are the query's own).
+pub(crate) fn placeholders_from(
+    backend: Backend,
+    rows: usize,
+    cols: usize,
+    first: usize,
+) -> String {
     (0..rows)
         .map(|r| {
-            let one: Vec<String> = (1..=cols)
+            let one: Vec<String> = (0..cols)
                 .map(|c| match backend {
-                    Backend::Postgres => format!("${}", r * cols + c),
+                    Backend::Postgres => format!("${}", first + r * cols + c),
                     Backend::Sqlite => "?".to_string(),
                 })
                 .collect();
@@ -203,7 +218,7 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 }
 
 /// Rows per multi-row INSERT: under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-const BATCH: usize = 400;
+pub(crate) const BATCH: usize = 400;
 
 pub(crate) async fn upsert_items(
     store: &Store,
@@ -330,6 +345,57 @@ pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Even
     Ok(())
 }
 
+/// The columns of `link_records` (see `store::links`).
+const LINK_COLUMNS: [&str; 8] = [
+    "period",
+    "period_first_day",
+    "provider",
+    "kind",
+    "tx_id",
+    "related_tx_id",
+    "amount",
+    "currency",
+];
+
+/// Replaces `period`'s rows with `records` (a re-run of a period keeps only its last run's).
+pub(crate) async fn replace_link_records(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    period: &Period,
+    records: &[crate::links::EarlierRecord],
+) -> Result<()> {
+    sqlx::query("DELETE FROM link_records WHERE period = $1")
+        .bind(period.label())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| store.db_err("replacing the period's link records", e))?;
+    let first_day = period.first.to_string();
+    for chunk in records.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO link_records ({}) VALUES {}",
+            LINK_COLUMNS.join(", "),
+            placeholders(store.backend, chunk.len(), LINK_COLUMNS.len())
+        );
+        // Built from the constant column list and placeholder numbers only.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.period.clone())
+                .bind(first_day.clone())
+                .bind(r.provider.clone())
+                .bind(r.kind.clone())
+                .bind(r.tx_id.clone())
+                .bind(r.related_tx_id.clone())
+                .bind(r.amount.normalize().to_string())
+                .bind(r.currency.clone());
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| store.db_err("writing link records", e))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +407,9 @@ mod tests {
             "($1, $2, $3), ($4, $5, $6)"
         );
         assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(
+            placeholders_from(Backend::Postgres, 2, 2, 2),
+            "($2, $3), ($4, $5)"
+        );
     }
 }

@@ -257,7 +257,7 @@ pub fn sample_wire(r: &SampleRecord, wire_zone: Tz) -> serde_json::Result<String
                 fee: r.fee.map(|f| WireMoney(crate::money::format(f))),
                 merchant_name: text(r.merchant),
                 mcc: id("5814".into()),
-                relate_trade_id: id(String::new()),
+                relate_trade_id: id(r.related.clone().unwrap_or_default()),
                 trade_at: wall(r.at),
                 ..Default::default()
             })

@@ -132,6 +132,7 @@ pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
         amount: a2,
         status: status_word(r.status).into(),
         time: r.at.timestamp_millis(),
+        consume_relate_no: r.related.clone().map(WireText),
         fee_list: r.fee.map(|f| {
             vec![FeeItem {
                 fee_type: text("transaction_fee"),

@@ -158,7 +158,9 @@ pub fn to_canonical(
                 cur(&r.tx_currency),
                 None,
                 None,
-                None,
+                // Not in the document's refund example; sent as for fees, it names the refunded
+                // consumption (the links check, `crate::links`).
+                WireText::optional(&r.consume_tx_id),
             ),
             10 => (
                 required(&r.tx_amount, "tx_amount")?,
@@ -288,12 +290,13 @@ pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
                 tx_currency: cur.clone(),
                 refund_coin: cur,
                 refund_amount: Some(a8),
+                consume_tx_id: r.related.clone().map(WireText),
                 description: text("refund"),
                 ..head
             },
             10 => TxRecord {
                 service_fee_status: text("已支付"),
-                consume_tx_id: id(String::new()),
+                consume_tx_id: id(r.related.clone().unwrap_or_default()),
                 bill_cycle: text("2026-03-01"),
                 bill_total: Some(1),
                 fail_num: Some(0),

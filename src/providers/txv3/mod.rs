@@ -12,7 +12,7 @@
 //! | 1 | consumption | `deduction_amount`/`deduction_currency` | `tx_amount`/`tx_currency` | `fee` (deduction currency) |
 //! | 2 | recharge | `currency_amount`/`card_coin` | `tx_amount`/`pay_coin` | `recharge_fee_amount` (USDT, as documented) |
 //! | 3 | withdrawal | `trade_amount`/`trade_currency` | `tx_amount`/`tx_currency` | `bank_fee` (trade currency) |
-//! | 8 | refund | `refund_amount`/`refund_coin` | `tx_amount`/`tx_currency` | — |
+//! | 8 | refund | `refund_amount`/`refund_coin` | `tx_amount`/`tx_currency` | — ; `related_tx_id` = `consume_tx_id` where sent (designed: the document's refund has no link) |
 //! | 10 | fee | `tx_amount` in the account currency (config, default USD) | — | — ; `related_tx_id` = `consume_tx_id` |
 //! | 101 | buy_coin | `tx_amount`/`pay_coin` | `buy_amount`/`buy_coin` | `fee`/`fee_coin` |
 //! | 102 | card_closure | `refund_amount`/`refund_coin` | `tx_amount`/`card_coin` | `fee`/`fee_coin` |

@@ -80,7 +80,7 @@ pub fn to_canonical(
         kind: kind_of(&r.trans_type),
         tx_id: r.trans_id.required("trans_id")?,
         order_id: WireText::optional(&r.order_id),
-        related_tx_id: None,
+        related_tx_id: WireText::optional(&r.relate_trans_id),
         card_ref: WireText::optional(&r.card_binding_id),
         card_masked: non_empty(r.card_no.as_deref()).map(|c| mask_card(&c)),
         amount,
@@ -116,5 +116,6 @@ pub fn sample_wire(r: &SampleRecord, _zone: Tz) -> serde_json::Result<String> {
         status: status_word(r.status).into(),
         created_at: secs,
         description: text(r.merchant),
+        relate_trans_id: r.related.clone().map(WireText),
     })
 }

@@ -10,7 +10,8 @@
 //! `open_card_12345_39_abc123`), `trans_type` (`recharge`, `payment`, `open_card`),
 //! `card_binding_id`, `card_no` (masked or not), `amount` and `fee` (decimal strings),
 //! `currency`, `status`, `created_at` (Unix seconds: the document accepts timestamps for its
-//! date filters), `description`.
+//! date filters), `description`, and for a refund `relate_trans_id` (the `trans_id` of the
+//! payment it refunds; the links check reads it as `related_tx_id`).
 //!
 //! - `tx_id` is `trans_id` as text; `order_id` is `order_id`.
 //! - `trans_type`: recharge → recharge, payment → consumption, open_card → open_card,
@@ -78,6 +79,7 @@ pub static SPEC: Spec = Spec {
             Kind::Consumption,
             Kind::Recharge,
             Kind::OpenCard,
+            Kind::Refund,
         ],
         account_currency_only: |_| false,
         eight_places_one_in: None,

@@ -30,4 +30,8 @@ pub struct UserTrans {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A refund's original (`trans_id` of the payment it refunds): designed, in the document's
+    /// naming, for the links check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relate_trans_id: Option<WireText>,
 }

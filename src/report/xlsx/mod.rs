@@ -10,6 +10,8 @@
 //!    then **Breakdown**: provider × kind × category × currency with totals per currency.
 //! 5. With a store: the roll-forward on the Summary sheet and an **Open items** sheet after
 //!    Discrepancies ([`close`]).
+//! 6. **Links** ([`links`]), after Discrepancies and Open items: refunds and fees without their
+//!    original, refunds above it.
 //!
 //! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
 //! (from the decimal's exact text: at most 8 places and 15 significant digits, so the double
@@ -30,6 +32,7 @@ use rust_xlsxwriter::{
 };
 
 mod close;
+mod links;
 mod summary;
 
 use super::layout::{self, Field};
@@ -63,6 +66,8 @@ pub struct Input<'a> {
     pub summary: &'a Summary,
     pub zone: Tz,
     pub info: RunInfo,
+    /// The links check's findings (the Links sheet).
+    pub links: &'a [crate::links::Finding],
     /// Write the full lists (Matched, Provider records, Ledger entries); a very large month may
     /// leave them out and keep Summary, Discrepancies and Daily.
     pub lists: bool,
@@ -415,6 +420,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     if let Some(view) = &input.summary.close {
         close::open_items_sheet(&mut wb, view, &f, path)?;
     }
+    links::links_sheet(&mut wb, input.links, &input.summary.links, &f, path)?;
     if input.lists {
         result_sheet(
             &mut wb,

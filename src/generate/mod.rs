@@ -8,7 +8,9 @@
 //! to Excel's row limit).
 //!
 //! Layout of `--out DIR`:
-//! `providers/<provider>/*.jsonl`, `ledger.csv`, `ledger.xlsx`, `labels.csv`, `cardrecon.toml`.
+//! `providers/<provider>/*.jsonl`, `ledger.csv`, `ledger.xlsx`, `labels.csv`, `link_labels.csv`
+//! (the seeded links findings: every refund and fee names an original, see [`links`]),
+//! `cardrecon.toml`.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -26,6 +28,8 @@ use crate::matching::Category;
 use crate::model::{Kind, Status};
 use crate::period::{day_start, Period};
 use crate::providers::sample::SampleRecord;
+
+mod links;
 
 /// Excel's last data row (the header takes the first).
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -48,6 +52,8 @@ pub struct GenerateReport {
     pub labels: BTreeMap<String, u64>,
     /// Matches of several records to one seeded (not discrepancies, so not labelled).
     pub groups: u64,
+    /// Seeded links findings by kind (`link_labels.csv`).
+    pub link_labels: BTreeMap<String, u64>,
     pub xlsx_written: bool,
 }
 
@@ -102,10 +108,16 @@ enum Scenario {
     BookedInParts,
     /// Stage 6: an entry booked under a mistyped reference: a unique loose candidate.
     SuggestedMatch,
+    /// Stage 7 (links): a refund naming an original nobody has; matched in the ledger.
+    OrphanRefund,
+    /// Stage 7: a fee naming a consumption nobody has.
+    OrphanFee,
+    /// Stage 7: two refunds of one original, one cent above it.
+    RefundAboveOriginal,
 }
 
 /// Scenario weights per 1,000 records.
-const WEIGHTS: [(Scenario, u32); 22] = [
+const WEIGHTS: [(Scenario, u32); 25] = [
     (Scenario::Matched, 806),
     (Scenario::MatchedByOrder, 30),
     (Scenario::MatchedAtEdges, 8),
@@ -128,6 +140,9 @@ const WEIGHTS: [(Scenario, u32); 22] = [
     (Scenario::SplitCapture, 2),
     (Scenario::BookedInParts, 2),
     (Scenario::SuggestedMatch, 2),
+    (Scenario::OrphanRefund, 1),
+    (Scenario::OrphanFee, 1),
+    (Scenario::RefundAboveOriginal, 1),
 ];
 
 const MERCHANTS: [&str; 8] = [
@@ -146,6 +161,8 @@ struct Writers {
     providers: BTreeMap<(&'static str, &'static str), BufWriter<std::fs::File>>,
     ledger: csv::Writer<BufWriter<std::fs::File>>,
     labels: csv::Writer<BufWriter<std::fs::File>>,
+    /// `link_labels.csv`: the seeded links findings (finding, provider, tx_id).
+    link_labels: csv::Writer<BufWriter<std::fs::File>>,
     xlsx: Option<rust_xlsxwriter::Workbook>,
     xlsx_row: u32,
     date_format: rust_xlsxwriter::Format,
@@ -227,6 +244,8 @@ struct Gen {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     report: GenerateReport,
+    /// The originals refunds and fees name ([`links`]).
+    originals: links::Originals,
 }
 
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
@@ -241,6 +260,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         labels: csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(create(&out.join("labels.csv"))?),
+        link_labels: csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(create(&out.join("link_labels.csv"))?),
         xlsx: None,
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
@@ -256,6 +278,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     w.labels
         .write_record(["category", "provider", "tx_id", "ledger_entry_id"])
         .map_err(|e| csv_err(&out.join("labels.csv"), e))?;
+    w.link_labels
+        .write_record(["finding", "provider", "tx_id"])
+        .map_err(|e| csv_err(&out.join("link_labels.csv"), e))?;
     // Rough upper bound of ledger rows: one per record plus duplicates.
     let xlsx_path = out.join("ledger.xlsx");
     if opts.records + opts.records / 50 + 40 <= XLSX_MAX_ROWS {
@@ -286,6 +311,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         start,
         end,
         report: GenerateReport::default(),
+        originals: links::Originals::default(),
     };
     // Every scenario once for each provider (so each category appears whatever the size), then
     // the rest drawn by weight.
@@ -310,6 +336,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
                 | Scenario::MarginMatched
                 | Scenario::SplitCapture
                 | Scenario::BookedInParts
+                // The links findings' records are matched with the ledger.
+                | Scenario::OrphanRefund
+                | Scenario::OrphanFee
+                | Scenario::RefundAboveOriginal
         )
     };
     // The three pools and their weights, built once: all scenarios, the discrepancy ones, the
@@ -355,6 +385,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     w.labels
         .flush()
         .map_err(|e| Error::io(out.join("labels.csv"), e))?;
+    w.link_labels
+        .flush()
+        .map_err(|e| Error::io(out.join("link_labels.csv"), e))?;
+    g.report.link_labels = std::mem::take(&mut g.originals.labels);
     if let Some(mut wb) = w.xlsx.take() {
         wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
         g.report.xlsx_written = true;
@@ -436,6 +470,7 @@ impl Gen {
                 at,
                 card,
                 merchant,
+                related: None,
             },
         }
     }
@@ -463,7 +498,11 @@ impl Gen {
         use Scenario as S;
         let zone = self.zone;
         let last_day = self.period.last;
-        let prov = self.pick_prov(forced, matches!(s, S::MatchedByOrder | S::SplitCapture));
+        let prov = match s {
+            S::OrphanRefund | S::RefundAboveOriginal => self.prov_with(forced, Kind::Refund),
+            S::OrphanFee => self.prov_with(forced, Kind::Fee),
+            _ => self.pick_prov(forced, matches!(s, S::MatchedByOrder | S::SplitCapture)),
+        };
         // Most scenarios happen well inside the period (at least an hour from its end, so a
         // repeat two minutes later stays inside too).
         let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
@@ -699,8 +738,113 @@ impl Gen {
                 let entry = self.ledger_for(w, &typed, booked, LedgerVariant::Same)?;
                 self.label(w, Category::SuggestedMatch, prov, &tx.tx_id, &entry)?;
             }
+            S::OrphanRefund | S::OrphanFee => {
+                let kind = if s == S::OrphanRefund {
+                    Kind::Refund
+                } else {
+                    Kind::Fee
+                };
+                let mut tx = self.tx_of_kind(prov, inside, kind);
+                tx.status = Status::Success;
+                // An id of the provider's own shape that no record carries.
+                let missing = self.next_id();
+                tx.related = Some((prov.sample.tx_id)(missing, Kind::Consumption));
+                self.provider(w, &tx)?;
+                let booked = self.booking_time(tx.at, prov);
+                self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                let finding = if kind == Kind::Refund {
+                    "orphan_refund"
+                } else {
+                    "orphan_fee"
+                };
+                self.link_label(w, finding, prov, &tx.tx_id)?;
+            }
+            S::RefundAboveOriginal => {
+                let mut first = self.tx_of_kind(prov, inside, Kind::Refund);
+                first.status = Status::Success;
+                first.fee = None;
+                let original = self.original_for(&first);
+                self.provider(w, &original)?;
+                // Only these two refunds name it.
+                self.originals.forget(prov.name, &original.tx_id);
+                let booked = self.booking_time(original.at, prov);
+                self.ledger_for(w, &original, booked, LedgerVariant::Same)?;
+                let half = (original.amount / Decimal::TWO).round_dp(2);
+                first.amount = half;
+                first.related = Some(original.tx_id.clone());
+                let mut second = first.clone();
+                let id = self.next_id();
+                second.tx_id = (prov.sample.tx_id)(id, Kind::Refund);
+                second.order_id = (prov.sample.order_id)(id, Kind::Refund, &second.tx_id);
+                second.at = first.at + Duration::seconds(60);
+                second.amount = original.amount - half + Decimal::new(1, 2);
+                for r in [&first, &second] {
+                    self.provider(w, r)?;
+                    let booked = self.booking_time(r.at, prov);
+                    self.ledger_for(w, r, booked, LedgerVariant::Same)?;
+                }
+                self.link_label(w, "refund_exceeds_original", prov, &original.tx_id)?;
+            }
         }
         Ok(())
+    }
+
+    /// A provider (the forced one when it sends `kind`) whose records include `kind`.
+    fn prov_with(&mut self, forced: Option<Prov>, kind: Kind) -> Prov {
+        let sends = |p: Prov| p.sample.kinds.contains(&kind);
+        if let Some(p) = forced.filter(|p| sends(p)) {
+            return p;
+        }
+        let with: Vec<Prov> = crate::providers::SPECS
+            .iter()
+            .copied()
+            .filter(|p| sends(p))
+            .collect();
+        match with.len() {
+            0 => forced.unwrap_or(crate::providers::SPECS[0]),
+            n => with[self.rng.random_range(0..n)],
+        }
+    }
+
+    /// A new record of `kind` at `prov` (drawn until the kind comes up, so its id, currency and
+    /// amount follow the provider's habits for that kind).
+    fn tx_of_kind(&mut self, prov: Prov, at: DateTime<Utc>, kind: Kind) -> Tx {
+        let mut tx = self.new_tx(prov, at);
+        while tx.kind != kind {
+            tx = self.new_tx(prov, at);
+        }
+        tx
+    }
+
+    /// A consumption a refund or fee can name: same provider and currency, a minute earlier,
+    /// for more than the refund.
+    fn original_for(&mut self, tx: &Tx) -> Tx {
+        let mut o = self.tx_of_kind(tx.provider, tx.at - Duration::minutes(1), Kind::Consumption);
+        o.currency = tx.currency.clone();
+        o.amount = tx.amount + Decimal::new(self.rng.random_range(100i64..10_000), 2);
+        o.status = Status::Success;
+        o.related = None;
+        o
+    }
+
+    fn link_label(
+        &mut self,
+        w: &mut Writers,
+        finding: &str,
+        prov: Prov,
+        tx_id: &str,
+    ) -> Result<()> {
+        *self
+            .originals
+            .labels
+            .entry(finding.to_string())
+            .or_default() += 1;
+        w.link_labels
+            .write_record([finding, prov.name, tx_id])
+            .map_err(|e| Error::Output {
+                path: "link_labels.csv".into(),
+                message: e.to_string(),
+            })
     }
 
     /// Redraws an unmatched item's amount until no unmatched item on the other side (on either
@@ -777,7 +921,32 @@ impl Gen {
             })
     }
 
+    /// Writes a provider record; a refund or fee that names no original yet is linked to one
+    /// first (written now if none fits, with its ledger entry, so it is matched).
     fn provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
+        if matches!(tx.kind, Kind::Refund | Kind::Fee) && tx.related.is_none() {
+            let related = match self.originals.pick(tx.provider.name, &tx.record) {
+                Some(r) => r,
+                None => {
+                    let original = self.original_for(tx);
+                    self.provider(w, &original)?;
+                    let booked = self.booking_time(original.at, original.provider);
+                    self.ledger_for(w, &original, booked, LedgerVariant::Same)?;
+                    self.originals
+                        .pick(tx.provider.name, &tx.record)
+                        .unwrap_or_else(|| original.tx_id.clone())
+                }
+            };
+            let mut linked = tx.clone();
+            linked.related = Some(related);
+            return self.write_provider(w, &linked);
+        }
+        self.write_provider(w, tx)?;
+        self.originals.wrote(tx.provider.name, &tx.record);
+        Ok(())
+    }
+
+    fn write_provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
         self.report.provider_records += 1;
         let habits = &tx.provider.sample;
         let line = (habits.wire)(&tx.record, habits.wire_zone).map_err(|e| Error::Output {
