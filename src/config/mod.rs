@@ -22,6 +22,7 @@
 //! groups = true                  # several records summing to one match as a group
 //! suggest = true                 # unique loose candidates become `suggested_match` rows
 //! suggest_window_days = 3        # how far apart a suggestion's two times may be
+//! links = true                   # stage 7: refunds and fees against their originals (links.csv)
 //!
 //! [providers.keysecure]          # table name = instance name (the `provider` column)
 //! type = "keysecure"             # defaults to the instance name
@@ -202,6 +203,8 @@ pub struct MatchingSettings {
     pub groups: bool,
     /// `None` when suggestions are off.
     pub suggest_window_days: Option<u32>,
+    /// The links check (stage 7, `crate::links`).
+    pub links: bool,
 }
 
 /// `[matching]`: stage 6's passes.
@@ -211,6 +214,7 @@ pub struct MatchingFile {
     pub groups: Option<bool>,
     pub suggest: Option<bool>,
     pub suggest_window_days: Option<u32>,
+    pub links: Option<bool>,
 }
 
 /// A `[providers.<instance>]` table: the keys every provider has, and the provider's own (its
@@ -447,6 +451,7 @@ impl Settings {
                     Some(false) => None,
                     _ => Some(file.matching.suggest_window_days.unwrap_or(3)),
                 },
+                links: file.matching.links.unwrap_or(true),
             },
             providers,
             ledger: file.ledger.clone(),
@@ -552,7 +557,8 @@ mod tests {
             s.matching,
             MatchingSettings {
                 groups: true,
-                suggest_window_days: Some(5)
+                suggest_window_days: Some(5),
+                links: true,
             }
         );
         let f: ConfigFile =
@@ -562,7 +568,8 @@ mod tests {
             s.matching,
             MatchingSettings {
                 groups: false,
-                suggest_window_days: None
+                suggest_window_days: None,
+                links: true,
             }
         );
         // Defaults: both passes on, three days.

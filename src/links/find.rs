@@ -1,63 +1,72 @@
-//! The links check over the canonical tables: one pass to find the period's refunds and fees and
-//! the originals they name, one pass over the provider records for those originals, the ledger
-//! and then earlier periods only for what is still missing.
+//! The links check over the canonical tables, in passes over row positions:
+//!
+//! 1. the kind column, for the refunds and fees (the only rows read further), each naming an
+//!    original: one *slot* per distinct `(provider, related_tx_id)`, found through a hash table
+//!    of slot numbers (hashbrown's `HashTable`, as the engine keys its sides);
+//! 2. the tx ids of every other record, looked up in that table: the originals;
+//! 3. the ledger, then with a store earlier periods, only for the slots still empty;
+//! 4. the findings: the period's refunds and fees whose slot is empty, and the slots whose
+//!    refunds add up past the original (summed in `i128` units, strings made only for a
+//!    finding).
+//!
+//! **Why slots and row numbers rather than maps of strings.** At 10⁷ records a month has
+//! millions of refunds and fees; a first version keyed maps and sets by `(&str, &str)` and
+//! built every original's strings, and took 6 s there. Rows are read in place from the Arrow
+//! columns and only findings allocate.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::{DefaultHashBuilder, HashTable};
 use polars::prelude::*;
-use rust_decimal::Decimal;
 
-use super::{AskEarlier, Earlier, Finding, FindingKind, FoundIn, LinkStats, Links, Original};
+use super::{
+    AskEarlier, Earlier, EarlierRecord, Finding, FindingKind, FoundIn, LinkStats, Links, Original,
+};
 use crate::error::Result;
+use crate::matching::{days, decs, strs, Nums, Strs};
 use crate::money;
 use crate::period::{epoch_days, from_epoch_days, Period};
 
 /// The provider columns the check reads (beyond the engine's own, for a summary-only read).
 pub const LINK_KEYS: [&str; 3] = ["related_tx_id", "original_amount", "original_currency"];
 
-/// A refund in the window that names an original (any day: a refund in the margin still
-/// counts toward its original's sum).
-struct Refund<'a> {
-    tx_id: &'a str,
-    units: i128,
-    currency: &'a str,
-    original_units: Option<i128>,
-    original_currency: Option<&'a str>,
-}
-
-/// The provider table's columns the check reads.
+/// The provider table's columns the check reads, in place (the engine's readers).
 pub(super) struct Cols<'a> {
-    pub(super) provider: &'a StringChunked,
-    pub(super) kind: &'a StringChunked,
-    pub(super) tx_id: &'a StringChunked,
-    pub(super) related: &'a StringChunked,
-    pub(super) currency: &'a StringChunked,
-    pub(super) original_currency: &'a StringChunked,
-    pub(super) status: &'a StringChunked,
-    pub(super) card: Option<&'a StringChunked>,
-    pub(super) amount: &'a Int128Chunked,
-    pub(super) original_amount: &'a Int128Chunked,
-    pub(super) day: &'a Int32Chunked,
+    pub(super) provider: Strs<'a>,
+    pub(super) kind: Strs<'a>,
+    pub(super) tx_id: Strs<'a>,
+    pub(super) related: Strs<'a>,
+    pub(super) currency: Strs<'a>,
+    pub(super) original_currency: Strs<'a>,
+    pub(super) status: Strs<'a>,
+    pub(super) card: Option<Strs<'a>>,
+    pub(super) amount: Nums<'a, i128>,
+    pub(super) original_amount: Nums<'a, i128>,
+    pub(super) day: Nums<'a, i32>,
+    pub(super) rows: usize,
 }
 
 impl<'a> Cols<'a> {
     pub(super) fn of(df: &'a DataFrame) -> Result<Cols<'a>> {
-        let s = |n: &str| -> Result<&'a StringChunked> { Ok(df.column(n)?.str()?) };
-        let d = |n: &str| -> Result<&'a Int128Chunked> { Ok(df.column(n)?.decimal()?.physical()) };
         Ok(Cols {
-            provider: s("provider")?,
-            kind: s("kind")?,
-            tx_id: s("tx_id")?,
-            related: s("related_tx_id")?,
-            currency: s("currency")?,
-            original_currency: s("original_currency")?,
-            status: s("status")?,
-            card: df.column("card_masked").ok().and_then(|c| c.str().ok()),
-            amount: d("amount")?,
-            original_amount: d("original_amount")?,
-            day: df.column("accounting_day")?.date()?.physical(),
+            provider: strs(df, "provider")?,
+            kind: strs(df, "kind")?,
+            tx_id: strs(df, "tx_id")?,
+            related: strs(df, "related_tx_id")?,
+            currency: strs(df, "currency")?,
+            original_currency: strs(df, "original_currency")?,
+            status: strs(df, "status")?,
+            card: strs(df, "card_masked").ok(),
+            amount: decs(df, "amount")?,
+            original_amount: decs(df, "original_amount")?,
+            day: days(df, "accounting_day")?,
+            rows: df.height(),
         })
+    }
+
+    fn text(&self, c: &Strs<'a>, i: u32) -> &'a str {
+        c.get(i as usize).unwrap_or("")
     }
 }
 
@@ -65,346 +74,583 @@ pub(super) fn moved(status: Option<&str>) -> bool {
     matches!(status, Some("success" | "pending"))
 }
 
-/// Checks every in-period refund and fee of `provider` against the original it names.
+/// Where a slot's original was found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Found {
+    Nowhere,
+    /// A provider record (its row).
+    Row(u32),
+    /// A ledger entry (its row).
+    Ledger(u32),
+    /// An earlier period's record (its index in the store's answer).
+    Earlier(usize),
+}
+
+/// One named original: its key and where it was found.
+struct Slot<'a> {
+    provider: &'a str,
+    tx_id: &'a str,
+    found: Found,
+}
+
+/// The slots and the table that finds them by key.
+struct Slots<'a> {
+    state: DefaultHashBuilder,
+    table: HashTable<u32>,
+    slots: Vec<Slot<'a>>,
+}
+
+impl<'a> Slots<'a> {
+    /// Room for `n` originals without growing (growing rehashes every slot's key).
+    fn with_capacity(n: usize) -> Slots<'a> {
+        Slots {
+            state: DefaultHashBuilder::default(),
+            table: HashTable::with_capacity(n),
+            slots: Vec::with_capacity(n),
+        }
+    }
+
+    fn find(&self, provider: &str, tx_id: &str) -> Option<u32> {
+        let h = self.state.hash_one((provider, tx_id));
+        let slots = &self.slots;
+        self.table
+            .find(h, |&s| {
+                let s = &slots[s as usize];
+                s.tx_id == tx_id && s.provider == provider
+            })
+            .copied()
+    }
+
+    fn insert(&mut self, provider: &'a str, tx_id: &'a str) -> u32 {
+        if let Some(s) = self.find(provider, tx_id) {
+            return s;
+        }
+        let n = self.slots.len() as u32;
+        self.slots.push(Slot {
+            provider,
+            tx_id,
+            found: Found::Nowhere,
+        });
+        let (state, slots) = (&self.state, &self.slots);
+        self.table
+            .insert_unique(self.state.hash_one((provider, tx_id)), n, |&s| {
+                let s = &slots[s as usize];
+                state.hash_one((s.provider, s.tx_id))
+            });
+        n
+    }
+}
+
+/// A refund or fee that moved money: its row, its slot, and whether it is in the period.
+#[derive(Clone, Copy)]
+struct Named {
+    row: u32,
+    slot: Option<u32>,
+    refund: bool,
+    in_period: bool,
+}
+
+/// Checks every in-period refund and fee of `provider` against the original it names. With
+/// `findings` false only the counts are made (`summary.json` alone): a month whose provider
+/// sends no links at all has a finding for every refund, and their rows would be most of the
+/// check's time.
 pub fn check(
     provider: &DataFrame,
     ledger: &DataFrame,
     period: &Period,
     earlier: AskEarlier<'_>,
+    findings: bool,
 ) -> Result<Links> {
     let c = Cols::of(provider)?;
     let (first, last) = (epoch_days(period.first), epoch_days(period.last));
-    // Pass 1: the period's refunds and fees (rows), and the window's refunds by original.
-    let mut checked: Vec<usize> = Vec::new();
-    let mut refunds: HashMap<(&str, &str), Vec<Refund<'_>>> = HashMap::new();
-    let n = provider.height();
-    for i in 0..n {
+    // Pass 1: the refunds and fees that moved money, and a slot per original they name.
+    // Refunds and fees are a minority of a month's records: room for a quarter of them.
+    let mut slots = Slots::with_capacity(c.rows / 4);
+    let mut named: Vec<Named> = Vec::new();
+    for i in 0..c.rows {
         let kind = c.kind.get(i);
-        let is_refund = kind == Some("refund");
-        if !(is_refund || kind == Some("fee")) || !moved(c.status.get(i)) {
+        let refund = kind == Some("refund");
+        if !(refund || kind == Some("fee")) || !moved(c.status.get(i)) {
             continue;
         }
-        let related = c.related.get(i).filter(|r| !r.is_empty());
-        let provider_name = c.provider.get(i).unwrap_or("");
-        if let (true, Some(r)) = (is_refund, related) {
-            refunds.entry((provider_name, r)).or_default().push(Refund {
-                tx_id: c.tx_id.get(i).unwrap_or(""),
-                units: c.amount.get(i).unwrap_or(0),
-                currency: c.currency.get(i).unwrap_or(""),
-                original_units: c.original_amount.get(i),
-                original_currency: c.original_currency.get(i),
-            });
-        }
-        if c.day.get(i).is_some_and(|d| (first..=last).contains(&d)) {
-            checked.push(i);
-        }
+        let row = i as u32;
+        let slot = c
+            .related
+            .get(i)
+            .filter(|r| !r.is_empty())
+            .map(|r| slots.insert(c.text(&c.provider, row), r));
+        let in_period = c.day.get(i).is_some_and(|d| (first..=last).contains(&d));
+        named.push(Named {
+            row,
+            slot,
+            refund,
+            in_period,
+        });
     }
-    // The originals the period's records name.
-    let mut wanted: HashMap<(&str, &str), Option<Original>> = HashMap::new();
-    for &i in &checked {
-        if let Some(r) = c.related.get(i).filter(|r| !r.is_empty()) {
-            wanted.insert((c.provider.get(i).unwrap_or(""), r), None);
+    tracing::debug!(
+        named = named.len(),
+        slots = slots.slots.len(),
+        "links: pass 1"
+    );
+    // Pass 2: the originals among the other provider records (the first of each).
+    if !slots.slots.is_empty() {
+        // Most records are nobody's original: a bit per tx id hash rules them out before the
+        // table is probed (its slots and their strings are the expensive reads).
+        let bits = slots.slots.len().next_power_of_two().max(1 << 16) * 8;
+        let mut seen = vec![0u64; bits / 64];
+        let bit = |tx: &str| (xxhash_rust::xxh3::xxh3_64(tx.as_bytes()) as usize) & (bits - 1);
+        for s in &slots.slots {
+            let b = bit(s.tx_id);
+            seen[b / 64] |= 1 << (b % 64);
         }
-    }
-    // Pass 2: the originals among the provider records (a refund or a fee is never one).
-    if !wanted.is_empty() {
-        let ids: HashSet<&str> = wanted.keys().map(|k| k.1).collect();
-        for i in 0..n {
+        for i in 0..c.rows {
             let Some(tx) = c.tx_id.get(i) else { continue };
-            if !ids.contains(tx) || matches!(c.kind.get(i), Some("refund" | "fee")) {
+            let b = bit(tx);
+            if seen[b / 64] & (1 << (b % 64)) == 0
+                || matches!(c.kind.get(i), Some("refund" | "fee"))
+            {
                 continue;
             }
-            let key = (c.provider.get(i).unwrap_or(""), tx);
-            if let Some(slot @ None) = wanted.get_mut(&key) {
-                *slot = Some(Original {
-                    kind: c.kind.get(i).unwrap_or("").to_string(),
-                    amount: money::from_units(c.amount.get(i).unwrap_or(0)),
-                    currency: c.currency.get(i).unwrap_or("").to_string(),
-                    found_in: FoundIn::Provider,
-                    day: c.day.get(i).map(from_epoch_days),
-                    card: c.card.and_then(|k| k.get(i)).map(str::to_string),
-                });
+            let row = i as u32;
+            if let Some(s) = slots.find(c.text(&c.provider, row), tx) {
+                let slot = &mut slots.slots[s as usize];
+                if slot.found == Found::Nowhere {
+                    slot.found = Found::Row(row);
+                }
             }
         }
     }
+    tracing::debug!("links: pass 2");
     let mut stats = LinkStats {
-        originals_in_provider_records: wanted.values().filter(|o| o.is_some()).count() as u64,
+        checked: true,
         ..LinkStats::default()
     };
+    // The counts are of the originals the period's records name (a margin refund's original
+    // only takes part in a sum).
+    let mut of_period = vec![false; slots.slots.len()];
+    for s in named.iter().filter(|n| n.in_period).filter_map(|n| n.slot) {
+        of_period[s as usize] = true;
+    }
+    let count = |slots: &Slots<'_>, f: fn(Found) -> bool| {
+        slots
+            .slots
+            .iter()
+            .zip(&of_period)
+            .filter(|(s, &p)| p && f(s.found))
+            .count() as u64
+    };
+    stats.originals_in_provider_records = count(&slots, |f| matches!(f, Found::Row(_)));
     // The ledger, for what the provider records do not have.
-    find_in_ledger(ledger, &mut wanted)?;
-    stats.originals_in_ledger = wanted
-        .values()
-        .filter(|o| {
-            matches!(
-                o,
-                Some(Original {
-                    found_in: FoundIn::Ledger(_),
-                    ..
-                })
-            )
-        })
-        .count() as u64;
-    // Earlier periods: the originals still missing, and earlier refunds of every original a
-    // period refund names.
-    let mut earlier_refunds: HashMap<(String, String), Vec<super::EarlierRecord>> = HashMap::new();
+    find_in_ledger(ledger, &mut slots)?;
+    stats.originals_in_ledger = count(&slots, |f| matches!(f, Found::Ledger(_)));
+    // Earlier periods: originals still missing, and earlier refunds of originals from before
+    // the period (in the margin, the ledger or not found): an original of this period has no
+    // refund in an earlier one.
+    let mut old = Earlier::default();
+    let mut old_refunds: Vec<Vec<usize>> = Vec::new();
     if let Some(ask) = earlier {
         stats.earlier_periods_searched = true;
-        let keys: BTreeSet<(String, String)> = wanted
+        let before = |f: Found| match f {
+            Found::Row(r) => c.day.get(r as usize).is_none_or(|d| d < first),
+            _ => true,
+        };
+        let keys: Vec<(String, String)> = slots
+            .slots
             .iter()
-            .filter(|(k, o)| o.is_none() || refunds.contains_key(*k))
-            .map(|(k, _)| (k.0.to_string(), k.1.to_string()))
+            .filter(|s| before(s.found))
+            .map(|s| (s.provider.to_string(), s.tx_id.to_string()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
         if !keys.is_empty() {
-            let keys: Vec<(String, String)> = keys.into_iter().collect();
-            let Earlier {
-                originals,
-                refunds: old,
-            } = ask(&keys)?;
-            // The first (earliest) of each original.
-            let mut found: HashMap<(String, String), super::EarlierRecord> = HashMap::new();
-            for o in originals {
-                found
-                    .entry((o.provider.clone(), o.tx_id.clone()))
-                    .or_insert(o);
-            }
-            for (k, slot) in wanted.iter_mut().filter(|(_, o)| o.is_none()) {
-                if let Some(o) = found.remove(&(k.0.to_string(), k.1.to_string())) {
-                    stats.originals_in_earlier_periods += 1;
-                    *slot = Some(Original {
-                        kind: o.kind,
-                        amount: o.amount,
-                        currency: o.currency,
-                        found_in: FoundIn::Earlier(o.period),
-                        day: None,
-                        card: None,
-                    });
+            old = ask(&keys)?;
+            for (k, o) in old.originals.iter().enumerate() {
+                if let Some(s) = slots.find(&o.provider, &o.tx_id) {
+                    let slot = &mut slots.slots[s as usize];
+                    if slot.found == Found::Nowhere {
+                        slot.found = Found::Earlier(k);
+                    }
                 }
             }
-            for r in old {
-                if let Some(rel) = r.related_tx_id.clone() {
-                    earlier_refunds
-                        .entry((r.provider.clone(), rel))
-                        .or_default()
-                        .push(r);
+            old_refunds = vec![Vec::new(); slots.slots.len()];
+            for (k, r) in old.refunds.iter().enumerate() {
+                let Some(rel) = r.related_tx_id.as_deref() else {
+                    continue;
+                };
+                if let Some(s) = slots.find(&r.provider, rel) {
+                    old_refunds[s as usize].push(k);
                 }
             }
         }
     }
-    let mut findings = Vec::new();
-    for &i in &checked {
-        let is_refund = c.kind.get(i) == Some("refund");
-        if is_refund {
+    stats.originals_in_earlier_periods = count(&slots, |f| matches!(f, Found::Earlier(_)));
+    let ctx = Context {
+        c: &c,
+        ledger,
+        slots: &slots,
+        old: &old,
+        searched: stats.earlier_periods_searched,
+    };
+    let mut counts: BTreeMap<FindingKind, u64> = BTreeMap::new();
+    let mut out: Vec<Finding> = Vec::new();
+    tracing::debug!("links: ledger and earlier");
+    // Orphans: the period's refunds and fees whose original is nowhere.
+    for n in named.iter().filter(|n| n.in_period) {
+        if n.refund {
             stats.refunds_checked += 1;
         } else {
             stats.fees_checked += 1;
         }
-        let provider_name = c.provider.get(i).unwrap_or("");
-        let related = c.related.get(i).filter(|r| !r.is_empty());
-        let found = related
-            .and_then(|r| wanted.get(&(provider_name, r)))
-            .and_then(Option::as_ref);
-        if found.is_some() {
+        if n.slot
+            .is_some_and(|s| slots.slots[s as usize].found != Found::Nowhere)
+        {
             continue;
         }
-        let what = if is_refund { "refund" } else { "fee" };
-        let detail = match related {
-            None => format!("the {what} names no original"),
-            Some(r) if stats.earlier_periods_searched => format!(
-                "the {what} names {r}, which is not among the window's provider records, in the ledger, nor in the store's earlier periods"
-            ),
-            Some(r) => format!(
-                "the {what} names {r}, which is neither among the window's provider records nor in the ledger (no store: earlier periods not searched)"
-            ),
+        let finding = if n.refund {
+            FindingKind::OrphanRefund
+        } else {
+            FindingKind::OrphanFee
         };
-        findings.push(Finding {
-            finding: if is_refund {
-                FindingKind::OrphanRefund
-            } else {
-                FindingKind::OrphanFee
-            },
-            provider: provider_name.to_string(),
-            kind: what.to_string(),
-            tx_id: c.tx_id.get(i).unwrap_or("").to_string(),
-            related_tx_id: related.map(str::to_string),
-            amount: money::from_units(c.amount.get(i).unwrap_or(0)),
-            currency: c.currency.get(i).unwrap_or("").to_string(),
-            day: c.day.get(i).map(from_epoch_days),
-            card: c.card.and_then(|k| k.get(i)).map(str::to_string),
-            original: None,
-            refunds: Vec::new(),
-            refunded: None,
-            detail,
-        });
+        *counts.entry(finding).or_default() += 1;
+        if findings {
+            out.push(ctx.orphan(n, finding));
+        }
     }
-    // Refunds above their original: every original a period refund names.
-    let named: BTreeSet<(&str, &str)> = checked
+    // Refunds above their original: the window's refunds by slot, for every slot a period
+    // refund names.
+    let mut by_slot: Vec<(u32, u32, bool)> = named
         .iter()
-        .filter(|&&i| c.kind.get(i) == Some("refund"))
-        .filter_map(|&i| {
-            let r = c.related.get(i).filter(|r| !r.is_empty())?;
-            Some((c.provider.get(i).unwrap_or(""), r))
-        })
+        .filter(|n| n.refund)
+        .filter_map(|n| n.slot.map(|s| (s, n.row, n.in_period)))
         .collect();
-    for key in named {
-        let Some(Some(original)) = wanted.get(&key) else {
+    by_slot.sort_unstable();
+    tracing::debug!("links: orphans, refunds by slot");
+    for group in by_slot.chunk_by(|a, b| a.0 == b.0) {
+        let s = group[0].0 as usize;
+        if !group.iter().any(|g| g.2) || slots.slots[s].found == Found::Nowhere {
             continue;
-        };
-        let window = refunds.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-        let old = earlier_refunds
-            .get(&(key.0.to_string(), key.1.to_string()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        if let Some(f) = exceeds(key, original, window, old, &mut stats) {
-            findings.push(f);
+        }
+        let earlier_rows = old_refunds.get(s).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(sum) = ctx.refunded(s, group, earlier_rows, &mut stats)? {
+            *counts
+                .entry(FindingKind::RefundExceedsOriginal)
+                .or_default() += 1;
+            if findings {
+                out.push(ctx.exceeds(s, group, earlier_rows, sum)?);
+            }
         }
     }
-    findings.sort_by(|a, b| {
-        (a.finding, &a.provider, &a.tx_id).cmp(&(b.finding, &b.provider, &b.tx_id))
-    });
+    out.sort_by(|a, b| (a.finding, &a.provider, &a.tx_id).cmp(&(b.finding, &b.provider, &b.tx_id)));
     stats.by_finding = FindingKind::ALL
         .iter()
-        .map(|k| (k.as_str().to_string(), 0))
-        .collect::<BTreeMap<_, _>>();
-    for f in &findings {
-        *stats
-            .by_finding
-            .entry(f.finding.as_str().to_string())
-            .or_default() += 1;
-    }
-    stats.findings = findings.len() as u64;
-    Ok(Links { findings, stats })
+        .map(|k| (k.as_str().to_string(), counts.get(k).copied().unwrap_or(0)))
+        .collect();
+    stats.findings = counts.values().sum();
+    Ok(Links {
+        findings: out,
+        stats,
+    })
 }
 
-/// The ledger entries carrying a wanted original's tx id (of its provider, or of none).
-fn find_in_ledger<'a>(
-    ledger: &DataFrame,
-    wanted: &mut HashMap<(&'a str, &'a str), Option<Original>>,
-) -> Result<()> {
-    let missing: HashMap<&'a str, Vec<&'a str>> =
-        wanted
-            .iter()
-            .filter(|(_, o)| o.is_none())
-            .fold(HashMap::new(), |mut m, (k, _)| {
-                m.entry(k.1).or_insert_with(Vec::new).push(k.0);
-                m
-            });
+/// The ledger entries carrying a missing original's tx id (of its provider, or of none).
+fn find_in_ledger(ledger: &DataFrame, slots: &mut Slots<'_>) -> Result<()> {
+    let missing: hashbrown::HashSet<&str> = slots
+        .slots
+        .iter()
+        .filter(|s| s.found == Found::Nowhere)
+        .map(|s| s.tx_id)
+        .collect();
     if missing.is_empty() || ledger.height() == 0 {
         return Ok(());
     }
+    // An entry with no provider may be any provider's original.
+    let providers: BTreeSet<&str> = slots.slots.iter().map(|s| s.provider).collect();
     let tx = ledger.column("tx_id")?.str()?;
     let provider = ledger.column("provider")?.str()?;
-    let entry = ledger.column("entry_id")?.str()?;
-    let currency = ledger.column("currency")?.str()?;
-    let kind = ledger.column("kind").ok().and_then(|k| k.str().ok());
-    let amount = ledger.column("amount")?.decimal()?.physical();
-    for i in 0..ledger.height() {
-        let Some(t) = tx.get(i) else { continue };
-        // The wanted id itself (borrowed from the provider table), for the key.
-        let Some((&wanted_tx, providers)) = missing.get_key_value(t) else {
+    for (i, t) in tx.iter().enumerate() {
+        let Some(t) = t.filter(|t| missing.contains(t)) else {
             continue;
         };
-        for p in providers {
-            if provider.get(i).is_some_and(|lp| lp != *p) {
-                continue;
-            }
-            if let Some(slot @ None) = wanted.get_mut(&(*p, wanted_tx)) {
-                *slot = Some(Original {
-                    kind: kind.and_then(|k| k.get(i)).unwrap_or("").to_string(),
-                    amount: money::from_units(amount.get(i).unwrap_or(0)).abs(),
-                    currency: currency.get(i).unwrap_or("").to_string(),
-                    found_in: FoundIn::Ledger(entry.get(i).unwrap_or("").to_string()),
-                    day: None,
-                    card: None,
-                });
+        let candidates: Vec<u32> = match provider.get(i) {
+            Some(p) => slots.find(p, t).into_iter().collect(),
+            None => providers.iter().filter_map(|p| slots.find(p, t)).collect(),
+        };
+        for s in candidates {
+            let slot = &mut slots.slots[s as usize];
+            if slot.found == Found::Nowhere {
+                slot.found = Found::Ledger(i as u32);
             }
         }
     }
     Ok(())
 }
 
-/// A `refund_exceeds_original` finding when the refunds naming `key` (the window's, and the
-/// store's earlier ones not also in the window) add up to more than the original.
-fn exceeds(
-    key: (&str, &str),
-    original: &Original,
-    window: &[Refund<'_>],
-    old: &[super::EarlierRecord],
-    stats: &mut LinkStats,
-) -> Option<Finding> {
-    let cur = original.currency.as_str();
-    let mut total = Decimal::ZERO;
-    let mut ids: Vec<String> = Vec::new();
-    let mut left_out: Vec<String> = Vec::new();
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let in_original = |units: i128, currency: &str, o_units: Option<i128>, o_cur: Option<&str>| {
-        if currency == cur {
-            Some(money::from_units(units))
-        } else if o_cur == Some(cur) {
-            o_units.map(money::from_units)
+/// What the findings are made from.
+struct Context<'c, 'a> {
+    c: &'c Cols<'a>,
+    ledger: &'c DataFrame,
+    slots: &'c Slots<'a>,
+    old: &'c Earlier,
+    searched: bool,
+}
+
+impl Context<'_, '_> {
+    fn orphan(&self, n: &Named, finding: FindingKind) -> Finding {
+        let (c, i) = (self.c, n.row as usize);
+        let what = if n.refund { "refund" } else { "fee" };
+        let related = n.slot.map(|s| self.slots.slots[s as usize].tx_id);
+        let detail = match related {
+            None => format!("the {what} names no original"),
+            Some(r) if self.searched => format!(
+                "the {what} names {r}, which is not among the window's provider records, in the ledger, nor in the store's earlier periods"
+            ),
+            Some(r) => format!(
+                "the {what} names {r}, which is neither among the window's provider records nor in the ledger (no store: earlier periods not searched)"
+            ),
+        };
+        Finding {
+            finding,
+            provider: c.text(&c.provider, n.row).to_string(),
+            kind: what.to_string(),
+            tx_id: c.text(&c.tx_id, n.row).to_string(),
+            related_tx_id: related.map(str::to_string),
+            amount: money::from_units(c.amount.get(i).unwrap_or(0)),
+            currency: c.text(&c.currency, n.row).to_string(),
+            day: c.day.get(i).map(from_epoch_days),
+            card: c.card.as_ref().and_then(|k| k.get(i)).map(str::to_string),
+            original: None,
+            refunds: Vec::new(),
+            refunded: None,
+            detail,
+        }
+    }
+
+    /// The slot's original: its amount in units and its currency, read in place.
+    fn limit(&self, s: usize) -> Result<(i128, &str)> {
+        let c = self.c;
+        Ok(match self.slots.slots[s].found {
+            Found::Nowhere => (0, ""),
+            Found::Row(r) => (
+                c.amount.get(r as usize).unwrap_or(0),
+                c.text(&c.currency, r),
+            ),
+            Found::Ledger(r) => {
+                let (l, i) = (self.ledger, r as usize);
+                (
+                    l.column("amount")?
+                        .decimal()?
+                        .physical()
+                        .get(i)
+                        .unwrap_or(0)
+                        .abs(),
+                    l.column("currency")?.str()?.get(i).unwrap_or(""),
+                )
+            }
+            Found::Earlier(k) => {
+                let e: &EarlierRecord = &self.old.originals[k];
+                (money::to_units(e.amount), e.currency.as_str())
+            }
+        })
+    }
+
+    /// The slot's original as a finding shows it.
+    fn original(&self, s: usize) -> Result<Option<Original>> {
+        let c = self.c;
+        let (units, currency) = self.limit(s)?;
+        let amount = money::from_units(units);
+        let currency = currency.to_string();
+        Ok(match self.slots.slots[s].found {
+            Found::Nowhere => None,
+            Found::Row(r) => Some(Original {
+                kind: c.text(&c.kind, r).to_string(),
+                amount,
+                currency,
+                found_in: FoundIn::Provider,
+                day: c.day.get(r as usize).map(from_epoch_days),
+                card: c
+                    .card
+                    .as_ref()
+                    .and_then(|k| k.get(r as usize))
+                    .map(str::to_string),
+            }),
+            Found::Ledger(r) => {
+                let (l, i) = (self.ledger, r as usize);
+                let kind = match l.column("kind") {
+                    Ok(k) => k.str()?.get(i).unwrap_or("").to_string(),
+                    Err(_) => String::new(),
+                };
+                Some(Original {
+                    kind,
+                    amount,
+                    currency,
+                    found_in: FoundIn::Ledger(
+                        l.column("entry_id")?
+                            .str()?
+                            .get(i)
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
+                    day: None,
+                    card: None,
+                })
+            }
+            Found::Earlier(k) => {
+                let e: &EarlierRecord = &self.old.originals[k];
+                Some(Original {
+                    kind: e.kind.clone(),
+                    amount,
+                    currency,
+                    found_in: FoundIn::Earlier(e.period.clone()),
+                    day: None,
+                    card: None,
+                })
+            }
+        })
+    }
+
+    /// The refunds of slot `s` (`group`: the window's, by row; `earlier`: the store's not also
+    /// in the window), when they add up to more than its original.
+    fn refunded(
+        &self,
+        s: usize,
+        group: &[(u32, u32, bool)],
+        earlier: &[usize],
+        stats: &mut LinkStats,
+    ) -> Result<Option<Sum>> {
+        let c = self.c;
+        let (limit, currency) = self.limit(s)?;
+        // A provider duplicate's repeat (the same tx id) counts once.
+        let mut seen: Vec<&str> = Vec::with_capacity(group.len());
+        let mut total: i128 = 0;
+        let mut left_out = 0u64;
+        for &(_, r, _) in group {
+            let tx = c.text(&c.tx_id, r);
+            if seen.contains(&tx) {
+                continue;
+            }
+            seen.push(tx);
+            match self.in_currency(r, currency) {
+                Some(u) => total += u,
+                None => left_out += 1,
+            }
+        }
+        for &k in earlier {
+            let e = &self.old.refunds[k];
+            if seen.contains(&e.tx_id.as_str()) {
+                continue;
+            }
+            seen.push(e.tx_id.as_str());
+            if e.currency == currency {
+                total += money::to_units(e.amount);
+            } else {
+                left_out += 1;
+            }
+        }
+        stats.refunds_not_comparable += left_out;
+        Ok((total > limit).then(|| Sum {
+            total,
+            limit,
+            currency: currency.to_string(),
+        }))
+    }
+
+    /// Refund row `r`'s amount in `currency` (its own, or its `original_amount`), if it has one.
+    fn in_currency(&self, r: u32, currency: &str) -> Option<i128> {
+        let (c, i) = (self.c, r as usize);
+        if c.text(&c.currency, r) == currency {
+            c.amount.get(i)
+        } else if c.original_currency.get(i) == Some(currency) {
+            c.original_amount.get(i)
         } else {
             None
         }
-    };
-    for r in window {
-        if !seen.insert(r.tx_id) {
-            continue;
-        }
-        match in_original(r.units, r.currency, r.original_units, r.original_currency) {
-            Some(a) => {
-                total += a;
-                ids.push(r.tx_id.to_string());
+    }
+
+    /// The `refund_exceeds_original` finding of slot `s`, whose refunds add up to `sum`.
+    fn exceeds(
+        &self,
+        s: usize,
+        group: &[(u32, u32, bool)],
+        earlier: &[usize],
+        sum: Sum,
+    ) -> Result<Finding> {
+        let c = self.c;
+        let Sum {
+            total,
+            limit,
+            currency: cur,
+        } = sum;
+        let original = self.original(s)?;
+        // The refunds that were added, and those that could not be.
+        let mut ids: Vec<String> = Vec::new();
+        let mut not_added: Vec<String> = Vec::new();
+        let mut named: Vec<&str> = Vec::new();
+        for &(_, r, _) in group {
+            let tx = c.text(&c.tx_id, r);
+            if named.contains(&tx) {
+                continue;
             }
-            None => left_out.push(format!("{} ({})", r.tx_id, r.currency)),
+            named.push(tx);
+            match self.in_currency(r, &cur) {
+                Some(_) => ids.push(tx.to_string()),
+                None => not_added.push(format!("{tx} ({})", c.text(&c.currency, r))),
+            }
         }
-    }
-    for r in old {
-        if !seen.insert(r.tx_id.as_str()) {
-            continue;
+        for &k in earlier {
+            let e = &self.old.refunds[k];
+            if named.contains(&e.tx_id.as_str()) {
+                continue;
+            }
+            named.push(e.tx_id.as_str());
+            if e.currency == cur {
+                ids.push(format!("{} ({})", e.tx_id, e.period));
+            } else {
+                not_added.push(format!("{} ({}, {})", e.tx_id, e.currency, e.period));
+            }
         }
-        if r.currency == cur {
-            total += r.amount;
-            ids.push(format!("{} ({})", r.tx_id, r.period));
-        } else {
-            left_out.push(format!("{} ({}, {})", r.tx_id, r.currency, r.period));
+        let (total, limit) = (money::from_units(total), money::from_units(limit));
+        let mut detail = format!(
+            "{} refund{} ({}) total {} {cur} against the original's {} {cur}: {} above",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", "),
+            money::format(total),
+            money::format(limit),
+            money::format(total - limit),
+        );
+        if !not_added.is_empty() {
+            detail.push_str(&format!(
+                "; not added, in another currency: {}",
+                not_added.join(", ")
+            ));
         }
+        let slot = &self.slots.slots[s];
+        let (day, card, kind) = match &original {
+            Some(o) if !o.kind.is_empty() => (o.day, o.card.clone(), o.kind.clone()),
+            Some(o) => (o.day, o.card.clone(), "consumption".to_string()),
+            None => (None, None, "consumption".to_string()),
+        };
+        Ok(Finding {
+            finding: FindingKind::RefundExceedsOriginal,
+            provider: slot.provider.to_string(),
+            kind,
+            tx_id: slot.tx_id.to_string(),
+            related_tx_id: None,
+            amount: limit,
+            currency: cur,
+            day,
+            card,
+            original,
+            refunds: ids,
+            refunded: Some(total),
+            detail,
+        })
     }
-    stats.refunds_not_comparable += left_out.len() as u64;
-    if total <= original.amount {
-        return None;
-    }
-    let mut detail = format!(
-        "{} refund{} ({}) total {} {cur} against the original's {} {cur}: {} above",
-        ids.len(),
-        if ids.len() == 1 { "" } else { "s" },
-        ids.join(", "),
-        money::format(total),
-        money::format(original.amount),
-        money::format(total - original.amount),
-    );
-    if !left_out.is_empty() {
-        detail.push_str(&format!(
-            "; not added, in another currency: {}",
-            left_out.join(", ")
-        ));
-    }
-    Some(Finding {
-        finding: FindingKind::RefundExceedsOriginal,
-        provider: key.0.to_string(),
-        kind: if original.kind.is_empty() {
-            "consumption".into()
-        } else {
-            original.kind.clone()
-        },
-        tx_id: key.1.to_string(),
-        related_tx_id: None,
-        amount: original.amount,
-        currency: original.currency.clone(),
-        day: original.day,
-        card: original.card.clone(),
-        original: Some(original.clone()),
-        refunds: ids,
-        refunded: Some(total),
-        detail,
-    })
+}
+
+/// What a slot's refunds add up to, against its original (amounts in units).
+struct Sum {
+    total: i128,
+    limit: i128,
+    currency: String,
 }

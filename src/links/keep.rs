@@ -17,7 +17,7 @@ pub fn records_to_keep(provider: &DataFrame, period: &Period) -> Result<Vec<Earl
     let (first, last) = (epoch_days(period.first), epoch_days(period.last));
     let label = period.label();
     let mut out = Vec::new();
-    for i in 0..provider.height() {
+    for i in 0..c.rows {
         if !c.day.get(i).is_some_and(|d| (first..=last).contains(&d))
             || !super::find::moved(c.status.get(i))
         {

@@ -128,6 +128,8 @@ pub struct Finding {
 /// The counts of the links check, for `summary.json`.
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct LinkStats {
+    /// Whether the check ran (`[matching] links`, on by default).
+    pub checked: bool,
     /// In-period refunds and fees checked (success or pending).
     pub refunds_checked: u64,
     pub fees_checked: u64,

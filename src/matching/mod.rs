@@ -40,6 +40,8 @@ mod matches;
 pub mod oracle;
 mod pair;
 mod side;
+/// The engine's in-place column readers, shared with the links check.
+pub(crate) use side::{days, decs, strs, Nums, Strs};
 mod suggest;
 mod sums;
 

@@ -12,14 +12,14 @@ use crate::error::Result;
 use crate::money;
 
 /// A column read in place, without a copy: its Arrow chunks and the row each starts at.
-pub(super) struct Chunks<'a, A> {
+pub(crate) struct Chunks<'a, A> {
     pub(super) arrays: Vec<&'a A>,
     pub(super) starts: Vec<usize>,
     pub(super) len: usize,
 }
 
 impl<'a, A: Array> Chunks<'a, A> {
-    pub(super) fn new(arrays: Vec<&'a A>) -> Chunks<'a, A> {
+    pub(crate) fn new(arrays: Vec<&'a A>) -> Chunks<'a, A> {
         let mut starts = Vec::with_capacity(arrays.len());
         let mut len = 0;
         for a in &arrays {
@@ -35,7 +35,7 @@ impl<'a, A: Array> Chunks<'a, A> {
 
     /// The chunk holding row `i` and the row's position in it.
     #[inline(always)]
-    pub(super) fn locate(&self, i: usize) -> (&'a A, usize) {
+    pub(crate) fn locate(&self, i: usize) -> (&'a A, usize) {
         let c = if self.arrays.len() == 1 {
             0
         } else {
@@ -45,12 +45,12 @@ impl<'a, A: Array> Chunks<'a, A> {
     }
 }
 
-pub(super) type Strs<'a> = Chunks<'a, Utf8ViewArray>;
-pub(super) type Nums<'a, T> = Chunks<'a, PrimitiveArray<T>>;
+pub(crate) type Strs<'a> = Chunks<'a, Utf8ViewArray>;
+pub(crate) type Nums<'a, T> = Chunks<'a, PrimitiveArray<T>>;
 
 impl<'a> Strs<'a> {
     #[inline(always)]
-    pub(super) fn get(&self, i: usize) -> Option<&'a str> {
+    pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
         let (a, j) = self.locate(i);
         if a.is_null(j) {
             None
@@ -62,7 +62,7 @@ impl<'a> Strs<'a> {
 
 impl<T: NativeType> Nums<'_, T> {
     #[inline(always)]
-    pub(super) fn get(&self, i: usize) -> Option<T> {
+    pub(crate) fn get(&self, i: usize) -> Option<T> {
         let (a, j) = self.locate(i);
         if a.is_null(j) {
             None
@@ -89,12 +89,12 @@ pub(super) struct Cols<'a> {
     pub(super) kind: Strs<'a>,
 }
 
-pub(super) fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
+pub(crate) fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
     Ok(Chunks::new(
         df.column(name)?.str()?.downcast_iter().collect(),
     ))
 }
-pub(super) fn decs<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i128>> {
+pub(crate) fn decs<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i128>> {
     let c = df.column(name)?.decimal()?;
     if c.scale() != money::SCALE as usize {
         return Err(PolarsError::ComputeError(
@@ -123,7 +123,7 @@ pub(super) fn times<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i64>> 
     }
     Ok(Chunks::new(c.physical().downcast_iter().collect()))
 }
-pub(super) fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
+pub(crate) fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
     Ok(Chunks::new(
         df.column(name)?
             .date()?

@@ -247,7 +247,35 @@ pub fn reconcile_with(
     let p_in = provider_all.as_ref().unwrap_or(&provider_df);
     let l_in = ledger_all.as_ref().unwrap_or(&ledger_df);
     tracing::info!("matching");
-    let mut results = matching::reconcile(p_in, l_in, &opts)?;
+    // The links check reads the inputs only: it runs beside the engine, on a thread of its own
+    // (at 10^7 records it is a second or so that the engine's single-threaded stretches leave
+    // room for).
+    let check_links = || {
+        if !s.matching.links {
+            return Ok(crate::links::Links::default());
+        }
+        let ask = stored.map(|st| move |keys: &[(String, String)]| st.earlier_links(keys));
+        let links = crate::links::check(
+            &provider_df,
+            &ledger_df,
+            &job.period,
+            ask.as_ref()
+                .map(|f| f as &dyn Fn(&[(String, String)]) -> Result<crate::links::Earlier>),
+            o.csv || o.xlsx || o.html,
+        );
+        tracing::info!("links checked");
+        links
+    };
+    let (results, links) = std::thread::scope(|scope| {
+        let links = scope.spawn(check_links);
+        let results = matching::reconcile(p_in, l_in, &opts);
+        let links = links
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (results, links)
+    });
+    let mut results = results?;
+    let links = links?;
     // One chunk per column: the report writers read the rows by index.
     results.rechunk_mut_par();
     let plan = match stored {
@@ -258,16 +286,11 @@ pub fn reconcile_with(
         }
         None => None,
     };
-    tracing::info!(rows = results.height(), "classified; writing outputs");
-    let ask = stored.map(|st| move |keys: &[(String, String)]| st.earlier_links(keys));
-    let links = crate::links::check(
-        &provider_df,
-        &ledger_df,
-        &job.period,
-        ask.as_ref()
-            .map(|f| f as &dyn Fn(&[(String, String)]) -> Result<crate::links::Earlier>),
-    )?;
-    tracing::info!(findings = links.stats.findings, "links checked");
+    tracing::info!(
+        rows = results.height(),
+        findings = links.stats.findings,
+        "classified; writing outputs"
+    );
     let link_records = match stored {
         Some(_) => crate::links::records_to_keep(&provider_df, &job.period)?,
         None => Vec::new(),

@@ -73,6 +73,7 @@ pub(super) async fn reconcile_in(
         run: &ctx,
         shown: st.shown(),
         store: st,
+        runtime: tokio::runtime::Handle::current(),
     };
     tracing::info!(items = snapshot.items.len(), "store read");
     let outcome = reconcile_with(job, Some(&stored))?;

@@ -18,18 +18,21 @@ pub struct StoreRun<'a> {
     /// The open store, for what the snapshot does not hold (earlier periods' link records,
     /// asked for only when a run needs them).
     pub store: &'a super::Store,
+    /// The runtime the store's connections live on (the links check may ask from a thread of
+    /// its own).
+    pub runtime: tokio::runtime::Handle,
 }
 
 impl StoreRun<'_> {
-    /// Earlier periods' originals and refunds for these `(provider, tx_id)` originals. Called
-    /// from the reconciliation, which runs on the runtime's worker: the query runs on the same
-    /// runtime, the worker handing its other tasks over while it waits.
+    /// Earlier periods' originals and refunds for these `(provider, tx_id)` originals, asked
+    /// on the store's runtime: from one of its workers (handing its other tasks over while it
+    /// waits) or from a thread of the reconciliation's own.
     pub fn earlier_links(&self, keys: &[(String, String)]) -> Result<crate::links::Earlier> {
         let period = self.run.period;
         let ask = self.store.earlier_links(&period, keys);
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => tokio::task::block_in_place(|| handle.block_on(ask)),
-            Err(_) => futures::executor::block_on(ask),
+            Err(_) => self.runtime.block_on(ask),
         }
     }
 }

@@ -68,7 +68,15 @@ pub(super) fn links_sheet(
             }
         }
     }
-    if findings.is_empty() {
+    if !stats.checked {
+        row += 1;
+        ws.write_string(
+            row,
+            0,
+            "Not checked: the links check is off in this run's configuration ([matching] links = false).",
+        )
+        .map_err(&e)?;
+    } else if findings.is_empty() {
         row += 1;
         let note = format!(
             "No findings: {} refunds and {} fees of the period were checked; each names an original that was found, and no original is refunded above its amount.",
