@@ -144,6 +144,48 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
     );
     assert!(ks.token_refreshes > 0, "tokens expired: {ks:?}");
     assert!(done.run_dir.join("manifest.json").is_file());
+    // Completeness shown: per provider and accounting day, the records and sums fetched equal
+    // what the sandbox served (the same files, read offline).
+    let mut s = Settings::defaults();
+    s.timezone = chrono_tz::Europe::London;
+    let (served, _) = cardrecon::normalize::read_provider_dir(&data.join("providers"), &s).unwrap();
+    let served = cardrecon::normalize::provider_frame(&served, chrono_tz::Europe::London).unwrap();
+    let expected = cardrecon::report::fetch::fetched_by_day(&served).unwrap();
+    let summary = &done.outcome.summary;
+    assert!(expected.len() > 100, "{} provider-days", expected.len());
+    assert_eq!(summary.fetched_by_day, expected);
+    // Per window: where the API gives a total, it equals the records kept; keysecure gives
+    // none and says what was done instead; every window's records add up to the provider's.
+    for f in fetch {
+        assert!(!f.window_checks.is_empty(), "{}", f.provider);
+        let kept: u64 = f.window_checks.iter().map(|w| w.fetched).sum();
+        let repeats: u64 = f.window_checks.iter().map(|w| w.repeats_dropped).sum();
+        assert!(repeats <= f.identical_repeats_dropped, "{f:?}");
+        if f.provider == "keysecure" {
+            assert!(f.window_checks.iter().all(|w| w.total.is_none()));
+            assert!(f.completeness.contains("no totals"), "{}", f.completeness);
+            assert_eq!(kept, f.records, "keysecure");
+        } else {
+            assert!(
+                f.completeness.contains("total the API reports"),
+                "{}",
+                f.completeness
+            );
+            for w in &f.window_checks {
+                assert_eq!(w.total, Some(w.fetched), "{} {}", f.provider, w.window);
+            }
+        }
+    }
+    let ks_reads: u64 = ks.window_checks.iter().map(|w| w.reads - 1).sum();
+    assert_eq!(ks_reads, ks.windows_reread, "re-reads are per window");
+    // An offline reconcile says it has no fetch evidence.
+    let off_summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(off.join("summary.json")).unwrap()).unwrap();
+    assert!(off_summary["fetch_evidence"]
+        .as_str()
+        .unwrap()
+        .starts_with("none: this run was reconciled offline"));
+    assert_eq!(off_summary["fetched_by_day"], serde_json::json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

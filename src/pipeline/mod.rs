@@ -352,6 +352,9 @@ pub fn reconcile_with(
         job.fetch_stats.clone(),
     );
     summary.links = links.stats.clone();
+    if !job.fetch_stats.is_empty() {
+        summary.fetched_by_day = report::fetch::fetched_by_day(&provider_df)?;
+    }
     if let (Some(plan), Some(st)) = (&plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));
     }

@@ -119,6 +119,8 @@ pub struct WindowResult {
     pub totals_agree: bool,
     /// Records that came again on a later page of this read (pages shifted under it).
     pub repeats: u64,
+    /// Pages of this read.
+    pub pages: u64,
 }
 
 async fn read_window<F, Fut>(
@@ -134,6 +136,7 @@ where
     let all: Vec<Page> = pages(window, page_size, source, fetch)
         .try_collect()
         .await?;
+    let page_count = all.len() as u64;
     let totals: Vec<u64> = all.iter().filter_map(|p| p.total).collect();
     let total = totals.last().copied();
     let totals_agree = totals.windows(2).all(|w| w[0] == w[1]);
@@ -145,6 +148,7 @@ where
         total,
         totals_agree,
         repeats,
+        pages: page_count,
     })
 }
 
@@ -206,10 +210,15 @@ where
     let mut results: Vec<WindowResult> = vec![WindowResult::default(); windows.len()];
     let mut reread = 0u64;
     let mut repeats = 0u64;
+    // Per window: full reads and identical repeats dropped (the evidence).
+    let mut reads = vec![1u64; windows.len()];
+    let mut dropped = vec![0u64; windows.len()];
     for (i, r, n, rep) in first {
         results[i] = r;
         reread += n;
         repeats += rep;
+        reads[i] += n;
+        dropped[i] += rep;
     }
     // Further passes: until nothing changes.
     let mut passes = 1u64;
@@ -241,6 +250,8 @@ where
         for (i, fresh) in checks {
             if let Some(f) = fresh {
                 repeats += f.repeats;
+                reads[i] += 1;
+                dropped[i] += f.repeats;
                 results[i] = f;
                 changed = true;
                 reread += 1;
@@ -252,7 +263,18 @@ where
     }
     let mut set = RecordSet::default();
     let mut checks = 0u64;
-    for (w, r) in windows.iter().zip(&results) {
+    let mut window_checks = Vec::with_capacity(windows.len());
+    for (k, (w, r)) in windows.iter().zip(&results).enumerate() {
+        window_checks.push(super::http::WindowCheck {
+            window: w.key.clone(),
+            from: w.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            to: w.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            total: r.total,
+            fetched: distinct(&r.records, id_field).len() as u64,
+            pages: r.pages,
+            reads: reads[k],
+            repeats_dropped: dropped[k],
+        });
         if let Some(t) = r.total {
             checks += 1;
             let n = distinct(&r.records, id_field).len() as u64;
@@ -281,6 +303,9 @@ where
     stats.completeness_checks = checks;
     stats.passes = passes;
     stats.windows_reread = reread;
+    stats.completeness =
+        super::http::completeness_words(results.iter().any(|r| r.total.is_some())).to_string();
+    stats.window_checks = window_checks;
     Ok((set, stats))
 }
 

@@ -346,6 +346,17 @@ pub fn write(
                 chart => chart(daily),
                 close => summary.close.as_ref().map(close_html),
                 links => link_views(links),
+                fetch_days => summary
+                    .fetched_by_day
+                    .iter()
+                    .map(|d| minijinja::context! {
+                        provider => for_html(&d.provider).into_owned(),
+                        day => d.day,
+                        currency => for_label(&d.currency).into_owned(),
+                        records => d.records,
+                        amount => money::display(d.amount, &d.currency),
+                    })
+                    .collect::<Vec<_>>(),
                 link_headers => &layout::LINK_HEADERS[1..],
             })
         })

@@ -95,6 +95,8 @@ pub const BREAKDOWN_SHEET: &str = "Breakdown";
 pub const OPEN_ITEMS_SHEET: &str = "Open items";
 /// The links check's findings: refunds and fees without their original, refunds above it.
 pub const LINKS_SHEET: &str = "Links";
+/// The fetch's evidence: per provider, per window, per accounting day.
+pub const FETCH_SHEET: &str = "Fetch";
 
 /// A link finding's label on the sheet and the page.
 pub fn finding_label(f: crate::links::FindingKind) -> &'static str {

@@ -8,6 +8,7 @@
 pub mod close;
 pub mod csv;
 pub mod daily;
+pub mod fetch;
 pub mod html;
 pub mod layout;
 pub mod links;

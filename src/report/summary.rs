@@ -103,8 +103,14 @@ pub struct Summary {
     pub groups: Vec<Group>,
     pub provider_read: ReadStats,
     pub ledger_read: LedgerStats,
-    /// Per provider fetched over HTTP (empty for an offline `reconcile`).
+    /// Whether the run has fetch evidence, in words (see [`super::fetch`]).
+    pub fetch_evidence: String,
+    /// Per provider fetched over HTTP (empty for an offline `reconcile`), with every window's
+    /// evidence (`window_checks`).
     pub fetch: Vec<FetchStats>,
+    /// Per provider, accounting day and currency: the records fetched and their sum (empty for
+    /// an offline `reconcile`).
+    pub fetched_by_day: Vec<super::fetch::FetchedDay>,
     /// The links check (refunds and fees against their originals): counts and findings by
     /// kind; the findings themselves are in `links.csv`. They count for the exit code.
     pub links: crate::links::LinkStats,
@@ -229,7 +235,13 @@ pub fn build(
             .collect(),
         provider_read,
         ledger_read,
+        fetch_evidence: if fetch.is_empty() {
+            super::fetch::NO_EVIDENCE.to_string()
+        } else {
+            super::fetch::FETCHED.to_string()
+        },
         fetch,
+        fetched_by_day: Vec::new(),
         links: crate::links::LinkStats::default(),
         thresholds: None,
         close: None,

@@ -151,11 +151,22 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
     )
     .await?;
     stats.records = trades.lines.len() as u64 + orders.lines.len() as u64;
-    stats.identical_repeats_dropped += trades.repeats + cards.repeats;
+    // The trade and card fetches' own counts (repeats within their windows' reads as well as
+    // across windows), not only their record sets' cross-window ones.
+    stats.identical_repeats_dropped +=
+        trade_stats.identical_repeats_dropped + card_stats.identical_repeats_dropped;
     stats.windows += trade_stats.windows + card_stats.windows;
     stats.completeness_checks += trade_stats.completeness_checks + card_stats.completeness_checks;
     stats.passes = stats.passes.max(trade_stats.passes).max(card_stats.passes);
     stats.windows_reread += trade_stats.windows_reread + card_stats.windows_reread;
+    // One account of every window: the card list's, the trades', then the orders'.
+    let orders_checks = std::mem::take(&mut stats.window_checks);
+    stats.window_checks = card_stats
+        .window_checks
+        .into_iter()
+        .chain(trade_stats.window_checks)
+        .chain(orders_checks)
+        .collect();
     stats.update_counters(&http.counters);
     Ok(ProviderFetch {
         files: vec![

@@ -23,7 +23,7 @@ pub use archive::{strip_secrets, Archive};
 pub use rate::RateLimiter;
 pub use records::RecordSet;
 pub use retry::{decide, Attempt, Decision, RetryPolicy};
-pub use stats::{FetchCounters, FetchStats};
+pub use stats::{completeness_words, FetchCounters, FetchStats, WindowCheck};
 
 /// How many times one call may find its token expired before it gives up.
 ///

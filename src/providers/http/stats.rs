@@ -33,6 +33,41 @@ pub struct FetchStats {
     pub passes: u64,
     /// Windows read again because their records changed while paging (page drift).
     pub windows_reread: u64,
+    /// How completeness was established, in words: against the totals the API reports, or, for
+    /// an API without totals, by short pages and re-reading until nothing changes.
+    pub completeness: String,
+    /// Every window: what the API said and what was kept.
+    pub window_checks: Vec<WindowCheck>,
+}
+
+/// One fetch window's evidence: the provider's total where it gives one, the distinct records
+/// kept, the pages of the read that was kept, how many times the window was read in full, and
+/// the identical repeats (paging artefacts) dropped from it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WindowCheck {
+    /// The window's archive key (query, class and range), e.g. `trades/20260225T000000-…`.
+    pub window: String,
+    /// `[from, to)`, RFC 3339 UTC.
+    pub from: String,
+    pub to: String,
+    /// The total the API reported (none for an API without totals).
+    pub total: Option<u64>,
+    pub fetched: u64,
+    pub pages: u64,
+    /// Full reads: 1, plus one per re-read after the window changed while it was paged.
+    pub reads: u64,
+    /// Identical repeats within the window's reads (a record two windows both sent is counted
+    /// in the provider's `identical_repeats_dropped` only).
+    pub repeats_dropped: u64,
+}
+
+/// The words for a fetch whose windows did (`true`) or did not report totals.
+pub fn completeness_words(totals: bool) -> &'static str {
+    if totals {
+        "each window's distinct records checked against the total the API reports (every page's total the same), then every window's first page asked again until a pass changed nothing"
+    } else {
+        "the API reports no totals: a window ends at its first short page, and every window is read again in full until a pass changes nothing"
+    }
 }
 
 impl FetchStats {

@@ -28,6 +28,16 @@ pub(super) fn links_sheet(
     for finding in findings {
         row += 1;
         let t = texts(finding);
+        // Wrapped text needs its row tall enough (LibreOffice does not grow it on opening).
+        let lines = [(13usize, 32usize), (14, 56)]
+            .iter()
+            .map(|&(c, width)| t[c].chars().count().div_ceil(width))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        if lines > 1 {
+            ws.set_row_height(row, 15.0 * lines as f64).map_err(&e)?;
+        }
         for (c, text) in t.iter().enumerate() {
             let col = c as u16;
             match c {
@@ -59,10 +69,15 @@ pub(super) fn links_sheet(
                         widths.see(c, text.len());
                     }
                 }
+                // The refunds list and the words: wrapped in a column of readable width.
+                13 | 14 if !text.is_empty() => {
+                    ws.write_string_with_format(row, col, for_xlsx(text), &f.wrap)
+                        .map_err(&e)?;
+                    widths.see(c, text.chars().count().min(if c == 14 { 70 } else { 40 }));
+                }
                 _ if !text.is_empty() => {
-                    // Detail and the refunds list can be long: the width stops at a readable size.
                     ws.write_string(row, col, for_xlsx(text)).map_err(&e)?;
-                    widths.see(c, text.chars().count().min(60));
+                    widths.see(c, text.chars().count().min(40));
                 }
                 _ => {}
             }

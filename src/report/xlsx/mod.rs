@@ -11,7 +11,8 @@
 //! 5. With a store: the roll-forward on the Summary sheet and an **Open items** sheet after
 //!    Discrepancies ([`close`]).
 //! 6. **Links** ([`links`]), after Discrepancies and Open items: refunds and fees without their
-//!    original, refunds above it.
+//!    original, refunds above it; then **Fetch** ([`fetch`]): the fetch's evidence per provider,
+//!    window and accounting day (or that the run has none).
 //!
 //! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
 //! (from the decimal's exact text: at most 8 places and 15 significant digits, so the double
@@ -32,6 +33,7 @@ use rust_xlsxwriter::{
 };
 
 mod close;
+mod fetch;
 mod links;
 mod summary;
 
@@ -85,6 +87,8 @@ struct Formats {
     datetime: Format,
     date: Format,
     hl_text: Format,
+    /// Long text (a finding's words), wrapped within its column rather than across the page.
+    wrap: Format,
     hl_datetime: Format,
     hl_date: Format,
     total_label: Format,
@@ -139,6 +143,7 @@ impl Formats {
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             hl_text: hl(Format::new()),
+            wrap: Format::new().set_text_wrap(),
             hl_datetime: hl(Format::new().set_num_format("yyyy-mm-dd hh:mm:ss")),
             hl_date: hl(Format::new().set_num_format("yyyy-mm-dd")),
             total_label: total(Format::new()),
@@ -421,6 +426,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         close::open_items_sheet(&mut wb, view, &f, path)?;
     }
     links::links_sheet(&mut wb, input.links, &input.summary.links, &f, path)?;
+    fetch::fetch_sheet(&mut wb, input.summary, &f, path)?;
     if input.lists {
         result_sheet(
             &mut wb,
