@@ -171,11 +171,12 @@ pub fn reconcile_with(
             tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
             // For summary.json alone, only the columns the engine, the links check and the
             // summary read.
-            let keys: Vec<&str> = matching::P_KEYS
-                .iter()
-                .chain(&crate::links::LINK_KEYS)
-                .copied()
-                .collect();
+            let link_keys: &[&str] = if s.matching.links {
+                &crate::links::LINK_KEYS
+            } else {
+                &[]
+            };
+            let keys: Vec<&str> = matching::P_KEYS.iter().chain(link_keys).copied().collect();
             let only = summary_only.then_some(&keys[..]);
             crate::normalize::read_provider_parquet_columns(&job.provider_data, zone, only)
         } else {
