@@ -13,5 +13,6 @@ CREATE TABLE link_records (
     currency TEXT NOT NULL
 );
 CREATE INDEX link_records_by_tx ON link_records (provider, tx_id);
-CREATE INDEX link_records_by_related ON link_records (provider, related_tx_id);
+-- Only refunds name an original: the index holds them alone.
+CREATE INDEX link_records_by_related ON link_records (provider, related_tx_id) WHERE related_tx_id IS NOT NULL;
 CREATE INDEX link_records_by_period ON link_records (period);

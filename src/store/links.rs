@@ -36,7 +36,12 @@ impl Store {
                     "SELECT period, provider, kind, tx_id, related_tx_id, amount, currency FROM link_records \
                      WHERE period_first_day < {first} AND {} AND (provider, {column}) IN (VALUES {pairs}) \
                      ORDER BY period_first_day, provider, tx_id",
-                    if originals { "kind <> 'refund'" } else { "kind = 'refund'" }
+                    // (`related_tx_id IS NOT NULL` lets the partial index on it serve.)
+                    if originals {
+                        "kind <> 'refund'"
+                    } else {
+                        "kind = 'refund' AND related_tx_id IS NOT NULL"
+                    }
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first_day.clone());
                 for (p, t) in chunk {
