@@ -178,6 +178,26 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
     }
     let ks_reads: u64 = ks.window_checks.iter().map(|w| w.reads - 1).sum();
     assert_eq!(ks_reads, ks.windows_reread, "re-reads are per window");
+    // The same links findings as offline (a fetched provider duplicate lacks its detail's link,
+    // and is still one refund, not an orphan), and exactly the seeded ones.
+    let keys = |p: &Path| -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = read_csv(p)
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[3].clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        keys(&done.run_dir.join("links.csv")),
+        keys(&off.join("links.csv"))
+    );
+    let mut seeded: Vec<(String, String, String)> = read_csv(&data.join("link_labels.csv"))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect();
+    seeded.sort();
+    assert_eq!(keys(&off.join("links.csv")), seeded);
     // An offline reconcile says it has no fetch evidence.
     let off_summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(off.join("summary.json")).unwrap()).unwrap();

@@ -293,3 +293,28 @@ fn a_refund_of_an_earlier_periods_original_on_postgres() {
     let Some(pg) = Postgres::start() else { return };
     across_periods(&pg.url("links"));
 }
+
+/// A provider duplicate of a refund (two records under one id) where only one record carries
+/// the link, as keysecure's fetched repeat does: one refund, linked, so no orphan; with no link
+/// on either record, one orphan, not two.
+#[test]
+fn a_provider_duplicate_is_one_refund_for_the_links_check() {
+    let dir = tempdir();
+    let mut repeat = refund("R9", None, "10.00", "2026-03-05 10:02:00");
+    repeat.amount = dec("11.00");
+    let mut unlinked_repeat = refund("R8", None, "7.00", "2026-03-06 10:02:00");
+    unlinked_repeat.amount = dec("8.00");
+    let records = vec![
+        rec("keysecure", "C1", "100.00", utc("2026-03-02 10:00:00")),
+        refund("R9", Some("C1"), "10.00", "2026-03-05 10:00:00"),
+        repeat,
+        refund("R8", None, "7.00", "2026-03-06 10:00:00"),
+        unlinked_repeat,
+    ];
+    let p = table(dir.path(), "p", &records);
+    let l = ledger_booking(dir.path(), "l", &records[..2], "");
+    let out = dir.path().join("out");
+    run_reconcile(&p, &l, "2026-03", "UTC", &out, &["--exit-zero"]);
+    let kinds: Vec<(String, String)> = findings(&out).into_iter().map(|f| (f.0, f.1)).collect();
+    assert_eq!(kinds, [("orphan_refund".to_string(), "R8".to_string())]);
+}

@@ -295,25 +295,49 @@ pub fn check(
     let mut out: Vec<Finding> = Vec::new();
     tracing::debug!("links: ledger and earlier");
     // Orphans: the period's refunds and fees whose original is nowhere.
+    let linked = |n: &Named| {
+        n.slot
+            .is_some_and(|s| slots.slots[s as usize].found != Found::Nowhere)
+    };
+    let mut orphans: Vec<&Named> = Vec::new();
     for n in named.iter().filter(|n| n.in_period) {
         if n.refund {
             stats.refunds_checked += 1;
         } else {
             stats.fees_checked += 1;
         }
-        if n.slot
-            .is_some_and(|s| slots.slots[s as usize].found != Found::Nowhere)
-        {
-            continue;
+        if !linked(n) {
+            orphans.push(n);
         }
-        let finding = if n.refund {
-            FindingKind::OrphanRefund
-        } else {
-            FindingKind::OrphanFee
-        };
-        *counts.entry(finding).or_default() += 1;
-        if findings {
-            out.push(ctx.orphan(n, finding));
+    }
+    // A provider duplicate (two records under one id) is one refund or fee, already a
+    // `duplicate_at_provider` row: it is an orphan only when none of its records is linked,
+    // and then once. (keysecure's detail describes one record of an id, so a fetched repeat
+    // has no link of its own.)
+    if !orphans.is_empty() {
+        let key = |n: &Named| (c.text(&c.provider, n.row), c.text(&c.tx_id, n.row));
+        let mut of_orphans: hashbrown::HashMap<(&str, &str), bool> =
+            orphans.iter().map(|n| (key(n), false)).collect();
+        for n in named.iter().filter(|n| linked(n)) {
+            if let Some(seen_linked) = of_orphans.get_mut(&key(n)) {
+                *seen_linked = true;
+            }
+        }
+        let mut reported: hashbrown::HashSet<(&str, &str)> = hashbrown::HashSet::new();
+        for n in orphans {
+            let k = key(n);
+            if of_orphans.get(&k).copied().unwrap_or(false) || !reported.insert(k) {
+                continue;
+            }
+            let finding = if n.refund {
+                FindingKind::OrphanRefund
+            } else {
+                FindingKind::OrphanFee
+            };
+            *counts.entry(finding).or_default() += 1;
+            if findings {
+                out.push(ctx.orphan(n, finding));
+            }
         }
     }
     // Refunds above their original: the window's refunds by slot, for every slot a period
