@@ -125,13 +125,7 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     // of rows sharing a match id is kept whole when any of them carries the id.
     let results_path = run.join("results.csv");
     let csv_err = |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string());
-    let mut rdr = csv::Reader::from_path(&results_path).map_err(csv_err)?;
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(String::from)
-        .collect();
+    let (mut rdr, headers) = csv_with_headers(&results_path)?;
     let match_col = headers.iter().position(|h| h == "match_id");
     let mut hits: Vec<csv::StringRecord> = Vec::new();
     // The current run of rows with one match id, and whether one of them carries the id.
@@ -243,6 +237,19 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     })
 }
 
+/// A run's CSV file opened, with its header row.
+fn csv_with_headers(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
+    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
+    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
+    let headers = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(String::from)
+        .collect();
+    Ok((rdr, headers))
+}
+
 /// The rows of a run's `links.csv` about `id`: as the record, the original it names, or one of
 /// the refunds listed. A run made before the links check has no file: no rows.
 fn link_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
@@ -250,13 +257,7 @@ fn link_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
         return Ok(Vec::new());
     }
     let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
-    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(String::from)
-        .collect();
+    let (mut rdr, headers) = csv_with_headers(path)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (tx, related, refunds) = (col("tx_id"), col("related_tx_id"), col("refunds"));
     let mut out = Vec::new();

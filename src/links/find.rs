@@ -20,13 +20,11 @@ use std::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use polars::prelude::*;
 
-use super::{
-    AskEarlier, Earlier, EarlierRecord, Finding, FindingKind, FoundIn, LinkStats, Links, Original,
-};
+use super::findings::Context;
+use super::{AskEarlier, Earlier, Finding, FindingKind, LinkStats, Links};
 use crate::error::Result;
 use crate::matching::{days, decs, strs, Nums, Strs};
-use crate::money;
-use crate::period::{epoch_days, from_epoch_days, Period};
+use crate::period::{epoch_days, Period};
 
 /// The provider columns the check reads (beyond the engine's own, for a summary-only read).
 pub const LINK_KEYS: [&str; 3] = ["related_tx_id", "original_amount", "original_currency"];
@@ -65,7 +63,7 @@ impl<'a> Cols<'a> {
         })
     }
 
-    fn text(&self, c: &Strs<'a>, i: u32) -> &'a str {
+    pub(super) fn text(&self, c: &Strs<'a>, i: u32) -> &'a str {
         c.get(i as usize).unwrap_or("")
     }
 }
@@ -76,7 +74,7 @@ pub(super) fn moved(status: Option<&str>) -> bool {
 
 /// Where a slot's original was found.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Found {
+pub(super) enum Found {
     Nowhere,
     /// A provider record (its row).
     Row(u32),
@@ -87,17 +85,17 @@ enum Found {
 }
 
 /// One named original: its key and where it was found.
-struct Slot<'a> {
-    provider: &'a str,
-    tx_id: &'a str,
-    found: Found,
+pub(super) struct Slot<'a> {
+    pub(super) provider: &'a str,
+    pub(super) tx_id: &'a str,
+    pub(super) found: Found,
 }
 
 /// The slots and the table that finds them by key.
-struct Slots<'a> {
+pub(super) struct Slots<'a> {
     state: DefaultHashBuilder,
     table: HashTable<u32>,
-    slots: Vec<Slot<'a>>,
+    pub(super) slots: Vec<Slot<'a>>,
 }
 
 impl<'a> Slots<'a> {
@@ -143,11 +141,11 @@ impl<'a> Slots<'a> {
 
 /// A refund or fee that moved money: its row, its slot, and whether it is in the period.
 #[derive(Clone, Copy)]
-struct Named {
-    row: u32,
-    slot: Option<u32>,
-    refund: bool,
-    in_period: bool,
+pub(super) struct Named {
+    pub(super) row: u32,
+    pub(super) slot: Option<u32>,
+    pub(super) refund: bool,
+    pub(super) in_period: bool,
 }
 
 /// Checks every in-period refund and fee of `provider` against the original it names. With
@@ -407,274 +405,4 @@ fn find_in_ledger(ledger: &DataFrame, slots: &mut Slots<'_>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// What the findings are made from.
-struct Context<'c, 'a> {
-    c: &'c Cols<'a>,
-    ledger: &'c DataFrame,
-    slots: &'c Slots<'a>,
-    old: &'c Earlier,
-    searched: bool,
-}
-
-impl Context<'_, '_> {
-    fn orphan(&self, n: &Named, finding: FindingKind) -> Finding {
-        let (c, i) = (self.c, n.row as usize);
-        let what = if n.refund { "refund" } else { "fee" };
-        let related = n.slot.map(|s| self.slots.slots[s as usize].tx_id);
-        let detail = match related {
-            None => format!("the {what} names no original"),
-            Some(r) if self.searched => format!(
-                "the {what} names {r}, which is not among the window's provider records, in the ledger, nor in the store's earlier periods"
-            ),
-            Some(r) => format!(
-                "the {what} names {r}, which is neither among the window's provider records nor in the ledger (no store: earlier periods not searched)"
-            ),
-        };
-        Finding {
-            finding,
-            provider: c.text(&c.provider, n.row).to_string(),
-            kind: what.to_string(),
-            tx_id: c.text(&c.tx_id, n.row).to_string(),
-            related_tx_id: related.map(str::to_string),
-            amount: money::from_units(c.amount.get(i).unwrap_or(0)),
-            currency: c.text(&c.currency, n.row).to_string(),
-            day: c.day.get(i).map(from_epoch_days),
-            card: c.card.as_ref().and_then(|k| k.get(i)).map(str::to_string),
-            original: None,
-            refunds: Vec::new(),
-            refunded: None,
-            detail,
-        }
-    }
-
-    /// The slot's original: its amount in units and its currency, read in place.
-    fn limit(&self, s: usize) -> Result<(i128, &str)> {
-        let c = self.c;
-        Ok(match self.slots.slots[s].found {
-            Found::Nowhere => (0, ""),
-            Found::Row(r) => (
-                c.amount.get(r as usize).unwrap_or(0),
-                c.text(&c.currency, r),
-            ),
-            Found::Ledger(r) => {
-                let (l, i) = (self.ledger, r as usize);
-                (
-                    l.column("amount")?
-                        .decimal()?
-                        .physical()
-                        .get(i)
-                        .unwrap_or(0)
-                        .abs(),
-                    l.column("currency")?.str()?.get(i).unwrap_or(""),
-                )
-            }
-            Found::Earlier(k) => {
-                let e: &EarlierRecord = &self.old.originals[k];
-                (money::to_units(e.amount), e.currency.as_str())
-            }
-        })
-    }
-
-    /// The slot's original as a finding shows it.
-    fn original(&self, s: usize) -> Result<Option<Original>> {
-        let c = self.c;
-        let (units, currency) = self.limit(s)?;
-        let amount = money::from_units(units);
-        let currency = currency.to_string();
-        Ok(match self.slots.slots[s].found {
-            Found::Nowhere => None,
-            Found::Row(r) => Some(Original {
-                kind: c.text(&c.kind, r).to_string(),
-                amount,
-                currency,
-                found_in: FoundIn::Provider,
-                day: c.day.get(r as usize).map(from_epoch_days),
-                card: c
-                    .card
-                    .as_ref()
-                    .and_then(|k| k.get(r as usize))
-                    .map(str::to_string),
-            }),
-            Found::Ledger(r) => {
-                let (l, i) = (self.ledger, r as usize);
-                let kind = match l.column("kind") {
-                    Ok(k) => k.str()?.get(i).unwrap_or("").to_string(),
-                    Err(_) => String::new(),
-                };
-                Some(Original {
-                    kind,
-                    amount,
-                    currency,
-                    found_in: FoundIn::Ledger(
-                        l.column("entry_id")?
-                            .str()?
-                            .get(i)
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
-                    day: None,
-                    card: None,
-                })
-            }
-            Found::Earlier(k) => {
-                let e: &EarlierRecord = &self.old.originals[k];
-                Some(Original {
-                    kind: e.kind.clone(),
-                    amount,
-                    currency,
-                    found_in: FoundIn::Earlier(e.period.clone()),
-                    day: None,
-                    card: None,
-                })
-            }
-        })
-    }
-
-    /// The refunds of slot `s` (`group`: the window's, by row; `earlier`: the store's not also
-    /// in the window), when they add up to more than its original.
-    fn refunded(
-        &self,
-        s: usize,
-        group: &[(u32, u32, bool)],
-        earlier: &[usize],
-        stats: &mut LinkStats,
-    ) -> Result<Option<Sum>> {
-        let c = self.c;
-        let (limit, currency) = self.limit(s)?;
-        // A provider duplicate's repeat (the same tx id) counts once.
-        let mut seen: Vec<&str> = Vec::with_capacity(group.len());
-        let mut total: i128 = 0;
-        let mut left_out = 0u64;
-        for &(_, r, _) in group {
-            let tx = c.text(&c.tx_id, r);
-            if seen.contains(&tx) {
-                continue;
-            }
-            seen.push(tx);
-            match self.in_currency(r, currency) {
-                Some(u) => total += u,
-                None => left_out += 1,
-            }
-        }
-        for &k in earlier {
-            let e = &self.old.refunds[k];
-            if seen.contains(&e.tx_id.as_str()) {
-                continue;
-            }
-            seen.push(e.tx_id.as_str());
-            if e.currency == currency {
-                total += money::to_units(e.amount);
-            } else {
-                left_out += 1;
-            }
-        }
-        stats.refunds_not_comparable += left_out;
-        Ok((total > limit).then(|| Sum {
-            total,
-            limit,
-            currency: currency.to_string(),
-        }))
-    }
-
-    /// Refund row `r`'s amount in `currency` (its own, or its `original_amount`), if it has one.
-    fn in_currency(&self, r: u32, currency: &str) -> Option<i128> {
-        let (c, i) = (self.c, r as usize);
-        if c.text(&c.currency, r) == currency {
-            c.amount.get(i)
-        } else if c.original_currency.get(i) == Some(currency) {
-            c.original_amount.get(i)
-        } else {
-            None
-        }
-    }
-
-    /// The `refund_exceeds_original` finding of slot `s`, whose refunds add up to `sum`.
-    fn exceeds(
-        &self,
-        s: usize,
-        group: &[(u32, u32, bool)],
-        earlier: &[usize],
-        sum: Sum,
-    ) -> Result<Finding> {
-        let c = self.c;
-        let Sum {
-            total,
-            limit,
-            currency: cur,
-        } = sum;
-        let original = self.original(s)?;
-        // The refunds that were added, and those that could not be.
-        let mut ids: Vec<String> = Vec::new();
-        let mut not_added: Vec<String> = Vec::new();
-        let mut named: Vec<&str> = Vec::new();
-        for &(_, r, _) in group {
-            let tx = c.text(&c.tx_id, r);
-            if named.contains(&tx) {
-                continue;
-            }
-            named.push(tx);
-            match self.in_currency(r, &cur) {
-                Some(_) => ids.push(tx.to_string()),
-                None => not_added.push(format!("{tx} ({})", c.text(&c.currency, r))),
-            }
-        }
-        for &k in earlier {
-            let e = &self.old.refunds[k];
-            if named.contains(&e.tx_id.as_str()) {
-                continue;
-            }
-            named.push(e.tx_id.as_str());
-            if e.currency == cur {
-                ids.push(format!("{} ({})", e.tx_id, e.period));
-            } else {
-                not_added.push(format!("{} ({}, {})", e.tx_id, e.currency, e.period));
-            }
-        }
-        let (total, limit) = (money::from_units(total), money::from_units(limit));
-        let mut detail = format!(
-            "{} refund{} ({}) total {} {cur} against the original's {} {cur}: {} above",
-            ids.len(),
-            if ids.len() == 1 { "" } else { "s" },
-            ids.join(", "),
-            money::format(total),
-            money::format(limit),
-            money::format(total - limit),
-        );
-        if !not_added.is_empty() {
-            detail.push_str(&format!(
-                "; not added, in another currency: {}",
-                not_added.join(", ")
-            ));
-        }
-        let slot = &self.slots.slots[s];
-        let (day, card, kind) = match &original {
-            Some(o) if !o.kind.is_empty() => (o.day, o.card.clone(), o.kind.clone()),
-            Some(o) => (o.day, o.card.clone(), "consumption".to_string()),
-            None => (None, None, "consumption".to_string()),
-        };
-        Ok(Finding {
-            finding: FindingKind::RefundExceedsOriginal,
-            provider: slot.provider.to_string(),
-            kind,
-            tx_id: slot.tx_id.to_string(),
-            related_tx_id: None,
-            amount: limit,
-            currency: cur,
-            day,
-            card,
-            original,
-            refunds: ids,
-            refunded: Some(total),
-            detail,
-        })
-    }
-}
-
-/// What a slot's refunds add up to, against its original (amounts in units).
-struct Sum {
-    total: i128,
-    limit: i128,
-    currency: String,
 }

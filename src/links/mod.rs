@@ -30,6 +30,7 @@
 //! [`Earlier`], asked for only for the originals the window and the ledger did not have.
 
 mod find;
+mod findings;
 mod keep;
 
 use std::collections::BTreeMap;
