@@ -12,6 +12,7 @@
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
+//! | [`cards`] | card balances rolled forward: the provider's card list against its records |
 //! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
@@ -29,6 +30,7 @@
 //! Money is never a binary float: amounts are `rust_decimal::Decimal` in Rust and
 //! `Decimal(38, 8)` in polars. Instants are UTC; accounting days come from chrono-tz.
 
+pub mod cards;
 pub mod cli;
 pub mod config;
 pub mod deliver;

@@ -97,6 +97,21 @@ impl Status {
     }
 }
 
+/// One card as a provider's card list reports it (cardapp's `card_list`): its balance and
+/// cumulative recharge (`limit`) in the account currency, and its status (5: closed). The
+/// card roll-forward (`crate::cards`) checks it against the period's movements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardSnapshot {
+    pub provider: String,
+    /// The provider's card id: the `card_ref` of the card's records.
+    pub card_id: String,
+    pub card_masked: Option<String>,
+    pub status: Option<i64>,
+    pub balance: Option<rust_decimal::Decimal>,
+    pub limit: Option<rust_decimal::Decimal>,
+    pub currency: String,
+}
+
 /// One provider record in canonical form (a row of `provider_records`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderRecord {

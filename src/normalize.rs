@@ -44,6 +44,9 @@ pub struct ReadStats {
     pub records_by_provider: BTreeMap<String, usize>,
     /// Data-quality notes (implausible currency codes and the like), one line each.
     pub notes: Vec<String>,
+    /// The card lists read (cardapp's), for the card roll-forward (`crate::cards`).
+    #[serde(skip)]
+    pub cards: Vec<crate::model::CardSnapshot>,
 }
 
 /// Reads every `DIR/<instance>/*.jsonl`. A subdirectory must be a configured instance or be
@@ -115,11 +118,12 @@ pub fn read_provider_dir(
             .ok()
             .flatten()
             .ok_or_else(|| Error::input(dir.display().to_string(), "a file was not read"))?;
-        let (mut out, st) = done?;
+        let (mut out, mut st) = done?;
         records.append(&mut out);
         stats.files += st.files;
         stats.lines += st.lines;
         stats.non_records += st.non_records;
+        stats.cards.append(&mut st.cards);
     }
     let before = records.len();
     let records = drop_identical_repeats(records);
@@ -182,7 +186,21 @@ pub fn read_jsonl(
         let source = format!("{label}:{line_no}");
         match (instance.spec.parse)(&instance.name, text, source, &instance.options) {
             Ok(Some(r)) => out.push(r),
-            Ok(None) => stats.non_records += 1,
+            Ok(None) => {
+                stats.non_records += 1;
+                let card = instance
+                    .spec
+                    .cards
+                    .map(|read| read(&instance.name, text, &instance.options))
+                    .transpose()
+                    .map_err(|e| Error::ProviderRecord {
+                        file: path.to_path_buf(),
+                        line: line_no,
+                        field: e.field,
+                        message: e.message,
+                    })?;
+                stats.cards.extend(card.flatten());
+            }
             Err(e) => {
                 return Err(Error::ProviderRecord {
                     file: path.to_path_buf(),

@@ -192,6 +192,7 @@ fn same_inputs_give_byte_identical_outputs() {
         "discrepancies.csv",
         "summary.json",
         "links.csv",
+        "cards.csv",
     ] {
         assert_eq!(
             std::fs::read(outputs[0].join(f)).unwrap(),
@@ -281,6 +282,7 @@ fn normalized_parquet_tables_reconcile_to_the_same_results() {
     assert_eq!(
         written,
         [
+            "cards.csv",
             "discrepancies.csv",
             "links.csv",
             "results.csv",

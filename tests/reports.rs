@@ -35,6 +35,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
             "Summary",
             "Discrepancies",
             "Links",
+            "Cards",
             "Fetch",
             "Matched",
             "Daily",
@@ -437,7 +438,7 @@ fn every_sheet_has_a_page_setup_for_printing() {
     };
     let workbook = read("xl/workbook.xml");
     let sheets = workbook.matches("<sheet ").count();
-    assert_eq!(sheets, 9);
+    assert_eq!(sheets, 10);
     for i in 1..=sheets {
         let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
         // The Summary (the first sheet) prints on one page (Excel's default height, 1, is left

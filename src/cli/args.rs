@@ -175,9 +175,11 @@ pub fn exit_code(summary: &summary::Summary, exit_zero: bool) -> ExitCode {
             }
             !check.crossed.is_empty()
         }
-        // Link findings (orphan refunds and fees, refunds above the original) are discrepancies
-        // too, kept in their own table.
-        None => summary.discrepancies > 0 || summary.links.findings > 0,
+        // Link findings (orphan refunds and fees, refunds above the original) and card findings
+        // are discrepancies too, kept in their own tables.
+        None => {
+            summary.discrepancies > 0 || summary.links.findings > 0 || summary.cards.findings > 0
+        }
     };
     if fail && !exit_zero {
         ExitCode::from(1)

@@ -4,7 +4,7 @@
 
 use polars::prelude::DataFrame;
 
-use super::find::{Cols, Found, Named, Slots};
+use super::slots::{Cols, Found, Named, Slots};
 use super::{Earlier, EarlierRecord, Finding, FindingKind, FoundIn, LinkStats, Original};
 use crate::error::Result;
 use crate::money;

@@ -4,7 +4,7 @@
 
 use polars::prelude::DataFrame;
 
-use super::find::Cols;
+use super::slots::Cols;
 use super::EarlierRecord;
 use crate::error::Result;
 use crate::money;
@@ -19,7 +19,7 @@ pub fn records_to_keep(provider: &DataFrame, period: &Period) -> Result<Vec<Earl
     let mut out = Vec::new();
     for i in 0..c.rows {
         if !c.day.get(i).is_some_and(|d| (first..=last).contains(&d))
-            || !super::find::moved(c.status.get(i))
+            || !super::slots::moved(c.status.get(i))
         {
             continue;
         }

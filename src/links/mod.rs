@@ -32,6 +32,7 @@
 mod find;
 mod findings;
 mod keep;
+mod slots;
 
 use std::collections::BTreeMap;
 

@@ -148,6 +148,8 @@ pub struct Outcome {
     pub plan: Option<store::plan::Plan>,
     /// With a store: the period's originals and refunds it keeps for later links checks.
     pub link_records: Vec<crate::links::EarlierRecord>,
+    /// The card lists read, which a store keeps for the next period's roll-forward.
+    pub cards: Vec<crate::model::CardSnapshot>,
 }
 
 /// Reconciles without a store: a pure file-to-file command.
@@ -292,6 +294,14 @@ pub fn reconcile_with(
         findings = links.stats.findings,
         "classified; writing outputs"
     );
+    // Card balances: this run's card lists against the previous period's and the records.
+    let previous = match stored.map(|st| &st.snapshot.cards_before) {
+        None => crate::cards::Previous::NoStore,
+        Some(None) => crate::cards::Previous::First,
+        Some(Some((period, cards))) => crate::cards::Previous::List { period, cards },
+    };
+    let card_lists = read_stats.cards.clone();
+    let cards = crate::cards::check(&card_lists, previous, &provider_df, &job.period)?;
     let link_records = match stored {
         Some(_) => crate::links::records_to_keep(&provider_df, &job.period)?,
         None => Vec::new(),
@@ -337,6 +347,9 @@ pub fn reconcile_with(
         let links_csv = out.join("links.csv");
         report::links::write_csv(&links.findings, &links_csv)?;
         files.push(links_csv);
+        let cards_csv = out.join("cards.csv");
+        report::cards::write_csv(&cards.rows, &cards_csv)?;
+        files.push(cards_csv);
     }
     let facts = summary::RunFacts {
         period: job.period.label(),
@@ -353,6 +366,7 @@ pub fn reconcile_with(
         job.fetch_stats.clone(),
     );
     summary.links = links.stats.clone();
+    summary.cards = cards.stats.clone();
     if !job.fetch_stats.is_empty() {
         summary.fetched_by_day = report::fetch::fetched_by_day(&provider_df)?;
     }
@@ -398,6 +412,7 @@ pub fn reconcile_with(
             zone,
             info: info.clone(),
             links: &links.findings,
+            cards: &cards.rows,
             lists,
         };
         report::xlsx::write(&xlsx, &input)?;
@@ -405,7 +420,15 @@ pub fn reconcile_with(
     }
     if o.html {
         let html = out.join("report.html");
-        report::html::write(&html, &summary, &rows, &daily, &links.findings, &info)?;
+        report::html::write(
+            &html,
+            &summary,
+            &rows,
+            &daily,
+            &links.findings,
+            &cards.rows,
+            &info,
+        )?;
         files.push(html);
     }
     Ok(Outcome {
@@ -413,6 +436,7 @@ pub fn reconcile_with(
         files,
         plan,
         link_records,
+        cards: card_lists,
     })
 }
 

@@ -88,6 +88,7 @@ pub(super) async fn reconcile_in(
         reopen_period: sj.reopen_period && snapshot.period.as_ref().is_some_and(|p| p.closed),
         details,
         link_records: outcome.link_records.clone(),
+        cards: outcome.cards.clone(),
     };
     if let Some(plan) = &outcome.plan {
         tracing::info!(store = %st.shown(), items = plan.changed.len(), events = plan.events.len(), "writing the store");

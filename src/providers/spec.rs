@@ -44,6 +44,9 @@ pub struct Spec {
     pub connect: ConnectFn,
     /// Fetches the provider's records in `[from, to)` into the run's archive.
     pub fetch: FetchFn,
+    /// A valid line that is not a money movement, as a card-list entry (cardapp); `None` for
+    /// providers without a card list.
+    pub cards: Option<CardsFn>,
     /// Its habits and wire writer, for synthetic months (`cardrecon generate`).
     pub sample: super::sample::Sample,
 }
@@ -70,6 +73,12 @@ pub type ParseFn = fn(
 ) -> std::result::Result<Option<ProviderRecord>, FieldError>;
 
 pub type ConnectFn = fn(table: &ApiTable, place: &Place<'_>) -> Result<Credentials>;
+
+pub type CardsFn = fn(
+    instance: &str,
+    json: &str,
+    options: &AdapterOptions,
+) -> std::result::Result<Option<crate::model::CardSnapshot>, FieldError>;
 
 pub type FetchFn = for<'a> fn(FetchJob<'a>) -> LocalBoxFuture<'a, Result<ProviderFetch>>;
 

@@ -253,6 +253,7 @@ pub fn write(
     rows: &ResultRows<'_>,
     daily: &[DailyRow],
     links: &[crate::links::Finding],
+    cards: &[crate::cards::CardRow],
     info: &RunInfo,
 ) -> Result<()> {
     // Amounts at the currency's minor units, finer values in full and flagged.
@@ -358,6 +359,18 @@ pub fn write(
                     })
                     .collect::<Vec<_>>(),
                 link_headers => &layout::LINK_HEADERS[1..],
+                card_headers => &layout::CARD_HEADERS[1..],
+                cards => cards
+                    .iter()
+                    .take(MAX_ROWS)
+                    .map(|r| minijinja::context! {
+                        finding => r.finding.map(|f| f.label()).unwrap_or(""),
+                        cells => super::cards::texts(r)[1..]
+                            .iter()
+                            .map(|t| for_html(t).into_owned())
+                            .collect::<Vec<_>>(),
+                    })
+                    .collect::<Vec<_>>(),
             })
         })
         .map_err(render_err)?;

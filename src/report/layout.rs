@@ -95,6 +95,31 @@ pub const BREAKDOWN_SHEET: &str = "Breakdown";
 pub const OPEN_ITEMS_SHEET: &str = "Open items";
 /// The links check's findings: refunds and fees without their original, refunds above it.
 pub const LINKS_SHEET: &str = "Links";
+/// The card roll-forward: the provider's card list against the period's records.
+pub const CARDS_SHEET: &str = "Cards";
+
+/// The headers of the Cards sheet and the page's section, in the order of
+/// [`super::cards::CARD_COLUMNS`].
+pub const CARD_HEADERS: [&str; 17] = [
+    "Finding",
+    "Provider",
+    "Card id",
+    "Card",
+    "Status",
+    "Previous list",
+    "Previous balance",
+    "Recharges",
+    "Refunds",
+    "Consumption",
+    "Fees",
+    "Withdrawals",
+    "Closure payouts",
+    "Expected balance",
+    "Balance listed",
+    "Difference",
+    "What was found",
+];
+
 /// The fetch's evidence: per provider, per window, per accounting day.
 pub const FETCH_SHEET: &str = "Fetch";
 

@@ -5,6 +5,7 @@
 //!   times in the business timezone, formula-looking text neutralised).
 //! - [`summary`]: `summary.json` and the summary table printed on the terminal.
 
+pub mod cards;
 pub mod close;
 pub mod csv;
 pub mod daily;

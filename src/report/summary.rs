@@ -114,6 +114,9 @@ pub struct Summary {
     /// The links check (refunds and fees against their originals): counts and findings by
     /// kind; the findings themselves are in `links.csv`. They count for the exit code.
     pub links: crate::links::LinkStats,
+    /// The card roll-forward (cardapp's card list against its records): counts and findings by
+    /// kind; the rows are in `cards.csv`. They count for the exit code.
+    pub cards: crate::cards::CardStats,
     /// The thresholds the run was held to and what crossed them (only when some were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<ThresholdCheck>,
@@ -243,6 +246,7 @@ pub fn build(
         fetch,
         fetched_by_day: Vec::new(),
         links: crate::links::LinkStats::default(),
+        cards: crate::cards::CardStats::default(),
         thresholds: None,
         close: None,
     }

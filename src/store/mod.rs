@@ -19,6 +19,7 @@
 //! Matched rows stay in the run directory's files; the store holds what a person must follow up.
 //! Amounts are decimal text, instants RFC 3339 UTC text.
 
+pub mod cards;
 pub mod carry;
 pub mod decide;
 pub mod fetch_cache;
@@ -139,6 +140,8 @@ pub struct Snapshot {
     pub period: Option<PeriodStatus>,
     /// The latest event of each item: (event, at).
     pub last_events: HashMap<String, (String, String)>,
+    /// The latest earlier period's card list, for the card roll-forward.
+    pub cards_before: Option<(String, Vec<crate::model::CardSnapshot>)>,
 }
 
 impl StoredItem {
@@ -181,6 +184,8 @@ pub struct RunRecord {
     pub details: Vec<fetch_cache::Entry>,
     /// The period's originals and refunds, for later periods' links checks.
     pub link_records: Vec<crate::links::EarlierRecord>,
+    /// The period's card lists, for the next period's card roll-forward.
+    pub cards: Vec<crate::model::CardSnapshot>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +297,7 @@ impl Store {
     pub async fn snapshot(&self, period: &Period) -> Result<Snapshot> {
         let generation = self.generation().await?;
         let items = self.items_where("", &[]).await?;
+        let cards_before = self.cards_before(period).await?;
         let period = self.period_status(&period.label()).await?;
         let rows = sqlx::query(
             "SELECT e.item_id, e.event, e.at FROM events e \
@@ -313,6 +319,7 @@ impl Store {
             items,
             period,
             last_events,
+            cards_before,
         })
     }
 

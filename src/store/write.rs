@@ -59,6 +59,7 @@ impl Store {
         tracing::debug!(events = plan.events.len(), "store: events written");
         insert_details(self, &mut tx, &run.details, &run.at).await?;
         replace_link_records(self, &mut tx, &run.period, &run.link_records).await?;
+        replace_card_snapshots(self, &mut tx, &run.period, &run.cards).await?;
         tracing::debug!(
             records = run.link_records.len(),
             "store: link records written"
@@ -392,6 +393,63 @@ pub(crate) async fn replace_link_records(
         q.execute(&mut **tx)
             .await
             .map_err(|e| store.db_err("writing link records", e))?;
+    }
+    Ok(())
+}
+
+/// The columns of `card_snapshots` (see `store::cards`).
+const CARD_COLUMNS: [&str; 9] = [
+    "period",
+    "period_first_day",
+    "provider",
+    "card_id",
+    "card_masked",
+    "status",
+    "balance",
+    "cumulative_recharge",
+    "currency",
+];
+
+/// Replaces `period`'s card lists with `cards` (a run without a card list keeps the period's
+/// earlier one).
+pub(crate) async fn replace_card_snapshots(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    period: &Period,
+    cards: &[crate::model::CardSnapshot],
+) -> Result<()> {
+    if cards.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM card_snapshots WHERE period = $1")
+        .bind(period.label())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| store.db_err("replacing the period's card list", e))?;
+    let (label, first_day) = (period.label(), period.first.to_string());
+    for chunk in cards.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO card_snapshots ({}) VALUES {}",
+            CARD_COLUMNS.join(", "),
+            placeholders(store.backend, chunk.len(), CARD_COLUMNS.len())
+        );
+        // Built from the constant column list and placeholder numbers only.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(label.clone())
+                .bind(first_day.clone())
+                .bind(c.provider.clone())
+                .bind(c.card_id.clone())
+                .bind(c.card_masked.clone())
+                .bind(c.status)
+                .bind(c.balance.map(|b| b.normalize().to_string()))
+                .bind(c.limit.map(|l| l.normalize().to_string()))
+                .bind(c.currency.clone());
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| store.db_err("writing the card list", e))?;
     }
     Ok(())
 }

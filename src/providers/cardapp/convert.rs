@@ -110,6 +110,37 @@ pub fn parse(
     }
 }
 
+/// A card-list entry as a [`CardSnapshot`] (`None` for a line that is no card entry):
+/// `balance` and `limit` (cumulative recharge) are floats in the account currency, as its
+/// document declares.
+pub fn card_snapshot(
+    instance: &str,
+    json: &str,
+    options: &AdapterOptions,
+) -> Result<Option<crate::model::CardSnapshot>, FieldError> {
+    let probe: Probe = crate::providers::from_json(json)?;
+    if probe.trade_id.is_some() || probe.order_no.is_some() {
+        return Ok(None);
+    }
+    let card: Card = crate::providers::from_json(json)?;
+    let cur = options.account_currency.clone();
+    let mut rounded = Vec::new();
+    let money = |m: &Option<WireMoney>, field: &str, rounded: &mut Vec<String>| {
+        m.as_ref()
+            .map(|m| m.float(field, &cur, rounded))
+            .transpose()
+    };
+    Ok(Some(crate::model::CardSnapshot {
+        provider: instance.to_string(),
+        card_id: card.card_id.required("card_id")?,
+        card_masked: non_empty(card.card_no.as_deref()).map(|c| mask_card(&c)),
+        status: card.status,
+        balance: money(&card.balance, "balance", &mut rounded)?,
+        limit: money(&card.limit, "limit", &mut rounded)?,
+        currency: cur.clone(),
+    }))
+}
+
 /// A money field of cardapp's, which its document declares a float: read by
 /// [`WireMoney::float`], and refused when negative.
 fn magnitude(

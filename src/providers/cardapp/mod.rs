@@ -88,6 +88,7 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    cards: Some(convert::card_snapshot),
     sample: Sample {
         kinds: &[
             Kind::Consumption,

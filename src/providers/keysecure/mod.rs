@@ -70,6 +70,7 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    cards: None,
     sample: Sample {
         kinds: &[
             Kind::Consumption,

@@ -75,6 +75,7 @@ pub static SPEC: Spec = Spec {
     parse: parse_any,
     connect: api::connect,
     fetch: fetch_job,
+    cards: None,
     sample: Sample {
         kinds: &[
             Kind::Consumption,

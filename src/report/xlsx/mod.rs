@@ -11,7 +11,8 @@
 //! 5. With a store: the roll-forward on the Summary sheet and an **Open items** sheet after
 //!    Discrepancies ([`close`]).
 //! 6. **Links** ([`links`]), after Discrepancies and Open items: refunds and fees without their
-//!    original, refunds above it; then **Fetch** ([`fetch`]): the fetch's evidence per provider,
+//!    original, refunds above it; **Cards** ([`cards`]): the card list rolled forward; then
+//!    **Fetch** ([`fetch`]): the fetch's evidence per provider,
 //!    window and accounting day (or that the run has none).
 //!
 //! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
@@ -32,6 +33,7 @@ use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
+mod cards;
 mod close;
 mod fetch;
 mod links;
@@ -70,6 +72,8 @@ pub struct Input<'a> {
     pub info: RunInfo,
     /// The links check's findings (the Links sheet).
     pub links: &'a [crate::links::Finding],
+    /// The card roll-forward's rows (the Cards sheet).
+    pub cards: &'a [crate::cards::CardRow],
     /// Write the full lists (Matched, Provider records, Ledger entries); a very large month may
     /// leave them out and keep Summary, Discrepancies and Daily.
     pub lists: bool,
@@ -426,6 +430,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         close::open_items_sheet(&mut wb, view, &f, path)?;
     }
     links::links_sheet(&mut wb, input.links, &input.summary.links, &f, path)?;
+    cards::cards_sheet(&mut wb, input.cards, &input.summary.cards, &f, path)?;
     fetch::fetch_sheet(&mut wb, input.summary, &f, path)?;
     if input.lists {
         result_sheet(
