@@ -32,6 +32,8 @@ pub struct Explanation {
     /// Rows of `links.csv` about the id (as the record, the original it names, or one of the
     /// refunds listed), as column → value.
     pub links: Vec<Map<String, Value>>,
+    /// The id as a card: its row of `cards.csv` (its roll-forward), as column → value.
+    pub cards: Vec<Map<String, Value>>,
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
@@ -215,7 +217,12 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
             }),
     );
     let links = link_rows(&run.join("links.csv"), &id)?;
-    if results.is_empty() && provider_records.is_empty() && ledger_entries.is_empty() {
+    let cards = card_rows(&run.join("cards.csv"), &id)?;
+    if results.is_empty()
+        && provider_records.is_empty()
+        && ledger_entries.is_empty()
+        && cards.is_empty()
+    {
         return Err(Error::input(
             id.clone(),
             format!(
@@ -234,7 +241,32 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
         ledger_entries,
         related,
         links,
+        cards,
     })
+}
+
+/// The row of a run's `cards.csv` for card `id` (none for a run without the file).
+fn card_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
+    let (mut rdr, headers) = csv_with_headers(path)?;
+    let card = headers.iter().position(|h| h == "card_id");
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        if card.and_then(|c| rec.get(c)) == Some(id) {
+            out.push(
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(rec.iter().map(|v| Value::String(v.to_string())))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// A run's CSV file opened, with its header row.
@@ -330,6 +362,43 @@ pub fn render(e: &Explanation) -> String {
             "no partner on the other side"
         };
         out.push_str(&format!("    how: {how}\n"));
+    }
+    for c in &e.cards {
+        out.push_str(&format!(
+            "\n  card {} {} (status {}): listed balance {}\n",
+            get(c, "card_id"),
+            get(c, "card"),
+            get(c, "status"),
+            get(c, "balance"),
+        ));
+        if !get(c, "previous_period").is_empty() {
+            out.push_str(&format!(
+                "    {} at the end of {} + recharges {} + refunds {} - consumption {} - fees {} - withdrawals {} - closures {} = {} expected; difference {}\n",
+                get(c, "previous_balance"),
+                get(c, "previous_period"),
+                get(c, "recharges"),
+                get(c, "refunds"),
+                get(c, "consumption"),
+                get(c, "fees"),
+                get(c, "withdrawals"),
+                get(c, "closures"),
+                get(c, "expected_balance"),
+                get(c, "difference"),
+            ));
+        }
+        let finding = get(c, "finding");
+        out.push_str(&format!(
+            "    {}{}\n",
+            if finding.is_empty() {
+                String::new()
+            } else {
+                format!("{finding}: ")
+            },
+            get(c, "detail")
+        ));
+    }
+    if e.results.is_empty() && !e.cards.is_empty() {
+        return out;
     }
     if e.results.is_empty() {
         out.push_str("\n  not in the period's results (outside the period and its margin, or only in the margin)\n");

@@ -180,6 +180,15 @@ fn two_months(store: &str) {
     assert_eq!(s["rolled_forward"], 5);
     assert_eq!(s["by_finding"]["balance_mismatch"], 1);
     assert_eq!(s["by_finding"]["closed_card_not_zero"], 1);
+    // explain on a card shows its roll-forward.
+    let x = run(&["explain", "--run", out.to_str().unwrap(), "card001"]);
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert!(
+        x.stdout.contains("200.00 at the end of 2026-02 + recharges 100.00 + refunds 5.00 - consumption 30.00 - fees 1.00 - withdrawals 0.00 - closures 0.00 = 274.00 expected; difference -1.00")
+            && x.stdout.contains("balance_mismatch: the list says 273.00 USD"),
+        "{}",
+        x.stdout
+    );
     // No cvv or pin anywhere in the outputs.
     for f in ["cards.csv", "summary.json", "report.html"] {
         let text = std::fs::read_to_string(out.join(f)).unwrap();
