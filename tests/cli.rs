@@ -79,7 +79,10 @@ fn exit_zero_and_clean_books_exit_0() {
     let r = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("discrepancies"), "{}", r.stdout);
-    // A month with no seeded item in it has nothing to explain: exit 0 without the flag.
+    // A month with no seeded item in it has nothing to explain: exit 0 without the flag. (The
+    // card list is a snapshot checked on every run, and its seeded closed card with a balance
+    // left would be one; the clean books have none.)
+    std::fs::remove_file(data.join("providers/cardapp/cards.jsonl")).unwrap();
     let a = args("o2");
     let mut a: Vec<&str> = a.iter().map(String::as_str).collect();
     a[6] = "2025-01";

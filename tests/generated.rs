@@ -47,6 +47,22 @@ fn assert_links_equal_labels(data: &Path, out: &Path) {
     assert_eq!(kinds.len(), 3, "{kinds:?}");
 }
 
+/// The card findings of a reconciled generated month equal its seeded ones.
+fn assert_cards_equal_labels(data: &Path, out: &Path) {
+    let seeded = link_keys(&data.join("card_labels.csv"), 2);
+    let found: Vec<(String, String, String)> = {
+        let mut v: Vec<_> = read_csv(&out.join("cards.csv"))
+            .into_iter()
+            .filter(|r| !r[0].is_empty())
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(found, seeded);
+    assert_eq!(seeded.len(), 1, "{seeded:?}");
+}
+
 /// The number of groups `generate` seeded, from its `generate.txt` (its printed report).
 fn r_generate_groups(data: &Path) -> usize {
     let text = std::fs::read_to_string(data.join("generate.txt")).unwrap();
@@ -89,6 +105,7 @@ fn twenty_thousand_records_discrepancies_equal_labels() {
     assert_eq!(got.len(), expected.len());
     assert_eq!(got, expected);
     assert_links_equal_labels(&dir.path().join("data"), &dir.path().join("out"));
+    assert_cards_equal_labels(&dir.path().join("data"), &dir.path().join("out"));
     // discrepancies.csv is the same minus the informational categories.
     let disc = found(&dir.path().join("out/discrepancies.csv"));
     let expected_disc: Vec<Key> = expected
@@ -249,6 +266,7 @@ fn committed_sample_month_equals_its_labels() {
         labels(&sample.join("labels.csv"))
     );
     assert_links_equal_labels(&sample, &out);
+    assert_cards_equal_labels(&sample, &out);
 }
 
 /// A run's `normalized/` tables re-reconcile to the same results: the instants are stored as

@@ -71,6 +71,20 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         "seeded groups (several records matching one, not differences): {}",
         report.groups
     );
+    let words = |m: &std::collections::BTreeMap<String, u64>| -> String {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "seeded links findings (link_labels.csv): {}",
+        words(&report.link_labels)
+    );
+    println!(
+        "seeded card findings (card_labels.csv): {}",
+        words(&report.card_labels)
+    );
     if !report.xlsx_written {
         println!("ledger.xlsx not written: more rows than one Excel sheet holds; ledger.csv has them all");
     }

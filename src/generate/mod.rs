@@ -10,6 +10,8 @@
 //! Layout of `--out DIR`:
 //! `providers/<provider>/*.jsonl`, `ledger.csv`, `ledger.xlsx`, `labels.csv`, `link_labels.csv`
 //! (the seeded links findings: every refund and fee names an original, see [`links`]),
+//! `card_labels.csv` (the seeded card findings; cardapp's card list follows the records, see
+//! [`cards`]),
 //! `cardrecon.toml`.
 
 use std::collections::BTreeMap;
@@ -29,6 +31,7 @@ use crate::model::{Kind, Status};
 use crate::period::{day_start, Period};
 use crate::providers::sample::SampleRecord;
 
+mod cards;
 mod links;
 
 /// Excel's last data row (the header takes the first).
@@ -54,6 +57,8 @@ pub struct GenerateReport {
     pub groups: u64,
     /// Seeded links findings by kind (`link_labels.csv`).
     pub link_labels: BTreeMap<String, u64>,
+    /// Seeded card findings by kind (`card_labels.csv`).
+    pub card_labels: BTreeMap<String, u64>,
     pub xlsx_written: bool,
 }
 
@@ -246,6 +251,8 @@ struct Gen {
     report: GenerateReport,
     /// The originals refunds and fees name ([`links`]).
     originals: links::Originals,
+    /// cardapp's cards' movements, for the card list written last ([`cards`]).
+    card_balances: cards::CardBalances,
 }
 
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
@@ -312,6 +319,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         end,
         report: GenerateReport::default(),
         originals: links::Originals::default(),
+        card_balances: cards::CardBalances::default(),
     };
     // Every scenario once for each provider (so each category appears whatever the size), then
     // the rest drawn by weight.
@@ -389,6 +397,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         .flush()
         .map_err(|e| Error::io(out.join("link_labels.csv"), e))?;
     g.report.link_labels = std::mem::take(&mut g.originals.labels);
+    g.report.card_labels = g.card_balances.write(out)?;
     if let Some(mut wb) = w.xlsx.take() {
         wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
         g.report.xlsx_written = true;
@@ -948,6 +957,8 @@ impl Gen {
 
     fn write_provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
         self.report.provider_records += 1;
+        self.card_balances
+            .wrote(tx.provider.name, &tx.record, (self.start, self.end));
         let habits = &tx.provider.sample;
         let line = (habits.wire)(&tx.record, habits.wire_zone).map_err(|e| Error::Output {
             path: tx.provider.name.into(),

@@ -8,6 +8,7 @@ use crate::providers::{
     currency, wall_clock_instant, AdapterOptions, FieldError, WireMoney, WireText,
 };
 use chrono_tz::Tz;
+use rust_decimal::Decimal;
 
 pub fn trade_kind(code: i64) -> Kind {
     match code {
@@ -316,8 +317,15 @@ struct SentCard {
 
 /// A synthetic card list as cardapp sends it, with the `cvv`/`pin` that the adapter must drop.
 pub fn sample_cards() -> serde_json::Result<Vec<String>> {
-    (0..20)
-        .map(|card| {
+    sample_cards_with(&[(Decimal::new(2005, 1), 2); 20])
+}
+
+/// A synthetic card list of `cards.len()` cards, card `i` with the given balance and status.
+pub fn sample_cards_with(cards: &[(Decimal, i64)]) -> serde_json::Result<Vec<String>> {
+    cards
+        .iter()
+        .enumerate()
+        .map(|(card, &(balance, status))| {
             let sent = SentCard {
                 app_id: 100_001,
                 bin_id: "cpi_6530de6a2f1c7",
@@ -325,8 +333,8 @@ pub fn sample_cards() -> serde_json::Result<Vec<String>> {
                 card: Card {
                     card_id: WireText(format!("card{card:04}")),
                     card_no: Some(crate::providers::sample::pan(card)),
-                    status: Some(2),
-                    balance: Some(WireMoney("200.5".into())),
+                    status: Some(status),
+                    balance: Some(WireMoney(crate::money::format(balance))),
                     limit: Some(WireMoney("440.5".into())),
                     expiry: Some("03/28".into()),
                 },
