@@ -237,3 +237,53 @@ fn without_a_store_only_closed_cards_are_checked() {
         .unwrap()
         .starts_with("no store"));
 }
+
+/// Two generated months, the second's card list opening from the first's: reconciled in turn
+/// with a store, the second finds exactly its seeded card findings (one card off by 1.00, the
+/// closed card with a balance left) and every other card rolls forward.
+#[test]
+fn generated_months_roll_forward_and_find_their_seeded_card_findings() {
+    let dir = tempdir();
+    let store = format!("sqlite:{}", dir.path().join("s.db").display());
+    let feb = dir.path().join("feb");
+    let mar = dir.path().join("mar");
+    let g = run_generate(&feb, "1500", &["--seed", "4", "--period", "2026-02"]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let opening = feb.join("providers/cardapp/cards.jsonl");
+    let g = run_generate(
+        &mar,
+        "1500",
+        &[
+            "--seed",
+            "5",
+            "--period",
+            "2026-03",
+            "--opening-cards",
+            opening.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    for (data, period) in [(&feb, "2026-02"), (&mar, "2026-03")] {
+        let out = dir.path().join(format!("out-{period}"));
+        let r = run_reconcile(
+            &data.join("providers"),
+            &data.join("ledger.csv"),
+            period,
+            "Europe/London",
+            &out,
+            &["--store", &store],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let mut found: Vec<Vec<String>> = read_csv(&out.join("cards.csv"))
+            .into_iter()
+            .filter(|r| !r[0].is_empty())
+            .map(|r| r[..3].to_vec())
+            .collect();
+        found.sort();
+        assert_eq!(found, read_csv(&data.join("card_labels.csv")), "{period}");
+    }
+    let s = cards_summary(&dir.path().join("out-2026-03"));
+    assert_eq!(s["rolled_forward"], 20);
+    assert_eq!(s["by_finding"]["balance_mismatch"], 1);
+    assert_eq!(s["previous_period"], "2026-02");
+}

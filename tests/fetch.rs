@@ -23,6 +23,7 @@ fn month(dir: &Path, records: u64, seed: u64) -> PathBuf {
         period: Period::parse("2026-03").unwrap(),
         timezone: chrono_tz::Europe::London,
         discrepancy_share: None,
+        opening_cards: None,
     })
     .unwrap();
     data

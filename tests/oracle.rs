@@ -47,6 +47,7 @@ fn generated(zone: Tz, period: &str, records: u64, seed: u64) -> (DataFrame, Dat
         period: Period::parse(period).unwrap(),
         timezone: zone,
         discrepancy_share: None,
+        opening_cards: None,
     })
     .unwrap();
     let mut settings = cardrecon::config::Settings::defaults();

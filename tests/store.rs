@@ -751,6 +751,7 @@ pub(crate) async fn sandbox_month(
         period: cardrecon::period::Period::parse("2026-03").unwrap(),
         timezone: chrono_tz::Europe::London,
         discrepancy_share: None,
+        opening_cards: None,
     })
     .unwrap();
     let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())

@@ -13,6 +13,9 @@ use crate::model::CardSnapshot;
 use crate::money;
 use crate::period::{epoch_days, Period};
 
+/// A card list's balances by (provider, card id).
+type Balances<'c> = BTreeMap<(&'c str, &'c str), Option<Decimal>>;
+
 /// Checks this run's card lists (`cards`) against the previous one and the period's records.
 pub fn check(
     cards: &[CardSnapshot],
@@ -36,7 +39,7 @@ pub fn check(
         });
     }
     let movements = movements(cards, provider, period)?;
-    let earlier: Option<(&str, BTreeMap<(&str, &str), Option<Decimal>>)> = match previous {
+    let earlier: Option<(&str, Balances<'_>)> = match previous {
         Previous::List { period, cards } => Some((
             period,
             cards

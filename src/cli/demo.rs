@@ -43,6 +43,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         period: "2026-03".into(),
         timezone: "Europe/London".into(),
         discrepancy_share: None,
+        opening_cards: None,
     })?;
     let rt = runtime()?;
     let done = rt.block_on(async {

@@ -28,6 +28,11 @@ pub struct GenerateArgs {
     /// mix, about 12% (benchmarks of discrepancy-heavy months use 1.0).
     #[arg(long)]
     pub discrepancy_share: Option<f64>,
+    /// The previous month's `providers/cardapp/cards.jsonl` (another `generate`'s): card
+    /// balances start from it, and one card is seeded off by 1.00 (`balance_mismatch`), so the
+    /// two months reconciled with a store in turn roll forward.
+    #[arg(long)]
+    pub opening_cards: Option<PathBuf>,
 }
 
 pub fn run(a: GenerateArgs) -> Result<ExitCode> {
@@ -51,6 +56,7 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
             }
             s => s,
         },
+        opening_cards: a.opening_cards.clone(),
     };
     let report = crate::generate::generate(&opts)?;
     println!(

@@ -57,12 +57,27 @@ impl CardBalances {
         *self.net.entry(r.card).or_default() += signed;
     }
 
-    /// Writes `providers/cardapp/cards.jsonl` and `card_labels.csv`; returns the seeded
-    /// findings by kind.
-    pub(super) fn write(&self, out: &Path) -> Result<BTreeMap<String, u64>> {
+    /// Writes `providers/cardapp/cards.jsonl` and `card_labels.csv`, the balances starting
+    /// from `previous` (the previous month's list) when given, with one card then seeded off by
+    /// 1.00; returns the seeded findings by kind.
+    pub(super) fn write(
+        &self,
+        out: &Path,
+        previous: Option<&Path>,
+    ) -> Result<BTreeMap<String, u64>> {
+        let opening_of = match previous {
+            Some(p) => read_previous(p)?,
+            None => BTreeMap::new(),
+        };
+        let mut labels: Vec<(&str, usize)> = Vec::new();
         let cards: Vec<(Decimal, i64)> = (0..CARDS)
             .map(|c| {
-                let balance = opening() + self.net.get(&c).copied().unwrap_or_default();
+                let mut balance = opening_of.get(&c).copied().unwrap_or_else(opening)
+                    + self.net.get(&c).copied().unwrap_or_default();
+                if previous.is_some() && c == MISMATCH_CARD {
+                    balance -= Decimal::ONE;
+                    labels.push(("balance_mismatch", c));
+                }
                 if c == CLOSED_CARD {
                     // Closed, with a balance the closure did not pay out.
                     let left = if balance.is_zero() {
@@ -70,6 +85,7 @@ impl CardBalances {
                     } else {
                         balance
                     };
+                    labels.push(("closed_card_not_zero", c));
                     (left, crate::cards::CLOSED)
                 } else {
                     (balance, 2)
@@ -83,11 +99,52 @@ impl CardBalances {
                 message: e.to_string(),
             })?;
         std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| Error::io(&path, e))?;
-        let labels = out.join("card_labels.csv");
-        let text = format!(
-            "finding,provider,card_id\nclosed_card_not_zero,{PROVIDER},card{CLOSED_CARD:04}\n"
-        );
-        std::fs::write(&labels, text).map_err(|e| Error::io(&labels, e))?;
-        Ok(BTreeMap::from([("closed_card_not_zero".to_string(), 1)]))
+        labels.sort();
+        let path = out.join("card_labels.csv");
+        let mut text = String::from("finding,provider,card_id\n");
+        let mut counts = BTreeMap::new();
+        for (finding, c) in labels {
+            text.push_str(&format!("{finding},{PROVIDER},card{c:04}\n"));
+            *counts.entry(finding.to_string()).or_default() += 1;
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        Ok(counts)
     }
+}
+
+/// The card seeded off by 1.00 when there is a previous list.
+const MISMATCH_CARD: usize = 7;
+
+/// The balances of a previous `generate`'s cardapp card list, by card number.
+fn read_previous(path: &Path) -> Result<BTreeMap<usize, Decimal>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let options = crate::providers::AdapterOptions::default();
+    let mut out = BTreeMap::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let bad = |field: String, message: String| Error::ProviderRecord {
+            file: path.to_path_buf(),
+            line: i + 1,
+            field,
+            message,
+        };
+        let card = crate::providers::cardapp::card_snapshot(PROVIDER, line, &options)
+            .map_err(|e| bad(e.field, e.message))?
+            .ok_or_else(|| bad("card_id".into(), "not a card-list entry".into()))?;
+        let n = card
+            .card_id
+            .strip_prefix("card")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| {
+                bad(
+                    "card_id".into(),
+                    format!("`{}` is not a generated card", card.card_id),
+                )
+            })?;
+        out.insert(n, card.balance.unwrap_or_default());
+    }
+    Ok(out)
 }

@@ -46,6 +46,8 @@ pub struct GenerateOptions {
     pub timezone: Tz,
     /// Share of the drawn records taken from the discrepancy scenarios; `None`: by [`WEIGHTS`].
     pub discrepancy_share: Option<f64>,
+    /// The previous month's cardapp card list, for opening balances ([`cards`]).
+    pub opening_cards: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -397,7 +399,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         .flush()
         .map_err(|e| Error::io(out.join("link_labels.csv"), e))?;
     g.report.link_labels = std::mem::take(&mut g.originals.labels);
-    g.report.card_labels = g.card_balances.write(out)?;
+    g.report.card_labels = g.card_balances.write(out, opts.opening_cards.as_deref())?;
     if let Some(mut wb) = w.xlsx.take() {
         wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
         g.report.xlsx_written = true;
