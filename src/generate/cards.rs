@@ -21,7 +21,7 @@ use crate::providers::sample::SampleRecord;
 const PROVIDER: &str = "cardapp";
 /// Cards in the list (the generator's twenty synthetic cards).
 const CARDS: usize = 20;
-/// Each card's balance before the month.
+/// Each card's balance before the month, at least (more when its month spends more).
 fn opening() -> Decimal {
     Decimal::new(2005, 1)
 }
@@ -72,8 +72,14 @@ impl CardBalances {
         let mut labels: Vec<(&str, usize)> = Vec::new();
         let cards: Vec<(Decimal, i64)> = (0..CARDS)
             .map(|c| {
-                let mut balance = opening_of.get(&c).copied().unwrap_or_else(opening)
-                    + self.net.get(&c).copied().unwrap_or_default();
+                let net = self.net.get(&c).copied().unwrap_or_default();
+                // Without a previous list a card opens with enough for its month, so no
+                // balance is listed below zero.
+                let start = opening_of
+                    .get(&c)
+                    .copied()
+                    .unwrap_or_else(|| opening() + (-net).max(Decimal::ZERO));
+                let mut balance = start + net;
                 if previous.is_some() && c == MISMATCH_CARD {
                     balance -= Decimal::ONE;
                     labels.push(("balance_mismatch", c));

@@ -59,6 +59,16 @@ pub(super) fn cards_sheet(
                         .map_err(&e)?;
                     widths.see(c, finding.label().len());
                 }
+            } else if c == 16 && !text.is_empty() {
+                // The words: wrapped in a column of readable width, the row tall enough for
+                // LibreOffice, which does not grow it on opening.
+                ws.write_string_with_format(row, col, for_xlsx(text), &f.wrap)
+                    .map_err(&e)?;
+                widths.see(c, text.chars().count().min(70));
+                let lines = text.chars().count().div_ceil(56).max(1);
+                if lines > 1 {
+                    ws.set_row_height(row, 15.0 * lines as f64).map_err(&e)?;
+                }
             } else if !text.is_empty() {
                 ws.write_string(row, col, for_xlsx(text)).map_err(&e)?;
                 widths.see(c, text.chars().count().min(60));
