@@ -245,18 +245,41 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     })
 }
 
+/// The rows of a run's `links.csv` about `id`: as the record, the original it names, or one of
+/// the refunds listed. A run made before the links check has no file: no rows.
+fn link_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
+    rows_where(path, |col, rec| {
+        let is = |name: &str| col(name).and_then(|c| rec.get(c)) == Some(id);
+        let listed = col("refunds")
+            .and_then(|c| rec.get(c))
+            .is_some_and(|r| r.split(['(', ';', ' ', ')']).any(|part| part == id));
+        is("tx_id") || is("related_tx_id") || listed
+    })
+}
+
 /// The row of a run's `cards.csv` for card `id` (none for a run without the file).
 fn card_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
+    rows_where(path, |col, rec| {
+        col("card_id").and_then(|c| rec.get(c)) == Some(id)
+    })
+}
+
+/// The rows of a run's CSV file that `keep` accepts (given a column's position by name), as
+/// column → value; none when the file is not there.
+fn rows_where(
+    path: &Path,
+    keep: impl Fn(&dyn Fn(&str) -> Option<usize>, &csv::StringRecord) -> bool,
+) -> Result<Vec<Map<String, Value>>> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
     let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
     let (mut rdr, headers) = csv_with_headers(path)?;
-    let card = headers.iter().position(|h| h == "card_id");
+    let col = |name: &str| headers.iter().position(|h| h == name);
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;
-        if card.and_then(|c| rec.get(c)) == Some(id) {
+        if keep(&col, &rec) {
             out.push(
                 headers
                     .iter()
@@ -280,36 +303,6 @@ fn csv_with_headers(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<Stri
         .map(String::from)
         .collect();
     Ok((rdr, headers))
-}
-
-/// The rows of a run's `links.csv` about `id`: as the record, the original it names, or one of
-/// the refunds listed. A run made before the links check has no file: no rows.
-fn link_rows(path: &Path, id: &str) -> Result<Vec<Map<String, Value>>> {
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
-    let (mut rdr, headers) = csv_with_headers(path)?;
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (tx, related, refunds) = (col("tx_id"), col("related_tx_id"), col("refunds"));
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(csv_err)?;
-        let is = |c: Option<usize>| c.and_then(|c| rec.get(c)) == Some(id);
-        let listed = refunds
-            .and_then(|c| rec.get(c))
-            .is_some_and(|r| r.split(['(', ';', ' ', ')']).any(|part| part == id));
-        if is(tx) || is(related) || listed {
-            out.push(
-                headers
-                    .iter()
-                    .cloned()
-                    .zip(rec.iter().map(|v| Value::String(v.to_string())))
-                    .collect(),
-            );
-        }
-    }
-    Ok(out)
 }
 
 fn get<'a>(m: &'a Map<String, Value>, k: &str) -> &'a str {

@@ -2,12 +2,10 @@
 //! card lists, with the columns of [`CARD_COLUMNS`]; the Cards sheet and the page's section
 //! show the same fields under [`super::layout::CARD_HEADERS`].
 
-use std::io::Write;
 use std::path::Path;
 
-use super::csv::guard_text;
 use crate::cards::CardRow;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::money;
 
 /// The columns of `cards.csv`, in order.
@@ -72,34 +70,5 @@ pub fn texts(r: &CardRow) -> [String; 17] {
 
 /// Writes `cards.csv` (to a temporary name first); provider text is guarded against formulas.
 pub fn write_csv(rows: &[CardRow], path: &Path) -> Result<()> {
-    let out_err = |e: &dyn std::fmt::Display| Error::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let tmp = path.with_extension("csv.tmp");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(std::io::BufWriter::new(file));
-    w.write_record(CARD_COLUMNS).map_err(|e| out_err(&e))?;
-    for r in rows {
-        let t = texts(r);
-        let row: Vec<std::borrow::Cow<'_, str>> = t
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                if AMOUNT_COLUMNS.contains(&i) {
-                    std::borrow::Cow::Borrowed(s.as_str())
-                } else {
-                    guard_text(s)
-                }
-            })
-            .collect();
-        w.write_record(row.iter().map(|c| c.as_bytes()))
-            .map_err(|e| out_err(&e))?;
-    }
-    let mut inner = w.into_inner().map_err(|e| out_err(&e))?;
-    inner.flush().map_err(|e| Error::io(&tmp, e))?;
-    drop(inner);
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    super::csv::write_table(path, CARD_COLUMNS, rows.iter().map(texts), &AMOUNT_COLUMNS)
 }

@@ -23,6 +23,42 @@ pub fn guard_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Writes a table of findings (`links.csv`, `cards.csv`) to a temporary name, then into place:
+/// `headers`, then each row's fields, provider and ledger text guarded against formulas except
+/// in `amounts` (numbers we wrote, which keep their sign).
+pub fn write_table<const N: usize>(
+    path: &Path,
+    headers: [&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+    amounts: &[usize],
+) -> Result<()> {
+    let out_err = |e: &dyn std::fmt::Display| Error::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let tmp = path.with_extension("csv.tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(std::io::BufWriter::new(file));
+    w.write_record(headers).map_err(|e| out_err(&e))?;
+    for t in rows {
+        let row = t.iter().enumerate().map(|(i, s)| {
+            if amounts.contains(&i) {
+                std::borrow::Cow::Borrowed(s.as_str())
+            } else {
+                guard_text(s)
+            }
+        });
+        w.write_record(row.map(|c| c.into_owned()))
+            .map_err(|e| out_err(&e))?;
+    }
+    let mut inner = w.into_inner().map_err(|e| out_err(&e))?;
+    inner.flush().map_err(|e| Error::io(&tmp, e))?;
+    drop(inner);
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
 /// The 20 output fields of a row.
 pub fn fields(r: &ResultRow, zone: Tz) -> [String; 20] {
     let t = |s: &Option<String>| guard_text(s.as_deref().unwrap_or("")).into_owned();

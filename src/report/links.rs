@@ -2,11 +2,9 @@
 //! columns of [`LINK_COLUMNS`]. The workbook's Links sheet and the page's section show the same
 //! fields under the headers of [`super::layout::LINK_HEADERS`].
 
-use std::io::Write;
 use std::path::Path;
 
-use super::csv::guard_text;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::links::Finding;
 use crate::money;
 
@@ -64,34 +62,10 @@ const AMOUNT_COLUMNS: [usize; 2] = [5, 10];
 /// Writes `links.csv` (to a temporary name first). Provider and ledger text is guarded against
 /// formulas like every CSV cardrecon writes.
 pub fn write_csv(findings: &[Finding], path: &Path) -> Result<()> {
-    let out_err = |e: &dyn std::fmt::Display| Error::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let tmp = path.with_extension("csv.tmp");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(std::io::BufWriter::new(file));
-    w.write_record(LINK_COLUMNS).map_err(|e| out_err(&e))?;
-    for f in findings {
-        let t = texts(f);
-        let row: Vec<std::borrow::Cow<'_, str>> = t
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                if AMOUNT_COLUMNS.contains(&i) {
-                    std::borrow::Cow::Borrowed(s.as_str())
-                } else {
-                    guard_text(s)
-                }
-            })
-            .collect();
-        w.write_record(row.iter().map(|c| c.as_bytes()))
-            .map_err(|e| out_err(&e))?;
-    }
-    let mut inner = w.into_inner().map_err(|e| out_err(&e))?;
-    inner.flush().map_err(|e| Error::io(&tmp, e))?;
-    drop(inner);
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    super::csv::write_table(
+        path,
+        LINK_COLUMNS,
+        findings.iter().map(texts),
+        &AMOUNT_COLUMNS,
+    )
 }
