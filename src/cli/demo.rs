@@ -104,7 +104,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         println!("  {}", f.display());
     }
     println!("  {}", done.run_dir.join("manifest.json").display());
-    println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}.", data.join("labels.csv").display());
+    println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}, links.csv with {} and cards.csv with {}.", data.join("labels.csv").display(), data.join("link_labels.csv").display(), data.join("card_labels.csv").display());
     if let Some(close) = &done.outcome.summary.close {
         println!(
             "\nThe run recorded its {} open items in the store {}; try:\n  cargo run -- items --store {}",
