@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Converts the committed sample month's report.xlsx with LibreOffice headless (`soffice
 # --headless --convert-to pdf`): the workbook opens cleanly outside Excel, and its Summary sheet
-# prints on one page (issue 16). Renders the first page to PNG to look at. Skips with a clear
+# prints on one page (issue 16), and the Links, Cards and Fetch sheets print with the sample's
+# findings (issue 15). Renders the first page to PNG to look at. Skips with a clear
 # message where LibreOffice is absent and cannot be installed.
 #   bench/xlsx_libreoffice_check.sh
 source "$(dirname "$0")/common.sh"
@@ -29,3 +30,12 @@ done
 echo "report.xlsx of sample-data/ converted by $(soffice --version | head -1): $D/pdf/report.pdf ($pages pages, Summary on $summary_pages)"
 if command -v pdftoppm > /dev/null; then pdftoppm -png -r 70 -f 1 -l 2 "$D/pdf/report.pdf" "$D/pdf/page" && echo "pages to look at: $(ls "$D"/pdf/page-*.png | tr '\n' ' ')"; fi
 if [ "$summary_pages" != 1 ]; then echo "FAILED: the Summary prints on $summary_pages pages, not one"; exit 1; fi
+# Issue 15's sheets are there and printed: each page footer names its sheet.
+text=$(pdftotext -layout "$D/pdf/report.pdf" -)
+for sheet in Links Cards Fetch; do
+  if ! grep -qE "^\s*$sheet\s+Page [0-9]+ of [0-9]+" <<< "$text"; then echo "FAILED: no printed page of the $sheet sheet"; exit 1; fi
+done
+grep -q "Refunds above original" <<< "$text" || { echo "FAILED: the Links sheet lacks its findings"; exit 1; }
+grep -q "Closed card not at zero" <<< "$text" || { echo "FAILED: the Cards sheet lacks the seeded closed card"; exit 1; }
+grep -q "No fetch evidence" <<< "$text" || { echo "FAILED: the Fetch sheet does not say the sample has no fetch evidence"; exit 1; }
+echo "the Links, Cards and Fetch sheets print, with the sample's findings"
