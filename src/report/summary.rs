@@ -303,6 +303,28 @@ pub fn render_table(s: &Summary) -> String {
             f.provider, f.records, f.requests, f.retries, f.identical_repeats_dropped, f.pages_from_archive
         ));
     }
+    // The findings tables beside the result rows (they count for the exit code too).
+    let nonzero = |m: &BTreeMap<String, u64>| -> String {
+        m.iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if s.links.findings > 0 {
+        out.push_str(&format!(
+            "  links: {} findings ({}), in links.csv\n",
+            s.links.findings,
+            nonzero(&s.links.by_finding)
+        ));
+    }
+    if s.cards.findings > 0 {
+        out.push_str(&format!(
+            "  cards: {} findings ({}), in cards.csv\n",
+            s.cards.findings,
+            nonzero(&s.cards.by_finding)
+        ));
+    }
     for note in &s.provider_read.notes {
         out.push_str(&format!("  note: {note}\n"));
     }
