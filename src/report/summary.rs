@@ -311,17 +311,20 @@ pub fn render_table(s: &Summary) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let findings = |n: u64| if n == 1 { "finding" } else { "findings" };
     if s.links.findings > 0 {
         out.push_str(&format!(
-            "  links: {} findings ({}), in links.csv\n",
+            "  links: {} {} ({}), in links.csv\n",
             s.links.findings,
+            findings(s.links.findings),
             nonzero(&s.links.by_finding)
         ));
     }
     if s.cards.findings > 0 {
         out.push_str(&format!(
-            "  cards: {} findings ({}), in cards.csv\n",
+            "  cards: {} {} ({}), in cards.csv\n",
             s.cards.findings,
+            findings(s.cards.findings),
             nonzero(&s.cards.by_finding)
         ));
     }
