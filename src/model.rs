@@ -110,6 +110,8 @@ pub struct CardSnapshot {
     pub balance: Option<rust_decimal::Decimal>,
     pub limit: Option<rust_decimal::Decimal>,
     pub currency: String,
+    /// What could not be read of it (an unreadable balance), shown on its row.
+    pub problem: Option<String>,
 }
 
 /// One provider record in canonical form (a row of `provider_records`).

@@ -218,7 +218,12 @@ fn without_a_store_only_closed_cards_are_checked() {
     let m = month(
         dir.path(),
         "m",
-        &[card("card001", 2, "273.0"), card("card005", 5, "12.5")],
+        &[
+            card("card001", 2, "273.0"),
+            card("card005", 5, "12.5"),
+            // A balance no one can read is said on its row; the month still runs.
+            card("card006", 2, "\"12,50\""),
+        ],
         &[],
         &[],
     );
@@ -230,7 +235,14 @@ fn without_a_store_only_closed_cards_are_checked() {
         vec![
             row("", "card001", "", "", "273.00", ""),
             row("closed_card_not_zero", "card005", "", "", "12.50", ""),
+            row("", "card006", "", "", "", ""),
         ]
+    );
+    let csv = read_csv(&out.join("cards.csv"));
+    assert!(
+        csv[2][16].starts_with("the list's balance could not be read (balance: "),
+        "{}",
+        csv[2][16]
     );
     assert!(cards_summary(&out)["note"]
         .as_str()

@@ -108,7 +108,13 @@ pub fn check(
                 ),
             )
         } else if card.balance.is_none() {
-            (None, "the list gives no balance".into())
+            (
+                None,
+                match &card.problem {
+                    Some(p) => format!("the list's balance could not be read ({p})"),
+                    None => "the list gives no balance".into(),
+                },
+            )
         } else if expected.is_some() {
             (
                 None,

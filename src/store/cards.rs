@@ -61,6 +61,7 @@ impl Store {
                 balance: money("balance")?,
                 limit: money("cumulative_recharge")?,
                 currency: text("currency")?,
+                problem: None,
             });
         }
         Ok(Some((label, cards)))

@@ -126,19 +126,29 @@ pub fn card_snapshot(
     let card: Card = crate::providers::from_json(json)?;
     let cur = options.account_currency.clone();
     let mut rounded = Vec::new();
-    let money = |m: &Option<WireMoney>, field: &str, rounded: &mut Vec<String>| {
+    // An unreadable balance is reported on the card's row, not a reason to stop the month.
+    let mut problems = Vec::new();
+    let mut money = |m: &Option<WireMoney>, field: &str| {
         m.as_ref()
-            .map(|m| m.float(field, &cur, rounded))
-            .transpose()
+            .and_then(|m| match m.float(field, &cur, &mut rounded) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    problems.push(format!("{field}: {}", e.message));
+                    None
+                }
+            })
     };
+    let balance = money(&card.balance, "balance");
+    let limit = money(&card.limit, "limit");
     Ok(Some(crate::model::CardSnapshot {
         provider: instance.to_string(),
         card_id: card.card_id.required("card_id")?,
         card_masked: non_empty(card.card_no.as_deref()).map(|c| mask_card(&c)),
         status: card.status,
-        balance: money(&card.balance, "balance", &mut rounded)?,
-        limit: money(&card.limit, "limit", &mut rounded)?,
+        balance,
+        limit,
         currency: cur.clone(),
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
     }))
 }
 
