@@ -11,8 +11,9 @@
 //! ```
 //!
 //! with the movements taken from the provider's own records of the period (status `success`,
-//! signs by kind; the `fee` a trade carries is part of its amount, so only `fee` records count
-//! as fees). A card absent from the previous list starts at zero (opened in the period).
+//! signs by kind). A trade's `amount` is what hit the card (cardapp's designed trade shape), the
+//! `fee` it carries included, so only `fee` records count as fees. A card absent from the
+//! previous list starts at zero (opened in the period).
 //!
 //! | finding | when |
 //! |---|---|
