@@ -265,19 +265,20 @@ where
     let mut checks = 0u64;
     let mut window_checks = Vec::with_capacity(windows.len());
     for (k, (w, r)) in windows.iter().zip(&results).enumerate() {
+        // The window's distinct records: its evidence and its check against the total.
+        let n = distinct(&r.records, id_field).len() as u64;
         window_checks.push(super::http::WindowCheck {
             window: w.key.clone(),
             from: w.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             to: w.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             total: r.total,
-            fetched: distinct(&r.records, id_field).len() as u64,
+            fetched: n,
             pages: r.pages,
             reads: reads[k],
             repeats_dropped: dropped[k],
         });
         if let Some(t) = r.total {
             checks += 1;
-            let n = distinct(&r.records, id_field).len() as u64;
             if n != t || !r.totals_agree {
                 return Err(Error::Incomplete {
                     provider: provider.to_string(),
