@@ -311,22 +311,17 @@ pub fn render_table(s: &Summary) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let findings = |n: u64| if n == 1 { "finding" } else { "findings" };
-    if s.links.findings > 0 {
-        out.push_str(&format!(
-            "  links: {} {} ({}), in links.csv\n",
-            s.links.findings,
-            findings(s.links.findings),
-            nonzero(&s.links.by_finding)
-        ));
-    }
-    if s.cards.findings > 0 {
-        out.push_str(&format!(
-            "  cards: {} {} ({}), in cards.csv\n",
-            s.cards.findings,
-            findings(s.cards.findings),
-            nonzero(&s.cards.by_finding)
-        ));
+    for (table, n, by) in [
+        ("links", s.links.findings, &s.links.by_finding),
+        ("cards", s.cards.findings, &s.cards.by_finding),
+    ] {
+        if n > 0 {
+            out.push_str(&format!(
+                "  {table}: {n} {} ({}), in {table}.csv\n",
+                if n == 1 { "finding" } else { "findings" },
+                nonzero(by)
+            ));
+        }
     }
     for note in &s.provider_read.notes {
         out.push_str(&format!("  note: {note}\n"));

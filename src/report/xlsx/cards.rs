@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 
-use super::{excel_number, list_sheet, xerr, Formats, Widths};
+use super::{excel_number, fit_wrapped, list_sheet, xerr, Formats, Widths};
 use crate::cards::{CardRow, CardStats};
 use crate::error::Result;
 use crate::report::cards::{texts, AMOUNT_COLUMNS};
@@ -60,15 +60,11 @@ pub(super) fn cards_sheet(
                     widths.see(c, finding.label().len());
                 }
             } else if c == 16 && !text.is_empty() {
-                // The words: wrapped in a column of readable width, the row tall enough for
-                // LibreOffice, which does not grow it on opening.
+                // The words: wrapped in a column of readable width.
                 ws.write_string_with_format(row, col, for_xlsx(text), &f.wrap)
                     .map_err(&e)?;
                 widths.see(c, text.chars().count().min(70));
-                let lines = text.chars().count().div_ceil(56).max(1);
-                if lines > 1 {
-                    ws.set_row_height(row, 15.0 * lines as f64).map_err(&e)?;
-                }
+                fit_wrapped(ws, row, &[(text, 56)], path)?;
             } else if !text.is_empty() {
                 ws.write_string(row, col, for_xlsx(text)).map_err(&e)?;
                 widths.see(c, text.chars().count().min(60));

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, excel_number, page_setup, xerr, Formats, Widths};
+use super::{count, excel_number, fit_wrapped, page_setup, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::layout;
 use crate::report::shown_text::for_xlsx;
@@ -91,9 +91,7 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         ws.write_string_with_format(row, 12, &p.completeness, &f.wrap)
             .map_err(&e)?;
         widths.see(12, 60);
-        // Wrapped text needs its row tall enough (LibreOffice does not grow it on opening).
-        let lines = p.completeness.chars().count().div_ceil(48).max(1);
-        ws.set_row_height(row, 15.0 * lines as f64).map_err(&e)?;
+        fit_wrapped(ws, row, &[(&p.completeness, 48)], path)?;
     }
     row += 2;
     headers(ws, row, &WINDOW_HEADERS, f, &mut widths, path)?;

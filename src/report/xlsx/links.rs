@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 
-use super::{excel_number, list_sheet, xerr, Formats, Widths};
+use super::{excel_number, fit_wrapped, list_sheet, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::links::{Finding, LinkStats};
 use crate::report::layout;
@@ -28,16 +28,7 @@ pub(super) fn links_sheet(
     for finding in findings {
         row += 1;
         let t = texts(finding);
-        // Wrapped text needs its row tall enough (LibreOffice does not grow it on opening).
-        let lines = [(13usize, 32usize), (14, 56)]
-            .iter()
-            .map(|&(c, width)| t[c].chars().count().div_ceil(width))
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        if lines > 1 {
-            ws.set_row_height(row, 15.0 * lines as f64).map_err(&e)?;
-        }
+        fit_wrapped(ws, row, &[(&t[13], 32), (&t[14], 56)], path)?;
         for (c, text) in t.iter().enumerate() {
             let col = c as u16;
             match c {

@@ -259,6 +259,25 @@ fn list_sheet<'w>(
     Ok(ws)
 }
 
+/// Points per line of wrapped text: Excel's default row height for its default font.
+const LINE_POINTS: f64 = 15.0;
+
+/// Makes row `row` tall enough for the wrapped `texts` in it, each with the characters a line of
+/// its column holds: LibreOffice does not grow a row for wrapped text when it opens the file.
+fn fit_wrapped(ws: &mut Worksheet, row: u32, texts: &[(&str, usize)], path: &Path) -> Result<()> {
+    let lines = texts
+        .iter()
+        .map(|(t, per_line)| t.chars().count().div_ceil((*per_line).max(1)))
+        .max()
+        .unwrap_or(1);
+    if lines > 1 {
+        let lines = u32::try_from(lines).unwrap_or(u32::MAX);
+        ws.set_row_height(row, LINE_POINTS * f64::from(lines))
+            .map_err(xerr(path))?;
+    }
+    Ok(())
+}
+
 /// The page header's text: `&` starts a code in Excel headers, so text doubles it.
 fn page_header(title: &str, period: &str, run: Option<&str>) -> String {
     let text = |t: &str| t.replace('&', "&&");
