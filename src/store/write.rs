@@ -365,36 +365,25 @@ pub(crate) async fn replace_link_records(
     period: &Period,
     records: &[crate::links::EarlierRecord],
 ) -> Result<()> {
-    sqlx::query("DELETE FROM link_records WHERE period = $1")
-        .bind(period.label())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| store.db_err("replacing the period's link records", e))?;
     let first_day = period.first.to_string();
-    for chunk in records.chunks(BATCH) {
-        let sql = format!(
-            "INSERT INTO link_records ({}) VALUES {}",
-            LINK_COLUMNS.join(", "),
-            placeholders(store.backend, chunk.len(), LINK_COLUMNS.len())
-        );
-        // Built from the constant column list and placeholder numbers only.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
-            q = q
-                .bind(r.period.clone())
+    replace_period_rows(
+        store,
+        tx,
+        period,
+        ("link_records", &LINK_COLUMNS, "link records"),
+        records,
+        |q, r| {
+            q.bind(r.period.clone())
                 .bind(first_day.clone())
                 .bind(r.provider.clone())
                 .bind(r.kind.clone())
                 .bind(r.tx_id.clone())
                 .bind(r.related_tx_id.clone())
                 .bind(r.amount.normalize().to_string())
-                .bind(r.currency.clone());
-        }
-        q.execute(&mut **tx)
-            .await
-            .map_err(|e| store.db_err("writing link records", e))?;
-    }
-    Ok(())
+                .bind(r.currency.clone())
+        },
+    )
+    .await
 }
 
 /// The columns of `card_snapshots` (see `store::cards`).
@@ -421,23 +410,15 @@ pub(crate) async fn replace_card_snapshots(
     if cards.is_empty() {
         return Ok(());
     }
-    sqlx::query("DELETE FROM card_snapshots WHERE period = $1")
-        .bind(period.label())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| store.db_err("replacing the period's card list", e))?;
     let (label, first_day) = (period.label(), period.first.to_string());
-    for chunk in cards.chunks(BATCH) {
-        let sql = format!(
-            "INSERT INTO card_snapshots ({}) VALUES {}",
-            CARD_COLUMNS.join(", "),
-            placeholders(store.backend, chunk.len(), CARD_COLUMNS.len())
-        );
-        // Built from the constant column list and placeholder numbers only.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for c in chunk {
-            q = q
-                .bind(label.clone())
+    replace_period_rows(
+        store,
+        tx,
+        period,
+        ("card_snapshots", &CARD_COLUMNS, "the card list"),
+        cards,
+        |q, c| {
+            q.bind(label.clone())
                 .bind(first_day.clone())
                 .bind(c.provider.clone())
                 .bind(c.card_id.clone())
@@ -445,11 +426,46 @@ pub(crate) async fn replace_card_snapshots(
                 .bind(c.status)
                 .bind(c.balance.map(|b| b.normalize().to_string()))
                 .bind(c.limit.map(|l| l.normalize().to_string()))
-                .bind(c.currency.clone());
+                .bind(c.currency.clone())
+        },
+    )
+    .await
+}
+
+/// A query being built, its parameters bound one row at a time.
+type Insert<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Replaces a period's rows of `table` (its `period` column) with `rows`, inserted in batches
+/// of [`BATCH`] with `bind` giving each row's parameters in `columns` order.
+async fn replace_period_rows<T>(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    period: &Period,
+    (table, columns, what): (&str, &[&str], &str),
+    rows: &[T],
+    bind: impl for<'q> Fn(Insert<'q>, &T) -> Insert<'q>,
+) -> Result<()> {
+    // Built from constant table and column names and placeholder numbers only.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE period = $1"
+    )))
+    .bind(period.label())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| store.db_err(&format!("replacing the period's {what}"), e))?;
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            placeholders(store.backend, chunk.len(), columns.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = bind(q, r);
         }
         q.execute(&mut **tx)
             .await
-            .map_err(|e| store.db_err("writing the card list", e))?;
+            .map_err(|e| store.db_err(&format!("writing {what}"), e))?;
     }
     Ok(())
 }
