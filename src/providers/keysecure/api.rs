@@ -202,6 +202,20 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         // The list lacks fees, original amounts and links: each record's detail has them.
         // Unordered, so one request waiting out a Retry-After does not hold up the others
         // (an ordered buffer would stall every slot behind it); order is restored after.
+        // One request per id: two records listed under one id (a provider duplicate) share the
+        // answer, whichever asks first, so the number of requests does not depend on timing.
+        let asked: std::collections::HashMap<String, tokio::sync::OnceCell<serde_json::Value>> =
+            lines
+                .iter()
+                .filter_map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .ok()?
+                        .get("consume_no")?
+                        .as_str()
+                        .map(|id| (id.to_string(), tokio::sync::OnceCell::new()))
+                })
+                .collect();
+        let asked = &asked;
         let mut details: Vec<(usize, String)> =
             futures::stream::iter(lines.iter().cloned().enumerate())
                 .map(|(i, line)| async move {
@@ -232,28 +246,33 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                     }
                     let url = format!("{}/open-api/v1/card/consume/{}/info", conn.base_url, id);
                     let key = format!("detail/{}", id.replace(['/', '\\', '.'], "_"));
-                    let answer = archived(
-                        archive,
-                        &key,
-                        PageSource::ArchiveFirst,
-                        &client.http.counters,
-                        async {
-                            match client
-                                .call("consume/info", |_| client.http.client.get(&url))
-                                .await
-                            {
-                                Ok(body) => Ok(body),
-                                // A record listed but without a detail keeps its list form.
-                                Err(Error::Fetch { message, .. })
-                                    if message.starts_with("code 40401") =>
+                    let ask = || {
+                        archived(
+                            archive,
+                            &key,
+                            PageSource::ArchiveFirst,
+                            &client.http.counters,
+                            async {
+                                match client
+                                    .call("consume/info", |_| client.http.client.get(&url))
+                                    .await
                                 {
-                                    Ok(serde_json::json!({"code": 0, "data": v}))
+                                    Ok(body) => Ok(body),
+                                    // A record listed but without a detail keeps its list form.
+                                    Err(Error::Fetch { message, .. })
+                                        if message.starts_with("code 40401") =>
+                                    {
+                                        Ok(serde_json::json!({"code": 0, "data": v.clone()}))
+                                    }
+                                    Err(e) => Err(e),
                                 }
-                                Err(e) => Err(e),
-                            }
-                        },
-                    )
-                    .await?;
+                            },
+                        )
+                    };
+                    let answer = match asked.get(&id) {
+                        Some(cell) => cell.get_or_try_init(ask).await?.clone(),
+                        None => ask().await?,
+                    };
                     let mut data = answer.get("data").cloned().unwrap_or_else(|| v.clone());
                     // The detail is looked up by id: when the provider lists two different
                     // records under one id, it describes only one of them. Use it only for the
