@@ -14,6 +14,8 @@
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
 //! | [`cards`] | card balances rolled forward: the provider's card list against its records |
 //! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
+//! | [`export`] | the canonical tables as hive-partitioned Parquet, for Spark, DuckDB or polars |
+//! | [`sql`] | stages 1-5 as one SQL statement (Spark, DuckDB) generated from the engine's rules |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
@@ -36,6 +38,7 @@ pub mod config;
 pub mod deliver;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod generate;
 pub mod ledger;
 pub mod links;
@@ -50,6 +53,7 @@ pub mod providers;
 pub mod report;
 pub mod sandbox;
 pub mod secret;
+pub mod sql;
 pub mod store;
 pub mod tolerance;
 

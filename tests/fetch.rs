@@ -64,6 +64,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         run: None,
         outputs: cardrecon::pipeline::Outputs::ALL,
         thresholds: Default::default(),
+        external: Default::default(),
     })
     .unwrap();
     out

@@ -10,6 +10,7 @@ pub mod close_period;
 pub mod deliver;
 pub mod demo;
 pub mod explain;
+pub mod export;
 pub mod fetch;
 pub mod generate;
 pub mod history;
@@ -17,9 +18,11 @@ pub mod init;
 pub mod items;
 pub mod reconcile;
 pub mod reject;
+pub mod report;
 mod reopen;
 pub mod run;
 pub mod sandbox;
+pub mod sql;
 
 use std::process::ExitCode;
 
@@ -76,6 +79,15 @@ pub enum Command {
     /// Send a finished run's reports as `[delivery]` says: email, drop directory (exit 3 when
     /// that fails; the run stays complete).
     Deliver(deliver::DeliverArgs),
+    /// Write the canonical tables as hive-partitioned Parquet (provider=…/accounting_day=…), for
+    /// Spark, DuckDB or polars.
+    Export(export::ExportArgs),
+    /// Print the classification (stages 1-5) as one SQL statement for Spark or DuckDB, over the
+    /// exported tables, with the config's tolerances and margin.
+    Sql(sql::SqlArgs),
+    /// Write the usual outputs from a results table computed elsewhere (`sql` on Spark or
+    /// DuckDB), byte-identical to a local run's.
+    Report(report::ReportArgs),
 }
 
 /// Runs a parsed command line. `Ok` carries the exit code (0, or 1 for discrepancies found).
@@ -98,6 +110,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(a) => history::run(a),
         Command::ClosePeriod(a) => close_period::run(a),
         Command::Deliver(a) => deliver::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Sql(a) => sql::run(a),
+        Command::Report(a) => report::run(a),
     }
 }
 

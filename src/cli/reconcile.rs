@@ -40,9 +40,25 @@ pub struct ReconcileArgs {
     /// With a store: run a period that `close-period` closed, reopening it (an event).
     #[arg(long)]
     pub reopen_period: bool,
+    /// Also write the canonical tables as hive-partitioned Parquet under this directory, as
+    /// `cardrecon export` does.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
 }
 
 pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
+    let external = pipeline::External {
+        export: a.export.clone(),
+        results: None,
+    };
+    run_with(a, external)
+}
+
+/// `reconcile`, with parts done elsewhere (`report --results`) or also exported.
+pub fn run_with(a: ReconcileArgs, mut external: pipeline::External) -> Result<ExitCode> {
+    if external.export.is_none() {
+        external.export = a.export.clone();
+    }
     let month = a.month.resolve()?;
     let ledger = month.required_ledger()?;
     let outputs = pipeline::Outputs::parse(&a.outputs)?;
@@ -56,6 +72,7 @@ pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
         run: None,
         outputs,
         thresholds: a.thresholds.resolve()?,
+        external,
     };
     let store = match a.store {
         Some(url) => Some(crate::secret::Secret::new(url)),

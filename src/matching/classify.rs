@@ -2,7 +2,8 @@
 
 use super::matches::{Group, How};
 use super::side::Cols;
-use super::{Category, MatchOptions, DEBIT_KINDS};
+use super::rules::{by_flags, unmatched_provider, Flag, DEBIT_KINDS, UNMATCHED_LEDGER};
+use super::{Category, MatchOptions};
 use crate::tolerance::Units;
 
 /// No group, no candidates.
@@ -82,19 +83,21 @@ impl<'c, 'a> Judge<'c, 'a> {
         let mut flags = [false; 6];
         let differs =
             |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
-        flags[0] = differs(p.status.get(i), l.status.get(j));
-        flags[1] = differs(p.currency.get(i), l.currency.get(j));
+        flags[Flag::Status.index()] = differs(p.status.get(i), l.status.get(j));
+        flags[Flag::Currency.index()] = differs(p.currency.get(i), l.currency.get(j));
         let currency = p.currency.get(i);
-        flags[2] = matches!(amounts, Some((a, b)) if !self.amount.allows(currency, a, a - b.abs()));
+        flags[Flag::Amount.index()] =
+            matches!(amounts, Some((a, b)) if !self.amount.allows(currency, a, a - b.abs()));
         if self.signed_ledger {
             let debit = p.kind.get(i).is_some_and(|k| DEBIT_KINDS.contains(&k));
-            flags[3] = matches!(l.amount.get(j), Some(a) if a != 0 && (a < 0) != debit);
+            flags[Flag::Sign.index()] =
+                matches!(l.amount.get(j), Some(a) if a != 0 && (a < 0) != debit);
         }
-        flags[4] = match fees.1 {
+        flags[Flag::Fee.index()] = match fees.1 {
             Some(lf) => !self.fee.allows(currency, fees.0, fees.0 - lf),
             None => false,
         };
-        flags[5] = self.p_in(i as u32) != self.l_in(j as u32);
+        flags[Flag::Timing.index()] = self.p_in(i as u32) != self.l_in(j as u32);
         flags
     }
 
@@ -126,14 +129,10 @@ impl<'c, 'a> Judge<'c, 'a> {
             c
         } else if paired {
             Category::Matched
-        } else if pi.is_some() && matches!(status, Some("failed") | Some("reversed")) {
-            Category::FailedNotBooked
-        } else if pi.is_some() && status == Some("pending") {
-            Category::PendingNotBooked
         } else if pi.is_some() {
-            Category::MissingInLedger
+            unmatched_provider(status)
         } else {
-            Category::MissingAtProvider
+            UNMATCHED_LEDGER
         };
         Row {
             p: pr,
@@ -175,7 +174,7 @@ impl<'c, 'a> Judge<'c, 'a> {
         };
         let mut flags = self.flags(i, j, None, fees);
         if !self.signed_ledger || lr.is_none() {
-            flags[3] = false;
+            flags[Flag::Sign.index()] = false;
         }
         let category = by_flags(&flags).unwrap_or(Category::Matched);
         Row {
@@ -189,22 +188,5 @@ impl<'c, 'a> Judge<'c, 'a> {
             group: g,
             candidates: 0,
         }
-    }
-}
-
-/// The category the difference flags give a pair, if any, by precedence.
-fn by_flags(flags: &[bool; 6]) -> Option<Category> {
-    if flags[0] {
-        Some(Category::StatusMismatch)
-    } else if flags[1] {
-        Some(Category::CurrencyMismatch)
-    } else if flags[2] || flags[3] {
-        Some(Category::AmountMismatch)
-    } else if flags[4] {
-        Some(Category::FeeMismatch)
-    } else if flags[5] {
-        Some(Category::TimingDifference)
-    } else {
-        None
     }
 }

@@ -24,6 +24,7 @@ use polars::prelude::*;
 
 use super::classify::{Judge, Row, NONE};
 use super::groups;
+use super::rules::FLAGS;
 use super::matches::{How, Matches};
 use super::pair::{key_of, pair_on, Key};
 use super::side::Side;
@@ -247,6 +248,18 @@ pub fn reconcile(
         rows
     });
     tracing::debug!(rows = rows.len(), "engine: classified");
+    finish(provider, ledger, rows, &judge, m)
+}
+
+/// The classified rows in the output order, with every column gathered: the result frame.
+pub(super) fn finish(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    rows: Vec<Row>,
+    judge: &Judge<'_, '_>,
+    m: &Matches,
+) -> Result<DataFrame> {
+    let (p, l) = (judge.p, judge.l);
     // The order: provider (a rank: few distinct values), time, id, entry id, rows.
     let mut names: Vec<&str> = Vec::new();
     for c in [&p.provider, &l.provider] {
@@ -313,7 +326,7 @@ pub fn reconcile(
     });
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
     tracing::debug!("engine: ordered");
-    let out = frame(provider, ledger, &rows, &Matched { judge: &judge, m });
+    let out = frame(provider, ledger, &rows, &Matched { judge, m });
     tracing::debug!("engine: columns gathered");
     out
 }
@@ -373,12 +386,9 @@ fn frame(
                 .map(|r| r.how.map(How::as_str))
                 .collect::<Vec<Option<&str>>>(),
         ),
-        flag("status_diff", 0),
-        flag("currency_diff", 1),
-        flag("amount_diff", 2),
-        flag("sign_diff", 3),
-        flag("fee_diff", 4),
-        flag("timing", 5),
+    ];
+    columns.extend(FLAGS.iter().map(|f| flag(f.column(), f.index())));
+    columns.extend([
         Column::new(
             "p_primary".into(),
             rows.iter()
@@ -391,7 +401,7 @@ fn frame(
                 .map(|r| r.l_primary)
                 .collect::<Vec<Option<bool>>>(),
         ),
-    ];
+    ]);
     columns.extend(matched.columns(rows));
     tracing::debug!("engine: match columns");
     for (from, names, prefix, idx) in [

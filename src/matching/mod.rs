@@ -35,10 +35,13 @@
 
 mod classify;
 pub mod columnar;
+mod external;
 mod groups;
 mod matches;
 pub mod oracle;
 mod pair;
+pub mod rules;
+pub use external::{from_results, RESULT_INPUT_COLUMNS};
 mod side;
 /// The engine's in-place column readers, shared with the links check.
 pub(crate) use side::{days, decs, strs, Nums, Strs};
@@ -319,8 +322,7 @@ pub const L_KEYS: [&str; 10] = [
     "accounting_day",
 ];
 
-/// Kinds whose money leaves the card or wallet: booked negative in a signed ledger.
-pub const DEBIT_KINDS: [&str; 5] = ["consumption", "fee", "withdrawal", "buy_coin", "open_card"];
+pub use rules::DEBIT_KINDS;
 
 /// Reconciles `provider_records` against `ledger_entries`. The result has one row per pair or
 /// unmatched item, sorted by provider, time and id, with the columns `category`, `match_key`,

@@ -36,6 +36,19 @@ pub struct ReconcileJob {
     pub outputs: Outputs,
     /// Limits for unattended runs; checked into `summary.json` (empty: none).
     pub thresholds: report::thresholds::Thresholds,
+    /// Past one machine: the tables exported, or the results computed elsewhere.
+    pub external: External,
+}
+
+/// The parts of a reconciliation that can happen elsewhere (Spark, DuckDB: see [`crate::sql`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct External {
+    /// Also write the canonical tables, hive-partitioned, under this directory
+    /// ([`crate::export`]).
+    pub export: Option<PathBuf>,
+    /// Take the classification from this results table (Parquet, `crate::sql`'s columns)
+    /// instead of the engine: stages 1-5, so the run's groups and suggestions are off.
+    pub results: Option<PathBuf>,
 }
 
 /// Which output files a reconciliation writes. `run` writes them all; `reconcile --outputs`
@@ -167,50 +180,24 @@ pub fn reconcile_with(
     let zone = s.timezone;
     let o = job.outputs;
     let summary_only = stored.is_none() && !(o.csv || o.xlsx || o.html || o.parquet);
-    // The two inputs are independent: read them on two threads.
-    let read_provider = || -> Result<_> {
-        if job.provider_data.is_file() {
-            tracing::info!(file = %job.provider_data.display(), "reading the provider_records table");
-            // For summary.json alone, only the columns the engine, the links check and the
-            // summary read.
-            let link_keys: &[&str] = if s.matching.links {
-                &crate::links::LINK_KEYS
-            } else {
-                &[]
-            };
-            let keys: Vec<&str> = matching::P_KEYS.iter().chain(link_keys).copied().collect();
-            let only = summary_only.then_some(&keys[..]);
-            crate::normalize::read_provider_parquet_columns(&job.provider_data, zone, only)
-        } else {
-            tracing::info!(dir = %job.provider_data.display(), "reading provider records");
-            let (records, read_stats) = crate::normalize::read_provider_dir(&job.provider_data, s)?;
-            Ok((
-                crate::normalize::provider_frame(&records, zone)?,
-                read_stats,
-            ))
-        }
-    };
-    let read_ledger = || {
-        tracing::info!(file = %job.ledger.display(), "reading ledger");
-        crate::ledger::load_frame_with(&job.ledger, s, zone, !summary_only)
-    };
-    let (provider_read, ledger_read) = std::thread::scope(|scope| {
-        let ledger = scope.spawn(read_ledger);
-        let provider = read_provider();
-        let ledger = ledger
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (provider, ledger)
-    });
-    // The provider side's error first, as when they were read one after the other.
-    let (mut provider_df, read_stats) = provider_read?;
-    let (mut ledger_df, skipped_rows) = ledger_read?;
+    let Inputs {
+        provider: mut provider_df,
+        read_stats,
+        ledger: mut ledger_df,
+        skipped_rows,
+    } = read_inputs(&job.provider_data, &job.ledger, s, summary_only)?;
     // One chunk per column the engine reads (a Parquet file gives one per row group): it reads
     // rows by position, cheapest from a single buffer. The other columns are only gathered for
     // the reports, so they are left as they are (less memory for `--outputs json`).
     rechunk(&mut provider_df, &matching::P_KEYS)?;
     rechunk(&mut ledger_df, &matching::L_KEYS)?;
     tracing::info!("inputs read");
+    let mut files = Vec::new();
+    if let Some(dir) = &job.external.export {
+        let e = crate::export::write(&provider_df, &ledger_df, dir)?;
+        tracing::info!(files = e.files, dir = %dir.display(), "tables exported");
+        files.push(dir.clone());
+    }
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
         entries: ledger_df.height(),
@@ -243,7 +230,16 @@ pub fn reconcile_with(
         }
         None => (None, None),
     };
-    if stored.is_none() && !(o.csv || o.xlsx || o.html) {
+    if job.external.results.is_some() {
+        // The statement is stages 1-5, and knows no store's carried items.
+        if stored.is_some() {
+            return Err(Error::Input {
+                what: "--results".into(),
+                message: "a results table computed elsewhere holds no earlier period's open items: report it without a store".into(),
+            });
+        }
+        opts.loose = matching::Loose::off();
+    } else if stored.is_none() && !(o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
     }
     debug_assert!(!summary_only || opts.gather == matching::Gather::Summary);
@@ -271,7 +267,11 @@ pub fn reconcile_with(
     };
     let (results, links) = std::thread::scope(|scope| {
         let links = scope.spawn(check_links);
-        let results = matching::reconcile(p_in, l_in, &opts);
+        let results = match &job.external.results {
+            None => matching::reconcile(p_in, l_in, &opts),
+            Some(file) => read_results(file)
+                .and_then(|r| matching::from_results(p_in, l_in, &opts, &r, file)),
+        };
         let links = links
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -309,7 +309,6 @@ pub fn reconcile_with(
 
     let out = &job.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let mut files = Vec::new();
     // The Parquet tables and the CSV files are independent: written on two threads.
     let write_parquet = || -> Result<Vec<PathBuf>> {
         if !o.parquet {
@@ -437,6 +436,114 @@ pub fn reconcile_with(
         plan,
         link_records,
         cards: card_lists,
+    })
+}
+
+/// The two inputs, read on two threads: the provider records (a directory of wire files or a
+/// `provider_records` table) and the ledger, with what reading them found. `only_keys` reads
+/// only the columns the engine, the links check and the summary need.
+pub fn read_inputs(
+    provider_data: &Path,
+    ledger: &Path,
+    s: &Settings,
+    only_keys: bool,
+) -> Result<Inputs> {
+    let zone = s.timezone;
+    let read_provider = || -> Result<_> {
+        if provider_data.is_file() {
+            tracing::info!(file = %provider_data.display(), "reading the provider_records table");
+            let link_keys: &[&str] = if s.matching.links {
+                &crate::links::LINK_KEYS
+            } else {
+                &[]
+            };
+            let keys: Vec<&str> = matching::P_KEYS.iter().chain(link_keys).copied().collect();
+            let only = only_keys.then_some(&keys[..]);
+            crate::normalize::read_provider_parquet_columns(provider_data, zone, only)
+        } else {
+            tracing::info!(dir = %provider_data.display(), "reading provider records");
+            let (records, read_stats) = crate::normalize::read_provider_dir(provider_data, s)?;
+            Ok((
+                crate::normalize::provider_frame(&records, zone)?,
+                read_stats,
+            ))
+        }
+    };
+    let read_ledger = || {
+        tracing::info!(file = %ledger.display(), "reading ledger");
+        crate::ledger::load_frame_with(ledger, s, zone, !only_keys)
+    };
+    let (provider_read, ledger_read) = std::thread::scope(|scope| {
+        let ledger = scope.spawn(read_ledger);
+        let provider = read_provider();
+        let ledger = ledger
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (provider, ledger)
+    });
+    // The provider side's error first, as when they were read one after the other.
+    let (provider_df, read_stats) = provider_read?;
+    let (ledger_df, skipped_rows) = ledger_read?;
+    Ok(Inputs {
+        provider: provider_df,
+        read_stats,
+        ledger: ledger_df,
+        skipped_rows,
+    })
+}
+
+/// Both inputs read ([`read_inputs`]).
+pub struct Inputs {
+    pub provider: DataFrame,
+    pub read_stats: crate::normalize::ReadStats,
+    pub ledger: DataFrame,
+    /// Ledger rows left out, each with why.
+    pub skipped_rows: Vec<crate::ledger::SkippedRow>,
+}
+
+/// A results table computed elsewhere: one Parquet file, or a directory of them (Spark writes
+/// `part-*.parquet`), each checked as any Parquet input is. Only the columns the engine's
+/// frame is made from are decoded.
+fn read_results(path: &Path) -> Result<DataFrame> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut f: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(path, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        f.sort();
+        f
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut all: Option<DataFrame> = None;
+    for file in &files {
+        let df = crate::parquet_input::read_selected(
+            file,
+            |names| {
+                Ok(Some(
+                    matching::RESULT_INPUT_COLUMNS
+                        .iter()
+                        .filter(|c| names.iter().any(|n| n == *c))
+                        .map(|c| c.to_string())
+                        .collect(),
+                ))
+            },
+            |message| Error::Input {
+                what: file.display().to_string(),
+                message,
+            },
+        )?;
+        match &mut all {
+            None => all = Some(df),
+            Some(a) => {
+                a.vstack_mut(&df)?;
+            }
+        }
+    }
+    all.ok_or_else(|| Error::Input {
+        what: path.display().to_string(),
+        message: "no Parquet file here".into(),
     })
 }
 

@@ -190,6 +190,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         )),
         outputs: Outputs::ALL,
         thresholds: job.thresholds.clone(),
+        external: Default::default(),
     };
     // The store is written before the manifest: a run killed before it wrote the store is still
     // unfinished and resumes; the store write itself is one transaction.

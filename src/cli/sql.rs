@@ -1,0 +1,50 @@
+//! `cardrecon sql`: the classification of stages 1-5 as one SQL statement for Spark or DuckDB,
+//! generated from the engine's rules and the configuration's tolerances (`crate::sql`).
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::MonthArgs;
+use crate::error::Result;
+use crate::sql::{Dialect, Source, SqlOptions};
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    pub dialect: Dialect,
+    #[command(flatten)]
+    pub month: MonthArgs,
+    /// Read the tables from the directory `cardrecon export` wrote, instead of tables named by
+    /// --provider-table and --ledger-table.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// The provider records' table or view.
+    #[arg(long, default_value = "provider_records")]
+    pub provider_table: String,
+    /// The ledger entries' table or view.
+    #[arg(long, default_value = "ledger_entries")]
+    pub ledger_table: String,
+}
+
+pub fn run(a: SqlArgs) -> Result<ExitCode> {
+    let month = a.month.resolve()?;
+    let s = &month.settings;
+    let o = SqlOptions {
+        period: month.period,
+        margin_days: s.margin_days,
+        amount_tolerance: s.amount_tolerance.clone(),
+        fee_tolerance: s.fee_tolerance.clone(),
+        signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
+        source: match a.data {
+            Some(dir) => Source::Export(dir),
+            None => Source::Tables {
+                provider: a.provider_table,
+                ledger: a.ledger_table,
+            },
+        },
+    };
+    print!("{}", crate::sql::statement(&o, a.dialect)?);
+    Ok(ExitCode::SUCCESS)
+}

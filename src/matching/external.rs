@@ -1,0 +1,193 @@
+//! A results table computed elsewhere — [`crate::sql`]'s statement run on Spark or DuckDB — made
+//! into the engine's result frame, so every report and the summary come from it exactly as from
+//! a local run: the rows are ordered, and the match columns and the input columns gathered, by
+//! the same code ([`super::columnar::finish`]).
+//!
+//! The table gives, per row, the input positions (`p_row`, `l_row`: the `input_row` of the
+//! exported tables), the category, the key it matched on, the flags and the primaries. They are
+//! checked before they are used: positions inside the inputs, no record in two rows, known
+//! categories and keys, and, where the table carries `tx_id`, the same tx id as the input row
+//! (a table computed from other inputs is refused, never reported).
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::classify::{Judge, Row, NONE};
+use super::matches::{How, Matches};
+use super::rules::FLAGS;
+use super::side::Cols;
+use super::{Category, MatchOptions};
+use crate::error::{Error, Result};
+use crate::period::epoch_days;
+
+/// The columns of a results table that are read (`tx_id` only to check the inputs).
+pub const RESULT_INPUT_COLUMNS: [&str; 13] = [
+    "p_row",
+    "l_row",
+    "category",
+    "match_key",
+    "status_diff",
+    "currency_diff",
+    "amount_diff",
+    "sign_diff",
+    "fee_diff",
+    "timing",
+    "p_primary",
+    "l_primary",
+    "tx_id",
+];
+
+/// The engine's result frame from a results table (see the module docs). `file` names the table
+/// in errors.
+pub fn from_results(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    opts: &MatchOptions,
+    results: &DataFrame,
+    file: &Path,
+) -> Result<DataFrame> {
+    let bad = |row: usize, field: &str, message: String| Error::Input {
+        what: format!("{}, row {}, `{field}`", file.display(), row + 1),
+        message,
+    };
+    let int = |name: &str| -> Result<Vec<Option<i64>>> {
+        let c = results
+            .column(name)
+            .map_err(|_| bad(0, name, "the results table has no such column".into()))?
+            .cast(&DataType::Int64)?
+            .rechunk();
+        let a = c.i64()?;
+        Ok((0..a.len()).map(|i| a.get(i)).collect())
+    };
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = results
+            .column(name)
+            .map_err(|_| bad(0, name, "the results table has no such column".into()))?
+            .cast(&DataType::String)?
+            .rechunk();
+        let a = c.str()?;
+        Ok((0..a.len()).map(|i| a.get(i).map(str::to_string)).collect())
+    };
+    let boolean = |name: &str| -> Result<Vec<Option<bool>>> {
+        let c = results
+            .column(name)
+            .map_err(|_| bad(0, name, "the results table has no such column".into()))?
+            .cast(&DataType::Boolean)?
+            .rechunk();
+        let a = c.bool()?;
+        Ok((0..a.len()).map(|i| a.get(i)).collect())
+    };
+    let (p_rows, l_rows) = (int("p_row")?, int("l_row")?);
+    let categories = text("category")?;
+    let keys = text("match_key")?;
+    let flags: Vec<Vec<Option<bool>>> = FLAGS
+        .iter()
+        .map(|f| boolean(f.column()))
+        .collect::<Result<_>>()?;
+    let (p_prim, l_prim) = (boolean("p_primary")?, boolean("l_primary")?);
+    let tx_ids = results
+        .column("tx_id")
+        .ok()
+        .map(|_| text("tx_id"))
+        .transpose()?;
+
+    let p = Cols::provider_side(provider)?;
+    let l = Cols::ledger_side(ledger)?;
+    let mut p_primary = vec![true; provider.height()];
+    let mut l_primary = vec![true; ledger.height()];
+    let mut p_seen = vec![false; provider.height()];
+    let mut l_seen = vec![false; ledger.height()];
+    let mut m = Matches::new(provider.height(), ledger.height());
+    let mut rows = Vec::with_capacity(results.height());
+    let position = |i: usize, v: Option<i64>, len: usize, field: &str| -> Result<Option<u32>> {
+        match v {
+            None => Ok(None),
+            Some(r) if r >= 0 && (r as usize) < len => Ok(Some(r as u32)),
+            Some(r) => Err(bad(
+                i,
+                field,
+                format!("{r} is not a row of the input table ({len} rows)"),
+            )),
+        }
+    };
+    for i in 0..results.height() {
+        let pr = position(i, p_rows[i], provider.height(), "p_row")?;
+        let lr = position(i, l_rows[i], ledger.height(), "l_row")?;
+        if pr.is_none() && lr.is_none() {
+            return Err(bad(i, "p_row", "neither p_row nor l_row is given".into()));
+        }
+        for (r, seen, field) in [(pr, &mut p_seen, "p_row"), (lr, &mut l_seen, "l_row")] {
+            if let Some(r) = r {
+                if std::mem::replace(&mut seen[r as usize], true) {
+                    return Err(bad(i, field, format!("input row {r} is in two result rows")));
+                }
+            }
+        }
+        let category = categories[i]
+            .as_deref()
+            .and_then(Category::parse)
+            .ok_or_else(|| {
+                bad(
+                    i,
+                    "category",
+                    format!("{:?} is not a category", categories[i]),
+                )
+            })?;
+        let how = match keys[i].as_deref() {
+            None => None,
+            Some("tx_id") => Some(How::TxId),
+            Some("order_id") => Some(How::OrderId),
+            Some(other) => {
+                return Err(bad(
+                    i,
+                    "match_key",
+                    format!("{other:?} is not tx_id or order_id"),
+                ))
+            }
+        };
+        if let Some(tx) = &tx_ids {
+            let input = pr
+                .and_then(|r| p.tx_id.get(r as usize))
+                .or_else(|| lr.and_then(|r| l.tx_id.get(r as usize)));
+            if tx[i].as_deref() != input {
+                return Err(bad(
+                    i,
+                    "tx_id",
+                    format!(
+                        "{:?} differs from the input row's {input:?}: the results were computed from other inputs",
+                        tx[i]
+                    ),
+                ));
+            }
+        }
+        if let (Some(pr), Some(lr)) = (pr, lr) {
+            let how = how.ok_or_else(|| bad(i, "match_key", "a pair needs its key".into()))?;
+            m.pair(pr, lr, how);
+        }
+        let mut f = [false; 6];
+        for (k, column) in flags.iter().enumerate() {
+            f[k] = column[i].unwrap_or(false);
+        }
+        if let Some(r) = pr {
+            p_primary[r as usize] = p_prim[i].unwrap_or(true);
+        }
+        if let Some(r) = lr {
+            l_primary[r as usize] = l_prim[i].unwrap_or(true);
+        }
+        rows.push(Row {
+            p: pr,
+            l: lr,
+            how,
+            flags: f,
+            p_primary: pr.map(|_| p_prim[i].unwrap_or(true)),
+            l_primary: lr.map(|_| l_prim[i].unwrap_or(true)),
+            category,
+            group: NONE,
+            candidates: 0,
+        });
+    }
+    let period = (epoch_days(opts.period.first), epoch_days(opts.period.last));
+    let judge = Judge::new(&p, &l, &p_primary, &l_primary, opts, period);
+    super::columnar::finish(provider, ledger, rows, &judge, &m)
+}
