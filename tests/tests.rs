@@ -16,6 +16,7 @@ mod properties;
 mod provider_files;
 mod reports;
 mod secrets;
+mod sql;
 mod stage6;
 mod store;
 mod util;

@@ -424,9 +424,31 @@ impl<'h> SheetSeries<'h> {
     }
 }
 
+/// The workbook's document properties. Its creation time is the run's start, or, for a
+/// reconciliation from files (no wall clock in its outputs), the end of the period: the same
+/// inputs give the same workbook, byte for byte, as they give the same CSV and JSON.
+fn properties(input: &Input<'_>) -> rust_xlsxwriter::DocProperties {
+    let created = input
+        .info
+        .run_time
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| {
+            crate::period::Period::parse(&input.summary.period)
+                .ok()
+                .map(|p| p.instants(input.zone).1)
+        })
+        .unwrap_or_default();
+    rust_xlsxwriter::DocProperties::new()
+        .set_title(format!("{} {}", layout::REPORT_TITLE, input.summary.period))
+        .set_creation_datetime(&created)
+}
+
 pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     let tmp = path.with_extension("xlsx.tmp");
     let mut wb = Workbook::new();
+    wb.set_properties(&properties(input));
     let mut f = Formats::new();
     f.page_header = page_header(
         layout::REPORT_TITLE,

@@ -1,0 +1,266 @@
+//! Issue 17: the SQL cardrecon generates, run on a real DuckDB over the tables `export` writes,
+//! gives the engine's rows; the reports made from its results are byte-identical to a local
+//! run's. So the statement and the engine cannot drift apart unnoticed.
+//!
+//! DuckDB is Python's `duckdb` package: `.ci/run` installs it (pinned) into a virtual
+//! environment and names its interpreter in `CARDRECON_DUCKDB_PYTHON`; elsewhere the bench's
+//! `bench/.venv` serves. In CI (`CI=true`) a DuckDB that cannot be found fails the test.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::*;
+
+/// The Python with `duckdb`, or `None` (outside CI only).
+fn duckdb_python() -> Option<PathBuf> {
+    let candidates = std::env::var("CARDRECON_DUCKDB_PYTHON")
+        .ok()
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([repo_path("bench/.venv/bin/python")]);
+    for p in candidates {
+        let ok = Command::new(&p)
+            .args(["-c", "import duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(p);
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("no Python with duckdb in CI: .ci/run sets CARDRECON_DUCKDB_PYTHON");
+    }
+    eprintln!("skipped: no Python with duckdb (set CARDRECON_DUCKDB_PYTHON)");
+    None
+}
+
+/// Runs `query` on DuckDB, writing its rows to `out` (Parquet); returns the category counts.
+fn run_duckdb(python: &Path, query: &Path, out: &Path) -> BTreeMap<String, u64> {
+    let script = r#"
+import duckdb, json, sys
+q = open(sys.argv[1]).read()
+con = duckdb.connect()
+con.execute("COPY (" + q + ") TO '" + sys.argv[2].replace("'", "''") + "' (FORMAT parquet)")
+rows = con.execute("SELECT category, count(*) FROM read_parquet(?) GROUP BY 1 ORDER BY 1", [sys.argv[2]]).fetchall()
+print(json.dumps(dict(rows)))
+"#;
+    let o = Command::new(python)
+        .args(["-c", script])
+        .arg(query)
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "duckdb: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Category counts of a results.csv.
+fn counts(results: &Path) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for r in read_csv(results) {
+        *m.entry(r[0].clone()).or_insert(0) += 1;
+    }
+    m
+}
+
+fn ok(r: &Run) {
+    assert!(r.code == 0 || r.code == 1, "{}\n{}", r.stdout, r.stderr);
+}
+
+/// A generated month in a zone with a DST change inside it, stages 1-5 (the statement's), once
+/// with exact amounts and once with every kind of tolerance: DuckDB's rows give every report
+/// byte for byte as the engine's, and every category the month seeds is among them.
+#[test]
+fn the_generated_sql_on_duckdb_gives_the_engines_results_byte_for_byte() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let dir = tempdir();
+    let d = dir.path();
+    let data = d.join("data");
+    let g = run_generate(
+        &data,
+        "20000",
+        &[
+            "--seed",
+            "17",
+            "--period",
+            "2026-03",
+            "--timezone",
+            "America/New_York",
+        ],
+    );
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let providers = data.join("providers");
+    let ledger = data.join("ledger.csv");
+    let configs = [
+        ("exact", ""),
+        (
+            "tolerant",
+            "[tolerance]\namount = \"0.01\"\nrelative = \"0.0005\"\nfee = \"0.02\"\n\
+             [tolerance.currency]\nEUR = \"0.5\"\n",
+        ),
+    ];
+    let export = d.join("export");
+    for (name, tolerance) in configs {
+        let cfg = d.join(format!("{name}.toml"));
+        std::fs::write(
+            &cfg,
+            format!(
+                "timezone = \"America/New_York\"\nperiod = \"2026-03\"\nmargin_days = 3\n\
+                 {tolerance}[matching]\ngroups = false\nsuggest = false\n"
+            ),
+        )
+        .unwrap();
+        let cfg_s = cfg.to_str().unwrap();
+        let base = [
+            "--provider-data",
+            providers.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--config",
+            cfg_s,
+        ];
+        // The local run, which also exports the tables.
+        let local = d.join(format!("{name}-local"));
+        let mut args = vec!["reconcile"];
+        args.extend(base);
+        args.extend(["--out", local.to_str().unwrap()]);
+        args.extend(["--export", export.to_str().unwrap()]);
+        ok(&run(&args));
+        // The statement, on DuckDB over the exported tables.
+        let s = run(&[
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--config",
+            cfg_s,
+            "--data",
+            export.to_str().unwrap(),
+        ]);
+        assert_eq!(s.code, 0, "{}", s.stderr);
+        let query = d.join(format!("{name}.sql"));
+        std::fs::write(&query, &s.stdout).unwrap();
+        let results = d.join(format!("{name}-results.parquet"));
+        let by_duckdb = run_duckdb(&python, &query, &results);
+        let local_counts = counts(&local.join("results.csv"));
+        assert_eq!(by_duckdb, local_counts, "{name}: DuckDB's categories");
+        // Every category of stages 1-5 is in the month.
+        assert_eq!(local_counts.len(), 12, "{name}: {local_counts:?}");
+        // The reports from DuckDB's results.
+        let remote = d.join(format!("{name}-report"));
+        let mut args = vec!["report", "--results", results.to_str().unwrap()];
+        args.extend(base);
+        args.extend(["--out", remote.to_str().unwrap()]);
+        ok(&run(&args));
+        for f in [
+            "results.csv",
+            "discrepancies.csv",
+            "summary.json",
+            "links.csv",
+            "cards.csv",
+            "report.html",
+        ] {
+            assert_same_file(&local.join(f), &remote.join(f));
+        }
+        assert!(
+            std::fs::read(local.join("report.xlsx")).unwrap()
+                == std::fs::read(remote.join("report.xlsx")).unwrap(),
+            "{name}: the workbooks differ"
+        );
+    }
+    // The tolerances decided rows: the tolerant month has fewer amount mismatches.
+    let exact = counts(&d.join("exact-local/results.csv"));
+    let tolerant = counts(&d.join("tolerant-local/results.csv"));
+    assert!(
+        tolerant["amount_mismatch"] < exact["amount_mismatch"],
+        "{exact:?} {tolerant:?}"
+    );
+    // The export's layout: provider= and accounting_day= directories, the DST day among them.
+    assert!(export
+        .join("provider_records/provider=keysecure/accounting_day=2026-03-08/part-0.parquet")
+        .is_file());
+}
+
+/// A results table from other inputs is refused with the file, row and field named, and a
+/// results table is not reported against a store.
+#[test]
+fn report_refuses_results_of_other_inputs() {
+    let dir = tempdir();
+    let d = dir.path();
+    let sample = repo_path("sample-data");
+    let out = d.join("out");
+    let r = run_reconcile(
+        &sample.join("providers"),
+        &sample.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &out,
+        &[],
+    );
+    ok(&r);
+    // A results table naming a tx id the inputs do not have at that row.
+    let mut df = polars::prelude::df!(
+        "p_row" => [Some(0i64)],
+        "l_row" => [None::<i64>],
+        "category" => ["missing_in_ledger"],
+        "match_key" => [None::<&str>],
+        "status_diff" => [false],
+        "currency_diff" => [false],
+        "amount_diff" => [false],
+        "sign_diff" => [false],
+        "fee_diff" => [false],
+        "timing" => [false],
+        "p_primary" => [true],
+        "l_primary" => [None::<bool>],
+        "tx_id" => ["NOT-THIS-ONE"],
+    )
+    .unwrap();
+    let results = d.join("r.parquet");
+    polars::prelude::ParquetWriter::new(std::fs::File::create(&results).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let r = run(&[
+        "report",
+        "--results",
+        results.to_str().unwrap(),
+        "--provider-data",
+        sample.join("providers").to_str().unwrap(),
+        "--ledger",
+        sample.join("ledger.csv").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        d.join("rep").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("r.parquet, row 1, `tx_id`")
+            && r.stderr.contains("computed from other inputs"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("rep/results.csv").exists());
+    let r = run(&[
+        "report",
+        "--results",
+        results.to_str().unwrap(),
+        "--provider-data",
+        sample.join("providers").to_str().unwrap(),
+        "--ledger",
+        sample.join("ledger.csv").to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        d.join("rep").to_str().unwrap(),
+        "--store",
+        &format!("sqlite:{}", d.join("s.db").display()),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("without a store"), "{}", r.stderr);
+}
