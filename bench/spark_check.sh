@@ -59,7 +59,8 @@ echo "1. cardrecon reconcile --export"
 echo "2. cardrecon sql --dialect spark"
 "$BIN" sql --dialect spark --config "$CFG" > "$DIR/query.sql"
 echo "3. Spark local[$CORES]"
-read -r SPARK_S SPARK_MIB < <(measure "$VENV/bin/python" "$ROOT/bench/py/spark_sql.py" "$DIR/query.sql" "$DIR/export" "$DIR/spark-results" "$CORES" "$DIR/spark.json")
+read -r SPARK_S _ < <(measure "$VENV/bin/python" "$ROOT/bench/py/spark_sql.py" "$DIR/query.sql" "$DIR/export" "$DIR/spark-results" "$CORES" "$DIR/spark.json")
+[ -n "${SPARK_S:-}" ] || { echo "Spark failed (see above)" >&2; exit 1; }
 echo "4. cardrecon report --results"
 "$BIN" report --results "$DIR/spark-results" "${IN[@]}" --out "$DIR/from-spark" --exit-zero > "$DIR/from-spark.txt"
 
@@ -78,6 +79,7 @@ echo "timing cardrecon's engine on the same month (its Parquet tables, summary.j
 read -r CR_S CR_MIB < <(measure "$BIN" reconcile --provider-data "$DIR/local/normalized/provider_records.parquet" \
   --ledger "$DIR/local/normalized/ledger_entries.parquet" --config "$CFG" --out "$DIR/engine" --outputs json --exit-zero)
 SPARK_QUERY_S="$(python3 -c "import json; print(json.load(open('$DIR/spark.json'))['seconds'])")"
+SPARK_JVM_MIB="$(python3 -c "import json; print(json.load(open('$DIR/spark.json'))['jvm_peak_mib'])")"
 python3 - "$DIR/spark.json" "$DIR/local/results.csv" <<'PY' || status=1
 import csv, json, sys
 spark = json.load(open(sys.argv[1]))["by_category"]
@@ -91,7 +93,7 @@ if spark != dict(sorted(local.items())):
 PY
 
 echo
-echo "| records | result rows | Spark local[$CORES]: query + write | Spark: whole process (JVM start) | Spark peak memory | cardrecon: read + match + summary | cardrecon peak memory | reports identical |"
+echo "| records | result rows | Spark local[$CORES]: query + write | Spark: whole process (JVM start) | Spark peak memory (JVM) | cardrecon: read + match + summary | cardrecon peak memory | reports identical |"
 echo "|---|---|---|---|---|---|---|---|"
-echo "| $RECORDS | $ROWS | ${SPARK_QUERY_S} s | ${SPARK_S} s | ${SPARK_MIB} MiB | ${CR_S} s | ${CR_MIB} MiB | $([ $status = 0 ] && echo yes || echo NO) |"
+echo "| $RECORDS | $ROWS | ${SPARK_QUERY_S} s | ${SPARK_S} s | ${SPARK_JVM_MIB} MiB | ${CR_S} s | ${CR_MIB} MiB | $([ $status = 0 ] && echo yes || echo NO) |"
 exit $status

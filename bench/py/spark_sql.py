@@ -43,9 +43,20 @@ results.write.mode("overwrite").parquet(results_dir)
 seconds = time.monotonic() - start
 written = spark.read.parquet(results_dir)
 counts = {r["category"]: r["count"] for r in written.groupBy("category").count().collect()}
+# The JVM's peak memory (VmHWM): it is the gateway's child process, which the process-tree
+# measure of the script does not see.
+jvm_mib = None
+try:
+    pid = spark.sparkContext._gateway.proc.pid
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            jvm_mib = round(int(line.split()[1]) / 1024)
+except Exception:
+    pass
 with open(out_json, "w") as f:
     json.dump({
         "seconds": round(seconds, 2),
+        "jvm_peak_mib": jvm_mib,
         "rows": sum(counts.values()),
         "by_category": dict(sorted(counts.items())),
     }, f)
