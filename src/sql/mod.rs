@@ -293,6 +293,7 @@ pub fn statement(o: &SqlOptions, dialect: Dialect) -> Result<String> {
     let header = format!(
         "-- cardrecon: stages 1-5 of the classification ({}), period {} to {} with {} margin days.\n\
          -- Amount tolerance: {}; fee tolerance: {}; ledger amounts {}.\n\
+         -- Groups and suggestions (stage 6) are not expressed; `cardrecon report --results` runs without them.\n\
          -- Generated from cardrecon's rules (src/matching/rules.rs); do not edit by hand.\n",
         match dialect {
             Dialect::Spark => "Spark SQL",
