@@ -87,7 +87,9 @@ fn write_table(df: &DataFrame, dir: &Path, name: &str) -> Result<usize> {
     let rows: Vec<i64> = (0..df.height() as i64).collect();
     with_row.with_column(Column::new(INPUT_ROW.into(), rows))?;
     for ((p, d), idx) in &parts {
-        let part = tmp.join(format!("provider={p}")).join(format!("accounting_day={d}"));
+        let part = tmp
+            .join(format!("provider={p}"))
+            .join(format!("accounting_day={d}"));
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
         let idx = IdxCa::from_vec("idx".into(), idx.clone());
         let mut piece = with_row.take(&idx)?;

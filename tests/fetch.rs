@@ -118,6 +118,7 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
         thresholds: Default::default(),
         reopen_period: false,
         refresh: false,
+        export: None,
     };
     let done = pipeline::run::run(&job).await.unwrap();
     handle.stop().await;
@@ -250,6 +251,7 @@ async fn each_providers_auth_failure_is_named() {
             thresholds: Default::default(),
             reopen_period: false,
             refresh: false,
+            export: None,
         };
         match pipeline::run::run(&job).await {
             Err(Error::Fetch {

@@ -948,7 +948,11 @@ async fn a_rerun_sends_at_most_5_percent_of_the_first_runs_requests() {
     // when the first had finished, but asked again when both were in flight, so the count
     // depended on timing. Sequential, the old way shows as pages read from the archive.
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replacen("max_concurrency = 8", "max_concurrency = 1", 1)).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replacen("max_concurrency = 8", "max_concurrency = 1", 1),
+    )
+    .unwrap();
     let run_once = |id: &str, extra: &[&str]| {
         let mut c = run_command(&cfg, id);
         c.args(extra);

@@ -93,6 +93,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             thresholds: Default::default(),
             reopen_period: false,
             refresh: false,
+            export: None,
         };
         let done = pipeline::run::run(&job).await;
         handle.stop().await;

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use super::args::{exit_code, runtime, MonthArgs, ThresholdArgs};
@@ -31,6 +33,10 @@ pub struct RunArgs {
     /// cache (details of records in a final status, kept from earlier runs).
     #[arg(long)]
     pub refresh: bool,
+    /// Also write the canonical tables as hive-partitioned Parquet under this directory, as
+    /// `cardrecon export` does (for `cardrecon sql` on Spark or DuckDB).
+    #[arg(long)]
+    pub export: Option<PathBuf>,
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
@@ -56,6 +62,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         thresholds: a.thresholds.resolve()?,
         reopen_period: a.reopen_period,
         refresh: a.refresh,
+        export: a.export.clone(),
     };
     let done = runtime()?.block_on(pipeline::run::run(&job))?;
     if done.resumed {

@@ -1,8 +1,8 @@
 //! Stages 3-5: what a pair, a group member or a lone item is, by the precedence in [`super`].
 
 use super::matches::{Group, How};
-use super::side::Cols;
 use super::rules::{by_flags, unmatched_provider, Flag, DEBIT_KINDS, UNMATCHED_LEDGER};
+use super::side::Cols;
 use super::{Category, MatchOptions};
 use crate::tolerance::Units;
 

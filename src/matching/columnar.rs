@@ -24,9 +24,9 @@ use polars::prelude::*;
 
 use super::classify::{Judge, Row, NONE};
 use super::groups;
-use super::rules::FLAGS;
 use super::matches::{How, Matches};
 use super::pair::{key_of, pair_on, Key};
+use super::rules::FLAGS;
 use super::side::Side;
 use super::suggest;
 use super::sums::{summary_frame, Sums};

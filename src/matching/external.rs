@@ -120,7 +120,11 @@ pub fn from_results(
         for (r, seen, field) in [(pr, &mut p_seen, "p_row"), (lr, &mut l_seen, "l_row")] {
             if let Some(r) = r {
                 if std::mem::replace(&mut seen[r as usize], true) {
-                    return Err(bad(i, field, format!("input row {r} is in two result rows")));
+                    return Err(bad(
+                        i,
+                        field,
+                        format!("input row {r} is in two result rows"),
+                    ));
                 }
             }
         }

@@ -116,11 +116,21 @@ mod tests {
             unmatched_provider(Some("pending")),
             Category::PendingNotBooked
         );
-        assert_eq!(unmatched_provider(Some("success")), Category::MissingInLedger);
+        assert_eq!(
+            unmatched_provider(Some("success")),
+            Category::MissingInLedger
+        );
         assert_eq!(unmatched_provider(None), Category::MissingInLedger);
         assert_eq!(
             FLAGS.map(Flag::column),
-            ["status_diff", "currency_diff", "amount_diff", "sign_diff", "fee_diff", "timing"]
+            [
+                "status_diff",
+                "currency_diff",
+                "amount_diff",
+                "sign_diff",
+                "fee_diff",
+                "timing"
+            ]
         );
     }
 }

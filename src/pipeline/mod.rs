@@ -269,8 +269,9 @@ pub fn reconcile_with(
         let links = scope.spawn(check_links);
         let results = match &job.external.results {
             None => matching::reconcile(p_in, l_in, &opts),
-            Some(file) => read_results(file)
-                .and_then(|r| matching::from_results(p_in, l_in, &opts, &r, file)),
+            Some(file) => {
+                read_results(file).and_then(|r| matching::from_results(p_in, l_in, &opts, &r, file))
+            }
         };
         let links = links
             .join()

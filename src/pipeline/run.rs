@@ -29,6 +29,8 @@ pub struct RunJob {
     pub reopen_period: bool,
     /// Ignore the store's fetch cache: ask the providers for every detail again.
     pub refresh: bool,
+    /// Also write the canonical tables, hive-partitioned, under this directory (`--export`).
+    pub export: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,7 +192,10 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         )),
         outputs: Outputs::ALL,
         thresholds: job.thresholds.clone(),
-        external: Default::default(),
+        external: crate::pipeline::External {
+            export: job.export.clone(),
+            results: None,
+        },
     };
     // The store is written before the manifest: a run killed before it wrote the store is still
     // unfinished and resumes; the store write itself is one transaction.

@@ -113,8 +113,7 @@ fn lit(s: &str) -> String {
 /// A table or view name: letters, digits, `_` and `.` only (it is not quoted).
 fn table_name(s: &str) -> Result<&str> {
     let ok = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if ok {
         Ok(s)
@@ -248,7 +247,11 @@ pub fn statement(o: &SqlOptions, dialect: Dialect) -> Result<String> {
         category(Category::DuplicateInLedger)
     );
     for (fs, c) in BY_FLAGS {
-        let any = fs.iter().map(|f| f.column()).collect::<Vec<_>>().join(" OR ");
+        let any = fs
+            .iter()
+            .map(|f| f.column())
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let _ = writeln!(case, "    WHEN {any} THEN {}", category(c));
     }
     let _ = writeln!(
@@ -257,7 +260,11 @@ pub fn statement(o: &SqlOptions, dialect: Dialect) -> Result<String> {
         category(Category::Matched)
     );
     for (statuses, c) in UNMATCHED_PROVIDER {
-        let list = statuses.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ");
+        let list = statuses
+            .iter()
+            .map(|s| lit(s))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             case,
             "    WHEN has_p AND p_status IN ({list}) THEN {}",
@@ -422,7 +429,9 @@ mod tests {
         };
         let s = statement(&o, Dialect::Duckdb).unwrap();
         assert!(s.contains("WHERE accounting_day BETWEEN DATE '2026-02-26' AND DATE '2026-04-03'"));
-        assert!(s.contains("WHEN has_p AND p_status IN ('failed', 'reversed') THEN 'failed_not_booked'"));
+        assert!(s.contains(
+            "WHEN has_p AND p_status IN ('failed', 'reversed') THEN 'failed_not_booked'"
+        ));
         assert!(s.contains("WHEN amount_diff OR sign_diff THEN 'amount_mismatch'"));
         assert!(s.contains("(has_p AND has_l) AND (false) AS sign_diff"));
         let bad = SqlOptions {
