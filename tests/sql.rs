@@ -225,19 +225,29 @@ fn report_refuses_results_of_other_inputs() {
     polars::prelude::ParquetWriter::new(std::fs::File::create(&results).unwrap())
         .finish(&mut df)
         .unwrap();
-    let r = run(&[
-        "report",
-        "--results",
-        results.to_str().unwrap(),
-        "--provider-data",
-        sample.join("providers").to_str().unwrap(),
-        "--ledger",
-        sample.join("ledger.csv").to_str().unwrap(),
-        "--period",
-        "2026-03",
-        "--out",
-        d.join("rep").to_str().unwrap(),
-    ]);
+    let (providers, ledger, rep) = (
+        sample.join("providers"),
+        sample.join("ledger.csv"),
+        d.join("rep"),
+    );
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--results",
+            results.to_str().unwrap(),
+            "--provider-data",
+            providers.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--period",
+            "2026-03",
+            "--out",
+            rep.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let r = report(&[]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(
         r.stderr.contains("r.parquet, row 1, `tx_id`")
@@ -246,21 +256,8 @@ fn report_refuses_results_of_other_inputs() {
         r.stderr
     );
     assert!(!d.join("rep/results.csv").exists());
-    let r = run(&[
-        "report",
-        "--results",
-        results.to_str().unwrap(),
-        "--provider-data",
-        sample.join("providers").to_str().unwrap(),
-        "--ledger",
-        sample.join("ledger.csv").to_str().unwrap(),
-        "--period",
-        "2026-03",
-        "--out",
-        d.join("rep").to_str().unwrap(),
-        "--store",
-        &format!("sqlite:{}", d.join("s.db").display()),
-    ]);
+    let store = format!("sqlite:{}", d.join("s.db").display());
+    let r = report(&["--store", &store]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("without a store"), "{}", r.stderr);
 }

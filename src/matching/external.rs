@@ -21,22 +21,14 @@ use super::{Category, MatchOptions};
 use crate::error::{Error, Result};
 use crate::period::epoch_days;
 
-/// The columns of a results table that are read (`tx_id` only to check the inputs).
-pub const RESULT_INPUT_COLUMNS: [&str; 13] = [
-    "p_row",
-    "l_row",
-    "category",
-    "match_key",
-    "status_diff",
-    "currency_diff",
-    "amount_diff",
-    "sign_diff",
-    "fee_diff",
-    "timing",
-    "p_primary",
-    "l_primary",
-    "tx_id",
-];
+/// The columns of a results table that are read: positions, category, key, the flags of
+/// [`FLAGS`], the primaries, and `tx_id` (only to check the inputs).
+pub fn result_input_columns() -> Vec<&'static str> {
+    let mut c = vec!["p_row", "l_row", "category", "match_key"];
+    c.extend(FLAGS.map(|f| f.column()));
+    c.extend(["p_primary", "l_primary", "tx_id"]);
+    c
+}
 
 /// The engine's result frame from a results table (see the module docs). `file` names the table
 /// in errors.

@@ -41,7 +41,7 @@ mod matches;
 pub mod oracle;
 mod pair;
 pub mod rules;
-pub use external::{from_results, RESULT_INPUT_COLUMNS};
+pub use external::{from_results, result_input_columns};
 mod side;
 /// The engine's in-place column readers, shared with the links check.
 pub(crate) use side::{days, decs, strs, Nums, Strs};

@@ -517,13 +517,14 @@ fn read_results(path: &Path) -> Result<DataFrame> {
     } else {
         vec![path.to_path_buf()]
     };
+    let wanted = matching::result_input_columns();
     let mut all: Option<DataFrame> = None;
     for file in &files {
         let df = crate::parquet_input::read_selected(
             file,
             |names| {
                 Ok(Some(
-                    matching::RESULT_INPUT_COLUMNS
+                    wanted
                         .iter()
                         .filter(|c| names.iter().any(|n| n == *c))
                         .map(|c| c.to_string())
