@@ -5,7 +5,9 @@
 //! Every file holds all of the table's columns (the partition values too, so a reader that
 //! ignores the directories loses nothing) plus `input_row`, the row's position in the table as
 //! cardrecon reads it: the engine's tie-breaker ("the first in input order"), and the key by
-//! which `report --results` finds each result row's records again. A missing value names its
+//! which `report --results` finds each result row's records again; and `carried`, true for an
+//! earlier period's open item that a store carried in (appended to the table, or a row of it).
+//! A missing value names its
 //! directory `__HIVE_DEFAULT_PARTITION__`, Hive's and Spark's convention for null; other
 //! characters outside `[A-Za-z0-9._-]` are written `%XX`, as Hive does.
 //!
@@ -23,6 +25,9 @@ use crate::period::from_epoch_days;
 
 /// The column holding a row's position in its table.
 pub const INPUT_ROW: &str = "input_row";
+/// The column marking an earlier period's open item a store carried in: it takes part whatever
+/// its day, as in the engine.
+pub const CARRIED: &str = "carried";
 
 /// What an export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,11 +39,17 @@ pub struct Exported {
     pub dir: PathBuf,
 }
 
-/// Writes both tables under `dir`.
-pub fn write(provider: &DataFrame, ledger: &DataFrame, dir: &Path) -> Result<Exported> {
+/// Writes both tables under `dir`; `carried` are the rows (provider, ledger) that a store's
+/// earlier periods carried in, marked in the `carried` column.
+pub fn write(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    carried: (&[u32], &[u32]),
+    dir: &Path,
+) -> Result<Exported> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let p = write_table(provider, dir, "provider_records")?;
-    let l = write_table(ledger, dir, "ledger_entries")?;
+    let p = write_table(provider, carried.0, dir, "provider_records")?;
+    let l = write_table(ledger, carried.1, dir, "ledger_entries")?;
     Ok(Exported {
         provider_rows: provider.height(),
         ledger_rows: ledger.height(),
@@ -65,7 +76,7 @@ fn escape(v: Option<&str>) -> String {
 }
 
 /// Writes one table partitioned by provider and accounting day; returns the files written.
-fn write_table(df: &DataFrame, dir: &Path, name: &str) -> Result<usize> {
+fn write_table(df: &DataFrame, carried: &[u32], dir: &Path, name: &str) -> Result<usize> {
     let target = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
     if tmp.exists() {
@@ -86,6 +97,13 @@ fn write_table(df: &DataFrame, dir: &Path, name: &str) -> Result<usize> {
     let mut with_row = df.clone();
     let rows: Vec<i64> = (0..df.height() as i64).collect();
     with_row.with_column(Column::new(INPUT_ROW.into(), rows))?;
+    let mut is_carried = vec![false; df.height()];
+    for &r in carried {
+        if let Some(c) = is_carried.get_mut(r as usize) {
+            *c = true;
+        }
+    }
+    with_row.with_column(Column::new(CARRIED.into(), is_carried))?;
     for ((p, d), idx) in &parts {
         let part = tmp
             .join(format!("provider={p}"))

@@ -187,8 +187,8 @@ fn the_generated_sql_on_duckdb_gives_the_engines_results_byte_for_byte() {
         .is_file());
 }
 
-/// A results table from other inputs is refused with the file, row and field named, and a
-/// results table is not reported against a store.
+/// A results table from other inputs is refused with the file, row and field named, with or
+/// without a store (which records nothing).
 #[test]
 fn report_refuses_results_of_other_inputs() {
     let dir = tempdir();
@@ -257,7 +257,184 @@ fn report_refuses_results_of_other_inputs() {
     );
     assert!(!d.join("rep/results.csv").exists());
     let store = format!("sqlite:{}", d.join("s.db").display());
+    // Against a store, nothing is recorded either.
     let r = report(&["--store", &store]);
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stderr.contains("without a store"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("computed from other inputs"),
+        "{}",
+        r.stderr
+    );
+    let items = run(&[
+        "items", "--store", &store, "--status", "all", "--format", "csv",
+    ]);
+    assert_eq!(items.code, 0, "{}", items.stderr);
+    assert_eq!(
+        items.stdout.lines().count(),
+        1,
+        "only the header: {}",
+        items.stdout
+    );
+}
+
+/// With a store: November's statement sees October's open items (exported as `carried`), and
+/// `report --results` against a copy of the store clears them exactly as the engine does.
+#[test]
+fn with_a_store_the_statement_clears_earlier_items_as_the_engine_does() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let dir = tempdir();
+    let d = dir.path();
+    let providers = d.join("provider_records.parquet");
+    let mut df =
+        cardrecon::normalize::provider_frame(&crate::store::provider_records(), chrono_tz::UTC)
+            .unwrap();
+    cardrecon::normalize::write_parquet(&mut df, &providers).unwrap();
+    let ledger = d.join("ledger.csv");
+    std::fs::write(&ledger, crate::store::LEDGER).unwrap();
+    let cfg = d.join("c.toml");
+    std::fs::write(&cfg, "[matching]\ngroups = false\nsuggest = false\n").unwrap();
+    let (one, two) = (d.join("one.db"), d.join("two.db"));
+    let url = |p: &Path| format!("sqlite:{}", p.display());
+    let reconcile = |period: &str, out: &str, extra: &[&str]| {
+        let mut args = vec!["--config", cfg.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let r = run_reconcile(&providers, &ledger, period, "UTC", &d.join(out), &args);
+        ok(&r);
+    };
+    reconcile("2026-10", "oct", &["--store", &url(&one)]);
+    std::fs::copy(&one, &two).unwrap();
+    let export = d.join("export");
+    reconcile(
+        "2026-11",
+        "nov-local",
+        &["--store", &url(&one), "--export", export.to_str().unwrap()],
+    );
+    // `export --store` (the store only read) writes the same tables as the run's `--export`.
+    let again = d.join("export-again");
+    let e = run(&[
+        "export",
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--period",
+        "2026-11",
+        "--timezone",
+        "UTC",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--store",
+        &url(&two),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(e.code, 0, "{}", e.stderr);
+    assert!(
+        e.stdout
+            .contains("5 records of earlier periods' open items carried in"),
+        "{}",
+        e.stdout
+    );
+    let listing = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        files(root)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&f).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert!(
+        listing(&export) == listing(&again),
+        "the two exports differ"
+    );
+    let s = run(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--period",
+        "2026-11",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let query = d.join("nov.sql");
+    std::fs::write(&query, &s.stdout).unwrap();
+    let results = d.join("nov.parquet");
+    run_duckdb(&python, &query, &results);
+    let remote = d.join("nov-remote");
+    ok(&run(&[
+        "report",
+        "--results",
+        results.to_str().unwrap(),
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--period",
+        "2026-11",
+        "--timezone",
+        "UTC",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--store",
+        &url(&two),
+        "--out",
+        remote.to_str().unwrap(),
+    ]));
+    let local = d.join("nov-local");
+    for f in ["results.csv", "discrepancies.csv"] {
+        assert_same_file(&local.join(f), &remote.join(f));
+    }
+    // The summary names its store; otherwise the same, the period's roll-forward included.
+    let summary = |p: &Path| std::fs::read_to_string(p.join("summary.json")).unwrap();
+    assert_eq!(
+        summary(&local),
+        summary(&remote).replace("two.db", "one.db")
+    );
+    let rows: Vec<(String, String)> = read_csv(&remote.join("results.csv"))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[3].clone()))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("cleared_prior", "T-CUT1"),
+        ("cleared_prior", "T-CUT2"),
+        ("cleared_prior", "T-LATE"),
+        ("cleared_prior", "T-PROV"),
+        ("matched", "T-NOV"),
+    ]
+    .iter()
+    .map(|(c, t)| (c.to_string(), t.to_string()))
+    .collect();
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(sorted, want);
+    // Both stores hold the same items in the same states.
+    let items = |p: &Path| {
+        let r = run(&[
+            "items",
+            "--store",
+            &url(p),
+            "--status",
+            "all",
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut v: Vec<Vec<String>> = csv::Reader::from_reader(r.stdout.as_bytes())
+            .records()
+            .map(|x| x.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (items(&one), items(&two));
+    assert_eq!(a.len(), 6);
+    assert_eq!(a, b);
 }

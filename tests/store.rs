@@ -20,7 +20,7 @@ use crate::util::{read_csv, rec, run, run_reconcile, tempdir, utc};
 /// - T-AMT: Oct 12, provider 100.00, ledger 99.50 (accepted as fx_rounding);
 /// - T-OPEN: provider Oct 25, never booked (stays open until dealt with);
 /// - T-OK (Oct 5) and T-NOV (Nov 5): matched.
-fn provider_records() -> Vec<ProviderRecord> {
+pub(crate) fn provider_records() -> Vec<ProviderRecord> {
     vec![
         rec("keysecure", "T-OK", "10.00", utc("2026-10-05 10:00:00")),
         rec("keysecure", "T-AMT", "100.00", utc("2026-10-12 10:00:00")),
@@ -33,7 +33,8 @@ fn provider_records() -> Vec<ProviderRecord> {
     ]
 }
 
-const LEDGER: &str = "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
+pub(crate) const LEDGER: &str =
+    "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at
 L-OK,keysecure,consumption,T-OK,,10.00,USD,,success,2026-10-05 10:05:00
 L-AMT,keysecure,consumption,T-AMT,,99.50,USD,,success,2026-10-12 10:05:00
 L-PROV,keysecure,consumption,T-PROV,,40.00,USD,,success,2026-10-15 09:00:00

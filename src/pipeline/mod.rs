@@ -193,11 +193,6 @@ pub fn reconcile_with(
     rechunk(&mut ledger_df, &matching::L_KEYS)?;
     tracing::info!("inputs read");
     let mut files = Vec::new();
-    if let Some(dir) = &job.external.export {
-        let e = crate::export::write(&provider_df, &ledger_df, dir)?;
-        tracing::info!(files = e.files, dir = %dir.display(), "tables exported");
-        files.push(dir.clone());
-    }
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
         entries: ledger_df.height(),
@@ -231,13 +226,7 @@ pub fn reconcile_with(
         None => (None, None),
     };
     if job.external.results.is_some() {
-        // The statement is stages 1-5, and knows no store's carried items.
-        if stored.is_some() {
-            return Err(Error::Input {
-                what: "--results".into(),
-                message: "a results table computed elsewhere holds no earlier period's open items: report it without a store".into(),
-            });
-        }
+        // The statement is stages 1-5.
         opts.loose = matching::Loose::off();
     } else if stored.is_none() && !(o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
@@ -245,6 +234,13 @@ pub fn reconcile_with(
     debug_assert!(!summary_only || opts.gather == matching::Gather::Summary);
     let p_in = provider_all.as_ref().unwrap_or(&provider_df);
     let l_in = ledger_all.as_ref().unwrap_or(&ledger_df);
+    // The tables as the engine sees them, earlier periods' open items included (marked
+    // `carried`), so a statement run elsewhere sees what the engine would.
+    if let Some(dir) = &job.external.export {
+        let e = crate::export::write(p_in, l_in, (&opts.carried.0, &opts.carried.1), dir)?;
+        tracing::info!(files = e.files, dir = %dir.display(), "tables exported");
+        files.push(dir.clone());
+    }
     tracing::info!("matching");
     // The links check reads the inputs only: it runs beside the engine, on a thread of its own
     // (at 10^7 records it is a second or so that the engine's single-threaded stretches leave

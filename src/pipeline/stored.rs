@@ -28,6 +28,20 @@ pub async fn reconcile_stored(job: &ReconcileJob, sj: &StoreJob, run_id: &str) -
     reconcile_in(job, sj, run_id, &st, snapshot, Vec::new()).await
 }
 
+/// The inputs as a reconciliation of `period` against the store sees them: earlier periods'
+/// open items carried in, and their rows (for `export --store`, so a statement run elsewhere
+/// sees what the engine would).
+pub async fn carried_inputs(
+    url: &crate::secret::Secret,
+    period: &Period,
+    provider: &polars::prelude::DataFrame,
+    ledger: &polars::prelude::DataFrame,
+) -> Result<store::run::Carried> {
+    let st = store::Store::open(url.expose()).await?;
+    let snapshot = st.snapshot(period).await?;
+    store::run::with_carried(provider, ledger, &snapshot, period)
+}
+
 /// Opens the store and reads what a run of `period` needs, refusing a closed period unless
 /// `--reopen-period`: before any work is done.
 pub(super) async fn open_store(

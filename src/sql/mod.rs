@@ -23,8 +23,10 @@
 //! `min` aggregates. None depends on which executor holds which rows, so Spark on N executors
 //! gives the rows DuckDB gives on one machine.
 //!
-//! Not expressed: stage 6 (groups and suggestions, whose search is sequential by nature) and a
-//! store's carried items. `match_id` (XXH3, which neither engine has) and `detail` (words) are
+//! A store's earlier open items are in the exported tables (`carried`) and take part whatever
+//! their day, as margin items do; what a pair with one means is decided by `report --results`
+//! from the store, as after a local run. Not expressed: stage 6 (groups and suggestions, whose
+//! search is sequential by nature). `match_id` (XXH3, which neither engine has) and `detail` (words) are
 //! added by `report --results`, from the rules here.
 
 use std::fmt::Write;
@@ -321,7 +323,7 @@ pm AS (
       PARTITION BY provider, tx_id ORDER BY occurred_at ASC NULLS LAST, input_row
     ) AS p_primary
   FROM {p_src}
-  WHERE accounting_day BETWEEN {wf} AND {wl}
+  WHERE accounting_day BETWEEN {wf} AND {wl} OR carried
 ),
 lm AS (
   SELECT input_row AS l_row, *,
@@ -331,7 +333,7 @@ lm AS (
       ORDER BY booked_at ASC NULLS LAST, input_row
     ) AS l_primary
   FROM {l_src}
-  WHERE accounting_day BETWEEN {wf} AND {wl}
+  WHERE accounting_day BETWEEN {wf} AND {wl} OR carried
 ),
 {tx},
 {order},
@@ -428,7 +430,9 @@ mod tests {
             source: Source::default(),
         };
         let s = statement(&o, Dialect::Duckdb).unwrap();
-        assert!(s.contains("WHERE accounting_day BETWEEN DATE '2026-02-26' AND DATE '2026-04-03'"));
+        assert!(s.contains(
+            "WHERE accounting_day BETWEEN DATE '2026-02-26' AND DATE '2026-04-03' OR carried"
+        ));
         assert!(s.contains(
             "WHEN has_p AND p_status IN ('failed', 'reversed') THEN 'failed_not_booked'"
         ));
