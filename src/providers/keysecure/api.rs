@@ -204,16 +204,21 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         // (an ordered buffer would stall every slot behind it); order is restored after.
         // One request per id: two records listed under one id (a provider duplicate) share the
         // answer, whichever asks first, so the number of requests does not depend on timing.
+        // Only ids listed more than once (a few) keep their answer here.
+        let mut listed: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for l in &lines {
+            let id = serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v.get("consume_no")?.as_str().map(str::to_string));
+            if let Some(id) = id {
+                *listed.entry(id).or_insert(0) += 1;
+            }
+        }
         let asked: std::collections::HashMap<String, tokio::sync::OnceCell<serde_json::Value>> =
-            lines
-                .iter()
-                .filter_map(|l| {
-                    serde_json::from_str::<serde_json::Value>(l)
-                        .ok()?
-                        .get("consume_no")?
-                        .as_str()
-                        .map(|id| (id.to_string(), tokio::sync::OnceCell::new()))
-                })
+            listed
+                .into_iter()
+                .filter(|(_, n)| *n > 1)
+                .map(|(id, _)| (id, tokio::sync::OnceCell::new()))
                 .collect();
         let asked = &asked;
         let mut details: Vec<(usize, String)> =

@@ -1,0 +1,119 @@
+//! Reading what a reconciliation starts from: the two inputs (on two threads), and a results
+//! table computed elsewhere (`report --results`).
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::DataFrame;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::matching;
+
+/// The two inputs, read on two threads: the provider records (a directory of wire files or a
+/// `provider_records` table) and the ledger, with what reading them found. `only_keys` reads
+/// only the columns the engine, the links check and the summary need.
+pub fn read_inputs(
+    provider_data: &Path,
+    ledger: &Path,
+    s: &Settings,
+    only_keys: bool,
+) -> Result<Inputs> {
+    let zone = s.timezone;
+    let read_provider = || -> Result<_> {
+        if provider_data.is_file() {
+            tracing::info!(file = %provider_data.display(), "reading the provider_records table");
+            let link_keys: &[&str] = if s.matching.links {
+                &crate::links::LINK_KEYS
+            } else {
+                &[]
+            };
+            let keys: Vec<&str> = matching::P_KEYS.iter().chain(link_keys).copied().collect();
+            let only = only_keys.then_some(&keys[..]);
+            crate::normalize::read_provider_parquet_columns(provider_data, zone, only)
+        } else {
+            tracing::info!(dir = %provider_data.display(), "reading provider records");
+            let (records, read_stats) = crate::normalize::read_provider_dir(provider_data, s)?;
+            Ok((
+                crate::normalize::provider_frame(&records, zone)?,
+                read_stats,
+            ))
+        }
+    };
+    let read_ledger = || {
+        tracing::info!(file = %ledger.display(), "reading ledger");
+        crate::ledger::load_frame_with(ledger, s, zone, !only_keys)
+    };
+    let (provider_read, ledger_read) = std::thread::scope(|scope| {
+        let ledger = scope.spawn(read_ledger);
+        let provider = read_provider();
+        let ledger = ledger
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (provider, ledger)
+    });
+    // The provider side's error first, as when they were read one after the other.
+    let (provider_df, read_stats) = provider_read?;
+    let (ledger_df, skipped_rows) = ledger_read?;
+    Ok(Inputs {
+        provider: provider_df,
+        read_stats,
+        ledger: ledger_df,
+        skipped_rows,
+    })
+}
+
+/// Both inputs read ([`read_inputs`]).
+pub struct Inputs {
+    pub provider: DataFrame,
+    pub read_stats: crate::normalize::ReadStats,
+    pub ledger: DataFrame,
+    /// Ledger rows left out, each with why.
+    pub skipped_rows: Vec<crate::ledger::SkippedRow>,
+}
+
+/// A results table computed elsewhere: one Parquet file, or a directory of them (Spark writes
+/// `part-*.parquet`), each checked as any Parquet input is. Only the columns the engine's
+/// frame is made from are decoded.
+pub(super) fn read_results(path: &Path) -> Result<DataFrame> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut f: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(path, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        f.sort();
+        f
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let wanted = matching::result_input_columns();
+    let mut all: Option<DataFrame> = None;
+    for file in &files {
+        let df = crate::parquet_input::read_selected(
+            file,
+            |names| {
+                Ok(Some(
+                    wanted
+                        .iter()
+                        .filter(|c| names.iter().any(|n| n == *c))
+                        .map(|c| c.to_string())
+                        .collect(),
+                ))
+            },
+            |message| Error::Input {
+                what: file.display().to_string(),
+                message,
+            },
+        )?;
+        match &mut all {
+            None => all = Some(df),
+            Some(a) => {
+                a.vstack_mut(&df)?;
+            }
+        }
+    }
+    all.ok_or_else(|| Error::Input {
+        what: path.display().to_string(),
+        message: "no Parquet file here".into(),
+    })
+}
