@@ -313,23 +313,33 @@ fn with_a_store_the_statement_clears_earlier_items_as_the_engine_does() {
     );
     // `export --store` (the store only read) writes the same tables as the run's `--export`.
     let again = d.join("export-again");
-    let e = run(&[
-        "export",
-        "--provider-data",
+    let (p_s, l_s, c_s, two_url) = (
         providers.to_str().unwrap(),
-        "--ledger",
         ledger.to_str().unwrap(),
-        "--period",
-        "2026-11",
-        "--timezone",
-        "UTC",
-        "--config",
         cfg.to_str().unwrap(),
-        "--store",
-        &url(&two),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+        url(&two),
+    );
+    // November's inputs and the October store's copy, then the command's own arguments.
+    let november = |command: &str, extra: &[&str]| {
+        let mut args = vec![command];
+        args.extend_from_slice(extra);
+        args.extend([
+            "--provider-data",
+            p_s,
+            "--ledger",
+            l_s,
+            "--period",
+            "2026-11",
+            "--timezone",
+            "UTC",
+            "--config",
+            c_s,
+            "--store",
+            &two_url,
+        ]);
+        run(&args)
+    };
+    let e = november("export", &["--out", again.to_str().unwrap()]);
     assert_eq!(e.code, 0, "{}", e.stderr);
     assert!(
         e.stdout
@@ -369,25 +379,15 @@ fn with_a_store_the_statement_clears_earlier_items_as_the_engine_does() {
     let results = d.join("nov.parquet");
     run_duckdb(&python, &query, &results);
     let remote = d.join("nov-remote");
-    ok(&run(&[
+    ok(&november(
         "report",
-        "--results",
-        results.to_str().unwrap(),
-        "--provider-data",
-        providers.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--period",
-        "2026-11",
-        "--timezone",
-        "UTC",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--store",
-        &url(&two),
-        "--out",
-        remote.to_str().unwrap(),
-    ]));
+        &[
+            "--results",
+            results.to_str().unwrap(),
+            "--out",
+            remote.to_str().unwrap(),
+        ],
+    ));
     let local = d.join("nov-local");
     for f in ["results.csv", "discrepancies.csv"] {
         assert_same_file(&local.join(f), &remote.join(f));

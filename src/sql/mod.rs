@@ -73,40 +73,6 @@ pub struct SqlOptions {
     pub source: Source,
 }
 
-/// The columns of the statement's results, in order: the engine's decisions, then the result
-/// columns a person reads (as in `results.csv`, without `detail` and `match_id`).
-pub const RESULT_SQL_COLUMNS: [&str; 29] = [
-    "p_row",
-    "l_row",
-    "category",
-    "match_key",
-    "status_diff",
-    "currency_diff",
-    "amount_diff",
-    "sign_diff",
-    "fee_diff",
-    "timing",
-    "p_primary",
-    "l_primary",
-    "provider",
-    "kind",
-    "tx_id",
-    "order_id",
-    "ledger_entry_id",
-    "provider_amount",
-    "ledger_amount",
-    "amount_difference",
-    "currency",
-    "ledger_currency",
-    "provider_status",
-    "ledger_status",
-    "provider_time",
-    "ledger_time",
-    "provider_day",
-    "ledger_day",
-    "card",
-];
-
 /// A string literal: quotes doubled.
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -172,7 +138,10 @@ fn money_type() -> String {
     )
 }
 
-/// The statement: one `WITH … SELECT` whose rows are the results ([`RESULT_SQL_COLUMNS`]).
+/// The statement: one `WITH … SELECT` whose rows are the results: the engine's decisions
+/// (`p_row`, `l_row`, `category`, `match_key`, the flags, the primaries: what `report
+/// --results` reads, `crate::matching::result_input_columns`), then the result columns a person
+/// reads, as in `results.csv` (`crate::report::RESULT_COLUMNS`) without `detail` and `match_id`.
 pub fn statement(o: &SqlOptions, dialect: Dialect) -> Result<String> {
     let (p_src, l_src) = match &o.source {
         Source::Tables { provider, ledger } => (
