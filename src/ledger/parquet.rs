@@ -46,40 +46,6 @@ pub(super) fn typed_frame(
     };
     let text = |canonical: &'static str| texts(column(canonical), canonical, values, n);
 
-    let entry_id = required(text("entry_id")?)?;
-    let provider = text("provider")?;
-    let kind = text("kind")?
-        .into_iter()
-        .map(|k| match k {
-            None => Some(None),
-            Some(k) => Kind::parse(k).map(|k| Some(k.as_str())),
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let tx_id = text("tx_id")?;
-    let order_id = text("order_id")?;
-    let currency = required(text("currency")?)?;
-    let status = required(text("status")?)?
-        .into_iter()
-        .map(|s| Status::parse(s).map(Status::as_str))
-        .collect::<Option<Vec<_>>>()?;
-    // Required: every value present (checked without copying a million-value column twice).
-    let amount = money_units(column("amount")?, n)?;
-    if amount.iter().any(Option::is_none) {
-        return None;
-    }
-    let fee = match column("fee") {
-        Some(s) => money_units(s, n)?,
-        None => vec![None; n],
-    };
-    let zone_ledger = settings.ledger_timezone();
-    let booked_at = instants(
-        column("booked_at")?,
-        zone_ledger,
-        settings.ledger.booked_at_format.as_deref(),
-    )?;
-
-    let currency: Vec<std::borrow::Cow<'_, str>> =
-        currency.into_iter().map(money::currency_code_cow).collect();
     // A text column whose every value is already what the table holds is taken as it is; only
     // one with a value read differently (trimmed, mapped, canonicalised) is built again.
     let as_is = |canonical: &'static str, read: &[Option<&str>]| -> Option<Column> {
@@ -99,19 +65,70 @@ pub(super) fn typed_frame(
         let as_opt: Vec<Option<&str>> = read.iter().copied().map(Some).collect();
         as_is(canonical, &as_opt).unwrap_or_else(|| str_col(canonical, read.into_iter()))
     };
-    let mut columns = vec![
-        req_text("entry_id", entry_id),
-        opt_text("provider", provider),
-        opt_text("kind", kind),
-        opt_text("tx_id", tx_id),
-        opt_text("order_id", order_id),
-        units_col("amount", &amount),
-        req_text("currency", currency.iter().map(|c| c.as_ref()).collect()),
-        units_col("fee", &fee),
-        req_text("status", status),
-        instant_col("booked_at", booked_at.iter().copied()),
-        accounting_days_col("accounting_day", booked_at.iter().copied(), zone),
-    ];
+    // The columns are independent: the identifying texts on one thread, the rest (money,
+    // times, days) on another. At 10⁷ entries each half is about a second, and the provider
+    // side, read beside the ledger, is done by then: two cores for two halves.
+    let ids = || -> Option<Vec<Column>> {
+        let entry_id = required(text("entry_id")?)?;
+        let provider = text("provider")?;
+        let kind = text("kind")?
+            .into_iter()
+            .map(|k| match k {
+                None => Some(None),
+                Some(k) => Kind::parse(k).map(|k| Some(k.as_str())),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let tx_id = text("tx_id")?;
+        let order_id = text("order_id")?;
+        Some(vec![
+            req_text("entry_id", entry_id),
+            opt_text("provider", provider),
+            opt_text("kind", kind),
+            opt_text("tx_id", tx_id),
+            opt_text("order_id", order_id),
+        ])
+    };
+    let rest = || -> Option<Vec<Column>> {
+        let currency = required(text("currency")?)?;
+        let status = required(text("status")?)?
+            .into_iter()
+            .map(|s| Status::parse(s).map(Status::as_str))
+            .collect::<Option<Vec<_>>>()?;
+        // Required: every value present (checked without copying a million-value column twice).
+        let amount = money_units(column("amount")?, n)?;
+        if amount.iter().any(Option::is_none) {
+            return None;
+        }
+        let fee = match column("fee") {
+            Some(s) => money_units(s, n)?,
+            None => vec![None; n],
+        };
+        let booked_at = instants(
+            column("booked_at")?,
+            settings.ledger_timezone(),
+            settings.ledger.booked_at_format.as_deref(),
+        )?;
+        let currency: Vec<std::borrow::Cow<'_, str>> =
+            currency.into_iter().map(money::currency_code_cow).collect();
+        Some(vec![
+            units_col("amount", &amount),
+            req_text("currency", currency.iter().map(|c| c.as_ref()).collect()),
+            units_col("fee", &fee),
+            req_text("status", status),
+            instant_col("booked_at", booked_at.iter().copied()),
+            accounting_days_col("accounting_day", booked_at.iter().copied(), zone),
+        ])
+    };
+    let (ids, rest) = std::thread::scope(|scope| {
+        let ids = scope.spawn(ids);
+        let rest = rest();
+        (
+            ids.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            rest,
+        )
+    });
+    let mut columns = ids?;
+    columns.extend(rest?);
     if let Some(name) = file_name {
         columns.push(numbered_col("source", name, 2, n));
     }

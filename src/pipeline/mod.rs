@@ -6,8 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::DataFrame;
-
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::matching::{self, MatchOptions};
@@ -188,16 +186,11 @@ pub fn reconcile_with(
         && job.external == External::default()
         && !(o.csv || o.xlsx || o.html || o.parquet);
     let Inputs {
-        provider: mut provider_df,
+        provider: provider_df,
         read_stats,
-        ledger: mut ledger_df,
+        ledger: ledger_df,
         skipped_rows,
     } = read_inputs(&job.provider_data, &job.ledger, s, summary_only)?;
-    // One chunk per column the engine reads (a Parquet file gives one per row group): it reads
-    // rows by position, cheapest from a single buffer. The other columns are only gathered for
-    // the reports, so they are left as they are (less memory for `--outputs json`).
-    rechunk(&mut provider_df, &matching::P_KEYS)?;
-    rechunk(&mut ledger_df, &matching::L_KEYS)?;
     tracing::info!("inputs read");
     let mut files = Vec::new();
     let ledger_stats = summary::LedgerStats {
@@ -441,18 +434,6 @@ pub fn reconcile_with(
         link_records,
         cards: card_lists,
     })
-}
-
-/// Makes each named column one chunk.
-fn rechunk(df: &mut DataFrame, names: &[&str]) -> Result<()> {
-    for name in names {
-        let c = df.column(name)?;
-        if c.n_chunks() > 1 {
-            let one = c.rechunk();
-            df.with_column(one)?;
-        }
-    }
-    Ok(())
 }
 
 fn display_name(p: &Path) -> String {
