@@ -7,9 +7,10 @@
 //! cardrecon reads it: the engine's tie-breaker ("the first in input order"), and the key by
 //! which `report --results` finds each result row's records again; and `carried`, true for an
 //! earlier period's open item that a store carried in (appended to the table, or a row of it).
-//! A missing value names its
-//! directory `__HIVE_DEFAULT_PARTITION__`, Hive's and Spark's convention for null; other
-//! characters outside `[A-Za-z0-9._-]` are written `%XX`, as Hive does.
+//!
+//! A missing partition value names its directory `__HIVE_DEFAULT_PARTITION__`, Hive's and
+//! Spark's convention for null; other characters outside `[A-Za-z0-9._-]` are written `%XX`, as
+//! Hive does.
 //!
 //! A table is written under a temporary name and renamed into place, so a reader never sees a
 //! mix of an older export's partitions and this one's.
