@@ -105,12 +105,13 @@ fn write_table(df: &DataFrame, carried: &[u32], dir: &Path, name: &str) -> Resul
         }
     }
     with_row.with_column(Column::new(CARRIED.into(), is_carried))?;
-    for ((p, d), idx) in &parts {
+    let files = parts.len();
+    for ((p, d), idx) in parts {
         let part = tmp
             .join(format!("provider={p}"))
             .join(format!("accounting_day={d}"));
         std::fs::create_dir_all(&part).map_err(|e| Error::io(&part, e))?;
-        let idx = IdxCa::from_vec("idx".into(), idx.clone());
+        let idx = IdxCa::from_vec("idx".into(), idx);
         let mut piece = with_row.take(&idx)?;
         let path = part.join("part-0.parquet");
         let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -120,7 +121,7 @@ fn write_table(df: &DataFrame, carried: &[u32], dir: &Path, name: &str) -> Resul
         std::fs::remove_dir_all(&target).map_err(|e| Error::io(&target, e))?;
     }
     std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, e))?;
-    Ok(parts.len())
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -47,18 +47,16 @@ pub struct ReconcileArgs {
 }
 
 pub fn run(a: ReconcileArgs) -> Result<ExitCode> {
-    let external = pipeline::External {
-        export: a.export.clone(),
-        results: None,
-    };
-    run_with(a, external)
+    run_with(a, None)
 }
 
-/// `reconcile`, with parts done elsewhere (`report --results`) or also exported.
-pub fn run_with(a: ReconcileArgs, mut external: pipeline::External) -> Result<ExitCode> {
-    if external.export.is_none() {
-        external.export = a.export.clone();
-    }
+/// `reconcile`, with the classification taken from a results table computed elsewhere when
+/// `results` is given (`report --results`).
+pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> {
+    let external = pipeline::External {
+        export: a.export.clone(),
+        results,
+    };
     let month = a.month.resolve()?;
     let ledger = month.required_ledger()?;
     let outputs = pipeline::Outputs::parse(&a.outputs)?;

@@ -21,11 +21,5 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> Result<ExitCode> {
-    reconcile::run_with(
-        a.reconcile,
-        crate::pipeline::External {
-            export: None,
-            results: Some(a.results),
-        },
-    )
+    reconcile::run_with(a.reconcile, Some(a.results))
 }

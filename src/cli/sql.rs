@@ -36,7 +36,7 @@ pub fn run(a: SqlArgs) -> Result<ExitCode> {
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance.clone(),
         fee_tolerance: s.fee_tolerance.clone(),
-        signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
+        signed_ledger: s.signed_ledger(),
         source: match a.data {
             Some(dir) => Source::Export(dir),
             None => Source::Tables {

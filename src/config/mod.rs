@@ -482,6 +482,12 @@ impl Settings {
         }
     }
 
+    /// Whether the ledger books debits negative and credits positive (`amount_sign = "signed"`),
+    /// so a wrong sign is an amount mismatch.
+    pub fn signed_ledger(&self) -> bool {
+        self.ledger.amount_sign.as_deref() == Some("signed")
+    }
+
     /// The zone naive ledger times are read in.
     pub fn ledger_timezone(&self) -> Tz {
         self.ledger

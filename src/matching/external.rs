@@ -43,46 +43,43 @@ pub fn from_results(
         what: format!("{}, row {}, `{field}`", file.display(), row + 1),
         message,
     };
-    let int = |name: &str| -> Result<Vec<Option<i64>>> {
-        let c = results
+    // Each column cast to the type read and made one chunk, so a row is read in place (no
+    // copy of ten million category names).
+    let column = |name: &str, dtype: DataType| -> Result<Column> {
+        Ok(results
             .column(name)
             .map_err(|_| bad(0, name, "the results table has no such column".into()))?
-            .cast(&DataType::Int64)?
-            .rechunk();
-        let a = c.i64()?;
-        Ok((0..a.len()).map(|i| a.get(i)).collect())
+            .cast(&dtype)?
+            .rechunk())
     };
-    let text = |name: &str| -> Result<Vec<Option<String>>> {
-        let c = results
-            .column(name)
-            .map_err(|_| bad(0, name, "the results table has no such column".into()))?
-            .cast(&DataType::String)?
-            .rechunk();
-        let a = c.str()?;
-        Ok((0..a.len()).map(|i| a.get(i).map(str::to_string)).collect())
-    };
-    let boolean = |name: &str| -> Result<Vec<Option<bool>>> {
-        let c = results
-            .column(name)
-            .map_err(|_| bad(0, name, "the results table has no such column".into()))?
-            .cast(&DataType::Boolean)?
-            .rechunk();
-        let a = c.bool()?;
-        Ok((0..a.len()).map(|i| a.get(i)).collect())
-    };
-    let (p_rows, l_rows) = (int("p_row")?, int("l_row")?);
-    let categories = text("category")?;
-    let keys = text("match_key")?;
-    let flags: Vec<Vec<Option<bool>>> = FLAGS
+    let (p_rows, l_rows) = (
+        column("p_row", DataType::Int64)?,
+        column("l_row", DataType::Int64)?,
+    );
+    let (p_rows, l_rows) = (p_rows.i64()?, l_rows.i64()?);
+    let (categories, keys) = (
+        column("category", DataType::String)?,
+        column("match_key", DataType::String)?,
+    );
+    let (categories, keys) = (categories.str()?, keys.str()?);
+    let flags: Vec<Column> = FLAGS
         .iter()
-        .map(|f| boolean(f.column()))
+        .map(|f| column(f.column(), DataType::Boolean))
         .collect::<Result<_>>()?;
-    let (p_prim, l_prim) = (boolean("p_primary")?, boolean("l_primary")?);
-    let tx_ids = results
-        .column("tx_id")
-        .ok()
-        .map(|_| text("tx_id"))
-        .transpose()?;
+    let flags: Vec<&BooleanChunked> = flags
+        .iter()
+        .map(|c| c.bool())
+        .collect::<PolarsResult<_>>()?;
+    let (p_prim, l_prim) = (
+        column("p_primary", DataType::Boolean)?,
+        column("l_primary", DataType::Boolean)?,
+    );
+    let (p_prim, l_prim) = (p_prim.bool()?, l_prim.bool()?);
+    let tx_ids = match results.column("tx_id") {
+        Ok(_) => Some(column("tx_id", DataType::String)?),
+        Err(_) => None,
+    };
+    let tx_ids = tx_ids.as_ref().map(|c| c.str()).transpose()?;
 
     let p = Cols::provider_side(provider)?;
     let l = Cols::ledger_side(ledger)?;
@@ -104,8 +101,8 @@ pub fn from_results(
         }
     };
     for i in 0..results.height() {
-        let pr = position(i, p_rows[i], provider.height(), "p_row")?;
-        let lr = position(i, l_rows[i], ledger.height(), "l_row")?;
+        let pr = position(i, p_rows.get(i), provider.height(), "p_row")?;
+        let lr = position(i, l_rows.get(i), ledger.height(), "l_row")?;
         if pr.is_none() && lr.is_none() {
             return Err(bad(i, "p_row", "neither p_row nor l_row is given".into()));
         }
@@ -120,17 +117,14 @@ pub fn from_results(
                 }
             }
         }
-        let category = categories[i]
-            .as_deref()
-            .and_then(Category::parse)
-            .ok_or_else(|| {
-                bad(
-                    i,
-                    "category",
-                    format!("{:?} is not a category", categories[i]),
-                )
-            })?;
-        let how = match keys[i].as_deref() {
+        let category = categories.get(i).and_then(Category::parse).ok_or_else(|| {
+            bad(
+                i,
+                "category",
+                format!("{:?} is not a category", categories.get(i)),
+            )
+        })?;
+        let how = match keys.get(i) {
             None => None,
             Some("tx_id") => Some(How::TxId),
             Some("order_id") => Some(How::OrderId),
@@ -146,13 +140,13 @@ pub fn from_results(
             let input = pr
                 .and_then(|r| p.tx_id.get(r as usize))
                 .or_else(|| lr.and_then(|r| l.tx_id.get(r as usize)));
-            if tx[i].as_deref() != input {
+            if tx.get(i) != input {
                 return Err(bad(
                     i,
                     "tx_id",
                     format!(
                         "{:?} differs from the input row's {input:?}: the results were computed from other inputs",
-                        tx[i]
+                        tx.get(i)
                     ),
                 ));
             }
@@ -163,21 +157,22 @@ pub fn from_results(
         }
         let mut f = [false; 6];
         for (k, column) in flags.iter().enumerate() {
-            f[k] = column[i].unwrap_or(false);
+            f[k] = column.get(i).unwrap_or(false);
         }
+        let (pp, lp) = (p_prim.get(i).unwrap_or(true), l_prim.get(i).unwrap_or(true));
         if let Some(r) = pr {
-            p_primary[r as usize] = p_prim[i].unwrap_or(true);
+            p_primary[r as usize] = pp;
         }
         if let Some(r) = lr {
-            l_primary[r as usize] = l_prim[i].unwrap_or(true);
+            l_primary[r as usize] = lp;
         }
         rows.push(Row {
             p: pr,
             l: lr,
             how,
             flags: f,
-            p_primary: pr.map(|_| p_prim[i].unwrap_or(true)),
-            l_primary: lr.map(|_| l_prim[i].unwrap_or(true)),
+            p_primary: pr.map(|_| pp),
+            l_primary: lr.map(|_| lp),
             category,
             group: NONE,
             candidates: 0,

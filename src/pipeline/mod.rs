@@ -204,7 +204,7 @@ pub fn reconcile_with(
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance.clone(),
         fee_tolerance: s.fee_tolerance.clone(),
-        signed_ledger: s.ledger.amount_sign.as_deref() == Some("signed"),
+        signed_ledger: s.signed_ledger(),
         carried: (Vec::new(), Vec::new()),
         gather: Default::default(),
         loose: matching::Loose {
