@@ -178,7 +178,25 @@ async fn every_fault_on_the_fetch_equals_the_offline_reconciliation() {
                 assert_eq!(w.total, Some(w.fetched), "{} {}", f.provider, w.window);
             }
         }
+        // Every window is a UTC range except cardapp's card list, which is not a range at all
+        // (it used to show as 1970-01-01).
+        for w in &f.window_checks {
+            let ranged = w.window != "cards/all";
+            assert_eq!(w.from.is_some(), ranged, "{} {}", f.provider, w.window);
+            assert_eq!(w.to.is_some(), ranged, "{} {}", f.provider, w.window);
+            if let Some(from) = &w.from {
+                assert!(from.starts_with("2026-"), "{} {from}", w.window);
+            }
+        }
     }
+    let cardapp = fetch.iter().find(|f| f.provider == "cardapp").unwrap();
+    assert_eq!(cardapp.window_checks[0].window, "cards/all");
+    let page = std::fs::read_to_string(done.run_dir.join("report.html")).unwrap();
+    assert!(
+        page.contains("<td>cards&#x2f;all</td><td>whole list</td><td></td>")
+            && !page.contains("1970-"),
+        "the page shows the card list as a whole list"
+    );
     let ks_reads: u64 = ks.window_checks.iter().map(|w| w.reads - 1).sum();
     assert_eq!(ks_reads, ks.windows_reread, "re-reads are per window");
     // The same links findings as offline (a fetched provider duplicate lacks its detail's link,

@@ -20,6 +20,9 @@ pub struct Window {
     pub key: String,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// False for a query that is not a time range (cardapp's card list): `from`/`to` are then
+    /// placeholders, and the evidence shows no range rather than 1970.
+    pub timed: bool,
     pub class: Option<String>,
 }
 
@@ -75,6 +78,7 @@ pub fn split(
             ),
             from: a,
             to: b,
+            timed: true,
             class: class.map(str::to_string),
         });
         a = b;
@@ -269,8 +273,12 @@ where
         let n = distinct(&r.records, id_field).len() as u64;
         window_checks.push(super::http::WindowCheck {
             window: w.key.clone(),
-            from: w.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            to: w.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            from: w
+                .timed
+                .then(|| w.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            to: w
+                .timed
+                .then(|| w.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             total: r.total,
             fetched: n,
             pages: r.pages,
@@ -282,7 +290,11 @@ where
             if n != t || !r.totals_agree {
                 return Err(Error::Incomplete {
                     provider: provider.to_string(),
-                    window: format!("{} .. {}", w.from.to_rfc3339(), w.to.to_rfc3339()),
+                    window: if w.timed {
+                        format!("{} .. {}", w.from.to_rfc3339(), w.to.to_rfc3339())
+                    } else {
+                        w.key.clone()
+                    },
                     message: format!(
                         "the provider reports {t} records, {n} distinct ones were fetched"
                     ),

@@ -29,6 +29,10 @@ pub struct FetchedDay {
 pub const NO_EVIDENCE: &str =
     "none: this run was reconciled offline from files, so it has no fetch evidence";
 
+/// What the Fetch sheet and the page say when the run fetched nothing (a sentence of its own:
+/// `NO_EVIDENCE` is worded for `summary.json`'s field).
+pub const NO_EVIDENCE_NOTE: &str = "No fetch evidence: this run was reconciled offline from files.";
+
 /// What it says when the run fetched its provider records.
 pub const FETCHED: &str = "the provider records were fetched by this run: per provider its requests, pages and checks, per window the API's total and the records kept, per accounting day the records and their sum";
 

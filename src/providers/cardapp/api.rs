@@ -100,6 +100,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
         key: "cards/all".into(),
         from: far,
         to: far + Duration::seconds(1),
+        timed: false,
         class: Some("cards".into()),
     }];
     let (cards, card_stats) = fetch_windows(

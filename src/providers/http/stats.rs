@@ -47,9 +47,9 @@ pub struct FetchStats {
 pub struct WindowCheck {
     /// The window's archive key (query, class and range), e.g. `trades/20260225T000000-…`.
     pub window: String,
-    /// `[from, to)`, RFC 3339 UTC.
-    pub from: String,
-    pub to: String,
+    /// `[from, to)`, RFC 3339 UTC; none for a query that is not a time range (a card list).
+    pub from: Option<String>,
+    pub to: Option<String>,
     /// The total the API reported (none for an API without totals).
     pub total: Option<u64>,
     pub fetched: u64,

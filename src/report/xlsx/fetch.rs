@@ -10,6 +10,7 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 
 use super::{count, excel_number, fit_wrapped, page_setup, xerr, Formats, Widths};
 use crate::error::Result;
+use crate::report::fetch::NO_EVIDENCE_NOTE;
 use crate::report::layout;
 use crate::report::shown_text::for_xlsx;
 use crate::report::summary::Summary;
@@ -51,6 +52,9 @@ const DAY_HEADERS: [&str; 5] = [
     "Amount",
 ];
 
+/// The From cell of a window that is not a time range.
+const WHOLE_LIST: &str = "whole list";
+
 pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Path) -> Result<()> {
     let e = xerr(path);
     let ws = wb
@@ -62,8 +66,7 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
     ws.write_string_with_format(0, 0, "Fetch completeness", &f.title)
         .map_err(&e)?;
     if s.fetch.is_empty() {
-        ws.write_string(1, 0, format!("No fetch evidence: {}.", s.fetch_evidence))
-            .map_err(&e)?;
+        ws.write_string(1, 0, NO_EVIDENCE_NOTE).map_err(&e)?;
         return widths.apply(ws, path);
     }
     let mut row = 2u32;
@@ -98,11 +101,14 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
     for p in &s.fetch {
         for w in &p.window_checks {
             row += 1;
+            // A query that is not a time range (a card list) reads "whole list".
+            let from = w.from.as_deref().unwrap_or(WHOLE_LIST);
+            let to = w.to.as_deref().unwrap_or("");
             for (c, t) in [
-                (0u16, &p.provider),
+                (0u16, p.provider.as_str()),
                 (1, &w.window),
-                (2, &w.from),
-                (3, &w.to),
+                (2, from),
+                (3, to),
             ] {
                 ws.write_string(row, c, for_xlsx(t)).map_err(&e)?;
                 widths.see(c as usize, t.chars().count().min(50));
