@@ -163,6 +163,15 @@ fn each_finding_exactly_and_nothing_for_refunds_that_sum_to_their_original() {
     assert_eq!(links["by_finding"]["orphan_refund"], 1);
     assert_eq!(links["by_finding"]["orphan_fee"], 1);
     assert_eq!(links["by_finding"]["refund_exceeds_original"], 1);
+    // The page's links table: amounts right-aligned, the refunds list and the sentence wrapped.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for cell in [
+        r#"<td class="num">100.00</td>"#,
+        r#"<td class="text">R3; R4 (total 100.01)</td>"#,
+        r#"<td class="words">2 refunds (R3, R4) total 100.01 USD"#,
+    ] {
+        assert!(page.contains(cell), "{cell}");
+    }
     // Same inputs, byte-identical links.csv.
     let again = dir.path().join("again");
     run_reconcile(&p, &l, "2026-03", "UTC", &again, &[]);

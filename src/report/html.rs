@@ -126,7 +126,37 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
 struct LinkView {
     finding: &'static str,
     label: &'static str,
-    cells: Vec<String>,
+    cells: Vec<(String, &'static str)>,
+}
+
+/// A findings row's fields after its first (the finding, which the label shows), each with its
+/// cell class: `num` for the table's amount columns (right-aligned, never wrapped), `text` for
+/// lists that may grow long (wrapped), `words` for the last one, the sentence saying what was
+/// found (wrapped at a readable width); other cells do not wrap, so ids and days stay on one
+/// line.
+fn finding_cells(
+    texts: &[String],
+    amounts: &[usize],
+    lists: &[usize],
+) -> Vec<(String, &'static str)> {
+    let last = texts.len().saturating_sub(1);
+    texts
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, t)| {
+            let class = if amounts.contains(&i) {
+                "num"
+            } else if lists.contains(&i) {
+                "text"
+            } else if i == last {
+                "words"
+            } else {
+                ""
+            };
+            (for_html(t).into_owned(), class)
+        })
+        .collect()
 }
 
 fn link_views(findings: &[crate::links::Finding]) -> Vec<LinkView> {
@@ -137,10 +167,11 @@ fn link_views(findings: &[crate::links::Finding]) -> Vec<LinkView> {
             finding: f.finding.as_str(),
             label: layout::finding_label(f.finding),
             // Every field but the finding's name, which the label shows.
-            cells: super::links::texts(f)[1..]
-                .iter()
-                .map(|t| for_html(t).into_owned())
-                .collect(),
+            cells: finding_cells(
+                &super::links::texts(f),
+                &super::links::AMOUNT_COLUMNS,
+                &[super::links::REFUNDS_COLUMN],
+            ),
         })
         .collect()
 }
@@ -366,10 +397,7 @@ pub fn write(
                     .take(MAX_ROWS)
                     .map(|r| minijinja::context! {
                         finding => r.finding.map(|f| f.label()).unwrap_or(""),
-                        cells => super::cards::texts(r)[1..]
-                            .iter()
-                            .map(|t| for_html(t).into_owned())
-                            .collect::<Vec<_>>(),
+                        cells => finding_cells(&super::cards::texts(r), &super::cards::AMOUNT_COLUMNS, &[]),
                     })
                     .collect::<Vec<_>>(),
             })

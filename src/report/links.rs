@@ -56,8 +56,11 @@ pub fn texts(f: &Finding) -> [String; 15] {
     ]
 }
 
+/// The column listing a finding's refunds, which grows with their number.
+pub const REFUNDS_COLUMN: usize = 13;
+
 /// The columns holding amounts we wrote (never guarded: a number keeps its sign).
-const AMOUNT_COLUMNS: [usize; 2] = [5, 10];
+pub const AMOUNT_COLUMNS: [usize; 2] = [5, 10];
 
 /// Writes `links.csv` (to a temporary name first). Provider and ledger text is guarded against
 /// formulas like every CSV cardrecon writes.
