@@ -54,6 +54,27 @@ fn bad_arguments_exit_2_with_the_reason() {
     );
 }
 
+/// A command offers only the arguments it uses: `fetch` and `sql` read no ledger, so a
+/// `--ledger` or `--skip-bad-rows` there is refused rather than silently ignored.
+#[test]
+fn commands_that_read_no_ledger_refuse_ledger_arguments() {
+    for command in ["fetch", "sql"] {
+        for flag in ["--ledger", "--skip-bad-rows"] {
+            let r = run(&[command, flag, "x.csv", "--period", "2026-03"]);
+            assert_eq!(r.code, 2, "{command} {flag}");
+            assert!(
+                r.stderr.contains(&format!("unexpected argument '{flag}'")),
+                "{command} {flag}: {}",
+                r.stderr
+            );
+        }
+    }
+    for command in ["reconcile", "run", "export", "check-ledger"] {
+        let help = run(&[command, "--help"]).stdout;
+        assert!(help.contains("--skip-bad-rows"), "{command}");
+    }
+}
+
 #[test]
 fn exit_zero_and_clean_books_exit_0() {
     let dir = tempdir();

@@ -13,7 +13,7 @@ use crate::period::{parse_zone, Period};
 use crate::report::summary;
 use crate::report::thresholds::{OpenAmountLimit, Thresholds};
 
-/// `--config`, `--timezone` and `--skip-bad-rows`: what settles how inputs are read.
+/// `--config` and `--timezone`: the configuration and the business day.
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// Configuration file (TOML); `cardrecon init` writes one.
@@ -22,9 +22,24 @@ pub struct SettingsArgs {
     /// Business timezone, an IANA name such as Europe/London (default: the config's, else UTC).
     #[arg(long)]
     pub timezone: Option<String>,
+}
+
+/// `--skip-bad-rows`, only on the commands that read a ledger (a command that reads none does
+/// not offer it).
+#[derive(Debug, Clone, Args)]
+pub struct SkipBadRows {
     /// Skip ledger rows that cannot be read, listing them in summary.json, instead of stopping.
     #[arg(long)]
     pub skip_bad_rows: bool,
+}
+
+impl SkipBadRows {
+    /// The flag over the configuration's `[ledger] skip_bad_rows`.
+    pub fn apply(&self, settings: &mut Settings) {
+        if self.skip_bad_rows {
+            settings.ledger.skip_bad_rows = Some(true);
+        }
+    }
 }
 
 impl SettingsArgs {
@@ -36,9 +51,6 @@ impl SettingsArgs {
         };
         if let Some(z) = &self.timezone {
             settings.timezone = parse_zone(z)?;
-        }
-        if self.skip_bad_rows {
-            settings.ledger.skip_bad_rows = Some(true);
         }
         Ok(settings)
     }
@@ -62,29 +74,19 @@ impl SettingsArgs {
     }
 }
 
-/// [`SettingsArgs`] plus `--period` and `--ledger`: one month of one ledger.
+/// [`SettingsArgs`] plus `--period`: a month, for the commands that read no ledger (`fetch`,
+/// `sql`).
 #[derive(Debug, Clone, Args)]
-pub struct MonthArgs {
+pub struct PeriodArgs {
     #[command(flatten)]
     pub settings: SettingsArgs,
     /// Period: YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: the config's).
     #[arg(long)]
     pub period: Option<String>,
-    /// Ledger file: .csv, .xlsx or .parquet (default: [ledger] path in the config, relative to
-    /// the config file).
-    #[arg(long)]
-    pub ledger: Option<PathBuf>,
 }
 
-/// A month's arguments resolved: settings, period and, where one is named, the ledger.
-pub struct Month {
-    pub settings: Settings,
-    pub period: Period,
-    pub ledger: Option<PathBuf>,
-}
-
-impl MonthArgs {
-    pub fn resolve(&self) -> Result<Month> {
+impl PeriodArgs {
+    pub fn resolve(&self) -> Result<(Settings, Period)> {
         let settings = self.settings.settings()?;
         let period = match (&self.period, settings.period) {
             (Some(p), _) => Period::parse(p)?,
@@ -96,9 +98,42 @@ impl MonthArgs {
                 ))
             }
         };
+        Ok((settings, period))
+    }
+}
+
+/// [`PeriodArgs`] plus `--ledger` and `--skip-bad-rows`: one month of one ledger.
+#[derive(Debug, Clone, Args)]
+pub struct MonthArgs {
+    #[command(flatten)]
+    pub when: PeriodArgs,
+    /// Ledger file: .csv, .xlsx or .parquet (default: [ledger] path in the config, relative to
+    /// the config file).
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub skip: SkipBadRows,
+}
+
+/// A month's arguments resolved: settings, period and, where one is named, the ledger.
+pub struct Month {
+    pub settings: Settings,
+    pub period: Period,
+    pub ledger: Option<PathBuf>,
+}
+
+impl MonthArgs {
+    /// The configuration and timezone arguments.
+    pub fn settings(&self) -> &SettingsArgs {
+        &self.when.settings
+    }
+
+    pub fn resolve(&self) -> Result<Month> {
+        let (mut settings, period) = self.when.resolve()?;
+        self.skip.apply(&mut settings);
         let ledger = match (&self.ledger, &settings.ledger.path) {
             (Some(l), _) => Some(l.clone()),
-            (None, Some(p)) => Some(self.settings.config_dir().join(p)),
+            (None, Some(p)) => Some(self.settings().config_dir().join(p)),
             (None, None) => None,
         };
         Ok(Month {

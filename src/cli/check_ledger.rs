@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::SettingsArgs;
+use super::args::{SettingsArgs, SkipBadRows};
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -15,10 +15,13 @@ pub struct CheckLedgerArgs {
     pub ledger: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub skip: SkipBadRows,
 }
 
 pub fn run(a: CheckLedgerArgs) -> Result<ExitCode> {
-    let settings = a.settings.settings()?;
+    let mut settings = a.settings.settings()?;
+    a.skip.apply(&mut settings);
     let ledger = crate::ledger::load(&a.ledger, &settings)?;
     let mut totals: std::collections::BTreeMap<(&str, &str), (usize, rust_decimal::Decimal)> =
         Default::default();

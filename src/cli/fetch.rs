@@ -6,14 +6,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{runtime, MonthArgs};
+use super::args::{runtime, PeriodArgs};
 use crate::error::{Error, Result};
 use crate::pipeline;
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     #[command(flatten)]
-    pub month: MonthArgs,
+    pub month: PeriodArgs,
     /// Directory for the archive (DIR/<provider>/pages/*.json and DIR/<provider>/*.jsonl); a
     /// directory with pages from an interrupted fetch is resumed.
     #[arg(long)]
@@ -22,8 +22,7 @@ pub struct FetchArgs {
 
 pub fn run(a: FetchArgs) -> Result<ExitCode> {
     a.month.settings.required_config("fetch")?;
-    let month = a.month.resolve()?;
-    let (settings, period) = (month.settings, month.period);
+    let (settings, period) = a.month.resolve()?;
     pipeline::run::require_connections(&settings)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let started = std::time::Instant::now();

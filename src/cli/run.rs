@@ -40,7 +40,7 @@ pub struct RunArgs {
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
-    let config = a.month.settings.required_config("run")?.to_path_buf();
+    let config = a.month.settings().required_config("run")?.to_path_buf();
     let month = a.month.resolve()?;
     let ledger = month.ledger.clone().ok_or_else(|| {
         Error::config(
@@ -50,7 +50,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         )
     })?;
     let mut settings = month.settings;
-    settings.relative_to(a.month.settings.config_dir());
+    settings.relative_to(a.month.settings().config_dir());
     let delivery = settings.delivery.clone();
     let job = pipeline::run::RunJob {
         settings,
@@ -79,7 +79,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         "\n  the run is complete in {}; `cardrecon deliver --config {} --run {}` tries again",
         done.run_dir.display(),
         a.month
-            .settings
+            .settings()
             .config
             .as_deref()
             .unwrap_or(Path::new("cardrecon.toml"))

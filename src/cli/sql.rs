@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::MonthArgs;
+use super::args::PeriodArgs;
 use crate::error::Result;
 use crate::sql::{Dialect, Source, SqlOptions};
 
@@ -15,7 +15,7 @@ pub struct SqlArgs {
     #[arg(long, value_enum)]
     pub dialect: Dialect,
     #[command(flatten)]
-    pub month: MonthArgs,
+    pub month: PeriodArgs,
     /// Read the tables from the directory `cardrecon export` wrote, instead of tables named by
     /// --provider-table and --ledger-table.
     #[arg(long)]
@@ -29,10 +29,10 @@ pub struct SqlArgs {
 }
 
 pub fn run(a: SqlArgs) -> Result<ExitCode> {
-    let month = a.month.resolve()?;
-    let s = &month.settings;
+    let (settings, period) = a.month.resolve()?;
+    let s = &settings;
     let o = SqlOptions {
-        period: month.period,
+        period,
         margin_days: s.margin_days,
         amount_tolerance: s.amount_tolerance.clone(),
         fee_tolerance: s.fee_tolerance.clone(),
