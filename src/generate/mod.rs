@@ -217,6 +217,22 @@ fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
     Ok(BufWriter::with_capacity(1 << 20, f))
 }
 
+/// An amount in a generated XLSX ledger: the number where a double stands for it exactly,
+/// else its text (which the ledger reader takes as well).
+fn write_amount(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    amount: Decimal,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    match crate::report::xlsx::excel_number(amount) {
+        Some(n) => ws.write_number(row, col, n).map(|_| ()),
+        None => ws
+            .write_string(row, col, crate::money::format(amount))
+            .map(|_| ()),
+    }
+}
+
 fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Output {
         path: path.to_path_buf(),
@@ -1048,9 +1064,8 @@ impl Gen {
                 ws.write_string(row, 4, &order).map_err(err)?;
             }
             // Excel stores numbers as doubles; every amount here has at most 8 places and 15
-            // significant digits, so the double's shortest text is the decimal itself.
-            ws.write_number(row, 5, amount.to_f64().unwrap_or_default())
-                .map_err(err)?;
+            // significant digits, so a double stands for it exactly (else: its text).
+            write_amount(ws, row, 5, amount).map_err(err)?;
             ws.write_string(row, 6, &currency).map_err(err)?;
             if let Some(f) = fee {
                 // Some fees as text, the way exports often store numbers.
@@ -1058,8 +1073,7 @@ impl Gen {
                     ws.write_string(row, 7, crate::money::format(f))
                         .map_err(err)?;
                 } else {
-                    ws.write_number(row, 7, f.to_f64().unwrap_or_default())
-                        .map_err(err)?;
+                    write_amount(ws, row, 7, f).map_err(err)?;
                 }
             }
             ws.write_string(row, 8, status.as_str()).map_err(err)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, excel_number, list_sheet, xerr, Formats, Widths};
+use super::{count, list_sheet, write_money, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::close::{CloseView, Tally};
 use crate::report::layout;
@@ -41,10 +41,11 @@ pub(super) fn roll_forward(
             let c = 2 + 2 * k as u16;
             ws.write_number_with_format(row, c, count(t.count), &f.integer)
                 .map_err(&e)?;
-            ws.write_number_with_format(
+            write_money(
+                ws,
                 row,
                 c + 1,
-                excel_number(t.amount),
+                t.amount,
                 f.money_for(Some(&l.currency), t.amount, false, false),
             )
             .map_err(&e)?;
@@ -110,10 +111,11 @@ pub(super) fn open_items_sheet(
         };
         widths.see(2, i.category.len());
         if let Some(a) = i.amount {
-            ws.write_number_with_format(
+            write_money(
+                ws,
                 row,
                 8,
-                excel_number(a),
+                a,
                 f.money_for(Some(&i.currency), a, false, false),
             )
             .map_err(&e)?;

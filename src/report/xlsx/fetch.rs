@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, excel_number, fit_wrapped, page_setup, xerr, Formats, Widths};
+use super::{count, fit_wrapped, page_setup, write_money, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::fetch::NO_EVIDENCE_NOTE;
 use crate::report::layout;
@@ -150,10 +150,11 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         }
         ws.write_number_with_format(row, 3, count(d.records), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(
+        write_money(
+            ws,
             row,
             4,
-            excel_number(d.amount),
+            d.amount,
             f.money_for(Some(&d.currency), d.amount, false, false),
         )
         .map_err(&e)?;

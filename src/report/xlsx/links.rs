@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 
-use super::{excel_number, fit_wrapped, list_sheet, xerr, Formats, Widths};
+use super::{fit_wrapped, list_sheet, write_money, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::links::{Finding, LinkStats};
 use crate::report::layout;
@@ -39,10 +39,11 @@ pub(super) fn links_sheet(
                     widths.see(c, label.len());
                 }
                 5 => {
-                    ws.write_number_with_format(
+                    write_money(
+                        ws,
                         row,
                         col,
-                        excel_number(finding.amount),
+                        finding.amount,
                         f.money_for(Some(&finding.currency), finding.amount, false, false),
                     )
                     .map_err(&e)?;
@@ -50,10 +51,11 @@ pub(super) fn links_sheet(
                 }
                 10 => {
                     if let Some(o) = &finding.original {
-                        ws.write_number_with_format(
+                        write_money(
+                            ws,
                             row,
                             col,
-                            excel_number(o.amount),
+                            o.amount,
                             f.money_for(Some(&o.currency), o.amount, false, false),
                         )
                         .map_err(&e)?;

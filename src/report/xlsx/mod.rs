@@ -16,9 +16,9 @@
 //!    window and accounting day (or that the run has none).
 //!
 //! Every sheet has a frozen header, an autofilter and widths that fit. Amounts are numbers
-//! (from the decimal's exact text: at most 8 places and 15 significant digits, so the double
-//! Excel stores reads back as the same decimal), shown with 2 to 8 places (0 for JPY-like
-//! currencies). Times are Excel dates in the business timezone. Text from provider or ledger data
+//! where a double stands for the decimal exactly (at most 15 significant digits: the double
+//! Excel stores reads back as the same decimal), else the decimal's exact text, right-aligned
+//! ([`write_money`]); shown with 2 to 8 places (0 for JPY-like currencies). Times are Excel dates in the business timezone. Text from provider or ledger data
 //! is always written as a string, so a merchant called `=HYPERLINK(...)` stays text.
 
 use std::collections::BTreeMap;
@@ -27,7 +27,6 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatBorder, Workbook, Worksheet, XlsxError,
@@ -295,10 +294,42 @@ fn xerr(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
     }
 }
 
-/// Excel holds numbers as doubles; a decimal of at most 15 significant digits converts exactly
-/// to the double nearest it, which Excel shows and reads back as the same decimal.
-pub fn excel_number(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or_default()
+/// Excel holds numbers as doubles. A decimal of at most 15 significant digits has a nearest
+/// double that Excel shows and reads back as the same decimal; that double, or `None` for a
+/// longer decimal (an amount of 16 to 28 digits, which cardrecon accepts, or a month's total of
+/// such amounts), which no double stands for.
+pub fn excel_number(d: Decimal) -> Option<f64> {
+    const DOUBLE_DIGITS: u128 = 1_000_000_000_000_000; // 10^15
+    if d.normalize().mantissa().unsigned_abs() >= DOUBLE_DIGITS {
+        return None;
+    }
+    // Rust's float parsing rounds correctly to the nearest double.
+    crate::money::format(d).parse::<f64>().ok()
+}
+
+/// Writes an amount: an Excel number where one stands for it exactly ([`excel_number`]), so
+/// the sheet sums it; otherwise its exact decimal text, right-aligned in the same format. No
+/// figure on a sheet is ever a rounded one.
+fn write_money(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    d: Decimal,
+    format: &Format,
+) -> std::result::Result<(), XlsxError> {
+    match excel_number(d) {
+        Some(n) => ws.write_number_with_format(row, col, n, format).map(|_| ()),
+        None => ws
+            .write_string_with_format(
+                row,
+                col,
+                crate::money::format(d),
+                &format
+                    .clone()
+                    .set_align(rust_xlsxwriter::FormatAlign::Right),
+            )
+            .map(|_| ()),
+    }
 }
 
 /// A count as an Excel number (exact: counts stay far below 2^32 here).
@@ -553,13 +584,7 @@ fn result_sheet(
             let money =
                 |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
                     if let Some(d) = d {
-                        ws.write_number_with_format(
-                            row,
-                            col,
-                            excel_number(d),
-                            f.money_for(cur, d, hl, false),
-                        )
-                        .map_err(&e)?;
+                        write_money(ws, row, col, d, f.money_for(cur, d, hl, false)).map_err(&e)?;
                         // Widths come from a sample of rows: format only those.
                         return Ok(if sampling {
                             crate::money::format(d).len() + 3
@@ -704,27 +729,16 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            3,
-            excel_number(d.provider_amount),
-            money(d.provider_amount),
-        )
-        .map_err(&e)?;
+        write_money(ws, row, 3, d.provider_amount, money(d.provider_amount)).map_err(&e)?;
         ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
             .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            5,
-            excel_number(d.ledger_amount),
-            money(d.ledger_amount),
-        )
-        .map_err(&e)?;
+        write_money(ws, row, 5, d.ledger_amount, money(d.ledger_amount)).map_err(&e)?;
         let diff = d.difference();
-        ws.write_number_with_format(
+        write_money(
+            ws,
             row,
             6,
-            excel_number(diff),
+            diff,
             f.money_for(Some(&d.currency), diff, !diff.is_zero(), false),
         )
         .map_err(&e)?;
@@ -805,13 +819,8 @@ fn frame_sheet(
                 DataType::Decimal(_, _) => match col.decimal()?.physical().get(i) {
                     Some(units) => {
                         let d = crate::money::from_units(units);
-                        ws.write_number_with_format(
-                            row,
-                            cc,
-                            excel_number(d),
-                            f.money_for(cur, d, false, false),
-                        )
-                        .map_err(&e)?;
+                        write_money(ws, row, cc, d, f.money_for(cur, d, false, false))
+                            .map_err(&e)?;
                         if sampling {
                             crate::money::format(d).len() + 3
                         } else {
@@ -889,6 +898,63 @@ mod tests {
         let third = book.worksheet_range("Matched (3)").unwrap();
         assert_eq!(third.get((1, 0)), Some(&calamine::Data::Float(20.0)));
         assert_eq!(third.get((0, 0)).map(|c| c.to_string()), Some("n".into()));
+    }
+
+    /// An amount a double stands for is a number the sheet can sum; a longer one (cardrecon
+    /// accepts up to 28 digits, and a month's total of 8-place amounts soon has 16) is written
+    /// as its exact text instead of a rounded number.
+    #[test]
+    fn amounts_are_numbers_only_where_a_double_is_exact() {
+        let d = |t: &str| crate::money::parse(t).unwrap();
+        assert_eq!(excel_number(d("214690.50686161")), Some(214690.50686161));
+        assert_eq!(excel_number(d("-0.00000001")), Some(-0.00000001));
+        assert_eq!(excel_number(d("999999999999999")), Some(999999999999999.0));
+        assert_eq!(
+            excel_number(d("100.10000000")),
+            Some(100.1),
+            "trailing zeros"
+        );
+        assert_eq!(excel_number(d("12345678.12345678")), None);
+        assert_eq!(excel_number(d("1000000000000000")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("money.xlsx");
+        let mut wb = Workbook::new();
+        let f = Formats::new();
+        let ws = wb.add_worksheet();
+        for (row, t) in [
+            "214690.50686161",
+            "12345678.12345678",
+            "-98765432109876543.21",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let a = d(t);
+            write_money(
+                ws,
+                row as u32,
+                0,
+                a,
+                f.money_for(Some("USD"), a, false, false),
+            )
+            .unwrap();
+        }
+        wb.save(&path).unwrap();
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let sheet = book.worksheet_range("Sheet1").unwrap();
+        assert_eq!(
+            sheet.get((0, 0)),
+            Some(&calamine::Data::Float(214690.50686161))
+        );
+        assert_eq!(
+            sheet.get((1, 0)),
+            Some(&calamine::Data::String("12345678.12345678".into()))
+        );
+        assert_eq!(
+            sheet.get((2, 0)),
+            Some(&calamine::Data::String("-98765432109876543.21".into()))
+        );
     }
 
     #[test]

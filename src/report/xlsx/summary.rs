@@ -11,11 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{close, count, excel_number, list_sheet, page_setup, xerr, Formats, Input};
+use super::{close, count, list_sheet, page_setup, write_money, xerr, Formats, Input};
 use crate::error::Result;
 use crate::matching::Category;
 use crate::report::layout;
@@ -136,7 +135,7 @@ pub(super) fn summary_sheet(
         &f.title,
     )
     .map_err(&e)?;
-    let rate = excel_number(s.matched_rate_by_count / Decimal::ONE_HUNDRED);
+    let rate = s.matched_rate_by_count / Decimal::ONE_HUNDRED;
     ws.write_string_with_format(2, 0, "Result rows", &f.label)
         .map_err(&e)?;
     ws.write_number_with_format(2, 1, count(s.results), &f.integer)
@@ -147,8 +146,7 @@ pub(super) fn summary_sheet(
         .map_err(&e)?;
     ws.write_string_with_format(4, 0, "Matched (share of provider records)", &f.label)
         .map_err(&e)?;
-    ws.write_number_with_format(4, 1, rate, &f.percent)
-        .map_err(&e)?;
+    write_money(ws, 4, 1, rate, &f.percent).map_err(&e)?;
     let g = Grid::of(&s.groups);
     let mut row = grid(ws, 6, &g, f, path)?;
     if let Some(view) = &s.close {
@@ -222,10 +220,11 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
         for (i, cur) in g.currencies.iter().enumerate() {
             let a = g.amount(keep, cur);
             if !a.is_zero() || total {
-                ws.write_number_with_format(
+                write_money(
+                    ws,
                     row,
                     first_currency + i as u16,
-                    excel_number(a),
+                    a,
                     f.money_for(Some(cur), a, false, total),
                 )
                 .map_err(&e)?;
@@ -238,13 +237,13 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
         .map_err(&e)?;
     for (i, cur) in g.currencies.iter().enumerate() {
         let (all, matched) = g.by_amount.get(cur).copied().unwrap_or_default();
+        // A share to six places (0.01 of a percentage point beyond what the format shows).
         let r = if all.is_zero() {
-            0.0
+            Decimal::ZERO
         } else {
-            (matched / all).to_f64().unwrap_or(0.0)
+            (matched / all).round_dp(6)
         };
-        ws.write_number_with_format(row, first_currency + i as u16, r, &f.percent)
-            .map_err(&e)?;
+        write_money(ws, row, first_currency + i as u16, r, &f.percent).map_err(&e)?;
     }
     Ok(row + 2)
 }
@@ -345,17 +344,19 @@ pub(super) fn breakdown_sheet(
         ws.write_number_with_format(row, 4, count(g.count), &f.integer)
             .map_err(&e)?;
         let (p, l) = (g.provider_amount, g.ledger_amount);
-        ws.write_number_with_format(
+        write_money(
+            ws,
             row,
             5,
-            excel_number(p),
+            p,
             f.money_for(Some(&g.currency), p, false, false),
         )
         .map_err(&e)?;
-        ws.write_number_with_format(
+        write_money(
+            ws,
             row,
             6,
-            excel_number(l),
+            l,
             f.money_for(Some(&g.currency), l, false, false),
         )
         .map_err(&e)?;
@@ -377,20 +378,8 @@ pub(super) fn breakdown_sheet(
         }
         ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
             .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            5,
-            excel_number(*p),
-            f.money_for(Some(cur), *p, false, true),
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(
-            row,
-            6,
-            excel_number(*l),
-            f.money_for(Some(cur), *l, false, true),
-        )
-        .map_err(&e)?;
+        write_money(ws, row, 5, *p, f.money_for(Some(cur), *p, false, true)).map_err(&e)?;
+        write_money(ws, row, 6, *l, f.money_for(Some(cur), *l, false, true)).map_err(&e)?;
     }
     ws.autofilter(0, 0, last_data.max(1), 6).map_err(&e)?;
     ws.set_freeze_panes(1, 0).map_err(&e)?;
