@@ -3,6 +3,7 @@
 # applied through the page's link (#cat=...), checks the filter shows exactly that category's
 # rows, and saves a screenshot. Skips with a clear message where Chromium cannot be installed.
 #   bench/html_browser_check.sh [CATEGORY]     (default amount_mismatch)
+# It also clicks that category's figure at the top of the page and checks the same rows show.
 source "$(dirname "$0")/common.sh"
 CAT="${1:-amount_mismatch}"
 if ! ensure_command chromium chromium; then
@@ -23,4 +24,12 @@ shown=$(grep -o '[0-9]* of [0-9]* shown' "$D/dom.html" | head -1)
 chromium "${FLAGS[@]}" --virtual-time-budget=3000 --window-size=1400,1000 --screenshot="$D/report.png" "$URL" > /dev/null 2>&1
 echo "filter #cat=$CAT: $visible rows visible, $hidden hidden, page says \"$shown\"; discrepancies.csv has $expected such rows of $total"
 echo "screenshot: $D/report.png"
-[ "$visible" = "$expected" ] && [ $((visible + hidden)) = "$total" ] && [ "$shown" = "$expected of $total shown" ]
+[ "$visible" = "$expected" ] && [ $((visible + hidden)) = "$total" ] && [ "$shown" = "$expected of $total shown" ] || exit 1
+# A click on the category's figure at the top filters the table the same way (the page is
+# opened without a filter, and a script added to a copy clicks the figure after load).
+sed "s|</body>|<script>setTimeout(function () { document.querySelector('a.card[href=\"#cat=$CAT\"]').click(); }, 100);</script></body>|" \
+  "$D/out/report.html" > "$D/out/report-click.html"
+chromium "${FLAGS[@]}" --virtual-time-budget=3000 --dump-dom "file://$D/out/report-click.html" > "$D/dom-click.html" 2>> "$D/chromium.log"
+clicked=$(grep -o '[0-9]* of [0-9]* shown' "$D/dom-click.html" | head -1)
+echo "a click on the $CAT figure: page says \"$clicked\""
+[ "$clicked" = "$expected of $total shown" ]

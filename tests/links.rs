@@ -166,6 +166,8 @@ fn each_finding_exactly_and_nothing_for_refunds_that_sum_to_their_original() {
     // The page's links table: amounts right-aligned, the refunds list and the sentence wrapped.
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     for cell in [
+        r##"<a class="card" href="#sec-links"><span class="label link">Links findings</span><b>3</b></a>"##,
+        r#"<h2 id="sec-links">"#,
         r#"<td class="num">100.00</td>"#,
         r#"<td class="text">R3; R4 (total 100.01)</td>"#,
         r#"<td class="words">2 refunds (R3, R4) total 100.01 USD"#,

@@ -262,6 +262,22 @@ fn the_html_page_is_self_contained_and_escaped() {
     assert!(html.contains("<polyline") && html.contains("id=\"q\"") && html.contains("id=\"cat\""));
     let disc = read_csv(&out.join("discrepancies.csv"));
     assert_eq!(html.matches("<tr data-category=").count(), disc.len());
+    // Each discrepancy category's figure at the top links to the table filtered to it
+    // (bench/html_browser_check.sh clicks one in a browser); the others are not links.
+    let mut linked: Vec<&str> = disc.iter().map(|r| r[0].as_str()).collect();
+    linked.sort();
+    linked.dedup();
+    for c in &linked {
+        assert!(
+            html.contains(&format!(r##"<a class="card" href="#cat={c}""##)),
+            "{c}"
+        );
+    }
+    assert_eq!(
+        html.matches(r##"<a class="card" href="#cat="##).count(),
+        linked.len()
+    );
+    assert!(!html.contains(r##"href="#cat=matched""##));
     // Amounts as people read them: each discrepancy's provider amount appears with separators
     // at its currency's units, and the ones finer than a cent (txv3 sends eight places) are
     // shown whole and flagged.

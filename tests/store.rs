@@ -348,7 +348,7 @@ fn two_months(store: &str) {
     );
     let page = std::fs::read_to_string(nov.join("report.html")).unwrap();
     assert!(
-        page.contains("<h2>Month-end close</h2>") && page.contains(&open_id),
+        page.contains(r#"<h2 id="sec-close">Month-end close</h2>"#) && page.contains(&open_id),
         "the page lists the open item"
     );
 
