@@ -542,3 +542,48 @@ fn a_group_is_explained_whole_and_kept_together_in_the_workbook() {
         "the members are adjacent"
     );
 }
+
+/// An amount with more significant digits than a double holds (cardrecon accepts up to 20
+/// integer digits and 8 places) is shown exactly in the workbook, as text, and a difference of
+/// 10^-8 between two such amounts is a number: nothing on a sheet is a rounded figure.
+#[test]
+fn amounts_beyond_a_doubles_digits_are_exact_in_the_workbook() {
+    let dir = tempdir();
+    let records = vec![rec(
+        "keysecure",
+        "BIG1",
+        "12345678901234.12345678",
+        utc("2026-03-10 10:00:00"),
+    )];
+    let p = dir.path().join("p.parquet");
+    let mut df = cardrecon::normalize::provider_frame(&records, chrono_tz::UTC).unwrap();
+    cardrecon::normalize::write_parquet(&mut df, &p).unwrap();
+    let l = dir.path().join("l.csv");
+    std::fs::write(
+        &l,
+        "entry_id,provider,kind,tx_id,order_id,amount,currency,status,booked_at\n\
+         L1,keysecure,consumption,BIG1,,12345678901234.12345677,USD,success,2026-03-10 10:00:00\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = run_reconcile(&p, &l, "2026-03", "UTC", &out, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let rows = read_csv(&out.join("discrepancies.csv"));
+    assert_eq!(
+        (&rows[0][0][..], &rows[0][6][..], &rows[0][8][..]),
+        ("amount_mismatch", "12345678901234.12345678", "0.00000001")
+    );
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    let d = wb.worksheet_range(layout::DISCREPANCIES_SHEET).unwrap();
+    let row: Vec<&Data> = d.rows().nth(1).unwrap().iter().collect();
+    let cell = |name: &str| row[col_of(&d, name)].clone();
+    assert_eq!(
+        cell("Provider amount"),
+        Data::String("12,345,678,901,234.12345678".into())
+    );
+    assert_eq!(
+        cell("Ledger amount"),
+        Data::String("12,345,678,901,234.12345677".into())
+    );
+    assert_eq!(cell("Difference"), Data::Float(0.00000001));
+}

@@ -49,6 +49,7 @@ pub(super) fn cards_sheet(
                         row,
                         col,
                         a,
+                        Some(&r.currency),
                         f.money_for(Some(&r.currency), a, hl, false),
                     )
                     .map_err(&e)?;

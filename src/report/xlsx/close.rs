@@ -46,6 +46,7 @@ pub(super) fn roll_forward(
                 row,
                 c + 1,
                 t.amount,
+                Some(&l.currency),
                 f.money_for(Some(&l.currency), t.amount, false, false),
             )
             .map_err(&e)?;
@@ -116,6 +117,7 @@ pub(super) fn open_items_sheet(
                 row,
                 8,
                 a,
+                Some(&i.currency),
                 f.money_for(Some(&i.currency), a, false, false),
             )
             .map_err(&e)?;

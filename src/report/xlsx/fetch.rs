@@ -155,6 +155,7 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
             row,
             4,
             d.amount,
+            Some(&d.currency),
             f.money_for(Some(&d.currency), d.amount, false, false),
         )
         .map_err(&e)?;

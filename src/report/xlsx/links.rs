@@ -44,6 +44,7 @@ pub(super) fn links_sheet(
                         row,
                         col,
                         finding.amount,
+                        Some(&finding.currency),
                         f.money_for(Some(&finding.currency), finding.amount, false, false),
                     )
                     .map_err(&e)?;
@@ -56,6 +57,7 @@ pub(super) fn links_sheet(
                             row,
                             col,
                             o.amount,
+                            Some(&o.currency),
                             f.money_for(Some(&o.currency), o.amount, false, false),
                         )
                         .map_err(&e)?;

@@ -308,27 +308,30 @@ pub fn excel_number(d: Decimal) -> Option<f64> {
 }
 
 /// Writes an amount: an Excel number where one stands for it exactly ([`excel_number`]), so
-/// the sheet sums it; otherwise its exact decimal text, right-aligned in the same format. No
-/// figure on a sheet is ever a rounded one.
+/// the sheet sums it; otherwise its exact decimal text as the page shows it (separators, the
+/// currency's units, finer values whole), right-aligned in the same format. No figure on a
+/// sheet is ever a rounded one.
 fn write_money(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
     d: Decimal,
+    currency: Option<&str>,
     format: &Format,
 ) -> std::result::Result<(), XlsxError> {
     match excel_number(d) {
         Some(n) => ws.write_number_with_format(row, col, n, format).map(|_| ()),
-        None => ws
-            .write_string_with_format(
-                row,
-                col,
-                crate::money::format(d),
-                &format
-                    .clone()
-                    .set_align(rust_xlsxwriter::FormatAlign::Right),
-            )
-            .map(|_| ()),
+        None => {
+            let text = match currency {
+                Some(c) => crate::money::display(d, c).0,
+                None => crate::money::format(d),
+            };
+            let right = format
+                .clone()
+                .set_align(rust_xlsxwriter::FormatAlign::Right);
+            ws.write_string_with_format(row, col, text, &right)
+                .map(|_| ())
+        }
     }
 }
 
@@ -584,7 +587,8 @@ fn result_sheet(
             let money =
                 |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
                     if let Some(d) = d {
-                        write_money(ws, row, col, d, f.money_for(cur, d, hl, false)).map_err(&e)?;
+                        write_money(ws, row, col, d, cur, f.money_for(cur, d, hl, false))
+                            .map_err(&e)?;
                         // Widths come from a sample of rows: format only those.
                         return Ok(if sampling {
                             crate::money::format(d).len() + 3
@@ -729,16 +733,33 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        write_money(ws, row, 3, d.provider_amount, money(d.provider_amount)).map_err(&e)?;
+        write_money(
+            ws,
+            row,
+            3,
+            d.provider_amount,
+            Some(&d.currency),
+            money(d.provider_amount),
+        )
+        .map_err(&e)?;
         ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
             .map_err(&e)?;
-        write_money(ws, row, 5, d.ledger_amount, money(d.ledger_amount)).map_err(&e)?;
+        write_money(
+            ws,
+            row,
+            5,
+            d.ledger_amount,
+            Some(&d.currency),
+            money(d.ledger_amount),
+        )
+        .map_err(&e)?;
         let diff = d.difference();
         write_money(
             ws,
             row,
             6,
             diff,
+            Some(&d.currency),
             f.money_for(Some(&d.currency), diff, !diff.is_zero(), false),
         )
         .map_err(&e)?;
@@ -819,7 +840,7 @@ fn frame_sheet(
                 DataType::Decimal(_, _) => match col.decimal()?.physical().get(i) {
                     Some(units) => {
                         let d = crate::money::from_units(units);
-                        write_money(ws, row, cc, d, f.money_for(cur, d, false, false))
+                        write_money(ws, row, cc, d, cur, f.money_for(cur, d, false, false))
                             .map_err(&e)?;
                         if sampling {
                             crate::money::format(d).len() + 3
@@ -935,6 +956,7 @@ mod tests {
                 row as u32,
                 0,
                 a,
+                Some("USD"),
                 f.money_for(Some("USD"), a, false, false),
             )
             .unwrap();
@@ -949,11 +971,11 @@ mod tests {
         );
         assert_eq!(
             sheet.get((1, 0)),
-            Some(&calamine::Data::String("12345678.12345678".into()))
+            Some(&calamine::Data::String("12,345,678.12345678".into()))
         );
         assert_eq!(
             sheet.get((2, 0)),
-            Some(&calamine::Data::String("-98765432109876543.21".into()))
+            Some(&calamine::Data::String("-98,765,432,109,876,543.21".into()))
         );
     }
 

@@ -146,7 +146,7 @@ pub(super) fn summary_sheet(
         .map_err(&e)?;
     ws.write_string_with_format(4, 0, "Matched (share of provider records)", &f.label)
         .map_err(&e)?;
-    write_money(ws, 4, 1, rate, &f.percent).map_err(&e)?;
+    write_money(ws, 4, 1, rate, None, &f.percent).map_err(&e)?;
     let g = Grid::of(&s.groups);
     let mut row = grid(ws, 6, &g, f, path)?;
     if let Some(view) = &s.close {
@@ -225,6 +225,7 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
                     row,
                     first_currency + i as u16,
                     a,
+                    Some(cur),
                     f.money_for(Some(cur), a, false, total),
                 )
                 .map_err(&e)?;
@@ -243,7 +244,7 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
         } else {
             (matched / all).round_dp(6)
         };
-        write_money(ws, row, first_currency + i as u16, r, &f.percent).map_err(&e)?;
+        write_money(ws, row, first_currency + i as u16, r, None, &f.percent).map_err(&e)?;
     }
     Ok(row + 2)
 }
@@ -349,6 +350,7 @@ pub(super) fn breakdown_sheet(
             row,
             5,
             p,
+            Some(&g.currency),
             f.money_for(Some(&g.currency), p, false, false),
         )
         .map_err(&e)?;
@@ -357,6 +359,7 @@ pub(super) fn breakdown_sheet(
             row,
             6,
             l,
+            Some(&g.currency),
             f.money_for(Some(&g.currency), l, false, false),
         )
         .map_err(&e)?;
@@ -378,8 +381,24 @@ pub(super) fn breakdown_sheet(
         }
         ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
             .map_err(&e)?;
-        write_money(ws, row, 5, *p, f.money_for(Some(cur), *p, false, true)).map_err(&e)?;
-        write_money(ws, row, 6, *l, f.money_for(Some(cur), *l, false, true)).map_err(&e)?;
+        write_money(
+            ws,
+            row,
+            5,
+            *p,
+            Some(cur),
+            f.money_for(Some(cur), *p, false, true),
+        )
+        .map_err(&e)?;
+        write_money(
+            ws,
+            row,
+            6,
+            *l,
+            Some(cur),
+            f.money_for(Some(cur), *l, false, true),
+        )
+        .map_err(&e)?;
     }
     ws.autofilter(0, 0, last_data.max(1), 6).map_err(&e)?;
     ws.set_freeze_panes(1, 0).map_err(&e)?;
