@@ -84,10 +84,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         }
     }
     // Labels in words, not machine names.
-    assert!(disc
-        .rows()
-        .skip(1)
-        .any(|r| r[0].to_string() == "Timing (cut-off)"));
+    assert!(disc.rows().skip(1).any(|r| r[0] == "Timing (cut-off)"));
 
     let matched = wb.worksheet_range("Matched").unwrap();
     assert_eq!(
@@ -233,7 +230,7 @@ fn col_of(range: &calamine::Range<Data>, name: &str) -> usize {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == name)
+        .position(|c| *c == name)
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 

@@ -108,11 +108,11 @@ fn one_record_against_a_booking_in_parts_on_tx_id_and_on_order_id() {
     assert_eq!(
         got,
         vec![
-            ("matched".into(), "T8".into(), "L-81".into(), Some(2)),
-            ("matched".into(), "T9".into(), "L-91".into(), Some(2)),
+            ("matched", "T8", "L-81", Some(2)),
+            ("matched", "T9", "L-91", Some(2)),
             // The second parts carry the entry's own keys: the order id, the tx id.
-            ("matched".into(), "T9".into(), "L-92".into(), Some(2)),
-            ("matched".into(), "".into(), "L-82".into(), Some(2)),
+            ("matched", "T9", "L-92", Some(2)),
+            ("matched", "", "L-82", Some(2)),
         ]
         .into_iter()
         .map(|(a, b, c, d): (&str, &str, &str, Option<u32>)| (

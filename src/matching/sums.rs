@@ -12,12 +12,18 @@ use crate::error::Result;
 /// provider record present, ledger entry present) on interned integers → (count, the provider
 /// amounts' sum, the ledger amounts' magnitudes' sum), exact in units of 10⁻⁸. Provider, kind and
 /// currency are the provider record's when there is one, else the ledger entry's.
+/// A group's key: (category, provider, kind, currency, provider record present, ledger entry
+/// present), the three names interned.
+type GroupKey = (Category, u32, u32, u32, bool, bool);
+/// A group's figures: (count, provider amounts' sum, ledger amounts' magnitudes' sum) in units.
+type GroupSums = (u64, i128, i128);
+
 #[derive(Default)]
 pub(super) struct Sums<'a> {
     pub(super) providers: Interner<'a>,
     pub(super) kinds: Interner<'a>,
     pub(super) currencies: Interner<'a>,
-    pub(super) groups: PlHashMap<(Category, u32, u32, u32, bool, bool), (u64, i128, i128)>,
+    pub(super) groups: PlHashMap<GroupKey, GroupSums>,
 }
 
 impl<'a> Sums<'a> {

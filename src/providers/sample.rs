@@ -37,8 +37,11 @@ pub struct Sample {
     pub wire: fn(&SampleRecord, Tz) -> serde_json::Result<String>,
     /// Lines it sends that are no money movements (cardapp's card list): a file stem and the
     /// lines, written once per month.
-    pub fixtures: Option<(&'static str, fn() -> serde_json::Result<Vec<String>>)>,
+    pub fixtures: Option<(&'static str, Fixtures)>,
 }
+
+/// Makes a provider's fixed lines (cardapp's card list).
+pub type Fixtures = fn() -> serde_json::Result<Vec<String>>;
 
 /// One synthetic money movement, before it is written in its provider's wire shape.
 #[derive(Debug, Clone)]

@@ -196,7 +196,7 @@ mod tests {
         let df = crate::normalize::provider_frame(&[rec], zone).unwrap();
         let text = row_json(&df, 0).unwrap();
         assert!(text.contains("\"amount\":\"1.23456789\""), "{text}");
-        let back = frame(&[("i-1", text.as_str())], &df.schema()).unwrap();
+        let back = frame(&[("i-1", text.as_str())], df.schema()).unwrap();
         assert!(back.equals_missing(&df));
         let mut stacked = df.clone();
         stacked.vstack_mut(&back).unwrap();
@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn a_stored_value_that_no_longer_fits_names_the_item_and_column() {
         let df = DataFrame::new(1, vec![units_col("amount", &[Some(1)])]).unwrap();
-        let err = frame(&[("i-9", r#"{"amount":"12x"}"#)], &df.schema()).unwrap_err();
+        let err = frame(&[("i-9", r#"{"amount":"12x"}"#)], df.schema()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("i-9") && text.contains("`amount`"), "{text}");
     }

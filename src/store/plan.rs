@@ -574,7 +574,7 @@ mod tests {
     fn an_item_closed_before_its_own_period_does_not_balance() {
         // Inconsistent data (cleared before it existed) shows as a line that does not balance,
         // because the closing figure is counted, not derived.
-        let items = vec![item(
+        let items = [item(
             "a",
             "2026-11",
             ItemState::Cleared,
