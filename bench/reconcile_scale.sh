@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # generate + reconcile at scale: wall time and peak memory of each, and whether the
-# discrepancies found equal the generator's labels exactly.
+# discrepancies found equal the generator's labels exactly, and the links and card findings
+# (links.csv, cards.csv) theirs (link_labels.csv, card_labels.csv).
 #   bench/reconcile_scale.sh [RECORDS...]    (default: 100000 1000000)
 source "$(dirname "$0")/common.sh"
 SIZES=("$@"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 build_release
-printf "| records | generate (s) | generate peak RSS (MiB) | reconcile (s) | reconcile peak RSS (MiB) | result rows | labels equal |\n|---|---|---|---|---|---|---|\n"
+printf "| records | generate (s) | generate peak RSS (MiB) | reconcile (s) | reconcile peak RSS (MiB) | result rows | labels equal | links and card findings equal |\n|---|---|---|---|---|---|---|---|\n"
 for N in "${SIZES[@]}"; do
   D="$WORK/scale-$N"; rm -rf "$D"
   read -r gsecs grss < <(measure "$BIN" generate --out "$D/data" --records "$N" --seed 17)
@@ -17,9 +18,14 @@ d = sys.argv[1]
 labels = sorted(tuple(r) for r in list(csv.reader(open(f"{d}/data/labels.csv")))[1:])
 rows = list(csv.reader(open(f"{d}/out/results.csv")))[1:]
 found = sorted((r[0], r[1], r[3], r[5]) for r in rows if r[0] != "matched")
-print(f"{len(rows)} {'yes' if found == labels else 'NO'} {len(labels)}")
+def keys(path, tx):
+    return sorted((r[0], r[1], r[tx]) for r in list(csv.reader(open(path)))[1:] if r[0])
+seeded = keys(f"{d}/data/link_labels.csv", 2) + keys(f"{d}/data/card_labels.csv", 2)
+findings = keys(f"{d}/out/links.csv", 3) + keys(f"{d}/out/cards.csv", 2)
+print(f"{len(rows)} {'yes' if found == labels else 'NO'} {len(labels)} "
+      f"{'yes' if findings == seeded else 'NO'} {len(seeded)}")
 PY
 )
-  read -r nrows equal nlabels <<< "$verdict"
-  echo "| $N | $gsecs | $grss | $rsecs | $rrss | $nrows | $equal ($nlabels labels) |"
+  read -r nrows equal nlabels fequal nfindings <<< "$verdict"
+  echo "| $N | $gsecs | $grss | $rsecs | $rrss | $nrows | $equal ($nlabels labels) | $fequal ($nfindings) |"
 done
