@@ -8,16 +8,16 @@ use super::side::{Cols, Interner};
 use super::Category;
 use crate::error::Result;
 
-/// The summary's groups as one thread adds rows up: (category, provider, kind, currency,
-/// provider record present, ledger entry present) on interned integers → (count, the provider
-/// amounts' sum, the ledger amounts' magnitudes' sum), exact in units of 10⁻⁸. Provider, kind and
-/// currency are the provider record's when there is one, else the ledger entry's.
 /// A group's key: (category, provider, kind, currency, provider record present, ledger entry
 /// present), the three names interned.
 type GroupKey = (Category, u32, u32, u32, bool, bool);
 /// A group's figures: (count, provider amounts' sum, ledger amounts' magnitudes' sum) in units.
 type GroupSums = (u64, i128, i128);
 
+/// The summary's groups as one thread adds rows up: (category, provider, kind, currency,
+/// provider record present, ledger entry present) on interned integers → (count, the provider
+/// amounts' sum, the ledger amounts' magnitudes' sum), exact in units of 10⁻⁸. Provider, kind and
+/// currency are the provider record's when there is one, else the ledger entry's.
 #[derive(Default)]
 pub(super) struct Sums<'a> {
     pub(super) providers: Interner<'a>,
