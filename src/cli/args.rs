@@ -115,6 +115,18 @@ pub struct MonthArgs {
     pub skip: SkipBadRows,
 }
 
+/// `--provider-data` plus [`MonthArgs`]: a month reconciled from files (`reconcile`, `report`,
+/// `export`).
+#[derive(Debug, Clone, Args)]
+pub struct FilesArgs {
+    /// Directory with one subdirectory per provider (DIR/<provider>/*.jsonl, such as a run's
+    /// raw/), or a provider_records .parquet table (a run's normalized/provider_records.parquet).
+    #[arg(long)]
+    pub provider_data: PathBuf,
+    #[command(flatten)]
+    pub month: MonthArgs,
+}
+
 /// A month's arguments resolved: settings, period and, where one is named, the ledger.
 pub struct Month {
     pub settings: Settings,

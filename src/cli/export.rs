@@ -6,17 +6,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{runtime, MonthArgs};
+use super::args::{runtime, FilesArgs};
 use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Directory with one subdirectory per provider (DIR/<provider>/*.jsonl), or a
-    /// provider_records .parquet table, as for `reconcile`.
-    #[arg(long)]
-    pub provider_data: PathBuf,
     #[command(flatten)]
-    pub month: MonthArgs,
+    pub files: FilesArgs,
     /// Directory to write `provider_records/` and `ledger_entries/` under (each replaced whole).
     #[arg(long)]
     pub out: PathBuf,
@@ -28,9 +24,10 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> Result<ExitCode> {
-    let month = a.month.resolve()?;
+    let month = a.files.month.resolve()?;
     let ledger = month.required_ledger()?;
-    let inputs = crate::pipeline::read_inputs(&a.provider_data, &ledger, &month.settings, false)?;
+    let inputs =
+        crate::pipeline::read_inputs(&a.files.provider_data, &ledger, &month.settings, false)?;
     let store = match a.store {
         Some(url) => Some(crate::secret::Secret::new(url)),
         None => month.settings.store_url.clone(),

@@ -6,19 +6,15 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::args::{exit_code, runtime, MonthArgs, ThresholdArgs};
+use super::args::{exit_code, runtime, FilesArgs, ThresholdArgs};
 use crate::error::Result;
 use crate::pipeline::{self, ReconcileJob};
 use crate::report::summary;
 
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// Directory with one subdirectory per provider (DIR/<provider>/*.jsonl, such as a run's
-    /// raw/), or a provider_records .parquet table (a run's normalized/provider_records.parquet).
-    #[arg(long)]
-    pub provider_data: PathBuf,
     #[command(flatten)]
-    pub month: MonthArgs,
+    pub files: FilesArgs,
     /// Output directory (created if needed).
     #[arg(long)]
     pub out: PathBuf,
@@ -57,11 +53,11 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         export: a.export.clone(),
         results,
     };
-    let month = a.month.resolve()?;
+    let month = a.files.month.resolve()?;
     let ledger = month.required_ledger()?;
     let outputs = pipeline::Outputs::parse(&a.outputs)?;
     let job = ReconcileJob {
-        provider_data: a.provider_data,
+        provider_data: a.files.provider_data,
         ledger,
         out: a.out.clone(),
         period: month.period,
