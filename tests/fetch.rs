@@ -61,6 +61,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         period: Period::parse("2026-03").unwrap(),
         settings: s,
         fetch_stats: vec![],
+        fetch_words: None,
         run: None,
         outputs: cardrecon::pipeline::Outputs::ALL,
         thresholds: Default::default(),
@@ -759,6 +760,95 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
         &again.join("results.csv"),
         &offline(dir.path(), &data).join("results.csv"),
     );
+    // The archive keeps the fetch's evidence, and the reconciliation from it shows it: per
+    // provider and window what the API said, per accounting day what was fetched (equal to what
+    // the sandbox served).
+    let summary = |out: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let shown = summary(&again);
+    assert!(
+        shown["fetch_evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("the provider records were fetched by cardrecon on "),
+        "{}",
+        shown["fetch_evidence"]
+    );
+    let providers: Vec<&str> = shown["fetch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers, ["cardapp", "keysecure", "txv3", "usertrans"]);
+    let kept: u64 = shown["fetch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["records"].as_u64().unwrap())
+        .sum();
+    assert!(
+        stdout.contains(&format!("fetched {kept} records")),
+        "{stdout}"
+    );
+    let s = settings(&config_text(&url, &data.join("ledger.csv")), dir.path());
+    let (served, _) = cardrecon::normalize::read_provider_dir(&data.join("providers"), &s).unwrap();
+    let served = cardrecon::normalize::provider_frame(&served, chrono_tz::Europe::London).unwrap();
+    let by_day = cardrecon::report::fetch::fetched_by_day(&served).unwrap();
+    assert_eq!(
+        shown["fetched_by_day"],
+        serde_json::to_value(&by_day).unwrap()
+    );
+    // A month the fetch did not cover: the evidence is not shown, and the run says why.
+    let april = dir.path().join("april");
+    run_reconcile(
+        &archive,
+        &data.join("ledger.csv"),
+        "2026-04",
+        "Europe/London",
+        &april,
+        &["--exit-zero"],
+    );
+    let april = summary(&april);
+    assert!(
+        april["fetch_evidence"]
+            .as_str()
+            .unwrap()
+            .contains("which does not cover this reconciliation's"),
+        "{}",
+        april["fetch_evidence"]
+    );
+    assert_eq!(april["fetch"], serde_json::json!([]));
+    // A record file changed after the fetch: the figures no longer describe the records.
+    let consume = archive.join("keysecure/consume.jsonl");
+    let mut text = std::fs::read_to_string(&consume).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    text.push_str(&first);
+    text.push('\n');
+    std::fs::write(&consume, text).unwrap();
+    let edited = dir.path().join("edited");
+    run_reconcile(
+        &archive,
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &edited,
+        &[],
+    );
+    let e = summary(&edited);
+    assert_eq!(
+        e["fetch_evidence"].as_str().unwrap(),
+        format!(
+            "none: keysecure/consume.jsonl in the archive is not the file fetched on {} (changed, added or removed since), so the fetch's figures do not describe these records",
+            &shown["fetch_evidence"].as_str().unwrap()[50..70]
+        )
+    );
+    assert_eq!(e["fetch"], serde_json::json!([]));
+    let page = std::fs::read_to_string(edited.join("report.html")).unwrap();
+    assert!(page.contains(
+        "No fetch evidence: keysecure&#x2f;consume.jsonl in the archive is not the file fetched"
+    ));
 }
 
 /// Generate → serve → fetch → parse, for every provider: each fetched record equals, field by

@@ -56,13 +56,28 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
     let month = a.files.month.resolve()?;
     let ledger = month.required_ledger()?;
     let outputs = pipeline::Outputs::parse(&a.outputs)?;
+    // Provider files fetched by cardrecon carry the fetch's evidence; shown while it still
+    // describes them.
+    let window = month
+        .period
+        .with_margin(month.settings.margin_days)
+        .instants(month.settings.timezone);
+    let (fetch_stats, fetch_words) = match pipeline::evidence::read(&a.files.provider_data, window)?
+    {
+        pipeline::evidence::Found::Absent => (Vec::new(), None),
+        pipeline::evidence::Found::Valid(stats, words) => (stats, Some(words)),
+        pipeline::evidence::Found::Stale(why) => {
+            (Vec::new(), Some(crate::report::fetch::no_evidence(&why)))
+        }
+    };
     let job = ReconcileJob {
         provider_data: a.files.provider_data,
         ledger,
         out: a.out.clone(),
         period: month.period,
         settings: month.settings,
-        fetch_stats: Vec::new(),
+        fetch_stats,
+        fetch_words,
         run: None,
         outputs,
         thresholds: a.thresholds.resolve()?,

@@ -2,7 +2,8 @@
 //! files of the design's output contract out. Every stage can also be called alone.
 //!
 //! - [`stored`]: the same against a store (earlier periods' items, the commit);
-//! - [`run`]: `run`'s whole job, fetch first.
+//! - [`run`]: `run`'s whole job, fetch first;
+//! - [`evidence`]: the fetch's evidence kept with its archive, shown when reconciling from it.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use crate::providers::http::FetchStats;
 use crate::report::{self, summary};
 use crate::store;
 
+pub mod evidence;
 mod inputs;
 pub mod run;
 pub mod stored;
@@ -31,6 +33,9 @@ pub struct ReconcileJob {
     pub settings: Settings,
     /// Statistics of the fetch that produced `provider_data`, when there was one.
     pub fetch_stats: Vec<FetchStats>,
+    /// `summary.json`'s `fetch_evidence` words when they are not the default ones (a run's own
+    /// fetch, or none): evidence read from the archive ([`evidence`]), or why it is not shown.
+    pub fetch_words: Option<String>,
     /// The run's id and start time, for the report's facts (`run`); `None` keeps `reconcile`'s
     /// outputs free of the wall clock.
     pub run: Option<(String, String)>,
@@ -365,6 +370,9 @@ pub fn reconcile_with(
     summary.cards = cards.stats.clone();
     if !job.fetch_stats.is_empty() {
         summary.fetched_by_day = report::fetch::fetched_by_day(&provider_df)?;
+    }
+    if let Some(words) = &job.fetch_words {
+        summary.fetch_evidence = words.clone();
     }
     if let (Some(plan), Some(st)) = (&plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));

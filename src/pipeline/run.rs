@@ -152,7 +152,11 @@ pub async fn fetch_all(
             Ok::<_, Error>(fetched.stats)
         }
     });
-    futures::future::try_join_all(jobs).await
+    let stats = futures::future::try_join_all(jobs).await?;
+    // The evidence goes with the files, so a later `reconcile --provider-data` of this archive
+    // can still show it.
+    super::evidence::write(raw_dir, (from, to), &stats)?;
+    Ok(stats)
 }
 
 /// `run`: fetch, reconcile, and write the run directory, `manifest.json` last.
@@ -184,6 +188,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         period: job.period,
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
+        fetch_words: None,
         run: Some((
             dir.file_name()
                 .map(|n| n.to_string_lossy().to_string())

@@ -25,13 +25,22 @@ pub struct FetchedDay {
     pub amount: Decimal,
 }
 
-/// What `summary.json` says when the run fetched nothing.
-pub const NO_EVIDENCE: &str =
-    "none: this run was reconciled offline from files, so it has no fetch evidence";
+/// What `summary.json` says when the run fetched nothing and its files carry no evidence.
+pub const NO_EVIDENCE: &str = "none: this run was reconciled offline from files";
 
-/// What the Fetch sheet and the page say when the run fetched nothing (a sentence of its own:
-/// `NO_EVIDENCE` is worded for `summary.json`'s field).
-pub const NO_EVIDENCE_NOTE: &str = "No fetch evidence: this run was reconciled offline from files.";
+/// `summary.json`'s words for a run without evidence, and why.
+pub fn no_evidence(reason: &str) -> String {
+    format!("none: {reason}")
+}
+
+/// What the Fetch sheet and the page say when the run shows no evidence: the reason from
+/// `summary.json`'s `fetch_evidence`, as a sentence.
+pub fn no_evidence_note(fetch_evidence: &str) -> String {
+    let reason = fetch_evidence
+        .strip_prefix("none: ")
+        .unwrap_or(fetch_evidence);
+    format!("No fetch evidence: {reason}.")
+}
 
 /// What it says when the run fetched its provider records.
 pub const FETCHED: &str = "the provider records were fetched by this run: per provider its requests, pages and checks, per window the API's total and the records kept, per accounting day the records and their sum";

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counters of one provider's fetch, for `summary.json` and `manifest.json`.
 #[derive(Debug, Default)]
@@ -15,7 +15,7 @@ pub struct FetchCounters {
     pub token_refreshes: AtomicU64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FetchStats {
     pub provider: String,
     pub requests: u64,
@@ -43,7 +43,7 @@ pub struct FetchStats {
 /// One fetch window's evidence: the provider's total where it gives one, the distinct records
 /// kept, the pages of the read that was kept, how many times the window was read in full, and
 /// the identical repeats (paging artefacts) dropped from it.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct WindowCheck {
     /// The window's archive key (query, class and range), e.g. `trades/20260225T000000-…`.
     pub window: String,
