@@ -742,6 +742,28 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
         stdout.contains(&format!("fetched {served} records")),
         "{stdout}"
     );
+    // Each provider's line says how completeness was established.
+    let lines: Vec<&str> = stdout.lines().take(4).collect();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["cardapp", "keysecure", "txv3", "usertrans"]
+    );
+    for line in lines {
+        let no_totals = line.starts_with("keysecure");
+        assert_eq!(
+            line.contains("no totals sent: read until unchanged"),
+            no_totals,
+            "{line}"
+        );
+        assert_eq!(
+            line.contains("windows equal the API's totals"),
+            !no_totals,
+            "{line}"
+        );
+    }
     assert!(
         !archive.join("manifest.json").exists() && !archive.join("results.csv").exists(),
         "fetch only fetches"

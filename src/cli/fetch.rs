@@ -32,14 +32,27 @@ pub fn run(a: FetchArgs) -> Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     let records: u64 = stats.iter().map(|s| s.records).sum();
     for s in &stats {
+        // How the provider's completeness was established, in a few words.
+        let checked = if s.completeness_checks > 0 {
+            format!(
+                "{} of {} windows equal the API's totals",
+                s.completeness_checks, s.windows
+            )
+        } else {
+            format!(
+                "{} windows, no totals sent: read until unchanged",
+                s.windows
+            )
+        };
         println!(
-            "{:<10} {:>9} records {:>7} requests {:>5} retries",
-            s.provider, s.records, s.requests, s.retries
+            "{:<10} {:>9} records {:>7} requests {:>5} retries  {checked}, {} passes",
+            s.provider, s.records, s.requests, s.retries, s.passes
         );
     }
     println!(
-        "fetched {records} records in {seconds:.2} s into {}",
-        a.out.display()
+        "fetched {records} records in {seconds:.2} s into {} (evidence: {})",
+        a.out.display(),
+        a.out.join(pipeline::evidence::FILE).display()
     );
     println!(
         "reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR",
