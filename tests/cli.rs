@@ -271,3 +271,77 @@ fn thresholds_decide_the_exit_code_and_say_why() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--min-match-rate"), "{}", r.stderr);
 }
+
+/// Offline commands read no credentials: re-reconciling a month with the team's config (base
+/// URLs, `${ENV}` credentials, an email delivery) works without those variables set, while
+/// `fetch` and `run`, which use them, still say which one is missing.
+#[test]
+fn offline_commands_need_no_credentials_and_fetching_ones_name_the_missing_one() {
+    let dir = tempdir();
+    let data = dir.path().join("d");
+    assert_eq!(run_generate(&data, "200", &[]).code, 0);
+    let ledger = data.join("ledger.csv");
+    let mut text = cardrecon::config::template::config_template(
+        Some("http://127.0.0.1:9"),
+        "UTC",
+        Some("2026-03"),
+        &ledger.display().to_string(),
+    );
+    text.push_str(
+        "\n[delivery.email]\nhost = \"127.0.0.1\"\nport = 2525\nfrom = \"recon@example.com\"\nto = [\"finance@example.com\"]\nusername = \"${CARDRECON_SMTP_USER}\"\npassword = \"${CARDRECON_SMTP_PASSWORD}\"\n",
+    );
+    let cfg = dir.path().join("cardrecon.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let unset = |args: &[&str]| {
+        let mut c = bin();
+        c.args(args);
+        for (k, _) in cardrecon::config::template::SANDBOX_ENV {
+            c.env_remove(k);
+        }
+        c.env_remove("CARDRECON_SMTP_USER")
+            .env_remove("CARDRECON_SMTP_PASSWORD");
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let out = dir.path().join("out");
+    let (code, stderr) = unset(&[
+        "reconcile",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--provider-data",
+        data.join("providers").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code,
+        Some(1),
+        "ran and found the seeded differences: {stderr}"
+    );
+    assert!(out.join("summary.json").is_file());
+    let (code, stderr) = unset(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for command in ["fetch", "run"] {
+        let mut args = vec![command, "--config", cfg.to_str().unwrap()];
+        let archive = dir.path().join("archive");
+        if command == "fetch" {
+            args.extend(["--out", archive.to_str().unwrap()]);
+        }
+        let (code, stderr) = unset(&args);
+        assert_eq!(code, Some(2), "{command}");
+        assert!(
+            stderr.contains("the environment variable `CARDRECON_")
+                && stderr.contains("is not set"),
+            "{command}: {stderr}"
+        );
+    }
+}

@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::config::{ConfigFile, Settings};
+use crate::config::{ConfigFile, Settings, Uses};
 use crate::error::{Error, Result};
 use crate::period::{parse_zone, Period};
 use crate::report::summary;
 use crate::report::thresholds::{OpenAmountLimit, Thresholds};
+use crate::secret::ProcessEnv;
 
 /// `--config` and `--timezone`: the configuration and the business day.
 #[derive(Debug, Clone, Args)]
@@ -43,10 +44,16 @@ impl SkipBadRows {
 }
 
 impl SettingsArgs {
-    /// The configuration (or the defaults) with the flags applied over it.
-    pub fn settings(&self) -> Result<Settings> {
+    /// The configuration (or the defaults) with the flags applied over it, with the credentials
+    /// the command `uses`.
+    pub fn settings(&self, uses: Uses) -> Result<Settings> {
         let mut settings = match &self.config {
-            Some(path) => Settings::resolve(&ConfigFile::load(path)?, &path.display().to_string())?,
+            Some(path) => Settings::resolve_for(
+                &ConfigFile::load(path)?,
+                &path.display().to_string(),
+                &ProcessEnv,
+                uses,
+            )?,
             None => Settings::defaults(),
         };
         if let Some(z) = &self.timezone {
@@ -86,8 +93,8 @@ pub struct PeriodArgs {
 }
 
 impl PeriodArgs {
-    pub fn resolve(&self) -> Result<(Settings, Period)> {
-        let settings = self.settings.settings()?;
+    pub fn resolve(&self, uses: Uses) -> Result<(Settings, Period)> {
+        let settings = self.settings.settings(uses)?;
         let period = match (&self.period, settings.period) {
             (Some(p), _) => Period::parse(p)?,
             (None, Some(p)) => p,
@@ -140,8 +147,8 @@ impl MonthArgs {
         &self.when.settings
     }
 
-    pub fn resolve(&self) -> Result<Month> {
-        let (mut settings, period) = self.when.resolve()?;
+    pub fn resolve(&self, uses: Uses) -> Result<Month> {
+        let (mut settings, period) = self.when.resolve(uses)?;
         self.skip.apply(&mut settings);
         let ledger = match (&self.ledger, &settings.ledger.path) {
             (Some(l), _) => Some(l.clone()),

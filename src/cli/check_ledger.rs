@@ -20,7 +20,7 @@ pub struct CheckLedgerArgs {
 }
 
 pub fn run(a: CheckLedgerArgs) -> Result<ExitCode> {
-    let mut settings = a.settings.settings()?;
+    let mut settings = a.settings.settings(crate::config::Uses::OFFLINE)?;
     a.skip.apply(&mut settings);
     let ledger = crate::ledger::load(&a.ledger, &settings)?;
     let mut totals: std::collections::BTreeMap<(&str, &str), (usize, rust_decimal::Decimal)> =

@@ -24,7 +24,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> Result<ExitCode> {
-    let month = a.files.month.resolve()?;
+    let month = a.files.month.resolve(crate::config::Uses::OFFLINE)?;
     let ledger = month.required_ledger()?;
     let inputs =
         crate::pipeline::read_inputs(&a.files.provider_data, &ledger, &month.settings, false)?;

@@ -22,7 +22,7 @@ pub struct FetchArgs {
 
 pub fn run(a: FetchArgs) -> Result<ExitCode> {
     a.month.settings.required_config("fetch")?;
-    let (settings, period) = a.month.resolve()?;
+    let (settings, period) = a.month.resolve(crate::config::Uses::FETCH)?;
     pipeline::run::require_connections(&settings)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let started = std::time::Instant::now();

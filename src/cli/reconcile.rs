@@ -53,7 +53,7 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         export: a.export.clone(),
         results,
     };
-    let month = a.files.month.resolve()?;
+    let month = a.files.month.resolve(crate::config::Uses::OFFLINE)?;
     let ledger = month.required_ledger()?;
     let outputs = pipeline::Outputs::parse(&a.outputs)?;
     // Provider files fetched by cardrecon carry the fetch's evidence; shown while it still

@@ -41,7 +41,7 @@ pub struct RunArgs {
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let config = a.month.settings().required_config("run")?.to_path_buf();
-    let month = a.month.resolve()?;
+    let month = a.month.resolve(crate::config::Uses::ALL)?;
     let ledger = month.ledger.clone().ok_or_else(|| {
         Error::config(
             config.display().to_string(),

@@ -29,7 +29,7 @@ pub struct SqlArgs {
 }
 
 pub fn run(a: SqlArgs) -> Result<ExitCode> {
-    let (settings, period) = a.month.resolve()?;
+    let (settings, period) = a.month.resolve(crate::config::Uses::OFFLINE)?;
     let s = &settings;
     let o = SqlOptions {
         period,

@@ -98,15 +98,17 @@ fn connection(
     name: &str,
     spec: &'static Spec,
     p: &ProviderFile,
+    uses: Uses,
 ) -> Result<Option<Connection>> {
+    let connecting = p.base_url.is_some() && uses.fetch;
     let place = Place {
         source_name,
         instance: name,
         provider: spec.name,
         env,
-        connecting: p.base_url.is_some(),
+        connecting,
     };
-    let Some(url) = &p.base_url else {
+    let (Some(url), true) = (&p.base_url, connecting) else {
         (spec.connect)(&p.api, &place)?;
         return Ok(None);
     };
@@ -317,6 +319,37 @@ impl ConfigFile {
     }
 }
 
+/// What a command does with its settings. Credentials are resolved only for what it does, so
+/// re-reconciling a run offline with the team's config needs no provider or mail secrets in
+/// the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uses {
+    /// It fetches from the providers that have a `base_url` (their credentials are read, and
+    /// their connections made).
+    pub fetch: bool,
+    /// It delivers the reports (`[delivery]`'s credentials are read).
+    pub deliver: bool,
+}
+
+impl Uses {
+    /// `run`: fetch, reconcile, deliver.
+    pub const ALL: Uses = Uses {
+        fetch: true,
+        deliver: true,
+    };
+    /// `fetch`: the providers only.
+    pub const FETCH: Uses = Uses {
+        fetch: true,
+        deliver: false,
+    };
+    /// Everything that works from files and the store: no connection, no credential. A
+    /// provider with a `base_url` is then read from files like any other (no connection).
+    pub const OFFLINE: Uses = Uses {
+        fetch: false,
+        deliver: false,
+    };
+}
+
 impl Settings {
     /// Resolves a config file (or the defaults) into settings, checking every value;
     /// credentials' `${NAME}` references are read from the process environment.
@@ -327,6 +360,16 @@ impl Settings {
     /// [`resolve`](Self::resolve) with `${NAME}` references read from `env` (the demo's
     /// sandbox credentials, tests): nothing needs to set process environment variables.
     pub fn resolve_with(file: &ConfigFile, source_name: &str, env: &dyn Env) -> Result<Settings> {
+        Settings::resolve_for(file, source_name, env, Uses::ALL)
+    }
+
+    /// [`resolve_with`](Self::resolve_with) reading only the credentials that `uses` needs.
+    pub fn resolve_for(
+        file: &ConfigFile,
+        source_name: &str,
+        env: &dyn Env,
+        uses: Uses,
+    ) -> Result<Settings> {
         let cfg = |field: &str, message: String| Error::config(source_name, field, message);
         let timezone = match &file.timezone {
             Some(z) => parse_zone(z).map_err(|e| cfg("timezone", e.to_string()))?,
@@ -402,7 +445,7 @@ impl Settings {
                 options.wire_timezone =
                     parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
             }
-            let connection = connection(env, source_name, name, spec, p)?;
+            let connection = connection(env, source_name, name, spec, p, uses)?;
             providers.insert(
                 name.clone(),
                 ProviderInstance {
@@ -460,7 +503,11 @@ impl Settings {
                 .dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("runs")),
-            delivery: delivery::Delivery::resolve(&file.delivery, env, source_name)?,
+            delivery: if uses.deliver {
+                delivery::Delivery::resolve(&file.delivery, env, source_name)?
+            } else {
+                delivery::Delivery::default()
+            },
         })
     }
 
