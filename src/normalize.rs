@@ -57,15 +57,7 @@ pub fn read_provider_dir(
 ) -> Result<(Vec<ProviderRecord>, ReadStats)> {
     let mut stats = ReadStats::default();
     let mut records = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut subdirs: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        if entry.path().is_dir() {
-            subdirs.push(entry.path());
-        }
-    }
-    subdirs.sort();
+    let subdirs = provider_dirs(dir)?;
     if subdirs.is_empty() {
         return Err(Error::input(
             dir.display().to_string(),
@@ -73,14 +65,7 @@ pub fn read_provider_dir(
         ));
     }
     let mut files: Vec<(PathBuf, &ProviderInstance)> = Vec::new();
-    for sub in subdirs {
-        let name = sub
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
+    for (name, sub) in subdirs {
         let instance = settings.providers.get(&name).ok_or_else(|| {
             Error::input(
                 sub.display().to_string(),
@@ -143,6 +128,24 @@ pub fn read_provider_dir(
 
 /// The `*.jsonl` files directly in a provider directory, in name order (the read order, so
 /// outputs are deterministic).
+/// The provider directories of an archive `DIR/<provider>/`, by name, sorted; hidden ones
+/// (`.name`) left out.
+pub fn provider_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut subdirs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if path.is_dir() && !name.starts_with('.') {
+            subdirs.push((name, path));
+        }
+    }
+    subdirs.sort();
+    Ok(subdirs)
+}
+
 pub fn jsonl_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?

@@ -11,7 +11,7 @@
 //! no evidence instead of showing figures about other data.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,20 +51,7 @@ pub enum Found {
 /// The record files under `dir`, keyed by `<provider>/<file>`, with their sha256.
 fn record_files(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut subdirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    for sub in subdirs {
-        let provider = sub
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if provider.starts_with('.') {
-            continue;
-        }
+    for (provider, sub) in crate::normalize::provider_dirs(dir)? {
         for file in crate::normalize::jsonl_files(&sub)? {
             let name = file
                 .file_name()
