@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 
-use super::{fit_wrapped, list_sheet, write_money, xerr, Formats, Widths};
+use super::{fit_wrapped, list_sheet, xerr, Formats, Widths};
 use crate::cards::{CardRow, CardStats};
 use crate::error::Result;
 use crate::report::cards::{texts, AMOUNT_COLUMNS};
@@ -44,15 +44,8 @@ pub(super) fn cards_sheet(
             if let Some(k) = AMOUNT_COLUMNS.iter().position(|&a| a == c) {
                 if let Some(a) = amounts[k] {
                     let hl = c == 15 && !a.is_zero();
-                    write_money(
-                        ws,
-                        row,
-                        col,
-                        a,
-                        Some(&r.currency),
-                        f.money_for(Some(&r.currency), a, hl, false),
-                    )
-                    .map_err(&e)?;
+                    f.write_amount(ws, (row, col), a, Some(&r.currency), hl, false)
+                        .map_err(&e)?;
                     widths.see(c, text.len());
                 }
             } else if c == 0 {

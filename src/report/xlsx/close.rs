@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, list_sheet, write_money, xerr, Formats, Widths};
+use super::{count, list_sheet, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::close::{CloseView, Tally};
 use crate::report::layout;
@@ -41,15 +41,8 @@ pub(super) fn roll_forward(
             let c = 2 + 2 * k as u16;
             ws.write_number_with_format(row, c, count(t.count), &f.integer)
                 .map_err(&e)?;
-            write_money(
-                ws,
-                row,
-                c + 1,
-                t.amount,
-                Some(&l.currency),
-                f.money_for(Some(&l.currency), t.amount, false, false),
-            )
-            .map_err(&e)?;
+            f.write_amount(ws, (row, c + 1), t.amount, Some(&l.currency), false, false)
+                .map_err(&e)?;
         }
         ws.write_string(row, 14, if l.balances { "yes" } else { "NO" })
             .map_err(&e)?;
@@ -112,15 +105,8 @@ pub(super) fn open_items_sheet(
         };
         widths.see(2, i.category.len());
         if let Some(a) = i.amount {
-            write_money(
-                ws,
-                row,
-                8,
-                a,
-                Some(&i.currency),
-                f.money_for(Some(&i.currency), a, false, false),
-            )
-            .map_err(&e)?;
+            f.write_amount(ws, (row, 8), a, Some(&i.currency), false, false)
+                .map_err(&e)?;
             widths.see(8, a.to_string().len());
         }
         // Ages are whole days, never negative (`store::item::age`): a count like the others.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet};
 
-use super::{count, fit_wrapped, page_setup, write_money, xerr, Formats, Widths};
+use super::{count, fit_wrapped, page_setup, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::report::fetch::no_evidence_note;
 use crate::report::layout;
@@ -151,15 +151,8 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         }
         ws.write_number_with_format(row, 3, count(d.records), &f.integer)
             .map_err(&e)?;
-        write_money(
-            ws,
-            row,
-            4,
-            d.amount,
-            Some(&d.currency),
-            f.money_for(Some(&d.currency), d.amount, false, false),
-        )
-        .map_err(&e)?;
+        f.write_amount(ws, (row, 4), d.amount, Some(&d.currency), false, false)
+            .map_err(&e)?;
         widths.see(4, d.amount.to_string().len());
     }
     widths.apply(ws, path)

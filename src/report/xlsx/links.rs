@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
 
-use super::{fit_wrapped, list_sheet, write_money, xerr, Formats, Widths};
+use super::{fit_wrapped, list_sheet, xerr, Formats, Widths};
 use crate::error::Result;
 use crate::links::{Finding, LinkStats};
 use crate::report::layout;
@@ -39,28 +39,21 @@ pub(super) fn links_sheet(
                     widths.see(c, label.len());
                 }
                 5 => {
-                    write_money(
+                    f.write_amount(
                         ws,
-                        row,
-                        col,
+                        (row, col),
                         finding.amount,
                         Some(&finding.currency),
-                        f.money_for(Some(&finding.currency), finding.amount, false, false),
+                        false,
+                        false,
                     )
                     .map_err(&e)?;
                     widths.see(c, text.len());
                 }
                 10 => {
                     if let Some(o) = &finding.original {
-                        write_money(
-                            ws,
-                            row,
-                            col,
-                            o.amount,
-                            Some(&o.currency),
-                            f.money_for(Some(&o.currency), o.amount, false, false),
-                        )
-                        .map_err(&e)?;
+                        f.write_amount(ws, (row, col), o.amount, Some(&o.currency), false, false)
+                            .map_err(&e)?;
                         widths.see(c, text.len());
                     }
                 }

@@ -196,6 +196,23 @@ impl Formats {
     }
 }
 
+impl Formats {
+    /// Writes an amount of `currency` in its money format ([`Formats::money_for`]), as a number
+    /// or, past a double's digits, as exact text ([`write_money`]).
+    fn write_amount(
+        &self,
+        ws: &mut Worksheet,
+        (row, col): (u32, u16),
+        value: Decimal,
+        currency: Option<&str>,
+        highlight: bool,
+        total: bool,
+    ) -> std::result::Result<(), XlsxError> {
+        let format = self.money_for(currency, value, highlight, total);
+        write_money(ws, row, col, value, currency, format)
+    }
+}
+
 /// The most decimals a currency's units have (ISO 4217's largest is 4).
 const MAX_UNITS: u32 = 4;
 
@@ -587,7 +604,7 @@ fn result_sheet(
             let money =
                 |ws: &mut Worksheet, d: Option<Decimal>, cur: Option<&str>| -> Result<usize> {
                     if let Some(d) = d {
-                        write_money(ws, row, col, d, cur, f.money_for(cur, d, hl, false))
+                        f.write_amount(ws, (row, col), d, cur, hl, false)
                             .map_err(&e)?;
                         // Widths come from a sample of rows: format only those.
                         return Ok(if sampling {
@@ -727,40 +744,39 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
     let (mut first, mut last) = (0u32, 0u32);
     for (i, d) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        let money = |v: Decimal| f.money_for(Some(&d.currency), v, false, false);
         ws.write_datetime_with_format(row, 0, d.day, &f.date)
             .map_err(&e)?;
         ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
         ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        write_money(
+        f.write_amount(
             ws,
-            row,
-            3,
+            (row, 3),
             d.provider_amount,
             Some(&d.currency),
-            money(d.provider_amount),
+            false,
+            false,
         )
         .map_err(&e)?;
         ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
             .map_err(&e)?;
-        write_money(
+        f.write_amount(
             ws,
-            row,
-            5,
+            (row, 5),
             d.ledger_amount,
             Some(&d.currency),
-            money(d.ledger_amount),
+            false,
+            false,
         )
         .map_err(&e)?;
         let diff = d.difference();
-        write_money(
+        f.write_amount(
             ws,
-            row,
-            6,
+            (row, 6),
             diff,
             Some(&d.currency),
-            f.money_for(Some(&d.currency), diff, !diff.is_zero(), false),
+            !diff.is_zero(),
+            false,
         )
         .map_err(&e)?;
         if d.currency == main {
@@ -840,7 +856,7 @@ fn frame_sheet(
                 DataType::Decimal(_, _) => match col.decimal()?.physical().get(i) {
                     Some(units) => {
                         let d = crate::money::from_units(units);
-                        write_money(ws, row, cc, d, cur, f.money_for(cur, d, false, false))
+                        f.write_amount(ws, (row, cc), d, cur, false, false)
                             .map_err(&e)?;
                         if sampling {
                             crate::money::format(d).len() + 3
@@ -951,15 +967,8 @@ mod tests {
         .enumerate()
         {
             let a = d(t);
-            write_money(
-                ws,
-                row as u32,
-                0,
-                a,
-                Some("USD"),
-                f.money_for(Some("USD"), a, false, false),
-            )
-            .unwrap();
+            f.write_amount(ws, (row as u32, 0), a, Some("USD"), false, false)
+                .unwrap();
         }
         wb.save(&path).unwrap();
         use calamine::Reader;

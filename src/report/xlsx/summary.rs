@@ -220,13 +220,13 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
         for (i, cur) in g.currencies.iter().enumerate() {
             let a = g.amount(keep, cur);
             if !a.is_zero() || total {
-                write_money(
+                f.write_amount(
                     ws,
-                    row,
-                    first_currency + i as u16,
+                    (row, first_currency + i as u16),
                     a,
                     Some(cur),
-                    f.money_for(Some(cur), a, false, total),
+                    false,
+                    total,
                 )
                 .map_err(&e)?;
             }
@@ -345,24 +345,10 @@ pub(super) fn breakdown_sheet(
         ws.write_number_with_format(row, 4, count(g.count), &f.integer)
             .map_err(&e)?;
         let (p, l) = (g.provider_amount, g.ledger_amount);
-        write_money(
-            ws,
-            row,
-            5,
-            p,
-            Some(&g.currency),
-            f.money_for(Some(&g.currency), p, false, false),
-        )
-        .map_err(&e)?;
-        write_money(
-            ws,
-            row,
-            6,
-            l,
-            Some(&g.currency),
-            f.money_for(Some(&g.currency), l, false, false),
-        )
-        .map_err(&e)?;
+        f.write_amount(ws, (row, 5), p, Some(&g.currency), false, false)
+            .map_err(&e)?;
+        f.write_amount(ws, (row, 6), l, Some(&g.currency), false, false)
+            .map_err(&e)?;
         let t = totals
             .entry(g.currency.clone())
             .or_insert((0, Decimal::ZERO, Decimal::ZERO));
@@ -381,24 +367,10 @@ pub(super) fn breakdown_sheet(
         }
         ws.write_number_with_format(row, 4, count(*n), &f.total_integer)
             .map_err(&e)?;
-        write_money(
-            ws,
-            row,
-            5,
-            *p,
-            Some(cur),
-            f.money_for(Some(cur), *p, false, true),
-        )
-        .map_err(&e)?;
-        write_money(
-            ws,
-            row,
-            6,
-            *l,
-            Some(cur),
-            f.money_for(Some(cur), *l, false, true),
-        )
-        .map_err(&e)?;
+        f.write_amount(ws, (row, 5), *p, Some(cur), false, true)
+            .map_err(&e)?;
+        f.write_amount(ws, (row, 6), *l, Some(cur), false, true)
+            .map_err(&e)?;
     }
     ws.autofilter(0, 0, last_data.max(1), 6).map_err(&e)?;
     ws.set_freeze_panes(1, 0).map_err(&e)?;
