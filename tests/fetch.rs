@@ -61,7 +61,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         period: Period::parse("2026-03").unwrap(),
         settings: s,
         fetch_stats: vec![],
-        fetch_words: None,
+        fetch_evidence: None,
         run: None,
         outputs: cardrecon::pipeline::Outputs::ALL,
         thresholds: Default::default(),

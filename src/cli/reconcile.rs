@@ -9,6 +9,7 @@ use clap::Args;
 use super::args::{exit_code, runtime, FilesArgs, ThresholdArgs};
 use crate::error::Result;
 use crate::pipeline::{self, ReconcileJob};
+use crate::report::fetch::FetchEvidence;
 use crate::report::summary;
 
 #[derive(Debug, Args)]
@@ -62,14 +63,16 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         .period
         .with_margin(month.settings.margin_days)
         .instants(month.settings.timezone);
-    let (fetch_stats, fetch_words) = match pipeline::evidence::read(&a.files.provider_data, window)?
-    {
-        pipeline::evidence::Found::Absent => (Vec::new(), None),
-        pipeline::evidence::Found::Valid(stats, words) => (stats, Some(words)),
-        pipeline::evidence::Found::Stale(why) => {
-            (Vec::new(), Some(crate::report::fetch::no_evidence(&why)))
-        }
-    };
+    let (fetch_stats, fetch_evidence) =
+        match pipeline::evidence::read(&a.files.provider_data, window)? {
+            pipeline::evidence::Found::Absent => (Vec::new(), None),
+            pipeline::evidence::Found::Valid(stats, words) => {
+                (stats, Some(FetchEvidence::Shown(words)))
+            }
+            pipeline::evidence::Found::Stale(why) => {
+                (Vec::new(), Some(FetchEvidence::Missing(why)))
+            }
+        };
     let job = ReconcileJob {
         provider_data: a.files.provider_data,
         ledger,
@@ -77,7 +80,7 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         period: month.period,
         settings: month.settings,
         fetch_stats,
-        fetch_words,
+        fetch_evidence,
         run: None,
         outputs,
         thresholds: a.thresholds.resolve()?,

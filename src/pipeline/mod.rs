@@ -33,9 +33,9 @@ pub struct ReconcileJob {
     pub settings: Settings,
     /// Statistics of the fetch that produced `provider_data`, when there was one.
     pub fetch_stats: Vec<FetchStats>,
-    /// `summary.json`'s `fetch_evidence` words when they are not the default ones (a run's own
-    /// fetch, or none): evidence read from the archive ([`evidence`]), or why it is not shown.
-    pub fetch_words: Option<String>,
+    /// `summary.json`'s `fetch_evidence` when it is not the default (a run's own fetch, or
+    /// none): evidence read from the archive ([`evidence`]), or why it is not shown.
+    pub fetch_evidence: Option<report::fetch::FetchEvidence>,
     /// The run's id and start time, for the report's facts (`run`); `None` keeps `reconcile`'s
     /// outputs free of the wall clock.
     pub run: Option<(String, String)>,
@@ -371,8 +371,8 @@ pub fn reconcile_with(
     if !job.fetch_stats.is_empty() {
         summary.fetched_by_day = report::fetch::fetched_by_day(&provider_df)?;
     }
-    if let Some(words) = &job.fetch_words {
-        summary.fetch_evidence = words.clone();
+    if let Some(evidence) = &job.fetch_evidence {
+        summary.fetch_evidence = evidence.clone();
     }
     if let (Some(plan), Some(st)) = (&plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));

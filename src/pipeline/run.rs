@@ -188,7 +188,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         period: job.period,
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
-        fetch_words: None,
+        fetch_evidence: None,
         run: Some((
             dir.file_name()
                 .map(|n| n.to_string_lossy().to_string())

@@ -25,21 +25,35 @@ pub struct FetchedDay {
     pub amount: Decimal,
 }
 
-/// What `summary.json` says when the run fetched nothing and its files carry no evidence.
-pub const NO_EVIDENCE: &str = "none: this run was reconciled offline from files";
-
-/// `summary.json`'s words for a run without evidence, and why.
-pub fn no_evidence(reason: &str) -> String {
-    format!("none: {reason}")
+/// Whether a run shows fetch evidence: the words for the figures it shows, or why it has none.
+/// In `summary.json` it is one text (`none: <why>` for the latter); the Fetch sheet and the
+/// page say the reason as a sentence ([`FetchEvidence::missing_note`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchEvidence {
+    Shown(String),
+    Missing(String),
 }
 
-/// What the Fetch sheet and the page say when the run shows no evidence: the reason from
-/// `summary.json`'s `fetch_evidence`, as a sentence.
-pub fn no_evidence_note(fetch_evidence: &str) -> String {
-    let reason = fetch_evidence
-        .strip_prefix("none: ")
-        .unwrap_or(fetch_evidence);
-    format!("No fetch evidence: {reason}.")
+/// Why a run reconciled from files that carry no evidence shows none.
+pub const OFFLINE: &str = "this run was reconciled offline from files";
+
+impl FetchEvidence {
+    /// What the Fetch sheet and the page say when there is no evidence.
+    pub fn missing_note(&self) -> Option<String> {
+        match self {
+            FetchEvidence::Shown(_) => None,
+            FetchEvidence::Missing(why) => Some(format!("No fetch evidence: {why}.")),
+        }
+    }
+}
+
+impl Serialize for FetchEvidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            FetchEvidence::Shown(words) => s.serialize_str(words),
+            FetchEvidence::Missing(why) => s.serialize_str(&format!("none: {why}")),
+        }
+    }
 }
 
 /// What it says when the run fetched its provider records.

@@ -369,7 +369,7 @@ pub fn write(
             t.render(minijinja::context! {
                 title => layout::REPORT_TITLE,
                 summary => summary,
-                no_fetch_note => super::fetch::no_evidence_note(&summary.fetch_evidence),
+                no_fetch_note => summary.fetch_evidence.missing_note(),
                 providers => info.providers.join(", "),
                 ledger => info.ledger_source,
                 run_id => info.run_id,

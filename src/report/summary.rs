@@ -104,7 +104,7 @@ pub struct Summary {
     pub provider_read: ReadStats,
     pub ledger_read: LedgerStats,
     /// Whether the run has fetch evidence, in words (see [`super::fetch`]).
-    pub fetch_evidence: String,
+    pub fetch_evidence: super::fetch::FetchEvidence,
     /// Per provider fetched over HTTP (empty for an offline `reconcile`), with every window's
     /// evidence (`window_checks`).
     pub fetch: Vec<FetchStats>,
@@ -239,9 +239,9 @@ pub fn build(
         provider_read,
         ledger_read,
         fetch_evidence: if fetch.is_empty() {
-            super::fetch::NO_EVIDENCE.to_string()
+            super::fetch::FetchEvidence::Missing(super::fetch::OFFLINE.to_string())
         } else {
-            super::fetch::FETCHED.to_string()
+            super::fetch::FetchEvidence::Shown(super::fetch::FETCHED.to_string())
         },
         fetch,
         fetched_by_day: Vec::new(),

@@ -10,7 +10,6 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 
 use super::{count, fit_wrapped, page_setup, xerr, Formats, Widths};
 use crate::error::Result;
-use crate::report::fetch::no_evidence_note;
 use crate::report::layout;
 use crate::report::shown_text::for_xlsx;
 use crate::report::summary::Summary;
@@ -65,9 +64,8 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
     let mut widths = Widths::new(&PROVIDER_HEADERS);
     ws.write_string_with_format(0, 0, "Fetch completeness", &f.title)
         .map_err(&e)?;
-    if s.fetch.is_empty() {
-        ws.write_string(1, 0, for_xlsx(&no_evidence_note(&s.fetch_evidence)))
-            .map_err(&e)?;
+    if let Some(note) = s.fetch_evidence.missing_note() {
+        ws.write_string(1, 0, for_xlsx(&note)).map_err(&e)?;
         return widths.apply(ws, path);
     }
     let mut row = 2u32;
