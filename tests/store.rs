@@ -157,8 +157,8 @@ fn summary(out: &Path) -> serde_json::Value {
 }
 
 /// The roll-forward's figures of the only provider × currency line:
-/// (start, new, cleared, resolved, accepted, end) counts, and whether it balances.
-fn roll(out: &Path) -> ([u64; 6], bool) {
+/// (start, new, reopened, cleared, resolved, accepted, end) counts, and whether it balances.
+fn roll(out: &Path) -> ([u64; 7], bool) {
     let s = summary(out);
     let lines = s["close"]["roll_forward"].as_array().unwrap().clone();
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -168,6 +168,7 @@ fn roll(out: &Path) -> ([u64; 6], bool) {
         [
             n("open_at_start"),
             n("new"),
+            n("reopened"),
             n("cleared"),
             n("resolved"),
             n("accepted"),
@@ -201,7 +202,7 @@ fn two_months(store: &str) {
             ("timing_difference", "T-CUT2"),
         ])
     );
-    assert_eq!(roll(&oct), ([0, 6, 0, 0, 0, 6], true));
+    assert_eq!(roll(&oct), ([0, 6, 0, 0, 0, 0, 6], true));
     assert_eq!(m.items("open").len(), 6);
 
     // Accounting explains the amount difference.
@@ -282,8 +283,9 @@ fn two_months(store: &str) {
             ),
         ]
     );
-    // Open at the start: October's six less the accepted one; four cleared; one left.
-    assert_eq!(roll(&nov), ([5, 0, 4, 0, 0, 1], true));
+    // Open at the start: the six October's report closed with; the acceptance made since is
+    // November's movement; four cleared; one left.
+    assert_eq!(roll(&nov), ([6, 0, 0, 4, 0, 1, 1], true));
     let open = summary(&nov)["close"]["open_items"].clone();
     assert_eq!(open.as_array().unwrap().len(), 1);
     assert_eq!(open[0]["tx_id"], "T-OPEN");
@@ -300,31 +302,36 @@ fn two_months(store: &str) {
         let rows: Vec<&[Data]> = items.rows().collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1][0], Data::String(open_id.clone()));
+        // Provider amount, no ledger amount or difference, −45.00 at stake (money out).
         assert_eq!(rows[1][8], Data::Float(45.0));
-        assert_eq!(rows[1][10], Data::Float(36.0));
+        assert_eq!(rows[1][9], Data::Empty);
+        assert_eq!(rows[1][11], Data::Float(-45.0));
+        assert_eq!(rows[1][13], Data::Float(36.0));
         let summary_sheet = wb.worksheet_range("Summary").unwrap();
         let line: Vec<String> = summary_sheet
             .rows()
-            .find(|r| r.first() == Some(&Data::String("keysecure".into())) && r.len() > 14)
+            .find(|r| r.first() == Some(&Data::String("keysecure".into())) && r.len() > 16)
             .unwrap()
             .iter()
             .map(|c| c.to_string())
             .collect();
         assert_eq!(
-            line[..15],
+            line[..17],
             [
                 "keysecure",
                 "USD",
-                "5",
-                "138",
+                "6",
+                "238",
+                "0",
+                "0",
                 "0",
                 "0",
                 "4",
                 "93",
                 "0",
                 "0",
-                "0",
-                "0",
+                "1",
+                "100",
                 "1",
                 "45",
                 "yes"
@@ -392,7 +399,7 @@ fn two_months(store: &str) {
     )));
     // October's own roll-forward: six new; T-OPEN resolved; the four November cleared are still
     // open at the end of October (they were, then).
-    assert_eq!(roll(&oct3), ([0, 6, 0, 1, 0, 5], true));
+    assert_eq!(roll(&oct3), ([0, 6, 0, 0, 1, 0, 5], true));
     let h = run(&["history", "--store", store, &amt]);
     assert_eq!(h.code, 0, "{}", h.stderr);
     let events: Vec<&str> = h.stdout.lines().skip(1).collect();

@@ -11,21 +11,26 @@ pub struct RollLine {
     pub currency: String,
     pub open_at_start: Tally,
     pub new: Tally,
+    /// Items closed in the report the period opened from and open again now (a person
+    /// reopened one, or a re-run no longer clears it).
+    pub reopened: Tally,
     pub cleared: Tally,
     pub resolved: Tally,
     pub accepted: Tally,
     pub open_at_end: Tally,
-    /// `open_at_start + new − cleared − resolved − accepted = open_at_end`, counts and amounts.
+    /// `open_at_start + new + reopened − cleared − resolved − accepted = open_at_end`, counts
+    /// and amounts.
     pub balances: bool,
 }
 
 impl RollLine {
-    /// The six figures in the order the reports show them: open at start, new, cleared,
-    /// resolved, accepted, open at end.
-    pub fn tallies(&self) -> [Tally; 6] {
+    /// The seven figures in the order the reports show them: open at start, new, reopened,
+    /// cleared, resolved, accepted, open at end.
+    pub fn tallies(&self) -> [Tally; 7] {
         [
             self.open_at_start,
             self.new,
+            self.reopened,
             self.cleared,
             self.resolved,
             self.accepted,
@@ -60,12 +65,41 @@ pub struct OpenItem {
     pub tx_id: String,
     pub order_id: String,
     pub ledger_entry_id: String,
+    /// The item's amount (the provider's, else the ledger's magnitude), as the roll-forward
+    /// counts it.
     #[serde(serialize_with = "crate::money::serialize_opt_text")]
     pub amount: Option<Decimal>,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub provider_amount: Option<Decimal>,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub ledger_amount: Option<Decimal>,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub amount_difference: Option<Decimal>,
+    /// Signed: money out negative; for an amount or fee mismatch, the difference.
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub at_stake: Option<Decimal>,
     pub currency: String,
     pub age_days: Option<i64>,
     pub age_bucket: String,
     pub last_event: String,
+}
+
+/// A person's decision this roll-forward counts (accepted, a suggestion rejected, reopened):
+/// made after the report the period opened from, so it moves this run's figures, with its
+/// date.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DecisionLine {
+    pub item_id: String,
+    pub period: String,
+    pub provider: String,
+    pub currency: String,
+    /// `accepted`, `resolved` or `reopened`: the roll-forward column it counts in.
+    pub movement: String,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub amount: Option<Decimal>,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// The store's part of a run's summary.
@@ -82,5 +116,7 @@ pub struct CloseView {
     pub roll_forward: Vec<RollLine>,
     /// Whether every line balances.
     pub roll_forward_balances: bool,
+    /// The people's decisions among this roll-forward's movements, oldest first.
+    pub decisions: Vec<DecisionLine>,
     pub open_items: Vec<OpenItem>,
 }

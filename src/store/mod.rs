@@ -78,6 +78,8 @@ pub struct StoredItem {
     pub record_side: Option<Side>,
     /// The record a later period matches against ([`carry`]).
     pub record: Option<String>,
+    /// Both sides' amounts and what is at stake, as of its latest run.
+    pub exposure: crate::report::exposure::Exposure,
 }
 
 /// One entry of the append-only event log.
@@ -142,6 +144,10 @@ pub struct Snapshot {
     pub last_events: HashMap<String, (String, String)>,
     /// The latest earlier period's card list, for the card roll-forward.
     pub cards_before: Option<(String, Vec<crate::model::CardSnapshot>)>,
+    /// What the latest run of the latest earlier period reported open at its end: the
+    /// period's roll-forward opens with it ([`plan::roll_forward`]). `None` before any such
+    /// run, or when that run was made before the store recorded it.
+    pub opening: Option<Vec<plan::Reported>>,
 }
 
 impl StoredItem {
@@ -298,6 +304,7 @@ impl Store {
         let generation = self.generation().await?;
         let items = self.items_where("", &[]).await?;
         let cards_before = self.cards_before(period).await?;
+        let opening = self.opening(period).await?;
         let period = self.period_status(&period.label()).await?;
         let rows = sqlx::query(
             "SELECT e.item_id, e.event, e.at FROM events e \
@@ -320,7 +327,75 @@ impl Store {
             period,
             last_events,
             cards_before,
+            opening,
         })
+    }
+
+    /// What the latest run of the latest period before `period` reported open at its end
+    /// ([`Snapshot::opening`]). Runs are ordered by their period's first day, then by when
+    /// they were recorded.
+    pub async fn opening(&self, period: &Period) -> Result<Option<Vec<plan::Reported>>> {
+        let rows = sqlx::query("SELECT run_id, period, recorded_at, open_recorded FROM runs")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_err("reading runs", e))?;
+        let mut latest: Option<(NaiveDate, String, String, bool)> = None;
+        for r in rows {
+            let get = |c: &str| {
+                r.try_get::<String, _>(c)
+                    .map_err(|e| self.db_err(&format!("runs.{c}"), e))
+            };
+            let Ok(p) = Period::parse(&get("period")?) else {
+                continue;
+            };
+            if p.first >= period.first {
+                continue;
+            }
+            let recorded = r
+                .try_get::<i64, _>("open_recorded")
+                .map_err(|e| self.db_err("runs.open_recorded", e))?;
+            let key = (p.first, get("recorded_at")?, get("run_id")?, recorded != 0);
+            if latest
+                .as_ref()
+                .is_none_or(|l| (&key.0, &key.1, &key.2) > (&l.0, &l.1, &l.2))
+            {
+                latest = Some(key);
+            }
+        }
+        let Some((_, _, run_id, true)) = latest else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT item_id, provider, currency, amount FROM run_open_items WHERE run_id = $1 ORDER BY item_id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_err("reading what the last run reported open", e))?;
+        rows.iter()
+            .map(|r| {
+                let get = |c: &str| {
+                    r.try_get::<String, _>(c)
+                        .map_err(|e| self.db_err(&format!("run_open_items.{c}"), e))
+                };
+                let amount = r
+                    .try_get::<Option<String>, _>("amount")
+                    .map_err(|e| self.db_err("run_open_items.amount", e))?;
+                Ok(plan::Reported {
+                    item_id: get("item_id")?,
+                    provider: get("provider")?,
+                    currency: get("currency")?,
+                    amount: amount
+                        .map(|a| {
+                            crate::money::parse(&a).map_err(|_| {
+                                self.err(format!("run_open_items.amount: `{a}` is not valid"))
+                            })
+                        })
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     }
 
     pub(crate) async fn generation(&self) -> Result<i64> {
@@ -371,13 +446,37 @@ impl Store {
         let state = text("status")?;
         let amount = opt("amount")?;
         let side = opt("record_side")?;
+        let money = |c: &str| -> Result<Option<rust_decimal::Decimal>> {
+            opt(c)?
+                .map(|a| crate::money::parse(&a).map_err(|_| bad(c, &a)))
+                .transpose()
+        };
+        let category = Category::parse(&category).ok_or_else(|| bad("category", &category))?;
+        let kind = opt("kind")?;
+        let evidence = text("evidence")?;
+        let exposure = match opt("at_stake")? {
+            // Written before version 5: from the evidence, until a run sees it again.
+            None if opt("provider_amount")?.is_none() && opt("ledger_amount")?.is_none() => {
+                crate::report::exposure::Exposure::from_evidence(
+                    category,
+                    kind.as_deref(),
+                    &evidence,
+                )
+            }
+            _ => crate::report::exposure::Exposure {
+                provider_amount: money("provider_amount")?,
+                ledger_amount: money("ledger_amount")?,
+                difference: money("amount_difference")?,
+                at_stake: money("at_stake")?,
+            },
+        };
         Ok(StoredItem {
             period: text("period")?,
             period_first_day: day("period_first_day", Some(text("period_first_day")?))?
                 .ok_or_else(|| bad("period_first_day", ""))?,
-            category: Category::parse(&category).ok_or_else(|| bad("category", &category))?,
+            category,
             provider: opt("provider")?,
-            kind: opt("kind")?,
+            kind,
             tx_id: opt("tx_id")?,
             order_id: opt("order_id")?,
             ledger_entry_id: opt("ledger_entry_id")?,
@@ -395,13 +494,14 @@ impl Store {
             note: opt("note")?,
             decided_by: opt("decided_by")?,
             decided_at: opt("decided_at")?,
-            evidence: text("evidence")?,
+            evidence,
             accepted_evidence: opt("accepted_evidence")?,
             record_side: match side {
                 None => None,
                 Some(s) => Some(Side::parse(&s).ok_or_else(|| bad("record_side", &s))?),
             },
             record: opt("record")?,
+            exposure,
             item_id: id,
         })
     }

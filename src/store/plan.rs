@@ -33,6 +33,7 @@ use crate::error::Result;
 use crate::matching::Category;
 use crate::period::Period;
 use crate::report::close::{RollLine, Tally};
+use crate::report::exposure::Exposure;
 use crate::report::{ResultRow, ResultRows};
 
 /// Which side of a result row an item's carried record is.
@@ -268,6 +269,7 @@ pub fn plan(
                     out.counts.reopened += 1;
                 }
                 item.category = category;
+                item.exposure = Exposure::of(&row, category);
                 item.evidence = evidence.text();
                 item.last_run = run.run_id.clone();
                 changed.insert(id.clone());
@@ -414,78 +416,189 @@ fn new_item(
         accepted_evidence: None,
         record_side,
         record,
+        exposure: Exposure::of(row, category),
     }
 }
 
-/// The roll-forward of `period` over `items` as they now stand. An item is open at the end of
-/// a period when it is of that period or earlier and was not closed (cleared, resolved or
-/// accepted) in it or before; cleared items close in the period that cleared them, resolved and
-/// accepted ones in their own. The closing figure is counted on its own, not derived, so
-/// `balances` is a real check.
+/// An item as a run reported it open at the end of its period: the next period opens with
+/// these figures, as issued, whatever was decided since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub item_id: String,
+    pub provider: String,
+    pub currency: String,
+    pub amount: Option<rust_decimal::Decimal>,
+}
+
+/// Whether `item` is open at the end of `period`: open now, or cleared by a later period.
+pub fn open_at_end(item: &StoredItem, period: &Period) -> bool {
+    item.period_first_day <= period.first
+        && match item.state {
+            ItemState::Open => true,
+            ItemState::Cleared => item
+                .cleared_in
+                .as_deref()
+                .and_then(|p| Period::parse(p).ok())
+                .is_some_and(|c| c.first > period.first),
+            ItemState::Resolved | ItemState::Accepted => false,
+        }
+}
+
+/// What a run of `period` reports open at its end ([`open_at_end`]), to record with the run.
+pub fn reported_open<'a>(
+    items: impl Iterator<Item = &'a StoredItem>,
+    period: &Period,
+) -> Vec<Reported> {
+    items
+        .filter(|i| open_at_end(i, period))
+        .map(|i| Reported {
+            item_id: i.item_id.clone(),
+            provider: i.provider.clone().unwrap_or_default(),
+            currency: i.currency.clone().unwrap_or_default(),
+            amount: i.amount,
+        })
+        .collect()
+}
+
+/// The roll-forward of `period` over `items` as they now stand, per provider and currency.
+///
+/// **Why it opens from what was reported.** A report once issued never changes. The period
+/// opens with exactly what the latest run of the latest earlier period reported open at its
+/// end (`opening`, recorded with that run), and whatever happened to those items since (a
+/// person accepted one, a run cleared one) is a movement of *this* run: Accepted, Resolved or
+/// Cleared, and Reopened for an item that was closed in that report and is open again. So each
+/// period's open at end, as its run reported it, is the next period's open at start, in count
+/// and amount. Without a recorded opening (a first run, or a store written before version 5)
+/// the period opens with the earlier items not closed before it, as earlier versions computed.
+///
+/// The closing figure is counted on its own from the items, and the opening is taken as
+/// reported, so `balances` is a real check: an item that vanished from the store, or whose
+/// amount changed since it was reported, breaks it.
 pub fn roll_forward<'a>(
     items: impl Iterator<Item = &'a StoredItem>,
     period: &Period,
-) -> Vec<RollLine> {
+    opening: Option<&[Reported]>,
+) -> (Vec<RollLine>, Vec<Moved<'a>>) {
+    let mut moved = Vec::new();
     let label = period.label();
     let first = period.first;
     let mut lines: BTreeMap<(String, String), RollLine> = BTreeMap::new();
+    fn line<'l>(
+        lines: &'l mut BTreeMap<(String, String), RollLine>,
+        provider: &str,
+        currency: &str,
+    ) -> &'l mut RollLine {
+        lines
+            .entry((provider.to_string(), currency.to_string()))
+            .or_insert_with(|| RollLine {
+                provider: provider.to_string(),
+                currency: currency.to_string(),
+                ..RollLine::default()
+            })
+    }
+    let opened: HashSet<&str> = opening
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.item_id.as_str())
+        .collect();
+    for r in opening.unwrap_or_default() {
+        line(&mut lines, &r.provider, &r.currency)
+            .open_at_start
+            .add(r.amount);
+    }
     for item in items {
         if item.period_first_day > first {
             continue;
         }
-        let closed_in: Option<NaiveDate> = match item.state {
-            ItemState::Open => None,
-            ItemState::Cleared => Some(
-                item.cleared_in
-                    .as_deref()
-                    .and_then(|p| Period::parse(p).ok())
-                    .map(|p| p.first)
-                    .unwrap_or(item.period_first_day),
-            ),
-            ItemState::Resolved | ItemState::Accepted => Some(item.period_first_day),
-        };
-        let key = (
-            item.provider.clone().unwrap_or_default(),
-            item.currency.clone().unwrap_or_default(),
+        let l = line(
+            &mut lines,
+            item.provider.as_deref().unwrap_or_default(),
+            item.currency.as_deref().unwrap_or_default(),
         );
-        let line = lines.entry(key.clone()).or_insert_with(|| RollLine {
-            provider: key.0,
-            currency: key.1,
-            ..RollLine::default()
-        });
-        let earlier = item.period_first_day < first;
-        if earlier && closed_in.is_none_or(|c| c >= first) {
-            line.open_at_start.add(item.amount);
-        }
-        if item.period == label {
-            line.new.add(item.amount);
-        }
-        if closed_in == Some(first) {
-            match item.state {
-                ItemState::Cleared => line.cleared.add(item.amount),
-                ItemState::Resolved => line.resolved.add(item.amount),
-                ItemState::Accepted => line.accepted.add(item.amount),
-                ItemState::Open => {}
+        let was_open = match opening {
+            Some(_) => opened.contains(item.item_id.as_str()),
+            None => {
+                let open_then = item.period_first_day < first && legacy_open_at_start(item, first);
+                if open_then {
+                    l.open_at_start.add(item.amount);
+                }
+                open_then
             }
+        };
+        let new = item.period == label;
+        if new {
+            l.new.add(item.amount);
         }
-        if closed_in.is_none_or(|c| c > first) {
-            line.open_at_end.add(item.amount);
+        let open_now = open_at_end(item, period);
+        if was_open || new {
+            if !open_now {
+                match item.state {
+                    ItemState::Cleared => l.cleared.add(item.amount),
+                    ItemState::Resolved => l.resolved.add(item.amount),
+                    ItemState::Accepted => l.accepted.add(item.amount),
+                    ItemState::Open => {}
+                }
+                moved.push(Moved {
+                    item,
+                    movement: item.state.as_str(),
+                });
+            }
+        } else if open_now {
+            // Closed when the opening was reported, open again now.
+            l.reopened.add(item.amount);
+            moved.push(Moved {
+                item,
+                movement: "reopened",
+            });
+        }
+        if open_now {
+            l.open_at_end.add(item.amount);
         }
     }
-    lines
+    let lines = lines
         .into_values()
+        .filter(|l| l.tallies().iter().any(|t| t.count > 0))
         .map(|mut l| {
             let n = |t: Tally| i128::from(t.count);
-            let count =
-                n(l.open_at_start) + n(l.new) - n(l.cleared) - n(l.resolved) - n(l.accepted);
-            let amount = l.open_at_start.amount + l.new.amount
+            let count = n(l.open_at_start) + n(l.new) + n(l.reopened)
+                - n(l.cleared)
+                - n(l.resolved)
+                - n(l.accepted);
+            let amount = l.open_at_start.amount + l.new.amount + l.reopened.amount
                 - l.cleared.amount
                 - l.resolved.amount
                 - l.accepted.amount;
             l.balances = count == n(l.open_at_end) && amount == l.open_at_end.amount;
             l
         })
-        .collect()
+        .collect();
+    (lines, moved)
+}
+
+/// An item that moved in a roll-forward: closed (`cleared`, `resolved`, `accepted`) or
+/// `reopened`.
+#[derive(Debug, Clone, Copy)]
+pub struct Moved<'a> {
+    pub item: &'a StoredItem,
+    pub movement: &'static str,
+}
+
+/// Before version 5 recorded what runs reported: an earlier item not closed before `first`
+/// (cleared items close in the period that cleared them, resolved and accepted ones in their
+/// own).
+fn legacy_open_at_start(item: &StoredItem, first: NaiveDate) -> bool {
+    let closed_in: Option<NaiveDate> = match item.state {
+        ItemState::Open => None,
+        ItemState::Cleared => Some(
+            item.cleared_in
+                .as_deref()
+                .and_then(|p| Period::parse(p).ok())
+                .map(|p| p.first)
+                .unwrap_or(item.period_first_day),
+        ),
+        ItemState::Resolved | ItemState::Accepted => Some(item.period_first_day),
+    };
+    closed_in.is_none_or(|c| c >= first)
 }
 
 #[cfg(test)]
@@ -526,28 +639,26 @@ mod tests {
             accepted_evidence: None,
             record_side: None,
             record: None,
+            exposure: Exposure::default(),
         }
     }
 
-    fn figures(l: &RollLine) -> [(u64, i64); 6] {
+    fn figures(l: &RollLine) -> [(u64, i64); 7] {
         let f = |t: Tally| {
             (
                 t.count,
                 rust_decimal::prelude::ToPrimitive::to_i64(&t.amount).unwrap(),
             )
         };
-        [
-            f(l.open_at_start),
-            f(l.new),
-            f(l.cleared),
-            f(l.resolved),
-            f(l.accepted),
-            f(l.open_at_end),
-        ]
+        l.tallies().map(f)
+    }
+
+    fn p(label: &str) -> Period {
+        Period::parse(label).unwrap()
     }
 
     #[test]
-    fn each_period_rolls_forward_from_the_one_before() {
+    fn without_a_recorded_opening_each_period_opens_as_earlier_versions_computed() {
         let items = [
             item("a", "2026-10", ItemState::Cleared, Some("2026-11"), 10),
             item("b", "2026-10", ItemState::Accepted, None, 20),
@@ -556,32 +667,75 @@ mod tests {
             item("e", "2026-11", ItemState::Open, None, 160),
             item("f", "2026-12", ItemState::Open, None, 320),
         ];
-        let oct = roll_forward(items.iter(), &Period::parse("2026-10").unwrap());
+        let (oct, _) = roll_forward(items.iter(), &p("2026-10"), None);
+        // start, new, reopened, cleared, resolved, accepted, end
         assert_eq!(
             figures(&oct[0]),
-            [(0, 0), (3, 70), (0, 0), (0, 0), (1, 20), (2, 50)]
+            [(0, 0), (3, 70), (0, 0), (0, 0), (0, 0), (1, 20), (2, 50)]
         );
-        let nov = roll_forward(items.iter(), &Period::parse("2026-11").unwrap());
-        // November opens with what October closed with.
+        let (nov, _) = roll_forward(items.iter(), &p("2026-11"), None);
         assert_eq!(
             figures(&nov[0]),
-            [(2, 50), (2, 240), (1, 10), (1, 80), (0, 0), (2, 200)]
+            [
+                (2, 50),
+                (2, 240),
+                (0, 0),
+                (1, 10),
+                (1, 80),
+                (0, 0),
+                (2, 200)
+            ]
         );
         assert!(oct[0].balances && nov[0].balances);
     }
 
+    /// The case: an item accepted after October's report moves November's figures
+    /// (Accepted), and one reopened after being reported closed comes back (Reopened); each
+    /// period opens with what the one before reported at its end.
     #[test]
-    fn an_item_closed_before_its_own_period_does_not_balance() {
-        // Inconsistent data (cleared before it existed) shows as a line that does not balance,
-        // because the closing figure is counted, not derived.
-        let items = [item(
-            "a",
-            "2026-11",
-            ItemState::Cleared,
-            Some("2026-10"),
-            10,
-        )];
-        let nov = roll_forward(items.iter(), &Period::parse("2026-11").unwrap());
+    fn a_decision_between_runs_is_a_movement_of_the_next_run() {
+        let mut items = vec![
+            item("a", "2026-10", ItemState::Open, None, 10),
+            item("b", "2026-10", ItemState::Open, None, 20),
+            item("c", "2026-10", ItemState::Accepted, None, 40),
+        ];
+        let (oct, _) = roll_forward(items.iter(), &p("2026-10"), None);
+        assert_eq!(oct[0].open_at_end.count, 2);
+        let reported = reported_open(items.iter(), &p("2026-10"));
+        assert_eq!(reported.len(), 2);
+        // Between the runs: `a` accepted, `c` reopened.
+        items[0].state = ItemState::Accepted;
+        items[0].decided_at = Some("2026-11-03T09:00:00Z".into());
+        items[2].state = ItemState::Open;
+        let (nov, moved) = roll_forward(items.iter(), &p("2026-11"), Some(&reported));
+        assert_eq!(
+            figures(&nov[0]),
+            [(2, 30), (0, 0), (1, 40), (0, 0), (0, 0), (1, 10), (2, 60)]
+        );
+        assert!(nov[0].balances);
+        let moved: Vec<(&str, &str)> = moved
+            .iter()
+            .map(|m| (m.item.item_id.as_str(), m.movement))
+            .collect();
+        assert_eq!(moved, [("a", "accepted"), ("c", "reopened")]);
+    }
+
+    #[test]
+    fn an_opening_the_store_no_longer_holds_does_not_balance() {
+        // October reported `a` open; it is gone from the store (or its amount changed): the
+        // line cannot balance, because the opening is taken as reported and the end counted.
+        let reported = [Reported {
+            item_id: "a".into(),
+            provider: "keysecure".into(),
+            currency: "USD".into(),
+            amount: Some(rust_decimal::Decimal::from(10)),
+        }];
+        let items = [item("b", "2026-11", ItemState::Open, None, 20)];
+        let (nov, _) = roll_forward(items.iter(), &p("2026-11"), Some(&reported));
+        assert!(!nov[0].balances);
+        let mut changed = item("a", "2026-10", ItemState::Open, None, 11);
+        changed.category = Category::MissingInLedger;
+        let (nov, _) = roll_forward([changed].iter(), &p("2026-11"), Some(&reported));
         assert!(!nov[0].balances);
     }
 }

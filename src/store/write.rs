@@ -64,12 +64,15 @@ impl Store {
             records = run.link_records.len(),
             "store: link records written"
         );
+        let reported = super::plan::reported_open(plan.items.values(), &run.period);
+        replace_reported_open(self, &mut tx, &run.run_id, &reported).await?;
         sqlx::query(
-            "INSERT INTO runs (run_id, period, recorded_at, inputs_sha256, result_rows, discrepancies, new_items, cleared_items, resolved_items) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+            "INSERT INTO runs (run_id, period, recorded_at, inputs_sha256, result_rows, discrepancies, new_items, cleared_items, resolved_items, open_recorded) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) \
              ON CONFLICT (run_id) DO UPDATE SET period = excluded.period, recorded_at = excluded.recorded_at, \
              inputs_sha256 = excluded.inputs_sha256, result_rows = excluded.result_rows, discrepancies = excluded.discrepancies, \
-             new_items = excluded.new_items, cleared_items = excluded.cleared_items, resolved_items = excluded.resolved_items",
+             new_items = excluded.new_items, cleared_items = excluded.cleared_items, resolved_items = excluded.resolved_items, \
+             open_recorded = 1",
         )
         .bind(run.run_id.clone())
         .bind(label)
@@ -162,7 +165,7 @@ pub(crate) async fn set_period(
     Ok(())
 }
 
-const ITEM_COLUMNS: [&str; 25] = [
+const ITEM_COLUMNS: [&str; 29] = [
     "item_id",
     "period",
     "period_first_day",
@@ -188,6 +191,10 @@ const ITEM_COLUMNS: [&str; 25] = [
     "accepted_evidence",
     "record_side",
     "record",
+    "provider_amount",
+    "ledger_amount",
+    "amount_difference",
+    "at_stake",
 ];
 
 /// Placeholders for `rows` rows of `cols` values: `($1, $2, …), (…)` for PostgreSQL, which
@@ -241,6 +248,7 @@ pub(crate) async fn upsert_items(
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for i in chunk {
             let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+            let text = |a: Option<rust_decimal::Decimal>| a.map(|a| a.normalize().to_string());
             q = q
                 .bind(i.item_id.clone())
                 .bind(i.period.clone())
@@ -251,7 +259,7 @@ pub(crate) async fn upsert_items(
                 .bind(i.tx_id.clone())
                 .bind(i.order_id.clone())
                 .bind(i.ledger_entry_id.clone())
-                .bind(i.amount.map(|a| a.normalize().to_string()))
+                .bind(text(i.amount))
                 .bind(i.currency.clone())
                 .bind(day(i.item_day))
                 .bind(i.state.as_str().to_string())
@@ -266,7 +274,11 @@ pub(crate) async fn upsert_items(
                 .bind(i.evidence.clone())
                 .bind(i.accepted_evidence.clone())
                 .bind(i.record_side.map(|s| s.as_str().to_string()))
-                .bind(i.record.clone());
+                .bind(i.record.clone())
+                .bind(text(i.exposure.provider_amount))
+                .bind(text(i.exposure.ledger_amount))
+                .bind(text(i.exposure.difference))
+                .bind(text(i.exposure.at_stake));
         }
         q.execute(&mut **tx)
             .await
@@ -430,6 +442,41 @@ pub(crate) async fn replace_card_snapshots(
         },
     )
     .await
+}
+
+/// Records what run `run_id` reported open at its end (replacing what a resumed run with the
+/// same id recorded), for the next period's opening.
+async fn replace_reported_open(
+    store: &Store,
+    tx: &mut Tx<'_>,
+    run_id: &str,
+    reported: &[super::plan::Reported],
+) -> Result<()> {
+    sqlx::query("DELETE FROM run_open_items WHERE run_id = $1")
+        .bind(run_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| store.db_err("replacing the run's open items", e))?;
+    for chunk in reported.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO run_open_items (run_id, item_id, provider, currency, amount) VALUES {}",
+            placeholders(store.backend, chunk.len(), 5)
+        );
+        // Built from constants and placeholder numbers only.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(run_id.to_string())
+                .bind(r.item_id.clone())
+                .bind(r.provider.clone())
+                .bind(r.currency.clone())
+                .bind(r.amount.map(|a| a.normalize().to_string()));
+        }
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| store.db_err("recording the run's open items", e))?;
+    }
+    Ok(())
 }
 
 /// A query being built, its parameters bound one row at a time.

@@ -23,7 +23,7 @@ pub(super) fn roll_forward(
     ws.write_string_with_format(
         row,
         0,
-        "Roll-forward: open at start + new − cleared − resolved − accepted = open at end",
+        "Roll-forward: open at start + new + reopened − cleared − resolved − accepted = open at end",
         &f.label,
     )
     .map_err(&e)?;
@@ -36,15 +36,15 @@ pub(super) fn roll_forward(
         row += 1;
         ws.write_string(row, 0, for_xlsx(&l.provider)).map_err(&e)?;
         ws.write_string(row, 1, for_xlsx(&l.currency)).map_err(&e)?;
-        let tallies: [Tally; 6] = l.tallies();
+        let tallies: [Tally; 7] = l.tallies();
         for (k, t) in tallies.iter().enumerate() {
             let c = 2 + 2 * k as u16;
             ws.write_number_with_format(row, c, count(t.count), &f.integer)
                 .map_err(&e)?;
-            f.write_amount(ws, (row, c + 1), t.amount, Some(&l.currency), false, false)
+            f.write_sum(ws, (row, c + 1), t.amount, Some(&l.currency))
                 .map_err(&e)?;
         }
-        ws.write_string(row, 14, if l.balances { "yes" } else { "NO" })
+        ws.write_string(row, 16, if l.balances { "yes" } else { "NO" })
             .map_err(&e)?;
     }
     row += 1;
@@ -63,6 +63,40 @@ pub(super) fn roll_forward(
         )),
     )
     .map_err(&e)?;
+    if !view.decisions.is_empty() {
+        row += 2;
+        ws.write_string_with_format(
+            row,
+            0,
+            "Decisions counted in this roll-forward (made after the report the period opened from)",
+            &f.label,
+        )
+        .map_err(&e)?;
+        row += 1;
+        for (c, h) in layout::DECISION_COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *h, &f.header)
+                .map_err(&e)?;
+        }
+        for d in &view.decisions {
+            row += 1;
+            for (c, v) in [
+                (0u16, &d.item_id),
+                (1, &d.period),
+                (2, &d.provider),
+                (3, &d.movement),
+                (5, &d.currency),
+                (6, &d.reason),
+                (7, &d.by),
+                (8, &d.at),
+            ] {
+                ws.write_string(row, c, for_xlsx(v)).map_err(&e)?;
+            }
+            if let Some(a) = d.amount {
+                f.write_amount(ws, (row, 4), a, Some(&d.currency), false, false)
+                    .map_err(&e)?;
+            }
+        }
+    }
     Ok(row + 2)
 }
 
@@ -88,9 +122,9 @@ pub(super) fn open_items_sheet(
             (5, &i.tx_id),
             (6, &i.order_id),
             (7, &i.ledger_entry_id),
-            (9, &i.currency),
-            (11, &i.age_bucket),
-            (12, &i.last_event),
+            (12, &i.currency),
+            (14, &i.age_bucket),
+            (15, &i.last_event),
         ];
         for (c, v) in texts {
             ws.write_string(row, c, for_xlsx(v)).map_err(&e)?;
@@ -104,14 +138,22 @@ pub(super) fn open_items_sheet(
             None => ws.write_string(row, 2, for_xlsx(&i.category)).map_err(&e)?,
         };
         widths.see(2, i.category.len());
-        if let Some(a) = i.amount {
-            f.write_amount(ws, (row, 8), a, Some(&i.currency), false, false)
-                .map_err(&e)?;
-            widths.see(8, a.to_string().len());
+        let amounts = [
+            (8u16, i.provider_amount),
+            (9, i.ledger_amount),
+            (10, i.amount_difference),
+            (11, i.at_stake),
+        ];
+        for (c, a) in amounts {
+            if let Some(a) = a {
+                f.write_amount(ws, (row, c), a, Some(&i.currency), false, false)
+                    .map_err(&e)?;
+                widths.see(c as usize, a.to_string().len() + 2);
+            }
         }
         // Ages are whole days, never negative (`store::item::age`): a count like the others.
         if let Some(d) = i.age_days.and_then(|d| u64::try_from(d).ok()) {
-            ws.write_number_with_format(row, 10, count(d), &f.integer)
+            ws.write_number_with_format(row, 13, count(d), &f.integer)
                 .map_err(&e)?;
         }
     }

@@ -1,0 +1,26 @@
+-- cardrecon store, version 5.
+--
+-- What each run reported open at the end of its period, so the next period opens exactly where
+-- the last report closed: a decision made between two runs is a movement of the next run that
+-- sees it (its Accepted, Reopened or Resolved), never a silent change to a figure already
+-- issued. `runs.open_recorded` tells a run that recorded an empty list from one made before
+-- this version (which recorded none; the next period then opens as earlier versions computed).
+-- The amount is the item's as the run counted it (decimal text), so the next period opens with
+-- the figures issued.
+CREATE TABLE run_open_items (
+    run_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount TEXT,
+    PRIMARY KEY (run_id, item_id)
+);
+ALTER TABLE runs ADD COLUMN open_recorded BIGINT NOT NULL DEFAULT 0;
+
+-- Exposure, as of the item's latest run: both sides' amounts, their difference and the signed
+-- amount at stake (money out negative). Decimal text; NULL for items written before this
+-- version until a run sees them again.
+ALTER TABLE items ADD COLUMN provider_amount TEXT;
+ALTER TABLE items ADD COLUMN ledger_amount TEXT;
+ALTER TABLE items ADD COLUMN amount_difference TEXT;
+ALTER TABLE items ADD COLUMN at_stake TEXT;
