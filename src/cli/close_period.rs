@@ -48,8 +48,19 @@ pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
             .await
     })?;
     match outcome {
-        Ok(()) => {
-            println!("{} closed by {by}", period.label());
+        Ok(left_open) => {
+            let mut text = format!("{} closed by {by}\n", period.label());
+            if !left_open.is_empty() {
+                text.push_str(&format!(
+                    "{} item{} left open, handed on:\n",
+                    left_open.len(),
+                    if left_open.len() == 1 { " is" } else { "s are" }
+                ));
+                for line in super::items::at_stake_lines(&left_open) {
+                    text.push_str(&format!("{line}\n"));
+                }
+            }
+            out(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(open) => {
@@ -60,14 +71,21 @@ pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
                 if open.len() == 1 { " is" } else { "s are" }
             );
             for i in open.iter().take(SHOWN) {
+                let currency = i.currency.as_deref().unwrap_or("");
                 text.push_str(&format!(
-                    "  {}  {:<20} {:<10} {} {}\n",
+                    "  {}  {:<20} {:<10} at stake {:>14} {}\n",
                     i.item_id,
                     i.category.as_str(),
                     i.provider.as_deref().unwrap_or("-"),
-                    i.amount.map(crate::money::format).unwrap_or_default(),
-                    i.currency.as_deref().unwrap_or(""),
+                    i.exposure
+                        .at_stake
+                        .map(|a| crate::money::display(a, currency).0)
+                        .unwrap_or_default(),
+                    currency,
                 ));
+            }
+            for line in super::items::at_stake_lines(&open) {
+                text.push_str(&format!("{line}\n"));
             }
             if open.len() > SHOWN {
                 text.push_str(&format!(

@@ -1,6 +1,15 @@
 //! `cardrecon items`: the store's items, by period and state, as a table, CSV or JSON. The
-//! CSV columns are fixed (scripts rely on them); text that looks like a formula is prefixed
-//! with `'` as in every CSV cardrecon writes.
+//! CSV columns are fixed (scripts rely on them: new ones are only ever appended); text that
+//! looks like a formula is prefixed with `'` as in every CSV cardrecon writes.
+//!
+//! **Ages.** An open item's age is counted to the end of the period it is listed for
+//! (`--period`), or to today without one; an item that left `open` keeps the age it had then
+//! ([`StoredItem::age_on`]). `age_to` says which day that was, so the same item shows the same
+//! age here and on the Open items sheet of the period's report.
+//!
+//! **Exposure.** `amount` is the item's gross amount (what the roll-forward counts);
+//! `at_stake` is signed (money out negative) and, for an amount or fee mismatch, only the
+//! difference, so totals per currency do not overstate what is at stake.
 
 use std::process::ExitCode;
 
@@ -9,7 +18,7 @@ use clap::{Args, ValueEnum};
 use super::args::{runtime, StoreArgs};
 use crate::error::{Error, Result};
 use crate::store::decide::ItemFilter;
-use crate::store::item::{age, ItemState};
+use crate::store::item::{at_stake_by_currency, ItemState};
 use crate::store::StoredItem;
 
 #[derive(Debug, Args)]
@@ -34,7 +43,7 @@ pub enum Format {
 }
 
 /// The `items` CSV columns, in order.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 24] = [
     "item_id",
     "period",
     "category",
@@ -54,7 +63,25 @@ pub const COLUMNS: [&str; 19] = [
     "note",
     "by",
     "at",
+    "age_to",
+    "provider_amount",
+    "ledger_amount",
+    "amount_difference",
+    "at_stake",
 ];
+
+/// Columns cardrecon writes as numbers (never guarded as text).
+const NUMERIC: [&str; 6] = [
+    "amount",
+    "age_days",
+    "provider_amount",
+    "ledger_amount",
+    "amount_difference",
+    "at_stake",
+];
+
+/// Columns that JSON gives as numbers (amounts stay decimal text, as everywhere).
+const NUMBERS: [&str; 1] = ["age_days"];
 
 pub fn run(a: ItemsArgs) -> Result<ExitCode> {
     let state = match a.status.as_str() {
@@ -66,9 +93,11 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
             )
         })?),
     };
-    if let Some(p) = &a.period {
-        crate::period::Period::parse(p)?;
-    }
+    let period = a
+        .period
+        .as_deref()
+        .map(crate::period::Period::parse)
+        .transpose()?;
     let items = runtime()?.block_on(async {
         let store = a.store.open().await?;
         store
@@ -78,8 +107,9 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
             })
             .await
     })?;
-    let today = chrono::Utc::now().date_naive();
-    let rows: Vec<Vec<String>> = items.iter().map(|i| values(i, today)).collect();
+    // Ages to the end of the period listed, or to today.
+    let age_to = period.map_or_else(|| chrono::Utc::now().date_naive(), |p| p.last);
+    let rows: Vec<Vec<String>> = items.iter().map(|i| values(i, age_to)).collect();
     let mut out = std::io::stdout().lock();
     match a.format {
         Format::Csv => {
@@ -90,10 +120,15 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
             };
             w.write_record(COLUMNS).map_err(io)?;
             for r in &rows {
-                w.write_record(
-                    r.iter()
-                        .map(|v| crate::report::csv::guard_text(v).into_owned()),
-                )
+                // Text from providers and ledgers is guarded against formulas; the numbers are
+                // cardrecon's own and stay numbers (a negative amount is not a formula).
+                w.write_record(r.iter().zip(COLUMNS).map(|(v, c)| {
+                    if NUMERIC.contains(&c) {
+                        v.clone()
+                    } else {
+                        crate::report::csv::guard_text(v).into_owned()
+                    }
+                }))
                 .map_err(io)?;
             }
             w.flush().map_err(|e| Error::io("stdout", e))?;
@@ -105,7 +140,14 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
                     COLUMNS
                         .iter()
                         .zip(r)
-                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                        .map(|(k, v)| {
+                            let value = match v.parse::<i64>() {
+                                Ok(n) if NUMBERS.contains(k) => serde_json::Value::from(n),
+                                _ if NUMBERS.contains(k) && v.is_empty() => serde_json::Value::Null,
+                                _ => serde_json::Value::String(v.clone()),
+                            };
+                            (k.to_string(), value)
+                        })
                         .collect()
                 })
                 .collect();
@@ -116,7 +158,30 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
         }
         Format::Table => {
             use std::io::Write;
-            let shown = [0usize, 1, 2, 3, 5, 7, 8, 9, 10, 14];
+            let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+            let shown: Vec<usize> = [
+                "item_id",
+                "period",
+                "category",
+                "provider",
+                "tx_id",
+                "ledger_entry_id",
+                "provider_amount",
+                "ledger_amount",
+                "amount_difference",
+                "at_stake",
+                "currency",
+                "status",
+                "age_days",
+            ]
+            .map(col)
+            .to_vec();
+            let right = |c: usize| {
+                COLUMNS[c].contains("amount")
+                    || COLUMNS[c] == "at_stake"
+                    || COLUMNS[c] == "amount_difference"
+                    || COLUMNS[c] == "age_days"
+            };
             let mut widths: Vec<usize> = shown.iter().map(|&c| COLUMNS[c].len()).collect();
             for r in &rows {
                 for (w, &c) in widths.iter_mut().zip(&shown) {
@@ -127,9 +192,19 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
                 cells
                     .iter()
                     .zip(&widths)
-                    .map(|(v, w)| format!("{:<w$}", v.chars().take(40).collect::<String>(), w = *w))
+                    .zip(&shown)
+                    .map(|((v, w), &c)| {
+                        let v: String = v.chars().take(40).collect();
+                        if right(c) {
+                            format!("{v:>w$}", w = *w)
+                        } else {
+                            format!("{v:<w$}", w = *w)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("  ")
+                    .trim_end()
+                    .to_string()
             };
             let io = |e| Error::io("stdout", e);
             writeln!(out, "{}", line(shown.iter().map(|&c| COLUMNS[c]).collect())).map_err(io)?;
@@ -143,20 +218,49 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
             }
             writeln!(
                 out,
-                "{} item{} ({})",
+                "{} item{} ({}); ages to {}{}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" },
-                a.status
+                a.status,
+                age_to,
+                if period.is_some() {
+                    " (the period's end)"
+                } else {
+                    " (today)"
+                }
             )
             .map_err(io)?;
+            for line in at_stake_lines(&items) {
+                writeln!(out, "{line}").map_err(io)?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn values(i: &StoredItem, today: chrono::NaiveDate) -> Vec<String> {
+/// Per currency, the count of items and the total at stake: the lines under a list of items.
+pub fn at_stake_lines(items: &[StoredItem]) -> Vec<String> {
+    at_stake_by_currency(items)
+        .into_iter()
+        .map(|(currency, (n, total))| {
+            format!(
+                "  at stake {}: {} over {n} item{}",
+                if currency.is_empty() {
+                    "(no currency)"
+                } else {
+                    &currency
+                },
+                crate::money::display(total, &currency).0,
+                if n == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
+}
+
+fn values(i: &StoredItem, age_to: chrono::NaiveDate) -> Vec<String> {
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
-    let (days, _) = age(i.item_day, today);
+    let m = |a: Option<rust_decimal::Decimal>| a.map(crate::money::format).unwrap_or_default();
+    let (days, _) = i.age_on(age_to);
     vec![
         i.item_id.clone(),
         i.period.clone(),
@@ -177,5 +281,10 @@ fn values(i: &StoredItem, today: chrono::NaiveDate) -> Vec<String> {
         o(&i.note),
         o(&i.decided_by),
         o(&i.decided_at),
+        i.closed_on().map_or(age_to, |c| c.min(age_to)).to_string(),
+        m(i.exposure.provider_amount),
+        m(i.exposure.ledger_amount),
+        m(i.exposure.difference),
+        m(i.exposure.at_stake),
     ]
 }

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod close;
 pub mod csv;
 pub mod daily;
+pub mod exposure;
 pub mod fetch;
 pub mod html;
 pub mod layout;

@@ -176,7 +176,8 @@ impl Store {
     }
 
     /// Closes a period. Refused while any of its items is open, unless `force` (which needs a
-    /// note, kept in the event). Returns the open items that stood in the way, if refused.
+    /// note, kept in the event). `Ok(Ok(open))`: closed, with the items left open (only under
+    /// `force`); `Ok(Err(open))`: refused because of them.
     pub async fn close_period(
         &self,
         period: &Period,
@@ -184,7 +185,7 @@ impl Store {
         note: Option<&str>,
         by: &str,
         at: &str,
-    ) -> Result<Result<(), Vec<StoredItem>>> {
+    ) -> Result<Result<Vec<StoredItem>, Vec<StoredItem>>> {
         let generation = self.generation().await?;
         let label = period.label();
         let open = self
@@ -239,7 +240,7 @@ impl Store {
         tx.commit()
             .await
             .map_err(|e| self.db_err("committing the close", e))?;
-        Ok(Ok(()))
+        Ok(Ok(open))
     }
 }
 

@@ -230,6 +230,22 @@ impl Evidence {
     }
 }
 
+/// Per currency: how many items and the sum of what they put at stake (an item with no
+/// figure at stake counts, adding nothing). The footer of `items` and `close-period`.
+pub fn at_stake_by_currency<'a>(
+    items: impl IntoIterator<Item = &'a super::StoredItem>,
+) -> std::collections::BTreeMap<String, (u64, Decimal)> {
+    let mut totals = std::collections::BTreeMap::new();
+    for i in items {
+        let e: &mut (u64, Decimal) = totals
+            .entry(i.currency.clone().unwrap_or_default())
+            .or_default();
+        e.0 += 1;
+        e.1 += i.exposure.at_stake.unwrap_or_default();
+    }
+    totals
+}
+
 /// How old an item is at `on`, in days since its accounting day, and the bucket finance reads
 /// ages in.
 pub fn age(day: Option<chrono::NaiveDate>, on: chrono::NaiveDate) -> (Option<i64>, &'static str) {
@@ -245,6 +261,37 @@ pub fn age(day: Option<chrono::NaiveDate>, on: chrono::NaiveDate) -> (Option<i64
             };
             (Some(days), bucket)
         }
+    }
+}
+
+impl super::StoredItem {
+    /// The day the item left `open`, if it did: the last day of the period whose run cleared it,
+    /// the day a person decided it (accepted, or a suggestion rejected), or the last day of its
+    /// own period for one a re-run resolved. Its age stops there.
+    pub fn closed_on(&self) -> Option<chrono::NaiveDate> {
+        let period_end = |label: &str| crate::period::Period::parse(label).ok().map(|p| p.last);
+        match self.state {
+            ItemState::Open => None,
+            ItemState::Cleared => self
+                .cleared_in
+                .as_deref()
+                .and_then(period_end)
+                .or_else(|| period_end(&self.period)),
+            ItemState::Accepted | ItemState::Resolved => self
+                .decided_at
+                .as_deref()
+                .and_then(|at| at.get(..10))
+                .and_then(|d| d.parse().ok())
+                .or_else(|| period_end(&self.period)),
+        }
+    }
+
+    /// The item's age and bucket counted to `on` (the end of the period it is reported in, or
+    /// today), or to the day it left `open` when that was earlier: one rule for `items`, the
+    /// Open items sheet and the page.
+    pub fn age_on(&self, on: chrono::NaiveDate) -> (Option<i64>, &'static str) {
+        let to = self.closed_on().map_or(on, |c| c.min(on));
+        age(self.item_day, to)
     }
 }
 

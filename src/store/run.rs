@@ -211,10 +211,32 @@ pub fn apply_store(
     Ok(plan)
 }
 
-/// The store's part of the summary: counts, roll-forward, open items at the end of the period.
+/// The store's part of the summary: counts, roll-forward, the people's decisions it counts,
+/// and the open items at the end of the period (oldest first, then the most at stake).
 pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report::close::CloseView {
     let period = &st.run.period;
-    let roll_forward = super::plan::roll_forward(plan.items.values(), period);
+    let (roll_forward, moved) =
+        super::plan::roll_forward(plan.items.values(), period, st.snapshot.opening.as_deref());
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let mut decisions: Vec<crate::report::close::DecisionLine> = moved
+        .iter()
+        .filter(|m| m.movement != "cleared")
+        .filter_map(|m| {
+            let i = m.item;
+            Some(crate::report::close::DecisionLine {
+                item_id: i.item_id.clone(),
+                period: i.period.clone(),
+                provider: o(&i.provider),
+                currency: o(&i.currency),
+                movement: m.movement.to_string(),
+                amount: i.amount,
+                reason: o(&i.reason),
+                by: i.decided_by.clone()?,
+                at: i.decided_at.clone()?,
+            })
+        })
+        .collect();
+    decisions.sort_by(|a, b| (&a.at, &a.item_id).cmp(&(&b.at, &b.item_id)));
     // Each item's latest event of this run, looked up once (not a scan per item).
     let mut latest: std::collections::HashMap<&str, &super::Event> =
         std::collections::HashMap::new();
@@ -223,19 +245,18 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
             latest.insert(id.as_str(), e);
         }
     }
-    let open_items = plan
+    let mut open_items: Vec<crate::report::close::OpenItem> = plan
         .items
         .values()
         .filter(|i| i.state == super::item::ItemState::Open && i.period_first_day <= period.first)
         .map(|i| {
-            let (age_days, bucket) = super::item::age(i.item_day, period.last);
+            let (age_days, bucket) = i.age_on(period.last);
             let last_event = latest
                 .get(i.item_id.as_str())
                 .map(|e| (e.event.clone(), e.at.clone()))
                 .or_else(|| st.snapshot.last_events.get(&i.item_id).cloned())
                 .map(|(e, at)| format!("{e} {at}"))
                 .unwrap_or_default();
-            let o = |s: &Option<String>| s.clone().unwrap_or_default();
             crate::report::close::OpenItem {
                 item_id: i.item_id.clone(),
                 period: i.period.clone(),
@@ -246,6 +267,10 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
                 order_id: o(&i.order_id),
                 ledger_entry_id: o(&i.ledger_entry_id),
                 amount: i.amount,
+                provider_amount: i.exposure.provider_amount,
+                ledger_amount: i.exposure.ledger_amount,
+                amount_difference: i.exposure.difference,
+                at_stake: i.exposure.at_stake,
                 currency: o(&i.currency),
                 age_days,
                 age_bucket: bucket.to_string(),
@@ -253,6 +278,16 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
             }
         })
         .collect();
+    // A reviewer starts with the oldest and, among equals, the most at stake.
+    open_items.sort_by(|a, b| {
+        b.age_days
+            .cmp(&a.age_days)
+            .then_with(|| {
+                let stake = |i: &crate::report::close::OpenItem| i.at_stake.map(|d| d.abs());
+                stake(b).cmp(&stake(a))
+            })
+            .then_with(|| a.item_id.cmp(&b.item_id))
+    });
     let c = plan.counts;
     crate::report::close::CloseView {
         store: st.shown.to_string(),
@@ -264,6 +299,7 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
         cleared_prior_rows: c.cleared_prior_rows,
         roll_forward_balances: roll_forward.iter().all(|l| l.balances),
         roll_forward,
+        decisions,
         open_items,
     }
 }

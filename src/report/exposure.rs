@@ -1,0 +1,124 @@
+//! What a discrepancy puts at stake: the figure a controller adds up per currency. One rule for
+//! the store's items (`items`, the Open items sheet, `close-period`) and the order of the
+//! Discrepancies sheet.
+
+use rust_decimal::Decimal;
+
+use super::{ResultRow, ResultRows};
+use crate::matching::Category;
+
+/// What an item puts at stake, as of its latest run: both sides' amounts as the result row
+/// shows them, their difference, and the signed amount at stake. Money out of the cards
+/// (consumption, fees, withdrawals: [`DEBIT_KINDS`](crate::matching::DEBIT_KINDS)) is
+/// negative and money in positive, so a month's refunds offset its purchases instead of
+/// adding to them. For an amount or fee mismatch what is at stake is the difference (a
+/// 0.00000001 mismatch on 795.00 puts 0.00000001 at stake, not 795.00); for anything else
+/// (a record missing on one side, a status or currency that differs, a repeat, a cut-off) the
+/// whole signed amount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exposure {
+    pub provider_amount: Option<Decimal>,
+    pub ledger_amount: Option<Decimal>,
+    /// Provider amount − |ledger amount| (a group member's is none: its group's sum is what
+    /// was compared).
+    pub difference: Option<Decimal>,
+    pub at_stake: Option<Decimal>,
+}
+
+impl Exposure {
+    /// The exposure of a result row of `category`.
+    pub fn of(row: &ResultRow, category: Category) -> Exposure {
+        let fees = match (row.provider_fee, row.ledger_fee) {
+            (Some(p), Some(l)) => Some(p - l),
+            _ => None,
+        };
+        Exposure::compute(
+            category,
+            row.kind.as_deref(),
+            row.provider_amount,
+            row.ledger_amount,
+            row.amount_difference,
+            fees,
+        )
+    }
+
+    /// The exposure from its parts; `fee_difference` is provider fee − ledger fee.
+    pub fn compute(
+        category: Category,
+        kind: Option<&str>,
+        provider_amount: Option<Decimal>,
+        ledger_amount: Option<Decimal>,
+        difference: Option<Decimal>,
+        fee_difference: Option<Decimal>,
+    ) -> Exposure {
+        let debit = kind.map(|k| crate::matching::DEBIT_KINDS.contains(&k));
+        let signed = |a: Decimal| match debit {
+            Some(true) => -a.abs(),
+            Some(false) => a.abs(),
+            // No kind: the amount with the sign its side gave it.
+            None => a,
+        };
+        let at_stake = match category {
+            Category::AmountMismatch => difference,
+            Category::FeeMismatch => fee_difference,
+            _ => provider_amount.or(ledger_amount).map(signed),
+        };
+        Exposure {
+            provider_amount,
+            ledger_amount,
+            difference,
+            at_stake,
+        }
+    }
+
+    /// An item written before the store kept its exposure: from its evidence (both sides'
+    /// amounts), without a fee mismatch's fees, which the evidence does not hold.
+    pub fn from_evidence(category: Category, kind: Option<&str>, evidence: &str) -> Exposure {
+        let field = |name: &str| {
+            evidence
+                .split("; ")
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == name)
+                .and_then(|(_, v)| crate::money::parse(v).ok())
+        };
+        let (p, l) = (field("provider amount"), field("ledger amount"));
+        let difference = p.zip(l).map(|(p, l)| p - l.abs());
+        Exposure::compute(category, kind, p, l, difference, None)
+    }
+}
+
+/// The rows of `rows` whose category `keep`s, in the order a reviewer reads them: by
+/// category (the taxonomy's order), then the most at stake first, then as the results have
+/// them. A group's members stay together: within a category they follow the single rows, by
+/// their group's match id.
+pub fn review_order(rows: &ResultRows<'_>, keep: impl Fn(Category) -> bool) -> Vec<usize> {
+    let rank = |c: Category| {
+        Category::ALL
+            .iter()
+            .position(|x| *x == c)
+            .unwrap_or(usize::MAX)
+    };
+    type Key = (usize, Option<String>, std::cmp::Reverse<Decimal>, usize);
+    let mut keyed: Vec<Key> = (0..rows.len())
+        .filter(|&i| keep(rows.category(i)))
+        .map(|i| {
+            let r = rows.values(i);
+            let stake = Exposure::of(&r, r.category)
+                .at_stake
+                .unwrap_or_default()
+                .abs();
+            let group = r.match_size.and(r.match_id);
+            (rank(r.category), group, std::cmp::Reverse(stake), i)
+        })
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|k| k.3).collect()
+}
+
+/// An amount as an integer of 10⁻⁸ units (money is held to eight places), for the page's
+/// script to add up exactly (as a BigInt) without binary floating point.
+pub fn scaled_text(d: Decimal) -> String {
+    let mut x = d;
+    x.rescale(crate::money::SCALE);
+    x.mantissa().to_string()
+}
