@@ -4,6 +4,18 @@
 
 use std::path::PathBuf;
 
+/// What a ledger file calls its rows: a text file has lines, a spreadsheet or table rows.
+pub fn row_word(file: &std::path::Path) -> &'static str {
+    let text = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"));
+    if text {
+        "line"
+    } else {
+        "row"
+    }
+}
+
 /// Everything that can stop cardrecon from producing a result.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -16,9 +28,9 @@ pub enum Error {
         message: String,
     },
 
-    /// A ledger row that cannot be read. `row` is the 1-based row as a spreadsheet shows it
-    /// (the header is row 1).
-    #[error("{file}, row {row}, column `{column}`: {message}")]
+    /// A ledger row that cannot be read. `row` is the file's own 1-based line for a CSV file,
+    /// the row as a spreadsheet shows it for the others (the header is 1 either way).
+    #[error("{file}, {} {row}, column `{column}`: {message}", row_word(file))]
     LedgerRow {
         file: PathBuf,
         row: usize,

@@ -142,7 +142,8 @@ fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
     let r = run(&["check-ledger", bad.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("amount_text.csv, row 3, column `amount`"),
+        r.stderr
+            .contains("amount_text.csv, line 3, column `amount`"),
         "{}",
         r.stderr
     );
@@ -150,7 +151,7 @@ fn check_ledger_counts_entries_and_totals_and_names_bad_rows() {
     assert_eq!(r.code, 1, "unreadable rows: exit 1");
     assert!(
         r.stdout.contains("1 entries, 1 unreadable rows")
-            && r.stdout.contains("skipped: row 3 field `amount`"),
+            && r.stdout.contains("skipped: line 3 field `amount`"),
         "{}",
         r.stdout
     );

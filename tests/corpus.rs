@@ -118,76 +118,76 @@ const LEDGER: &[Case] = &[
     (
         "amount_text.csv",
         "LedgerRow",
-        &["amount_text.csv", "row 3", "amount", "12.5x"],
+        &["amount_text.csv", "line 3", "amount", "12.5x"],
     ),
     (
         "amount_nan.csv",
         "LedgerRow",
-        &["amount_nan.csv", "row 4", "amount"],
+        &["amount_nan.csv", "line 4", "amount"],
     ),
     (
         "amount_empty.csv",
         "LedgerRow",
-        &["amount_empty.csv", "row 2", "amount"],
+        &["amount_empty.csv", "line 2", "amount"],
     ),
     (
         "amount_too_many_places.csv",
         "LedgerRow",
-        &["row 2", "amount", "8"],
+        &["line 2", "amount", "8"],
     ),
     (
         "amount_absurd.csv",
         "LedgerRow",
-        &["row 2", "amount", "out of range"],
+        &["line 2", "amount", "out of range"],
     ),
     // 21 integer digits: rust_decimal holds it, but not at 8 places; it was silently rounded.
     (
         "amount_21_digits.csv",
         "LedgerRow",
-        &["row 2", "amount", "out of range"],
+        &["line 2", "amount", "out of range"],
     ),
     (
         "fee_text.csv",
         "LedgerRow",
-        &["fee_text.csv", "row 2", "fee"],
+        &["fee_text.csv", "line 2", "fee"],
     ),
     (
         "date_impossible.csv",
         "LedgerRow",
-        &["row 2", "booked_at", "2026-13-45"],
+        &["line 2", "booked_at", "2026-13-45"],
     ),
     (
         "date_text.csv",
         "LedgerRow",
-        &["row 2", "booked_at", "yesterday"],
+        &["line 2", "booked_at", "yesterday"],
     ),
-    ("date_empty.csv", "LedgerRow", &["row 2", "booked_at"]),
-    ("currency_empty.csv", "LedgerRow", &["row 2", "currency"]),
+    ("date_empty.csv", "LedgerRow", &["line 2", "booked_at"]),
+    ("currency_empty.csv", "LedgerRow", &["line 2", "currency"]),
     (
         "status_unknown.csv",
         "LedgerRow",
-        &["row 2", "status", "maybe"],
+        &["line 2", "status", "maybe"],
     ),
     (
         "kind_unknown.csv",
         "LedgerRow",
-        &["row 2", "kind", "teleport"],
+        &["line 2", "kind", "teleport"],
     ),
     // An entry of a provider that is not reconciled (a bank account, say) is not malformed: it
     // is read, and shows up as missing at the provider if it falls in the period.
     ("provider_unknown.csv", "ok", &[]),
-    ("entry_id_empty.csv", "LedgerRow", &["row 2", "entry_id"]),
+    ("entry_id_empty.csv", "LedgerRow", &["line 2", "entry_id"]),
     // A manual adjustment with no provider reference is read; it cannot match, so it is reported.
     ("no_keys.csv", "ok", &[]),
     (
         "ragged_row.csv",
         "LedgerRow",
-        &["ragged_row.csv", "row 3", "6 fields but the header has 10"],
+        &["ragged_row.csv", "line 3", "6 fields but the header has 10"],
     ),
     (
         "unterminated_quote.csv",
         "LedgerRow",
-        &["unterminated_quote.csv", "row 3"],
+        &["unterminated_quote.csv", "line 3"],
     ),
     ("empty.csv", "LedgerFile", &["empty.csv"]),
     (
@@ -198,12 +198,12 @@ const LEDGER: &[Case] = &[
     (
         "huge_field.csv",
         "LedgerRow",
-        &["huge_field.csv", "row 3", "amount"],
+        &["huge_field.csv", "line 3", "amount"],
     ),
     (
         "latin1.csv",
         "LedgerRow",
-        &["latin1.csv", "row 3", "entry_id", "UTF-8"],
+        &["latin1.csv", "line 3", "entry_id", "UTF-8"],
     ),
     ("formula_text_ok.csv", "ok", &[]),
     (

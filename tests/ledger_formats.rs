@@ -567,3 +567,236 @@ fn xlsx_ledgers_read_in_batches_keep_rows_columns_and_the_first_bad_row() {
         "{e}"
     );
 }
+
+// ---- European and other real exports -----------------------------------------------------------
+
+/// (entry id, amount, currency) of each entry, for comparing exports of the same books.
+fn books(l: &ledger::Ledger) -> Vec<(String, String, String)> {
+    l.entries
+        .iter()
+        .map(|e| (e.entry_id.clone(), e.amount.to_string(), e.currency.clone()))
+        .collect()
+}
+
+const EXPECTED: [(&str, &str, &str); 3] = [
+    ("L1", "1234.56", "EUR"),
+    ("L2", "-7.5", "EUR"),
+    ("L3", "1234567.00", "CHF"),
+];
+
+fn expected() -> Vec<(String, String, String)> {
+    EXPECTED
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_german_export_with_semicolons_and_decimal_commas() {
+    let dir = tempdir();
+    let p = dir.path().join("buchungen.csv");
+    std::fs::write(
+        &p,
+        "entry_id;tx_id;amount;currency;status;booked_at\n\
+         L1;T1;1.234,56;EUR;success;2026-03-01 10:00:00\n\
+         L2;T2;-7,5;EUR;success;2026-03-02 10:00:00\n\
+         L3;T3;1.234.567,00;CHF;success;2026-03-03 10:00:00\n",
+    )
+    .unwrap();
+    // The delimiter is detected from the header; the number format is the config's.
+    let s = settings_with("[ledger]\ndecimal_separator = \",\"\nthousands_separator = \".\"");
+    assert_eq!(books(&ledger::load(&p, &s).unwrap()), expected());
+    // Named explicitly, the same.
+    let s = settings_with(
+        "[ledger]\ndelimiter = \";\"\ndecimal_separator = \",\"\nthousands_separator = \".\"",
+    );
+    assert_eq!(books(&ledger::load(&p, &s).unwrap()), expected());
+    // A grouping that is not in threes is an error for that cell, naming the file's line.
+    std::fs::write(
+        &p,
+        "entry_id;tx_id;amount;currency;status;booked_at\nL1;T1;1.234,56;EUR;success;2026-03-01 10:00:00\nL2;T2;12.34,5;EUR;success;2026-03-02 10:00:00\n",
+    )
+    .unwrap();
+    let e = ledger::load(&p, &s).unwrap_err();
+    assert!(e.to_string().contains("buchungen.csv, line 3"), "{e}");
+    let (row, column, message) = row_error(e);
+    assert_eq!((row, column.as_str()), (3, "amount"));
+    assert!(message.contains("`12.34,5`"), "{message}");
+}
+
+#[test]
+fn a_french_export_with_spaces_between_thousands() {
+    let dir = tempdir();
+    let p = dir.path().join("ecritures.csv");
+    // A no-break space, as French Excel writes it, and a plain one.
+    std::fs::write(
+        &p,
+        "entry_id;tx_id;amount;currency;status;booked_at\n\
+         L1;T1;1\u{a0}234,56;EUR;success;2026-03-01 10:00:00\n\
+         L2;T2;-7,5;EUR;success;2026-03-02 10:00:00\n\
+         L3;T3;\"1 234 567,00\";CHF;success;2026-03-03 10:00:00\n",
+    )
+    .unwrap();
+    let nbsp =
+        settings_with("[ledger]\ndecimal_separator = \",\"\nthousands_separator = \"\u{a0}\"");
+    let e = ledger::load(&p, &nbsp).unwrap_err();
+    assert_eq!(
+        row_error(e).0,
+        4,
+        "a plain space is not the configured separator"
+    );
+    let space = settings_with("[ledger]\ndecimal_separator = \",\"\nthousands_separator = \" \"");
+    std::fs::write(
+        &p,
+        std::fs::read_to_string(&p).unwrap().replace('\u{a0}', " "),
+    )
+    .unwrap();
+    assert_eq!(books(&ledger::load(&p, &space).unwrap()), expected());
+}
+
+#[test]
+fn a_swiss_export_with_apostrophes_and_tabs() {
+    let dir = tempdir();
+    let p = dir.path().join("buchhaltung.csv");
+    std::fs::write(
+        &p,
+        "entry_id\ttx_id\tamount\tcurrency\tstatus\tbooked_at\n\
+         L1\tT1\t1'234.56\tEUR\tsuccess\t2026-03-01 10:00:00\n\
+         L2\tT2\t-7.5\tEUR\tsuccess\t2026-03-02 10:00:00\n\
+         L3\tT3\t1'234'567.00\tCHF\tsuccess\t2026-03-03 10:00:00\n",
+    )
+    .unwrap();
+    let s = settings_with("[ledger]\nthousands_separator = \"'\"");
+    assert_eq!(books(&ledger::load(&p, &s).unwrap()), expected());
+}
+
+#[test]
+fn windows_1252_and_utf16_exports_read_with_euro_signs_and_umlauts() {
+    let dir = tempdir();
+    let text = "entry_id;tx_id;order_id;amount;currency;status;booked_at\n\
+                L1;T1;Bäckerei Müller €;1.234,56;EUR;success;2026-03-01 10:00:00\n\
+                L2;T2;Café;-7,5;EUR;success;2026-03-02 10:00:00\n\
+                L3;T3;Zürich;1.234.567,00;CHF;success;2026-03-03 10:00:00\n";
+    let numbers = "[ledger]\ndecimal_separator = \",\"\nthousands_separator = \".\"";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    let p = dir.path().join("export-1252.csv");
+    std::fs::write(&p, &bytes).unwrap();
+    // Read as UTF-8 it is refused, naming the line and the setting.
+    let e = ledger::load(&p, &settings_with(numbers))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("encoding"), "{e}");
+    let s = settings_with(&format!("{numbers}\nencoding = \"windows-1252\""));
+    let l = ledger::load(&p, &s).unwrap();
+    assert_eq!(books(&l), expected());
+    let orders: Vec<&str> = l
+        .entries
+        .iter()
+        .filter_map(|e| e.order_id.as_deref())
+        .collect();
+    assert_eq!(orders, ["Bäckerei Müller €", "Café", "Zürich"]);
+    // UTF-16 with its byte-order mark, as Excel's "Unicode text" writes it: no setting needed.
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in text.encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let p = dir.path().join("export-utf16.csv");
+    std::fs::write(&p, &utf16).unwrap();
+    let l = ledger::load(&p, &settings_with(numbers)).unwrap();
+    assert_eq!(books(&l), expected());
+    assert_eq!(l.entries[0].order_id.as_deref(), Some("Bäckerei Müller €"));
+}
+
+#[test]
+fn a_header_of_one_column_names_the_delimiter_to_set() {
+    let dir = tempdir();
+    let p = dir.path().join("semikolon.csv");
+    std::fs::write(
+        &p,
+        "entry_id;tx_id;amount;currency;status;booked_at\nL1;T1;1,5;EUR;success;2026-03-01 10:00:00\n",
+    )
+    .unwrap();
+    let e = ledger::load(&p, &settings_with("[ledger]\ndelimiter = \",\""))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("semikolon.csv") && e.contains("delimiter = \";\""),
+        "{e}"
+    );
+}
+
+/// The issue's case: a ledger with decimal commas run with skip_bad_rows skipped every row and
+/// reported "matched 0.00%". Now the run fails (exit 2) naming the cause and the fix.
+#[test]
+fn skipping_every_row_or_too_many_fails_the_run() {
+    let dir = tempdir();
+    let providers = dir.path().join("providers.parquet");
+    let recs = vec![crate::util::rec(
+        "keysecure",
+        "T1",
+        "1.50",
+        utc("2026-03-01 10:00:00"),
+    )];
+    let mut df = cardrecon::normalize::provider_frame(&recs, chrono_tz::UTC).unwrap();
+    cardrecon::normalize::write_parquet(&mut df, &providers).unwrap();
+    let ledger_path = dir.path().join("komma.csv");
+    let mut text = String::from("entry_id,provider,tx_id,amount,currency,status,booked_at\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "L{i},keysecure,T{i},\"1,50\",EUR,success,2026-03-01 10:00:00\n"
+        ));
+    }
+    std::fs::write(&ledger_path, &text).unwrap();
+    let out = dir.path().join("out");
+    let r = run_reconcile(
+        &providers,
+        &ledger_path,
+        "2026-03",
+        "UTC",
+        &out,
+        &["--skip-bad-rows"],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("200 of 200 rows could not be read (every row was skipped)")
+            && r.stderr.contains("line 2, column `amount`")
+            && r.stderr.contains("decimal_separator = \",\""),
+        "{}",
+        r.stderr
+    );
+    // 2 bad rows of 200 (1%) pass with the default share, and the terminal says so; 3 fail.
+    let good = |i: usize| format!("L{i},keysecure,T{i},1.50,EUR,success,2026-03-01 10:00:00\n");
+    let bad = |i: usize| format!("L{i},keysecure,T{i},oops,EUR,success,2026-03-01 10:00:00\n");
+    for (n_bad, code) in [(2usize, 1), (3, 2)] {
+        let mut text = String::from("entry_id,provider,tx_id,amount,currency,status,booked_at\n");
+        for i in 0..200 {
+            text.push_str(&if i < n_bad { bad(i) } else { good(i) });
+        }
+        std::fs::write(&ledger_path, &text).unwrap();
+        let r = run_reconcile(
+            &providers,
+            &ledger_path,
+            "2026-03",
+            "UTC",
+            &out,
+            &["--skip-bad-rows"],
+        );
+        assert_eq!(r.code, code, "{n_bad} bad: {}{}", r.stdout, r.stderr);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        if code == 1 {
+            assert!(
+                said.contains("SKIPPED: 2 ledger rows could not be read")
+                    && said.contains("line 2, column `amount`")
+                    && said.contains("line 3, column `amount`"),
+                "{said}"
+            );
+        } else {
+            assert!(
+                said.contains("3 of 200 rows could not be read (1.5% of the rows were skipped, more than [ledger] max_skipped_share = 0.01 allows)"),
+                "{said}"
+            );
+        }
+    }
+}

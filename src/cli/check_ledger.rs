@@ -47,9 +47,10 @@ pub fn run(a: CheckLedgerArgs) -> Result<ExitCode> {
             crate::money::format(*sum)
         );
     }
+    let word = crate::error::row_word(&a.ledger);
     for s in &ledger.skipped {
         println!(
-            "  skipped: row {} field `{}`: {}",
+            "  skipped: {word} {} field `{}`: {}",
             s.row, s.column, s.message
         );
     }

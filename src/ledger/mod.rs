@@ -40,6 +40,7 @@ use crate::model::{Kind, LedgerEntry, Status};
 use crate::normalize::{instant_col, money_col, opt_str_col, str_col};
 use crate::period::local_to_utc;
 
+pub mod dialect;
 mod parquet;
 mod xlsx;
 
@@ -81,6 +82,68 @@ pub struct SkippedRow {
     pub message: String,
 }
 
+/// The share of rows `[ledger] max_skipped_share` allows to be skipped by default.
+pub const MAX_SKIPPED_SHARE: f64 = 0.01;
+
+/// Refuses a ledger read under `skip_bad_rows` that skipped more than `max_share` of its rows,
+/// or every row: a month reconciled against a fraction of its ledger is not a month (a file
+/// with decimal commas, or split on the wrong delimiter, skips every row). The error names the
+/// count, the first reasons, and the setting that likely fixes it.
+pub fn judge_skipped(
+    path: &Path,
+    kept: usize,
+    skipped: &[SkippedRow],
+    max_share: f64,
+) -> Result<()> {
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    let total = kept + skipped.len();
+    // Counts of rows, compared as a share: no money here.
+    let share = skipped.len() as f64 / total as f64;
+    if kept > 0 && share <= max_share {
+        return Ok(());
+    }
+    let why = if kept == 0 {
+        "every row was skipped".to_string()
+    } else {
+        format!(
+            "{:.1}% of the rows were skipped, more than [ledger] max_skipped_share = {} allows",
+            share * 100.0,
+            max_share
+        )
+    };
+    let amounts_with_commas = skipped
+        .iter()
+        .filter(|r| r.message.contains(',') && r.message.contains("amount"))
+        .count();
+    let hint = if amounts_with_commas * 2 > skipped.len() {
+        " The amounts look written with a decimal comma: set [ledger] decimal_separator = \",\" (and thousands_separator = \".\" if they group thousands)."
+    } else {
+        ""
+    };
+    Err(file_err(
+        path,
+        format!(
+            "{} of {total} rows could not be read ({why}); first: {}.{hint}",
+            skipped.len(),
+            skipped_reasons(path, skipped, 3)
+        ),
+    ))
+}
+
+/// The first `n` skipped rows of `file` in words: `line 2, column `amount`: …; …` (rows of a
+/// spreadsheet).
+pub fn skipped_reasons(file: &Path, skipped: &[SkippedRow], n: usize) -> String {
+    let word = crate::error::row_word(file);
+    skipped
+        .iter()
+        .take(n)
+        .map(|r| format!("{word} {}, column `{}`: {}", r.row, r.column, r.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The result of loading one ledger file.
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -93,7 +156,7 @@ pub struct Ledger {
 pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
     let ext = extension(path);
     let table = match ext.as_str() {
-        "csv" | "txt" => read_csv(path)?,
+        "csv" | "txt" => read_csv(path, &dialect_of(settings)?)?,
         "xlsx" | "xlsm" | "xls" | "ods" => return xlsx::load(path, settings),
         "parquet" | "pq" => read_parquet(path)?,
         _ => {
@@ -124,12 +187,72 @@ fn file_err(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-pub fn read_csv(path: &Path) -> Result<RawTable> {
+/// The dialect `[ledger]` describes (validated when the settings were resolved).
+fn dialect_of(settings: &Settings) -> Result<dialect::Dialect> {
+    dialect::Dialect::of(&settings.ledger)
+        .map_err(|(key, why)| Error::config(&settings.source_name, key, why))
+}
+
+/// The file as UTF-8, and the delimiter to split it on. A UTF-8 file (the usual case) is
+/// streamed, without its byte-order mark; a file in another encoding (`[ledger] encoding`, or
+/// UTF-16 recognised by its byte-order mark) is decoded into memory first. The delimiter is
+/// `[ledger] delimiter`, or detected from the first line ([`dialect::detect_delimiter`]).
+fn utf8_reader(path: &Path, d: &dialect::Dialect) -> Result<(Box<dyn std::io::Read>, u8)> {
+    use std::io::{BufRead, Read};
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let start = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    let bom = encoding_rs::Encoding::for_bom(start).map(|(e, len)| (e, len));
+    let encoding = match (bom, d.encoding) {
+        (Some((e, _)), _) if e != encoding_rs::UTF_8 => Some(e),
+        (None, Some(e)) if e != encoding_rs::UTF_8 => Some(e),
+        _ => None,
+    };
+    let first_line = |bytes: &[u8]| -> u8 {
+        d.delimiter.unwrap_or_else(|| {
+            dialect::detect_delimiter(bytes.split(|b| *b == b'\n').next().unwrap_or_default())
+        })
+    };
+    match encoding {
+        None => {
+            let skip = bom.map_or(0, |(_, len)| len);
+            reader.consume(skip);
+            let delimiter = first_line(reader.fill_buf().map_err(|e| Error::io(path, e))?);
+            Ok((Box::new(reader), delimiter))
+        }
+        Some(encoding) => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(path, e))?;
+            // `decode` sniffs a byte-order mark first, so a UTF-16 file is read as UTF-16
+            // whatever `encoding` says.
+            let (text, used, malformed) = encoding.decode(&bytes);
+            if malformed {
+                return Err(file_err(
+                    path,
+                    format!(
+                        "is not valid {} text; set [ledger] encoding to the file's encoding",
+                        used.name()
+                    ),
+                ));
+            }
+            let text = text.into_owned().into_bytes();
+            let delimiter = first_line(&text);
+            Ok((Box::new(std::io::Cursor::new(text)), delimiter))
+        }
+    }
+}
+
+/// A CSV ledger in the export's dialect ([`dialect`]), each row with the file's own line
+/// number (the header is line 1; a quoted field spanning lines counts its lines).
+pub fn read_csv(path: &Path, d: &dialect::Dialect) -> Result<RawTable> {
+    let (input, delimiter) = utf8_reader(path, d)?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        .delimiter(delimiter)
+        .from_reader(input);
     let mut records = rdr.byte_records();
     let header = match records.next() {
         None => {
@@ -146,13 +269,30 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
             file: path.to_path_buf(),
             row: 1,
             column: format!("#{}", i + 1),
-            message: "header is not valid UTF-8; save the file as UTF-8".into(),
+            message: "header is not valid UTF-8: set [ledger] encoding (e.g. \"windows-1252\") or save the file as UTF-8".into(),
         })?;
         headers.push(header_name(text));
     }
+    if let [only] = headers.as_slice() {
+        if let Some(d) = dialect::suggest_delimiter(only) {
+            let used = match delimiter {
+                b'\t' => "\\t".to_string(),
+                other => char::from(other).to_string(),
+            };
+            return Err(file_err(
+                path,
+                format!(
+                    "has a header of one column (`{only}`) when split on `{used}`: the file seems to use `{d}`; set [ledger] delimiter = \"{d}\""
+                ),
+            ));
+        }
+    }
     let mut rows = Vec::new();
     for rec in records {
-        let rec = rec.map_err(|e| file_err(path, format!("{e}")))?;
+        let rec = rec.map_err(|e| match e.position() {
+            Some(p) => file_err(path, format!("line {}: {e}", p.line())),
+            None => file_err(path, format!("{e}")),
+        })?;
         let row = rec
             .position()
             .map(|p| p.line() as usize)
@@ -180,7 +320,7 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
                 file: path.to_path_buf(),
                 row,
                 column: headers[i].clone(),
-                message: "is not valid UTF-8 text; save the file as UTF-8".into(),
+                message: "is not valid UTF-8 text: set [ledger] encoding (e.g. \"windows-1252\") or save the file as UTF-8".into(),
             })?;
             cells.push(if text.trim().is_empty() {
                 Cell::Empty
@@ -374,6 +514,8 @@ struct Mapping<'a> {
     values: &'a BTreeMap<String, BTreeMap<String, String>>,
     zone: Tz,
     format: Option<&'a str>,
+    /// How amounts are written in text cells (`[ledger] decimal_separator`, …).
+    number: dialect::NumberFormat,
 }
 
 /// Where each canonical column is in the file (`[ledger.columns]` names first, then the
@@ -463,6 +605,7 @@ impl<'a> Converter<'a> {
                 values: &settings.ledger.values,
                 zone: settings.ledger_timezone(),
                 format: settings.ledger.booked_at_format.as_deref(),
+                number: dialect_of(settings)?.number,
             },
             skip: settings.ledger.skip_bad_rows.unwrap_or(false),
             file_name: file_name(path),
@@ -553,7 +696,10 @@ impl<'a> Mapping<'a> {
         let text = match cell {
             Cell::Empty => return Ok(None),
             Cell::Text(t) if t.trim().is_empty() => return Ok(None),
-            Cell::Text(t) | Cell::Decimal(t) => t.trim().to_string(),
+            Cell::Text(t) => dialect::canonical(&self.number, t.trim())
+                .map_err(|m| (header.to_string(), m))?
+                .into_owned(),
+            Cell::Decimal(t) => t.trim().to_string(),
             Cell::Int(v) => v.to_string(),
             // Rust prints the shortest text that reads back as the same double: what Excel shows.
             Cell::Float(v) if v.is_finite() => format!("{v}"),

@@ -46,6 +46,14 @@ pub fn read_inputs(
     let read_ledger = || {
         tracing::info!(file = %ledger.display(), "reading ledger");
         let (mut df, skipped) = crate::ledger::load_frame_with(ledger, s, zone, !only_keys)?;
+        crate::ledger::judge_skipped(
+            ledger,
+            df.height(),
+            &skipped,
+            s.ledger
+                .max_skipped_share
+                .unwrap_or(crate::ledger::MAX_SKIPPED_SHARE),
+        )?;
         rechunk(&mut df, &matching::L_KEYS)?;
         Ok::<_, Error>((df, skipped))
     };
