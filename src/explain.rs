@@ -347,9 +347,12 @@ pub fn render(e: &Explanation) -> String {
                 get(r, "ledger_day")
             ));
         }
-        let how = if detail.contains("matched on order_id") {
+        let paired = !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty();
+        let how = if cat == "suggested_match" {
+            "suggested, not matched: each is the other's only loose candidate (same provider, currency and card, amounts within tolerance, times within the suggestion window); nothing links them by key, so a person confirms or rejects the pair"
+        } else if detail.contains("matched on order_id") {
             "matched on the order id"
-        } else if !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty() {
+        } else if paired {
             "matched on the provider tx id"
         } else {
             "no partner on the other side"

@@ -62,6 +62,7 @@ fn offline(dir: &Path, data: &Path) -> PathBuf {
         settings: s,
         fetch_stats: vec![],
         fetch_evidence: None,
+        fetched_until: None,
         run: None,
         outputs: cardrecon::pipeline::Outputs::ALL,
         thresholds: Default::default(),

@@ -114,5 +114,8 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             close.store
         );
     }
+    if let Some(line) = summary::report_pointer(&done.outcome.files) {
+        println!("\n{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -30,7 +30,8 @@ pub struct ExplainArgs {
 
 pub fn run(a: ExplainArgs) -> Result<ExitCode> {
     let e = crate::explain::explain(&a.run, &a.id, a.provider_data.as_deref())?;
-    let items = match a.store.clone().or_else(|| store_of_run(&a.run)) {
+    let store_url = a.store.clone().or_else(|| store_of_run(&a.run));
+    let items = match store_url.clone() {
         Some(url) => super::args::runtime()?.block_on(async {
             let store = crate::store::Store::open_existing(&url).await?;
             let mut out = Vec::new();
@@ -76,9 +77,45 @@ pub fn run(a: ExplainArgs) -> Result<ExitCode> {
             for (item, events) in &items {
                 print!("{}", super::history::render(item, events));
             }
+            let store = store_url.as_deref().unwrap_or("URL");
+            let commands: Vec<String> = items
+                .iter()
+                .flat_map(|(item, _)| decide_commands(item, store))
+                .collect();
+            if !commands.is_empty() {
+                println!("\nTo decide:");
+                for c in commands {
+                    println!("  {c}");
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The commands that decide `item` on `store`, as a person types them.
+fn decide_commands(item: &crate::store::StoredItem, store: &str) -> Vec<String> {
+    use crate::store::item::{ItemState, Reason};
+    let id = &item.item_id;
+    let reasons = Reason::ALL
+        .iter()
+        .filter(|r| **r != Reason::MatchedManually)
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join("|");
+    match (item.state, item.category) {
+        (ItemState::Open, crate::matching::Category::SuggestedMatch) => vec![
+            format!("cardrecon accept --store {store} {id} --reason matched_manually --note \"…\"   # confirm: the two are one"),
+            format!("cardrecon reject --store {store} {id} --note \"…\"   # not the same: never suggested again"),
+        ],
+        (ItemState::Open, _) => vec![format!(
+            "cardrecon accept --store {store} {id} --reason {reasons} --note \"…\""
+        )],
+        (ItemState::Accepted | ItemState::Resolved, _) => vec![format!(
+            "cardrecon reopen --store {store} {id} --note \"…\""
+        )],
+        (ItemState::Cleared, _) => Vec::new(),
+    }
 }
 
 /// The store a run used, from its summary.json (`close.store`), when it used one.

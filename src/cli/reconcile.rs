@@ -63,14 +63,17 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         .period
         .with_margin(month.settings.margin_days)
         .instants(month.settings.timezone);
-    let (fetch_stats, fetch_evidence) =
+    let (fetch_stats, fetch_evidence, fetched_until) =
         match pipeline::evidence::read(&a.files.provider_data, window)? {
-            pipeline::evidence::Found::Absent => (Vec::new(), None),
+            pipeline::evidence::Found::Absent => (Vec::new(), None, None),
             pipeline::evidence::Found::Valid(stats, words) => {
-                (stats, Some(FetchEvidence::Shown(words)))
+                (stats, Some(FetchEvidence::Shown(words)), None)
             }
             pipeline::evidence::Found::Stale(why) => {
-                (Vec::new(), Some(FetchEvidence::Missing(why)))
+                (Vec::new(), Some(FetchEvidence::Missing(why)), None)
+            }
+            pipeline::evidence::Found::OtherWindow { why, to } => {
+                (Vec::new(), Some(FetchEvidence::Missing(why)), Some(to))
             }
         };
     let job = ReconcileJob {
@@ -81,6 +84,7 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
         settings: month.settings,
         fetch_stats,
         fetch_evidence,
+        fetched_until,
         run: None,
         outputs,
         thresholds: a.thresholds.resolve()?,
@@ -109,6 +113,9 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
     println!("outputs in {}:", a.out.display());
     for f in &outcome.files {
         println!("  {}", f.display());
+    }
+    if let Some(line) = summary::report_pointer(&outcome.files) {
+        println!("{line}");
     }
     Ok(exit_code(&outcome.summary, a.exit_zero))
 }

@@ -70,6 +70,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     }
     print!("{}", summary::render_table(&done.outcome.summary));
     println!("run directory: {}", done.run_dir.display());
+    if let Some(line) = summary::report_pointer(&done.outcome.files) {
+        println!("{line}");
+    }
     let code = exit_code(&done.outcome.summary, a.exit_zero);
     if delivery.is_empty() {
         return Ok(code);

@@ -31,10 +31,19 @@
 //! [providers.cardapp]
 //! wire_timezone = "Asia/Shanghai" # zone of datetime strings sent without an offset
 //!
+//! [output]
+//! dir = "runs"                   # run directories: runs/<period>/<run-id>/
+//! paper = "a4"                   # or "letter" (default: letter in the Americas' timezones)
+//!
 //! [ledger]
 //! path = "ledger.csv"            # .csv, .xlsx or .parquet
 //! timezone = "Europe/London"     # zone of naive booked_at times (default: business zone)
 //! skip_bad_rows = false          # true: bad rows are skipped and listed instead of stopping
+//! max_skipped_share = 0.01       # with skip_bad_rows: more skipped than this share fails the run
+//! delimiter = ";"                # CSV: `,` `;` `\t` `|` (default: detected from the header)
+//! encoding = "windows-1252"      # CSV: default UTF-8 (UTF-16 with a byte-order mark is recognised)
+//! decimal_separator = ","        # amounts as `1.234,56` (default `.`)
+//! thousands_separator = "."      # `.`, `,`, `'` or " " (default: none)
 //! sheet = "Ledger"               # XLSX sheet (default: the first)
 //! amount_sign = "magnitude"      # or "signed": debits negative, credits positive
 //! booked_at_format = "%d.%m.%Y %H:%M"  # optional strftime for booked_at text
@@ -51,6 +60,7 @@
 //! references, and `Debug`/reports never print them.
 
 pub mod delivery;
+pub mod dialect;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -184,6 +194,40 @@ pub struct StoreFile {
 pub struct OutputFile {
     /// Where `run` creates `<dir>/<period>/<run-id>/` (default `runs`).
     pub dir: Option<PathBuf>,
+    /// The paper the workbook prints on: `a4` or `letter` (default: letter where the business
+    /// timezone is in the Americas, A4 elsewhere).
+    pub paper: Option<String>,
+}
+
+/// The paper size the reports print on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+impl Paper {
+    /// The paper's number in a workbook's page setup (Excel's codes).
+    pub fn excel_code(self) -> u8 {
+        match self {
+            Paper::Letter => 1,
+            Paper::A4 => 9,
+        }
+    }
+
+    /// US Letter where the business timezone is in the Americas (the US, Canada and most of
+    /// Latin America print on it), A4 everywhere else.
+    pub fn default_for(zone: Tz) -> Paper {
+        let name = zone.name();
+        if ["America/", "US/", "Canada/", "Brazil/", "Mexico/", "Chile/"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            Paper::Letter
+        } else {
+            Paper::A4
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -246,6 +290,17 @@ pub struct LedgerFile {
     pub path: Option<PathBuf>,
     pub timezone: Option<String>,
     pub skip_bad_rows: Option<bool>,
+    /// Under `skip_bad_rows`: the share of rows that may be skipped before the run fails
+    /// (default 0.01); a ledger whose every row is skipped always fails.
+    pub max_skipped_share: Option<f64>,
+    /// CSV: `,`, `;`, `\t` or `|` (default: detected from the header).
+    pub delimiter: Option<String>,
+    /// CSV: `utf-8` (default; UTF-16 with its byte-order mark is recognised), `windows-1252`, …
+    pub encoding: Option<String>,
+    /// Amounts in text: `.` (default) or `,`.
+    pub decimal_separator: Option<String>,
+    /// Amounts in text: `.`, `,`, `'` or a space between thousands (default: none).
+    pub thousands_separator: Option<String>,
     pub sheet: Option<String>,
     pub amount_sign: Option<String>,
     pub booked_at_format: Option<String>,
@@ -281,6 +336,8 @@ pub struct Settings {
     pub providers: BTreeMap<String, ProviderInstance>,
     pub ledger: LedgerFile,
     pub output_dir: PathBuf,
+    /// `[output] paper`, when set ([`Settings::paper`]).
+    pub paper: Option<Paper>,
     /// `[delivery]`: where `run` sends its reports at the end (empty: nowhere).
     pub delivery: delivery::Delivery,
 }
@@ -459,6 +516,15 @@ impl Settings {
         if let Some(z) = &file.ledger.timezone {
             parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
         }
+        dialect::Dialect::of(&file.ledger).map_err(|(key, why)| cfg(key, why))?;
+        if let Some(share) = file.ledger.max_skipped_share {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(cfg(
+                    "ledger.max_skipped_share",
+                    format!("{share} is not a share between 0 and 1 (0.01 is 1%)"),
+                ));
+            }
+        }
         if let Some(s) = &file.ledger.amount_sign {
             if s != "magnitude" && s != "signed" {
                 return Err(cfg(
@@ -467,7 +533,19 @@ impl Settings {
                 ));
             }
         }
+        let paper = match file.output.paper.as_deref().map(str::to_ascii_lowercase) {
+            None => None,
+            Some(p) if p == "a4" => Some(Paper::A4),
+            Some(p) if p == "letter" => Some(Paper::Letter),
+            Some(p) => {
+                return Err(cfg(
+                    "output.paper",
+                    format!("`{p}` is not `a4` or `letter`"),
+                ))
+            }
+        };
         Ok(Settings {
+            paper,
             source_name: source_name.to_string(),
             timezone,
             period,
@@ -527,6 +605,13 @@ impl Settings {
             Ok(s) => s,
             Err(_) => unreachable!("the default configuration resolves"),
         }
+    }
+
+    /// The paper the workbook prints on: `[output] paper`, or the business timezone's usual
+    /// one (decided here, since `--timezone` may change the zone after the file was read).
+    pub fn paper(&self) -> Paper {
+        self.paper
+            .unwrap_or_else(|| Paper::default_for(self.timezone))
     }
 
     /// Whether the ledger books debits negative and credits positive (`amount_sign = "signed"`),

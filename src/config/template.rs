@@ -53,7 +53,12 @@ app_secret = "${{CARDRECON_USERTRANS_APP_SECRET}}"
 [ledger]
 path = "{ledger}"
 # timezone = "{timezone}"        # zone of naive booked_at times (default: the business timezone)
-# skip_bad_rows = false
+# skip_bad_rows = false           # true: skip unreadable rows (listed), failing past max_skipped_share
+# max_skipped_share = 0.01
+# delimiter = ";"                 # CSV: default detected from the header (`,` `;` tab `|`)
+# encoding = "windows-1252"       # CSV: default UTF-8; UTF-16 with a byte-order mark is recognised
+# decimal_separator = ","         # amounts such as 1.234,56 (Germany) or 1 234,56 (France)
+# thousands_separator = "."       # `.`, `,`, `'` (Switzerland: 1'234.56) or " "
 # [ledger.columns]                # canonical name = your export's column name
 # amount = "Amount"
 # [ledger.values.status]          # your word = canonical status
@@ -61,6 +66,7 @@ path = "{ledger}"
 
 [output]
 dir = "runs"                      # run directories: runs/<period>/<run-id>/
+# paper = "a4"                    # the workbook's paper: a4 or letter (default: letter in the Americas)
 
 [store]                           # open items, decisions and period status across months
 # url = "sqlite:runs/cardrecon.db"  # the default: one file beside the run directories

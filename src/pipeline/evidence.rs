@@ -44,8 +44,12 @@ pub enum Found {
     /// The evidence describes these files: the fetch's statistics, and the words for
     /// `summary.json`'s `fetch_evidence`.
     Valid(Vec<FetchStats>, String),
-    /// The evidence is there but no longer describes the files or the window: why.
+    /// The evidence is there but no longer describes the files: why.
     Stale(String),
+    /// The archive was fetched for a window that does not cover the reconciliation's: why,
+    /// and where the fetched window ended (its card list is no closing list of a period that
+    /// ends later).
+    OtherWindow { why: String, to: DateTime<Utc> },
 }
 
 /// The record files under `dir`, keyed by `<provider>/<file>`, with their sha256.
@@ -106,13 +110,16 @@ pub fn read(dir: &Path, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<Fo
         }
     };
     if from < archived.from || to > archived.to {
-        return Ok(Found::Stale(format!(
+        return Ok(Found::OtherWindow {
+            to: archived.to,
+            why: format!(
             "the archive was fetched for {} .. {}, which does not cover this reconciliation's {} .. {}",
             archived.from.to_rfc3339_opts(SecondsFormat::Secs, true),
             archived.to.to_rfc3339_opts(SecondsFormat::Secs, true),
             from.to_rfc3339_opts(SecondsFormat::Secs, true),
             to.to_rfc3339_opts(SecondsFormat::Secs, true),
-        )));
+            ),
+        });
     }
     let now = record_files(dir)?;
     if let Some(changed) = archived

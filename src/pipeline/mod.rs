@@ -36,6 +36,10 @@ pub struct ReconcileJob {
     /// `summary.json`'s `fetch_evidence` when it is not the default (a run's own fetch, or
     /// none): evidence read from the archive ([`evidence`]), or why it is not shown.
     pub fetch_evidence: Option<report::fetch::FetchEvidence>,
+    /// Where the window the provider data was fetched for ended, when it ended before this
+    /// reconciliation's (an archive of another period): its card list is no closing list of
+    /// this period.
+    pub fetched_until: Option<chrono::DateTime<chrono::Utc>>,
     /// The run's id and start time, for the report's facts (`run`); `None` keeps `reconcile`'s
     /// outputs free of the wall clock.
     pub run: Option<(String, String)>,
@@ -192,11 +196,16 @@ pub fn reconcile_with(
         && !(o.csv || o.xlsx || o.html || o.parquet);
     let Inputs {
         provider: provider_df,
-        read_stats,
+        mut read_stats,
         ledger: ledger_df,
         skipped_rows,
     } = read_inputs(&job.provider_data, &job.ledger, s, summary_only)?;
     tracing::info!("inputs read");
+    let coverage = Coverage::of(&provider_df, &job.period)?;
+    if let Some(note) = coverage.note() {
+        tracing::warn!("{note}");
+        read_stats.notes.push(note);
+    }
     let mut files = Vec::new();
     let ledger_stats = summary::LedgerStats {
         file: display_name(&job.ledger),
@@ -302,8 +311,21 @@ pub fn reconcile_with(
         Some(None) => crate::cards::Previous::First,
         Some(Some((period, cards))) => crate::cards::Previous::List { period, cards },
     };
-    let card_lists = read_stats.cards.clone();
-    let cards = crate::cards::check(&card_lists, previous, &provider_df, &job.period)?;
+    // A card list is the period's closing list only if it was fetched with the period's
+    // window: April reconciled from March's archive must not roll March's list forward as
+    // April's, nor keep it in the store as April's.
+    let card_lists = match job.fetched_until {
+        Some(_) => Vec::new(),
+        None => read_stats.cards.clone(),
+    };
+    let mut cards = crate::cards::check(&card_lists, previous, &provider_df, &job.period)?;
+    if let (Some(until), false) = (job.fetched_until, read_stats.cards.is_empty()) {
+        cards.stats.note = format!(
+            "the card list in the inputs was fetched with a window ending {}, before {} ended: it is not the period's closing list, so no card balances were checked",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            job.period.label()
+        );
+    }
     let link_records = match stored {
         Some(_) => crate::links::records_to_keep(&provider_df, &job.period)?,
         None => Vec::new(),
@@ -418,6 +440,7 @@ pub fn reconcile_with(
             links: &links.findings,
             cards: &cards.rows,
             lists,
+            paper: s.paper().excel_code(),
         };
         report::xlsx::write(&xlsx, &input)?;
         files.push(xlsx);
@@ -442,6 +465,53 @@ pub fn reconcile_with(
         link_records,
         cards: card_lists,
     })
+}
+
+/// The accounting days the provider records span (margins included), against the period.
+#[derive(Debug, Clone, Copy)]
+struct Coverage {
+    first: Option<chrono::NaiveDate>,
+    last: Option<chrono::NaiveDate>,
+    period: crate::period::Period,
+}
+
+impl Coverage {
+    fn of(
+        provider: &polars::prelude::DataFrame,
+        period: &crate::period::Period,
+    ) -> Result<Coverage> {
+        let days = provider
+            .column("accounting_day")?
+            .cast(&polars::prelude::DataType::Int32)?;
+        let days = days.i32()?;
+        use polars::prelude::ChunkAgg;
+        Ok(Coverage {
+            first: days.min().map(crate::period::from_epoch_days),
+            last: days.max().map(crate::period::from_epoch_days),
+            period: *period,
+        })
+    }
+
+    /// What the terminal and the reports must say when the records do not span the period:
+    /// which days they cover. A month reconciled from another month's data is not a month.
+    fn note(&self) -> Option<String> {
+        let (p, label) = (self.period, self.period.label());
+        match (self.first, self.last) {
+            (None, _) | (_, None) => Some(format!(
+                "WARNING: the provider data has no records at all, so nothing of {label} ({} to {}) was reconciled on the provider side",
+                p.first, p.last
+            )),
+            (Some(first), Some(last)) if last < p.first || first > p.last => Some(format!(
+                "WARNING: the provider data covers {first} to {last}, none of {label} ({} to {}): it is another period's data",
+                p.first, p.last
+            )),
+            (Some(first), Some(last)) if first > p.first || last < p.last => Some(format!(
+                "WARNING: the provider data covers {first} to {last}, not the whole of {label} ({} to {}): records of the days it lacks cannot be reconciled",
+                p.first, p.last
+            )),
+            _ => None,
+        }
+    }
 }
 
 fn display_name(p: &Path) -> String {

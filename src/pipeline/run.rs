@@ -189,6 +189,7 @@ pub async fn run(job: &RunJob) -> Result<RunOutcome> {
         settings: job.settings.clone(),
         fetch_stats: stats.clone(),
         fetch_evidence: None,
+        fetched_until: None,
         run: Some((
             dir.file_name()
                 .map(|n| n.to_string_lossy().to_string())

@@ -263,6 +263,17 @@ pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// The line that ends a command's output: where the report a person reads is.
+pub fn report_pointer(files: &[std::path::PathBuf]) -> Option<String> {
+    let xlsx = files
+        .iter()
+        .find(|f| f.file_name().is_some_and(|n| n == "report.xlsx"))?;
+    Some(format!(
+        "Read the month in {} (print-ready; report.html beside it for the screen).",
+        xlsx.display()
+    ))
+}
+
 /// The short table printed after a run.
 pub fn render_table(s: &Summary) -> String {
     let mut out = String::new();
@@ -283,17 +294,22 @@ pub fn render_table(s: &Summary) -> String {
         e.1 += g.amount_at_stake();
     }
     out.push_str(&format!(
-        "  {:<22} {:<8} {:>9} {:>18}\n",
+        "  {:<22} {:<8} {:>9} {:>22}\n",
         "category", "currency", "count", "amount"
     ));
     for c in Category::ALL {
         for ((cat, cur), (n, amt)) in per_cat.iter().filter(|((cat, _), _)| *cat == c.as_str()) {
             out.push_str(&format!(
-                "  {:<22} {:<8} {:>9} {:>18}\n",
+                "  {:<22} {:<8} {:>9} {:>22}{}\n",
                 cat,
                 cur,
                 n,
-                money::format(*amt)
+                money::display(*amt, cur).0,
+                if c.is_discrepancy() {
+                    ""
+                } else {
+                    "  (informational)"
+                }
             ));
         }
     }
@@ -327,12 +343,16 @@ pub fn render_table(s: &Summary) -> String {
         out.push_str(&format!("  note: {note}\n"));
     }
     if !s.ledger_read.skipped_rows.is_empty() {
+        let n = s.ledger_read.skipped_rows.len();
         out.push_str(&format!(
-            "  note: {} ledger rows skipped as unreadable (listed in summary.json), first: row {} column `{}`: {}\n",
-            s.ledger_read.skipped_rows.len(),
-            s.ledger_read.skipped_rows[0].row,
-            s.ledger_read.skipped_rows[0].column,
-            s.ledger_read.skipped_rows[0].message
+            "  SKIPPED: {n} ledger row{} could not be read and {} not reconciled (all listed in summary.json); first: {}\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" },
+            crate::ledger::skipped_reasons(
+                std::path::Path::new(&s.ledger_read.file),
+                &s.ledger_read.skipped_rows,
+                3
+            )
         ));
     }
     if !s.balance.balanced {
