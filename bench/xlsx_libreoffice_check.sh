@@ -2,8 +2,10 @@
 # Converts the committed sample month's report.xlsx with LibreOffice headless (`soffice
 # --headless --convert-to pdf`): the workbook opens cleanly outside Excel, and its Summary sheet
 # prints on one page (issue 16), and the Links, Cards and Fetch sheets print with the sample's
-# findings (issue 15). Renders the first page to PNG to look at. Skips with a clear
-# message where LibreOffice is absent and cannot be installed.
+# findings (issue 15). Renders every page to PNG to look at, and checks (issue 26) that the
+# printed Discrepancies pages set their text at 8 pt or more and that no printed cell shows
+# `###` (pdfminer.six, pinned below, measures the printed size). Skips with a clear message
+# where LibreOffice is absent and cannot be installed.
 #   bench/xlsx_libreoffice_check.sh
 source "$(dirname "$0")/common.sh"
 if ! ensure_command soffice libreoffice-calc; then
@@ -28,7 +30,7 @@ for p in $(seq 1 "$pages"); do
   fi
 done
 echo "report.xlsx of sample-data/ converted by $(soffice --version | head -1): $D/pdf/report.pdf ($pages pages, Summary on $summary_pages)"
-if command -v pdftoppm > /dev/null; then pdftoppm -png -r 70 -f 1 -l 2 "$D/pdf/report.pdf" "$D/pdf/page" && echo "pages to look at: $(ls "$D"/pdf/page-*.png | tr '\n' ' ')"; fi
+if command -v pdftoppm > /dev/null; then pdftoppm -png -r 60 "$D/pdf/report.pdf" "$D/pdf/page" && echo "pages to look at: $(ls "$D"/pdf/page-*.png | tr '\n' ' ')"; fi
 if [ "$summary_pages" != 1 ]; then echo "FAILED: the Summary prints on $summary_pages pages, not one"; exit 1; fi
 # Issue 15's sheets are there and printed: each page footer names its sheet.
 text=$(pdftotext -layout "$D/pdf/report.pdf" -)
@@ -39,3 +41,21 @@ grep -q "Refunds above original" <<< "$text" || { echo "FAILED: the Links sheet 
 grep -q "Closed card not at zero" <<< "$text" || { echo "FAILED: the Cards sheet lacks the seeded closed card"; exit 1; }
 grep -q "No fetch evidence" <<< "$text" || { echo "FAILED: the Fetch sheet does not say the sample has no fetch evidence"; exit 1; }
 echo "the Links, Cards and Fetch sheets print, with the sample's findings"
+# Every printed page: its sheet (from the footer), the printed size of its text, any `###`.
+VENV="$WORK/pdfminer-venv"
+if ! "$VENV/bin/python" -c "import pdfminer" > /dev/null 2>&1; then
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check "pdfminer.six==20260107" \
+    || { echo "FAILED: could not install pdfminer.six to measure the printed text"; exit 1; }
+fi
+"$VENV/bin/python" "$ROOT/bench/py/pdf_pages.py" "$D/pdf/report.pdf" > "$D/pages.tsv"
+failed=0
+while IFS=$'\t' read -r page size hashes; do
+  sheet=$(pdftotext -layout -f "$page" -l "$page" "$D/pdf/report.pdf" - | grep -oE '^\s*\S.*\S\s+Page [0-9]+ of [0-9]+' | sed -E 's/^\s*//; s/\s+Page [0-9]+ of [0-9]+$//' | tail -1)
+  echo "  page $page: ${sheet:-?}, text ${size} pt, $hashes"
+  if [ "$hashes" != ok ]; then echo "FAILED: page $page (${sheet:-?}) shows ###"; failed=1; fi
+  if [ "${sheet:-}" = Discrepancies ] && awk "BEGIN { exit !($size < 8.0) }"; then
+    echo "FAILED: the printed Discrepancies page $page sets its text at $size pt, under 8"; failed=1
+  fi
+done < "$D/pages.tsv"
+[ "$failed" = 0 ] || exit 1
+echo "every printed page: no ###; the Discrepancies pages at 8 pt or more"

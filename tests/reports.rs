@@ -63,11 +63,34 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
             .collect::<Vec<_>>()
     );
     assert_eq!(disc.height() - 1, disc_csv.len(), "one row per discrepancy");
-    // Row by row, the same items as discrepancies.csv, amounts as numbers equal to the CSV's decimals.
+    // The same items as discrepancies.csv, amounts as numbers equal to the CSV's decimals; the
+    // sheet lists them as a reviewer reads them (by category, the most at stake first), so each
+    // row is found in the CSV by its keys.
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    for (row, csv_row) in disc.rows().skip(1).zip(&disc_csv) {
-        assert_eq!(row[col("Provider tx id")].to_string(), csv_row[3]);
-        assert_eq!(row[col("Ledger entry")].to_string(), csv_row[5]);
+    let mut csv_rows: std::collections::HashMap<(String, String), Vec<&Vec<String>>> =
+        std::collections::HashMap::new();
+    for r in &disc_csv {
+        csv_rows
+            .entry((r[3].clone(), r[5].clone()))
+            .or_default()
+            .push(r);
+    }
+    let label_rank = |label: &str| {
+        cardrecon::matching::Category::ALL
+            .iter()
+            .position(|c| layout::category_label(*c) == label)
+            .unwrap()
+    };
+    let mut last: Option<(usize, f64)> = None;
+    for row in disc.rows().skip(1) {
+        let key = (
+            row[col("Provider tx id")].to_string(),
+            row[col("Ledger entry")].to_string(),
+        );
+        let candidates = csv_rows
+            .get_mut(&key)
+            .expect("the row is in discrepancies.csv");
+        let csv_row = candidates.pop().unwrap();
         match &row[col("Provider amount")] {
             Data::Float(v) => assert_eq!(
                 cardrecon::money::format(cardrecon::money::parse(&format!("{v}")).unwrap()),
@@ -82,7 +105,37 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
                 "days are Excel dates"
             );
         }
+        // Categories in the taxonomy's order; within one, ungrouped rows by what is at stake
+        // (the difference for an amount mismatch, else the amount), largest first.
+        let rank = label_rank(&row[0].to_string());
+        let stake = match (
+            &row[col("Difference")],
+            &row[col("Provider amount")],
+            &row[col("Ledger amount")],
+        ) {
+            (Data::Float(d), _, _) if row[0].to_string() == "Amount mismatch" => d.abs(),
+            (_, Data::Float(p), _) => p.abs(),
+            (_, _, Data::Float(l)) => l.abs(),
+            _ => 0.0,
+        };
+        let grouped = !row[col("Match")].to_string().is_empty();
+        if let Some((r, s)) = last {
+            assert!(rank >= r, "categories in order");
+            if rank == r && !grouped && row[0].to_string() != "Fee mismatch" {
+                assert!(
+                    stake <= s + 1e-9,
+                    "the most at stake first: {stake} after {s}"
+                );
+            }
+        }
+        last = (!grouped)
+            .then_some((rank, stake))
+            .or(last.map(|(_, s)| (rank, s)));
     }
+    assert!(
+        csv_rows.values().all(|v| v.is_empty()),
+        "every CSV row is on the sheet"
+    );
     // Labels in words, not machine names.
     assert!(disc.rows().skip(1).any(|r| r[0] == "Timing (cut-off)"));
 
@@ -117,7 +170,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         .collect();
     assert_eq!(
         p_headers[..4],
-        ["provider", "kind", "tx_id", "order_id"].map(String::from)
+        ["Provider", "Kind", "Tx id", "Order id"].map(String::from)
     );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -125,12 +178,12 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         providers.height() as u64 - 1,
         summary["provider_read"]["records"].as_u64().unwrap()
     );
-    let amount = col_of(&providers, "amount");
+    let amount = col_of(&providers, "Amount");
     assert!(providers
         .rows()
         .skip(1)
         .all(|r| matches!(r[amount], Data::Float(_))));
-    let t = col_of(&providers, "occurred_at");
+    let t = col_of(&providers, "Occurred at");
     assert!(matches!(
         providers.rows().nth(1).unwrap()[t],
         Data::DateTime(_)

@@ -42,6 +42,22 @@ pub use roll::check;
 /// Status 5 in cardapp's card list: closed (`已销卡`).
 pub const CLOSED: i64 = 5;
 
+/// cardapp's card status in words (its `card_list.status`: 1 未激活, 2 已激活, 3 已冻结, 4 销卡中,
+/// 5 已销卡, 6 已挂失, 7 已补卡), with the code, as the Cards sheet shows it.
+pub fn status_words(status: i64) -> String {
+    let words = match status {
+        1 => "not activated",
+        2 => "active",
+        3 => "frozen",
+        4 => "closing",
+        CLOSED => "closed",
+        6 => "reported lost",
+        7 => "replaced",
+        _ => "unknown status",
+    };
+    format!("{words} ({status})")
+}
+
 /// What a card finding says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CardFinding {

@@ -1,6 +1,6 @@
 //! The daily table: per accounting day and currency, both sides' counts and amounts. The
-//! workbook's Daily sheet and the page's chart read it, and agree on which currency a chart
-//! shows, because both ask [`chart_currency`].
+//! workbook's Daily sheet charts every currency (one chart each); the page's chart shows the
+//! currency with the most provider money ([`chart_currency`]).
 
 use std::collections::BTreeMap;
 

@@ -30,16 +30,31 @@ struct CloseHtml {
     counts: String,
     balances: bool,
     lines: Vec<RollHtml>,
+    decisions: Vec<DecisionHtml>,
     items: Vec<OpenItemHtml>,
     open_total: usize,
+}
+
+/// A person's decision among the roll-forward's movements.
+#[derive(Serialize)]
+struct DecisionHtml {
+    item_id: String,
+    period: String,
+    provider: String,
+    movement: String,
+    amount: (String, bool),
+    currency: String,
+    reason: String,
+    by: String,
+    at: String,
 }
 
 #[derive(Serialize)]
 struct RollHtml {
     provider: String,
     currency: String,
-    /// (count, amount shown, finer than the minor units) for start, new, cleared, resolved,
-    /// accepted, end.
+    /// (count, amount shown, finer than the minor units) for start, new, reopened, cleared,
+    /// resolved, accepted, end.
     cells: Vec<(u64, String, bool)>,
     balances: bool,
 }
@@ -53,7 +68,10 @@ struct OpenItemHtml {
     provider: String,
     tx_id: String,
     ledger_entry_id: String,
-    amount: (String, bool),
+    provider_amount: (String, bool),
+    ledger_amount: (String, bool),
+    difference: (String, bool),
+    at_stake: (String, bool),
     currency: String,
     age_days: String,
     age_bucket: String,
@@ -62,6 +80,24 @@ struct OpenItemHtml {
 
 fn close_html(view: &super::close::CloseView) -> CloseHtml {
     let text = |s: &str| for_html(s).into_owned();
+    let shown = |a: Option<rust_decimal::Decimal>, currency: &str| {
+        a.map(|a| money::display(a, currency)).unwrap_or_default()
+    };
+    let decisions = view
+        .decisions
+        .iter()
+        .map(|d| DecisionHtml {
+            item_id: text(&d.item_id),
+            period: text(&d.period),
+            provider: text(&d.provider),
+            movement: d.movement.clone(),
+            amount: shown(d.amount, &d.currency),
+            currency: text(&d.currency),
+            reason: text(&d.reason),
+            by: text(&d.by),
+            at: text(&d.at),
+        })
+        .collect();
     let lines = view
         .roll_forward
         .iter()
@@ -97,10 +133,10 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
                     &i.tx_id
                 }),
                 ledger_entry_id: text(&i.ledger_entry_id),
-                amount: i
-                    .amount
-                    .map(|a| money::display(a, &i.currency))
-                    .unwrap_or_default(),
+                provider_amount: shown(i.provider_amount, &i.currency),
+                ledger_amount: shown(i.ledger_amount, &i.currency),
+                difference: shown(i.amount_difference, &i.currency),
+                at_stake: shown(i.at_stake, &i.currency),
                 currency: text(&i.currency),
                 age_days: i.age_days.map(|d| d.to_string()).unwrap_or_default(),
                 age_bucket: i.age_bucket.clone(),
@@ -116,6 +152,7 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
         ),
         balances: view.roll_forward_balances,
         lines,
+        decisions,
         items,
         open_total: view.open_items.len(),
     }
@@ -208,6 +245,11 @@ struct RowView {
     currency_diff: bool,
     status_diff: bool,
     timing: bool,
+    /// What the row puts at stake, as an integer of 10⁻⁸ units (empty: nothing), its currency
+    /// and that currency's minor units: the filtered table's totals are added up from these.
+    stake: String,
+    stake_currency: String,
+    units: u32,
 }
 
 #[derive(Serialize)]
@@ -297,15 +339,19 @@ pub fn write(
     let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
     let mut views = Vec::new();
     let mut truncated = false;
-    for i in 0..rows.len() {
-        if !rows.category(i).is_discrepancy() {
-            continue;
-        }
+    // In the workbook's order: by category, the most at stake first.
+    for i in super::exposure::review_order(rows, Category::is_discrepancy) {
         if views.len() == MAX_ROWS {
             truncated = true;
             break;
         }
         let r = rows.row(i);
+        let stake = super::exposure::Exposure::of(&r, r.category).at_stake;
+        let stake_currency = r
+            .currency
+            .clone()
+            .or_else(|| r.ledger_currency.clone())
+            .unwrap_or_default();
         let day =
             |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
         views.push(RowView {
@@ -340,6 +386,9 @@ pub fn write(
             card: opt(&r.card),
             description: opt(&r.description),
             detail: text(&r.detail),
+            stake: stake.map(super::exposure::scaled_text).unwrap_or_default(),
+            units: money::display_units(&stake_currency),
+            stake_currency: text(&stake_currency),
             amount_diff: r.diffs.amount,
             currency_diff: r.diffs.currency,
             status_diff: r.diffs.status,

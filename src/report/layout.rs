@@ -35,17 +35,22 @@ pub enum Field {
 
 /// `(header, field)` pairs of the Discrepancies sheet, provider and ledger side by side.
 pub const DISCREPANCY_COLUMNS: &[(&str, Field)] = &[
+    // Printed: what a reviewer reads, on one page width at a legible size.
     ("Category", Field::Category),
     ("Provider", Field::Provider),
-    ("Kind", Field::Kind),
     ("Provider tx id", Field::TxId),
     ("Order id", Field::OrderId),
     ("Ledger entry", Field::LedgerEntryId),
-    ("Match", Field::MatchId),
     ("Provider amount", Field::ProviderAmount),
     ("Ledger amount", Field::LedgerAmount),
     ("Difference", Field::AmountDifference),
-    ("Provider currency", Field::Currency),
+    ("Currency", Field::Currency),
+    ("Provider day", Field::ProviderDay),
+    ("Ledger day", Field::LedgerDay),
+    ("What differs", Field::Detail),
+    // On screen only (right of the print area).
+    ("Kind", Field::Kind),
+    ("Match", Field::MatchId),
     ("Ledger currency", Field::LedgerCurrency),
     ("Provider fee", Field::ProviderFee),
     ("Ledger fee", Field::LedgerFee),
@@ -53,14 +58,17 @@ pub const DISCREPANCY_COLUMNS: &[(&str, Field)] = &[
     ("Ledger status", Field::LedgerStatus),
     ("Provider time", Field::ProviderTime),
     ("Ledger time", Field::LedgerTime),
-    ("Provider day", Field::ProviderDay),
-    ("Ledger day", Field::LedgerDay),
     ("Card", Field::Card),
     ("Merchant / description", Field::Description),
-    ("What differs", Field::Detail),
     ("Provider source", Field::ProviderSource),
     ("Ledger source", Field::LedgerSource),
 ];
+
+/// How many of [`DISCREPANCY_COLUMNS`] print (the rest stay on screen, outside the print
+/// area), and the widest each printed column may be, in characters: 12 columns at these
+/// widths (177 in all; an id longer than its column wraps) fit an A4 or Letter landscape page at about 75% of the sheet's 11 pt,
+/// so the printed text is over 8 pt (`bench/xlsx_libreoffice_check.sh` measures it).
+pub const DISCREPANCY_PRINT_WIDTHS: [usize; 12] = [20, 9, 24, 18, 13, 13, 13, 11, 8, 10, 10, 28];
 
 /// The Matched sheet.
 pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
@@ -163,7 +171,10 @@ pub const OPEN_ITEM_COLUMNS: &[&str] = &[
     "Provider tx id",
     "Order id",
     "Ledger entry",
-    "Amount",
+    "Provider amount",
+    "Ledger amount",
+    "Difference",
+    "At stake",
     "Currency",
     "Age (days)",
     "Age bucket",
@@ -178,6 +189,8 @@ pub const ROLL_FORWARD_COLUMNS: &[&str] = &[
     "Amount",
     "New",
     "Amount",
+    "Reopened",
+    "Amount",
     "Cleared",
     "Amount",
     "Resolved",
@@ -188,6 +201,43 @@ pub const ROLL_FORWARD_COLUMNS: &[&str] = &[
     "Amount",
     "Balances",
 ];
+
+/// `(header)` of the decisions the roll-forward counts, under it on the Summary sheet.
+pub const DECISION_COLUMNS: &[&str] = &[
+    "Item",
+    "Period",
+    "Provider",
+    "Movement",
+    "Amount",
+    "Currency",
+    "Reason",
+    "By",
+    "When (UTC)",
+];
+
+/// A canonical table's column name in words, for the Provider records and Ledger entries
+/// sheets (`tx_id` → "Tx id", `occurred_at` → "Occurred at"); the CSV and Parquet files keep
+/// the names.
+pub fn column_words(name: &str) -> String {
+    let special = match name {
+        "card_masked" => Some("Card (masked)"),
+        "card_ref" => Some("Card id"),
+        "related_tx_id" => Some("Names original"),
+        "status_raw" => Some("Status as sent"),
+        "entry_id" => Some("Ledger entry"),
+        "source" => Some("Source (file:line)"),
+        _ => None,
+    };
+    if let Some(s) = special {
+        return s.to_string();
+    }
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
 
 pub const REPORT_TITLE: &str = "Card reconciliation";
 

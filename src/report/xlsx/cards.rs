@@ -49,10 +49,21 @@ pub(super) fn cards_sheet(
                     widths.see(c, text.len());
                 }
             } else if c == 0 {
-                if let Some(finding) = r.finding {
-                    ws.write_string_with_format(row, col, finding.label(), &f.hl_text)
-                        .map_err(&e)?;
-                    widths.see(c, finding.label().len());
+                match r.finding {
+                    Some(finding) => {
+                        ws.write_string_with_format(row, col, finding.label(), &f.hl_text)
+                            .map_err(&e)?;
+                        widths.see(c, finding.label().len());
+                    }
+                    None => {
+                        ws.write_string(row, col, "ok").map_err(&e)?;
+                    }
+                }
+            } else if c == 4 {
+                if let Some(status) = r.status {
+                    let words = crate::cards::status_words(status);
+                    ws.write_string(row, col, &words).map_err(&e)?;
+                    widths.see(c, words.len());
                 }
             } else if c == 16 && !text.is_empty() {
                 // The words: wrapped in a column of readable width.

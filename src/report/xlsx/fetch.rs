@@ -69,6 +69,9 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         return widths.apply(ws, path);
     }
     let mut row = 2u32;
+    ws.write_string_with_format(row, 0, "Per provider", &f.label)
+        .map_err(&e)?;
+    row += 1;
     headers(ws, row, &PROVIDER_HEADERS, f, &mut widths, path)?;
     for p in &s.fetch {
         row += 1;
@@ -96,6 +99,14 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         fit_wrapped(ws, row, &[(&p.completeness, 48)], path)?;
     }
     row += 2;
+    ws.write_string_with_format(
+        row,
+        0,
+        "Per window: the API's total against the records kept",
+        &f.label,
+    )
+    .map_err(&e)?;
+    row += 1;
     headers(ws, row, &WINDOW_HEADERS, f, &mut widths, path)?;
     for p in &s.fetch {
         for w in &p.window_checks {
@@ -141,12 +152,25 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         }
     }
     row += 2;
+    ws.write_string_with_format(
+        row,
+        0,
+        "Per provider, accounting day and currency: what was fetched",
+        &f.label,
+    )
+    .map_err(&e)?;
+    row += 1;
     headers(ws, row, &DAY_HEADERS, f, &mut widths, path)?;
     for d in &s.fetched_by_day {
         row += 1;
-        for (c, t) in [(0u16, &d.provider), (1, &d.day), (2, &d.currency)] {
+        for (c, t) in [(0u16, &d.provider), (2, &d.currency)] {
             ws.write_string(row, c, for_xlsx(t)).map_err(&e)?;
         }
+        match d.day.parse::<chrono::NaiveDate>() {
+            Ok(day) => ws.write_datetime_with_format(row, 1, day, &f.date),
+            Err(_) => ws.write_string(row, 1, for_xlsx(&d.day)),
+        }
+        .map_err(&e)?;
         ws.write_number_with_format(row, 3, count(d.records), &f.integer)
             .map_err(&e)?;
         f.write_amount(ws, (row, 4), d.amount, Some(&d.currency), false, false)
@@ -164,10 +188,14 @@ fn headers(
     widths: &mut Widths,
     path: &Path,
 ) -> Result<()> {
+    // Three tables share the columns: a header wraps inside its own column (two lines at the
+    // most), so each number stands under its own header on screen and on paper.
     for (c, h) in names.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &f.header)
+        ws.write_string_with_format(row, c as u16, *h, &f.header_wrap)
             .map_err(xerr(path))?;
-        widths.see(c, h.chars().count().min(24));
+        widths.see(c, h.chars().count().min(14));
     }
+    ws.set_row_height(row, 2.0 * super::LINE_POINTS)
+        .map_err(xerr(path))?;
     Ok(())
 }

@@ -63,6 +63,14 @@ pub(super) fn links_sheet(
                         .map_err(&e)?;
                     widths.see(c, text.chars().count().min(if c == 14 { 70 } else { 40 }));
                 }
+                // The accounting day: a date, as on every other sheet.
+                7 if text.parse::<chrono::NaiveDate>().is_ok() => {
+                    if let Ok(day) = text.parse::<chrono::NaiveDate>() {
+                        ws.write_datetime_with_format(row, col, day, &f.date)
+                            .map_err(&e)?;
+                    }
+                    widths.see(c, 10);
+                }
                 _ if !text.is_empty() => {
                     ws.write_string(row, col, for_xlsx(text)).map_err(&e)?;
                     widths.see(c, text.chars().count().min(40));

@@ -76,11 +76,16 @@ pub struct Input<'a> {
     /// Write the full lists (Matched, Provider records, Ledger entries); a very large month may
     /// leave them out and keep Summary, Discrepancies and Daily.
     pub lists: bool,
+    /// The paper every sheet prints on, as Excel numbers it (9 A4, 1 Letter).
+    pub paper: u8,
 }
 
 struct Formats {
     title: Format,
     header: Format,
+    /// A header whose words wrap inside its column, for a table stacked under another that
+    /// sets the column widths (its long headers must not run over the next column).
+    header_wrap: Format,
     label: Format,
     /// Money by decimals shown (a currency's minor units), style and whether the value is
     /// finer than those units: see [`Formats::money_for`].
@@ -102,6 +107,8 @@ struct Formats {
     group: [Format; 2],
     /// The printed page header: the report, its period and run (see [`page_setup`]).
     page_header: String,
+    /// Excel's paper code (see [`Input::paper`]).
+    paper: u8,
 }
 
 const HIGHLIGHT: u32 = 0xFFF2CC;
@@ -121,21 +128,30 @@ impl Formats {
                 .set_background_color(Color::RGB(0x1F4E78))
                 .set_font_color(Color::White)
                 .set_border_bottom(FormatBorder::Thin),
+            header_wrap: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0x1F4E78))
+                .set_font_color(Color::White)
+                .set_border_bottom(FormatBorder::Thin)
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
             label: Format::new().set_bold(),
             money: (0..=MAX_UNITS)
                 .flat_map(|units| {
-                    [MoneyStyle::Plain, MoneyStyle::Highlight, MoneyStyle::Total]
+                    MoneyStyle::ALL
                         .into_iter()
                         .flat_map(move |style| [false, true].map(|fine| (units, style, fine)))
                 })
                 .map(|(units, style, fine)| {
                     let mut f = Format::new().set_num_format(money_number_format(units, fine));
                     f = match style {
-                        MoneyStyle::Plain => f,
+                        MoneyStyle::Plain | MoneyStyle::Sum => f,
                         MoneyStyle::Highlight => hl(f),
                         MoneyStyle::Total => total(f),
                     };
-                    if fine {
+                    // The warning is for a single value finer than its currency's units; a sum
+                    // of such values shows its decimals in the plain colour.
+                    if fine && matches!(style, MoneyStyle::Plain | MoneyStyle::Highlight) {
                         f = f.set_italic().set_font_color(Color::RGB(FINE_COLOUR));
                     }
                     f
@@ -169,6 +185,7 @@ impl Formats {
                     .set_border_left_color(Color::RGB(0x1F4E78))
             }),
             page_header: String::new(),
+            paper: 9,
         }
     }
 
@@ -182,8 +199,6 @@ impl Formats {
         highlight: bool,
         total: bool,
     ) -> &Format {
-        let units = crate::money::display_units(currency.unwrap_or("")).min(MAX_UNITS);
-        let fine = value.normalize().scale() > units;
         let style = if total {
             MoneyStyle::Total
         } else if highlight {
@@ -191,8 +206,29 @@ impl Formats {
         } else {
             MoneyStyle::Plain
         };
-        let index = ((units as usize) * 3 + style as usize) * 2 + usize::from(fine);
+        self.money_in(currency, value, style)
+    }
+
+    fn money_in(&self, currency: Option<&str>, value: Decimal, style: MoneyStyle) -> &Format {
+        let units = crate::money::display_units(currency.unwrap_or("")).min(MAX_UNITS);
+        let fine = value.normalize().scale() > units;
+        let index =
+            ((units as usize) * MoneyStyle::ALL.len() + style as usize) * 2 + usize::from(fine);
         &self.money[index.min(self.money.len() - 1)]
+    }
+
+    /// Writes a sum of amounts (a grid cell, a roll-forward figure, a day's total): its
+    /// decimals shown in full like any amount, but not flagged as finer than the currency's
+    /// units, since a sum of many values is not one value the provider sent.
+    fn write_sum(
+        &self,
+        ws: &mut Worksheet,
+        (row, col): (u32, u16),
+        value: Decimal,
+        currency: Option<&str>,
+    ) -> std::result::Result<(), XlsxError> {
+        let format = self.money_in(currency, value, MoneyStyle::Sum);
+        write_money(ws, row, col, value, currency, format)
     }
 }
 
@@ -219,11 +255,23 @@ const MAX_UNITS: u32 = 4;
 /// The font colour of amounts finer than their currency's units.
 const FINE_COLOUR: u32 = 0x9C5700;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MoneyStyle {
     Plain = 0,
     Highlight = 1,
+    /// Bold with a rule above; a total is a sum, so never flagged as finer than its units.
     Total = 2,
+    /// A sum in a plain cell.
+    Sum = 3,
+}
+
+impl MoneyStyle {
+    const ALL: [MoneyStyle; 4] = [
+        MoneyStyle::Plain,
+        MoneyStyle::Highlight,
+        MoneyStyle::Total,
+        MoneyStyle::Sum,
+    ];
 }
 
 /// `#,##0.00` for two units; a fine value shows up to the eight places money is held to.
@@ -247,6 +295,7 @@ fn money_number_format(units: u32, fine: bool) -> String {
 /// off on paper or PDF.
 fn page_setup(ws: &mut Worksheet, f: &Formats, header_row: bool, path: &Path) -> Result<()> {
     ws.set_landscape();
+    ws.set_paper_size(f.paper);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_header(&f.page_header);
     ws.set_footer("&L&A&RPage &P of &N");
@@ -395,6 +444,8 @@ struct SheetSeries<'h> {
     row: u32,
     widths: Widths,
     sampled: u32,
+    /// The printed columns' widest widths (see [`result_sheet`]); `None`: all print.
+    print: Option<&'static [usize]>,
 }
 
 impl<'h> SheetSeries<'h> {
@@ -414,6 +465,7 @@ impl<'h> SheetSeries<'h> {
             sheet: 0,
             row: 0,
             sampled: 0,
+            print: None,
         };
         s.new_sheet(wb, f, path)?;
         Ok(s)
@@ -436,6 +488,9 @@ impl<'h> SheetSeries<'h> {
         }
         ws.set_freeze_panes(1, 0).map_err(xerr(path))?;
         page_setup(ws, f, true, path)?;
+        if self.print.is_some() {
+            print_setup(ws, &self.headers, f, path)?;
+        }
         self.sheet = wb.worksheets().len() - 1;
         self.row = 0;
         Ok(())
@@ -471,8 +526,34 @@ impl<'h> SheetSeries<'h> {
             (self.headers.len().max(1) - 1) as u16,
         )
         .map_err(xerr(path))?;
+        if let Some(widths) = self.print {
+            ws.set_print_area(0, 0, self.row.max(1), (widths.len() - 1) as u16)
+                .map_err(xerr(path))?;
+            for (w, most) in self.widths.0.iter_mut().zip(widths) {
+                *w = (*w).min(*most);
+            }
+            // The wrapped column is as wide as its lines are long.
+            if let (Some(w), Some(most)) = (self.widths.0.get_mut(widths.len() - 1), widths.last())
+            {
+                *w = *most;
+            }
+        }
         self.widths.apply(ws, path)
     }
+}
+
+/// A sheet whose printed columns were chosen to fit the page width at a legible size: narrow
+/// margins (left/right 0.4 in, top/bottom 0.6 in, header/footer 0.3 in), and headers that wrap
+/// in their narrow columns (two lines) instead of running under the next one.
+fn print_setup(ws: &mut Worksheet, headers: &[&str], f: &Formats, path: &Path) -> Result<()> {
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header_wrap)
+            .map_err(xerr(path))?;
+    }
+    ws.set_row_height(0, 2.0 * LINE_POINTS)
+        .map_err(xerr(path))?;
+    Ok(())
 }
 
 /// The workbook's document properties. Its creation time is the run's start, or, for a
@@ -501,6 +582,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     let mut wb = Workbook::new();
     wb.set_properties(&properties(input));
     let mut f = Formats::new();
+    f.paper = input.paper;
     f.page_header = page_header(
         layout::REPORT_TITLE,
         &input.summary.period,
@@ -517,6 +599,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         layout::DISCREPANCIES_SHEET,
         layout::DISCREPANCY_COLUMNS,
         Category::is_discrepancy,
+        Some(&layout::DISCREPANCY_PRINT_WIDTHS),
     )?;
     if let Some(view) = &input.summary.close {
         close::open_items_sheet(&mut wb, view, &f, path)?;
@@ -533,6 +616,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
             layout::MATCHED_SHEET,
             layout::MATCHED_COLUMNS,
             |c| c == Category::Matched,
+            None,
         )?;
     }
     daily_sheet(&mut wb, input, &f, path)?;
@@ -559,6 +643,10 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// A list of result rows. `print`: the printed columns' widest widths (the first columns; the
+/// rest stay on screen), with the rows in review order ([`review_order`]) and the last printed
+/// column wrapped; `None`: every column printed, the rows in the results' order.
+#[allow(clippy::too_many_arguments)]
 fn result_sheet(
     wb: &mut Workbook,
     input: &Input<'_>,
@@ -567,16 +655,32 @@ fn result_sheet(
     name: &'static str,
     columns: &[(&str, Field)],
     keep: impl Fn(Category) -> bool,
+    print: Option<&'static [usize]>,
 ) -> Result<()> {
     let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;
+    series.print = print;
+    if print.is_some() {
+        // The first sheet was set up before `print` was known.
+        let ws = wb.worksheet_from_index(series.sheet).map_err(xerr(path))?;
+        print_setup(ws, &series.headers, f, path)?;
+    }
     let e = xerr(path);
+    let order: Box<dyn Iterator<Item = usize>> = match print {
+        Some(_) => Box::new(crate::report::exposure::review_order(input.rows, &keep).into_iter()),
+        None => Box::new((0..input.rows.len()).filter(|&i| keep(input.rows.category(i)))),
+    };
+    // A column's width counts digit-wide characters; words in a proportional font fit about a
+    // fifth more per line.
+    let wrapped = print.map(|w| (w.len() - 1, w[w.len() - 1] * 6 / 5));
+    // On a printed list an id longer than its column wraps rather than being cut off by the
+    // next column; ids are digits and capitals, about one to a width unit.
+    let wraps_id = |field: Field| {
+        print.is_some() && matches!(field, Field::TxId | Field::OrderId | Field::LedgerEntryId)
+    };
     // The current group's match id and its tint (they alternate from group to group).
     let mut group: (Option<String>, usize) = (None, 1);
-    for i in 0..input.rows.len() {
-        if !keep(input.rows.category(i)) {
-            continue;
-        }
+    for i in order {
         let r = input.rows.row(i);
         if r.match_size.is_some() && r.match_id != group.0 {
             group = (r.match_id.clone(), 1 - group.1);
@@ -591,7 +695,10 @@ fn result_sheet(
                 if let Some(s) = s {
                     // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
                     // every write, which was a tenth of the workbook's time.
-                    if hl {
+                    if wraps_id(*field) {
+                        ws.write_string_with_format(row, col, for_xlsx(s), &f.wrap)
+                            .map_err(&e)?;
+                    } else if hl {
                         ws.write_string_with_format(row, col, for_xlsx(s), &f.hl_text)
                             .map_err(&e)?;
                     } else {
@@ -682,7 +789,15 @@ fn result_sheet(
                 Field::Description => text(ws, &r.description)?,
                 Field::Detail => {
                     if !r.detail.is_empty() {
-                        ws.write_string(row, col, for_xlsx(&r.detail)).map_err(&e)?;
+                        match wrapped {
+                            Some((c, _)) if c == col as usize => {
+                                ws.write_string_with_format(row, col, for_xlsx(&r.detail), &f.wrap)
+                                    .map_err(&e)?;
+                            }
+                            _ => {
+                                ws.write_string(row, col, for_xlsx(&r.detail)).map_err(&e)?;
+                            }
+                        }
                     }
                     if sampling {
                         r.detail.chars().count()
@@ -708,6 +823,23 @@ fn result_sheet(
         for (c, w) in seen {
             series.widths.see(c, w);
         }
+        // The row as tall as its longest wrapped cell: LibreOffice does not grow it itself.
+        if let (Some(widths), Some((detail_col, per_line))) = (print, wrapped) {
+            let mut texts: Vec<(&str, usize)> = vec![(r.detail.as_str(), per_line)];
+            for (c, (_, field)) in columns.iter().enumerate().take(widths.len()) {
+                let id = match field {
+                    Field::TxId => r.tx_id.as_deref(),
+                    Field::OrderId => r.order_id.as_deref(),
+                    Field::LedgerEntryId => r.ledger_entry_id.as_deref(),
+                    _ => None,
+                };
+                if let (Some(id), true) = (id, c != detail_col) {
+                    texts.push((id, widths[c].saturating_sub(1)));
+                }
+            }
+            let ws = wb.worksheet_from_index(series.sheet).map_err(&e)?;
+            fit_wrapped(ws, row, &texts, path)?;
+        }
     }
     series.finish(wb, path)
 }
@@ -725,11 +857,19 @@ fn highlighted(r: &ResultRow, field: Field) -> bool {
     }
 }
 
+/// The Daily sheet: per currency, then per accounting day, both sides' counts and amounts and
+/// their difference; a day of the margin around the period is marked as such. One chart per
+/// currency (amounts in different currencies do not share an axis), of the period's days only,
+/// on a date axis.
 fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -> Result<()> {
-    let rows = input.daily;
+    let mut rows: Vec<&super::daily::DailyRow> = input.daily.iter().collect();
+    rows.sort_by(|a, b| (&a.currency, a.day).cmp(&(&b.currency, b.day)));
+    let period = crate::period::Period::parse(&input.summary.period).ok();
+    let in_period = |d: chrono::NaiveDate| period.is_none_or(|p| d >= p.first && d <= p.last);
     let e = xerr(path);
     let headers = [
         "Accounting day",
+        "In the period",
         "Currency",
         "Provider records",
         "Provider amount",
@@ -738,82 +878,74 @@ fn daily_sheet(wb: &mut Workbook, input: &Input<'_>, f: &Formats, path: &Path) -
         "Difference",
     ];
     let ws = list_sheet(wb, layout::DAILY_SHEET, &headers, f, path)?;
-    let main = super::daily::chart_currency(rows)
-        .unwrap_or_default()
-        .to_string();
-    let (mut first, mut last) = (0u32, 0u32);
+    // Per currency, the sheet rows of its in-period days (first, last).
+    let mut ranges: Vec<(String, u32, u32)> = Vec::new();
     for (i, d) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         ws.write_datetime_with_format(row, 0, d.day, &f.date)
             .map_err(&e)?;
-        ws.write_string(row, 1, for_xlsx(&d.currency)).map_err(&e)?;
-        ws.write_number_with_format(row, 2, count(d.provider_records), &f.integer)
+        let inside = in_period(d.day);
+        ws.write_string(row, 1, if inside { "yes" } else { "margin" })
             .map_err(&e)?;
-        f.write_amount(
-            ws,
-            (row, 3),
-            d.provider_amount,
-            Some(&d.currency),
-            false,
-            false,
-        )
-        .map_err(&e)?;
-        ws.write_number_with_format(row, 4, count(d.ledger_entries), &f.integer)
+        ws.write_string(row, 2, for_xlsx(&d.currency)).map_err(&e)?;
+        ws.write_number_with_format(row, 3, count(d.provider_records), &f.integer)
             .map_err(&e)?;
-        f.write_amount(
-            ws,
-            (row, 5),
-            d.ledger_amount,
-            Some(&d.currency),
-            false,
-            false,
-        )
-        .map_err(&e)?;
+        f.write_sum(ws, (row, 4), d.provider_amount, Some(&d.currency))
+            .map_err(&e)?;
+        ws.write_number_with_format(row, 5, count(d.ledger_entries), &f.integer)
+            .map_err(&e)?;
+        f.write_sum(ws, (row, 6), d.ledger_amount, Some(&d.currency))
+            .map_err(&e)?;
         let diff = d.difference();
-        f.write_amount(
-            ws,
-            (row, 6),
-            diff,
-            Some(&d.currency),
-            !diff.is_zero(),
-            false,
-        )
+        if diff.is_zero() {
+            f.write_sum(ws, (row, 7), diff, Some(&d.currency))
+        } else {
+            f.write_amount(ws, (row, 7), diff, Some(&d.currency), true, false)
+        }
         .map_err(&e)?;
-        if d.currency == main {
-            if first == 0 {
-                first = row;
+        if inside {
+            match ranges.last_mut() {
+                Some((cur, _, last)) if *cur == d.currency => *last = row,
+                _ => ranges.push((d.currency.clone(), row, row)),
             }
-            last = row;
         }
     }
     ws.set_freeze_panes(1, 0).map_err(&e)?;
-    ws.autofilter(0, 0, (rows.len() as u32).max(1), 6)
+    ws.autofilter(0, 0, (rows.len() as u32).max(1), 7)
         .map_err(&e)?;
-    for (c, w) in [16.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0]
+    for (c, w) in [16.0, 13.0, 10.0, 17.0, 20.0, 15.0, 20.0, 16.0]
         .iter()
         .enumerate()
     {
         ws.set_column_width(c as u16, *w).map_err(&e)?;
     }
-    if first > 0 {
+    let sheet = layout::DAILY_SHEET;
+    for (n, (currency, first, last)) in ranges.iter().enumerate() {
         let mut chart = Chart::new(ChartType::Column);
-        let sheet = layout::DAILY_SHEET;
-        let main = super::shown_text::for_label(&main);
+        let cur = super::shown_text::for_label(currency);
         chart
             .add_series()
-            .set_name(&format!("Provider ({main})"))
-            .set_categories((sheet, first, 0, last, 0))
-            .set_values((sheet, first, 3, last, 3));
+            .set_name(&format!("Provider ({cur})"))
+            .set_categories((sheet, *first, 0, *last, 0))
+            .set_values((sheet, *first, 4, *last, 4));
         chart
             .add_series()
-            .set_name(&format!("Ledger ({main})"))
-            .set_categories((sheet, first, 0, last, 0))
-            .set_values((sheet, first, 5, last, 5));
-        chart.title().set_name(&format!("Daily amounts, {main}"));
-        chart.x_axis().set_name("Accounting day");
-        chart.y_axis().set_name(main.as_ref());
-        chart.set_width(900).set_height(360);
-        ws.insert_chart(1, 8, &chart).map_err(&e)?;
+            .set_name(&format!("Ledger ({cur})"))
+            .set_categories((sheet, *first, 0, *last, 0))
+            .set_values((sheet, *first, 6, *last, 6));
+        chart.title().set_name(&format!(
+            "Daily amounts, {cur}, {}",
+            for_xlsx(&input.summary.period)
+        ));
+        chart
+            .x_axis()
+            .set_name("Accounting day")
+            .set_date_axis(true)
+            .set_num_format("d mmm");
+        chart.y_axis().set_name(cur.as_ref());
+        chart.set_width(900).set_height(340);
+        // Stacked down the sheet, each below the last (about 18 rows of 20 px).
+        ws.insert_chart(1 + 19 * n as u32, 9, &chart).map_err(&e)?;
     }
     Ok(())
 }
@@ -831,7 +963,7 @@ fn frame_sheet(
     let names: Vec<String> = df
         .get_column_names()
         .iter()
-        .map(|s| s.to_string())
+        .map(|s| layout::column_words(s))
         .collect();
     let headers: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;

@@ -154,13 +154,38 @@ pub(super) fn summary_sheet(
     }
     facts(ws, row, input, f, path)?;
     ws.set_column_width(0, LABEL_WIDTH).map_err(&e)?;
-    for c in 1..=14 {
-        ws.set_column_width(c, NUMBER_WIDTH).map_err(&e)?;
+    // Every number column is as wide as the widest amount the sheet shows in any of them (the
+    // grid's and the roll-forward's share the columns), so no cell shows `###`.
+    let shown = |a: Decimal, cur: &str| crate::money::display(a, cur).0.chars().count();
+    let mut widest = g
+        .amounts
+        .iter()
+        .map(|((_, cur), a)| shown(*a, cur))
+        .chain(
+            g.currencies
+                .iter()
+                .map(|cur| shown(g.amount(|_| true, cur), cur)),
+        )
+        .max()
+        .unwrap_or(0);
+    if let Some(view) = &s.close {
+        for l in &view.roll_forward {
+            for t in l.tallies() {
+                widest = widest.max(shown(t.amount, &l.currency));
+            }
+        }
+        for d in &view.decisions {
+            widest = widest.max(d.item_id.len().max(d.at.len()));
+        }
     }
-    // A currency's totals can be long (millions with a provider's eight decimals, in bold).
+    // Bold totals and the sign take a few characters more than the digits.
+    let number_width = NUMBER_WIDTH.max(widest as f64 + 4.0);
+    for c in 1..=16 {
+        ws.set_column_width(c, number_width).map_err(&e)?;
+    }
     let first_currency = 2 + g.providers.len() as u16;
     for i in 0..g.currencies.len() as u16 {
-        ws.set_column_width(first_currency + i, AMOUNT_WIDTH)
+        ws.set_column_width(first_currency + i, AMOUNT_WIDTH.max(number_width))
             .map_err(&e)?;
     }
     Ok(())
@@ -220,14 +245,12 @@ fn grid(ws: &mut Worksheet, mut row: u32, g: &Grid, f: &Formats, path: &Path) ->
         for (i, cur) in g.currencies.iter().enumerate() {
             let a = g.amount(keep, cur);
             if !a.is_zero() || total {
-                f.write_amount(
-                    ws,
-                    (row, first_currency + i as u16),
-                    a,
-                    Some(cur),
-                    false,
-                    total,
-                )
+                let at = (row, first_currency + i as u16);
+                if total {
+                    f.write_amount(ws, at, a, Some(cur), false, true)
+                } else {
+                    f.write_sum(ws, at, a, Some(cur))
+                }
                 .map_err(&e)?;
             }
         }
@@ -280,7 +303,15 @@ fn facts(
         facts.push(("Run", id.clone()));
     }
     if let Some(t) = &input.info.run_time {
-        facts.push(("Run time", t.clone()));
+        // RFC 3339 in the file; on paper, the business timezone's wall clock.
+        let local = chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| {
+                t.with_timezone(&input.zone)
+                    .format("%-d %B %Y, %H:%M:%S (%Z)")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| t.clone());
+        facts.push(("Run time", local));
     }
     if let Some(n) = input.info.lists_left_out {
         facts.push((
@@ -345,9 +376,9 @@ pub(super) fn breakdown_sheet(
         ws.write_number_with_format(row, 4, count(g.count), &f.integer)
             .map_err(&e)?;
         let (p, l) = (g.provider_amount, g.ledger_amount);
-        f.write_amount(ws, (row, 5), p, Some(&g.currency), false, false)
+        f.write_sum(ws, (row, 5), p, Some(&g.currency))
             .map_err(&e)?;
-        f.write_amount(ws, (row, 6), l, Some(&g.currency), false, false)
+        f.write_sum(ws, (row, 6), l, Some(&g.currency))
             .map_err(&e)?;
         let t = totals
             .entry(g.currency.clone())
