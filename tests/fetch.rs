@@ -825,7 +825,7 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
     );
     // A month the fetch did not cover: the evidence is not shown, and the run says why.
     let april = dir.path().join("april");
-    run_reconcile(
+    let r = run_reconcile(
         &archive,
         &data.join("ledger.csv"),
         "2026-04",
@@ -833,7 +833,28 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
         &april,
         &["--exit-zero"],
     );
+    // The terminal says the data is not April's (which days it covers), and March's card list,
+    // fetched with March's window, is not April's closing list.
+    assert!(
+        r.stdout
+            .contains("WARNING: the provider data covers 2026-02-")
+            && r.stdout.contains(" to 2026-04-0")
+            && r.stdout
+                .contains("not the whole of 2026-04 (2026-04-01 to 2026-04-30)"),
+        "{}",
+        r.stdout
+    );
     let april = summary(&april);
+    assert!(
+        april["cards"]["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("the card list in the inputs was fetched with a window ending 2026-04-03T23:00:00Z, before 2026-04 ended"),
+        "{}",
+        april["cards"]["note"]
+    );
+    assert_eq!(april["cards"]["findings"], 0);
+    assert_eq!(april["cards"]["by_finding"]["balance_mismatch"], 0);
     assert!(
         april["fetch_evidence"]
             .as_str()

@@ -526,6 +526,136 @@ fn every_sheet_has_a_page_setup_for_printing() {
         sheets - 2
     );
     assert!(workbook.contains("Discrepancies!$1:$1</definedName>"));
+    // Issue 26: every sheet on A4 (the business timezone is London's); the Discrepancies sheet
+    // prints its first 12 columns (A to L), on narrow margins; the Daily sheet has one date-axis
+    // chart per currency.
+    for i in 1..=sheets {
+        let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
+        assert!(
+            xml.contains(r#"paperSize="9""#),
+            "sheet{i}.xml is not on A4"
+        );
+    }
+    let area = workbook
+        .split("<definedName ")
+        .find(|d| d.contains(r#"name="_xlnm.Print_Area""#))
+        .expect("a print area");
+    assert!(area.contains("Discrepancies!$A$1:$L$"), "{area}");
+    let discrepancies = read("xl/worksheets/sheet2.xml");
+    assert!(
+        discrepancies.contains(r#"<pageMargins left="0.4" right="0.4""#),
+        "narrow margins"
+    );
+    let charts: Vec<String> = (1..=2)
+        .map(|n| read(&format!("xl/charts/chart{n}.xml")))
+        .collect();
+    assert!(charts.iter().all(|c| c.contains("<c:dateAx>")));
+    assert!(charts[0].contains("Daily amounts, EUR") && charts[1].contains("Daily amounts, USD"));
+}
+
+/// Issue 26: what a person reads after a run. The terminal marks the informational categories,
+/// shows amounts with separators and ends pointing at the workbook; the page puts the
+/// discrepancies right after the headline, in the workbook's order, each row carrying its
+/// amount at stake for the shown rows' totals.
+#[test]
+fn the_terminal_and_the_page_lead_to_what_needs_reading() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
+    let out = dir.path().join("out");
+    let r = run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &out,
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let matched = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("matched "))
+        .unwrap();
+    assert!(
+        matched.ends_with("(informational)") && matched.contains(','),
+        "{matched}"
+    );
+    assert!(r
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("amount_mismatch "))
+        .all(|l| !l.contains("informational")));
+    assert_eq!(
+        r.stdout.lines().last().unwrap(),
+        format!(
+            "Read the month in {} (print-ready; report.html beside it for the screen).",
+            out.join("report.xlsx").display()
+        )
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    assert!(at(r#"id="sec-discrepancies""#) < at(r#"id="sec-links""#));
+    assert!(at(r#"id="sec-discrepancies""#) < at(r#"id="sec-daily""#));
+    assert!(html.contains(r#"<p id="totals" class="note"></p>"#));
+    // The first discrepancy row is the first on the Discrepancies sheet.
+    let first_row = &html[at("<tbody>\n<tr data-category=")..];
+    let stake = first_row
+        .split("data-stake=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(stake.is_empty() || stake.parse::<i128>().is_ok(), "{stake}");
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("Discrepancies").unwrap();
+    let first_tx = sheet.rows().nth(1).unwrap()[2].to_string();
+    assert!(
+        first_row[..first_row.find("</tr>").unwrap()].contains(&format!("<td>{first_tx}</td>")),
+        "the page starts with the sheet's first row ({first_tx})"
+    );
+}
+
+/// Issue 26: explain on a suggested match says how it was suggested, and ends with the
+/// commands that decide it.
+#[test]
+fn explain_on_a_suggestion_says_how_it_was_suggested_and_how_to_decide_it() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
+    let out = dir.path().join("out");
+    let store = format!("sqlite:{}", dir.path().join("s.db").display());
+    let r = run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &out,
+        &["--store", &store],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let suggestion = read_csv(&out.join("discrepancies.csv"))
+        .into_iter()
+        .find(|r| r[0] == "suggested_match")
+        .expect("the generated month seeds suggestions");
+    let x = run(&["explain", "--run", out.to_str().unwrap(), &suggestion[3]]);
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert!(
+        x.stdout
+            .contains("how: suggested, not matched: each is the other's only loose candidate")
+            && !x.stdout.contains("matched on the provider tx id"),
+        "{}",
+        x.stdout
+    );
+    let decide = &x.stdout[x.stdout.find("To decide:").expect("the commands")..];
+    assert!(
+        decide.contains(&format!("cardrecon accept --store {store} i-"))
+            && decide.contains("--reason matched_manually")
+            && decide.contains(&format!("cardrecon reject --store {store} i-")),
+        "{decide}"
+    );
 }
 
 /// Issue 14: a group is explained whole from any member, and in the workbook its rows sit

@@ -290,6 +290,48 @@ fn three_months(store: &str) {
         assert!(l.values().all(|(_, balances)| *balances));
     }
 
+    // What is still open, with what it puts at stake per currency (money out negative): A1 and
+    // C1 in USD, E1 in EUR.
+    let r = run(&["items", "--store", store]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tail: Vec<&str> = r.stdout.lines().rev().take(2).collect();
+    assert_eq!(
+        tail,
+        [
+            "  at stake USD: -60.00 over 2 items",
+            "  at stake EUR: -7.00 over 1 item"
+        ],
+        "{}",
+        r.stdout
+    );
+    // Closing October: refused while A1 and E1 are open, with their totals; forced, it says
+    // what was handed on.
+    let r = run(&["close-period", "--store", store, "2026-10"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("at stake EUR: -7.00 over 1 item")
+            && r.stdout.contains("at stake USD: -10.00 over 1 item")
+            && r.stdout.contains("at stake         -10.00 USD"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&[
+        "close-period",
+        "--store",
+        store,
+        "2026-10",
+        "--force",
+        "--note",
+        "handed on",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("2 items are left open, handed on:")
+            && r.stdout.contains("at stake USD: -10.00 over 1 item"),
+        "{}",
+        r.stdout
+    );
+
     // `items` lists the open items with one age rule: to the period's end with --period.
     let r = run(&[
         "items", "--store", store, "--period", "2026-10", "--status", "all", "--format", "json",

@@ -635,6 +635,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_paper_is_letter_in_the_americas_and_a4_elsewhere_unless_set() {
+        let resolve = |text: &str| {
+            let f: ConfigFile = toml::from_str(text).unwrap();
+            Settings::resolve(&f, "t.toml")
+        };
+        let paper = |text: &str| resolve(text).unwrap().paper();
+        assert_eq!(paper("timezone = \"Europe/London\""), Paper::A4);
+        assert_eq!(paper("timezone = \"America/New_York\""), Paper::Letter);
+        assert_eq!(paper("timezone = \"America/Sao_Paulo\""), Paper::Letter);
+        assert_eq!(paper("timezone = \"Asia/Shanghai\""), Paper::A4);
+        assert_eq!(
+            paper("timezone = \"America/Chicago\"\n[output]\npaper = \"a4\""),
+            Paper::A4
+        );
+        // Decided at use: a --timezone given later still picks the zone's paper.
+        let mut s = resolve("timezone = \"UTC\"").unwrap();
+        s.timezone = chrono_tz::America::Toronto;
+        assert_eq!(s.paper(), Paper::Letter);
+        assert!(resolve("[output]\npaper = \"legal\"")
+            .unwrap_err()
+            .to_string()
+            .contains("output.paper"));
+        assert_eq!((Paper::A4.excel_code(), Paper::Letter.excel_code()), (9, 1));
+    }
+
+    #[test]
     fn loopback_is_this_machine_only() {
         for (url, loopback) in [
             ("http://127.0.0.1:8080/v1", true),

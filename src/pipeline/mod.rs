@@ -525,6 +525,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_terminal_says_which_days_the_provider_data_covers_when_not_the_period() {
+        let day = |d: &str| Some(d.parse::<chrono::NaiveDate>().unwrap());
+        let period = crate::period::Period::parse("2026-04").unwrap();
+        let note = |first, last| {
+            Coverage {
+                first,
+                last,
+                period,
+            }
+            .note()
+        };
+        // March's data (with its margin) for April.
+        assert_eq!(
+            note(day("2026-02-26"), day("2026-04-03")).unwrap(),
+            "WARNING: the provider data covers 2026-02-26 to 2026-04-03, not the whole of 2026-04 (2026-04-01 to 2026-04-30): records of the days it lacks cannot be reconciled"
+        );
+        assert!(note(day("2026-01-01"), day("2026-01-31"))
+            .unwrap()
+            .contains("none of 2026-04"));
+        assert!(note(None, None).unwrap().contains("no records at all"));
+        // April's own data with its margins says nothing.
+        assert_eq!(note(day("2026-03-29"), day("2026-05-03")), None);
+    }
+
+    #[test]
     fn the_full_lists_are_written_by_default_only_for_months_that_fit() {
         assert_eq!(Outputs::parse("all").unwrap().xlsx_lists, Lists::Auto);
         assert_eq!(

@@ -122,3 +122,116 @@ pub fn scaled_text(d: Decimal) -> String {
     x.rescale(crate::money::SCALE);
     x.mantissa().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Option<Decimal> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn what_is_at_stake_is_signed_and_a_mismatch_counts_its_difference() {
+        let at = |category, kind, p: &str, l: &str, diff: &str, fee: &str| {
+            let opt = |t: &str| (!t.is_empty()).then(|| t.parse::<Decimal>().unwrap());
+            Exposure::compute(category, kind, opt(p), opt(l), opt(diff), opt(fee)).at_stake
+        };
+        // The case: 795.00 against 795.00000001 puts 0.00000001 at stake, not 795.00.
+        assert_eq!(
+            at(
+                Category::AmountMismatch,
+                Some("consumption"),
+                "795.00",
+                "795.00000001",
+                "-0.00000001",
+                ""
+            ),
+            d("-0.00000001")
+        );
+        // Missing purchases are money out, missing refunds money in: they offset.
+        assert_eq!(
+            at(
+                Category::MissingInLedger,
+                Some("consumption"),
+                "100.00",
+                "",
+                "",
+                ""
+            ),
+            d("-100.00")
+        );
+        assert_eq!(
+            at(
+                Category::MissingInLedger,
+                Some("refund"),
+                "30.00",
+                "",
+                "",
+                ""
+            ),
+            d("30.00")
+        );
+        assert_eq!(
+            at(Category::MissingInLedger, Some("fee"), "1.50", "", "", ""),
+            d("-1.50")
+        );
+        // A booking nobody reported: its own sign when no kind says otherwise.
+        assert_eq!(
+            at(Category::MissingAtProvider, None, "", "-42.00", "", ""),
+            d("-42.00")
+        );
+        assert_eq!(
+            at(
+                Category::MissingAtProvider,
+                Some("recharge"),
+                "",
+                "-42.00",
+                "",
+                ""
+            ),
+            d("42.00")
+        );
+        // A fee mismatch: the fees' difference.
+        assert_eq!(
+            at(
+                Category::FeeMismatch,
+                Some("consumption"),
+                "10.00",
+                "10.00",
+                "0.00",
+                "0.25"
+            ),
+            d("0.25")
+        );
+        // A status mismatch puts the whole amount at stake.
+        assert_eq!(
+            at(
+                Category::StatusMismatch,
+                Some("consumption"),
+                "80.00",
+                "80.00",
+                "0.00",
+                ""
+            ),
+            d("-80.00")
+        );
+    }
+
+    #[test]
+    fn an_item_stored_before_exposure_was_kept_reads_it_from_its_evidence() {
+        let e = Exposure::from_evidence(
+            Category::AmountMismatch,
+            Some("consumption"),
+            "category=amount_mismatch; provider amount=100; provider currency=USD; ledger amount=-99.5",
+        );
+        assert_eq!((e.provider_amount, e.ledger_amount), (d("100"), d("-99.5")));
+        assert_eq!((e.difference, e.at_stake), (d("0.5"), d("0.5")));
+    }
+
+    #[test]
+    fn amounts_scale_to_integers_of_the_eighth_place() {
+        assert_eq!(scaled_text("12.34".parse().unwrap()), "1234000000");
+        assert_eq!(scaled_text("-0.00000001".parse().unwrap()), "-1");
+    }
+}

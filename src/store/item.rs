@@ -358,6 +358,56 @@ mod tests {
     }
 
     #[test]
+    fn an_item_that_left_open_keeps_the_age_it_had_then() {
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        let mut item = crate::store::StoredItem {
+            item_id: "i-1".into(),
+            period: "2026-03".into(),
+            period_first_day: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            category: Category::MissingInLedger,
+            provider: None,
+            kind: None,
+            tx_id: None,
+            order_id: None,
+            ledger_entry_id: None,
+            amount: None,
+            currency: None,
+            item_day: chrono::NaiveDate::from_ymd_opt(2026, 3, 7),
+            state: ItemState::Open,
+            first_run: "r".into(),
+            last_run: "r".into(),
+            cleared_in: None,
+            cleared_by_run: None,
+            reason: None,
+            note: None,
+            decided_by: None,
+            decided_at: None,
+            evidence: String::new(),
+            accepted_evidence: None,
+            record_side: None,
+            record: None,
+            exposure: Default::default(),
+        };
+        // Open: counted to the day asked (the period's end, or today).
+        assert_eq!(item.age_on(on).0, Some(238));
+        // Accepted on 20 March: 13 days, whenever it is listed.
+        item.state = ItemState::Accepted;
+        item.decided_at = Some("2026-03-20T09:00:00Z".into());
+        assert_eq!(item.age_on(on).0, Some(13));
+        // Listed for a day before it was accepted, it is counted to that day.
+        let mid = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        assert_eq!(item.age_on(mid).0, Some(3));
+        // Cleared by April's run: counted to April's end.
+        item.state = ItemState::Cleared;
+        item.cleared_in = Some("2026-04".into());
+        assert_eq!(item.age_on(on).0, Some(54));
+        // Resolved by a re-run of March, no decision: March's end.
+        item.state = ItemState::Resolved;
+        item.decided_at = None;
+        assert_eq!(item.age_on(on).0, Some(24));
+    }
+
+    #[test]
     fn ages_fall_into_the_buckets_finance_uses() {
         let on = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
         let d = |n: i64| Some(on - chrono::Duration::days(n));
