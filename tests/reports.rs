@@ -160,6 +160,34 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         .expect("the generator's formula-looking merchant");
     assert!(matches!(cell, Data::String(_)), "{cell:?}");
 
+    // Cards: a card without a finding says "ok"; statuses in words with their code.
+    let cards = wb.worksheet_range("Cards").unwrap();
+    let card_rows: Vec<&[Data]> = cards
+        .rows()
+        .skip(1)
+        .take_while(|r| r[1] != Data::Empty)
+        .collect();
+    assert!(!card_rows.is_empty());
+    assert!(card_rows.iter().any(|r| r[0] == "ok"));
+    assert!(card_rows.iter().all(|r| r[0] != Data::Empty));
+    assert!(card_rows
+        .iter()
+        .all(|r| r[4].to_string().ends_with(')') && r[4].to_string().contains(" (")));
+    assert!(card_rows.iter().any(|r| r[4] == "closed (5)"));
+    // Links: the accounting day is a date.
+    let links = wb.worksheet_range("Links").unwrap();
+    let link_rows: Vec<&[Data]> = links
+        .rows()
+        .skip(1)
+        .take_while(|r| r[1] != Data::Empty)
+        .collect();
+    assert!(!link_rows.is_empty());
+    assert!(
+        link_rows.iter().all(|r| matches!(r[7], Data::DateTime(_))),
+        "{:?}",
+        link_rows[0]
+    );
+
     let providers = wb.worksheet_range("Provider records").unwrap();
     let p_headers: Vec<String> = providers
         .rows()
