@@ -107,10 +107,9 @@ fn close_html(view: &super::close::CloseView) -> CloseHtml {
             cells: l
                 .tallies()
                 .iter()
-                .map(|t| {
-                    let (a, finer) = money::display(t.amount, &l.currency);
-                    (t.count, a, finer)
-                })
+                // A sum of many items' amounts: its decimals shown, but not flagged as a value
+                // finer than the currency's units (the flag is for one value).
+                .map(|t| (t.count, money::display(t.amount, &l.currency).0, false))
                 .collect(),
             balances: l.balances,
         })
@@ -436,7 +435,8 @@ pub fn write(
                         day => d.day,
                         currency => for_label(&d.currency).into_owned(),
                         records => d.records,
-                        amount => money::display(d.amount, &d.currency),
+                        // A day's sum: not flagged as one value finer than its units.
+                        amount => (money::display(d.amount, &d.currency).0, false),
                     })
                     .collect::<Vec<_>>(),
                 link_headers => &layout::LINK_HEADERS[1..],

@@ -361,32 +361,8 @@ mod tests {
     fn an_item_that_left_open_keeps_the_age_it_had_then() {
         let on = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
         let mut item = crate::store::StoredItem {
-            item_id: "i-1".into(),
-            period: "2026-03".into(),
-            period_first_day: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-            category: Category::MissingInLedger,
-            provider: None,
-            kind: None,
-            tx_id: None,
-            order_id: None,
-            ledger_entry_id: None,
-            amount: None,
-            currency: None,
             item_day: chrono::NaiveDate::from_ymd_opt(2026, 3, 7),
-            state: ItemState::Open,
-            first_run: "r".into(),
-            last_run: "r".into(),
-            cleared_in: None,
-            cleared_by_run: None,
-            reason: None,
-            note: None,
-            decided_by: None,
-            decided_at: None,
-            evidence: String::new(),
-            accepted_evidence: None,
-            record_side: None,
-            record: None,
-            exposure: Default::default(),
+            ..crate::store::StoredItem::sample("i-1", "2026-03")
         };
         // Open: counted to the day asked (the period's end, or today).
         assert_eq!(item.age_on(on).0, Some(238));

@@ -150,6 +150,46 @@ pub struct Snapshot {
     pub opening: Option<Vec<plan::Reported>>,
 }
 
+#[cfg(test)]
+impl StoredItem {
+    /// An open `missing_in_ledger` item of `period` (YYYY-MM) with every optional field empty,
+    /// for unit tests to change what they need (`StoredItem { state, ..sample(id, period) }`).
+    pub(crate) fn sample(id: &str, period: &str) -> StoredItem {
+        let p = match Period::parse(period) {
+            Ok(p) => p,
+            Err(e) => panic!("a test's period: {e}"),
+        };
+        StoredItem {
+            item_id: id.into(),
+            period: p.label(),
+            period_first_day: p.first,
+            category: Category::MissingInLedger,
+            provider: None,
+            kind: None,
+            tx_id: None,
+            order_id: None,
+            ledger_entry_id: None,
+            amount: None,
+            currency: None,
+            item_day: None,
+            state: ItemState::Open,
+            first_run: "r".into(),
+            last_run: "r".into(),
+            cleared_in: None,
+            cleared_by_run: None,
+            reason: None,
+            note: None,
+            decided_by: None,
+            decided_at: None,
+            evidence: String::new(),
+            accepted_evidence: None,
+            record_side: None,
+            record: None,
+            exposure: Default::default(),
+        }
+    }
+}
+
 impl StoredItem {
     /// Whether a run of `period` (labelled `label`) may clear this item: one of an earlier
     /// period, open, or cleared by an earlier run of `period` itself (so a re-run decides the

@@ -612,34 +612,13 @@ mod tests {
         cleared_in: Option<&str>,
         amount: i64,
     ) -> StoredItem {
-        let p = Period::parse(period).unwrap();
         StoredItem {
-            item_id: id.into(),
-            period: p.label(),
-            period_first_day: p.first,
-            category: Category::MissingInLedger,
             provider: Some("keysecure".into()),
-            kind: None,
-            tx_id: None,
-            order_id: None,
-            ledger_entry_id: None,
             amount: Some(rust_decimal::Decimal::from(amount)),
             currency: Some("USD".into()),
-            item_day: None,
             state,
-            first_run: "r".into(),
-            last_run: "r".into(),
             cleared_in: cleared_in.map(str::to_string),
-            cleared_by_run: None,
-            reason: None,
-            note: None,
-            decided_by: None,
-            decided_at: None,
-            evidence: String::new(),
-            accepted_evidence: None,
-            record_side: None,
-            record: None,
-            exposure: Exposure::default(),
+            ..StoredItem::sample(id, period)
         }
     }
 

@@ -173,7 +173,7 @@ pub(super) fn fetch_sheet(wb: &mut Workbook, s: &Summary, f: &Formats, path: &Pa
         .map_err(&e)?;
         ws.write_number_with_format(row, 3, count(d.records), &f.integer)
             .map_err(&e)?;
-        f.write_amount(ws, (row, 4), d.amount, Some(&d.currency), false, false)
+        f.write_sum(ws, (row, 4), d.amount, Some(&d.currency))
             .map_err(&e)?;
         widths.see(4, d.amount.to_string().len());
     }
