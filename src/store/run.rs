@@ -217,10 +217,21 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
     let period = &st.run.period;
     let (roll_forward, moved) =
         super::plan::roll_forward(plan.items.values(), period, st.snapshot.opening.as_deref());
+    // Each item's latest event of this run, looked up once (not a scan per item).
+    let mut latest: std::collections::HashMap<&str, &super::Event> =
+        std::collections::HashMap::new();
+    for e in &plan.events {
+        if let Some(id) = &e.item_id {
+            latest.insert(id.as_str(), e);
+        }
+    }
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    // A movement is a person's decision when this run did not change the item itself (a run's
+    // clearing, resolving or reopening is not anyone's decision, whatever name an earlier
+    // acceptance left on the item).
     let mut decisions: Vec<crate::report::close::DecisionLine> = moved
         .iter()
-        .filter(|m| m.movement != "cleared")
+        .filter(|m| m.movement != "cleared" && !latest.contains_key(m.item.item_id.as_str()))
         .filter_map(|m| {
             let i = m.item;
             Some(crate::report::close::DecisionLine {
@@ -237,14 +248,6 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
         })
         .collect();
     decisions.sort_by(|a, b| (&a.at, &a.item_id).cmp(&(&b.at, &b.item_id)));
-    // Each item's latest event of this run, looked up once (not a scan per item).
-    let mut latest: std::collections::HashMap<&str, &super::Event> =
-        std::collections::HashMap::new();
-    for e in &plan.events {
-        if let Some(id) = &e.item_id {
-            latest.insert(id.as_str(), e);
-        }
-    }
     let mut open_items: Vec<crate::report::close::OpenItem> = plan
         .items
         .values()
