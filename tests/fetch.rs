@@ -849,7 +849,7 @@ async fn fetch_then_reconcile_equals_the_offline_reconciliation() {
         april["cards"]["note"]
             .as_str()
             .unwrap()
-            .starts_with("the card list in the inputs was fetched with a window ending 2026-04-03T23:00:00Z, before 2026-04 ended"),
+            .starts_with("the card list in the inputs was fetched with another period's window (ending 2026-04-03T23:00:00Z): it is not 2026-04's closing list"),
         "{}",
         april["cards"]["note"]
     );

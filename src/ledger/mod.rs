@@ -202,7 +202,7 @@ fn utf8_reader(path: &Path, d: &dialect::Dialect) -> Result<(Box<dyn std::io::Re
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let start = reader.fill_buf().map_err(|e| Error::io(path, e))?;
-    let bom = encoding_rs::Encoding::for_bom(start).map(|(e, len)| (e, len));
+    let bom = encoding_rs::Encoding::for_bom(start);
     let encoding = match (bom, d.encoding) {
         (Some((e, _)), _) if e != encoding_rs::UTF_8 => Some(e),
         (None, Some(e)) if e != encoding_rs::UTF_8 => Some(e),

@@ -36,7 +36,7 @@ pub struct ReconcileJob {
     /// `summary.json`'s `fetch_evidence` when it is not the default (a run's own fetch, or
     /// none): evidence read from the archive ([`evidence`]), or why it is not shown.
     pub fetch_evidence: Option<report::fetch::FetchEvidence>,
-    /// Where the window the provider data was fetched for ended, when it ended before this
+    /// Where the window the provider data was fetched for ended, when that window is not this
     /// reconciliation's (an archive of another period): its card list is no closing list of
     /// this period.
     pub fetched_until: Option<chrono::DateTime<chrono::Utc>>,
@@ -311,20 +311,10 @@ pub fn reconcile_with(
         Some(None) => crate::cards::Previous::First,
         Some(Some((period, cards))) => crate::cards::Previous::List { period, cards },
     };
-    // A card list is the period's closing list only if it was fetched with the period's
-    // window: April reconciled from March's archive must not roll March's list forward as
-    // April's, nor keep it in the store as April's.
-    let card_lists = match job.fetched_until {
-        Some(_) => Vec::new(),
-        None => read_stats.cards.clone(),
-    };
+    let (card_lists, not_closing) = closing_card_lists(job, &read_stats.cards);
     let mut cards = crate::cards::check(&card_lists, previous, &provider_df, &job.period)?;
-    if let (Some(until), false) = (job.fetched_until, read_stats.cards.is_empty()) {
-        cards.stats.note = format!(
-            "the card list in the inputs was fetched with a window ending {}, before {} ended: it is not the period's closing list, so no card balances were checked",
-            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            job.period.label()
-        );
+    if let Some(why) = not_closing {
+        cards.stats.note = why;
     }
     let link_records = match stored {
         Some(_) => crate::links::records_to_keep(&provider_df, &job.period)?,
@@ -465,6 +455,28 @@ pub fn reconcile_with(
         link_records,
         cards: card_lists,
     })
+}
+
+/// The card lists that may close the period, and why there are none when the inputs have one
+/// that may not. A card list is a period's closing list only if it was fetched with the
+/// period's window: April reconciled from March's archive must not roll March's list forward
+/// as April's, nor keep it in the store as April's.
+fn closing_card_lists(
+    job: &ReconcileJob,
+    lists: &[crate::model::CardSnapshot],
+) -> (Vec<crate::model::CardSnapshot>, Option<String>) {
+    match job.fetched_until {
+        None => (lists.to_vec(), None),
+        Some(_) if lists.is_empty() => (Vec::new(), None),
+        Some(until) => (
+            Vec::new(),
+            Some(format!(
+                "the card list in the inputs was fetched with another period's window (ending {}): it is not {}'s closing list, so no card balances were checked",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                job.period.label()
+            )),
+        ),
+    }
 }
 
 /// The accounting days the provider records span (margins included), against the period.
