@@ -410,11 +410,14 @@ pub fn reconcile_with(
         run_id: job.run.as_ref().map(|r| r.0.clone()),
         run_time: job.run.as_ref().map(|r| r.1.clone()),
     };
-    // The daily table feeds only the workbook and the HTML page.
-    let daily = if o.xlsx || o.html {
-        report::daily::daily(&rows)
+    // The daily table and the discrepancies' review order feed only the workbook and the page.
+    let (daily, review_order) = if o.xlsx || o.html {
+        (
+            report::daily::daily(&rows),
+            report::exposure::review_order(&rows, crate::matching::Category::is_discrepancy),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     if o.xlsx {
         let xlsx = out.join("report.xlsx");
@@ -431,6 +434,7 @@ pub fn reconcile_with(
             cards: &cards.rows,
             lists,
             paper: s.paper().excel_code(),
+            discrepancy_order: &review_order,
         };
         report::xlsx::write(&xlsx, &input)?;
         files.push(xlsx);
@@ -441,6 +445,7 @@ pub fn reconcile_with(
             &html,
             &summary,
             &rows,
+            &review_order,
             &daily,
             &links.findings,
             &cards.rows,

@@ -319,10 +319,14 @@ fn chart(daily: &[DailyRow]) -> Option<ChartView> {
     })
 }
 
+/// `order`: the discrepancy rows in review order ([`super::exposure::review_order`], computed
+/// once for the page and the workbook).
+#[allow(clippy::too_many_arguments)]
 pub fn write(
     path: &Path,
     summary: &Summary,
     rows: &ResultRows<'_>,
+    order: &[usize],
     daily: &[DailyRow],
     links: &[crate::links::Finding],
     cards: &[crate::cards::CardRow],
@@ -339,7 +343,7 @@ pub fn write(
     let mut views = Vec::new();
     let mut truncated = false;
     // In the workbook's order: by category, the most at stake first.
-    for i in super::exposure::review_order(rows, Category::is_discrepancy) {
+    for &i in order {
         if views.len() == MAX_ROWS {
             truncated = true;
             break;

@@ -78,6 +78,9 @@ pub struct Input<'a> {
     pub lists: bool,
     /// The paper every sheet prints on, as Excel numbers it (9 A4, 1 Letter).
     pub paper: u8,
+    /// The discrepancy rows in review order ([`crate::report::exposure::review_order`]),
+    /// computed once for the workbook and the page.
+    pub discrepancy_order: &'a [usize],
 }
 
 struct Formats {
@@ -599,7 +602,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         layout::DISCREPANCIES_SHEET,
         layout::DISCREPANCY_COLUMNS,
         Category::is_discrepancy,
-        Some(&layout::DISCREPANCY_PRINT_WIDTHS),
+        Some((&layout::DISCREPANCY_PRINT_WIDTHS, input.discrepancy_order)),
     )?;
     if let Some(view) = &input.summary.close {
         close::open_items_sheet(&mut wb, view, &f, path)?;
@@ -644,8 +647,9 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
 }
 
 /// A list of result rows. `print`: the printed columns' widest widths (the first columns; the
-/// rest stay on screen), with the rows in review order ([`review_order`]) and the last printed
-/// column wrapped; `None`: every column printed, the rows in the results' order.
+/// rest stay on screen) and the rows in review order (the kept rows, as
+/// [`crate::report::exposure::review_order`] orders them), the last printed column wrapped;
+/// `None`: every column printed, the rows in the results' order.
 #[allow(clippy::too_many_arguments)]
 fn result_sheet(
     wb: &mut Workbook,
@@ -655,8 +659,12 @@ fn result_sheet(
     name: &'static str,
     columns: &[(&str, Field)],
     keep: impl Fn(Category) -> bool,
-    print: Option<&'static [usize]>,
+    print: Option<(&'static [usize], &[usize])>,
 ) -> Result<()> {
+    let (print, review) = match print {
+        Some((widths, order)) => (Some(widths), Some(order)),
+        None => (None, None),
+    };
     let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;
     series.print = print;
@@ -666,8 +674,8 @@ fn result_sheet(
         print_setup(ws, &series.headers, f, path)?;
     }
     let e = xerr(path);
-    let order: Box<dyn Iterator<Item = usize>> = match print {
-        Some(_) => Box::new(crate::report::exposure::review_order(input.rows, &keep).into_iter()),
+    let order: Box<dyn Iterator<Item = usize>> = match review {
+        Some(order) => Box::new(order.iter().copied()),
         None => Box::new((0..input.rows.len()).filter(|&i| keep(input.rows.category(i)))),
     };
     // A column's width counts digit-wide characters; words in a proportional font fit about a
