@@ -90,6 +90,12 @@ pub enum Error {
     #[error("store {store}: {message}")]
     Store { store: String, message: String },
 
+    /// A write found the store changed since the writer read it (another run or a person's
+    /// decision was committed in between); nothing was written. A run plans again and retries
+    /// (`pipeline::stored`); a decision is refused and says to try again.
+    #[error("store {store}: the store changed while this command was working (another run or a decision was written in between); nothing was written: run the command again")]
+    StoreChanged { store: String },
+
     /// Delivering a finished run's reports failed (the run itself is complete; `cardrecon
     /// deliver --run DIR` tries again). `to` is the server or directory, never a credential.
     #[error("delivery to {to}: {message}")]

@@ -1126,3 +1126,73 @@ L-S2,keysecure,consumption,REF-77,,70.00,USD,,success,2026-11-12 15:00:00
     assert_eq!(status(&s1), "accepted");
     assert_eq!(status(&s2), "resolved");
 }
+
+// ---- several commands at once ------------------------------------------------------------------
+
+/// Issue 27: four `reconcile --store` started at once on a new store. Opening and migrating it
+/// takes turns (three of four used to fail with "table store_lock already exists"), and a run
+/// whose commit finds the store changed since it read it plans again instead of failing: all
+/// four finish, each recorded once, and the items are those of one run of the month.
+fn four_at_once(store: &str) {
+    let dir = tempdir();
+    let m = Month::new(dir.path(), store);
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let children: Vec<std::process::Child> = (0..4)
+        .map(|n| {
+            crate::util::bin()
+                .args([
+                    "reconcile",
+                    "--provider-data",
+                    m.providers.to_str().unwrap(),
+                    "--ledger",
+                    ledger.to_str().unwrap(),
+                    "--period",
+                    "2026-10",
+                    "--timezone",
+                    "UTC",
+                    "--out",
+                    dir.path().join(format!("out{n}")).to_str().unwrap(),
+                    "--store",
+                    store,
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (n, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "run {n} (1: discrepancies found): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Six October items, whichever run wrote them last; every run reported the same.
+    assert_eq!(m.items("open").len(), 6);
+    for n in 0..4 {
+        let s = summary(&dir.path().join(format!("out{n}")));
+        assert_eq!(s["discrepancies"], 6, "run {n}");
+    }
+    let r = run(&[
+        "items", "--store", store, "--status", "all", "--format", "json",
+    ]);
+    let items: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn four_runs_at_once_on_a_new_sqlite_store() {
+    let dir = tempdir();
+    let url = format!("sqlite:{}", dir.path().join("new/cardrecon.db").display());
+    four_at_once(&url);
+}
+
+#[test]
+fn four_runs_at_once_on_a_new_postgres_store() {
+    let Some(pg) = Postgres::start() else { return };
+    four_at_once(&pg.url("four_at_once"));
+}

@@ -50,6 +50,17 @@ pub(super) async fn open_store(
 ) -> Result<(store::Store, store::Snapshot)> {
     let st = store::Store::open(sj.url.expose()).await?;
     let snapshot = st.snapshot(period).await?;
+    refuse_closed(&st, &snapshot, sj, period)?;
+    Ok((st, snapshot))
+}
+
+/// A closed period is not run again unless `--reopen-period`.
+fn refuse_closed(
+    st: &store::Store,
+    snapshot: &store::Snapshot,
+    sj: &StoreJob,
+    period: &Period,
+) -> Result<()> {
     let label = period.label();
     if let Some(ps) = snapshot.period.as_ref().filter(|p| p.closed) {
         if !sj.reopen_period {
@@ -62,12 +73,63 @@ pub(super) async fn open_store(
             });
         }
     }
-    Ok((st, snapshot))
+    Ok(())
+}
+
+/// How many times a run plans its write to the store: runs that finish together commit one per
+/// round, so five lets five at once all land.
+const ATTEMPTS: u32 = 5;
+
+/// Reconciles with the store's snapshot and commits the run, planning again when the commit
+/// finds the store changed since it was read.
+///
+/// **Why retry.** People decide while a month runs (an acceptance, a comment in the
+/// workspace), and two runs may finish together. The commit refuses a plan made on a store
+/// that changed since ([`Error::StoreChanged`]: nothing is lost or written twice), and the run
+/// then reads the store again, reconciles and plans again on what it now holds, up to
+/// [`ATTEMPTS`] times, instead of failing because people were working. A short random pause
+/// first keeps runs that finished together from meeting again. The reports are written again
+/// each time, so they show what was committed.
+pub(super) async fn reconcile_in(
+    job: &ReconcileJob,
+    sj: &StoreJob,
+    run_id: &str,
+    st: &store::Store,
+    snapshot: store::Snapshot,
+    details: Vec<store::fetch_cache::Entry>,
+) -> Result<Outcome> {
+    let mut snapshot = snapshot;
+    let mut attempt = 1;
+    loop {
+        match reconcile_once(job, sj, run_id, st, snapshot, details.clone()).await {
+            Err(Error::StoreChanged { .. }) if attempt < ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(retry_pause(attempt)).await;
+                tracing::warn!(
+                    attempt,
+                    "the store changed while this run worked (a decision or another run was written): reading it again and planning its write again"
+                );
+                snapshot = st.snapshot(&job.period).await?;
+                refuse_closed(st, &snapshot, sj, &job.period)?;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// 50 ms plus up to 200 ms per attempt, varying with the clock and the process (no two runs
+/// that met once wait alike).
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let spread = 200 * u64::from(attempt);
+    std::time::Duration::from_millis(50 + (nanos ^ u64::from(std::process::id())) % spread)
 }
 
 /// Reconciles with the store's snapshot and commits the run (with the details its fetch added
-/// to the fetch cache).
-pub(super) async fn reconcile_in(
+/// to the fetch cache), once.
+async fn reconcile_once(
     job: &ReconcileJob,
     sj: &StoreJob,
     run_id: &str,

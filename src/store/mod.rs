@@ -299,6 +299,15 @@ impl Store {
                 "not a store URL: expected sqlite:PATH or postgres://user@host/db".into(),
             ));
         };
+        // sqlx's migrator locks a PostgreSQL database while it migrates (an advisory lock) but
+        // not a SQLite file: four commands opening a new store at once each tried to create
+        // its tables ("table store_lock already exists"). An exclusive lock on the database
+        // file while it is opened and migrated makes them take turns. It is `flock`, which
+        // SQLite's own (fcntl) locks do not see, and it is released when this function returns.
+        let _migrating = match &backend {
+            Backend::Sqlite => Some(lock_for_migration(url, create).map_err(&fail)?),
+            Backend::Postgres => None,
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 4 })
             .connect(&connect_url)
@@ -569,6 +578,26 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// The SQLite database file of `url`, opened (created when `create`) and locked exclusively
+/// until the returned file is dropped.
+fn lock_for_migration(url: &str, create: bool) -> std::result::Result<std::fs::File, String> {
+    let path = url
+        .strip_prefix("sqlite:")
+        .unwrap_or(url)
+        .trim_start_matches("//");
+    let file = path.split('?').next().unwrap_or(path);
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .open(file)
+        .map_err(|e| format!("cannot open {file}: {e}"))?;
+    f.lock()
+        .map_err(|e| format!("cannot lock {file} to bring its schema up to date: {e}"))?;
+    Ok(f)
 }
 
 /// A database error in words, without the URL (the caller names the store).

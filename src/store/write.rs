@@ -131,10 +131,9 @@ pub(crate) async fn bump(store: &Store, tx: &mut Tx<'_>, expected: i64) -> Resul
     })?
     .rows_affected();
     if done == 0 {
-        return Err(store.err(
-            "the store changed while this command was working (another run or a decision was written \
-             in between); nothing was written: run the command again",
-        ));
+        return Err(crate::error::Error::StoreChanged {
+            store: store.shown().to_string(),
+        });
     }
     Ok(())
 }
