@@ -683,8 +683,15 @@ fn result_sheet(
     let wrapped = print.map(|w| (w.len() - 1, w[w.len() - 1] * 6 / 5));
     // On a printed list an id longer than its column wraps rather than being cut off by the
     // next column; ids are digits and capitals, about one to a width unit.
-    let wraps_id = |field: Field| {
-        print.is_some() && matches!(field, Field::TxId | Field::OrderId | Field::LedgerEntryId)
+    // Only an id longer than its column gets the wrap format: rust_xlsxwriter hashes a cell's
+    // format on every write, and most ids fit.
+    let wraps_id = |field: Field, col: u16, text: &str| {
+        print.is_some_and(|widths| {
+            matches!(field, Field::TxId | Field::OrderId | Field::LedgerEntryId)
+                && widths
+                    .get(col as usize)
+                    .is_some_and(|w| text.chars().count() >= *w)
+        })
     };
     // The current group's match id and its tint (they alternate from group to group).
     let mut group: (Option<String>, usize) = (None, 1);
@@ -703,7 +710,7 @@ fn result_sheet(
                 if let Some(s) = s {
                     // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
                     // every write, which was a tenth of the workbook's time.
-                    if wraps_id(*field) {
+                    if wraps_id(*field, col, s) {
                         ws.write_string_with_format(row, col, for_xlsx(s), &f.wrap)
                             .map_err(&e)?;
                     } else if hl {
