@@ -41,21 +41,32 @@ grep -q "Refunds above original" <<< "$text" || { echo "FAILED: the Links sheet 
 grep -q "Closed card not at zero" <<< "$text" || { echo "FAILED: the Cards sheet lacks the seeded closed card"; exit 1; }
 grep -q "No fetch evidence" <<< "$text" || { echo "FAILED: the Fetch sheet does not say the sample has no fetch evidence"; exit 1; }
 echo "the Links, Cards and Fetch sheets print, with the sample's findings"
-# Every printed page: its sheet (from the footer), the printed size of its text, any `###`.
+# Every printed page: its sheet (from the footer), the printed size of its text, any `###`;
+# on A4 (the sample's London timezone) and on Letter (the narrower page).
 VENV="$WORK/pdfminer-venv"
 if ! "$VENV/bin/python" -c "import pdfminer" > /dev/null 2>&1; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check "pdfminer.six==20260107" \
     || { echo "FAILED: could not install pdfminer.six to measure the printed text"; exit 1; }
 fi
-"$VENV/bin/python" "$ROOT/bench/py/pdf_pages.py" "$D/pdf/report.pdf" > "$D/pages.tsv"
-failed=0
-while IFS=$'\t' read -r page size hashes; do
-  sheet=$(pdftotext -layout -f "$page" -l "$page" "$D/pdf/report.pdf" - | grep -oE '^\s*\S.*\S\s+Page [0-9]+ of [0-9]+' | sed -E 's/^\s*//; s/\s+Page [0-9]+ of [0-9]+$//' | tail -1)
-  echo "  page $page: ${sheet:-?}, text ${size} pt, $hashes"
-  if [ "$hashes" != ok ]; then echo "FAILED: page $page (${sheet:-?}) shows ###"; failed=1; fi
-  if [ "${sheet:-}" = Discrepancies ] && awk "BEGIN { exit !($size < 8.0) }"; then
-    echo "FAILED: the printed Discrepancies page $page sets its text at $size pt, under 8"; failed=1
-  fi
-done < "$D/pages.tsv"
-[ "$failed" = 0 ] || exit 1
-echo "every printed page: no ###; the Discrepancies pages at 8 pt or more"
+check_pages() {
+  local pdf="$1" paper="$2" failed=0
+  "$VENV/bin/python" "$ROOT/bench/py/pdf_pages.py" "$pdf" > "$pdf.pages.tsv"
+  while IFS=$'\t' read -r page size hashes; do
+    sheet=$(pdftotext -layout -f "$page" -l "$page" "$pdf" - | grep -oE '^\s*\S.*\S\s+Page [0-9]+ of [0-9]+' | sed -E 's/^\s*//; s/\s+Page [0-9]+ of [0-9]+$//' | tail -1)
+    echo "  $paper page $page: ${sheet:-?}, text ${size} pt, $hashes"
+    if [ "$hashes" != ok ]; then echo "FAILED: $paper page $page (${sheet:-?}) shows ###"; failed=1; fi
+    if [ "${sheet:-}" = Discrepancies ] && awk "BEGIN { exit !($size < 8.0) }"; then
+      echo "FAILED: the printed Discrepancies page $page on $paper sets its text at $size pt, under 8"; failed=1
+    fi
+  done < "$pdf.pages.tsv"
+  return $failed
+}
+check_pages "$D/pdf/report.pdf" A4 || exit 1
+sed "s|^path = .*|path = \"$ROOT/sample-data/ledger.csv\"|" "$ROOT/sample-data/cardrecon.toml" > "$D/letter.toml"
+printf '\n[output]\npaper = "letter"\n' >> "$D/letter.toml"
+"$BIN" reconcile --provider-data "$ROOT/sample-data/providers" --config "$D/letter.toml" --out "$D/letter" --exit-zero > /dev/null
+timeout 300 soffice --headless --norestore --convert-to pdf --outdir "$D/letter-pdf" "$D/letter/report.xlsx" > "$D/soffice-letter.log" 2>&1
+pdfinfo "$D/letter-pdf/report.pdf" | grep -q "(letter)" || { echo "FAILED: the Letter workbook did not print on Letter"; exit 1; }
+check_pages "$D/letter-pdf/report.pdf" Letter | grep -E "Discrepancies|FAILED" || true
+check_pages "$D/letter-pdf/report.pdf" Letter > /dev/null || exit 1
+echo "every printed page: no ###; the Discrepancies pages at 8 pt or more on A4 and on Letter"

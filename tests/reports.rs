@@ -571,7 +571,7 @@ fn every_sheet_has_a_page_setup_for_printing() {
     assert!(area.contains("Discrepancies!$A$1:$L$"), "{area}");
     let discrepancies = read("xl/worksheets/sheet2.xml");
     assert!(
-        discrepancies.contains(r#"<pageMargins left="0.4" right="0.4""#),
+        discrepancies.contains(r#"<pageMargins left="0.3" right="0.3""#),
         "narrow margins"
     );
     let charts: Vec<String> = (1..=2)

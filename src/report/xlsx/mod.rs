@@ -546,10 +546,10 @@ impl<'h> SheetSeries<'h> {
 }
 
 /// A sheet whose printed columns were chosen to fit the page width at a legible size: narrow
-/// margins (left/right 0.4 in, top/bottom 0.6 in, header/footer 0.3 in), and headers that wrap
+/// margins (left/right 0.3 in, top/bottom 0.6 in, header/footer 0.3 in), and headers that wrap
 /// in their narrow columns (two lines) instead of running under the next one.
 fn print_setup(ws: &mut Worksheet, headers: &[&str], f: &Formats, path: &Path) -> Result<()> {
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_margins(0.3, 0.3, 0.6, 0.6, 0.3, 0.3);
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &f.header_wrap)
             .map_err(xerr(path))?;
