@@ -113,7 +113,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
             &row[col("Provider amount")],
             &row[col("Ledger amount")],
         ) {
-            (Data::Float(d), _, _) if row[0].to_string() == "Amount mismatch" => d.abs(),
+            (Data::Float(d), _, _) if row[0] == "Amount mismatch" => d.abs(),
             (_, Data::Float(p), _) => p.abs(),
             (_, _, Data::Float(l)) => l.abs(),
             _ => 0.0,
@@ -121,7 +121,7 @@ fn the_workbook_has_every_sheet_with_typed_cells() {
         let grouped = !row[col("Match")].to_string().is_empty();
         if let Some((r, s)) = last {
             assert!(rank >= r, "categories in order");
-            if rank == r && !grouped && row[0].to_string() != "Fee mismatch" {
+            if rank == r && !grouped && row[0] != "Fee mismatch" {
                 assert!(
                     stake <= s + 1e-9,
                     "the most at stake first: {stake} after {s}"

@@ -673,7 +673,7 @@ mod tests {
     /// period opens with what the one before reported at its end.
     #[test]
     fn a_decision_between_runs_is_a_movement_of_the_next_run() {
-        let mut items = vec![
+        let mut items = [
             item("a", "2026-10", ItemState::Open, None, 10),
             item("b", "2026-10", ItemState::Open, None, 20),
             item("c", "2026-10", ItemState::Accepted, None, 40),
