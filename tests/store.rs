@@ -1196,3 +1196,141 @@ fn four_runs_at_once_on_a_new_postgres_store() {
     let Some(pg) = Postgres::start() else { return };
     four_at_once(&pg.url("four_at_once"));
 }
+
+/// Issue 27: 20 people deciding at once while a run of the same period is writing the store.
+/// The run holds its write transaction open (the test hook `CARDRECON_STORE_PAUSE_MS`) when the
+/// 20 `accept` commands start: each waits its turn, finds the store changed since it read it,
+/// reads again and writes; none is refused, lost or written twice, and the run finishes.
+#[test]
+fn twenty_decisions_while_a_run_writes_are_each_kept_once() {
+    use std::io::BufRead;
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    assert_eq!(
+        crate::util::run_generate(&data, "1500", &["--seed", "4"]).code,
+        0
+    );
+    let store = format!("sqlite:{}", dir.path().join("s.db").display());
+    let reconcile = |out: &str| {
+        let mut c = crate::util::bin();
+        c.args([
+            "reconcile",
+            "--provider-data",
+            data.join("providers").to_str().unwrap(),
+            "--ledger",
+            data.join("ledger.csv").to_str().unwrap(),
+            "--period",
+            "2026-03",
+            "--timezone",
+            "Europe/London",
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+            "--store",
+            &store,
+        ]);
+        c
+    };
+    assert_eq!(reconcile("first").output().unwrap().status.code(), Some(1));
+    let r = run(&["items", "--store", &store, "--format", "json"]);
+    let items: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["category"] != "suggested_match")
+        .take(20)
+        .map(|i| i["item_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 20);
+
+    let mut the_run = reconcile("second")
+        .env("CARDRECON_STORE_PAUSE_MS", "1500")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(the_run.stderr.take().unwrap()).lines();
+    let mut said = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("store write in progress") {
+            break;
+        }
+    }
+    assert!(said.contains("store write in progress"), "{said}");
+    let people: Vec<std::process::Child> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            crate::util::bin()
+                .args([
+                    "accept",
+                    "--store",
+                    &store,
+                    id,
+                    "--reason",
+                    "write_off",
+                    "--note",
+                    "small",
+                    "--by",
+                ])
+                .arg(format!("person{n}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (n, p) in people.into_iter().enumerate() {
+        let out = p.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "person{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rest: Vec<String> = lines.map_while(|l| l.ok()).collect();
+    assert_eq!(
+        the_run.wait().unwrap().code(),
+        Some(1),
+        "{said}{}",
+        rest.join("\n")
+    );
+
+    // Each decision is in the store once, by its person.
+    let r = run(&[
+        "items", "--store", &store, "--status", "accepted", "--format", "json",
+    ]);
+    let accepted: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut got: Vec<(String, String)> = accepted
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["item_id"].as_str().unwrap().to_string(),
+                i["by"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| (id.clone(), format!("person{n}")))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    for id in &ids {
+        let h = run(&["history", "--store", &store, id]);
+        assert_eq!(
+            h.stdout.matches("open → accepted").count(),
+            1,
+            "{}",
+            h.stdout
+        );
+    }
+}

@@ -104,7 +104,7 @@ pub(super) async fn reconcile_in(
         match reconcile_once(job, sj, run_id, st, snapshot, details.clone()).await {
             Err(Error::StoreChanged { .. }) if attempt < ATTEMPTS => {
                 attempt += 1;
-                tokio::time::sleep(retry_pause(attempt)).await;
+                tokio::time::sleep(store::retry_pause(attempt)).await;
                 tracing::warn!(
                     attempt,
                     "the store changed while this run worked (a decision or another run was written): reading it again and planning its write again"
@@ -115,16 +115,6 @@ pub(super) async fn reconcile_in(
             other => return other,
         }
     }
-}
-
-/// 50 ms plus up to 200 ms per attempt, varying with the clock and the process (no two runs
-/// that met once wait alike).
-fn retry_pause(attempt: u32) -> std::time::Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    let spread = 200 * u64::from(attempt);
-    std::time::Duration::from_millis(50 + (nanos ^ u64::from(std::process::id())) % spread)
 }
 
 /// Reconciles with the store's snapshot and commits the run (with the details its fetch added

@@ -15,6 +15,10 @@ fn signed(item: &mut StoredItem, note: &str, by: &str, at: &str) {
     item.decided_at = Some(at.to_string());
 }
 
+/// How many times a decision is tried on a store others are writing (each try is a few
+/// milliseconds; a run's commit or another decision makes the next one read again).
+const DECISION_ATTEMPTS: u32 = 10;
+
 /// The reason a rejected suggestion is stored with.
 pub const REJECTED: &str = "rejected";
 
@@ -67,6 +71,18 @@ impl Store {
         by: &str,
         at: &str,
     ) -> Result<Vec<StoredItem>> {
+        self.retrying(|| self.accept_once(ids, reason, note, by, at))
+            .await
+    }
+
+    async fn accept_once(
+        &self,
+        ids: &[String],
+        reason: Reason,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<Vec<StoredItem>> {
         let generation = self.generation().await?;
         let mut items = Vec::new();
         for id in ids {
@@ -97,6 +113,10 @@ impl Store {
     /// Rejects an open suggested match: the item is resolved with the reason `rejected`, and
     /// later runs never suggest the pair again ([`super::run::decided`]).
     pub async fn reject(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        self.retrying(|| self.reject_once(id, note, by, at)).await
+    }
+
+    async fn reject_once(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
         let generation = self.generation().await?;
         let mut item = self.one(id).await?;
         if item.category != crate::matching::Category::SuggestedMatch {
@@ -125,6 +145,10 @@ impl Store {
 
     /// Returns an accepted or resolved item to open, with a note.
     pub async fn reopen(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        self.retrying(|| self.reopen_once(id, note, by, at)).await
+    }
+
+    async fn reopen_once(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
         let generation = self.generation().await?;
         let mut item = self.one(id).await?;
         if item.state == ItemState::Open {
@@ -139,6 +163,27 @@ impl Store {
         self.write_decision(generation, &[item.clone()], &[event])
             .await?;
         Ok(item)
+    }
+
+    /// Runs a decision, reading the store again when its write finds the store changed since
+    /// it read it (a run committed, someone else decided): a decision is re-judged on what the
+    /// store now holds (the item may no longer be open) and never written on a stale read.
+    /// Up to [`DECISION_ATTEMPTS`] times, with a short random pause.
+    async fn retrying<T, F, Fut>(&self, mut decide: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match decide().await {
+                Err(crate::error::Error::StoreChanged { .. }) if attempt < DECISION_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(super::retry_pause(attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn write_decision(
@@ -179,6 +224,18 @@ impl Store {
     /// note, kept in the event). `Ok(Ok(open))`: closed, with the items left open (only under
     /// `force`); `Ok(Err(open))`: refused because of them.
     pub async fn close_period(
+        &self,
+        period: &Period,
+        force: bool,
+        note: Option<&str>,
+        by: &str,
+        at: &str,
+    ) -> Result<Result<Vec<StoredItem>, Vec<StoredItem>>> {
+        self.retrying(|| self.close_period_once(period, force, note, by, at))
+            .await
+    }
+
+    async fn close_period_once(
         &self,
         period: &Period,
         force: bool,

@@ -580,6 +580,17 @@ impl Store {
     }
 }
 
+/// The pause before a write that found the store changed tries again: 50 ms plus up to 200 ms
+/// per attempt, varying with the clock and the process (no two writers that met once wait
+/// alike).
+pub(crate) fn retry_pause(attempt: u32) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let spread = 200 * u64::from(attempt);
+    std::time::Duration::from_millis(50 + (nanos ^ u64::from(std::process::id())) % spread)
+}
+
 /// The SQLite database file of `url`, opened (created when `create`) and locked exclusively
 /// until the returned file is dropped.
 fn lock_for_migration(url: &str, create: bool) -> std::result::Result<std::fs::File, String> {
