@@ -332,6 +332,26 @@ fn three_months(store: &str) {
         r.stdout
     );
 
+    // Decisions made on the command line say so, with the account that ran them (`--by` is
+    // free text); the run's own events name their run instead.
+    let h = run(&["history", "--store", store, &a1]);
+    let os_user = cardrecon::pipeline::stored::os_user();
+    assert!(
+        h.stdout.contains(&format!(
+            "open → accepted  by ana (command line, os user {os_user}), reason write_off"
+        )),
+        "{}",
+        h.stdout
+    );
+    assert!(
+        h.stdout
+            .lines()
+            .filter(|l| l.contains(", run "))
+            .all(|l| !l.contains("command line")),
+        "{}",
+        h.stdout
+    );
+
     // `items` lists the open items with one age rule: to the period's end with --period.
     let r = run(&[
         "items", "--store", store, "--period", "2026-10", "--status", "all", "--format", "json",

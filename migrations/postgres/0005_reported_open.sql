@@ -24,3 +24,8 @@ ALTER TABLE items ADD COLUMN provider_amount TEXT;
 ALTER TABLE items ADD COLUMN ledger_amount TEXT;
 ALTER TABLE items ADD COLUMN amount_difference TEXT;
 ALTER TABLE items ADD COLUMN at_stake TEXT;
+
+-- Where a person's decision came from: `command line, os user <name>` for the CLI (its
+-- `--by` is free text, the account that ran it is not); NULL for a run's own events (they
+-- name their run) and for events written before this version.
+ALTER TABLE events ADD COLUMN origin TEXT;

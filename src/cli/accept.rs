@@ -34,7 +34,7 @@ pub fn run(a: AcceptArgs) -> Result<ExitCode> {
     })?;
     let (note, by) = a.sign.sign("say why the items are accepted")?;
     let done = runtime()?.block_on(async {
-        let store = a.store.open().await?;
+        let store = a.store.open_for_decisions().await?;
         store.accept(&a.items, reason, note, &by, &now_text()).await
     })?;
     for i in &done {

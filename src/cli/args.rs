@@ -263,6 +263,15 @@ impl StoreArgs {
     pub async fn open(&self) -> Result<crate::store::Store> {
         crate::store::Store::open_existing(&self.store).await
     }
+
+    /// Opens the store for a person's decision from the command line: its events say so, with
+    /// the operating-system account that ran it (`--by` is free text).
+    pub async fn open_for_decisions(&self) -> Result<crate::store::Store> {
+        Ok(self.open().await?.with_origin(format!(
+            "command line, os user {}",
+            crate::pipeline::stored::os_user()
+        )))
+    }
 }
 
 /// `--note` and `--by`: what every decision on an item is signed with.

@@ -42,7 +42,7 @@ pub fn run(a: ClosePeriodArgs) -> Result<ExitCode> {
         a.by.clone()
             .unwrap_or_else(crate::pipeline::stored::os_user);
     let outcome = runtime()?.block_on(async {
-        let store = a.store.open().await?;
+        let store = a.store.open_for_decisions().await?;
         store
             .close_period(&period, a.force, a.note.as_deref(), &by, &now_text())
             .await

@@ -45,12 +45,16 @@ pub fn render(item: &crate::store::StoredItem, events: &[crate::store::Event]) -
     );
     for e in events {
         out.push_str(&format!(
-            "  {}  {:<9} {} → {}  by {}{}{}{}\n",
+            "  {}  {:<9} {} → {}  by {}{}{}{}{}\n",
             e.at,
             e.event,
             o(&e.from_status),
             o(&e.to_status),
             e.by,
+            e.origin
+                .as_ref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default(),
             e.run_id
                 .as_ref()
                 .map(|r| format!(", run {r}"))

@@ -22,7 +22,7 @@ pub struct RejectArgs {
 pub fn run(a: RejectArgs) -> Result<ExitCode> {
     let (note, by) = a.sign.sign("say why the suggestion is rejected")?;
     let item = runtime()?.block_on(async {
-        let store = a.store.open().await?;
+        let store = a.store.open_for_decisions().await?;
         store.reject(&a.item, note, &by, &now_text()).await
     })?;
     println!(

@@ -20,7 +20,7 @@ pub struct ReopenArgs {
 pub fn run(a: ReopenArgs) -> Result<ExitCode> {
     let (note, by) = a.sign.sign("say why the item is reopened")?;
     let item = runtime()?.block_on(async {
-        let store = a.store.open().await?;
+        let store = a.store.open_for_decisions().await?;
         store.reopen(&a.item, note, &by, &now_text()).await
     })?;
     println!(

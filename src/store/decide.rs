@@ -199,7 +199,7 @@ impl Store {
             .map_err(|e| self.db_err("starting the write", e))?;
         bump(self, &mut tx, generation).await?;
         upsert_items(self, &mut tx, &items.iter().collect::<Vec<_>>()).await?;
-        insert_events(self, &mut tx, events).await?;
+        insert_events(self, &mut tx, &self.stamped(events)).await?;
         tx.commit()
             .await
             .map_err(|e| self.db_err("committing the decision", e))
@@ -291,6 +291,7 @@ impl Store {
                     Some(n) => format!("{words}: {n}"),
                     None => words,
                 }),
+                origin: self.origin.clone(),
             }],
         )
         .await?;
@@ -322,5 +323,6 @@ fn event_from_row(store: &Store, r: &sqlx::any::AnyRow) -> Result<Event> {
         run_id: opt("run_id")?,
         reason: opt("reason")?,
         note: opt("note")?,
+        origin: opt("origin")?,
     })
 }

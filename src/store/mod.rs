@@ -96,6 +96,9 @@ pub struct Event {
     pub run_id: Option<String>,
     pub reason: Option<String>,
     pub note: Option<String>,
+    /// Where a person's decision came from (`command line, os user ana`); `None` for a run's
+    /// own events, which name their run. Set by the store that writes it ([`Store::with_origin`]).
+    pub origin: Option<String>,
 }
 
 impl Event {
@@ -119,6 +122,7 @@ impl Event {
             run_id: None,
             reason: None,
             note: Some(note.to_string()),
+            origin: None,
         }
     }
 }
@@ -245,6 +249,8 @@ pub struct Store {
     pool: AnyPool,
     shown: String,
     backend: Backend,
+    /// Stamped on the decisions this handle writes ([`Store::with_origin`]).
+    origin: Option<String>,
 }
 
 impl Store {
@@ -325,7 +331,26 @@ impl Store {
             pool,
             shown,
             backend,
+            origin: None,
         })
+    }
+
+    /// This handle's decisions say where they came from (`command line, os user ana`): the
+    /// CLI's `--by` is free text, so the event also keeps the account that ran it.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Store {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// `events`, each stamped with this handle's origin where it has none.
+    pub(crate) fn stamped(&self, events: &[Event]) -> Vec<Event> {
+        events
+            .iter()
+            .map(|e| Event {
+                origin: e.origin.clone().or_else(|| self.origin.clone()),
+                ..e.clone()
+            })
+            .collect()
     }
 
     /// The URL as it may be shown (no password).

@@ -44,6 +44,7 @@ impl Store {
                     run_id: Some(run.run_id.clone()),
                     reason: None,
                     note: Some("--reopen-period".into()),
+                    origin: None,
                 }],
             )
             .await?;
@@ -315,7 +316,7 @@ async fn insert_details(
     Ok(())
 }
 
-const EVENT_COLUMNS: [&str; 10] = [
+const EVENT_COLUMNS: [&str; 11] = [
     "item_id",
     "period",
     "at",
@@ -326,6 +327,7 @@ const EVENT_COLUMNS: [&str; 10] = [
     "run_id",
     "reason",
     "note",
+    "origin",
 ];
 
 pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Event]) -> Result<()> {
@@ -348,7 +350,8 @@ pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Even
                 .bind(e.to_status.clone())
                 .bind(e.run_id.clone())
                 .bind(e.reason.clone())
-                .bind(e.note.clone());
+                .bind(e.note.clone())
+                .bind(e.origin.clone());
         }
         q.execute(&mut **tx)
             .await
