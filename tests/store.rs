@@ -1334,3 +1334,143 @@ fn twenty_decisions_while_a_run_writes_are_each_kept_once() {
         );
     }
 }
+
+// ---- users -------------------------------------------------------------------------------------
+
+/// Issue 27's users: added with a role and a password read from standard input, kept as an
+/// Argon2id hash only (the text is in no output and nowhere in the store), checked at sign-in
+/// (a wrong password and an unknown name answer alike; a disabled user cannot sign in), and the
+/// last enabled admin cannot be disabled or demoted.
+fn users(store: &str, file: Option<&Path>) {
+    let user = |args: &[&str], stdin: Option<&str>| {
+        let mut c = crate::util::bin();
+        c.arg("user").args(args).args(["--store", store]);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(text) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{text}\n").as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let ana_pw = "correct horse battery staple";
+    let ben_pw = "tr0ub4dor & three more words";
+    let (code, said) = user(
+        &["add", "ana", "--role", "admin", "--password-stdin"],
+        Some(ana_pw),
+    );
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = user(
+        &["add", "ben", "--role", "preparer", "--password-stdin"],
+        Some(ben_pw),
+    );
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = user(
+        &["add", "cy", "--role", "preparer", "--password-stdin"],
+        Some("short"),
+    );
+    assert_eq!(code, 2);
+    assert!(said.contains("at least 12 characters"), "{said}");
+    let (code, said) = user(
+        &["add", "ben", "--role", "viewer", "--password-stdin"],
+        Some(ben_pw),
+    );
+    assert_eq!(code, 2);
+    assert!(said.contains("already a user ben"), "{said}");
+    let (code, list) = user(&["list"], None);
+    assert_eq!(code, 0);
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .take(2)
+        .map(|l| l.split_whitespace().take(3).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [["ana", "admin", "enabled"], ["ben", "preparer", "enabled"]]
+    );
+    // The last enabled admin stays one.
+    let (code, said) = user(&["disable", "ana"], None);
+    assert_eq!(code, 2);
+    assert!(said.contains("ana is the last enabled admin"), "{said}");
+    let (code, said) = user(&["set-role", "ana", "viewer"], None);
+    assert_eq!(code, 2, "{said}");
+    let (code, said) = user(&["set-role", "ben", "approver"], None);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("ben") && said.contains("approver"), "{said}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = cardrecon::store::Store::open(store).await.unwrap();
+        let ana = s.verify_password("ana", ana_pw).await.unwrap();
+        assert_eq!(
+            ana.map(|u| u.role),
+            Some(cardrecon::store::users::Role::Admin)
+        );
+        assert_eq!(s.verify_password("ana", ben_pw).await.unwrap(), None);
+        assert_eq!(s.verify_password("nobody", ana_pw).await.unwrap(), None);
+        assert!(s.verify_password("ben", ben_pw).await.unwrap().is_some());
+    });
+    let (code, said) = user(&["disable", "ben"], None);
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = user(
+        &["set-password", "ana", "--password-stdin"],
+        Some("a new and longer passphrase"),
+    );
+    assert_eq!(code, 0, "{said}");
+    rt.block_on(async {
+        let s = cardrecon::store::Store::open(store).await.unwrap();
+        assert_eq!(
+            s.verify_password("ben", ben_pw).await.unwrap(),
+            None,
+            "disabled"
+        );
+        assert_eq!(
+            s.verify_password("ana", ana_pw).await.unwrap(),
+            None,
+            "the old password"
+        );
+        assert!(s
+            .verify_password("ana", "a new and longer passphrase")
+            .await
+            .unwrap()
+            .is_some());
+    });
+    // No password in any output, nor in the store's file.
+    for (_, said) in [user(&["list"], None)] {
+        assert!(!said.contains(ana_pw) && !said.contains("argon2"), "{said}");
+    }
+    if let Some(file) = file {
+        let bytes = std::fs::read(file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(ana_pw) && !text.contains(ben_pw));
+        assert!(text.contains("$argon2id$"), "hashes are Argon2id");
+    }
+}
+
+#[test]
+fn users_on_sqlite() {
+    let dir = tempdir();
+    let file = dir.path().join("new/s.db");
+    users(&format!("sqlite:{}", file.display()), Some(&file));
+}
+
+#[test]
+fn users_on_postgres() {
+    let Some(pg) = Postgres::start() else { return };
+    users(&pg.url("users"), None);
+}

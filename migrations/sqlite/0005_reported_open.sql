@@ -29,3 +29,14 @@ ALTER TABLE items ADD COLUMN at_stake TEXT;
 -- `--by` is free text, the account that ran it is not); NULL for a run's own events (they
 -- name their run) and for events written before this version.
 ALTER TABLE events ADD COLUMN origin TEXT;
+
+-- The people who sign in to the workspace: a role and an Argon2id hash (PHC string), nothing
+-- else about the password. `enabled` is 1 or 0. Changes are events (`user added`, …).
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    enabled BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    changed_at TEXT NOT NULL
+);

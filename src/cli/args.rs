@@ -267,12 +267,27 @@ impl StoreArgs {
     /// Opens the store for a person's decision from the command line: its events say so, with
     /// the operating-system account that ran it (`--by` is free text).
     pub async fn open_for_decisions(&self) -> Result<crate::store::Store> {
-        Ok(self.open().await?.with_origin(format!(
-            "command line, os user {}",
-            crate::pipeline::stored::os_user()
-        )))
+        Ok(self.open().await?.with_origin(cli_origin()))
+    }
+
+    /// [`StoreArgs::open_for_decisions`], creating a SQLite store that does not exist yet (the
+    /// first user may come before the first run).
+    pub async fn create_for_decisions(&self) -> Result<crate::store::Store> {
+        Ok(crate::store::Store::open(&self.store)
+            .await?
+            .with_origin(cli_origin()))
     }
 }
+
+/// Where a decision made with a command came from, for its event.
+fn cli_origin() -> String {
+    format!(
+        "command line, os user {}",
+        crate::pipeline::stored::os_user()
+    )
+}
+
+impl StoreArgs {}
 
 /// `--note` and `--by`: what every decision on an item is signed with.
 #[derive(Debug, Clone, Args)]

@@ -23,6 +23,7 @@ pub mod report;
 pub mod run;
 pub mod sandbox;
 pub mod sql;
+pub mod user;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Close a period (refused while any of its items is open).
     ClosePeriod(close_period::ClosePeriodArgs),
+    /// The people who sign in to the workspace: add, list, disable, set-password, set-role.
+    User(user::UserArgs),
     /// Send a finished run's reports as `[delivery]` says: email, drop directory (exit 3 when
     /// that fails; the run stays complete).
     Deliver(deliver::DeliverArgs),
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reject(a) => reject::run(a),
         Command::History(a) => history::run(a),
         Command::ClosePeriod(a) => close_period::run(a),
+        Command::User(a) => user::run(a),
         Command::Deliver(a) => deliver::run(a),
         Command::Export(a) => export::run(a),
         Command::Sql(a) => sql::run(a),

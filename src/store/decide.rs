@@ -169,7 +169,7 @@ impl Store {
     /// it read it (a run committed, someone else decided): a decision is re-judged on what the
     /// store now holds (the item may no longer be open) and never written on a stale read.
     /// Up to [`DECISION_ATTEMPTS`] times, with a short random pause.
-    async fn retrying<T, F, Fut>(&self, mut decide: F) -> Result<T>
+    pub(super) async fn retrying<T, F, Fut>(&self, mut decide: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,

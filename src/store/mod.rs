@@ -27,6 +27,7 @@ pub mod item;
 pub mod links;
 pub mod plan;
 pub mod run;
+pub mod users;
 pub mod write;
 
 use std::collections::HashMap;
