@@ -3,7 +3,7 @@
 //! (so a run planned before it cannot overwrite it) and appends its event.
 
 use super::item::{ItemState, Reason};
-use super::write::{bump, insert_events, set_period, upsert_items};
+use super::write::{insert_events, set_period, upsert_items};
 use super::{Event, Store, StoredItem};
 use crate::error::Result;
 use crate::period::Period;
@@ -192,12 +192,7 @@ impl Store {
         items: &[StoredItem],
         events: &[Event],
     ) -> Result<()> {
-        let mut tx = self
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| self.db_err("starting the write", e))?;
-        bump(self, &mut tx, generation).await?;
+        let mut tx = self.write_turn(generation).await?;
         upsert_items(self, &mut tx, &items.iter().collect::<Vec<_>>()).await?;
         insert_events(self, &mut tx, &self.stamped(events)).await?;
         tx.commit()
@@ -262,12 +257,7 @@ impl Store {
                 )));
             }
         }
-        let mut tx = self
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| self.db_err("starting the write", e))?;
-        bump(self, &mut tx, generation).await?;
+        let mut tx = self.write_turn(generation).await?;
         set_period(self, &mut tx, period, true, at, by, note).await?;
         let words = if open.is_empty() {
             "no open items".to_string()

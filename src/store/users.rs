@@ -13,7 +13,7 @@
 //! Every change is an event (no item, `user …`), in the same transaction, taking the store's
 //! write turn like any decision.
 
-use super::write::{bump, insert_events};
+use super::write::insert_events;
 use super::{Event, Store};
 use crate::error::{Error, Result};
 
@@ -152,12 +152,7 @@ impl Store {
             if self.user(name).await?.is_some() {
                 return Err(self.err(format!("there is already a user {name}")));
             }
-            let mut tx = self
-                .pool()
-                .begin()
-                .await
-                .map_err(|e| self.db_err("starting the write", e))?;
-            bump(self, &mut tx, generation).await?;
+            let mut tx = self.write_turn(generation).await?;
             sqlx::query(
                 "INSERT INTO users (name, role, password_hash, enabled, created_at, changed_at) VALUES ($1, $2, $3, 1, $4, $4)",
             )
@@ -175,6 +170,11 @@ impl Store {
                 .map_err(|e| self.db_err("committing the user", e))
         })
         .await?;
+        self.written_user(name).await
+    }
+
+    /// The user a change just wrote, as the store now holds them.
+    async fn written_user(&self, name: &str) -> Result<User> {
         self.user(name)
             .await?
             .ok_or_else(|| self.err(format!("user {name} was not written")))
@@ -288,12 +288,7 @@ impl Store {
                 .filter(|u| u.enabled && u.role == Role::Admin)
                 .count();
             let (what, set, value, words) = decide(user, admins).map_err(|m| self.err(m))?;
-            let mut tx = self
-                .pool()
-                .begin()
-                .await
-                .map_err(|e| self.db_err("starting the write", e))?;
-            bump(self, &mut tx, generation).await?;
+            let mut tx = self.write_turn(generation).await?;
             // `set` is one of this module's constant clauses; values go in as parameters.
             let sql = format!("UPDATE users SET {set}, changed_at = $2 WHERE name = $1");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -312,9 +307,7 @@ impl Store {
                 .map_err(|e| self.db_err("committing the user", e))
         })
         .await?;
-        self.user(name)
-            .await?
-            .ok_or_else(|| self.err(format!("user {name} was not written")))
+        self.written_user(name).await
     }
 }
 

@@ -12,12 +12,7 @@ impl Store {
     /// Writes a run's plan in one transaction, if the store is still at the generation the run
     /// read; otherwise refuses, changing nothing.
     pub async fn commit(&self, generation: i64, run: &RunRecord, plan: &Plan) -> Result<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| self.db_err("starting the write", e))?;
-        bump(self, &mut tx, generation).await?;
+        let mut tx = self.write_turn(generation).await?;
         let label = run.period.label();
         if run.reopen_period {
             set_period(
@@ -95,6 +90,20 @@ impl Store {
 }
 
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+impl Store {
+    /// A transaction holding the store's write turn, if the store is still at `generation`
+    /// ([`bump`]): how every write (a run's commit, a decision, a user change) begins.
+    pub(crate) async fn write_turn(&self, generation: i64) -> Result<Tx<'static>> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| self.db_err("starting the write", e))?;
+        bump(self, &mut tx, generation).await?;
+        Ok(tx)
+    }
+}
 
 fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
