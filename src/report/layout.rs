@@ -73,6 +73,7 @@ pub const DISCREPANCY_PRINT_WIDTHS: [usize; 12] = [20, 9, 22, 16, 13, 13, 13, 11
 
 /// The Matched sheet.
 pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
+    // Printed (see MATCHED_PRINT_WIDTHS).
     ("Provider", Field::Provider),
     ("Kind", Field::Kind),
     ("Provider tx id", Field::TxId),
@@ -82,15 +83,20 @@ pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
     ("Amount", Field::ProviderAmount),
     ("Ledger amount", Field::LedgerAmount),
     ("Currency", Field::Currency),
+    ("Accounting day", Field::ProviderDay),
+    ("Note", Field::Detail),
+    // On screen only.
     ("Provider fee", Field::ProviderFee),
     ("Status", Field::ProviderStatus),
     ("Provider time", Field::ProviderTime),
     ("Ledger time", Field::LedgerTime),
-    ("Accounting day", Field::ProviderDay),
     ("Card", Field::Card),
     ("Merchant / description", Field::Description),
-    ("Note", Field::Detail),
 ];
+
+/// The widest each printed column of [`MATCHED_COLUMNS`] may be (161 characters, the match
+/// id's 18 whole: over 8 pt on Letter and A4, as the Discrepancies sheet).
+pub const MATCHED_PRINT_WIDTHS: [usize; 11] = [9, 12, 22, 16, 13, 19, 13, 13, 8, 10, 26];
 
 pub const SUMMARY_SHEET: &str = "Summary";
 pub const DISCREPANCIES_SHEET: &str = "Discrepancies";

@@ -602,7 +602,10 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         layout::DISCREPANCIES_SHEET,
         layout::DISCREPANCY_COLUMNS,
         Category::is_discrepancy,
-        Some((&layout::DISCREPANCY_PRINT_WIDTHS, input.discrepancy_order)),
+        Some(Print {
+            widths: &layout::DISCREPANCY_PRINT_WIDTHS,
+            order: Some(input.discrepancy_order),
+        }),
     )?;
     if let Some(view) = &input.summary.close {
         close::open_items_sheet(&mut wb, view, &f, path)?;
@@ -619,7 +622,10 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
             layout::MATCHED_SHEET,
             layout::MATCHED_COLUMNS,
             |c| c == Category::Matched,
-            None,
+            Some(Print {
+                widths: &layout::MATCHED_PRINT_WIDTHS,
+                order: None,
+            }),
         )?;
     }
     daily_sheet(&mut wb, input, &f, path)?;
@@ -646,10 +652,16 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// A list of result rows. `print`: the printed columns' widest widths (the first columns; the
-/// rest stay on screen) and the rows in review order (the kept rows, as
-/// [`crate::report::exposure::review_order`] orders them), the last printed column wrapped;
-/// `None`: every column printed, the rows in the results' order.
+/// How a list of result rows prints: its first columns, each at most as wide as `widths` says
+/// (the rest stay on screen, outside the print area), the last printed one wrapped; and the
+/// rows in `order` (the kept rows, as [`crate::report::exposure::review_order`] orders them),
+/// or the results' order.
+struct Print<'o> {
+    widths: &'static [usize],
+    order: Option<&'o [usize]>,
+}
+
+/// A list of result rows, printed as `print` says (`None`: every column, in one page width).
 #[allow(clippy::too_many_arguments)]
 fn result_sheet(
     wb: &mut Workbook,
@@ -659,12 +671,10 @@ fn result_sheet(
     name: &'static str,
     columns: &[(&str, Field)],
     keep: impl Fn(Category) -> bool,
-    print: Option<(&'static [usize], &[usize])>,
+    print: Option<Print<'_>>,
 ) -> Result<()> {
-    let (print, review) = match print {
-        Some((widths, order)) => (Some(widths), Some(order)),
-        None => (None, None),
-    };
+    let review = print.as_ref().and_then(|p| p.order);
+    let print = print.map(|p| p.widths);
     let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
     let mut series = SheetSeries::start(wb, name, headers, f, path)?;
     series.print = print;
@@ -678,9 +688,9 @@ fn result_sheet(
         Some(order) => Box::new(order.iter().copied()),
         None => Box::new((0..input.rows.len()).filter(|&i| keep(input.rows.category(i)))),
     };
-    // A column's width counts digit-wide characters; words in a proportional font fit about a
-    // fifth more per line.
-    let wrapped = print.map(|w| (w.len() - 1, w[w.len() - 1] * 6 / 5));
+    // A column's width counts digit-wide characters; words in a proportional font fit a little
+    // more per line, less where a long id or amount cannot break.
+    let wrapped = print.map(|w| (w.len() - 1, w[w.len() - 1] * 11 / 10));
     // On a printed list an id longer than its column wraps rather than being cut off by the
     // next column; ids are digits and capitals, about one to a width unit.
     // Only an id longer than its column gets the wrap format: rust_xlsxwriter hashes a cell's
