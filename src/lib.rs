@@ -12,12 +12,14 @@
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
 //! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
+//! | [`tolerance`] | how far two amounts may differ and still agree (absolute, relative, per currency) |
 //! | [`cards`] | card balances rolled forward: the provider's card list against its records |
 //! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
 //! | [`export`] | the canonical tables as hive-partitioned Parquet, for Spark, DuckDB or polars |
 //! | [`sql`] | stages 1-5 as one SQL statement (Spark, DuckDB) generated from the engine's rules |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`store`] | memory across months (SQLite or PostgreSQL): items, decisions, events, period close, what each run reported, the workspace's users |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
