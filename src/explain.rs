@@ -112,7 +112,7 @@ fn raw_line(dirs: &[PathBuf], source: &str) -> Option<Value> {
 }
 
 pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Explanation> {
-    let summary_path = run.join("summary.json");
+    let summary_path = run.join(crate::run_dir::SUMMARY_JSON);
     let summary: Value = serde_json::from_str(
         &std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?,
     )
@@ -125,7 +125,7 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     // every id they mention (to find both sides of each pair). One read: the rows of a match
     // are adjacent in `results.csv` (the engine orders a group's rows together), so each run
     // of rows sharing a match id is kept whole when any of them carries the id.
-    let results_path = run.join("results.csv");
+    let results_path = run.join(crate::run_dir::RESULTS_CSV);
     let csv_err = |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string());
     let (mut rdr, headers) = csv_with_headers(&results_path)?;
     let match_col = headers.iter().position(|h| h == "match_id");
@@ -216,8 +216,8 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
                     .is_none_or(|t| !tx_ids.contains(t))
             }),
     );
-    let links = link_rows(&run.join("links.csv"), &id)?;
-    let cards = card_rows(&run.join("cards.csv"), &id)?;
+    let links = link_rows(&run.join(crate::run_dir::LINKS_CSV), &id)?;
+    let cards = card_rows(&run.join(crate::run_dir::CARDS_CSV), &id)?;
     if results.is_empty()
         && provider_records.is_empty()
         && ledger_entries.is_empty()

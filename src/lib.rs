@@ -19,6 +19,7 @@
 //! | [`sql`] | stages 1-5 as one SQL statement (Spark, DuckDB) generated from the engine's rules |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`run_dir`] | the names of a run directory's files (the output contract), in one place |
 //! | [`store`] | memory across months (SQLite or PostgreSQL): items, decisions, events, period close, what each run reported, the workspace's users |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
@@ -53,6 +54,7 @@ pub mod period;
 pub mod pipeline;
 pub mod providers;
 pub mod report;
+pub mod run_dir;
 pub mod sandbox;
 pub mod secret;
 pub mod sql;

@@ -42,7 +42,7 @@ pub fn run(a: DeliverArgs) -> Result<ExitCode> {
             "names nowhere to deliver: add `[delivery] drop_dir` or a `[delivery.email]` table",
         ));
     }
-    if !a.run.join("summary.json").is_file() {
+    if !a.run.join(crate::run_dir::SUMMARY_JSON).is_file() {
         return Err(Error::input(
             a.run.display().to_string(),
             "is not a finished run directory (it has no summary.json)",

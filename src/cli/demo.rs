@@ -104,7 +104,10 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
     for f in &done.outcome.files {
         println!("  {}", f.display());
     }
-    println!("  {}", done.run_dir.join("manifest.json").display());
+    println!(
+        "  {}",
+        done.run_dir.join(crate::run_dir::MANIFEST_JSON).display()
+    );
     println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}, links.csv with {} and cards.csv with {}.", data.join("labels.csv").display(), data.join("link_labels.csv").display(), data.join("card_labels.csv").display());
     if let Some(close) = &done.outcome.summary.close {
         println!(

@@ -120,7 +120,7 @@ fn decide_commands(item: &crate::store::StoredItem, store: &str) -> Vec<String> 
 
 /// The store a run used, from its summary.json (`close.store`), when it used one.
 fn store_of_run(dir: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let text = std::fs::read_to_string(dir.join(crate::run_dir::SUMMARY_JSON)).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let url = v.get("close")?.get("store")?.as_str()?;
     // A shown URL with its password replaced cannot connect; --store is needed then.

@@ -10,11 +10,11 @@ use crate::error::{Error, Result};
 
 /// What is copied, when the run wrote it.
 pub const FILES: [&str; 5] = [
-    "report.xlsx",
-    "report.html",
-    "summary.json",
-    "discrepancies.csv",
-    "manifest.json",
+    crate::run_dir::REPORT_XLSX,
+    crate::run_dir::REPORT_HTML,
+    crate::run_dir::SUMMARY_JSON,
+    crate::run_dir::DISCREPANCIES_CSV,
+    crate::run_dir::MANIFEST_JSON,
 ];
 
 /// Copies the run's reports into `<dir>/cardrecon-<period>-<run id>/` and returns that path.

@@ -28,10 +28,10 @@ pub struct Sent {
 /// The report files and their MIME types, in the order they are attached.
 const REPORTS: [(&str, &str); 2] = [
     (
-        "report.xlsx",
+        crate::run_dir::REPORT_XLSX,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
-    ("report.html", "text/html; charset=utf-8"),
+    (crate::run_dir::REPORT_HTML, "text/html; charset=utf-8"),
 ];
 
 /// Which of the run's reports (name, size) go into the message: all if they fit together, else
@@ -46,11 +46,11 @@ pub fn choose(
     }
     let page_fits = present
         .iter()
-        .any(|&(f, n)| f == "report.html" && n <= limit);
+        .any(|&(f, n)| f == crate::run_dir::REPORT_HTML && n <= limit);
     present
         .iter()
         .map(|(f, _)| *f)
-        .partition(|f| page_fits && *f == "report.html")
+        .partition(|f| page_fits && *f == crate::run_dir::REPORT_HTML)
 }
 
 /// Builds the message for `run_dir`: subject and body from the headline, the reports chosen by

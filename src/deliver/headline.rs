@@ -84,7 +84,7 @@ pub struct Headline {
 impl Headline {
     /// Reads `run_dir/summary.json`.
     pub fn read(run_dir: &Path) -> Result<Headline> {
-        let path = run_dir.join("summary.json");
+        let path = run_dir.join(crate::run_dir::SUMMARY_JSON);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let view: SummaryView = serde_json::from_str(&text).map_err(|e| {
             Error::input(

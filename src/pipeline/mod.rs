@@ -328,10 +328,10 @@ pub fn reconcile_with(
         if !o.parquet {
             return Ok(Vec::new());
         }
-        let normalized = out.join("normalized");
+        let normalized = out.join(crate::run_dir::NORMALIZED_DIR);
         std::fs::create_dir_all(&normalized).map_err(|e| Error::io(&normalized, e))?;
-        let p_path = normalized.join("provider_records.parquet");
-        let l_path = normalized.join("ledger_entries.parquet");
+        let p_path = normalized.join(crate::run_dir::PROVIDER_RECORDS_PARQUET);
+        let l_path = normalized.join(crate::run_dir::LEDGER_ENTRIES_PARQUET);
         crate::normalize::write_parquet(&mut provider_df.clone(), &p_path)?;
         crate::normalize::write_parquet(&mut ledger_df.clone(), &l_path)?;
         Ok(vec![p_path, l_path])
@@ -341,8 +341,8 @@ pub fn reconcile_with(
         if !o.csv {
             return Ok(Vec::new());
         }
-        let results_csv = out.join("results.csv");
-        let disc_csv = out.join("discrepancies.csv");
+        let results_csv = out.join(crate::run_dir::RESULTS_CSV);
+        let disc_csv = out.join(crate::run_dir::DISCREPANCIES_CSV);
         report::csv::write_results(&rows, zone, &results_csv, &disc_csv)?;
         Ok(vec![results_csv, disc_csv])
     };
@@ -357,10 +357,10 @@ pub fn reconcile_with(
     files.extend(parquet_files?);
     files.extend(csv_files?);
     if o.csv {
-        let links_csv = out.join("links.csv");
+        let links_csv = out.join(crate::run_dir::LINKS_CSV);
         report::links::write_csv(&links.findings, &links_csv)?;
         files.push(links_csv);
-        let cards_csv = out.join("cards.csv");
+        let cards_csv = out.join(crate::run_dir::CARDS_CSV);
         report::cards::write_csv(&cards.rows, &cards_csv)?;
         files.push(cards_csv);
     }
@@ -392,7 +392,7 @@ pub fn reconcile_with(
     summary.thresholds = job.thresholds.check(&summary);
     tracing::info!("summary built");
     if o.json {
-        let summary_json = out.join("summary.json");
+        let summary_json = out.join(crate::run_dir::SUMMARY_JSON);
         summary::write_json(&summary, &summary_json)?;
         files.push(summary_json);
     }
@@ -420,7 +420,7 @@ pub fn reconcile_with(
         (Vec::new(), Vec::new())
     };
     if o.xlsx {
-        let xlsx = out.join("report.xlsx");
+        let xlsx = out.join(crate::run_dir::REPORT_XLSX);
         tracing::info!("writing the workbook");
         let input = report::xlsx::Input {
             rows: &rows,
@@ -440,7 +440,7 @@ pub fn reconcile_with(
         files.push(xlsx);
     }
     if o.html {
-        let html = out.join("report.html");
+        let html = out.join(crate::run_dir::REPORT_HTML);
         report::html::write(
             &html,
             &summary,

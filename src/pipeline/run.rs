@@ -57,7 +57,7 @@ pub fn run_dir(
         let mut unfinished: Vec<PathBuf> = std::fs::read_dir(&base)
             .map_err(|e| Error::io(&base, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir() && !p.join("manifest.json").exists())
+            .filter(|p| p.is_dir() && !p.join(crate::run_dir::MANIFEST_JSON).exists())
             .collect();
         unfinished.sort();
         if let Some(last) = unfinished.pop() {

@@ -130,11 +130,11 @@ pub fn write(dir: &Path, run: &RunFacts<'_>) -> Result<()> {
         sha256,
     });
     let mut outputs_list: Vec<PathBuf> = [
-        "results.csv",
-        "discrepancies.csv",
-        "summary.json",
-        "report.xlsx",
-        "report.html",
+        crate::run_dir::RESULTS_CSV,
+        crate::run_dir::DISCREPANCIES_CSV,
+        crate::run_dir::SUMMARY_JSON,
+        crate::run_dir::REPORT_XLSX,
+        crate::run_dir::REPORT_HTML,
         "normalized/provider_records.parquet",
         "normalized/ledger_entries.parquet",
     ]
@@ -164,7 +164,7 @@ pub fn write(dir: &Path, run: &RunFacts<'_>) -> Result<()> {
         fetch: run.fetch.to_vec(),
         config,
     };
-    let path = dir.join("manifest.json");
+    let path = dir.join(crate::run_dir::MANIFEST_JSON);
     let tmp = dir.join("manifest.json.tmp");
     let text = serde_json::to_string_pretty(&m).map_err(|e| Error::Output {
         path: path.clone(),

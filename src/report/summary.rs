@@ -265,9 +265,10 @@ pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
 
 /// The line that ends a command's output: where the report a person reads is.
 pub fn report_pointer(files: &[std::path::PathBuf]) -> Option<String> {
-    let xlsx = files
-        .iter()
-        .find(|f| f.file_name().is_some_and(|n| n == "report.xlsx"))?;
+    let xlsx = files.iter().find(|f| {
+        f.file_name()
+            .is_some_and(|n| n == crate::run_dir::REPORT_XLSX)
+    })?;
     Some(format!(
         "Read the month in {} (print-ready; report.html beside it for the screen).",
         xlsx.display()
