@@ -176,12 +176,8 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
             ]
             .map(col)
             .to_vec();
-            let right = |c: usize| {
-                COLUMNS[c].contains("amount")
-                    || COLUMNS[c] == "at_stake"
-                    || COLUMNS[c] == "amount_difference"
-                    || COLUMNS[c] == "age_days"
-            };
+            // Numbers right-aligned, as a reader compares them.
+            let right = |c: usize| NUMERIC.contains(&COLUMNS[c]);
             let mut widths: Vec<usize> = shown.iter().map(|&c| COLUMNS[c].len()).collect();
             for r in &rows {
                 for (w, &c) in widths.iter_mut().zip(&shown) {
