@@ -17,6 +17,7 @@
 //! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
 //! | [`export`] | the canonical tables as hive-partitioned Parquet, for Spark, DuckDB or polars |
 //! | [`sql`] | stages 1-5 as one SQL statement (Spark, DuckDB) generated from the engine's rules |
+//! | [`results`] | the matching result as every stage reads it (rows, what is at stake, the store's close view): shared by the reports and the store |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
 //! | [`run_dir`] | the names of a run directory's files (the output contract), in one place |
@@ -54,6 +55,7 @@ pub mod period;
 pub mod pipeline;
 pub mod providers;
 pub mod report;
+pub mod results;
 pub mod run_dir;
 pub mod sandbox;
 pub mod secret;

@@ -152,6 +152,22 @@ fn no_module_imports_a_module_that_imports_it_back() {
     assert!(cycles.is_empty(), "import cycles: {cycles:?}");
 }
 
+/// Rooms that must not depend on each other even without a cycle (issue 28): the store plans
+/// from the result rows, not from the reports that show them.
+#[test]
+fn the_store_does_not_depend_on_the_reports() {
+    let edges = graph();
+    assert!(edges["store"].contains("results"), "the graph is read");
+    assert!(
+        !edges["store"].contains("report"),
+        "store → report: {:?}",
+        edges["store"]
+    );
+    assert!(!edges
+        .get("results")
+        .is_some_and(|e| e.contains("report") || e.contains("store")));
+}
+
 #[test]
 fn the_cycle_check_finds_a_cycle() {
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

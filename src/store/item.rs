@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::matching::Category;
-use crate::report::ResultRow;
+use crate::results::ResultRow;
 
 /// Where an item stands. `reopened` is an event, not a state: it returns an item to `open`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

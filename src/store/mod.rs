@@ -80,7 +80,7 @@ pub struct StoredItem {
     /// The record a later period matches against ([`carry`]).
     pub record: Option<String>,
     /// Both sides' amounts and what is at stake, as of its latest run.
-    pub exposure: crate::report::exposure::Exposure,
+    pub exposure: crate::results::exposure::Exposure,
 }
 
 /// One entry of the append-only event log.
@@ -532,13 +532,13 @@ impl Store {
         let exposure = match opt("at_stake")? {
             // Written before version 5: from the evidence, until a run sees it again.
             None if opt("provider_amount")?.is_none() && opt("ledger_amount")?.is_none() => {
-                crate::report::exposure::Exposure::from_evidence(
+                crate::results::exposure::Exposure::from_evidence(
                     category,
                     kind.as_deref(),
                     &evidence,
                 )
             }
-            _ => crate::report::exposure::Exposure {
+            _ => crate::results::exposure::Exposure {
                 provider_amount: money("provider_amount")?,
                 ledger_amount: money("ledger_amount")?,
                 difference: money("amount_difference")?,

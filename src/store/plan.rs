@@ -32,9 +32,9 @@ use super::{Event, StoredItem};
 use crate::error::Result;
 use crate::matching::Category;
 use crate::period::Period;
-use crate::report::close::{RollLine, Tally};
-use crate::report::exposure::Exposure;
-use crate::report::{ResultRow, ResultRows};
+use crate::results::close::{RollLine, Tally};
+use crate::results::exposure::Exposure;
+use crate::results::{ResultRow, ResultRows};
 
 /// Which side of a result row an item's carried record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

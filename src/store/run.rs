@@ -201,19 +201,19 @@ pub fn apply_store(
         ledger_record: &|r| super::carry::row_json(ledger, r as usize),
     };
     let plan = {
-        let rows = crate::report::ResultRows::new(results)?;
+        let rows = crate::results::ResultRows::new(results)?;
         super::plan::plan(&st.snapshot.items, &rows, &source, st.run)?
     };
     let categories: Vec<&str> = plan.categories.iter().map(|c| c.as_str()).collect();
     results.with_column(Column::new("category".into(), categories))?;
     let notes: Vec<Option<&str>> = plan.notes.iter().map(|n| n.as_deref()).collect();
-    results.with_column(Column::new(crate::report::STORE_NOTE.into(), notes))?;
+    results.with_column(Column::new(crate::results::STORE_NOTE.into(), notes))?;
     Ok(plan)
 }
 
 /// The store's part of the summary: counts, roll-forward, the people's decisions it counts,
 /// and the open items at the end of the period (oldest first, then the most at stake).
-pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report::close::CloseView {
+pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::results::close::CloseView {
     let period = &st.run.period;
     let (roll_forward, moved) =
         super::plan::roll_forward(plan.items.values(), period, st.snapshot.opening.as_deref());
@@ -229,12 +229,12 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
     // A movement is a person's decision when this run did not change the item itself (a run's
     // clearing, resolving or reopening is not anyone's decision, whatever name an earlier
     // acceptance left on the item).
-    let mut decisions: Vec<crate::report::close::DecisionLine> = moved
+    let mut decisions: Vec<crate::results::close::DecisionLine> = moved
         .iter()
         .filter(|m| m.movement != "cleared" && !latest.contains_key(m.item.item_id.as_str()))
         .filter_map(|m| {
             let i = m.item;
-            Some(crate::report::close::DecisionLine {
+            Some(crate::results::close::DecisionLine {
                 item_id: i.item_id.clone(),
                 period: i.period.clone(),
                 provider: o(&i.provider),
@@ -248,7 +248,7 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
         })
         .collect();
     decisions.sort_by(|a, b| (&a.at, &a.item_id).cmp(&(&b.at, &b.item_id)));
-    let mut open_items: Vec<crate::report::close::OpenItem> = plan
+    let mut open_items: Vec<crate::results::close::OpenItem> = plan
         .items
         .values()
         .filter(|i| i.state == super::item::ItemState::Open && i.period_first_day <= period.first)
@@ -260,7 +260,7 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
                 .or_else(|| st.snapshot.last_events.get(&i.item_id).cloned())
                 .map(|(e, at)| format!("{e} {at}"))
                 .unwrap_or_default();
-            crate::report::close::OpenItem {
+            crate::results::close::OpenItem {
                 item_id: i.item_id.clone(),
                 period: i.period.clone(),
                 category: i.category.as_str().to_string(),
@@ -286,13 +286,13 @@ pub fn close_view(plan: &super::plan::Plan, st: &StoreRun<'_>) -> crate::report:
         b.age_days
             .cmp(&a.age_days)
             .then_with(|| {
-                let stake = |i: &crate::report::close::OpenItem| i.at_stake.map(|d| d.abs());
+                let stake = |i: &crate::results::close::OpenItem| i.at_stake.map(|d| d.abs());
                 stake(b).cmp(&stake(a))
             })
             .then_with(|| a.item_id.cmp(&b.item_id))
     });
     let c = plan.counts;
-    crate::report::close::CloseView {
+    crate::results::close::CloseView {
         store: st.shown.to_string(),
         new_items: c.new_items,
         seen_again: c.seen_again,

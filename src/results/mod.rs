@@ -1,0 +1,571 @@
+//! Results: the matching result as every stage reads it. [`ResultRows`] gives one row's
+//! values ([`ResultRow`]) from the engine's columns without copying them; [`exposure`] says
+//! what a discrepancy puts at stake; [`close`] is the store's view of a run (roll-forward,
+//! decisions, open items).
+//!
+//! **Why a room of its own.** The report writers read these rows, and so does the store (to
+//! plan a run's items); the store must not depend on the reports, so neither owns the type
+//! they share.
+
+pub mod close;
+pub mod exposure;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::error::Result;
+use crate::matching::Category;
+use crate::money;
+use crate::period::from_epoch_days;
+
+/// The fixed output columns of `results.csv` and `discrepancies.csv`, in order.
+pub const RESULT_COLUMNS: [&str; 20] = [
+    "category",
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "ledger_entry_id",
+    "provider_amount",
+    "ledger_amount",
+    "amount_difference",
+    "currency",
+    "ledger_currency",
+    "provider_status",
+    "ledger_status",
+    "provider_time",
+    "ledger_time",
+    "provider_day",
+    "ledger_day",
+    "card",
+    "detail",
+    "match_id",
+];
+
+/// One result row in output terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub category: Category,
+    pub provider: Option<String>,
+    pub kind: Option<String>,
+    pub tx_id: Option<String>,
+    pub order_id: Option<String>,
+    pub ledger_entry_id: Option<String>,
+    pub provider_amount: Option<Decimal>,
+    pub ledger_amount: Option<Decimal>,
+    pub amount_difference: Option<Decimal>,
+    pub currency: Option<String>,
+    pub ledger_currency: Option<String>,
+    pub provider_status: Option<String>,
+    pub ledger_status: Option<String>,
+    pub provider_time: Option<DateTime<Utc>>,
+    pub ledger_time: Option<DateTime<Utc>>,
+    pub provider_day: Option<NaiveDate>,
+    pub ledger_day: Option<NaiveDate>,
+    pub card: Option<String>,
+    pub detail: String,
+    pub provider_fee: Option<Decimal>,
+    pub ledger_fee: Option<Decimal>,
+    pub description: Option<String>,
+    pub provider_source: Option<String>,
+    pub ledger_source: Option<String>,
+    /// Which fields differ (for highlighting).
+    pub diffs: Diffs,
+    /// The match the row belongs to: a pair, a group's member or a suggestion (stage 6).
+    pub match_id: Option<String>,
+    /// For a group's rows: how many records the group has.
+    pub match_size: Option<u32>,
+}
+
+/// The differences found in a matched pair.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Diffs {
+    pub status: bool,
+    pub currency: bool,
+    pub amount: bool,
+    pub fee: bool,
+    pub timing: bool,
+}
+
+/// Typed access to the columns of the matching result. Columns are found by name once, in
+/// [`ResultRows::new`]; the accessors index them by a position fixed at compile time (the
+/// `col!` macro), since a hashed name lookup per cell was a tenth of the workbook's time.
+///
+/// Only `category` is required: a result built for `summary.json` alone carries just the
+/// columns the summary reads (see `matching::Gather`), and an absent column reads as missing.
+pub struct ResultRows<'a> {
+    len: usize,
+    s: Vec<Option<&'a StringChunked>>,
+    d: Vec<Option<&'a Int128Chunked>>,
+    t: Vec<Option<&'a Int64Chunked>>,
+    day: Vec<Option<&'a Int32Chunked>>,
+    b: Vec<Option<&'a BooleanChunked>>,
+    n: Vec<Option<&'a UInt32Chunked>>,
+    /// What the store said about the row (the earlier item it clears or repeats), when a store
+    /// was used; appended to `detail`.
+    store_note: Option<&'a StringChunked>,
+    weight: Option<&'a UInt64Chunked>,
+}
+
+/// The optional result column with the store's word on each row ([`ResultRows`]).
+pub const STORE_NOTE: &str = "store_note";
+
+/// The optional result column giving how many rows a row stands for.
+pub use crate::matching::WEIGHT;
+
+const STR: [&str; 23] = [
+    "category",
+    "match_key",
+    "p_provider",
+    "p_kind",
+    "p_tx_id",
+    "p_order_id",
+    "p_currency",
+    "p_status",
+    "p_status_raw",
+    "p_card_masked",
+    "p_card_ref",
+    "p_description",
+    "p_source",
+    "l_entry_id",
+    "l_provider",
+    "l_kind",
+    "l_tx_id",
+    "l_order_id",
+    "l_currency",
+    "l_status",
+    "l_source",
+    "p_fee_currency",
+    "match_id",
+];
+const DEC: [&str; 7] = [
+    "p_amount",
+    "l_amount",
+    "p_fee",
+    "l_fee",
+    "match_sum",
+    "amount_tolerance",
+    "fee_tolerance",
+];
+const NUM: [&str; 2] = ["match_size", "candidates"];
+const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
+const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
+const FLAG: [&str; 7] = [
+    "status_diff",
+    "currency_diff",
+    "amount_diff",
+    "sign_diff",
+    "fee_diff",
+    "timing",
+    "p_primary",
+];
+
+/// The position of `name` in `names`, at compile time (a name not in the list does not compile).
+const fn pos(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a result column")
+}
+
+/// The position of a result column in its list (`STR`, `DEC`, `TIME`, `DAY`, `FLAG`), fixed at
+/// compile time: `col!(STR, "p_provider")`.
+macro_rules! col {
+    ($names:ident, $n:literal) => {
+        const { pos(&$names, $n) }
+    };
+}
+
+impl<'a> ResultRows<'a> {
+    pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
+        // A column that is there must have its type; one that is not reads as missing.
+        fn each<'a, T: ?Sized + 'a>(
+            df: &'a DataFrame,
+            names: &[&str],
+            typed: impl Fn(&'a Column) -> PolarsResult<&'a T>,
+        ) -> PolarsResult<Vec<Option<&'a T>>> {
+            names
+                .iter()
+                .map(|n| match df.column(n) {
+                    Ok(c) => typed(c).map(Some),
+                    Err(_) => Ok(None),
+                })
+                .collect()
+        }
+        df.column("category")?;
+        let s = each(df, &STR, |c| c.str())?;
+        let d = each(df, &DEC, |c| c.decimal().map(|c| c.physical()))?;
+        let t = each(df, &TIME, |c| c.datetime().map(|c| c.physical()))?;
+        let day = each(df, &DAY, |c| c.date().map(|c| c.physical()))?;
+        let b = each(df, &FLAG, |c| c.bool())?;
+        let n = each(df, &NUM, |c| c.u32())?;
+        let store_note = match df.column(STORE_NOTE) {
+            Ok(c) => Some(c.str()?),
+            Err(_) => None,
+        };
+        let weight = match df.column(WEIGHT) {
+            Ok(c) => Some(c.u64()?),
+            Err(_) => None,
+        };
+        Ok(ResultRows {
+            weight,
+            len: df.height(),
+            s,
+            d,
+            t,
+            day,
+            b,
+            n,
+            store_note,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn text(&self, c: usize, i: usize) -> Option<String> {
+        self.str_ref(c, i).map(str::to_string)
+    }
+    fn str_ref(&self, c: usize, i: usize) -> Option<&'a str> {
+        let column: &'a StringChunked = self.s[c]?;
+        column.get(i)
+    }
+    /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
+    pub fn provider_kind_currency(
+        &self,
+        i: usize,
+    ) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        let either = |p: usize, l: usize| self.str_ref(p, i).or_else(|| self.str_ref(l, i));
+        (
+            either(col!(STR, "p_provider"), col!(STR, "l_provider")),
+            either(col!(STR, "p_kind"), col!(STR, "l_kind")),
+            either(col!(STR, "p_currency"), col!(STR, "l_currency")),
+        )
+    }
+    /// The provider record's provider and tx id, and the ledger entry id, of row `i`, without
+    /// copying.
+    pub fn keys(&self, i: usize) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        (
+            self.str_ref(col!(STR, "p_provider"), i),
+            self.str_ref(col!(STR, "p_tx_id"), i),
+            self.str_ref(col!(STR, "l_entry_id"), i),
+        )
+    }
+    /// How many result rows row `i` stands for (1 but in a summary-only result).
+    pub fn weight(&self, i: usize) -> u64 {
+        self.weight.and_then(|w| w.get(i)).unwrap_or(1)
+    }
+    /// Whether row `i` has a ledger entry.
+    pub fn has_ledger(&self, i: usize) -> bool {
+        self.str_ref(col!(STR, "l_entry_id"), i).is_some()
+    }
+    /// Accounting day and currency of row `i` on each side, without copying: the provider side's
+    /// currency (the ledger's when there is no provider record), then the ledger's.
+    #[allow(clippy::type_complexity)]
+    pub fn days_currencies(
+        &self,
+        i: usize,
+    ) -> (
+        (Option<NaiveDate>, Option<&'a str>),
+        (Option<NaiveDate>, Option<&'a str>),
+    ) {
+        let ledger_currency = self.str_ref(col!(STR, "l_currency"), i);
+        (
+            (
+                self.day(col!(DAY, "p_accounting_day"), i),
+                self.str_ref(col!(STR, "p_currency"), i).or(ledger_currency),
+            ),
+            (self.day(col!(DAY, "l_accounting_day"), i), ledger_currency),
+        )
+    }
+    /// Provider and ledger amounts (the ledger's as booked) of row `i`.
+    pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
+        (
+            self.dec(col!(DEC, "p_amount"), i),
+            self.dec(col!(DEC, "l_amount"), i),
+        )
+    }
+    fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
+        self.d[c]?.get(i).map(money::from_units)
+    }
+    fn num(&self, c: usize, i: usize) -> Option<u32> {
+        self.n[c]?.get(i)
+    }
+    fn flag(&self, c: usize, i: usize) -> bool {
+        self.b[c].and_then(|b| b.get(i)).unwrap_or(false)
+    }
+    fn time(&self, c: usize, i: usize) -> Option<DateTime<Utc>> {
+        self.t[c]?
+            .get(i)
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
+    }
+    fn day(&self, c: usize, i: usize) -> Option<NaiveDate> {
+        self.day[c]?.get(i).map(from_epoch_days)
+    }
+
+    /// Just the category of row `i` (cheap, for counting).
+    pub fn category(&self, i: usize) -> Category {
+        self.s[col!(STR, "category")]
+            .and_then(|c| c.get(i))
+            .and_then(Category::parse)
+            .unwrap_or(Category::Matched)
+    }
+
+    /// Row `i` with its `detail` text.
+    pub fn row(&self, i: usize) -> ResultRow {
+        let mut row = self.values(i);
+        row.detail = self.detail(&row, i);
+        row
+    }
+
+    /// Row `i` without its `detail` text (cheaper: for sums and counts).
+    pub fn values(&self, i: usize) -> ResultRow {
+        let category = self.category(i);
+        let provider_amount = self.dec(col!(DEC, "p_amount"), i);
+        let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
+        let match_size = self.num(col!(NUM, "match_size"), i);
+        // A group member's own two amounts are not the comparison made: its group's sum is.
+        let amount_difference = match (provider_amount, ledger_amount, match_size) {
+            (Some(p), Some(l), None) => Some(p - l.abs()),
+            _ => None,
+        };
+        ResultRow {
+            category,
+            provider: self
+                .text(col!(STR, "p_provider"), i)
+                .or_else(|| self.text(col!(STR, "l_provider"), i)),
+            kind: self
+                .text(col!(STR, "p_kind"), i)
+                .or_else(|| self.text(col!(STR, "l_kind"), i)),
+            tx_id: self
+                .text(col!(STR, "p_tx_id"), i)
+                .or_else(|| self.text(col!(STR, "l_tx_id"), i)),
+            order_id: self
+                .text(col!(STR, "p_order_id"), i)
+                .or_else(|| self.text(col!(STR, "l_order_id"), i)),
+            ledger_entry_id: self.text(col!(STR, "l_entry_id"), i),
+            provider_amount,
+            ledger_amount,
+            amount_difference,
+            currency: self
+                .text(col!(STR, "p_currency"), i)
+                .or_else(|| self.text(col!(STR, "l_currency"), i)),
+            ledger_currency: self.text(col!(STR, "l_currency"), i),
+            provider_status: self.text(col!(STR, "p_status"), i),
+            ledger_status: self.text(col!(STR, "l_status"), i),
+            provider_time: self.time(col!(TIME, "p_occurred_at"), i),
+            ledger_time: self.time(col!(TIME, "l_booked_at"), i),
+            provider_day: self.day(col!(DAY, "p_accounting_day"), i),
+            ledger_day: self.day(col!(DAY, "l_accounting_day"), i),
+            card: self
+                .text(col!(STR, "p_card_masked"), i)
+                .or_else(|| self.text(col!(STR, "p_card_ref"), i)),
+            detail: String::new(),
+            provider_fee: self.dec(col!(DEC, "p_fee"), i),
+            ledger_fee: self.dec(col!(DEC, "l_fee"), i),
+            description: self.text(col!(STR, "p_description"), i),
+            provider_source: self.text(col!(STR, "p_source"), i),
+            ledger_source: self.text(col!(STR, "l_source"), i),
+            diffs: Diffs {
+                status: self.flag(col!(FLAG, "status_diff"), i),
+                currency: self.flag(col!(FLAG, "currency_diff"), i),
+                amount: self.flag(col!(FLAG, "amount_diff"), i)
+                    || self.flag(col!(FLAG, "sign_diff"), i),
+                fee: self.flag(col!(FLAG, "fee_diff"), i),
+                timing: self.flag(col!(FLAG, "timing"), i),
+            },
+            match_id: self.text(col!(STR, "match_id"), i),
+            match_size,
+        }
+    }
+
+    /// The `detail` text: every difference found, in words.
+    fn detail(&self, r: &ResultRow, i: usize) -> String {
+        let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
+        let match_key = self.str_ref(col!(STR, "match_key"), i);
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let mut parts: Vec<String> = Vec::new();
+        match r.category {
+            Category::DuplicateAtProvider => parts.push(format!(
+                "another record with tx_id {} came first and is the one matched; this repeat has different content",
+                opt(&r.tx_id)
+            )),
+            Category::DuplicateInLedger => parts.push(format!(
+                "{} is booked again; the earlier entry is the one matched (double booking?)",
+                if r.tx_id.is_some() { format!("tx_id {}", opt(&r.tx_id)) } else { format!("order_id {}", opt(&r.order_id)) }
+            )),
+            Category::MissingInLedger => {
+                let raw = self.text(col!(STR, "p_status_raw"), i).unwrap_or_default();
+                if r.provider_status.as_deref() == Some("unknown") {
+                    parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
+                } else {
+                    parts.push("no ledger entry for this successful provider record".into());
+                }
+            }
+            Category::MissingAtProvider => parts.push(match (&r.tx_id, &r.order_id) {
+                (Some(t), _) => format!("no provider record with tx_id {t}"),
+                (None, Some(o)) => format!("no provider record with order_id {o}"),
+                _ => "the entry has neither tx_id nor order_id to match on".into(),
+            }),
+            Category::FailedNotBooked => parts.push(format!(
+                "{} at the provider and not booked: nothing to do",
+                opt(&r.provider_status)
+            )),
+            Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
+            Category::SuggestedMatch => parts.push(format!(
+                "suggested match, for a person to confirm or reject: same provider and currency, amounts {} and {}{}, {} apart; nothing links them by key",
+                show(r.provider_amount),
+                show(r.ledger_amount.map(|a| a.abs())),
+                match self.dec(col!(DEC, "amount_tolerance"), i) {
+                    Some(t) => format!(" (within the tolerance {})", money::format(t)),
+                    None => String::new(),
+                },
+                apart(r.provider_time, r.ledger_time),
+            )),
+            _ => {}
+        }
+        if let Some(size) = r.match_size {
+            let key = match_key.unwrap_or_default();
+            let value = if key == "tx_id" {
+                opt(&r.tx_id)
+            } else {
+                opt(&r.order_id)
+            };
+            parts.push(format!(
+                "group of {size} on {key} {value}: the parts sum to {}",
+                show(self.dec(col!(DEC, "match_sum"), i))
+            ));
+        }
+        if let Some(n) = self.num(col!(NUM, "candidates"), i) {
+            parts.push(format!(
+                "{n} loose candidate{} within tolerance and the suggestion window, not unique both ways: not suggested",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if match_key == Some("confirmed") {
+            parts.push("paired as a person confirmed it in the store".into());
+        }
+        if self.flag(col!(FLAG, "status_diff"), i) {
+            parts.push(format!(
+                "status: provider {}, ledger {}",
+                opt(&r.provider_status),
+                opt(&r.ledger_status)
+            ));
+        }
+        if self.flag(col!(FLAG, "currency_diff"), i) {
+            parts.push(format!(
+                "currency: provider {}, ledger {}",
+                opt(&r.currency),
+                opt(&r.ledger_currency)
+            ));
+        }
+        let amount_tolerance = self.dec(col!(DEC, "amount_tolerance"), i);
+        if self.flag(col!(FLAG, "amount_diff"), i) {
+            parts.push(format!(
+                "amount: provider {}, ledger {} (difference {}{})",
+                show(r.provider_amount),
+                show(r.ledger_amount.map(|a| a.abs())),
+                show(r.amount_difference),
+                amount_tolerance
+                    .map(|t| format!(", beyond the tolerance {}", money::format(t)))
+                    .unwrap_or_default()
+            ));
+        } else if let (Some(t), Some(d), false) = (
+            amount_tolerance,
+            r.amount_difference,
+            r.category == Category::SuggestedMatch,
+        ) {
+            parts.push(format!(
+                "amount within the tolerance {} (difference {})",
+                money::format(t),
+                money::format(d)
+            ));
+        }
+        if self.flag(col!(FLAG, "sign_diff"), i) {
+            parts.push(format!(
+                "sign: a {} booked as a {}",
+                opt(&r.kind),
+                if r.ledger_amount.is_some_and(|a| a.is_sign_negative()) {
+                    "debit"
+                } else {
+                    "credit"
+                }
+            ));
+        }
+        let fee_tolerance = self.dec(col!(DEC, "fee_tolerance"), i);
+        if self.flag(col!(FLAG, "fee_diff"), i) {
+            parts.push(format!(
+                "fee: provider {}, ledger {}{}",
+                show(r.provider_fee),
+                show(r.ledger_fee),
+                fee_tolerance
+                    .map(|t| format!(" (beyond the tolerance {})", money::format(t)))
+                    .unwrap_or_default()
+            ));
+        } else if let Some(t) = fee_tolerance {
+            parts.push(format!(
+                "fee within the tolerance {}: provider {}, ledger {}",
+                money::format(t),
+                show(r.provider_fee),
+                show(r.ledger_fee)
+            ));
+        }
+        if self.flag(col!(FLAG, "timing"), i) {
+            let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            parts.push(format!(
+                "cut-off: provider day {}, ledger day {}; one falls outside the period",
+                day(r.provider_day),
+                day(r.ledger_day)
+            ));
+        }
+        if r.category != Category::DuplicateAtProvider
+            && r.category != Category::DuplicateInLedger
+            && r.match_size.is_none()
+            && match_key == Some("order_id")
+        {
+            parts.push(format!("matched on order_id {}", opt(&r.order_id)));
+        }
+        if let Some(note) = self.store_note.and_then(|c| c.get(i)) {
+            parts.push(note.to_string());
+        }
+        parts.join("; ")
+    }
+}
+
+/// How far apart two instants are, in words: `2 d 3 h`, `45 min`.
+fn apart(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> String {
+    let (Some(a), Some(b)) = (a, b) else {
+        return "an unknown time".into();
+    };
+    let minutes = (a - b).num_minutes().unsigned_abs();
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+/// An instant as RFC 3339 in the business timezone (`2026-03-31T23:59:59.999+01:00`).
+pub fn format_time(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
