@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`providers`] | one directory per provider API (wire structs, conversion, endpoints, credentials) and its [`providers::Spec`]; [`providers::SPECS`] lists them; shared [`providers::spec`], [`providers::fetch`], [`providers::http`] |
 //! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests (one file each, listed with their specs) |
+//! | [`columns`] | polars columns built from Rust values (text, exact money, instants, accounting days), for every frame the crate builds |
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
@@ -38,6 +39,7 @@
 
 pub mod cards;
 pub mod cli;
+pub mod columns;
 pub mod config;
 pub mod deliver;
 pub mod error;

@@ -153,9 +153,10 @@ fn no_module_imports_a_module_that_imports_it_back() {
 }
 
 /// Rooms that must not depend on each other even without a cycle (issue 28): the store plans
-/// from the result rows, not from the reports that show them.
+/// from the result rows, not from the reports that show them; the ledger is not built from the
+/// provider side's module.
 #[test]
-fn the_store_does_not_depend_on_the_reports() {
+fn rooms_that_must_not_depend_on_each_other_do_not() {
     let edges = graph();
     assert!(edges["store"].contains("results"), "the graph is read");
     assert!(

@@ -34,10 +34,10 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::columns::{instant_col, money_col, opt_str_col, str_col};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::{Kind, LedgerEntry, Status};
-use crate::normalize::{instant_col, money_col, opt_str_col, str_col};
 use crate::period::local_to_utc;
 
 pub mod dialect;
@@ -889,11 +889,7 @@ pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
         money_col("fee", e.iter().map(|x| x.fee)),
         str_col("status", e.iter().map(|x| x.status.as_str())),
         instant_col("booked_at", e.iter().map(|x| x.booked_at)),
-        crate::normalize::accounting_days_col(
-            "accounting_day",
-            e.iter().map(|x| x.booked_at),
-            zone,
-        ),
+        crate::columns::accounting_days_col("accounting_day", e.iter().map(|x| x.booked_at), zone),
         str_col("source", e.iter().map(|x| x.source.as_str())),
     ];
     Ok(DataFrame::new(e.len(), columns)?)

@@ -20,12 +20,12 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use super::{instant_from_text, micros, naive_instant, plausible, value_word};
+use crate::columns::{
+    accounting_days_col, instant_col, numbered_col, opt_str_col, str_col, units_col,
+};
 use crate::config::Settings;
 use crate::model::{Kind, Status};
 use crate::money::{self, MAX_INTEGER_DIGITS, SCALE};
-use crate::normalize::{
-    accounting_days_col, instant_col, numbered_col, opt_str_col, str_col, units_col,
-};
 use crate::period::from_epoch_days;
 
 /// The table, or `None` when the row loader must decide (see the module docs).

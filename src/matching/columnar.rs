@@ -492,9 +492,9 @@ impl Matched<'_, '_, '_> {
         vec![
             id.finish().into_column(),
             Column::new("match_size".into(), size),
-            crate::normalize::units_col("match_sum", &sum),
-            crate::normalize::units_col("amount_tolerance", &amount_tol),
-            crate::normalize::units_col("fee_tolerance", &fee_tol),
+            crate::columns::units_col("match_sum", &sum),
+            crate::columns::units_col("amount_tolerance", &amount_tol),
+            crate::columns::units_col("fee_tolerance", &fee_tol),
             Column::new("candidates".into(), candidates),
         ]
     }

@@ -106,12 +106,12 @@ pub(super) fn summary_frame(parts: &[Sums<'_>]) -> Result<DataFrame> {
         Column::new("p_provider".into(), pp),
         Column::new("p_kind".into(), pk),
         Column::new("p_currency".into(), pc),
-        crate::normalize::units_col("p_amount", &pa),
+        crate::columns::units_col("p_amount", &pa),
         Column::new("l_entry_id".into(), le),
         Column::new("l_provider".into(), lp),
         Column::new("l_kind".into(), lk),
         Column::new("l_currency".into(), lc),
-        crate::normalize::units_col("l_amount", &la),
+        crate::columns::units_col("l_amount", &la),
     ];
     Ok(DataFrame::new(n, columns)?)
 }

@@ -10,9 +10,9 @@
 use polars::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::columns::{opt_str_col, units_col};
 use crate::error::{Error, Result};
 use crate::money;
-use crate::normalize::{opt_str_col, units_col};
 
 /// Row `row` of `df` as a JSON object (column name → value).
 pub fn row_json(df: &DataFrame, row: usize) -> Result<String> {

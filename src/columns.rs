@@ -1,0 +1,63 @@
+//! Building polars columns from Rust values: text, optional text, exact money (`Decimal(38, 8)`
+//! from decimals or from units of 10⁻⁸), UTC instants, accounting days in a named zone, and
+//! numbered sources. The provider side (`normalize`), the ledger, the engine and the store all
+//! build their frames with these, so each kind of column has one type everywhere.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+pub(crate) fn str_col<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<&str>>())
+}
+
+pub(crate) fn opt_str_col<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<Option<&str>>>())
+}
+
+pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>>) -> Column {
+    let units: Vec<Option<i128>> = values.map(|v| v.map(crate::money::to_units)).collect();
+    units_col(name, &units)
+}
+
+/// A `Decimal(38, 8)` column from amounts already in units of 10⁻⁸.
+pub(crate) fn units_col(name: &str, units: &[Option<i128>]) -> Column {
+    Int128Chunked::from_slice_options(name.into(), units)
+        .into_decimal_unchecked(crate::money::PRECISION, crate::money::SCALE as usize)
+        .into_column()
+}
+
+pub(crate) fn instant_col(name: &str, values: impl Iterator<Item = DateTime<Utc>>) -> Column {
+    let micros: Vec<i64> = values.map(|t| t.timestamp_micros()).collect();
+    Int64Chunked::from_vec(name.into(), micros)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
+}
+
+/// `prefix:first`, `prefix:first+1`, … for `n` rows (a ledger's `source`), written through one
+/// buffer instead of a `String` per row.
+pub(crate) fn numbered_col(name: &str, prefix: &str, first: usize, n: usize) -> Column {
+    use std::fmt::Write;
+    let mut b = StringChunkedBuilder::new(name.into(), n);
+    let mut text = String::with_capacity(prefix.len() + 12);
+    for i in 0..n {
+        text.clear();
+        let _ = write!(text, "{prefix}:{}", first + i);
+        b.append_value(&text);
+    }
+    b.finish().into_column()
+}
+
+/// The accounting days of `instants` in `zone` ([`crate::period::DayCutter`]).
+pub(crate) fn accounting_days_col(
+    name: &str,
+    instants: impl Iterator<Item = DateTime<Utc>>,
+    zone: Tz,
+) -> Column {
+    let mut cut = crate::period::DayCutter::new(zone);
+    let days: Vec<i32> = instants.map(|t| cut.day(t)).collect();
+    Int32Chunked::from_vec(name.into(), days)
+        .into_date()
+        .into_column()
+}
