@@ -286,7 +286,7 @@ mod tests {
     /// The typed table, and the row loader's table for the same file.
     fn both(path: &Path, s: &Settings) -> (Option<DataFrame>, crate::Result<DataFrame>) {
         let zone = s.timezone;
-        let df = super::super::read_parquet_frame(path).unwrap();
+        let df = super::super::parquet_rows::read_parquet_frame(path).unwrap();
         let headers: Vec<String> = df
             .get_column_names()
             .iter()

@@ -1,0 +1,147 @@
+//! A CSV ledger as its export wrote it: decoded to UTF-8 (streamed when it already is), split on
+//! its delimiter, each row numbered by the file's own line.
+
+use std::path::Path;
+
+use super::{dialect, file_err, header_name, Cell, RawTable};
+use crate::error::{Error, Result};
+
+/// The file as UTF-8, and the delimiter to split it on. A UTF-8 file (the usual case) is
+/// streamed, without its byte-order mark; a file in another encoding (`[ledger] encoding`, or
+/// UTF-16 recognised by its byte-order mark) is decoded into memory first. The delimiter is
+/// `[ledger] delimiter`, or detected from the first line ([`dialect::detect_delimiter`]).
+fn utf8_reader(path: &Path, d: &dialect::Dialect) -> Result<(Box<dyn std::io::Read>, u8)> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let start = reader.fill_buf().map_err(|e| Error::io(path, e))?;
+    let bom = encoding_rs::Encoding::for_bom(start);
+    let encoding = match (bom, d.encoding) {
+        (Some((e, _)), _) if e != encoding_rs::UTF_8 => Some(e),
+        (None, Some(e)) if e != encoding_rs::UTF_8 => Some(e),
+        _ => None,
+    };
+    let first_line = |bytes: &[u8]| -> u8 {
+        d.delimiter.unwrap_or_else(|| {
+            dialect::detect_delimiter(bytes.split(|b| *b == b'\n').next().unwrap_or_default())
+        })
+    };
+    match encoding {
+        None => {
+            let skip = bom.map_or(0, |(_, len)| len);
+            reader.consume(skip);
+            let delimiter = first_line(reader.fill_buf().map_err(|e| Error::io(path, e))?);
+            Ok((Box::new(reader), delimiter))
+        }
+        Some(encoding) => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(path, e))?;
+            // `decode` sniffs a byte-order mark first, so a UTF-16 file is read as UTF-16
+            // whatever `encoding` says.
+            let (text, used, malformed) = encoding.decode(&bytes);
+            if malformed {
+                return Err(file_err(
+                    path,
+                    format!(
+                        "is not valid {} text; set [ledger] encoding to the file's encoding",
+                        used.name()
+                    ),
+                ));
+            }
+            let text = text.into_owned().into_bytes();
+            let delimiter = first_line(&text);
+            Ok((Box::new(std::io::Cursor::new(text)), delimiter))
+        }
+    }
+}
+
+/// A CSV ledger in the export's dialect ([`dialect`]), each row with the file's own line
+/// number (the header is line 1; a quoted field spanning lines counts its lines).
+pub fn read_csv(path: &Path, d: &dialect::Dialect) -> Result<RawTable> {
+    let (input, delimiter) = utf8_reader(path, d)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(input);
+    let mut records = rdr.byte_records();
+    let header = match records.next() {
+        None => {
+            return Err(file_err(
+                path,
+                "is empty: expected a header row and entries",
+            ))
+        }
+        Some(h) => h.map_err(|e| file_err(path, format!("header row: {e}")))?,
+    };
+    let mut headers = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let text = std::str::from_utf8(h).map_err(|_| Error::LedgerRow {
+            file: path.to_path_buf(),
+            row: 1,
+            column: format!("#{}", i + 1),
+            message: "header is not valid UTF-8: set [ledger] encoding (e.g. \"windows-1252\") or save the file as UTF-8".into(),
+        })?;
+        headers.push(header_name(text));
+    }
+    if let [only] = headers.as_slice() {
+        if let Some(d) = dialect::suggest_delimiter(only) {
+            let used = match delimiter {
+                b'\t' => "\\t".to_string(),
+                other => char::from(other).to_string(),
+            };
+            return Err(file_err(
+                path,
+                format!(
+                    "has a header of one column (`{only}`) when split on `{used}`: the file seems to use `{d}`; set [ledger] delimiter = \"{d}\""
+                ),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for rec in records {
+        let rec = rec.map_err(|e| match e.position() {
+            Some(p) => file_err(path, format!("line {}: {e}", p.line())),
+            None => file_err(path, format!("{e}")),
+        })?;
+        let row = rec
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(rows.len() + 2);
+        let blank = rec.iter().all(|f| f.is_empty());
+        if !blank
+            && (rec.len() < headers.len()
+                || rec.len() > headers.len()
+                    && rec.iter().skip(headers.len()).any(|f| !f.is_empty()))
+        {
+            return Err(Error::LedgerRow {
+                file: path.to_path_buf(),
+                row,
+                column: format!("#{}", rec.len().min(headers.len()) + 1),
+                message: format!(
+                    "row has {} fields but the header has {}",
+                    rec.len(),
+                    headers.len()
+                ),
+            });
+        }
+        let mut cells = Vec::with_capacity(headers.len());
+        for (i, f) in rec.iter().take(headers.len()).enumerate() {
+            let text = std::str::from_utf8(f).map_err(|_| Error::LedgerRow {
+                file: path.to_path_buf(),
+                row,
+                column: headers[i].clone(),
+                message: "is not valid UTF-8 text: set [ledger] encoding (e.g. \"windows-1252\") or save the file as UTF-8".into(),
+            })?;
+            cells.push(if text.trim().is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(text.to_string())
+            });
+        }
+        rows.push((row, cells));
+    }
+    Ok(RawTable { headers, rows })
+}

@@ -1,0 +1,318 @@
+//! From a file's rows to ledger entries: where each canonical column is (`[ledger.columns]`),
+//! how its words map (`[ledger.values]`), and each row converted, or skipped under
+//! `skip_bad_rows`, or refused naming its row and column.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::time::{excel_serial, instant_from_text, naive_instant, plausible, BOOKING_YEARS};
+use super::{
+    dialect, dialect_of, file_err, file_name, Cell, Ledger, RawTable, SkippedRow, COLUMNS,
+};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::model::{Kind, LedgerEntry, Status};
+use crate::period::local_to_utc;
+
+/// How each canonical column is found in the file and how its values are read.
+struct Mapping<'a> {
+    index: BTreeMap<&'static str, usize>,
+    headers: &'a [String],
+    values: &'a BTreeMap<String, BTreeMap<String, String>>,
+    zone: Tz,
+    format: Option<&'a str>,
+    /// How amounts are written in text cells (`[ledger] decimal_separator`, …).
+    number: dialect::NumberFormat,
+}
+
+/// Where each canonical column is in the file (`[ledger.columns]` names first, then the
+/// canonical name; case-insensitive), refusing a file without the required ones or with a
+/// column given twice.
+pub(crate) fn column_index(
+    path: &Path,
+    headers: &[String],
+    settings: &Settings,
+) -> Result<BTreeMap<&'static str, usize>> {
+    let mut index = BTreeMap::new();
+    for (canonical, required) in COLUMNS {
+        let wanted = settings
+            .ledger
+            .columns
+            .get(canonical)
+            .map(String::as_str)
+            .unwrap_or(canonical);
+        let pos = headers
+            .iter()
+            .position(|h| h == wanted)
+            .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted)));
+        match pos {
+            Some(p) => {
+                let twice = headers.iter().enumerate().any(|(i, h)| i != p && h.eq_ignore_ascii_case(wanted));
+                if twice {
+                    return Err(file_err(path, format!("has the column `{wanted}` (for `{canonical}`) more than once: which one is meant is unclear")));
+                }
+                index.insert(canonical, p);
+            }
+            None if required => {
+                return Err(file_err(
+                    path,
+                    format!(
+                        "has no `{wanted}` column (for `{canonical}`); columns found: {}. Map it in [ledger.columns]",
+                        headers.join(", ")
+                    ),
+                ))
+            }
+            None => {}
+        }
+    }
+    if !index.contains_key("tx_id") && !index.contains_key("order_id") {
+        return Err(file_err(
+            path,
+            format!(
+                "has neither a `tx_id` nor an `order_id` column, so no entry could be matched to a provider record; columns found: {}. Map one in [ledger.columns]",
+                headers.join(", ")
+            ),
+        ));
+    }
+    for key in settings.ledger.columns.keys() {
+        if !COLUMNS.iter().any(|(c, _)| c == key) {
+            return Err(Error::config(&settings.source_name, format!("ledger.columns.{key}"), "is not a ledger column (entry_id, provider, kind, tx_id, order_id, amount, currency, fee, status, booked_at)"));
+        }
+    }
+    Ok(index)
+}
+
+pub(super) fn convert(path: &Path, table: RawTable, settings: &Settings) -> Result<Ledger> {
+    let mut rows = Converter::new(path, &table.headers, settings)?;
+    for (row, cells) in &table.rows {
+        rows.push(*row, cells)?;
+    }
+    Ok(rows.finish())
+}
+
+/// Turns a file's rows, in file order, into entries (or skipped rows under `skip_bad_rows`).
+/// Every format feeds it, the XLSX reader while it is still parsing ([`xlsx`]).
+pub(super) struct Converter<'a> {
+    path: &'a Path,
+    mapping: Mapping<'a>,
+    skip: bool,
+    file_name: String,
+    entries: Vec<LedgerEntry>,
+    skipped: Vec<SkippedRow>,
+}
+
+impl<'a> Converter<'a> {
+    pub(super) fn new(
+        path: &'a Path,
+        headers: &'a [String],
+        settings: &'a Settings,
+    ) -> Result<Self> {
+        let index = column_index(path, headers, settings)?;
+        Ok(Converter {
+            path,
+            mapping: Mapping {
+                index,
+                headers,
+                values: &settings.ledger.values,
+                zone: settings.ledger_timezone(),
+                format: settings.ledger.booked_at_format.as_deref(),
+                number: dialect_of(settings)?.number,
+            },
+            skip: settings.ledger.skip_bad_rows.unwrap_or(false),
+            file_name: file_name(path),
+            entries: Vec::new(),
+            skipped: Vec::new(),
+        })
+    }
+
+    /// One row (its number as a spreadsheet shows it); the first bad row is the error unless
+    /// bad rows are skipped.
+    pub(super) fn push(&mut self, row: usize, cells: &[Cell]) -> Result<()> {
+        if cells.iter().all(|c| *c == Cell::Empty) {
+            return Ok(()); // blank (often trailing) rows
+        }
+        match self
+            .mapping
+            .entry(cells, format!("{}:{row}", self.file_name))
+        {
+            Ok(e) => self.entries.push(e),
+            Err((column, message)) if self.skip => self.skipped.push(SkippedRow {
+                row,
+                column,
+                message,
+            }),
+            Err((column, message)) => {
+                return Err(Error::LedgerRow {
+                    file: self.path.to_path_buf(),
+                    row,
+                    column,
+                    message,
+                })
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Ledger {
+        Ledger {
+            file: self.path.to_path_buf(),
+            entries: self.entries,
+            skipped: self.skipped,
+        }
+    }
+}
+
+type CellResult<T> = std::result::Result<T, (String, String)>;
+
+impl<'a> Mapping<'a> {
+    /// The cell for a canonical column and the file's name for that column (for errors).
+    fn cell<'c>(&self, cells: &'c [Cell], canonical: &'static str) -> (&'c Cell, &'a str) {
+        match self.index.get(canonical) {
+            Some(&i) => (
+                cells.get(i).unwrap_or(&Cell::Empty),
+                self.headers[i].as_str(),
+            ),
+            None => (&Cell::Empty, canonical),
+        }
+    }
+
+    /// The cell as text after `[ledger.values.<column>]`, or None when empty.
+    fn text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<String>> {
+        let (cell, header) = self.cell(cells, canonical);
+        let raw: std::borrow::Cow<'_, str> = match cell {
+            Cell::Empty => return Ok(None),
+            Cell::Text(t) | Cell::Decimal(t) => t.into(),
+            Cell::Int(v) => v.to_string().into(),
+            Cell::Float(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}").into(),
+            Cell::Float(v) => {
+                return Err((header.to_string(), format!("is the number {v}, which Excel may have rounded; store identifiers and codes as text")))
+            }
+            Cell::Naive(t) => t.to_string().into(),
+            Cell::Instant(t) => t.to_rfc3339().into(),
+        };
+        Ok(value_word(self.values.get(canonical), &raw).map(str::to_string))
+    }
+
+    fn required_text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<String> {
+        self.text(cells, canonical)?.ok_or_else(|| {
+            (
+                self.cell(cells, canonical).1.to_string(),
+                "is empty".to_string(),
+            )
+        })
+    }
+
+    fn money(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<Decimal>> {
+        let (cell, header) = self.cell(cells, canonical);
+        let text = match cell {
+            Cell::Empty => return Ok(None),
+            Cell::Text(t) if t.trim().is_empty() => return Ok(None),
+            Cell::Text(t) => dialect::canonical(&self.number, t.trim())
+                .map_err(|m| (header.to_string(), m))?
+                .into_owned(),
+            Cell::Decimal(t) => t.trim().to_string(),
+            Cell::Int(v) => v.to_string(),
+            // Rust prints the shortest text that reads back as the same double: what Excel shows.
+            Cell::Float(v) if v.is_finite() => format!("{v}"),
+            other => return Err((header.to_string(), format!("{other:?} is not an amount"))),
+        };
+        crate::money::parse(&text)
+            .map(Some)
+            .map_err(|m| (header.to_string(), m))
+    }
+
+    fn instant(&self, cells: &[Cell]) -> CellResult<DateTime<Utc>> {
+        let (cell, header) = self.cell(cells, "booked_at");
+        let bad = |t: &str| {
+            (header.to_string(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
+        };
+        let t = match cell {
+            Cell::Empty => return Err((header.to_string(), "is empty".into())),
+            Cell::Instant(t) => *t,
+            Cell::Naive(t) => naive_instant(*t, self.zone).ok_or_else(|| bad(&t.to_string()))?,
+            Cell::Float(v) => excel_serial(*v)
+                .map(|t| local_to_utc(t, self.zone))
+                .ok_or_else(|| bad(&v.to_string()))?,
+            Cell::Int(v) => i32::try_from(*v)
+                .ok()
+                .and_then(|days| excel_serial(f64::from(days)))
+                .map(|t| local_to_utc(t, self.zone))
+                .ok_or_else(|| bad(&v.to_string()))?,
+            Cell::Text(t) | Cell::Decimal(t) => {
+                let t = t.trim();
+                match self.format {
+                    Some(f) => instant_from_text(t, self.zone, Some(f)).ok_or_else(|| {
+                        (
+                            header.to_string(),
+                            format!("`{t}` does not match booked_at_format `{f}`"),
+                        )
+                    })?,
+                    None => instant_from_text(t, self.zone, None).ok_or_else(|| bad(t))?,
+                }
+            }
+        };
+        if !plausible(t) {
+            return Err((
+                header.to_string(),
+                format!(
+                    "{} is not a plausible booking time (years {}..={} are accepted)",
+                    t.to_rfc3339(),
+                    BOOKING_YEARS.start(),
+                    BOOKING_YEARS.end()
+                ),
+            ));
+        }
+        Ok(t)
+    }
+
+    fn entry(&self, cells: &[Cell], source: String) -> CellResult<LedgerEntry> {
+        let entry_id = self.required_text(cells, "entry_id")?;
+        let kind = match self.text(cells, "kind")? {
+            None => None,
+            Some(k) => Some(Kind::parse(&k).ok_or_else(|| {
+                (self.cell(cells, "kind").1.to_string(), format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
+            })?),
+        };
+        let status_text = self.required_text(cells, "status")?;
+        let status = Status::parse(&status_text).ok_or_else(|| {
+            (self.cell(cells, "status").1.to_string(), format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
+        })?;
+        let amount = self.money(cells, "amount")?.ok_or_else(|| {
+            (
+                self.cell(cells, "amount").1.to_string(),
+                "is empty".to_string(),
+            )
+        })?;
+        let currency = crate::money::currency_code(&self.required_text(cells, "currency")?);
+        Ok(LedgerEntry {
+            entry_id,
+            provider: self.text(cells, "provider")?,
+            kind,
+            tx_id: self.text(cells, "tx_id")?,
+            order_id: self.text(cells, "order_id")?,
+            amount,
+            currency,
+            fee: self.money(cells, "fee")?,
+            status,
+            booked_at: self.instant(cells)?,
+            source,
+        })
+    }
+}
+
+/// A text value as every ledger format reads it: trimmed, empty as missing, then the word
+/// `[ledger.values.<column>]` maps it to (`map` is that column's table), if any.
+pub(crate) fn value_word<'a>(
+    map: Option<&'a BTreeMap<String, String>>,
+    text: &'a str,
+) -> Option<&'a str> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Some(map.and_then(|m| m.get(t)).map_or(t, String::as_str))
+}
