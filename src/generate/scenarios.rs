@@ -1,7 +1,7 @@
 //! The scenario catalogue: every kind of record and difference the generator seeds, how often
 //! (`WEIGHTS`), and how each is written on both sides (`Gen::scenario`).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rust_decimal::Decimal;
 
@@ -94,23 +94,49 @@ impl Gen {
         forced: Option<Prov>,
     ) -> Result<()> {
         use Scenario as S;
-        let zone = self.zone;
-        let last_day = self.period.last;
         let prov = match s {
             S::OrphanRefund | S::RefundAboveOriginal => self.prov_with(forced, Kind::Refund),
             S::OrphanFee => self.prov_with(forced, Kind::Fee),
             _ => self.pick_prov(forced, matches!(s, S::MatchedByOrder | S::SplitCapture)),
         };
         // Most scenarios happen well inside the period (at least an hour from its end, so a
-        // repeat two minutes later stays inside too).
+        // repeat two minutes later stays inside too). Drawn for every scenario, those placed at
+        // the edges or in the margin included, so each seed gives the months it always gave.
         let inside = self.instant_between(self.start, self.end - Duration::hours(1), prov);
-        let sec_or_ms = |p: Prov, ms: i64| {
-            if p.sample.millis {
-                Duration::milliseconds(ms)
-            } else {
-                Duration::seconds((ms + 999) / 1000)
+        match s {
+            S::Matched | S::MatchedFailedBothSides | S::MatchedByOrder | S::MatchedAtEdges => {
+                self.matched(w, s, prov, inside)
             }
-        };
+            S::AmountMismatch | S::CurrencyMismatch | S::FeeMismatch | S::StatusMismatch => {
+                self.pair_differs(w, s, prov, inside)
+            }
+            S::TimingOutOfPeriod | S::TimingIntoPeriod | S::TimingAtStart => {
+                self.cut_off(w, s, prov)
+            }
+            S::MissingInLedger
+            | S::FailedNotBooked
+            | S::PendingNotBooked
+            | S::MissingAtProvider => self.one_side(w, s, prov, inside),
+            S::DuplicateAtProvider | S::DuplicateInLedger => self.repeated(w, s, prov, inside),
+            S::MarginMatched | S::MarginUnmatched => self.in_margin(w, s, prov),
+            S::SplitCapture | S::BookedInParts | S::SuggestedMatch => {
+                self.in_parts(w, s, prov, inside)
+            }
+            S::OrphanRefund | S::OrphanFee | S::RefundAboveOriginal => {
+                self.links(w, s, prov, inside)
+            }
+        }
+    }
+
+    /// A matched record, booked as the provider sent it (by tx id, by order id, at the period's edges).
+    fn matched(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
         match s {
             S::Matched | S::MatchedFailedBothSides => {
                 let mut tx = self.new_tx(prov, inside);
@@ -141,6 +167,23 @@ impl Gen {
                 self.provider(w, &last)?;
                 self.ledger_for(w, &last, last.at, LedgerVariant::Same)?;
             }
+            other => unreachable!(
+                "{other:?} is not a matched record: scenario() dispatches it elsewhere"
+            ),
+        }
+        Ok(())
+    }
+
+    /// A pair whose amount, currency, fee or status differs.
+    fn pair_differs(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::AmountMismatch | S::CurrencyMismatch | S::FeeMismatch => {
                 let mut tx = self.new_tx(prov, inside);
                 let variant = match s {
@@ -184,6 +227,17 @@ impl Gen {
                 let entry = self.ledger_for(w, &tx, booked, LedgerVariant::BookedAsSuccess)?;
                 self.label(w, Category::StatusMismatch, tx.provider, &tx.tx_id, &entry)?;
             }
+            other => unreachable!(
+                "{other:?} is not a pair whose amount: scenario() dispatches it elsewhere"
+            ),
+        }
+        Ok(())
+    }
+
+    /// A pair whose two halves fall on either side of a period edge.
+    fn cut_off(&mut self, w: &mut Writers, s: Scenario, prov: Prov) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::TimingOutOfPeriod | S::TimingIntoPeriod | S::TimingAtStart => {
                 let (p_at, l_at) = match s {
                     // Last moment of the period at the provider, booked just after midnight.
@@ -207,6 +261,21 @@ impl Gen {
                     &entry,
                 )?;
             }
+            other => unreachable!("{other:?} is not a pair whose two halves fall on either side of a period edge: scenario() dispatches it elsewhere"),
+        }
+        Ok(())
+    }
+
+    /// A record on one side only.
+    fn one_side(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::MissingInLedger | S::FailedNotBooked | S::PendingNotBooked => {
                 let mut tx = self.new_tx(prov, inside);
                 let cat = match s {
@@ -244,6 +313,23 @@ impl Gen {
                     &entry,
                 )?;
             }
+            other => unreachable!(
+                "{other:?} is not a record on one side only: scenario() dispatches it elsewhere"
+            ),
+        }
+        Ok(())
+    }
+
+    /// A record repeated on one side.
+    fn repeated(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::DuplicateAtProvider => {
                 let tx = self.new_tx(prov, inside);
                 self.provider(w, &tx)?;
@@ -270,6 +356,17 @@ impl Gen {
                     &again,
                 )?;
             }
+            other => unreachable!("{other:?} is not a record repeated on one side: scenario() dispatches it elsewhere"),
+        }
+        Ok(())
+    }
+
+    /// A pair in the margin around the period, which must not be reported.
+    fn in_margin(&mut self, w: &mut Writers, s: Scenario, prov: Prov) -> Result<()> {
+        use Scenario as S;
+        let zone = self.zone;
+        let last_day = self.period.last;
+        match s {
             S::MarginMatched | S::MarginUnmatched => {
                 // Two days before or after the period (inside the default 3-day margin).
                 let before = self.rng.random_range(0..2) == 0;
@@ -289,6 +386,21 @@ impl Gen {
                     self.ledger_for(w, &tx, at, LedgerVariant::Same)?;
                 }
             }
+            other => unreachable!("{other:?} is not a pair in the margin around the period: scenario() dispatches it elsewhere"),
+        }
+        Ok(())
+    }
+
+    /// A match in parts (a split capture, a booking in parts) or a loose one to suggest.
+    fn in_parts(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::SplitCapture => {
                 let mut tx = self.new_tx(prov, inside);
                 while tx.order_id.is_none() {
@@ -336,6 +448,23 @@ impl Gen {
                 let entry = self.ledger_for(w, &typed, booked, LedgerVariant::Same)?;
                 self.label(w, Category::SuggestedMatch, prov, &tx.tx_id, &entry)?;
             }
+            other => unreachable!(
+                "{other:?} is not a match in parts: scenario() dispatches it elsewhere"
+            ),
+        }
+        Ok(())
+    }
+
+    /// A refund or fee and the original it names (or does not find, or exceeds).
+    fn links(
+        &mut self,
+        w: &mut Writers,
+        s: Scenario,
+        prov: Prov,
+        inside: DateTime<Utc>,
+    ) -> Result<()> {
+        use Scenario as S;
+        match s {
             S::OrphanRefund | S::OrphanFee => {
                 let kind = if s == S::OrphanRefund {
                     Kind::Refund
@@ -383,7 +512,17 @@ impl Gen {
                 }
                 self.link_label(w, "refund_exceeds_original", prov, &original.tx_id)?;
             }
+            other => unreachable!("{other:?} is not a refund or fee and the original it names: scenario() dispatches it elsewhere"),
         }
         Ok(())
+    }
+}
+
+/// `ms` milliseconds for a provider whose times carry them, else rounded up to whole seconds.
+fn sec_or_ms(p: Prov, ms: i64) -> Duration {
+    if p.sample.millis {
+        Duration::milliseconds(ms)
+    } else {
+        Duration::seconds((ms + 999) / 1000)
     }
 }
