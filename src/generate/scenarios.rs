@@ -128,7 +128,8 @@ impl Gen {
         }
     }
 
-    /// A matched record, booked as the provider sent it (by tx id, by order id, at the period's edges).
+    /// A matched record, booked as the provider sent it (by tx id, by order id, at the period's
+    /// edges).
     fn matched(
         &mut self,
         w: &mut Writers,
