@@ -274,7 +274,12 @@ impl Store {
             store: shown.clone(),
             message: m,
         };
-        let (backend, connect_url) = if let Some(path) = url.strip_prefix("sqlite:") {
+        // sqlx's migrator locks a PostgreSQL database while it migrates (an advisory lock) but
+        // not a SQLite file: four commands opening a new store at once each tried to create
+        // its tables ("table store_lock already exists"). An exclusive lock on the database
+        // file while it is opened and migrated (`_migrating`, held to the end of this function)
+        // makes them take turns. It is `flock`, which SQLite's own (fcntl) locks do not see.
+        let (backend, connect_url, _migrating) = if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
             let file = path.split('?').next().unwrap_or(path);
             if file.is_empty() || file == ":memory:" {
@@ -298,22 +303,14 @@ impl Store {
             } else {
                 format!("{sep}mode=rwc")
             };
-            (Backend::Sqlite, format!("sqlite:{path}{mode}"))
+            let lock = lock_for_migration(file, create).map_err(&fail)?;
+            (Backend::Sqlite, format!("sqlite:{path}{mode}"), Some(lock))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_string())
+            (Backend::Postgres, url.to_string(), None)
         } else {
             return Err(fail(
                 "not a store URL: expected sqlite:PATH or postgres://user@host/db".into(),
             ));
-        };
-        // sqlx's migrator locks a PostgreSQL database while it migrates (an advisory lock) but
-        // not a SQLite file: four commands opening a new store at once each tried to create
-        // its tables ("table store_lock already exists"). An exclusive lock on the database
-        // file while it is opened and migrated makes them take turns. It is `flock`, which
-        // SQLite's own (fcntl) locks do not see, and it is released when this function returns.
-        let _migrating = match &backend {
-            Backend::Sqlite => Some(lock_for_migration(url, create).map_err(&fail)?),
-            Backend::Postgres => None,
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 4 })
@@ -519,7 +516,6 @@ impl Store {
         };
         let category = text("category")?;
         let state = text("status")?;
-        let amount = opt("amount")?;
         let side = opt("record_side")?;
         let money = |c: &str| -> Result<Option<rust_decimal::Decimal>> {
             opt(c)?
@@ -555,9 +551,7 @@ impl Store {
             tx_id: opt("tx_id")?,
             order_id: opt("order_id")?,
             ledger_entry_id: opt("ledger_entry_id")?,
-            amount: amount
-                .map(|a| crate::money::parse(&a).map_err(|_| bad("amount", &a)))
-                .transpose()?,
+            amount: money("amount")?,
             currency: opt("currency")?,
             item_day: day("item_day", opt("item_day")?)?,
             state: ItemState::parse(&state).ok_or_else(|| bad("status", &state))?,
@@ -617,14 +611,9 @@ pub(crate) fn retry_pause(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(50 + (nanos ^ u64::from(std::process::id())) % spread)
 }
 
-/// The SQLite database file of `url`, opened (created when `create`) and locked exclusively
-/// until the returned file is dropped.
-fn lock_for_migration(url: &str, create: bool) -> std::result::Result<std::fs::File, String> {
-    let path = url
-        .strip_prefix("sqlite:")
-        .unwrap_or(url)
-        .trim_start_matches("//");
-    let file = path.split('?').next().unwrap_or(path);
+/// The SQLite database `file`, opened (created when `create`) and locked exclusively until the
+/// returned file is dropped.
+fn lock_for_migration(file: &str, create: bool) -> std::result::Result<std::fs::File, String> {
     let f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
