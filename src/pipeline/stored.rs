@@ -98,23 +98,25 @@ pub(super) async fn reconcile_in(
     snapshot: store::Snapshot,
     details: Vec<store::fetch_cache::Entry>,
 ) -> Result<Outcome> {
-    let mut snapshot = snapshot;
-    let mut attempt = 1;
-    loop {
-        match reconcile_once(job, sj, run_id, st, snapshot, details.clone()).await {
-            Err(Error::StoreChanged { .. }) if attempt < ATTEMPTS => {
-                attempt += 1;
-                tokio::time::sleep(store::retry_pause(attempt)).await;
-                tracing::warn!(
-                    attempt,
-                    "the store changed while this run worked (a decision or another run was written): reading it again and planning its write again"
-                );
-                snapshot = st.snapshot(&job.period).await?;
-                refuse_closed(st, &snapshot, sj, &job.period)?;
-            }
-            other => return other,
+    // The first try plans on the snapshot read at the start; a retry reads the store again
+    // (and refuses a period someone closed meanwhile).
+    let mut first = Some(snapshot);
+    let details = &details;
+    store::retry_when_changed(ATTEMPTS, "run", || {
+        let given = first.take();
+        async move {
+            let snapshot = match given {
+                Some(s) => s,
+                None => {
+                    let s = st.snapshot(&job.period).await?;
+                    refuse_closed(st, &s, sj, &job.period)?;
+                    s
+                }
+            };
+            reconcile_once(job, sj, run_id, st, snapshot, details.clone()).await
         }
-    }
+    })
+    .await
 }
 
 /// Reconciles with the store's snapshot and commits the run (with the details its fetch added

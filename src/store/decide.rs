@@ -168,22 +168,13 @@ impl Store {
     /// Runs a decision, reading the store again when its write finds the store changed since
     /// it read it (a run committed, someone else decided): a decision is re-judged on what the
     /// store now holds (the item may no longer be open) and never written on a stale read.
-    /// Up to [`DECISION_ATTEMPTS`] times, with a short random pause.
-    pub(super) async fn retrying<T, F, Fut>(&self, mut decide: F) -> Result<T>
+    /// Up to [`DECISION_ATTEMPTS`] times ([`super::retry_when_changed`]).
+    pub(super) async fn retrying<T, F, Fut>(&self, decide: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let mut attempt = 1;
-        loop {
-            match decide().await {
-                Err(crate::error::Error::StoreChanged { .. }) if attempt < DECISION_ATTEMPTS => {
-                    attempt += 1;
-                    tokio::time::sleep(super::retry_pause(attempt)).await;
-                }
-                other => return other,
-            }
-        }
+        super::retry_when_changed(DECISION_ATTEMPTS, "decision", decide).await
     }
 
     async fn write_decision(

@@ -600,10 +600,41 @@ impl Store {
     }
 }
 
+/// Runs `write` (which reads the store, decides and writes) again when its write finds the store
+/// changed since it read it ([`Error::StoreChanged`]), up to `attempts` times in all, after a
+/// short random pause ([`retry_pause`]) so writers that met once do not meet again; any other
+/// outcome is returned as it is. `what` names the writer in the log. A run and a person's
+/// decision both go through here: a write is never made on a stale read, and nobody fails
+/// because someone else was writing.
+pub(crate) async fn retry_when_changed<T, F, Fut>(
+    attempts: u32,
+    what: &str,
+    mut write: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(Error::StoreChanged { .. }) if attempt < attempts => {
+                attempt += 1;
+                tokio::time::sleep(retry_pause(attempt)).await;
+                tracing::warn!(
+                    attempt,
+                    "the store changed while this {what} worked (a decision or another run was written): reading it again"
+                );
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The pause before a write that found the store changed tries again: 50 ms plus up to 200 ms
 /// per attempt, varying with the clock and the process (no two writers that met once wait
 /// alike).
-pub(crate) fn retry_pause(attempt: u32) -> std::time::Duration {
+fn retry_pause(attempt: u32) -> std::time::Duration {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
