@@ -110,9 +110,16 @@ impl Store {
         rows.iter().map(|r| self.user_from_row(r)).collect()
     }
 
-    /// One user, if there is one by that name.
+    /// One user, if there is one by that name (by its key: sign-in asks for one, not all).
     pub async fn user(&self, name: &str) -> Result<Option<User>> {
-        Ok(self.users().await?.into_iter().find(|u| u.name == name))
+        let row = sqlx::query(
+            "SELECT name, role, enabled, created_at, changed_at FROM users WHERE name = $1",
+        )
+        .bind(name.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| self.db_err("reading users", e))?;
+        row.map(|r| self.user_from_row(&r)).transpose()
     }
 
     fn user_from_row(&self, r: &sqlx::any::AnyRow) -> Result<User> {
