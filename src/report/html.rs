@@ -350,11 +350,8 @@ pub fn write(
         }
         let r = rows.row(i);
         let stake = super::exposure::Exposure::of(&r, r.category).at_stake;
-        let stake_currency = r
-            .currency
-            .clone()
-            .or_else(|| r.ledger_currency.clone())
-            .unwrap_or_default();
+        // The row's currency is the provider's, else the ledger's (`ResultRows::values`).
+        let stake_currency = r.currency.clone().unwrap_or_default();
         let day =
             |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
         views.push(RowView {
