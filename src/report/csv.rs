@@ -15,13 +15,7 @@ use super::{format_time, ResultRow, ResultRows, RESULT_COLUMNS};
 use crate::error::{Error, Result};
 use crate::money;
 
-/// Neutralises text a spreadsheet would read as a formula.
-pub fn guard_text(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
-        _ => std::borrow::Cow::Borrowed(s),
-    }
-}
+pub use crate::formula_guard::guard_text;
 
 /// Writes a table of findings (`links.csv`, `cards.csv`) to a temporary name, then into place:
 /// `headers`, then each row's fields, provider and ledger text guarded against formulas except

@@ -22,6 +22,47 @@ const DECISION_ATTEMPTS: u32 = 10;
 /// The reason a rejected suggestion is stored with.
 pub const REJECTED: &str = "rejected";
 
+/// A decision on one item: what the CLI's `accept`, `reject` and `reopen` do, and what a
+/// workspace proposal asks for (confirming a suggestion is `Accept(MatchedManually)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Accept(Reason),
+    Reject,
+    Reopen,
+}
+
+impl Action {
+    /// The action's name in the proposals table and the pages: `accept`, `confirm`, `reject`,
+    /// `reopen`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept(Reason::MatchedManually) => "confirm",
+            Action::Accept(_) => "accept",
+            Action::Reject => "reject",
+            Action::Reopen => "reopen",
+        }
+    }
+
+    /// An action from its name and, for `accept`, its reason code.
+    pub fn parse(action: &str, reason: Option<&str>) -> Option<Action> {
+        match action {
+            "accept" => reason.and_then(Reason::parse).map(Action::Accept),
+            "confirm" => Some(Action::Accept(Reason::MatchedManually)),
+            "reject" => Some(Action::Reject),
+            "reopen" => Some(Action::Reopen),
+            _ => None,
+        }
+    }
+
+    /// The reason code it records, if any.
+    pub fn reason(self) -> Option<Reason> {
+        match self {
+            Action::Accept(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 /// Which items `items` lists.
 #[derive(Debug, Clone, Default)]
 pub struct ItemFilter {
@@ -54,7 +95,7 @@ impl Store {
         .await
     }
 
-    async fn one(&self, id: &str) -> Result<StoredItem> {
+    pub(crate) async fn one(&self, id: &str) -> Result<StoredItem> {
         self.items_where("WHERE item_id = $1", &[id])
             .await?
             .pop()
@@ -71,98 +112,116 @@ impl Store {
         by: &str,
         at: &str,
     ) -> Result<Vec<StoredItem>> {
-        self.retrying(|| self.accept_once(ids, reason, note, by, at))
+        self.retrying(|| self.decide_once(ids, Action::Accept(reason), note, by, at))
             .await
     }
 
-    async fn accept_once(
+    /// Rejects an open suggested match: the item is resolved with the reason `rejected`, and
+    /// later runs never suggest the pair again ([`super::run::decided`]).
+    pub async fn reject(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        let ids = [id.to_string()];
+        let mut done = self
+            .retrying(|| self.decide_once(&ids, Action::Reject, note, by, at))
+            .await?;
+        done.pop().ok_or_else(|| self.err(format!("no item {id}")))
+    }
+
+    /// Returns an accepted or resolved item to open, with a note.
+    pub async fn reopen(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
+        let ids = [id.to_string()];
+        let mut done = self
+            .retrying(|| self.decide_once(&ids, Action::Reopen, note, by, at))
+            .await?;
+        done.pop().ok_or_else(|| self.err(format!("no item {id}")))
+    }
+
+    async fn decide_once(
         &self,
         ids: &[String],
-        reason: Reason,
+        action: Action,
         note: &str,
         by: &str,
         at: &str,
     ) -> Result<Vec<StoredItem>> {
         let generation = self.generation().await?;
         let mut items = Vec::new();
+        let mut events = Vec::new();
         for id in ids {
             let item = self.one(id).await?;
-            if item.state != ItemState::Open {
-                return Err(self.err(format!(
-                    "item {id} is {}, not open; only open items can be accepted",
-                    item.state.as_str()
-                )));
-            }
+            let (item, event) = self.decided(item, action, note, by, at)?;
             items.push(item);
-        }
-        let mut events = Vec::new();
-        for item in &mut items {
-            events.push(Event {
-                reason: Some(reason.as_str().into()),
-                ..Event::change(item, "accepted", ItemState::Accepted, at, by, note)
-            });
-            item.state = ItemState::Accepted;
-            item.reason = Some(reason.as_str().into());
-            signed(item, note, by, at);
-            item.accepted_evidence = Some(item.evidence.clone());
+            events.push(event);
         }
         self.write_decision(generation, &items, &events).await?;
         Ok(items)
     }
 
-    /// Rejects an open suggested match: the item is resolved with the reason `rejected`, and
-    /// later runs never suggest the pair again ([`super::run::decided`]).
-    pub async fn reject(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
-        self.retrying(|| self.reject_once(id, note, by, at)).await
-    }
-
-    async fn reject_once(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
-        let generation = self.generation().await?;
-        let mut item = self.one(id).await?;
-        if item.category != crate::matching::Category::SuggestedMatch {
-            return Err(self.err(format!(
-                "item {id} is a {}, not a suggested match; only suggestions can be rejected",
-                item.category.as_str()
-            )));
+    /// `item` as `action` leaves it, and the event that says so; refused (changing nothing)
+    /// when the action does not apply to the item as it now stands. One rule for the CLI's
+    /// decisions, the workspace's proposals and their approval.
+    pub(crate) fn decided(
+        &self,
+        mut item: StoredItem,
+        action: Action,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<(StoredItem, Event)> {
+        let id = item.item_id.clone();
+        let suggestion = item.category == crate::matching::Category::SuggestedMatch;
+        match action {
+            Action::Accept(reason) => {
+                if item.state != ItemState::Open {
+                    return Err(self.err(format!(
+                        "item {id} is {}, not open; only open items can be accepted",
+                        item.state.as_str()
+                    )));
+                }
+                let event = Event {
+                    reason: Some(reason.as_str().into()),
+                    ..Event::change(&item, "accepted", ItemState::Accepted, at, by, note)
+                };
+                item.state = ItemState::Accepted;
+                item.reason = Some(reason.as_str().into());
+                signed(&mut item, note, by, at);
+                item.accepted_evidence = Some(item.evidence.clone());
+                Ok((item, event))
+            }
+            Action::Reject => {
+                if !suggestion {
+                    return Err(self.err(format!(
+                        "item {id} is a {}, not a suggested match; only suggestions can be rejected",
+                        item.category.as_str()
+                    )));
+                }
+                if item.state != ItemState::Open {
+                    return Err(self.err(format!(
+                        "item {id} is {}, not open; reopen it first",
+                        item.state.as_str()
+                    )));
+                }
+                let event = Event {
+                    reason: Some(REJECTED.into()),
+                    ..Event::change(&item, "rejected", ItemState::Resolved, at, by, note)
+                };
+                item.state = ItemState::Resolved;
+                item.reason = Some(REJECTED.into());
+                signed(&mut item, note, by, at);
+                Ok((item, event))
+            }
+            Action::Reopen => {
+                if item.state == ItemState::Open {
+                    return Err(self.err(format!("item {id} is already open")));
+                }
+                let event = Event::change(&item, "reopened", ItemState::Open, at, by, note);
+                item.state = ItemState::Open;
+                item.cleared_in = None;
+                item.cleared_by_run = None;
+                item.accepted_evidence = None;
+                signed(&mut item, note, by, at);
+                Ok((item, event))
+            }
         }
-        if item.state != ItemState::Open {
-            return Err(self.err(format!(
-                "item {id} is {}, not open; reopen it first",
-                item.state.as_str()
-            )));
-        }
-        let event = Event {
-            reason: Some(REJECTED.into()),
-            ..Event::change(&item, "rejected", ItemState::Resolved, at, by, note)
-        };
-        item.state = ItemState::Resolved;
-        item.reason = Some(REJECTED.into());
-        signed(&mut item, note, by, at);
-        self.write_decision(generation, &[item.clone()], &[event])
-            .await?;
-        Ok(item)
-    }
-
-    /// Returns an accepted or resolved item to open, with a note.
-    pub async fn reopen(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
-        self.retrying(|| self.reopen_once(id, note, by, at)).await
-    }
-
-    async fn reopen_once(&self, id: &str, note: &str, by: &str, at: &str) -> Result<StoredItem> {
-        let generation = self.generation().await?;
-        let mut item = self.one(id).await?;
-        if item.state == ItemState::Open {
-            return Err(self.err(format!("item {id} is already open")));
-        }
-        let event = Event::change(&item, "reopened", ItemState::Open, at, by, note);
-        item.state = ItemState::Open;
-        item.cleared_in = None;
-        item.cleared_by_run = None;
-        item.accepted_evidence = None;
-        signed(&mut item, note, by, at);
-        self.write_decision(generation, &[item.clone()], &[event])
-            .await?;
-        Ok(item)
     }
 
     /// Runs a decision, reading the store again when its write finds the store changed since
@@ -177,7 +236,7 @@ impl Store {
         super::retry_when_changed(DECISION_ATTEMPTS, "decision", decide).await
     }
 
-    async fn write_decision(
+    pub(crate) async fn write_decision(
         &self,
         generation: i64,
         items: &[StoredItem],
@@ -281,9 +340,55 @@ impl Store {
             .map_err(|e| self.db_err("committing the close", e))?;
         Ok(Ok(open))
     }
+
+    /// Reopens a closed period (a person's decision, with a note); a run then may record it
+    /// again. Refused when the period is not closed.
+    pub async fn reopen_period(
+        &self,
+        period: &Period,
+        note: &str,
+        by: &str,
+        at: &str,
+    ) -> Result<()> {
+        if note.trim().is_empty() {
+            return Err(self.err("reopening a period needs a note saying why"));
+        }
+        self.retrying(|| async {
+            let generation = self.generation().await?;
+            let label = period.label();
+            match self.period_status(&label).await? {
+                Some(s) if s.closed => {}
+                _ => return Err(self.err(format!("{label} is not closed"))),
+            }
+            let mut tx = self.write_turn(generation).await?;
+            set_period(self, &mut tx, period, false, at, by, Some(note)).await?;
+            insert_events(
+                self,
+                &mut tx,
+                &self.stamped(&[Event {
+                    item_id: None,
+                    period: Some(label),
+                    at: at.to_string(),
+                    by: by.to_string(),
+                    event: "period reopened".into(),
+                    from_status: Some("closed".into()),
+                    to_status: Some("open".into()),
+                    run_id: None,
+                    reason: None,
+                    note: Some(note.to_string()),
+                    origin: None,
+                }]),
+            )
+            .await?;
+            tx.commit()
+                .await
+                .map_err(|e| self.db_err("committing the reopening", e))
+        })
+        .await
+    }
 }
 
-fn event_from_row(store: &Store, r: &sqlx::any::AnyRow) -> Result<Event> {
+pub(crate) fn event_from_row(store: &Store, r: &sqlx::any::AnyRow) -> Result<Event> {
     use sqlx::Row;
     let opt = |c: &str| {
         r.try_get::<Option<String>, _>(c)

@@ -19,14 +19,18 @@
 //! Matched rows stay in the run directory's files; the store holds what a person must follow up.
 //! Amounts are decimal text, instants RFC 3339 UTC text.
 
+pub mod browse;
 pub mod cards;
 pub mod carry;
 pub mod decide;
 pub mod fetch_cache;
 pub mod item;
+pub mod item_table;
 pub mod links;
 pub mod plan;
+pub mod proposals;
 pub mod run;
+pub mod sessions;
 pub mod users;
 pub mod write;
 
@@ -340,6 +344,17 @@ impl Store {
         self
     }
 
+    /// Another handle on the same pool whose decisions say they came from `origin` (the
+    /// workspace opens one store and stamps each person's request with where it came from).
+    pub fn acting_from(&self, origin: impl Into<String>) -> Store {
+        Store {
+            pool: self.pool.clone(),
+            shown: self.shown.clone(),
+            backend: self.backend,
+            origin: Some(origin.into()),
+        }
+    }
+
     /// `events`, each stamped with this handle's origin where it has none.
     pub(crate) fn stamped(&self, events: &[Event]) -> Vec<Event> {
         events
@@ -575,7 +590,7 @@ impl Store {
         })
     }
 
-    pub(crate) async fn period_status(&self, period: &str) -> Result<Option<PeriodStatus>> {
+    pub async fn period_status(&self, period: &str) -> Result<Option<PeriodStatus>> {
         let row = sqlx::query("SELECT * FROM periods WHERE period = $1")
             .bind(period.to_string())
             .fetch_optional(&self.pool)

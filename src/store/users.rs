@@ -81,6 +81,17 @@ fn check_password(password: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// A new password: 20 letters and digits (no look-alikes) from the operating system's
+/// generator, for a user an admin adds in the workspace and the demo's people.
+pub fn generated_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
 /// A change to a user, as the event log says it.
 fn user_event(what: &str, name: &str, note: String, by: &str, at: &str) -> Event {
     Event {
@@ -307,6 +318,15 @@ impl Store {
             q.execute(&mut *tx)
                 .await
                 .map_err(|e| self.db_err("changing the user", e))?;
+            // Disabling a user or changing their password ends their workspace sessions at
+            // once, in the same transaction (`store::sessions`).
+            if what != "user role changed" {
+                sqlx::query("DELETE FROM sessions WHERE user_name = $1")
+                    .bind(name.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| self.db_err("ending the user's sessions", e))?;
+            }
             let event = user_event(what, name, words, by, at);
             insert_events(self, &mut tx, &self.stamped(&[event])).await?;
             tx.commit()
