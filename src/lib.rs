@@ -23,6 +23,8 @@
 //! | [`pipeline`] | the stages wired together for a whole reconciliation |
 //! | [`run_dir`] | the names of a run directory's files (the output contract), in one place |
 //! | [`store`] | memory across months (SQLite or PostgreSQL): items, decisions, events, period close, what each run reported, the workspace's users |
+//! | [`workspace`] | the review workspace (`serve`): sign-in, roles, items, proposals and approvals, close, audit log, in a browser |
+//! | [`formula_guard`] | provider and ledger text never read as a formula in a CSV |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
@@ -45,6 +47,7 @@ pub mod deliver;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod formula_guard;
 pub mod generate;
 pub mod ledger;
 pub mod links;
@@ -64,5 +67,6 @@ pub mod secret;
 pub mod sql;
 pub mod store;
 pub mod tolerance;
+pub mod workspace;
 
 pub use error::{Error, Result};

@@ -266,11 +266,26 @@ impl StoreArgs {
 
     /// Opens the store for a person's decision from the command line: its events say so, with
     /// the operating-system account that ran it (`--by` is free text).
+    /// Refused when the store says every decision goes through the workspace (`[review]
+    /// cli_decisions = false`, which `serve` keeps in the store).
     pub async fn open_for_decisions(&self) -> Result<crate::store::Store> {
+        let store = self.open().await?;
+        if !store.cli_decisions_allowed().await? {
+            return Err(Error::input(
+                "--store",
+                format!("{} takes decisions only from signed-in people in the workspace (`[review] cli_decisions = false`): use `cardrecon serve`", store.shown()),
+            ));
+        }
+        Ok(store.with_origin(cli_origin()))
+    }
+
+    /// The store for managing users from the command line (allowed whatever `cli_decisions`
+    /// says: it is how the first admin is made), its events saying so.
+    pub async fn open_for_users(&self) -> Result<crate::store::Store> {
         Ok(self.open().await?.with_origin(cli_origin()))
     }
 
-    /// [`StoreArgs::open_for_decisions`], creating a SQLite store that does not exist yet (the
+    /// [`StoreArgs::open_for_users`], creating a SQLite store that does not exist yet (the
     /// first user may come before the first run).
     pub async fn create_for_decisions(&self) -> Result<crate::store::Store> {
         Ok(crate::store::Store::open(&self.store)

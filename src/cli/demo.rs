@@ -120,5 +120,32 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
     if let Some(line) = summary::report_pointer(&done.outcome.files) {
         println!("\n{line}");
     }
+    // Two people to click through the close with: a preparer proposes, an approver approves.
+    let store_url = format!("sqlite:{}", store.display());
+    let people = runtime()?.block_on(async {
+        let s = crate::store::Store::open(&store_url)
+            .await?
+            .with_origin("cardrecon demo");
+        let at = super::args::now_text();
+        let mut people = Vec::new();
+        for (name, role) in [
+            ("ana", crate::store::users::Role::Preparer),
+            ("ben", crate::store::users::Role::Approver),
+        ] {
+            let password = crate::store::users::generated_password();
+            s.add_user(name, role, &password, "cardrecon demo", &at)
+                .await?;
+            people.push((name, role, password));
+        }
+        Ok::<_, Error>(people)
+    })?;
+    println!("\nReview in the browser: the workspace over this store, with two people made for the demo (passwords shown only now):");
+    for (name, role, password) in &people {
+        println!("  {name:<4} {:<9} {password}", role.as_str());
+    }
+    println!(
+        "  cargo run -- serve --config {}\n  then open http://127.0.0.1:8080/",
+        a.out.join("cardrecon.toml").display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,7 @@ mod reopen;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod serve;
 pub mod sql;
 pub mod user;
 
@@ -79,6 +80,9 @@ pub enum Command {
     ClosePeriod(close_period::ClosePeriodArgs),
     /// The people who sign in to the workspace: add, list, disable, set-password, set-role.
     User(user::UserArgs),
+    /// The review workspace in a browser: sign-in, items, proposals and approvals, close, audit
+    /// log, over the configuration's store and runs.
+    Serve(serve::ServeArgs),
     /// Send a finished run's reports as `[delivery]` says: email, drop directory (exit 3 when
     /// that fails; the run stays complete).
     Deliver(deliver::DeliverArgs),
@@ -113,6 +117,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(a) => history::run(a),
         Command::ClosePeriod(a) => close_period::run(a),
         Command::User(a) => user::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Deliver(a) => deliver::run(a),
         Command::Export(a) => export::run(a),
         Command::Sql(a) => sql::run(a),

@@ -130,7 +130,7 @@ pub fn run(a: UserArgs) -> Result<ExitCode> {
                 Ok(text)
             }
             UserCommand::Disable { store, name } => {
-                let store = store.open_for_decisions().await?;
+                let store = store.open_for_users().await?;
                 let u = store.disable_user(&name, &by, &at).await?;
                 Ok(format!("disabled {}\n", line(&u)))
             }
@@ -140,7 +140,7 @@ pub fn run(a: UserArgs) -> Result<ExitCode> {
                 password_stdin,
             } => {
                 let pw = password(&name, password_stdin)?;
-                let store = store.open_for_decisions().await?;
+                let store = store.open_for_users().await?;
                 let u = store.set_password(&name, &pw, &by, &at).await?;
                 Ok(format!("password set for {}\n", line(&u)))
             }
@@ -150,7 +150,7 @@ pub fn run(a: UserArgs) -> Result<ExitCode> {
                 role: r,
             } => {
                 let r = role(&r)?;
-                let store = store.open_for_decisions().await?;
+                let store = store.open_for_users().await?;
                 let u = store.set_role(&name, r, &by, &at).await?;
                 Ok(format!("role set: {}\n", line(&u)))
             }

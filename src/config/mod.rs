@@ -61,6 +61,7 @@
 
 pub mod delivery;
 pub mod dialect;
+pub mod serve;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -178,6 +179,10 @@ pub struct ConfigFile {
     pub store: StoreFile,
     #[serde(default)]
     pub delivery: delivery::DeliveryFile,
+    #[serde(default)]
+    pub serve: serve::ServeFile,
+    #[serde(default)]
+    pub review: serve::ReviewFile,
 }
 
 /// `[store]`: where the memory across periods lives.

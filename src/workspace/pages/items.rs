@@ -1,0 +1,381 @@
+//! Items: filtered, sorted and paged by the database; the filters live in the URL (a link can be
+//! sent to a colleague) and the filtered list downloads as CSV. Selecting many proposes one
+//! decision for all.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use axum_csrf::CsrfToken;
+use serde::Deserialize;
+
+use super::super::form::Posted;
+use super::super::person::Person;
+use super::super::render::{failure, message, money, page};
+use super::super::App;
+use super::{now_text, refused};
+use crate::matching::Category;
+use crate::store::browse::{ItemColumn, ItemQuery, ItemSort, StateFilter, AGE_BUCKETS};
+use crate::store::decide::Action;
+use crate::store::item::Reason;
+use crate::store::proposals::Proposed;
+use crate::store::StoredItem;
+
+/// Items on one page.
+pub const PAGE_SIZE: u64 = 50;
+
+/// The items page's URL parameters, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    pub period: Option<String>,
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub provider: Option<String>,
+    pub currency: Option<String>,
+    pub age: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<u64>,
+}
+
+fn set(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl Filters {
+    /// The store query, and what was typed that is not a valid filter (said on the page, and
+    /// left out of the query rather than failing it).
+    pub fn query(&self) -> (ItemQuery, Vec<String>) {
+        let mut notes = Vec::new();
+        let mut q = ItemQuery {
+            period: set(&self.period),
+            provider: set(&self.provider),
+            currency: set(&self.currency).map(|c| c.to_ascii_uppercase()),
+            text: set(&self.q),
+            ..Default::default()
+        };
+        if let Some(s) = set(&self.state) {
+            if s != "all" {
+                match StateFilter::parse(&s) {
+                    Some(f) => q.state = Some(f),
+                    None => notes.push(format!("`{s}` is not a state; all states are shown")),
+                }
+            }
+        }
+        if let Some(c) = set(&self.category) {
+            match Category::parse(&c) {
+                Some(c) => q.category = Some(c.as_str().to_string()),
+                None => notes.push(format!("`{c}` is not a category; all are shown")),
+            }
+        }
+        if let Some(a) = set(&self.age) {
+            match AGE_BUCKETS.iter().find(|b| b.0 == a) {
+                Some(b) => q.age = Some(b.0),
+                None => notes.push(format!("`{a}` is not an age bucket; all ages are shown")),
+            }
+        }
+        let as_of = q
+            .period
+            .as_deref()
+            .and_then(|p| crate::period::Period::parse(p).ok())
+            .map(|p| p.last);
+        q.as_of = Some(as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()));
+        for (typed, slot, what) in [
+            (set(&self.min), &mut q.min_amount, "smallest amount"),
+            (set(&self.max), &mut q.max_amount, "largest amount"),
+        ] {
+            if let Some(t) = typed {
+                match crate::money::parse(&t) {
+                    Ok(d) => *slot = Some(d.abs().to_string()),
+                    Err(_) => notes.push(format!("`{t}` is not an amount; no {what} is applied")),
+                }
+            }
+        }
+        if let Some(s) = set(&self.sort) {
+            match ItemSort::parse(&s) {
+                Some(s) => q.sort = s,
+                None => notes.push(format!("`{s}` is not a sort order; oldest first")),
+            }
+        }
+        (q, notes)
+    }
+
+    /// The URL query of these filters (without the page), for links and the CSV download.
+    pub fn url_query(&self) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("period", &self.period),
+            ("state", &self.state),
+            ("category", &self.category),
+            ("provider", &self.provider),
+            ("currency", &self.currency),
+            ("age", &self.age),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ] {
+            if let Some(v) = set(v) {
+                pairs.append_pair(k, &v);
+            }
+        }
+        pairs.finish()
+    }
+}
+
+/// An item as a row of the list.
+pub fn item_row(i: &StoredItem, proposed: bool, as_of: chrono::NaiveDate) -> minijinja::Value {
+    let (days, bucket) = i.age_on(as_of);
+    minijinja::context! {
+        item_id => i.item_id, period => i.period, category => i.category.as_str(),
+        provider => i.provider, kind => i.kind, tx_id => i.tx_id, order_id => i.order_id,
+        ledger_entry_id => i.ledger_entry_id, amount => money(i.amount), currency => i.currency,
+        at_stake => money(i.exposure.at_stake), difference => money(i.exposure.difference),
+        state => if proposed { "proposed" } else { i.state.as_str() },
+        age_days => days, age_bucket => bucket, reason => i.reason, decided_by => i.decided_by,
+        suggestion => i.category == Category::SuggestedMatch,
+    }
+}
+
+/// The reason codes a person picks from.
+pub fn reasons() -> Vec<&'static str> {
+    Reason::ALL
+        .iter()
+        .filter(|r| **r != Reason::MatchedManually)
+        .map(|r| r.as_str())
+        .collect()
+}
+
+pub async fn list(
+    State(app): State<App>,
+    Extension(me): Extension<Person>,
+    token: CsrfToken,
+    Query(f): Query<Filters>,
+) -> Response {
+    let (q, notes) = f.query();
+    let page_no = f.page.unwrap_or(1).max(1);
+    let found = match app
+        .store
+        .items_page(&q, (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return failure(&e),
+    };
+    let mut choices = Vec::new();
+    for c in [
+        ItemColumn::Period,
+        ItemColumn::Provider,
+        ItemColumn::Currency,
+    ] {
+        match app.store.item_values(c).await {
+            Ok(v) => choices.push(v),
+            Err(e) => return failure(&e),
+        }
+    }
+    let as_of = q.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let rows: Vec<minijinja::Value> = found
+        .items
+        .iter()
+        .map(|i| item_row(i, found.proposed.contains(&i.item_id), as_of))
+        .collect();
+    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    let base = f.url_query();
+    let link = |p: u64| {
+        if base.is_empty() {
+            format!("/items?page={p}")
+        } else {
+            format!("/items?{base}&page={p}")
+        }
+    };
+    let totals = crate::store::item::at_stake_by_currency(&found.items);
+    page(
+        &app,
+        "items.html",
+        Some(&me),
+        token,
+        minijinja::context! {
+            nav => "items",
+            items => rows,
+            total => found.total,
+            page => page_no,
+            pages => pages,
+            first => if found.total == 0 { 0 } else { (page_no - 1) * PAGE_SIZE + 1 },
+            last => ((page_no - 1) * PAGE_SIZE + found.items.len() as u64),
+            prev => (page_no > 1).then(|| link(page_no - 1)),
+            next => (page_no < pages).then(|| link(page_no + 1)),
+            csv => if base.is_empty() { "/items.csv".to_string() } else { format!("/items.csv?{base}") },
+            notes => notes,
+            as_of => as_of.to_string(),
+            page_totals => totals.iter().map(|(c, (n, a))| minijinja::context! {
+                currency => c, count => n, at_stake => a.to_string(),
+            }).collect::<Vec<_>>(),
+            f => minijinja::context! {
+                period => set(&f.period), state => set(&f.state).unwrap_or_default(),
+                category => set(&f.category), provider => set(&f.provider),
+                currency => set(&f.currency), age => set(&f.age), min => set(&f.min),
+                max => set(&f.max), q => set(&f.q), sort => q.sort.as_str(),
+            },
+            periods => choices[0], providers => choices[1], currencies => choices[2],
+            states => ["open", "proposed", "accepted", "cleared", "resolved", "all"],
+            categories => Category::ALL.iter().filter(|c| **c != Category::Matched).map(|c| c.as_str()).collect::<Vec<_>>(),
+            ages => AGE_BUCKETS.iter().map(|b| b.0).collect::<Vec<_>>(),
+            sorts => ItemSort::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            reasons => reasons(),
+            back => if base.is_empty() { "/items".to_string() } else { format!("/items?{base}") },
+        },
+    )
+}
+
+pub async fn csv(State(app): State<App>, Query(f): Query<Filters>) -> Response {
+    let (q, _) = f.query();
+    let items = match app.store.items_all(&q).await {
+        Ok(i) => i,
+        Err(e) => return failure(&e),
+    };
+    let as_of = q.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut out = Vec::new();
+    if let Err(e) = crate::store::item_table::write_csv(&mut out, &items, as_of) {
+        tracing::error!("writing items CSV: {e}");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the CSV could not be written",
+        )
+            .into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"items.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// The decision a proposal form asks for: `action` and, for accept, `reason`.
+pub fn action_of(form: &Posted) -> Result<Action, String> {
+    let action = form.get("action").unwrap_or("");
+    let reason = form.get("reason");
+    Action::parse(action, reason).ok_or_else(|| match (action, reason) {
+        ("accept", None) => "Accepting needs a reason code.".to_string(),
+        ("accept", Some(r)) => format!("`{r}` is not a reason code."),
+        ("", _) => "Choose what to propose.".to_string(),
+        (a, _) => format!("`{a}` is not a decision."),
+    })
+}
+
+/// Says what proposing did: how many wait for approval and how many took effect at once.
+pub fn proposed_lines(done: &[Proposed]) -> Vec<String> {
+    let waiting = done
+        .iter()
+        .filter(|p| matches!(p, Proposed::Pending(_)))
+        .count();
+    let applied = done.len() - waiting;
+    let mut lines = Vec::new();
+    if waiting > 0 {
+        lines.push(format!(
+            "{waiting} proposal{} waiting for an approver.",
+            if waiting == 1 { " is" } else { "s are" }
+        ));
+    }
+    if applied > 0 {
+        lines.push(format!(
+            "{applied} item{} within approve_above: decided at once.",
+            if applied == 1 { " is" } else { "s are" }
+        ));
+    }
+    lines
+}
+
+pub async fn propose_many(
+    State(app): State<App>,
+    Extension(me): Extension<Person>,
+    token: CsrfToken,
+    form: Posted,
+) -> Response {
+    let back = form
+        .get("back")
+        .filter(|b| b.starts_with("/items") && b.bytes().all(|c| c.is_ascii_graphic()))
+        .unwrap_or("/items")
+        .to_string();
+    let ids = form.all("item");
+    if ids.is_empty() {
+        return message(
+            &app,
+            &me,
+            token,
+            StatusCode::BAD_REQUEST,
+            "Nothing proposed",
+            &["Select at least one item.".into()],
+            &back,
+        );
+    }
+    let action = match action_of(&form) {
+        Ok(a) => a,
+        Err(m) => {
+            return message(
+                &app,
+                &me,
+                token,
+                StatusCode::BAD_REQUEST,
+                "Nothing proposed",
+                &[m],
+                &back,
+            )
+        }
+    };
+    let Some(note) = form.get("note") else {
+        return message(
+            &app,
+            &me,
+            token,
+            StatusCode::BAD_REQUEST,
+            "Nothing proposed",
+            &["A proposal needs a note saying why.".into()],
+            &back,
+        );
+    };
+    match me
+        .store(&app)
+        .propose(
+            &ids,
+            action,
+            note,
+            &me.name,
+            &now_text(),
+            &app.approve_above,
+        )
+        .await
+    {
+        Ok(done) => {
+            let mut lines = proposed_lines(&done);
+            lines.insert(
+                0,
+                format!(
+                    "{} {} proposed for {} items.",
+                    action.as_str(),
+                    note_words(action),
+                    ids.len()
+                ),
+            );
+            message(&app, &me, token, StatusCode::OK, "Proposed", &lines, &back)
+        }
+        Err(e) => refused(&app, &me, token, &e, &back),
+    }
+}
+
+fn note_words(action: Action) -> String {
+    action
+        .reason()
+        .map(|r| format!("({})", r.as_str()))
+        .unwrap_or_default()
+}
