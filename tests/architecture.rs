@@ -167,6 +167,20 @@ fn rooms_that_must_not_depend_on_each_other_do_not() {
     assert!(!edges
         .get("results")
         .is_some_and(|e| e.contains("report") || e.contains("store")));
+    // The workspace is a front end over the store and the runs, like the CLI: nothing the
+    // engine, the store or the reports do may depend on it.
+    assert!(edges["workspace"].contains("store"), "the graph is read");
+    for room in [
+        "store", "report", "results", "pipeline", "matching", "explain",
+    ] {
+        let deps: Vec<&String> = edges
+            .iter()
+            .filter(|(from, _)| *from == room || from.starts_with(&format!("{room}::")))
+            .flat_map(|(_, to)| to)
+            .filter(|to| *to == "workspace" || to.starts_with("workspace::"))
+            .collect();
+        assert!(deps.is_empty(), "{room} → workspace");
+    }
 }
 
 #[test]

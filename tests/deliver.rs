@@ -406,7 +406,7 @@ fn a_refused_login_and_a_server_that_vanishes_fail_the_delivery_and_a_retry_send
 }
 
 /// A CA and a server certificate for `localhost` made with the openssl command.
-fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+pub fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
     let sh = |args: &[&str]| {
         Command::new("openssl")
             .args(args)

@@ -1,6 +1,7 @@
 //! cardrecon's integration tests: one binary, one module per area (ripgrep's layout).
 
 mod architecture;
+mod browser;
 mod cards;
 mod cli;
 mod corpus;
@@ -22,3 +23,4 @@ mod sql;
 mod stage6;
 mod store;
 mod util;
+mod workspace;
