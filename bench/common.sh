@@ -2,11 +2,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cardrecon-target}"
-BIN="$CARGO_TARGET_DIR/release/cardrecon"
+# CARDRECON_BIN: another build to use (e.g. the debug one, for a quick look).
+BIN="${CARDRECON_BIN:-$CARGO_TARGET_DIR/release/cardrecon}"
 WORK="${BENCH_WORK:-$ROOT/bench/work}"
 mkdir -p "$WORK"
 
 build_release() {
+  [ -n "${CARDRECON_BIN:-}" ] && return 0
   (cd "$ROOT" && cargo build --release --quiet)
 }
 

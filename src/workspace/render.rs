@@ -115,7 +115,8 @@ pub fn failure(e: &Error) -> Response {
         .into_response()
 }
 
-/// An amount as pages show it: the decimal's own digits.
+/// An amount as pages show it: as `items` and the CSV files write it (at least two places,
+/// every digit the figure has).
 pub fn money(a: Option<rust_decimal::Decimal>) -> String {
-    a.map(|d| d.to_string()).unwrap_or_default()
+    a.map(crate::money::format).unwrap_or_default()
 }

@@ -132,6 +132,7 @@ pub async fn show(
     let ctx = minijinja::context! {
         nav => "items",
         i => row,
+        age_to => item.closed_on().map_or(as_of, |c| c.min(as_of)).to_string(),
         evidence => item.evidence,
         note => item.note,
         decided_at => item.decided_at,

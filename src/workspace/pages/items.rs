@@ -213,7 +213,7 @@ pub async fn list(
             notes => notes,
             as_of => as_of.to_string(),
             page_totals => totals.iter().map(|(c, (n, a))| minijinja::context! {
-                currency => c, count => n, at_stake => a.to_string(),
+                currency => c, count => n, at_stake => crate::money::format(*a),
             }).collect::<Vec<_>>(),
             f => minijinja::context! {
                 period => set(&f.period), state => set(&f.state).unwrap_or_default(),
