@@ -52,6 +52,9 @@ pub struct Inner {
     pub approve_above: ApproveAbove,
     pub csrf: CsrfConfig,
     pub templates: minijinja::Environment<'static>,
+    /// The items page's choices (periods, providers, currencies) and when they were read:
+    /// three scans of the whole items table are not repeated for every page view.
+    pub choices: tokio::sync::Mutex<Option<(std::time::Instant, [Vec<String>; 3])>>,
 }
 
 impl std::ops::Deref for App {
@@ -98,6 +101,7 @@ impl App {
             approve_above: ApproveAbove(review.approve_above.clone()),
             csrf,
             templates: render::templates()?,
+            choices: tokio::sync::Mutex::new(None),
             serve,
         })))
     }

@@ -13,7 +13,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use super::pages;
 use super::person::{client_address, Person};
-use super::sessions::{StoreSessions, SIGNED_IN_AT, USER};
+use super::sessions::{standing, Standing, StoreSessions, LAST_SEEN, SIGNED_IN_AT, USER};
 use super::{auth, App};
 use crate::store::users::Role;
 
@@ -171,10 +171,25 @@ async fn guard(
         }
     };
     let since = session.get::<i64>(SIGNED_IN_AT).await.ok().flatten();
-    let hours = i64::from(app.serve.session_hours);
-    if since.is_none_or(|t| chrono::Utc::now().timestamp() - t >= hours * 3600) {
-        let _ = session.flush().await;
-        return to_sign_in("expired");
+    let last = session.get::<i64>(LAST_SEEN).await.ok().flatten();
+    let now = chrono::Utc::now().timestamp();
+    match standing(
+        now,
+        since,
+        last,
+        app.serve.session_hours,
+        app.serve.idle_minutes,
+    ) {
+        Standing::Expired => {
+            let _ = session.flush().await;
+            return to_sign_in("expired");
+        }
+        Standing::Touch => {
+            if let Err(e) = session.insert(LAST_SEEN, now).await {
+                tracing::warn!("recording a session's activity: {e}");
+            }
+        }
+        Standing::Fresh => {}
     }
     let user = match app.store.user(&name).await {
         Ok(Some(u)) if u.enabled => u,

@@ -167,17 +167,10 @@ pub async fn list(
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
-    let mut choices = Vec::new();
-    for c in [
-        ItemColumn::Period,
-        ItemColumn::Provider,
-        ItemColumn::Currency,
-    ] {
-        match app.store.item_values(c).await {
-            Ok(v) => choices.push(v),
-            Err(e) => return failure(&e),
-        }
-    }
+    let choices = match choices(&app).await {
+        Ok(c) => c,
+        Err(e) => return failure(&e),
+    };
     let as_of = q.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let rows: Vec<minijinja::Value> = found
         .items
@@ -221,7 +214,7 @@ pub async fn list(
                 currency => set(&f.currency), age => set(&f.age), min => set(&f.min),
                 max => set(&f.max), q => set(&f.q), sort => q.sort.as_str(),
             },
-            periods => choices[0], providers => choices[1], currencies => choices[2],
+            periods => &choices[0], providers => &choices[1], currencies => &choices[2],
             states => ["open", "proposed", "accepted", "cleared", "resolved", "all"],
             categories => Category::ALL.iter().filter(|c| **c != Category::Matched).map(|c| c.as_str()).collect::<Vec<_>>(),
             ages => AGE_BUCKETS.iter().map(|b| b.0).collect::<Vec<_>>(),
@@ -230,6 +223,24 @@ pub async fn list(
             back => if base.is_empty() { "/items".to_string() } else { format!("/items?{base}") },
         },
     )
+}
+
+/// The periods, providers and currencies the filters offer, read at most once a minute (a
+/// new period appears in the list within a minute of its run).
+async fn choices(app: &App) -> crate::error::Result<[Vec<String>; 3]> {
+    let mut cached = app.choices.lock().await;
+    if let Some((at, c)) = cached.as_ref() {
+        if at.elapsed() < std::time::Duration::from_secs(60) {
+            return Ok(c.clone());
+        }
+    }
+    let read = [
+        app.store.item_values(ItemColumn::Period).await?,
+        app.store.item_values(ItemColumn::Provider).await?,
+        app.store.item_values(ItemColumn::Currency).await?,
+    ];
+    *cached = Some((std::time::Instant::now(), read.clone()));
+    Ok(read)
 }
 
 pub async fn csv(State(app): State<App>, Query(f): Query<Filters>) -> Response {
