@@ -190,14 +190,8 @@ mod tests {
             ),
             // A clock that went back, or a last-seen before sign-in, does not extend anything.
             (50, Some(100), None, 12, 30, Standing::Expired),
-            (
-                100 + 31 * 60,
-                Some(100 + 60),
-                Some(0),
-                12,
-                30,
-                Standing::Touch,
-            ),
+            (160 + 29 * 60, Some(160), Some(0), 12, 30, Standing::Touch),
+            (160 + 30 * 60, Some(160), Some(0), 12, 30, Standing::Expired),
         ];
         for (now, since, last, hours, idle, want) in table {
             assert_eq!(
