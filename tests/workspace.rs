@@ -550,6 +550,98 @@ fn review(setup: &Setup, server: &Server) {
     // Downloads: only a known run's known files.
     let traversal = alex.get("/runs/..%2F..%2Fetc/passwd");
     assert_eq!(traversal.status, 404);
+    // The filtered list downloads as CSV: exactly the rows the filters select.
+    let csv = alex.get("/items.csv?state=open&category=amount_mismatch&min=100&max=500");
+    assert_eq!(csv.status, 200);
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert!(
+        !rows.is_empty(),
+        "some open amount mismatches between 100 and 500"
+    );
+    for r in &rows {
+        let amount = crate::util::dec(&r[8]).abs();
+        assert!(r[2] == "amount_mismatch" && r[10] == "open", "{r:?}");
+        assert!(
+            amount >= crate::util::dec("100") && amount <= crate::util::dec("500"),
+            "{r:?}"
+        );
+    }
+    let page = alex.get("/items?state=open&category=amount_mismatch&min=100&max=500");
+    assert!(
+        page.body.contains(&format!("{} items", rows.len())),
+        "the page counts what the CSV holds"
+    );
+    // A comment is an event in the item's history.
+    let c = alex.post(
+        &format!("/items/{other}"),
+        &format!("/items/{other}/comment"),
+        &[("note", "asked the provider")],
+    );
+    assert_eq!(c.status, 303);
+    let h = run(&["history", "--store", &setup.store, &other]);
+    assert!(
+        h.stdout.contains("comment") && h.stdout.contains("asked the provider"),
+        "{}",
+        h.stdout
+    );
+    // An approver rejects a proposal with a note; it leaves the item open.
+    let r = paul.post(
+        &format!("/items/{other}"),
+        "/approvals/{pid2}/reject".replace("{pid2}", &pid2).as_str(),
+        &[("note", "no")],
+    );
+    assert_eq!(r.status, 403, "a preparer cannot reject");
+    let r = alex.post(
+        "/approvals",
+        &format!("/approvals/{pid2}/reject"),
+        &[("note", "not without evidence")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Closing with force and a note closes; reopening needs a note and an approver.
+    let forced = alex.post(
+        "/periods/2026-03",
+        "/periods/2026-03/close",
+        &[("force", "yes"), ("note", "handed to accounting")],
+    );
+    assert_eq!(forced.status, 303, "{}", forced.body);
+    assert!(alex.get("/periods").body.contains("closed</span> by alex"));
+    let no_note = alex.post("/periods/2026-03", "/periods/2026-03/reopen", &[]);
+    assert_eq!(no_note.status, 400);
+    let reopened = alex.post(
+        "/periods/2026-03",
+        "/periods/2026-03/reopen",
+        &[("note", "late invoice")],
+    );
+    assert_eq!(reopened.status, 303, "{}", reopened.body);
+    let audit = alex.get("/audit?event=period+reopened");
+    assert!(
+        audit.body.contains("late invoice"),
+        "the audit log filters by action"
+    );
+    // An admin adds a user (a password shown once) and disables them.
+    let mut ada = signed_in(server, "ada");
+    let added = ada.post(
+        "/users",
+        "/users",
+        &[("name", "newbie"), ("role", "viewer")],
+    );
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(
+        added.body.contains("newbie can sign in as a viewer"),
+        "{}",
+        added.body
+    );
+    let off = ada.post("/users", "/users/newbie/disable", &[]);
+    assert_eq!(off.status, 303);
+    let last = ada.post("/users", "/users/ada/disable", &[]);
+    assert_eq!(last.status, 409, "the last admin stays: {}", last.body);
+    assert!(
+        !ada.get("/users").body.contains("$argon2"),
+        "no hash on any page"
+    );
 }
 
 /// Sign-in: one message for an unknown user and a wrong password; throttled after five
