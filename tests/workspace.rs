@@ -819,3 +819,82 @@ fn serve_over_tls_with_secure_cookies() {
     );
     assert_eq!(c.get("/users").status, 200);
 }
+
+/// Many items selected on the list get one proposal each; under `[review] approve_above` a
+/// proposal on an item within the limit takes effect at once, and one above it waits.
+#[test]
+fn bulk_proposals_and_approve_above() {
+    let dir = tempdir();
+    let store = format!("sqlite:{}", dir.path().join("s.db").display());
+    let setup = Setup::reconciled(&store);
+    let mut text = std::fs::read_to_string(&setup.config).unwrap();
+    text.push_str("[review]\napprove_above = \"USD=0.05,EUR=0.05\"\n");
+    std::fs::write(&setup.config, text).unwrap();
+    let server = Server::start(&setup.config);
+    let mut paul = signed_in(&server, "paul");
+    let open = run(&["items", "--store", &store, "--format", "csv"]);
+    // Two amount mismatches (a cent or so at stake: within the limit) and two missing in the
+    // ledger (their whole amount at stake: above it).
+    let pick = |category: &str| -> Vec<String> {
+        open.stdout
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(2) == Some(category))
+            .filter(|l| {
+                let at_stake = l.rsplit(',').next().unwrap_or("");
+                category != "amount_mismatch"
+                    || crate::util::dec(at_stake).abs() <= crate::util::dec("0.05")
+            })
+            .take(2)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let small = pick("amount_mismatch");
+    let large = pick("missing_in_ledger");
+    assert_eq!((small.len(), large.len()), (2, 2), "{}", open.stdout);
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("action", "accept"),
+        ("reason", "timing"),
+        ("note", "month-end cut-off"),
+        ("back", "/items?state=open"),
+    ];
+    for id in small.iter().chain(&large) {
+        fields.push(("item", id));
+    }
+    let done = paul.post("/items?state=open", "/items/propose", &fields);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body
+            .contains("2 proposals are waiting for an approver"),
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body.contains("2 items are within approve_above"),
+        "{}",
+        done.body
+    );
+    let accepted = run(&[
+        "items", "--store", &store, "--status", "accepted", "--format", "csv",
+    ]);
+    for id in &small {
+        assert!(
+            accepted.stdout.lines().any(|l| l.starts_with(id.as_str())),
+            "{id} accepted at once"
+        );
+    }
+    let queue = paul.get("/approvals");
+    for id in &large {
+        assert!(queue.body.contains(id.as_str()), "{id} waits");
+    }
+    for id in &small {
+        assert!(!queue.body.contains(id.as_str()), "{id} does not wait");
+    }
+    // The list marks the waiting items `proposed`.
+    let proposed = paul.get("/items?state=proposed");
+    assert!(
+        proposed.body.contains("2 items"),
+        "{}",
+        &proposed.body[..proposed.body.len().min(2000)]
+    );
+}
