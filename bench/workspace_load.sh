@@ -22,7 +22,7 @@ sign_in() {
   token=$(curl -fs -c "$jar" -b "$jar" "$base/sign-in" | grep -o 'name="authenticity_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//;s/&#x2f;/\//g;s/&#x2b;/+/g')
   curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST "$base/sign-in" \
     --data-urlencode "authenticity_token=$token" --data-urlencode "name=bench" --data-urlencode "password=$PASSWORD"
-  awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$jar"
+  sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}'
 }
 
 load() {

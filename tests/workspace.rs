@@ -734,8 +734,14 @@ fn cli_decisions_can_be_turned_off() {
     ]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("cli_decisions = false"), "{}", r.stderr);
-    let u = run(&["user", "list", "--store", &store]);
+    // User commands still work, here given the configuration instead of the store's URL.
+    let u = run(&["user", "list", "--config", setup.config.to_str().unwrap()]);
     assert_eq!(u.code, 0, "{}", u.stderr);
+    assert!(
+        u.stdout.contains("alex") && u.stdout.contains("approver"),
+        "{}",
+        u.stdout
+    );
     let _ = &setup.dir;
 }
 

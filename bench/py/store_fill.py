@@ -31,7 +31,7 @@ category = ("CASE i % 8 WHEN 0 THEN 'amount_mismatch' WHEN 1 THEN 'missing_in_le
 provider = "CASE i % 4 WHEN 0 THEN 'keysecure' WHEN 1 THEN 'txv3' WHEN 2 THEN 'cardapp' ELSE 'usertrans' END"
 currency = "CASE i % 3 WHEN 1 THEN 'EUR' ELSE 'USD' END"
 status = "CASE WHEN i % 10 = 0 THEN 'open' WHEN i % 3 = 0 THEN 'accepted' WHEN i % 3 = 1 THEN 'cleared' ELSE 'resolved' END"
-amount = f"CAST((i * 7919) % 100000 AS TEXT) || '.' || {pad('i % 100', 2)}"
+amount = f"CAST((CAST(i AS BIGINT) * 7919) % 100000 AS TEXT) || '.' || {pad('i % 100', 2)}"
 print("BEGIN;")
 print(f"""INSERT INTO items (item_id, period, period_first_day, category, provider, kind, tx_id,
   order_id, ledger_entry_id, amount, currency, item_day, status, first_run, last_run, cleared_in,

@@ -249,19 +249,41 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("tokio runtime", e))
 }
 
-/// `--store URL`: the store the item commands read and write.
+/// `--store URL` or `--config FILE`: the store the item and user commands read and write.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// The store: sqlite:PATH (a run's default is sqlite:<output dir>/cardrecon.db) or
     /// postgres://user@host/db.
-    #[arg(long, value_name = "URL")]
-    pub store: String,
+    #[arg(long, value_name = "URL", required_unless_present = "config")]
+    pub store: Option<String>,
+    /// Or the configuration whose store `run` uses (`[store] url`, else
+    /// sqlite:<output dir>/cardrecon.db).
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub config: Option<PathBuf>,
 }
 
 impl StoreArgs {
+    /// The store's URL: `--store`, or the configuration's.
+    pub fn url(&self) -> Result<crate::secret::Secret> {
+        if let Some(url) = &self.store {
+            return Ok(crate::secret::Secret::new(url.clone()));
+        }
+        let Some(path) = &self.config else {
+            return Err(Error::input("--store", "give --store URL or --config FILE"));
+        };
+        let mut settings = Settings::resolve_for(
+            &ConfigFile::load(path)?,
+            &path.display().to_string(),
+            &ProcessEnv,
+            Uses::OFFLINE,
+        )?;
+        settings.relative_to(path.parent().unwrap_or(Path::new(".")));
+        Ok(crate::pipeline::stored::store_url(&settings))
+    }
+
     /// Opens the store (bringing its schema up to date); it must exist.
     pub async fn open(&self) -> Result<crate::store::Store> {
-        crate::store::Store::open_existing(&self.store).await
+        crate::store::Store::open_existing(self.url()?.expose()).await
     }
 
     /// Opens the store for a person's decision from the command line: its events say so, with
@@ -288,7 +310,7 @@ impl StoreArgs {
     /// [`StoreArgs::open_for_users`], creating a SQLite store that does not exist yet (the
     /// first user may come before the first run).
     pub async fn create_for_decisions(&self) -> Result<crate::store::Store> {
-        Ok(crate::store::Store::open(&self.store)
+        Ok(crate::store::Store::open(self.url()?.expose())
             .await?
             .with_origin(cli_origin()))
     }

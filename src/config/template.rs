@@ -81,6 +81,19 @@ dir = "runs"                      # run directories: runs/<period>/<run-id>/
 # password = "${{CARDRECON_SMTP_PASSWORD}}"
 # from = "Card reconciliation <recon@example.com>"
 # to = ["controller@example.com"]
+
+# [serve]                         # `cardrecon serve`: the review workspace in a browser
+# addr = "127.0.0.1:8080"         # beyond loopback only with tls_cert/tls_key or behind_proxy = true
+# public_url = "https://recon.example.com"
+# session_hours = 12              # a session ends this long after sign-in ...
+# idle_minutes = 30               # ... or after this long without a request
+# tls_cert = "cert.pem"
+# tls_key = "key.pem"
+# behind_proxy = true             # a proxy in front terminates TLS
+
+# [review]
+# approve_above = "USD=1000,EUR=1000"   # proposals at or below take effect without an approver
+# cli_decisions = false                 # every decision through signed-in people in the workspace
 "#,
         period_line = match period {
             Some(p) => format!("period = \"{p}\""),

@@ -340,24 +340,7 @@ impl Store {
         .map_err(|e| self.db_err("reading runs", e))?;
         let mut periods: std::collections::BTreeMap<String, PeriodRow> = Default::default();
         for r in rows {
-            let text = |c: &str| {
-                r.try_get::<String, _>(c)
-                    .map_err(|e| self.db_err(&format!("runs.{c}"), e))
-            };
-            let num = |c: &str| {
-                r.try_get::<i64, _>(c)
-                    .map_err(|e| self.db_err(&format!("runs.{c}"), e))
-            };
-            let run = RunRow {
-                run_id: text("run_id")?,
-                period: text("period")?,
-                recorded_at: text("recorded_at")?,
-                result_rows: num("result_rows")?,
-                discrepancies: num("discrepancies")?,
-                new_items: num("new_items")?,
-                cleared_items: num("cleared_items")?,
-                resolved_items: num("resolved_items")?,
-            };
+            let run = self.run_from_row(&r)?;
             let first_day = crate::period::Period::parse(&run.period)
                 .map(|p| p.first.to_string())
                 .unwrap_or_default();
@@ -384,14 +367,39 @@ impl Store {
         Ok(out)
     }
 
-    /// A run by its id, if the store recorded it.
+    /// A run by its id, if the store recorded it (one row by its key: the item page asks for
+    /// it on every view).
     pub async fn run_row(&self, run_id: &str) -> Result<Option<RunRow>> {
-        Ok(self
-            .periods_overview()
-            .await?
-            .into_iter()
-            .flat_map(|p| p.runs)
-            .find(|r| r.run_id == run_id))
+        let row = sqlx::query(
+            "SELECT run_id, period, recorded_at, result_rows, discrepancies, new_items, \
+             cleared_items, resolved_items FROM runs WHERE run_id = $1",
+        )
+        .bind(run_id.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| self.db_err("reading runs", e))?;
+        row.map(|r| self.run_from_row(&r)).transpose()
+    }
+
+    fn run_from_row(&self, r: &sqlx::any::AnyRow) -> Result<RunRow> {
+        let text = |c: &str| {
+            r.try_get::<String, _>(c)
+                .map_err(|e| self.db_err(&format!("runs.{c}"), e))
+        };
+        let num = |c: &str| {
+            r.try_get::<i64, _>(c)
+                .map_err(|e| self.db_err(&format!("runs.{c}"), e))
+        };
+        Ok(RunRow {
+            run_id: text("run_id")?,
+            period: text("period")?,
+            recorded_at: text("recorded_at")?,
+            result_rows: num("result_rows")?,
+            discrepancies: num("discrepancies")?,
+            new_items: num("new_items")?,
+            cleared_items: num("cleared_items")?,
+            resolved_items: num("resolved_items")?,
+        })
     }
 
     /// Events newest first (`offset`, at most `limit`), and how many `q` selects.

@@ -253,6 +253,11 @@ impl Store {
     /// An item's events, oldest first.
     pub async fn history(&self, id: &str) -> Result<(StoredItem, Vec<Event>)> {
         let item = self.one(id).await?;
+        Ok((item, self.events_of(id).await?))
+    }
+
+    /// An item's events, oldest first (without reading the item again).
+    pub async fn events_of(&self, id: &str) -> Result<Vec<Event>> {
         let rows = sqlx::query("SELECT * FROM events WHERE item_id = $1 ORDER BY seq")
             .bind(id.to_string())
             .fetch_all(self.pool())
@@ -262,7 +267,7 @@ impl Store {
             .iter()
             .map(|r| event_from_row(self, r))
             .collect::<Result<Vec<_>>>()?;
-        Ok((item, events))
+        Ok(events)
     }
 
     /// Closes a period. Refused while any of its items is open, unless `force` (which needs a

@@ -64,11 +64,12 @@ impl ApproveAbove {
     }
 }
 
-fn proposal_id(item_id: &str, by: &str, at: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{item_id}\u{1f}{by}\u{1f}{at}").as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("p-{hex}")
+/// A new proposal's id: `p-` and 16 random hex digits (a person may propose on the same item
+/// again within the second, after a rejection).
+fn proposal_id() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("p-{n:016x}")
 }
 
 impl Store {
@@ -116,7 +117,7 @@ impl Store {
                 at_once.push((decided, event));
             } else {
                 queued.push(Proposal {
-                    proposal_id: proposal_id(id, by, at),
+                    proposal_id: proposal_id(),
                     item_id: id.clone(),
                     period: item.period.clone(),
                     action,

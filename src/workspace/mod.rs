@@ -4,7 +4,7 @@
 //! **Invariants, each with a test in `tests/workspace.rs`.**
 //! - Every route is in [`routes::ROUTES`] with the least role it needs; the router is built
 //!   from that table and the guard checks it, so the table *is* the access policy (tested cell
-//!   by cell). Only the sign-in page and the style sheet are open.
+//!   by cell). Only the sign-in page, the style sheet and the script are open.
 //! - Every state-changing request is a form post whose CSRF token is checked before its handler
 //!   runs ([`form::Posted`]).
 //! - Sessions live in the store ([`sessions`]); a request is served only while its user exists,

@@ -91,8 +91,8 @@ pub async fn show(
         Ok(None) => return (StatusCode::NOT_FOUND, "No such item.").into_response(),
         Err(e) => return failure(&e),
     };
-    let history = match app.store.history(&id).await {
-        Ok((_, h)) => h,
+    let history = match app.store.events_of(&id).await {
+        Ok(h) => h,
         Err(e) => return failure(&e),
     };
     let proposals = match app.store.proposals_of(&id).await {
