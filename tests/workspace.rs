@@ -704,6 +704,27 @@ fn workspace_on_sqlite() {
         .expect("a run file link");
     let file = vera.get(&link.replace("&#x2f;", "/"));
     assert_eq!(file.status, 200, "{link}");
+    // A cardapp record's item shows the card's roll-forward from the run's cards.csv, and the
+    // provider's wire record and the ledger row's file:row from the run.
+    let list = vera.get("/items?state=all&provider=cardapp&category=amount_mismatch");
+    let id = list
+        .body
+        .split("href=\"/items/i-")
+        .nth(1)
+        .map(|s| format!("i-{}", &s[..16]))
+        .expect("a cardapp amount mismatch");
+    let page = vera.get(&format!("/items/{id}"));
+    for heading in [
+        "What the provider sent",
+        "The card's roll-forward",
+        "Ledger entry",
+    ] {
+        assert!(page.body.contains(heading), "{id}: {heading}");
+    }
+    assert!(
+        page.body.contains("ledger.csv:"),
+        "{id}: the ledger row's file:row"
+    );
     sign_in_rules(&setup, &server);
 }
 

@@ -108,9 +108,30 @@ pub async fn show(
         (Some(run), Some(key)) => {
             let dir = app.runs_dir.join(&run.period).join(&run.run_id);
             let asked = key.clone();
-            match tokio::task::spawn_blocking(move || crate::explain::explain(&dir, &asked, None))
-                .await
-            {
+            // The record's card, asked as a card, gives its roll-forward (cards.csv) when the
+            // run has one: `explain` answers for the id it is given.
+            let with_card = move || {
+                let mut e = crate::explain::explain(&dir, &asked, None)?;
+                if e.cards.is_empty() {
+                    // cards.csv is keyed by the provider's card reference, which the
+                    // normalized record carries as `card_ref` (the results show the masked
+                    // number).
+                    let card = e
+                        .provider_records
+                        .iter()
+                        .find_map(|r| match r.get("card_ref") {
+                            Some(Value::String(c)) if !c.is_empty() => Some(c.clone()),
+                            _ => None,
+                        });
+                    if let Some(card) = card {
+                        if let Ok(as_card) = crate::explain::explain(&dir, &card, None) {
+                            e.cards = as_card.cards;
+                        }
+                    }
+                }
+                Ok::<_, crate::error::Error>(e)
+            };
+            match tokio::task::spawn_blocking(with_card).await {
                 Ok(Ok(e)) => Some(e),
                 Ok(Err(e)) => {
                     tracing::info!("explaining {key} in run {}: {e}", run.run_id);
