@@ -725,6 +725,25 @@ fn workspace_on_sqlite() {
         page.body.contains("ledger.csv:"),
         "{id}: the ledger row's file:row"
     );
+    // The generator names a merchant `<script>alert('x')</script> Books`: found by the text
+    // search, and shown as text on its item's page (the wire record and the normalized one).
+    let found = vera.get("/items?state=all&q=%3Cscript%3E");
+    let id = found
+        .body
+        .split("href=\"/items/i-")
+        .nth(1)
+        .map(|s| format!("i-{}", &s[..16]))
+        .expect("an item whose record names the <script> merchant");
+    let page = vera.get(&format!("/items/{id}"));
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt; Books"),
+        "{id}"
+    );
+    assert!(
+        !page.body.contains("<script>alert"),
+        "{id}: markup from a provider"
+    );
     sign_in_rules(&setup, &server);
 }
 
