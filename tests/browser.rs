@@ -84,6 +84,32 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> Result<Client, S
         .map_err(|e| e.to_string())
 }
 
+/// Waits (up to 10 s) until the page's URL satisfies `ok`: a click that submits a form returns
+/// before the browser has navigated.
+async fn wait_url(c: &Client, what: &str, ok: impl Fn(&url::Url) -> bool) -> url::Url {
+    for _ in 0..100 {
+        let url = c.current_url().await.unwrap();
+        if ok(&url) {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: still at {}", c.current_url().await.unwrap());
+}
+
+/// Waits (up to 10 s) until the element `id` says `text`.
+async fn wait_text(c: &Client, id: &str, text: &str) {
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id(id)).await {
+            if e.text().await.is_ok_and(|t| t == text) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("#{id} never said `{text}`");
+}
+
 async fn sign_in(c: &Client, base: &str, name: &str) {
     c.goto(&format!("{base}/sign-in")).await.unwrap();
     c.find(Locator::Id("name"))
@@ -104,8 +130,7 @@ async fn sign_in(c: &Client, base: &str, name: &str) {
         .click()
         .await
         .unwrap();
-    let url = c.current_url().await.unwrap();
-    assert!(url.path() == "/periods", "{name} signed in: {url}");
+    wait_url(c, &format!("{name} signs in"), |u| u.path() == "/periods").await;
 }
 
 async fn review(c: &Client, base: &str) -> String {
@@ -123,28 +148,21 @@ async fn review(c: &Client, base: &str) -> String {
         .click()
         .await
         .unwrap();
-    let url = c.current_url().await.unwrap();
-    assert!(
-        url.query()
-            .unwrap_or("")
-            .contains("category=amount_mismatch"),
-        "the filter is in the URL: {url}"
-    );
+    wait_url(c, "the filter is in the URL", |u| {
+        u.query().unwrap_or("").contains("category=amount_mismatch")
+    })
+    .await;
     let link = c
         .find(Locator::Css("#items td a"))
         .await
         .expect("an amount_mismatch item listed");
     let item = link.text().await.unwrap();
     link.click().await.unwrap();
-    assert_eq!(
-        c.find(Locator::Id("item-state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "open"
-    );
+    wait_url(c, "the item's page", |u| {
+        u.path() == format!("/items/{item}")
+    })
+    .await;
+    wait_text(c, "item-state", "open").await;
     c.find(Locator::Id("reason"))
         .await
         .unwrap()
@@ -163,22 +181,14 @@ async fn review(c: &Client, base: &str) -> String {
         .click()
         .await
         .unwrap();
-    assert_eq!(
-        c.find(Locator::Id("item-state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "proposed"
-    );
+    wait_text(c, "item-state", "proposed").await;
     c.find(Locator::Css("header form[action='/sign-out'] button"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/sign-in");
+    wait_url(c, "signed out", |u| u.path() == "/sign-in").await;
 
     sign_in(c, base, "alex").await;
     c.goto(&format!("{base}/approvals")).await.unwrap();
@@ -194,17 +204,18 @@ async fn review(c: &Client, base: &str) -> String {
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/approvals");
+    // The queue is empty once the approval has been posted and the page drawn again.
+    let mut emptied = false;
+    for _ in 0..100 {
+        if c.find(Locator::Id("approvals")).await.is_err() {
+            emptied = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(emptied, "the approvals queue never emptied");
     c.goto(&format!("{base}/items/{item}")).await.unwrap();
-    assert_eq!(
-        c.find(Locator::Id("item-state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "accepted"
-    );
+    wait_text(c, "item-state", "accepted").await;
     item
 }
 
