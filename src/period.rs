@@ -8,6 +8,16 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 
+/// An instant as the store records it: RFC 3339 UTC to the second (text that sorts as time).
+pub fn instant_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Now, as the store records instants ([`instant_text`]).
+pub fn now_text() -> String {
+    instant_text(Utc::now())
+}
+
 /// A named IANA timezone (`Europe/London`), parsed with a clear error.
 pub fn parse_zone(name: &str) -> Result<Tz> {
     name.trim().parse::<Tz>().map_err(|_| {

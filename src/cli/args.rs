@@ -361,7 +361,4 @@ pub fn out(text: &str) -> Result<()> {
         .map_err(|e| Error::io("stdout", e))
 }
 
-/// Now, as the store records instants: RFC 3339 UTC to the second.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use crate::period::now_text;

@@ -129,7 +129,7 @@ async fn reconcile_once(
     snapshot: store::Snapshot,
     details: Vec<store::fetch_cache::Entry>,
 ) -> Result<Outcome> {
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at = crate::period::now_text();
     let ctx = store::plan::RunContext {
         run_id: run_id.to_string(),
         period: job.period,

@@ -21,6 +21,7 @@ use super::person::{client_address, Person};
 use super::render::{failure, page};
 use super::sessions::{SIGNED_IN_AT, USER};
 use super::App;
+use crate::period::{instant_text, now_text};
 use crate::store::sessions::SIGN_IN_FAILED;
 
 /// Failed sign-ins for one user name before sign-in as them is refused.
@@ -36,10 +37,6 @@ const WRONG: &str = "The user name or password is not right.";
 #[derive(Deserialize)]
 pub struct SignInQuery {
     why: Option<String>,
-}
-
-fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn sign_in_form(app: &App, token: CsrfToken, message: Option<&str>, name: &str) -> Response {
@@ -80,8 +77,7 @@ pub async fn sign_in(
         "workspace, address {}",
         client_address(&app, &headers, Some(peer))
     );
-    let since = (chrono::Utc::now() - chrono::Duration::minutes(THROTTLE_MINUTES))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = instant_text(chrono::Utc::now() - chrono::Duration::minutes(THROTTLE_MINUTES));
     let (by_user, by_address) = match app.store.failed_sign_ins(&name, &origin, &since).await {
         Ok(n) => n,
         Err(e) => return failure(&e),

@@ -17,10 +17,7 @@ use super::person::Person;
 use super::App;
 use crate::error::Error;
 
-/// The time a person's action is recorded at.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use crate::period::now_text;
 
 /// A decision the store refused (the item changed, a rule says no): said to the person, with
 /// the store's reason; any other failure is a server error.
