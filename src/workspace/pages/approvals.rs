@@ -11,7 +11,7 @@ use super::super::form::Posted;
 use super::super::person::Person;
 use super::super::render::{failure, message, money, page};
 use super::super::App;
-use super::{now_text, refused};
+use super::{now_text, refused, unusable};
 
 pub async fn list(
     State(app): State<App>,
@@ -57,13 +57,12 @@ pub async fn approve(
 ) -> Response {
     let ids = form.all("proposal");
     if ids.is_empty() {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "Nothing approved",
-            &["Select at least one proposal.".into()],
+            "Select at least one proposal.",
             "/approvals",
         );
     }
@@ -103,13 +102,12 @@ async fn decline(
     own: bool,
 ) -> Response {
     let Some(note) = form.get("note") else {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "Not done",
-            &["Say why, in the note.".into()],
+            "Say why, in the note.",
             "/approvals",
         );
     };

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::super::person::Person;
 use super::super::render::{failure, page};
 use super::super::App;
+use super::{filled, page_link, with_query};
 use crate::store::browse::EventQuery;
 
 const PAGE_SIZE: u64 = 100;
@@ -26,16 +27,10 @@ pub struct Filters {
 
 impl Filters {
     fn query(&self) -> EventQuery {
-        let set = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
         EventQuery {
-            by: set(&self.by),
-            period: set(&self.period),
-            event: set(&self.event),
+            by: filled(&self.by),
+            period: filled(&self.period),
+            event: filled(&self.event),
         }
     }
 
@@ -73,13 +68,7 @@ pub async fn list(
     };
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let base = f.url_query();
-    let link = |p: u64| {
-        if base.is_empty() {
-            format!("/audit?page={p}")
-        } else {
-            format!("/audit?{base}&page={p}")
-        }
-    };
+    let link = |p: u64| page_link("/audit", &base, p);
     page(
         &app,
         "audit.html",
@@ -97,7 +86,7 @@ pub async fn list(
             next => (page_no < pages).then(|| link(page_no + 1)),
             kinds => kinds,
             f => minijinja::context! { by => q.by, period => q.period, event => q.event },
-            csv => if base.is_empty() { "/audit.csv".to_string() } else { format!("/audit.csv?{base}") },
+            csv => with_query("/audit.csv", &base),
         },
     )
 }

@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 
 use super::super::form::Posted;
 use super::super::person::Person;
-use super::super::render::{failure, message, money, page};
+use super::super::render::{failure, money, page};
 use super::super::App;
-use super::items::{action_of, proposed_lines, reasons};
-use super::{now_text, refused};
+use super::items::{proposal_of, proposed_lines, reasons};
+use super::{now_text, refused, unusable};
 use crate::matching::Category;
 use crate::store::StoredItem;
 
@@ -202,30 +202,9 @@ pub async fn propose(
     form: Posted,
 ) -> Response {
     let back = format!("/items/{id}");
-    let action = match action_of(&form) {
-        Ok(a) => a,
-        Err(m) => {
-            return message(
-                &app,
-                &me,
-                token,
-                StatusCode::BAD_REQUEST,
-                "Nothing proposed",
-                &[m],
-                &back,
-            )
-        }
-    };
-    let Some(note) = form.get("note") else {
-        return message(
-            &app,
-            &me,
-            token,
-            StatusCode::BAD_REQUEST,
-            "Nothing proposed",
-            &["A proposal needs a note saying why.".into()],
-            &back,
-        );
+    let (action, note) = match proposal_of(&form) {
+        Ok(p) => p,
+        Err(why) => return unusable(&app, &me, token, "Nothing proposed", why, &back),
     };
     match me
         .store(&app)
@@ -256,13 +235,12 @@ pub async fn comment(
 ) -> Response {
     let back = format!("/items/{id}");
     let Some(note) = form.get("note") else {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "No comment",
-            &["A comment needs some text.".into()],
+            "A comment needs some text.",
             &back,
         );
     };

@@ -13,7 +13,7 @@ use super::super::form::Posted;
 use super::super::person::Person;
 use super::super::render::{failure, message, money, page};
 use super::super::App;
-use super::{now_text, refused};
+use super::{filled, now_text, page_link, refused, unusable, with_query};
 use crate::matching::Category;
 use crate::store::browse::{ItemColumn, ItemQuery, ItemSort, StateFilter, AGE_BUCKETS};
 use crate::store::decide::Action;
@@ -40,26 +40,19 @@ pub struct Filters {
     pub page: Option<u64>,
 }
 
-fn set(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 impl Filters {
     /// The store query, and what was typed that is not a valid filter (said on the page, and
     /// left out of the query rather than failing it).
     pub fn query(&self) -> (ItemQuery, Vec<String>) {
         let mut notes = Vec::new();
         let mut q = ItemQuery {
-            period: set(&self.period),
-            provider: set(&self.provider),
-            currency: set(&self.currency).map(|c| c.to_ascii_uppercase()),
-            text: set(&self.q),
+            period: filled(&self.period),
+            provider: filled(&self.provider),
+            currency: filled(&self.currency).map(|c| c.to_ascii_uppercase()),
+            text: filled(&self.q),
             ..Default::default()
         };
-        if let Some(s) = set(&self.state) {
+        if let Some(s) = filled(&self.state) {
             if s != "all" {
                 match StateFilter::parse(&s) {
                     Some(f) => q.state = Some(f),
@@ -67,13 +60,13 @@ impl Filters {
                 }
             }
         }
-        if let Some(c) = set(&self.category) {
+        if let Some(c) = filled(&self.category) {
             match Category::parse(&c) {
                 Some(c) => q.category = Some(c.as_str().to_string()),
                 None => notes.push(format!("`{c}` is not a category; all are shown")),
             }
         }
-        if let Some(a) = set(&self.age) {
+        if let Some(a) = filled(&self.age) {
             match AGE_BUCKETS.iter().find(|b| b.0 == a) {
                 Some(b) => q.age = Some(b.0),
                 None => notes.push(format!("`{a}` is not an age bucket; all ages are shown")),
@@ -86,8 +79,8 @@ impl Filters {
             .map(|p| p.last);
         q.as_of = Some(as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()));
         for (typed, slot, what) in [
-            (set(&self.min), &mut q.min_amount, "smallest amount"),
-            (set(&self.max), &mut q.max_amount, "largest amount"),
+            (filled(&self.min), &mut q.min_amount, "smallest amount"),
+            (filled(&self.max), &mut q.max_amount, "largest amount"),
         ] {
             if let Some(t) = typed {
                 match crate::money::parse(&t) {
@@ -96,7 +89,7 @@ impl Filters {
                 }
             }
         }
-        if let Some(s) = set(&self.sort) {
+        if let Some(s) = filled(&self.sort) {
             match ItemSort::parse(&s) {
                 Some(s) => q.sort = s,
                 None => notes.push(format!("`{s}` is not a sort order; oldest first")),
@@ -120,7 +113,7 @@ impl Filters {
             ("q", &self.q),
             ("sort", &self.sort),
         ] {
-            if let Some(v) = set(v) {
+            if let Some(v) = filled(v) {
                 pairs.append_pair(k, &v);
             }
         }
@@ -179,13 +172,7 @@ pub async fn list(
         .collect();
     let pages = found.total.div_ceil(PAGE_SIZE).max(1);
     let base = f.url_query();
-    let link = |p: u64| {
-        if base.is_empty() {
-            format!("/items?page={p}")
-        } else {
-            format!("/items?{base}&page={p}")
-        }
-    };
+    let link = |p: u64| page_link("/items", &base, p);
     let totals = crate::store::item::at_stake_by_currency(&found.items);
     page(
         &app,
@@ -202,17 +189,17 @@ pub async fn list(
             last => ((page_no - 1) * PAGE_SIZE + found.items.len() as u64),
             prev => (page_no > 1).then(|| link(page_no - 1)),
             next => (page_no < pages).then(|| link(page_no + 1)),
-            csv => if base.is_empty() { "/items.csv".to_string() } else { format!("/items.csv?{base}") },
+            csv => with_query("/items.csv", &base),
             notes => notes,
             as_of => as_of.to_string(),
             page_totals => totals.iter().map(|(c, (n, a))| minijinja::context! {
                 currency => c, count => n, at_stake => crate::money::format(*a),
             }).collect::<Vec<_>>(),
             f => minijinja::context! {
-                period => set(&f.period), state => set(&f.state).unwrap_or_default(),
-                category => set(&f.category), provider => set(&f.provider),
-                currency => set(&f.currency), age => set(&f.age), min => set(&f.min),
-                max => set(&f.max), q => set(&f.q), sort => q.sort.as_str(),
+                period => filled(&f.period), state => filled(&f.state).unwrap_or_default(),
+                category => filled(&f.category), provider => filled(&f.provider),
+                currency => filled(&f.currency), age => filled(&f.age), min => filled(&f.min),
+                max => filled(&f.max), q => filled(&f.q), sort => q.sort.as_str(),
             },
             periods => &choices[0], providers => &choices[1], currencies => &choices[2],
             states => ["open", "proposed", "accepted", "cleared", "resolved", "all"],
@@ -220,7 +207,7 @@ pub async fn list(
             ages => AGE_BUCKETS.iter().map(|b| b.0).collect::<Vec<_>>(),
             sorts => ItemSort::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             reasons => reasons(),
-            back => if base.is_empty() { "/items".to_string() } else { format!("/items?{base}") },
+            back => with_query("/items", &base),
         },
     )
 }
@@ -272,16 +259,21 @@ pub async fn csv(State(app): State<App>, Query(f): Query<Filters>) -> Response {
         .into_response()
 }
 
-/// The decision a proposal form asks for: `action` and, for accept, `reason`.
-pub fn action_of(form: &Posted) -> Result<Action, String> {
+/// The decision a proposal form asks for (`action` and, for accept, `reason`) and its note;
+/// or what is missing. One reading for the item page's form and the list's.
+pub fn proposal_of(form: &Posted) -> Result<(Action, &str), String> {
     let action = form.get("action").unwrap_or("");
     let reason = form.get("reason");
-    Action::parse(action, reason).ok_or_else(|| match (action, reason) {
+    let parsed = Action::parse(action, reason).ok_or_else(|| match (action, reason) {
         ("accept", None) => "Accepting needs a reason code.".to_string(),
         ("accept", Some(r)) => format!("`{r}` is not a reason code."),
         ("", _) => "Choose what to propose.".to_string(),
         (a, _) => format!("`{a}` is not a decision."),
-    })
+    })?;
+    let note = form
+        .get("note")
+        .ok_or_else(|| "A proposal needs a note saying why.".to_string())?;
+    Ok((parsed, note))
 }
 
 /// Says what proposing did: how many wait for approval and how many took effect at once.
@@ -320,40 +312,18 @@ pub async fn propose_many(
         .to_string();
     let ids = form.all("item");
     if ids.is_empty() {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "Nothing proposed",
-            &["Select at least one item.".into()],
+            "Select at least one item.",
             &back,
         );
     }
-    let action = match action_of(&form) {
-        Ok(a) => a,
-        Err(m) => {
-            return message(
-                &app,
-                &me,
-                token,
-                StatusCode::BAD_REQUEST,
-                "Nothing proposed",
-                &[m],
-                &back,
-            )
-        }
-    };
-    let Some(note) = form.get("note") else {
-        return message(
-            &app,
-            &me,
-            token,
-            StatusCode::BAD_REQUEST,
-            "Nothing proposed",
-            &["A proposal needs a note saying why.".into()],
-            &back,
-        );
+    let (action, note) = match proposal_of(&form) {
+        Ok(p) => p,
+        Err(why) => return unusable(&app, &me, token, "Nothing proposed", why, &back),
     };
     match me
         .store(&app)

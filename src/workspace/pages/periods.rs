@@ -12,7 +12,7 @@ use super::super::form::Posted;
 use super::super::person::Person;
 use super::super::render::{failure, message, page};
 use super::super::App;
-use super::{now_text, refused};
+use super::{now_text, refused, unusable};
 use crate::period::Period;
 use crate::store::browse::{ItemQuery, StateFilter, AGE_BUCKETS};
 use crate::store::item::ItemState;
@@ -213,13 +213,12 @@ pub async fn close(
     let force = form.get("force") == Some("yes");
     let note = form.get("note");
     if force && note.is_none() {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "Not closed",
-            &["Closing with items open needs a note saying why.".into()],
+            "Closing with items open needs a note saying why.",
             &back,
         );
     }
@@ -300,13 +299,12 @@ pub async fn reopen(
         return (StatusCode::NOT_FOUND, "No such period.").into_response();
     };
     let Some(note) = form.get("note") else {
-        return message(
+        return unusable(
             &app,
             &me,
             token,
-            StatusCode::BAD_REQUEST,
             "Not reopened",
-            &["Reopening a period needs a note saying why.".into()],
+            "Reopening a period needs a note saying why.",
             &back,
         );
     };

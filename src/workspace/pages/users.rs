@@ -12,7 +12,7 @@ use super::super::form::Posted;
 use super::super::person::Person;
 use super::super::render::{failure, message, page};
 use super::super::App;
-use super::{now_text, refused};
+use super::{now_text, refused, unusable};
 use crate::store::users::Role;
 
 pub async fn list(
@@ -48,15 +48,7 @@ pub async fn add(
 ) -> Response {
     let name = form.get("name").unwrap_or("").to_string();
     let Some(role) = form.get("role").and_then(Role::parse) else {
-        return message(
-            &app,
-            &me,
-            token,
-            StatusCode::BAD_REQUEST,
-            "Not added",
-            &["Choose a role.".into()],
-            "/users",
-        );
+        return unusable(&app, &me, token, "Not added", "Choose a role.", "/users");
     };
     let password = crate::store::users::generated_password();
     match me.store(&app).add_user(&name, role, &password, &me.name, &now_text()).await {
@@ -94,15 +86,7 @@ pub async fn set_role(
     form: Posted,
 ) -> Response {
     let Some(role) = form.get("role").and_then(Role::parse) else {
-        return message(
-            &app,
-            &me,
-            token,
-            StatusCode::BAD_REQUEST,
-            "Not changed",
-            &["Choose a role.".into()],
-            "/users",
-        );
+        return unusable(&app, &me, token, "Not changed", "Choose a role.", "/users");
     };
     match me
         .store(&app)
