@@ -322,22 +322,16 @@ impl Store {
         insert_events(
             self,
             &mut tx,
-            &[Event {
-                item_id: None,
-                period: Some(label),
-                at: at.to_string(),
-                by: by.to_string(),
-                event: "period closed".into(),
-                from_status: Some("open".into()),
-                to_status: Some("closed".into()),
-                run_id: None,
-                reason: None,
-                note: Some(match note {
+            &self.stamped(&[Event::period_status(
+                &label,
+                true,
+                by,
+                at,
+                match note {
                     Some(n) => format!("{words}: {n}"),
                     None => words,
-                }),
-                origin: self.origin.clone(),
-            }],
+                },
+            )]),
         )
         .await?;
         tx.commit()
@@ -370,19 +364,13 @@ impl Store {
             insert_events(
                 self,
                 &mut tx,
-                &self.stamped(&[Event {
-                    item_id: None,
-                    period: Some(label),
-                    at: at.to_string(),
-                    by: by.to_string(),
-                    event: "period reopened".into(),
-                    from_status: Some("closed".into()),
-                    to_status: Some("open".into()),
-                    run_id: None,
-                    reason: None,
-                    note: Some(note.to_string()),
-                    origin: None,
-                }]),
+                &self.stamped(&[Event::period_status(
+                    &label,
+                    false,
+                    by,
+                    at,
+                    note.to_string(),
+                )]),
             )
             .await?;
             tx.commit()

@@ -107,6 +107,40 @@ pub struct Event {
 }
 
 impl Event {
+    /// `what` happened, by whom, when; about no item or period, with nothing else said (the
+    /// base the other events are written over with `..Event::new(…)`).
+    pub fn new(what: &str, by: &str, at: &str) -> Event {
+        Event {
+            item_id: None,
+            period: None,
+            at: at.to_string(),
+            by: by.to_string(),
+            event: what.to_string(),
+            from_status: None,
+            to_status: None,
+            run_id: None,
+            reason: None,
+            note: None,
+            origin: None,
+        }
+    }
+
+    /// A period closed (`closed`) or reopened, with the note that says why.
+    pub fn period_status(period: &str, closed: bool, by: &str, at: &str, note: String) -> Event {
+        let (what, from, to) = if closed {
+            ("period closed", "open", "closed")
+        } else {
+            ("period reopened", "closed", "open")
+        };
+        Event {
+            period: Some(period.to_string()),
+            from_status: Some(from.into()),
+            to_status: Some(to.into()),
+            note: Some(note),
+            ..Event::new(what, by, at)
+        }
+    }
+
     /// `item` moving from its present state to `to`: `what` happened, by whom, when, why.
     pub fn change(
         item: &StoredItem,
@@ -119,15 +153,10 @@ impl Event {
         Event {
             item_id: Some(item.item_id.clone()),
             period: Some(item.period.clone()),
-            at: at.to_string(),
-            by: by.to_string(),
-            event: what.to_string(),
             from_status: Some(item.state.as_str().to_string()),
             to_status: Some(to.as_str().to_string()),
-            run_id: None,
-            reason: None,
             note: Some(note.to_string()),
-            origin: None,
+            ..Event::new(what, by, at)
         }
     }
 }

@@ -159,15 +159,9 @@ impl Store {
             events.push(Event {
                 item_id: Some(p.item_id.clone()),
                 period: Some(p.period.clone()),
-                at: at.to_string(),
-                by: by.to_string(),
-                event: "proposed".into(),
-                from_status: None,
-                to_status: None,
-                run_id: None,
                 reason: p.action.reason().map(|r| r.as_str().to_string()),
                 note: Some(format!("{} ({}): {note}", p.action.as_str(), p.proposal_id)),
-                origin: None,
+                ..Event::new("proposed", by, at)
             });
         }
         let decided: Vec<&StoredItem> = at_once.iter().map(|(i, _)| i).collect();
@@ -258,19 +252,13 @@ impl Store {
         let event = Event {
             item_id: Some(p.item_id.clone()),
             period: Some(p.period.clone()),
-            at: at.to_string(),
-            by: by.to_string(),
-            event: what.into(),
-            from_status: None,
-            to_status: None,
-            run_id: None,
             reason: p.action.reason().map(|r| r.as_str().to_string()),
             note: Some(format!(
                 "{} ({proposal_id}, proposed by {}): {note}",
                 p.action.as_str(),
                 p.proposed_by
             )),
-            origin: None,
+            ..Event::new(what, by, at)
         };
         insert_events(self, &mut tx, &self.stamped(&[event])).await?;
         tx.commit()
@@ -445,15 +433,8 @@ impl Store {
         self.append_event(Event {
             item_id: Some(item.item_id.clone()),
             period: Some(item.period.clone()),
-            at: at.to_string(),
-            by: by.to_string(),
-            event: "comment".into(),
-            from_status: None,
-            to_status: None,
-            run_id: None,
-            reason: None,
             note: Some(note.to_string()),
-            origin: None,
+            ..Event::new("comment", by, at)
         })
         .await
     }

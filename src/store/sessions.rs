@@ -153,17 +153,8 @@ impl Store {
         at: &str,
     ) -> Result<()> {
         self.append_event(Event {
-            item_id: None,
-            period: None,
-            at: at.to_string(),
-            by: user.to_string(),
-            event: what.to_string(),
-            from_status: None,
-            to_status: None,
-            run_id: None,
-            reason: None,
-            note: None,
             origin: Some(origin.to_string()),
+            ..Event::new(what, user, at)
         })
         .await
     }
@@ -199,17 +190,8 @@ impl Store {
             self,
             &mut tx,
             &self.stamped(&[Event {
-                item_id: None,
-                period: None,
-                at: at.to_string(),
-                by: by.to_string(),
-                event: "setting changed".into(),
-                from_status: None,
-                to_status: None,
-                run_id: None,
-                reason: None,
                 note: Some(format!("{name} = {value}")),
-                origin: None,
+                ..Event::new("setting changed", by, at)
             }]),
         )
         .await?;

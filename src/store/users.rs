@@ -95,17 +95,8 @@ pub fn generated_password() -> String {
 /// A change to a user, as the event log says it.
 fn user_event(what: &str, name: &str, note: String, by: &str, at: &str) -> Event {
     Event {
-        item_id: None,
-        period: None,
-        at: at.to_string(),
-        by: by.to_string(),
-        event: what.to_string(),
-        from_status: None,
-        to_status: None,
-        run_id: None,
-        reason: None,
         note: Some(format!("{name}: {note}")),
-        origin: None,
+        ..Event::new(what, by, at)
     }
 }
 

@@ -29,17 +29,14 @@ impl Store {
                 self,
                 &mut tx,
                 &[Event {
-                    item_id: None,
-                    period: Some(label.clone()),
-                    at: run.at.clone(),
-                    by: run.by.clone(),
-                    event: "period reopened".into(),
-                    from_status: Some("closed".into()),
-                    to_status: Some("open".into()),
                     run_id: Some(run.run_id.clone()),
-                    reason: None,
-                    note: Some("--reopen-period".into()),
-                    origin: None,
+                    ..Event::period_status(
+                        &label,
+                        false,
+                        &run.by,
+                        &run.at,
+                        "--reopen-period".into(),
+                    )
                 }],
             )
             .await?;
