@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::util::{run, tempdir};
-use crate::workspace::{Server, Setup, PASSWORD};
+use crate::util::tempdir;
+use crate::workspace::{accepted_by_paul_and_alex, Server, Setup, PASSWORD};
 
 /// chromedriver on a free loopback port, stopped when dropped.
 struct Driver {
@@ -254,33 +254,5 @@ fn a_preparer_proposes_and_an_approver_approves_in_chromium() {
             Err(p) => std::panic::resume_unwind(p),
         }
     });
-    let accepted = run(&[
-        "items",
-        "--store",
-        &setup.store,
-        "--status",
-        "accepted",
-        "--format",
-        "csv",
-    ]);
-    let line = accepted
-        .stdout
-        .lines()
-        .find(|l| l.starts_with(&item))
-        .unwrap_or_else(|| panic!("{item} accepted in the store:\n{}", accepted.stdout));
-    assert!(
-        line.contains(",timing,") && line.contains("paul, approved by alex"),
-        "{line}"
-    );
-    let history = run(&["history", "--store", &setup.store, &item]);
-    assert!(
-        history.stdout.contains("proposed") && history.stdout.contains("paul"),
-        "{}",
-        history.stdout
-    );
-    assert!(
-        history.stdout.contains("accepted") && history.stdout.contains("alex"),
-        "{}",
-        history.stdout
-    );
+    accepted_by_paul_and_alex(&setup.store, &item);
 }

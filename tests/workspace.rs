@@ -304,6 +304,35 @@ impl Setup {
     }
 }
 
+/// What the store says of an item paul proposed (accept, `timing`) and alex approved: `items`
+/// lists it accepted and signed by both, and `history` has the proposal and the acceptance.
+pub fn accepted_by_paul_and_alex(store: &str, item: &str) {
+    let accepted = run(&[
+        "items", "--store", store, "--status", "accepted", "--format", "csv",
+    ]);
+    let line = accepted
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(item))
+        .unwrap_or_else(|| panic!("{item} accepted in the store:\n{}", accepted.stdout));
+    assert!(
+        line.contains(",timing,") && line.contains("paul, approved by alex"),
+        "{line}"
+    );
+    let history = run(&["history", "--store", store, item]);
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    assert!(
+        history.stdout.contains("proposed") && history.stdout.contains("paul"),
+        "{}",
+        history.stdout
+    );
+    assert!(
+        history.stdout.contains("accepted") && history.stdout.contains("alex"),
+        "{}",
+        history.stdout
+    );
+}
+
 fn signed_in(server: &Server, name: &str) -> Client {
     let mut c = Client::new(&server.base);
     let p = c.sign_in(name, PASSWORD);
@@ -499,36 +528,7 @@ fn review(setup: &Setup, server: &Server) {
     // The approver approves the preparer's: the item is accepted with both people.
     let ok = alex.post("/approvals", "/approvals/approve", &[("proposal", &pid)]);
     assert_eq!(ok.status, 303, "{}", ok.body);
-    let history = run(&["history", "--store", &setup.store, &item]);
-    assert_eq!(history.code, 0, "{}", history.stderr);
-    assert!(
-        history.stdout.contains("proposed") && history.stdout.contains("paul"),
-        "{}",
-        history.stdout
-    );
-    assert!(
-        history.stdout.contains("accepted") && history.stdout.contains("alex"),
-        "{}",
-        history.stdout
-    );
-    let accepted = run(&[
-        "items",
-        "--store",
-        &setup.store,
-        "--status",
-        "accepted",
-        "--format",
-        "csv",
-    ]);
-    let line = accepted
-        .stdout
-        .lines()
-        .find(|l| l.starts_with(&item))
-        .expect("accepted");
-    assert!(
-        line.contains("timing") && line.contains("paul, approved by alex"),
-        "{line}"
-    );
+    accepted_by_paul_and_alex(&setup.store, &item);
     // Closing is refused while items are open or proposals wait.
     let close = alex.post("/periods/2026-03", "/periods/2026-03/close", &[]);
     assert_eq!(close.status, 409, "{}", close.body);
