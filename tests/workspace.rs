@@ -704,6 +704,22 @@ fn workspace_on_sqlite() {
         .expect("a run file link");
     let file = vera.get(&link.replace("&#x2f;", "/"));
     assert_eq!(file.status, 200, "{link}");
+    // The periods page's open count is what `items` lists open for the period.
+    let open = run(&[
+        "items",
+        "--store",
+        &setup.store,
+        "--period",
+        "2026-03",
+        "--format",
+        "csv",
+    ]);
+    let n = open.stdout.lines().skip(1).count();
+    assert!(n > 0);
+    assert!(
+        periods.body.contains(&format!("state=open\">{n}<")),
+        "{n} open on the periods page"
+    );
     // A cardapp record's item shows the card's roll-forward from the run's cards.csv, and the
     // provider's wire record and the ledger row's file:row from the run.
     let list = vera.get("/items?state=all&provider=cardapp&category=amount_mismatch");

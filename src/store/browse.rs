@@ -355,16 +355,30 @@ impl Store {
                 .runs
                 .push(run);
         }
-        let labels: Vec<String> = periods.keys().cloned().collect();
-        for label in labels {
-            let status = self.period_status(&label).await?;
-            if let Some(p) = periods.get_mut(&label) {
-                p.status = status;
-            }
+        let mut statuses = self.period_statuses().await?;
+        for (label, p) in periods.iter_mut() {
+            p.status = statuses.remove(label);
         }
         let mut out: Vec<PeriodRow> = periods.into_values().collect();
         out.sort_by(|a, b| b.first_day.cmp(&a.first_day).then(b.period.cmp(&a.period)));
         Ok(out)
+    }
+
+    /// How many items are open, per period (one count for the periods page).
+    pub async fn open_items_by_period(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let rows = sqlx::query(
+            "SELECT period, COUNT(*) AS n FROM items WHERE status = 'open' GROUP BY period",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(|e| self.db_err("counting open items", e))?;
+        rows.iter()
+            .map(|r| {
+                let period: String = r.try_get("period").map_err(|e| self.db_err("items", e))?;
+                let n: i64 = r.try_get("n").map_err(|e| self.db_err("items", e))?;
+                Ok((period, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
     }
 
     /// A run by its id, if the store recorded it (one row by its key: the item page asks for

@@ -625,22 +625,34 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(|e| self.db_err("reading period status", e))?;
-        row.map(|r| -> Result<PeriodStatus> {
-            let get = |c: &str| {
-                r.try_get::<String, _>(c)
-                    .map_err(|e| self.db_err("periods", e))
-            };
-            Ok(PeriodStatus {
-                period: get("period")?,
-                closed: get("status")? == "closed",
-                changed_at: get("changed_at")?,
-                changed_by: get("changed_by")?,
-                note: r
-                    .try_get::<Option<String>, _>("note")
-                    .map_err(|e| self.db_err("periods", e))?,
-            })
+        row.map(|r| self.period_from_row(&r)).transpose()
+    }
+
+    /// Every period's status, by label.
+    pub async fn period_statuses(&self) -> Result<HashMap<String, PeriodStatus>> {
+        let rows = sqlx::query("SELECT * FROM periods")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_err("reading period status", e))?;
+        rows.iter()
+            .map(|r| self.period_from_row(r).map(|s| (s.period.clone(), s)))
+            .collect()
+    }
+
+    fn period_from_row(&self, r: &AnyRow) -> Result<PeriodStatus> {
+        let get = |c: &str| {
+            r.try_get::<String, _>(c)
+                .map_err(|e| self.db_err("periods", e))
+        };
+        Ok(PeriodStatus {
+            period: get("period")?,
+            closed: get("status")? == "closed",
+            changed_at: get("changed_at")?,
+            changed_by: get("changed_by")?,
+            note: r
+                .try_get::<Option<String>, _>("note")
+                .map_err(|e| self.db_err("periods", e))?,
         })
-        .transpose()
     }
 }
 

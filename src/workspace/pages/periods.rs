@@ -56,24 +56,13 @@ pub async fn list(
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
+    let open = match app.store.open_items_by_period().await {
+        Ok(o) => o,
+        Err(e) => return failure(&e),
+    };
     let mut rows = Vec::new();
     for p in &periods {
-        let open = match app
-            .store
-            .items_page(
-                &ItemQuery {
-                    period: Some(p.period.clone()),
-                    state: Some(StateFilter::Is(ItemState::Open)),
-                    ..Default::default()
-                },
-                0,
-                0,
-            )
-            .await
-        {
-            Ok(page) => page.total,
-            Err(e) => return failure(&e),
-        };
+        let open = open.get(&p.period).copied().unwrap_or(0);
         rows.push(minijinja::context! {
             period => p.period,
             closed => p.status.as_ref().is_some_and(|s| s.closed),
