@@ -7,7 +7,7 @@
 //! | module | its job |
 //! |---|---|
 //! | [`providers`] | one directory per provider API (wire structs, conversion, endpoints, credentials) and its [`providers::Spec`]; [`providers::SPECS`] lists them; shared [`providers::spec`], [`providers::fetch`], [`providers::http`] |
-//! | [`sandbox`] | an emulator of all four provider APIs with fault injection, for the demo and the tests (one file each, listed with their specs) |
+//! | [`sandbox`] | serves every provider's emulator (`providers/<name>/sandbox.rs`, found through its spec; shared parts in [`providers::emulator`]) with fault injection, for the demo and the tests |
 //! | [`columns`] | polars columns built from Rust values (text, exact money, instants, accounting days), for every frame the crate builds |
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |

@@ -61,7 +61,10 @@ pub fn read_provider_dir(
     if subdirs.is_empty() {
         return Err(Error::input(
             dir.display().to_string(),
-            "has no provider subdirectories; expected DIR/<provider>/*.jsonl (keysecure, txv3, cardapp, usertrans)",
+            format!(
+                "has no provider subdirectories; expected DIR/<provider>/*.jsonl ({})",
+                crate::providers::names()
+            ),
         ));
     }
     let mut files: Vec<(PathBuf, &ProviderInstance)> = Vec::new();
@@ -69,7 +72,10 @@ pub fn read_provider_dir(
         let instance = settings.providers.get(&name).ok_or_else(|| {
             Error::input(
                 sub.display().to_string(),
-                format!("`{name}` is not a configured provider; name the directory after one (keysecure, txv3, cardapp, usertrans) or add [providers.{name}] with its type"),
+                format!(
+                    "`{name}` is not a configured provider; name the directory after one ({}) or add [providers.{name}] with its type",
+                    crate::providers::names()
+                ),
             )
         })?;
         for file in jsonl_files(&sub)? {

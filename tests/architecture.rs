@@ -203,3 +203,80 @@ fn the_cycle_check_finds_a_cycle() {
         "a\n\nd "
     );
 }
+
+/// The providers: every directory under `src/providers/` that holds a `SPEC`.
+fn provider_names() -> Vec<String> {
+    let dir = repo_path("src/providers");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            let spec = std::fs::read_to_string(path.join("mod.rs")).ok()?;
+            spec.contains("pub static SPEC: Spec")
+                .then(|| path.file_name().unwrap().to_string_lossy().to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Where `name` occurs in `code` as a word (letters and digits on neither side), any case.
+fn spelled(code: &str, name: &str) -> Vec<usize> {
+    let lower = code.to_ascii_lowercase();
+    lower
+        .match_indices(name)
+        .filter(|(i, _)| {
+            let before = lower[..*i].chars().next_back();
+            let after = lower[i + name.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+        .map(|(i, _)| lower[..i].lines().count().max(1))
+        .collect()
+}
+
+/// A provider is its directory (issue 28): outside `src/providers/<name>/`, no code in `src/`
+/// spells a provider's name (comments and test modules aside), except `providers/mod.rs`
+/// declaring the module and listing its `SPEC` in `SPECS`. So adding a provider touches its
+/// directory and that one list, and nothing else can depend on one provider by name.
+#[test]
+fn no_provider_name_is_spelled_outside_its_directory_and_the_list() {
+    let names = provider_names();
+    assert_eq!(names, ["cardapp", "keysecure", "txv3", "usertrans"]);
+    let src = repo_path("src");
+    let mut found = Vec::new();
+    for file in files(&src) {
+        if file.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let mut code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for name in &names {
+            if rel.starts_with(&format!("providers/{name}/")) {
+                continue;
+            }
+            if rel == "providers/mod.rs" {
+                code = code
+                    .replace(&format!("pub mod {name};"), "")
+                    .replace(&format!("&{name}::SPEC"), "");
+            }
+            for line in spelled(&code, name) {
+                found.push(format!("src/{rel}: `{name}` (code line {line})"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "provider names outside their directories:\n{}",
+        found.join("\n")
+    );
+    // The check finds a name.
+    assert_eq!(
+        spelled("let p = \"txv3\";\nlet q = Txv3Thing;", "txv3"),
+        [1]
+    );
+}

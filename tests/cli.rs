@@ -296,7 +296,7 @@ fn offline_commands_need_no_credentials_and_fetching_ones_name_the_missing_one()
     let unset = |args: &[&str]| {
         let mut c = bin();
         c.args(args);
-        for (k, _) in cardrecon::config::template::SANDBOX_ENV {
+        for (k, _) in cardrecon::config::template::sandbox_env() {
             c.env_remove(k);
         }
         c.env_remove("CARDRECON_SMTP_USER")

@@ -37,7 +37,7 @@ fn config_text(url: &str, ledger: &Path) -> String {
         Some("2026-03"),
         &ledger.display().to_string(),
     );
-    for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+    for (k, v) in cardrecon::config::template::sandbox_env() {
         text = text.replace(&format!("${{{k}}}"), v);
     }
     text
@@ -590,7 +590,7 @@ async fn a_killed_run_resumes_from_its_archive_with_identical_results() {
     let spawn = || {
         let mut c = bin();
         c.args(["run", "--config", cfg.to_str().unwrap()]);
-        for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+        for (k, v) in cardrecon::config::template::sandbox_env() {
             c.env(k, v);
         }
         c.stdout(std::process::Stdio::piped())

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cardrecon::generate::{generate, GenerateOptions};
 use cardrecon::period::Period;
-use cardrecon::sandbox::{self, Credentials, Faults, SandboxOptions};
+use cardrecon::sandbox::{self, Faults, SandboxOptions};
 
 use crate::util::*;
 
@@ -121,16 +121,10 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
         pans.len()
     );
 
-    let secret = |k: &str| SECRETS.iter().find(|(n, _)| *n == k).unwrap().1.to_string();
-    let credentials = Credentials {
-        keysecure_api_key: secret("CARDRECON_KEYSECURE_API_KEY"),
-        keysecure_api_secret: secret("CARDRECON_KEYSECURE_API_SECRET"),
-        txv3_api_key: secret("CARDRECON_TXV3_API_KEY"),
-        cardapp_key: secret("CARDRECON_CARDAPP_KEY"),
-        usertrans_app_key: secret("CARDRECON_USERTRANS_APP_KEY"),
-        usertrans_app_secret: secret("CARDRECON_USERTRANS_APP_SECRET"),
-        ..Credentials::default()
-    };
+    let mut options = SandboxOptions::default();
+    for (env, value) in SECRETS {
+        options.credentials.set(env, value);
+    }
     // Tokens expire after a few uses, so several are issued and refreshed.
     let faults = Faults {
         token_uses: Some(7),
@@ -138,11 +132,7 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
     };
     let (url, handle) = sandbox::start(
         &data.join("providers"),
-        SandboxOptions {
-            faults,
-            credentials,
-            ..Default::default()
-        },
+        SandboxOptions { faults, ..options },
     )
     .await
     .unwrap();

@@ -780,7 +780,7 @@ pub(crate) async fn sandbox_month(
 pub(crate) fn run_command(cfg: &Path, run_id: &str) -> Command {
     let mut c = crate::util::bin();
     c.args(["run", "--config", cfg.to_str().unwrap(), "--run-id", run_id]);
-    for (k, v) in cardrecon::config::template::SANDBOX_ENV {
+    for (k, v) in cardrecon::config::template::sandbox_env() {
         c.env(k, v);
     }
     c

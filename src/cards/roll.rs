@@ -32,7 +32,7 @@ pub fn check(
         ..CardStats::default()
     };
     if cards.is_empty() {
-        stats.note = "the inputs have no card list (cardapp's, read from files or fetched): no card balances were checked".into();
+        stats.note = "the inputs have no card list (read from files or fetched): no card balances were checked".into();
         return Ok(Cards {
             rows: Vec::new(),
             stats,

@@ -53,7 +53,8 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         )
         .await?;
         println!(
-            "\n2/3 provider sandbox serving on {url} (/keysecure, /txv3, /cardapp, /usertrans)"
+            "\n2/3 provider sandbox serving on {url} ({})",
+            crate::sandbox::mounts(&crate::providers::SPECS)
         );
         let config = a.out.join("cardrecon.toml");
         let ledger = std::path::absolute(data.join("ledger.csv"))
@@ -79,7 +80,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         let mut settings = Settings::resolve_with(
             &file,
             &config.display().to_string(),
-            &crate::secret::Vars::new(template::SANDBOX_ENV),
+            &crate::secret::Vars::new(template::sandbox_env()),
         )?;
         settings.output_dir = a.out.join("runs");
         let period = Period::parse("2026-03")?;

@@ -59,20 +59,26 @@ pub fn run(a: SandboxArgs) -> Result<ExitCode> {
             truncated: a.fault_truncate,
             extra_fields: a.extra_fields,
         },
-        credentials: crate::sandbox::Credentials::default(),
+        ..Default::default()
     };
     let store = crate::sandbox::load_store(
         &a.data,
         options.seed,
         options.faults.page_drift_after.is_some(),
+        &options.specs,
     )?;
     let rt = runtime()?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&a.addr).await.map_err(|e| Error::io(&a.addr, e))?;
+        let listener = tokio::net::TcpListener::bind(&a.addr)
+            .await
+            .map_err(|e| Error::io(&a.addr, e))?;
         let addr = listener.local_addr().map_err(|e| Error::io(&a.addr, e))?;
-        println!("sandbox serving {} on http://{addr} (/keysecure, /txv3, /cardapp, /usertrans); Ctrl-C stops it", a.data.display());
-        let state = std::sync::Arc::new(crate::sandbox::State::new(store, options));
-        crate::sandbox::run(listener, state, async {
+        println!(
+            "sandbox serving {} on http://{addr} ({}); Ctrl-C stops it",
+            a.data.display(),
+            crate::sandbox::mounts(&options.specs)
+        );
+        crate::sandbox::run(listener, store, &options, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

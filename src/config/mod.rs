@@ -432,6 +432,20 @@ impl Settings {
         env: &dyn Env,
         uses: Uses,
     ) -> Result<Settings> {
+        Settings::resolve_among(file, source_name, env, uses, &SPECS)
+    }
+
+    /// [`resolve_for`](Self::resolve_for) with the provider types `specs` instead of
+    /// [`SPECS`]: a `[providers.<instance>]` table's `type` is looked up among them, and each
+    /// is an instance of its own name by default. (A test's own provider is registered this
+    /// way, without a line in `SPECS`.)
+    pub fn resolve_among(
+        file: &ConfigFile,
+        source_name: &str,
+        env: &dyn Env,
+        uses: Uses,
+        specs: &[&'static Spec],
+    ) -> Result<Settings> {
         let cfg = |field: &str, message: String| Error::config(source_name, field, message);
         let timezone = match &file.timezone {
             Some(z) => parse_zone(z).map_err(|e| cfg("timezone", e.to_string()))?,
@@ -476,7 +490,7 @@ impl Settings {
             })
         };
         let mut providers = BTreeMap::new();
-        for spec in SPECS {
+        for &spec in specs {
             providers.insert(
                 spec.name.to_string(),
                 ProviderInstance {
@@ -490,15 +504,20 @@ impl Settings {
         for (name, p) in &file.providers {
             let field = |f: &str| format!("providers.{name}.{f}");
             let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
-            let spec = crate::providers::by_name(&ty_name).ok_or_else(|| {
-                cfg(
-                    &field("type"),
-                    format!(
-                        "`{ty_name}` is not a provider type ({})",
-                        crate::providers::names()
-                    ),
-                )
-            })?;
+            let wanted = ty_name.trim().to_ascii_lowercase();
+            let spec = specs
+                .iter()
+                .copied()
+                .find(|s| s.name == wanted)
+                .ok_or_else(|| {
+                    cfg(
+                        &field("type"),
+                        format!(
+                            "`{ty_name}` is not a provider type ({})",
+                            specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                })?;
             let mut options = AdapterOptions::default();
             if let Some(c) = &p.account_currency {
                 options.account_currency = crate::money::currency_code(c);

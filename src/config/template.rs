@@ -1,5 +1,8 @@
 //! The commented configuration `cardrecon init` writes (and the demo writes for its sandbox),
-//! next to the code that reads it, so the two change together.
+//! next to the code that reads it, so the two change together. Each provider's section comes
+//! from its spec ([`crate::providers::spec::ConfigSection`]).
+
+use crate::providers::SPECS;
 
 /// The commented configuration `init` writes. With a sandbox URL, every provider points at it.
 pub fn config_template(
@@ -8,10 +11,6 @@ pub fn config_template(
     period: Option<&str>,
     ledger: &str,
 ) -> String {
-    let url = |provider: &str, real: &str| match sandbox {
-        Some(s) => format!("\"{}/{provider}\"", s.trim_end_matches('/')),
-        None => format!("\"{real}\""),
-    };
     format!(
         r#"# cardrecon configuration (`cardrecon init`). Credentials are ${{ENV_VAR}} references: set the
 # variables in the environment; never write the values here.
@@ -23,34 +22,7 @@ margin_days = 3                   # days read on each side of the period, so cut
 amount = "0.00"                   # amounts closer than this are equal
 fee = "0.00"
 
-[providers.keysecure]
-base_url = {ks}
-api_key = "${{CARDRECON_KEYSECURE_API_KEY}}"
-api_secret = "${{CARDRECON_KEYSECURE_API_SECRET}}"
-account_currency = "USD"          # the card account's currency: keysecure amounts carry none
-{rate}# max_concurrency = 4             # windows (and details) fetched at once
-# requests_per_second = 20        # the default cap; ask your provider for its limit
-# fetch_details = true            # each consumption's detail (fees, original amount)
-
-[providers.txv3]
-base_url = {tx}
-{rate}api_key = "${{CARDRECON_TXV3_API_KEY}}"
-account_currency = "USD"          # currency of service fees (business_type 10)
-
-[providers.cardapp]
-base_url = {ca}
-{rate}version = "v1"
-customer_id = 10000011
-app_id = 100001
-key = "${{CARDRECON_CARDAPP_KEY}}"
-wire_timezone = "Asia/Shanghai"   # zone of its datetime strings
-
-[providers.usertrans]
-base_url = {ut}
-{rate}app_key = "${{CARDRECON_USERTRANS_APP_KEY}}"
-app_secret = "${{CARDRECON_USERTRANS_APP_SECRET}}"
-
-[ledger]
+{providers}[ledger]
 path = "{ledger}"
 # timezone = "{timezone}"        # zone of naive booked_at times (default: the business timezone)
 # skip_bad_rows = false           # true: skip unreadable rows (listed), failing past max_skipped_share
@@ -99,25 +71,45 @@ dir = "runs"                      # run directories: runs/<period>/<run-id>/
             Some(p) => format!("period = \"{p}\""),
             None => "# period = \"2026-03\"            # or pass --period".to_string(),
         },
-        // The sandbox on loopback can take far more than a real API's default cap.
-        rate = if sandbox.is_some() {
-            "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n"
-        } else {
-            ""
-        },
-        ks = url("keysecure", "https://openplatform.keysecure.io"),
-        tx = url("txv3", "https://YOUR-TXV3-HOST"),
-        ca = url("cardapp", "https://YOUR-CARDAPP-HOST"),
-        ut = url("usertrans", "https://YOUR-USERTRANS-HOST"),
+        providers = providers(sandbox),
     )
 }
 
+/// Each provider's `[providers.<name>]` section, from its spec: its base URL (the sandbox's
+/// `/<name>` when there is one), the rate the sandbox can take, its credentials as `${ENV}`
+/// references, and its own settings.
+fn providers(sandbox: Option<&str>) -> String {
+    let mut out = String::new();
+    for spec in SPECS {
+        let section = &spec.config;
+        let url = match sandbox {
+            Some(s) => format!("{}/{}", s.trim_end_matches('/'), spec.name),
+            None => section.base_url.to_string(),
+        };
+        out.push_str(&format!(
+            "[providers.{}]\nbase_url = \"{url}\"\n",
+            spec.name
+        ));
+        if sandbox.is_some() {
+            // The sandbox on loopback can take far more than a real API's default cap.
+            out.push_str(
+                "requests_per_second = 2000      # the sandbox on loopback\nmax_concurrency = 8\n",
+            );
+        }
+        for c in section.credentials {
+            out.push_str(&format!("{} = \"${{{}}}\"\n", c.key, c.env));
+        }
+        out.push_str(section.settings);
+        out.push('\n');
+    }
+    out
+}
+
 /// The sandbox's default credentials as the environment variables the template names.
-pub const SANDBOX_ENV: [(&str, &str); 6] = [
-    ("CARDRECON_KEYSECURE_API_KEY", "sandbox-keysecure-key"),
-    ("CARDRECON_KEYSECURE_API_SECRET", "sandbox-keysecure-secret"),
-    ("CARDRECON_TXV3_API_KEY", "sandbox-txv3-key"),
-    ("CARDRECON_CARDAPP_KEY", "sandbox-cardapp-key"),
-    ("CARDRECON_USERTRANS_APP_KEY", "sandbox-usertrans-key"),
-    ("CARDRECON_USERTRANS_APP_SECRET", "sandbox-usertrans-secret"),
-];
+pub fn sandbox_env() -> Vec<(&'static str, &'static str)> {
+    SPECS
+        .iter()
+        .flat_map(|s| s.config.credentials)
+        .map(|c| (c.env, c.sandbox))
+        .collect()
+}

@@ -39,7 +39,7 @@ mod writers;
 
 use ledger::LedgerVariant;
 use scenarios::{Scenario, MERCHANTS, WEIGHTS};
-use writers::{create, provider_files, write_amount, write_fixtures, xlsx_err, Writers};
+use writers::{create, provider_files, write_amount, xlsx_err, Writers};
 
 /// Excel's last data row (the header takes the first).
 const XLSX_MAX_ROWS: u64 = 1_048_575;
@@ -178,7 +178,6 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         w.xlsx = Some(wb);
         w.xlsx_row = 1;
     }
-    write_fixtures(&p)?;
 
     let (start, end) = opts.period.instants(opts.timezone);
     let mut g = Gen {

@@ -37,26 +37,6 @@ pub(super) fn provider_files(
     Ok(files)
 }
 
-/// The lines providers send that are no money movements (cardapp's card list, with the
-/// `cvv`/`pin` the adapter must drop).
-pub(super) fn write_fixtures(dir: &Path) -> Result<()> {
-    for spec in crate::providers::SPECS {
-        if let Some((stem, lines)) = spec.sample.fixtures {
-            let path = dir.join(spec.name).join(format!("{stem}.jsonl"));
-            let lines = lines().map_err(|e| Error::Output {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            let mut f = create(&path)?;
-            for line in lines {
-                writeln!(f, "{line}").map_err(|e| Error::io(&path, e))?;
-            }
-            f.flush().map_err(|e| Error::io(&path, e))?;
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;

@@ -425,30 +425,10 @@ where
         }
     }
     let mut v = live.await?;
-    strip_page_secrets(&mut v);
+    super::http::strip_secrets(&mut v);
     archive.write(key, &v)?;
     counters.pages.fetch_add(1, Ordering::Relaxed);
     Ok(v)
-}
-
-/// Strips secrets from every record of a page body, wherever its list is.
-pub fn strip_page_secrets(v: &mut serde_json::Value) {
-    if let Some(data) = v.get_mut("data") {
-        if let Some(obj) = data.as_object_mut() {
-            for (_, list) in obj.iter_mut() {
-                if let Some(items) = list.as_array_mut() {
-                    for item in items {
-                        super::http::strip_secrets(item);
-                    }
-                }
-            }
-            super::http::strip_secrets(data);
-        } else if let Some(items) = data.as_array_mut() {
-            for item in items {
-                super::http::strip_secrets(item);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -12,13 +12,17 @@
 //! | `cardapp` | [`cardapp`] | `trade_id` / `order_no` | card-trade and order shapes; wall-clock zone (default Asia/Shanghai); money sent as floats |
 //! | `usertrans` | [`usertrans`] | `trans_id` | record shape; `status` values; `created_at` is Unix seconds |
 //!
-//! Shared by all: [`spec`] (the spec type, connections, credentials), [`sample`] (what the
+//! Each directory also holds the provider's sandbox emulator (`sandbox.rs`).
+//!
+//! Shared by all: [`spec`] (the spec type, connections, credentials), [`emulator`] (what every
+//! sandbox emulator shares), [`sample`] (what the
 //! synthetic-month generator imitates of a provider), [`fetch`] (windows, the
 //! paging stream, completeness), [`http`] (the client, retries, rate cap, archive), [`output`]
 //! (what a fetch hands back), and in this file the wire value types ([`WireMoney`],
 //! [`WireText`]) and field helpers.
 
 pub mod cardapp;
+pub mod emulator;
 pub mod fetch;
 pub mod http;
 pub mod keysecure;

@@ -35,13 +35,22 @@ pub struct Sample {
     pub file_of: fn(&SampleRecord) -> usize,
     /// One record as the provider sends it: one JSON line.
     pub wire: fn(&SampleRecord, Tz) -> serde_json::Result<String>,
-    /// Lines it sends that are no money movements (cardapp's card list): a file stem and the
-    /// lines, written once per month.
-    pub fixtures: Option<(&'static str, Fixtures)>,
+    /// Its card list, for a provider that sends one: lines that are no money movements, written
+    /// once per month after the records (the generator's card roll-forward, `generate/cards.rs`).
+    pub card_list: Option<CardList>,
 }
 
-/// Makes a provider's fixed lines (cardapp's card list).
-pub type Fixtures = fn() -> serde_json::Result<Vec<String>>;
+/// How a provider's card list is written: its file stem, and one line per synthetic card `i`
+/// with the given balance and status code (the provider's own codes, as `crate::cards` reads
+/// them: 2 active, 5 closed).
+#[derive(Clone, Copy)]
+pub struct CardList {
+    pub stem: &'static str,
+    pub write: WriteCards,
+}
+
+/// Writes a card list: one line per `(balance, status)`.
+pub type WriteCards = fn(&[(Decimal, i64)]) -> serde_json::Result<Vec<String>>;
 
 /// One synthetic money movement, before it is written in its provider's wire shape.
 #[derive(Debug, Clone)]

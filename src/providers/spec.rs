@@ -3,11 +3,14 @@
 //! Everything the rest of cardrecon needs to know about a provider is its [`Spec`]: its name,
 //! its API's limits (page base and sizes, window length), where a list page keeps its records
 //! and total, how a wire record becomes a canonical one, how its `[providers.<instance>]`
-//! credentials and API settings are read, how it is fetched, and how the generator imitates it
-//! ([`super::sample`]). The pipeline, the configuration, the reader of wire files, the sandbox
-//! and the generator iterate [`super::SPECS`] (or look one up by [`super::by_name`]) instead of
-//! matching on a provider type, so adding a fifth provider means adding its directory and one
-//! line in [`super::SPECS`].
+//! credentials and API settings are read, how it is fetched, how the generator imitates it
+//! ([`super::sample`]), its section of the configuration template ([`ConfigSection`]) and its
+//! sandbox emulator ([`super::emulator::Emulator`]). The pipeline, the configuration, the reader
+//! of wire files, the sandbox and the generator iterate [`super::SPECS`] (or a list given to
+//! them: `Settings::resolve_among`, `SandboxOptions::of`) instead of matching on a provider type,
+//! so adding a fifth provider means adding its directory and one line in [`super::SPECS`]
+//! (`tests/tinypay/` is one, registered through those lists; `tests/architecture.rs` checks that
+//! no provider name is spelled anywhere else in `src/`).
 //!
 //! Why type-erased credentials: each provider's credentials are its own type
 //! (`keysecure::Credentials` has an API key and secret, cardapp's a customer id, app id and
@@ -49,6 +52,23 @@ pub struct Spec {
     pub cards: Option<CardsFn>,
     /// Its habits and wire writer, for synthetic months (`cardrecon generate`).
     pub sample: super::sample::Sample,
+    /// Its `[providers.<name>]` section in the configuration `cardrecon init` writes.
+    pub config: ConfigSection,
+    /// Its sandbox emulator (`providers/<name>/sandbox.rs`), served under `/<name>`.
+    pub emulator: Option<super::emulator::Emulator>,
+}
+
+/// A provider's section of the configuration template (`crate::config::template`).
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigSection {
+    /// The production API's base URL, or a placeholder naming what to fill in.
+    pub base_url: &'static str,
+    /// Its credentials: written as `key = "${ENV}"` references, and accepted by the sandbox
+    /// with their sandbox values.
+    pub credentials: &'static [super::emulator::SandboxCredential],
+    /// Further lines of the section (its settings, commented where optional), each ending in a
+    /// newline.
+    pub settings: &'static str,
 }
 
 impl std::fmt::Debug for Spec {

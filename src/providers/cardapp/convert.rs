@@ -325,11 +325,6 @@ struct SentCard {
     mark: &'static str,
 }
 
-/// A synthetic card list as cardapp sends it, with the `cvv`/`pin` that the adapter must drop.
-pub fn sample_cards() -> serde_json::Result<Vec<String>> {
-    sample_cards_with(&[(Decimal::new(2005, 1), 2); 20])
-}
-
 /// A synthetic card list of `cards.len()` cards, card `i` with the given balance and status.
 pub fn sample_cards_with(cards: &[(Decimal, i64)]) -> serde_json::Result<Vec<String>> {
     cards

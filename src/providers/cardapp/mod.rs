@@ -34,6 +34,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod sandbox;
 pub mod wire;
 
 pub use api::Credentials;
@@ -42,8 +43,9 @@ pub use wire::*;
 
 use crate::model::Kind;
 use crate::model::ProviderRecord;
-use crate::providers::sample::Sample;
-use crate::providers::spec::{self, Limits, PageShape, Spec};
+use crate::providers::emulator::{Emulator, SandboxCredential};
+use crate::providers::sample::{CardList, Sample};
+use crate::providers::spec::{self, ConfigSection, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
 /// `raw/<instance>/trades.jsonl`: the file its fetch writes these records to and the generator
@@ -70,6 +72,17 @@ fn fetch_job(
 ) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
     Box::pin(api::fetch(job))
 }
+
+/// The `customer_id` and `app_id` the sandbox accepts (written in the template's section).
+pub const SANDBOX_CUSTOMER_ID: i64 = 10000011;
+pub const SANDBOX_APP_ID: i64 = 100001;
+
+/// Its `key`, as the configuration template and the sandbox know it.
+pub const KEY: SandboxCredential = SandboxCredential {
+    key: "key",
+    env: "CARDRECON_CARDAPP_KEY",
+    sandbox: "sandbox-cardapp-key",
+};
 
 /// cardapp as the rest of cardrecon sees it.
 pub static SPEC: Spec = Spec {
@@ -116,8 +129,20 @@ pub static SPEC: Spec = Spec {
         files: &[TRADES, ORDERS],
         file_of: |r| usize::from(r.tx_id.starts_with("OD")),
         wire: sample_wire,
-        fixtures: Some((CARDS, sample_cards)),
+        card_list: Some(CardList {
+            stem: CARDS,
+            write: sample_cards_with,
+        }),
     },
+    config: ConfigSection {
+        base_url: "https://YOUR-CARDAPP-HOST",
+        credentials: &[KEY],
+        settings: "version = \"v1\"\ncustomer_id = 10000011\napp_id = 100001\nwire_timezone = \"Asia/Shanghai\"   # zone of its datetime strings\n",
+    },
+    emulator: Some(Emulator {
+        keep: sandbox::keep,
+        routes: sandbox::routes,
+    }),
 };
 
 #[cfg(test)]

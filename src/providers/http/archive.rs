@@ -60,20 +60,35 @@ impl Archive {
     }
 }
 
-/// Removes secrets a provider puts in records (cardapp's `cvv` and `pin`) before anything is
-/// archived or logged; masks full card numbers.
+/// Fields that hold a card's security code or PIN: removed wherever they are.
+const SECRET_FIELDS: [&str; 5] = ["cvv", "cvv2", "cvc", "pin", "pin_code"];
+/// Fields that may hold a full card number: masked wherever they are (12 digits or more).
+const CARD_NUMBER_FIELDS: [&str; 5] = ["card_no", "card_number", "card", "pan", "card_pan"];
+
+/// Removes secrets a provider puts in records (a card list's `cvv` and `pin`) before anything
+/// is archived or logged, and masks full card numbers, at any depth of the value: a record, a
+/// page answer whatever its shape, a detail. The field names are the common ones, not any one
+/// provider's, so a new provider's records are covered without an edit here.
 pub fn strip_secrets(record: &mut serde_json::Value) {
-    if let Some(m) = record.as_object_mut() {
-        m.remove("cvv");
-        m.remove("pin");
-        for key in ["card_no", "card_number"] {
-            if let Some(serde_json::Value::String(s)) = m.get_mut(key) {
-                let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-                if digits >= 12 {
-                    *s = crate::model::mask_card(s);
+    match record {
+        serde_json::Value::Object(m) => {
+            for key in SECRET_FIELDS {
+                m.remove(key);
+            }
+            for key in CARD_NUMBER_FIELDS {
+                if let Some(serde_json::Value::String(s)) = m.get_mut(key) {
+                    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+                    if digits >= 12 {
+                        *s = crate::model::mask_card(s);
+                    }
                 }
             }
+            for value in m.values_mut() {
+                strip_secrets(value);
+            }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_secrets),
+        _ => {}
     }
 }
 
@@ -88,6 +103,13 @@ mod tests {
         assert_eq!(
             v.to_string(),
             r#"{"balance":200.5,"card_id":"c1","card_no":"448533******6937"}"#
+        );
+        // At any depth, whatever the page's shape.
+        let mut page = serde_json::json!({"records": [{"card": "4485 3339 1682 6937", "cvv": "1"}], "total": 1});
+        strip_secrets(&mut page);
+        assert_eq!(
+            page.to_string(),
+            r#"{"records":[{"card":"448533******6937"}],"total":1}"#
         );
     }
 }

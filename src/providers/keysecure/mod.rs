@@ -22,6 +22,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod sandbox;
 pub mod wire;
 
 pub use api::Credentials;
@@ -30,8 +31,9 @@ pub use wire::*;
 
 use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{Emulator, SandboxCredential};
 use crate::providers::sample::Sample;
-use crate::providers::spec::{self, Limits, PageShape, Spec};
+use crate::providers::spec::{self, ConfigSection, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
 /// `raw/<instance>/consume.jsonl`: the file its fetch writes these records to and the generator
@@ -52,6 +54,20 @@ fn fetch_job(
 ) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
     Box::pin(api::fetch(job))
 }
+
+/// Its `api_key`, as the configuration template and the sandbox know it.
+pub const API_KEY: SandboxCredential = SandboxCredential {
+    key: "api_key",
+    env: "CARDRECON_KEYSECURE_API_KEY",
+    sandbox: "sandbox-keysecure-key",
+};
+
+/// Its `api_secret`, as the configuration template and the sandbox know it.
+pub const API_SECRET: SandboxCredential = SandboxCredential {
+    key: "api_secret",
+    env: "CARDRECON_KEYSECURE_API_SECRET",
+    sandbox: "sandbox-keysecure-secret",
+};
 
 /// keysecure as the rest of cardrecon sees it.
 pub static SPEC: Spec = Spec {
@@ -91,8 +107,17 @@ pub static SPEC: Spec = Spec {
         files: &[CONSUME],
         file_of: |_| 0,
         wire: sample_wire,
-        fixtures: None,
+        card_list: None,
     },
+    config: ConfigSection {
+        base_url: "https://openplatform.keysecure.io",
+        credentials: &[API_KEY, API_SECRET],
+        settings: "account_currency = \"USD\"          # the card account's currency: keysecure amounts carry none\n# max_concurrency = 4             # windows (and details) fetched at once\n# requests_per_second = 20        # the default cap; ask your provider for its limit\n# fetch_details = true            # each consumption's detail (fees, original amount)\n",
+    },
+    emulator: Some(Emulator {
+        keep: sandbox::keep,
+        routes: sandbox::routes,
+    }),
 };
 
 #[cfg(test)]

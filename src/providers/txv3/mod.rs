@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod sandbox;
 pub mod wire;
 
 pub use api::Credentials;
@@ -35,8 +36,9 @@ pub use wire::*;
 
 use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{Emulator, SandboxCredential};
 use crate::providers::sample::Sample;
-use crate::providers::spec::{self, Limits, PageShape, Spec};
+use crate::providers::spec::{self, ConfigSection, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
 /// `raw/<instance>/transactions.jsonl`: the file its fetch writes these records to and the generator
@@ -57,6 +59,13 @@ fn fetch_job(
 ) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
     Box::pin(api::fetch(job))
 }
+
+/// Its `api_key`, as the configuration template and the sandbox know it.
+pub const API_KEY: SandboxCredential = SandboxCredential {
+    key: "api_key",
+    env: "CARDRECON_TXV3_API_KEY",
+    sandbox: "sandbox-txv3-key",
+};
 
 /// txv3 as the rest of cardrecon sees it.
 pub static SPEC: Spec = Spec {
@@ -102,8 +111,18 @@ pub static SPEC: Spec = Spec {
         files: &[TRANSACTIONS],
         file_of: |_| 0,
         wire: sample_wire,
-        fixtures: None,
+        card_list: None,
     },
+    config: ConfigSection {
+        base_url: "https://YOUR-TXV3-HOST",
+        credentials: &[API_KEY],
+        settings:
+            "account_currency = \"USD\"          # currency of service fees (business_type 10)\n",
+    },
+    emulator: Some(Emulator {
+        keep: sandbox::keep,
+        routes: sandbox::routes,
+    }),
 };
 
 #[cfg(test)]

@@ -25,6 +25,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod sandbox;
 pub mod wire;
 
 pub use api::Credentials;
@@ -33,8 +34,9 @@ pub use wire::*;
 
 use crate::model::Kind;
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{Emulator, SandboxCredential};
 use crate::providers::sample::Sample;
-use crate::providers::spec::{self, Limits, PageShape, Spec};
+use crate::providers::spec::{self, ConfigSection, Limits, PageShape, Spec};
 use crate::providers::{AdapterOptions, FieldError};
 
 /// `raw/<instance>/trans.jsonl`: the file its fetch writes these records to and the generator
@@ -55,6 +57,20 @@ fn fetch_job(
 ) -> futures::future::LocalBoxFuture<'_, crate::error::Result<super::output::ProviderFetch>> {
     Box::pin(api::fetch(job))
 }
+
+/// Its `app_key`, as the configuration template and the sandbox know it.
+pub const APP_KEY: SandboxCredential = SandboxCredential {
+    key: "app_key",
+    env: "CARDRECON_USERTRANS_APP_KEY",
+    sandbox: "sandbox-usertrans-key",
+};
+
+/// Its `app_secret`, as the configuration template and the sandbox know it.
+pub const APP_SECRET: SandboxCredential = SandboxCredential {
+    key: "app_secret",
+    env: "CARDRECON_USERTRANS_APP_SECRET",
+    sandbox: "sandbox-usertrans-secret",
+};
 
 /// usertrans as the rest of cardrecon sees it.
 pub static SPEC: Spec = Spec {
@@ -98,8 +114,17 @@ pub static SPEC: Spec = Spec {
         files: &[TRANS],
         file_of: |_| 0,
         wire: sample_wire,
-        fixtures: None,
+        card_list: None,
     },
+    config: ConfigSection {
+        base_url: "https://YOUR-USERTRANS-HOST",
+        credentials: &[APP_KEY, APP_SECRET],
+        settings: "",
+    },
+    emulator: Some(Emulator {
+        keep: sandbox::keep,
+        routes: sandbox::routes,
+    }),
 };
 
 #[cfg(test)]

@@ -12,6 +12,10 @@
 //! Errors are HTTP 200 with a non-zero `code`: 40101 bad `Api-Key`, 40102 bad or expired
 //! `Access-Token`, 40103 `Timestamp` refused, 40001 bad parameter, 40401 no such record.
 
+// The handlers' checks return `Err(response)`: the HTTP answer to send at once. Its size is an
+// axum `Response`'s, and boxing it would only add an allocation to every refused request.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -22,9 +26,13 @@ use axum::Router;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
-use super::{Endpoint, Served, Store};
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{
+    faults, header, json_array, json_response, FaultOutcome, Served, State, Store,
+};
+
+/// Its one list endpoint, `/consume/list`.
+const LIST: &str = super::SPEC.name;
 
 pub const MAX_WINDOW_DAYS: i64 = 90;
 pub const MAX_SIZE: i64 = 100;
@@ -97,7 +105,11 @@ pub fn parse_bound(text: &str, zone: FixedOffset, end: bool) -> Option<DateTime<
 
 /// Checks `Api-Key` and the `Timestamp` rule. `Err` is the response to send.
 fn check_key_and_clock(state: &State, h: &HeaderMap) -> Result<(), Response<Body>> {
-    if header(h, "Api-Key") != Some(state.options.credentials.keysecure_api_key.as_str()) {
+    if !state
+        .options
+        .credentials
+        .accepts(super::API_KEY.env, header(h, "Api-Key"))
+    {
         return Err(err(40101, "invalid Api-Key"));
     }
     let ts = header(h, "Timestamp").and_then(|t| t.trim().parse::<i64>().ok());
@@ -147,7 +159,11 @@ async fn token(
         Ok(b) => b,
         Err(e) => return err(40001, &format!("invalid body: {e}")),
     };
-    if b.api_secret != state.options.credentials.keysecure_api_secret {
+    if !state
+        .options
+        .credentials
+        .accepts(super::API_SECRET.env, Some(&b.api_secret))
+    {
         return err(40101, "invalid api_secret");
     }
     let t = state.issue_token("ks", std::time::Duration::from_secs(7200));
@@ -214,10 +230,9 @@ async fn list(
     if page < 0 || !(1..=MAX_SIZE).contains(&size) {
         return err(40001, "page starts at 0; size is 1..100");
     }
-    state.count_list_request(super::Endpoint::Keysecure);
-    let matching = in_range(&state.store.keysecure, from, to)
-        .iter()
-        .filter(|r| state.visible(r))
+    state.count_list_request(LIST);
+    let matching = state
+        .visible_in(LIST, from, to)
         .filter(|r| b.consume_no.is_empty() || r.id == b.consume_no)
         .filter(|r| b.card_no.is_empty() || r.class == b.card_no);
     let page_items = matching
@@ -247,9 +262,9 @@ async fn info(
     }
     match state
         .store
-        .keysecure
+        .list(LIST)
         .iter()
-        .find(|r| r.id == consume_no && state.visible(r))
+        .find(|r| r.id == consume_no && state.visible(LIST, r))
     {
         Some(r) => {
             let data = json_array(
@@ -276,15 +291,17 @@ pub(super) fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.keysecure.push(Served {
-            at: r.occurred_at,
-            id: r.tx_id,
-            class: r.card_ref.unwrap_or_default(),
-            json: list_shape(value),
-            detail: line.to_string(),
-            hidden,
-            endpoint: Endpoint::Keysecure,
-        });
+        store.push(
+            LIST,
+            Served {
+                at: r.occurred_at,
+                id: r.tx_id,
+                class: r.card_ref.unwrap_or_default(),
+                json: list_shape(value),
+                detail: line.to_string(),
+                hidden,
+            },
+        );
     }
 }
 

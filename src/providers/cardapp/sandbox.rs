@@ -20,9 +20,15 @@ use axum::Router;
 use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 
-use super::{faults, in_range, json_array, json_response, FaultOutcome, Served, State};
-use super::{Endpoint, Store};
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{
+    faults, json_array, json_response, FaultOutcome, Served, State, Store,
+};
+
+/// Its three list endpoints, each drifting on its own.
+const TRADES: &str = "cardapp/trades";
+const ORDERS: &str = "cardapp/orders";
+const CARDS: &str = "cardapp/cards";
 
 pub const MAX_PAGE_SIZE: i64 = 100;
 pub const MAX_WINDOW_DAYS: i64 = 31;
@@ -110,10 +116,12 @@ async fn handle(
         Ok(r) => r,
         Err(e) => return err(1002, &format!("invalid request: {e}")),
     };
-    let c = &state.options.credentials;
-    if r.customer_id != Some(c.cardapp_customer_id)
-        || r.app_id != Some(c.cardapp_app_id)
-        || r.key != c.cardapp_key
+    if r.customer_id != Some(super::SANDBOX_CUSTOMER_ID)
+        || r.app_id != Some(super::SANDBOX_APP_ID)
+        || !state
+            .options
+            .credentials
+            .accepts(super::KEY.env, Some(&r.key))
     {
         return err(1001, "invalid customer_id, app_id or key");
     }
@@ -125,7 +133,7 @@ async fn handle(
     }
     let extra = state.options.faults.extra_fields;
     let (records, list_name): (Vec<&Served>, &str) = match which {
-        Which::Cards => (state.store.cardapp_cards.iter().collect(), "card_list"),
+        Which::Cards => (state.store.list(CARDS).iter().collect(), "card_list"),
         Which::Trades | Which::Orders => {
             let parse = |t: &Option<String>| {
                 t.as_deref()
@@ -145,26 +153,12 @@ async fn handle(
             }
             let from = crate::period::local_to_utc(a, ZONE);
             let to = crate::period::local_to_utc(b, ZONE) + Duration::seconds(1);
-            let (src, name, endpoint) = match which {
-                Which::Trades => (
-                    &state.store.cardapp_trades,
-                    "trade_list",
-                    super::Endpoint::CardappTrades,
-                ),
-                _ => (
-                    &state.store.cardapp_orders,
-                    "order_list",
-                    super::Endpoint::CardappOrders,
-                ),
+            let (list, name) = match which {
+                Which::Trades => (TRADES, "trade_list"),
+                _ => (ORDERS, "order_list"),
             };
-            state.count_list_request(endpoint);
-            (
-                in_range(src, from, to)
-                    .iter()
-                    .filter(|x| state.visible(x))
-                    .collect(),
-                name,
-            )
+            state.count_list_request(list);
+            (state.visible_in(list, from, to).collect(), name)
         }
     };
     let total = records.len();
@@ -199,11 +193,6 @@ pub(super) fn keep(
     match record {
         Some(r) => {
             let trade = value.get("trade_id").is_some();
-            let endpoint = if trade {
-                Endpoint::CardappTrades
-            } else {
-                Endpoint::CardappOrders
-            };
             let served = Served {
                 at: r.occurred_at,
                 id: r.tx_id,
@@ -211,26 +200,23 @@ pub(super) fn keep(
                 json: line.to_string(),
                 detail: String::new(),
                 hidden,
-                endpoint,
             };
-            if trade {
-                store.cardapp_trades.push(served);
-            } else {
-                store.cardapp_orders.push(served);
-            }
+            store.push(if trade { TRADES } else { ORDERS }, served);
         }
-        None => store.cardapp_cards.push(Served {
-            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
-            id: value
-                .get("card_id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            class: String::new(),
-            json: line.to_string(),
-            detail: String::new(),
-            hidden: false,
-            endpoint: Endpoint::CardappCards,
-        }),
+        None => store.push(
+            CARDS,
+            Served {
+                at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                id: value
+                    .get("card_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                class: String::new(),
+                json: line.to_string(),
+                detail: String::new(),
+                hidden: false,
+            },
+        ),
     }
 }

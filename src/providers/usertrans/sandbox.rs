@@ -11,6 +11,10 @@
 //! Success is `code` 200 with `status` `"true"`; errors use the documented HTTP codes 400, 401,
 //! 404, 500 with `{"code", "status": "false", "message"}`.
 
+// The handlers' checks return `Err(response)`: the HTTP answer to send at once. Its size is an
+// axum `Response`'s, and boxing it would only add an allocation to every refused request.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -22,10 +26,14 @@ use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
-use super::{Endpoint, Served, Store};
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{
+    faults, field_is, header, json_array, json_response, FaultOutcome, Served, State, Store,
+};
 use crate::providers::WireText;
+
+/// Its one list endpoint, `/userTrans`.
+const LIST: &str = super::SPEC.name;
 
 pub const MAX_PAGE_NUM: i64 = 100;
 pub const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -73,7 +81,9 @@ async fn login(AxState(state): AxState<Arc<State>>, uri: Uri, body: Bytes) -> Re
         return err(StatusCode::BAD_REQUEST, "invalid request body");
     };
     let c = &state.options.credentials;
-    if l.app_key != c.usertrans_app_key || l.app_secret != c.usertrans_app_secret {
+    if !c.accepts(super::APP_KEY.env, Some(&l.app_key))
+        || !c.accepts(super::APP_SECRET.env, Some(&l.app_secret))
+    {
         return err(StatusCode::UNAUTHORIZED, "invalid app_key or app_secret");
     }
     let t = state.issue_token("ut", std::time::Duration::from_secs(3600));
@@ -162,14 +172,13 @@ async fn list(
         },
         None => Utc::now() + Duration::days(36_500),
     };
-    state.count_list_request(super::Endpoint::Usertrans);
+    state.count_list_request(LIST);
     let trans_type = q.get("trans_type").filter(|t| !t.is_empty());
     let binding = q.get("card_binding_id").filter(|t| !t.is_empty());
-    let matching: Vec<&str> = in_range(&state.store.usertrans, from, to)
-        .iter()
-        .filter(|r| state.visible(r))
+    let matching: Vec<&str> = state
+        .visible_in(LIST, from, to)
         .filter(|r| trans_type.is_none_or(|t| &r.class == t))
-        .filter(|r| binding.is_none_or(|b| super::field_is(&r.json, "card_binding_id", b)))
+        .filter(|r| binding.is_none_or(|b| field_is(&r.json, "card_binding_id", b)))
         .map(|r| r.json.as_str())
         .collect();
     let total = matching.len();
@@ -189,9 +198,9 @@ async fn list(
 fn find(state: &State, pred: impl Fn(&serde_json::Value) -> bool) -> Option<serde_json::Value> {
     state
         .store
-        .usertrans
+        .list(LIST)
         .iter()
-        .filter(|r| state.visible(r))
+        .filter(|r| state.visible(LIST, r))
         .find_map(|r| {
             let v: serde_json::Value = serde_json::from_str(&r.json).ok()?;
             pred(&v).then_some(v)
@@ -275,18 +284,20 @@ pub(super) fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.usertrans.push(Served {
-            at: r.occurred_at,
-            id: r.tx_id,
-            class: value
-                .get("trans_type")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            json: line.to_string(),
-            detail: String::new(),
-            hidden,
-            endpoint: Endpoint::Usertrans,
-        });
+        store.push(
+            LIST,
+            Served {
+                at: r.occurred_at,
+                id: r.tx_id,
+                class: value
+                    .get("trans_type")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                json: line.to_string(),
+                detail: String::new(),
+                hidden,
+            },
+        );
     }
 }

@@ -18,10 +18,14 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{faults, header, in_range, json_array, json_response, FaultOutcome, State};
-use super::{Endpoint, Served, Store};
 use crate::model::ProviderRecord;
+use crate::providers::emulator::{
+    faults, field_is, header, json_array, json_response, FaultOutcome, Served, State, Store,
+};
 use crate::providers::WireText;
+
+/// Its one list endpoint, `/v3/openapi/card/transactions`.
+const LIST: &str = super::SPEC.name;
 
 pub const MAX_WINDOW_SECS: i64 = 60 * 86_400;
 pub const MIN_SIZE: i64 = 10;
@@ -66,7 +70,11 @@ async fn transactions(
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Proceed { truncate } => truncate,
     };
-    if header(&h, "X-Api-Key") != Some(state.options.credentials.txv3_api_key.as_str()) {
+    if !state
+        .options
+        .credentials
+        .accepts(super::API_KEY.env, header(&h, "X-Api-Key"))
+    {
         return err("40100", "unauthorized: invalid X-Api-Key");
     }
     let q: Query = match serde_json::from_slice(&body) {
@@ -90,9 +98,9 @@ async fn transactions(
         }
         let found: Vec<&str> = state
             .store
-            .txv3
+            .list(LIST)
             .iter()
-            .filter(|r| r.id == tx && r.class == class && state.visible(r))
+            .filter(|r| r.id == tx && r.class == class && state.visible(LIST, r))
             .map(|r| r.json.as_str())
             .collect();
         let n = found.len();
@@ -135,13 +143,11 @@ async fn transactions(
     ) else {
         return err("40000", "start_time or end_time out of range");
     };
-    state.count_list_request(super::Endpoint::Txv3);
-    let matching: Vec<&str> = in_range(&state.store.txv3, from, to)
-        .iter()
-        .filter(|r| r.class == class && state.visible(r))
-        .filter(|r| {
-            WireText::optional(&q.card_id).is_none_or(|c| super::field_is(&r.json, "card_id", &c))
-        })
+    state.count_list_request(LIST);
+    let matching: Vec<&str> = state
+        .visible_in(LIST, from, to)
+        .filter(|r| r.class == class)
+        .filter(|r| WireText::optional(&q.card_id).is_none_or(|c| field_is(&r.json, "card_id", &c)))
         .map(|r| r.json.as_str())
         .collect();
     let total = matching.len();
@@ -173,17 +179,19 @@ pub(super) fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.txv3.push(Served {
-            at: r.occurred_at,
-            id: r.tx_id,
-            class: value
-                .get("business_type")
-                .map(|b| b.to_string())
-                .unwrap_or_default(),
-            json: line.to_string(),
-            detail: String::new(),
-            hidden,
-            endpoint: Endpoint::Txv3,
-        });
+        store.push(
+            LIST,
+            Served {
+                at: r.occurred_at,
+                id: r.tx_id,
+                class: value
+                    .get("business_type")
+                    .map(|b| b.to_string())
+                    .unwrap_or_default(),
+                json: line.to_string(),
+                detail: String::new(),
+                hidden,
+            },
+        );
     }
 }
