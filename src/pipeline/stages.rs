@@ -81,7 +81,7 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> MatchOptions {
     };
     if job.external.results.is_some() {
         opts.loose = matching::Loose::off();
-    } else if !with_store && !(o.csv || o.xlsx || o.html) {
+    } else if !(with_store || o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
     }
     opts
