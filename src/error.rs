@@ -1,6 +1,16 @@
 //! Typed errors of the library. Every error that comes from input names where the input was:
 //! the file, the line or row (or page), and the field or column, so a person can go and look.
 //! `main.rs` turns any of these into exit code 2 with the message.
+//!
+//! **Causes are kept, not flattened.** Where an error comes from another library's (an I/O
+//! error, sqlx's, the workbook writer's, TOML's, reqwest's, lettre's), that error is the
+//! variant's `source()` ([`Cause`]), so code can match on its kind (a full disk, a refused
+//! connection, a unique-key violation) and a test can downcast it.
+//!
+//! **Why the message shows the cause too.** Each variant's text is whole: the place and the
+//! cause, in words a person reads on the terminal, a workspace page or a log line, each of which
+//! prints one error with `{}`. A reporter that walks the `source()` chain as well would repeat
+//! the cause, so `main.rs` prints `{}`, not a chain.
 
 use std::path::PathBuf;
 
@@ -15,6 +25,9 @@ pub fn row_word(file: &std::path::Path) -> &'static str {
         "row"
     }
 }
+
+/// Another library's error, kept as the cause of one of ours.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can stop cardrecon from producing a result.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +53,12 @@ pub enum Error {
 
     /// A ledger file that cannot be read as a whole (missing column, unreadable format).
     #[error("{file}: {message}")]
-    LedgerFile { file: PathBuf, message: String },
+    LedgerFile {
+        file: PathBuf,
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 
     /// A configuration value that is missing or wrong.
     #[error("configuration {source_name}, `{field}`: {message}")]
@@ -48,11 +66,18 @@ pub enum Error {
         source_name: String,
         field: String,
         message: String,
+        #[source]
+        cause: Option<Cause>,
     },
 
     /// A command-line argument or other direct input that is not usable.
     #[error("{what}: {message}")]
-    Input { what: String, message: String },
+    Input {
+        what: String,
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 
     /// A file or directory operation failed.
     #[error("{path}: {source}")]
@@ -71,6 +96,8 @@ pub enum Error {
         provider: String,
         what: String,
         message: String,
+        #[source]
+        cause: Option<Cause>,
     },
 
     /// A provider reported a total that the records fetched do not reach.
@@ -81,14 +108,24 @@ pub enum Error {
         message: String,
     },
 
-    /// Writing a CSV output failed.
+    /// Writing an output failed.
     #[error("{path}: {message}")]
-    Output { path: PathBuf, message: String },
+    Output {
+        path: PathBuf,
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 
     /// The store (its URL shown without the password) could not be opened, read or written,
     /// or refused what was asked of it.
     #[error("store {store}: {message}")]
-    Store { store: String, message: String },
+    Store {
+        store: String,
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 
     /// A write found the store changed since the writer read it (another run or a person's
     /// decision was committed in between); nothing was written. A run plans again and retries
@@ -99,7 +136,12 @@ pub enum Error {
     /// Delivering a finished run's reports failed (the run itself is complete; `cardrecon
     /// deliver --run DIR` tries again). `to` is the server or directory, never a credential.
     #[error("delivery to {to}: {message}")]
-    Delivery { to: String, message: String },
+    Delivery {
+        to: String,
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -116,6 +158,7 @@ impl Error {
         Error::Input {
             what: what.into(),
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -123,7 +166,36 @@ impl Error {
         Error::Delivery {
             to: to.into(),
             message: message.into(),
+            cause: None,
         }
+    }
+
+    /// Writing `path` failed because of `cause` (kept as the source).
+    pub fn output(
+        path: impl Into<PathBuf>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Output {
+            path: path.into(),
+            message: cause.to_string(),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// The same error with `cause` as its source, for the variants that keep one (the others
+    /// are returned unchanged: their cause is cardrecon's own finding, in the message).
+    pub fn because(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        match &mut self {
+            Error::LedgerFile { cause: c, .. }
+            | Error::Config { cause: c, .. }
+            | Error::Input { cause: c, .. }
+            | Error::Fetch { cause: c, .. }
+            | Error::Output { cause: c, .. }
+            | Error::Store { cause: c, .. }
+            | Error::Delivery { cause: c, .. } => *c = Some(Box::new(cause)),
+            _ => {}
+        }
+        self
     }
 
     pub fn config(
@@ -135,6 +207,7 @@ impl Error {
             source_name: source_name.into(),
             field: field.into(),
             message: message.into(),
+            cause: None,
         }
     }
 }

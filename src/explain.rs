@@ -40,6 +40,7 @@ fn read_parquet(path: &Path) -> Result<DataFrame> {
     crate::parquet_input::read(path, |why| Error::Input {
         what: path.display().to_string(),
         message: format!("not a readable Parquet file: {why}"),
+        cause: None,
     })
 }
 
@@ -116,7 +117,7 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     let summary: Value = serde_json::from_str(
         &std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?,
     )
-    .map_err(|e| Error::input(summary_path.display().to_string(), e.to_string()))?;
+    .map_err(|e| Error::input(summary_path.display().to_string(), e.to_string()).because(e))?;
     let timezone = summary["timezone"].as_str().unwrap_or("UTC").to_string();
     let zone = crate::period::parse_zone(&timezone)?;
     let id = id.trim().to_string();
@@ -126,7 +127,8 @@ pub fn explain(run: &Path, id: &str, provider_data: Option<&Path>) -> Result<Exp
     // are adjacent in `results.csv` (the engine orders a group's rows together), so each run
     // of rows sharing a match id is kept whole when any of them carries the id.
     let results_path = run.join(crate::run_dir::RESULTS_CSV);
-    let csv_err = |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string());
+    let csv_err =
+        |e: csv::Error| Error::input(results_path.display().to_string(), e.to_string()).because(e);
     let (mut rdr, headers) = csv_with_headers(&results_path)?;
     let match_col = headers.iter().position(|h| h == "match_id");
     let mut hits: Vec<csv::StringRecord> = Vec::new();
@@ -273,7 +275,8 @@ fn rows_where(
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
+    let csv_err =
+        |e: csv::Error| Error::input(path.display().to_string(), e.to_string()).because(e);
     let (mut rdr, headers) = csv_with_headers(path)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut out = Vec::new();
@@ -294,7 +297,8 @@ fn rows_where(
 
 /// A run's CSV file opened, with its header row.
 fn csv_with_headers(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
-    let csv_err = |e: csv::Error| Error::input(path.display().to_string(), e.to_string());
+    let csv_err =
+        |e: csv::Error| Error::input(path.display().to_string(), e.to_string()).because(e);
     let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
     let headers = rdr
         .headers()

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cardrecon: error: {:#}", anyhow::Error::from(e));
+            // `{}`, not the `{:#}` chain: each of our errors already says its cause in words
+            // (and keeps it as `source()` for code); the chain would say it twice
+            // ("/x: No such file or directory: No such file or directory").
+            eprintln!("cardrecon: error: {}", anyhow::Error::from(e));
             ExitCode::from(2)
         }
     }

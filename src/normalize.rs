@@ -330,6 +330,7 @@ pub fn read_provider_parquet_columns(
     let bad = |message: String| Error::Input {
         what: path.display().to_string(),
         message,
+        cause: None,
     };
     // The accounting day is computed again, from occurred_at.
     let mut wanted: Option<Vec<&str>> = only.map(|c| {

@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod deliver;
 mod engine;
+mod errors;
 mod fetch;
 mod fifth_provider;
 mod generated;

@@ -116,7 +116,7 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
                 })
                 .collect();
             let text = serde_json::to_string_pretty(&list)
-                .map_err(|e| Error::input("stdout", e.to_string()))?;
+                .map_err(|e| Error::input("stdout", e.to_string()).because(e))?;
             use std::io::Write;
             writeln!(out, "{text}").map_err(|e| Error::io("stdout", e))?;
         }

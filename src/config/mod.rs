@@ -362,6 +362,7 @@ impl ConfigFile {
                 line_of(&e),
                 e.message().to_string(),
             )
+            .because(e)
         })?;
         // The key path (`providers.txv3.page_size`) names the field; the line finds it.
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -372,11 +373,8 @@ impl ConfigFile {
                 (k, l) if l.is_empty() => k.to_string(),
                 (k, l) => format!("{k} ({l})"),
             };
-            Error::config(
-                path.display().to_string(),
-                field,
-                inner.message().to_string(),
-            )
+            let message = inner.message().to_string();
+            Error::config(path.display().to_string(), field, message).because(inner)
         })
     }
 }

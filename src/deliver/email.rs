@@ -155,7 +155,7 @@ pub async fn send(run_dir: &Path, head: &Headline, e: &Email) -> Result<Sent> {
     transport(e)?
         .send(message)
         .await
-        .map_err(|err| Error::delivery(&server, describe(&err)))?;
+        .map_err(|err| Error::delivery(&server, describe(&err)).because(err))?;
     let recipients =
         e.to.iter()
             .chain(&e.cc)

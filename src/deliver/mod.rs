@@ -62,11 +62,15 @@ pub async fn deliver(run_dir: &Path, delivery: &Delivery) -> Result<Delivered> {
             Err(err) => {
                 // Say what did reach its place, so a retry is not a surprise.
                 let err = match (err, &done.dropped_into) {
-                    (crate::error::Error::Delivery { to, message }, Some(dir)) => {
-                        crate::error::Error::delivery(
+                    (crate::error::Error::Delivery { to, message, cause }, Some(dir)) => {
+                        crate::error::Error::Delivery {
                             to,
-                            format!("{message} (the reports were copied into {})", dir.display()),
-                        )
+                            message: format!(
+                                "{message} (the reports were copied into {})",
+                                dir.display()
+                            ),
+                            cause,
+                        }
                     }
                     (err, _) => err,
                 };

@@ -121,6 +121,7 @@ impl CardBalances {
         let lines = write(&cards).map_err(|e| Error::Output {
             path: path.clone(),
             message: e.to_string(),
+            cause: Some(Box::new(e)),
         })?;
         std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| Error::io(&path, e))?;
         labels.sort();

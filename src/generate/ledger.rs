@@ -61,6 +61,7 @@ impl Gen {
             .map_err(|e| Error::Output {
                 path: "ledger.csv".into(),
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             })?;
         if let Some(wb) = w.xlsx.as_mut() {
             let row = w.xlsx_row;
@@ -68,6 +69,7 @@ impl Gen {
             let err = |e: rust_xlsxwriter::XlsxError| Error::Output {
                 path: "ledger.xlsx".into(),
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             };
             let ws = wb.worksheet_from_index(0).map_err(err)?;
             ws.write_string(row, 0, &entry_id).map_err(err)?;

@@ -151,6 +151,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     };
     w.ledger
         .write_record(ledger_header)
@@ -430,6 +431,7 @@ impl Gen {
             .map_err(|e| Error::Output {
                 path: "link_labels.csv".into(),
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             })
     }
 
@@ -504,6 +506,7 @@ impl Gen {
             .map_err(|e| Error::Output {
                 path: "labels.csv".into(),
                 message: e.to_string(),
+                cause: Some(Box::new(e)),
             })
     }
 }

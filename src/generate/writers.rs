@@ -65,6 +65,7 @@ pub(super) fn xlsx_err(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     }
 }
 
@@ -102,6 +103,7 @@ impl Gen {
         let line = (habits.wire)(&tx.record, habits.wire_zone).map_err(|e| Error::Output {
             path: tx.provider.name.into(),
             message: format!("writing {}: {e}", tx.tx_id),
+            cause: Some(Box::new(e)),
         })?;
         let stem = habits.files[(habits.file_of)(&tx.record)];
         let f = w
@@ -110,6 +112,7 @@ impl Gen {
             .ok_or_else(|| Error::Output {
                 path: format!("{}/{stem}.jsonl", tx.provider.name).into(),
                 message: "not one of the provider's files".into(),
+                cause: None,
             })?;
         writeln!(f, "{line}").map_err(|e| Error::io(tx.provider.name, e))
     }

@@ -74,7 +74,7 @@ pub fn read_csv(path: &Path, d: &dialect::Dialect) -> Result<RawTable> {
                 "is empty: expected a header row and entries",
             ))
         }
-        Some(h) => h.map_err(|e| file_err(path, format!("header row: {e}")))?,
+        Some(h) => h.map_err(|e| file_err(path, format!("header row: {e}")).because(e))?,
     };
     let mut headers = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
@@ -102,9 +102,12 @@ pub fn read_csv(path: &Path, d: &dialect::Dialect) -> Result<RawTable> {
     }
     let mut rows = Vec::new();
     for rec in records {
-        let rec = rec.map_err(|e| match e.position() {
-            Some(p) => file_err(path, format!("line {}: {e}", p.line())),
-            None => file_err(path, format!("{e}")),
+        let rec = rec.map_err(|e| {
+            match e.position() {
+                Some(p) => file_err(path, format!("line {}: {e}", p.line())),
+                None => file_err(path, format!("{e}")),
+            }
+            .because(e)
         })?;
         let row = rec
             .position()

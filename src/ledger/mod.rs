@@ -174,6 +174,7 @@ pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
             return Err(Error::LedgerFile {
                 file: path.to_path_buf(),
                 message: format!("unsupported ledger format `.{ext}`; use .csv, .xlsx or .parquet"),
+                cause: None,
             })
         }
     };
@@ -195,6 +196,7 @@ fn file_err(path: &Path, message: impl Into<String>) -> Error {
     Error::LedgerFile {
         file: path.to_path_buf(),
         message: message.into(),
+        cause: None,
     }
 }
 
@@ -220,6 +222,7 @@ pub(crate) fn guarded<T>(
             Err(Error::LedgerFile {
                 file: path.to_path_buf(),
                 message: format!("cannot be read as {format}: the file is malformed ({why})"),
+                cause: None,
             })
         }
     }

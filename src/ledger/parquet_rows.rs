@@ -37,7 +37,7 @@ pub(super) fn parquet_cells(path: &Path, mut df: DataFrame) -> Result<RawTable> 
         for s in &series {
             let v = s
                 .get(i)
-                .map_err(|e| file_err(path, format!("row {}: {e}", i + 2)))?;
+                .map_err(|e| file_err(path, format!("row {}: {e}", i + 2)).because(e))?;
             cells.push(any_to_cell(v));
         }
         rows.push((i + 2, cells));

@@ -32,8 +32,9 @@ const EMPTY: &str = "is empty: expected a header row and entries";
 pub(super) fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
     guarded(path, "a workbook", || {
         let sheet = settings.ledger.sheet.as_deref();
-        let wb = open_workbook_auto(path)
-            .map_err(|e| file_err(path, format!("cannot be opened as a workbook: {e}")))?;
+        let wb = open_workbook_auto(path).map_err(|e| {
+            file_err(path, format!("cannot be opened as a workbook: {e}")).because(e)
+        })?;
         match wb {
             Sheets::Xlsx(wb) => stream(path, wb, sheet, settings),
             mut other => convert(path, range_table(path, &mut other, sheet)?, settings),
@@ -328,7 +329,7 @@ fn range_table<R: std::io::Read + std::io::Seek>(
             )
         })?,
         None => match wb.worksheet_range_at(0) {
-            Some(r) => r.map_err(|e| file_err(path, format!("first sheet: {e}")))?,
+            Some(r) => r.map_err(|e| file_err(path, format!("first sheet: {e}")).because(e))?,
             None => return Err(file_err(path, "has no sheets")),
         },
     };

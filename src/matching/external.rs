@@ -42,6 +42,7 @@ pub fn from_results(
     let bad = |row: usize, field: &str, message: String| Error::Input {
         what: format!("{}, row {}, `{field}`", file.display(), row + 1),
         message,
+        cause: None,
     };
     // Each column cast to the type read and made one chunk, so a row is read in place (no
     // copy of ten million category names).

@@ -85,6 +85,7 @@ pub fn write(
     let mut text = serde_json::to_string_pretty(&archived).map_err(|e| Error::Output {
         path: path.clone(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     })?;
     text.push('\n');
     let tmp = dir.join(format!("{FILE}.tmp"));

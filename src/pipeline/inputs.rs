@@ -132,6 +132,7 @@ pub(super) fn read_results(path: &Path) -> Result<DataFrame> {
             |message| Error::Input {
                 what: file.display().to_string(),
                 message,
+                cause: None,
             },
         )?;
         match &mut all {
@@ -144,5 +145,6 @@ pub(super) fn read_results(path: &Path) -> Result<DataFrame> {
     all.ok_or_else(|| Error::Input {
         what: path.display().to_string(),
         message: "no Parquet file here".into(),
+        cause: None,
     })
 }

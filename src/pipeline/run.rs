@@ -86,6 +86,7 @@ pub fn lock_period(settings: &Settings, period: &Period) -> Result<std::fs::File
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Input {
             what: path.display().to_string(),
             message: format!("another `cardrecon run` of {} is in progress (it holds this lock); wait for it to finish", period.label()),
+            cause: None,
         }),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
     }

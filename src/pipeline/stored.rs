@@ -70,6 +70,7 @@ fn refuse_closed(
                     "{label} is closed (by {} at {}); pass --reopen-period to run it again, which is recorded as an event",
                     ps.changed_by, ps.changed_at
                 ),
+                cause: None,
             });
         }
     }

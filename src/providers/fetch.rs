@@ -336,6 +336,7 @@ pub fn page_of(
         provider: provider.to_string(),
         what: what.to_string(),
         message,
+        cause: None,
     };
     // A JSON pointer as the field name the provider's docs use: `/data/list` is `data.list`.
     let field = |pointer: &str| pointer.trim_start_matches('/').replace('/', ".");
@@ -372,6 +373,7 @@ pub fn parse_page(
         provider: provider.to_string(),
         what: what.to_string(),
         message: format!("the answer is not complete JSON ({e})"),
+        cause: Some(Box::new(e)),
     })?;
     page_of(provider, what, &answer, list, total, &None)
 }
@@ -403,6 +405,7 @@ pub fn refused(
         provider: provider.to_string(),
         what: what.to_string(),
         message: format!("code {code}: {msg}{hint}"),
+        cause: None,
     }
 }
 

@@ -373,6 +373,7 @@ pub fn read_page(
                     provider: spec.name.to_string(),
                     what: format!("{what} record {}", i + 1),
                     message: format!("field `{}`: {}", e.field, e.message),
+                    cause: None,
                 })
             }
         }

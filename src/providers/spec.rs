@@ -175,6 +175,7 @@ impl Credentials {
             provider: provider.to_string(),
             what: "credentials".into(),
             message: "the connection was configured for another provider type".into(),
+            cause: None,
         })
     }
 }
@@ -204,7 +205,7 @@ impl ApiTable {
     pub fn read<T: DeserializeOwned>(&self, place: &Place<'_>) -> Result<T> {
         toml::Value::Table(self.0.clone())
             .try_into()
-            .map_err(|e: toml::de::Error| place.error("", e.message().to_string()))
+            .map_err(|e: toml::de::Error| place.error("", e.message().to_string()).because(e))
     }
 }
 

@@ -26,16 +26,13 @@ pub fn write_table<const N: usize>(
     rows: impl Iterator<Item = [String; N]>,
     amounts: &[usize],
 ) -> Result<()> {
-    let out_err = |e: &dyn std::fmt::Display| Error::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
     let tmp = path.with_extension("csv.tmp");
     let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(std::io::BufWriter::new(file));
-    w.write_record(headers).map_err(|e| out_err(&e))?;
+    w.write_record(headers)
+        .map_err(|e| Error::output(path, e))?;
     for t in rows {
         let row = t.iter().enumerate().map(|(i, s)| {
             if amounts.contains(&i) {
@@ -45,9 +42,9 @@ pub fn write_table<const N: usize>(
             }
         });
         w.write_record(row.map(|c| c.into_owned()))
-            .map_err(|e| out_err(&e))?;
+            .map_err(|e| Error::output(path, e))?;
     }
-    let mut inner = w.into_inner().map_err(|e| out_err(&e))?;
+    let mut inner = w.into_inner().map_err(|e| Error::output(path, e))?;
     inner.flush().map_err(|e| Error::io(&tmp, e))?;
     drop(inner);
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
@@ -92,10 +89,6 @@ pub fn write_results(
     results: &Path,
     discrepancies: &Path,
 ) -> Result<()> {
-    let out_err = |p: &Path, e: &dyn std::fmt::Display| Error::Output {
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
     let open = |p: &Path| -> Result<csv::Writer<std::io::BufWriter<std::fs::File>>> {
         let tmp = p.with_extension("csv.tmp");
         let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -106,20 +99,21 @@ pub fn write_results(
     let mut all = open(results)?;
     let mut disc = open(discrepancies)?;
     all.write_record(RESULT_COLUMNS)
-        .map_err(|e| out_err(results, &e))?;
+        .map_err(|e| Error::output(results, e))?;
     disc.write_record(RESULT_COLUMNS)
-        .map_err(|e| out_err(discrepancies, &e))?;
+        .map_err(|e| Error::output(discrepancies, e))?;
     for i in 0..rows.len() {
         let r = rows.row(i);
         let f = fields(&r, zone);
-        all.write_record(&f).map_err(|e| out_err(results, &e))?;
+        all.write_record(&f)
+            .map_err(|e| Error::output(results, e))?;
         if r.category.is_discrepancy() {
             disc.write_record(&f)
-                .map_err(|e| out_err(discrepancies, &e))?;
+                .map_err(|e| Error::output(discrepancies, e))?;
         }
     }
     for (w, p) in [(all, results), (disc, discrepancies)] {
-        let mut inner = w.into_inner().map_err(|e| out_err(p, &e))?;
+        let mut inner = w.into_inner().map_err(|e| Error::output(p, e))?;
         inner.flush().map_err(|e| Error::io(p, e))?;
         drop(inner);
         std::fs::rename(p.with_extension("csv.tmp"), p).map_err(|e| Error::io(p, e))?;

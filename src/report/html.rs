@@ -409,6 +409,7 @@ pub fn write(
     let render_err = |e: minijinja::Error| Error::Output {
         path: path.to_path_buf(),
         message: format!("rendering templates/report.html: {e}"),
+        cause: Some(Box::new(e)),
     };
     env.add_template("report.html", TEMPLATE)
         .map_err(render_err)?;

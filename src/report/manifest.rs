@@ -169,6 +169,7 @@ pub fn write(dir: &Path, run: &RunFacts<'_>) -> Result<()> {
     let text = serde_json::to_string_pretty(&m).map_err(|e| Error::Output {
         path: path.clone(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     })?;
     std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))

@@ -256,6 +256,7 @@ pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
     let mut text = serde_json::to_string_pretty(summary).map_err(|e| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     })?;
     text.push('\n');
     let tmp = path.with_extension("json.tmp");

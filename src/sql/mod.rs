@@ -89,6 +89,7 @@ fn table_name(s: &str) -> Result<&str> {
         Err(Error::Input {
             what: format!("the table name {s:?}"),
             message: "may hold only letters, digits, '_' and '.'".into(),
+            cause: None,
         })
     }
 }

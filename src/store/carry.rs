@@ -26,7 +26,7 @@ pub fn row_json(df: &DataFrame, row: usize) -> Result<String> {
             AnyValue::Boolean(b) => Value::Bool(b),
             AnyValue::Decimal(units, _, scale) => Value::String(
                 rust_decimal::Decimal::try_from_i128_with_scale(units, scale as u32)
-                    .map_err(|e| Error::input(c.name().as_str(), e.to_string()))?
+                    .map_err(|e| Error::input(c.name().as_str(), e.to_string()).because(e))?
                     .to_string(),
             ),
             AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => {

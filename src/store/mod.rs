@@ -306,6 +306,7 @@ impl Store {
         let fail = |m: String| Error::Store {
             store: shown.clone(),
             message: m,
+            cause: None,
         };
         // sqlx's migrator locks a PostgreSQL database while it migrates (an advisory lock) but
         // not a SQLite file: four commands opening a new store at once each tried to create
@@ -349,7 +350,7 @@ impl Store {
             .max_connections(if backend == Backend::Sqlite { 1 } else { 4 })
             .connect(&connect_url)
             .await
-            .map_err(|e| fail(format!("cannot connect: {}", db_message(&e))))?;
+            .map_err(|e| fail(format!("cannot connect: {}", db_message(&e))).because(e))?;
         let migrator = match backend {
             Backend::Sqlite => &SQLITE,
             Backend::Postgres => &POSTGRES,
@@ -357,7 +358,7 @@ impl Store {
         migrator
             .run(&pool)
             .await
-            .map_err(|e| fail(format!("cannot bring the schema up to date: {e}")))?;
+            .map_err(|e| fail(format!("cannot bring the schema up to date: {e}")).because(e))?;
         Ok(Store {
             pool,
             shown,
@@ -404,11 +405,14 @@ impl Store {
         Error::Store {
             store: self.shown.clone(),
             message: e.to_string(),
+            cause: None,
         }
     }
 
+    /// What the store was doing when the database said no: the words for a person, and
+    /// sqlx's error as the cause (a test or a caller can match on its kind).
     pub(crate) fn db_err(&self, what: &str, e: sqlx::Error) -> Error {
-        self.err(format!("{what}: {}", db_message(&e)))
+        self.err(format!("{what}: {}", db_message(&e))).because(e)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -169,7 +169,7 @@ pub async fn serve(app: App, ready: impl FnOnce(String)) -> Result<()> {
             }
             match server.await {
                 Ok(r) => r.map_err(|e| Error::io(PathBuf::from(addr.to_string()), e)),
-                Err(e) => Err(Error::input("serve", e.to_string())),
+                Err(e) => Err(Error::input("serve", e.to_string()).because(e)),
             }
         }
     };

@@ -30,6 +30,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>> {
         env.add_template(name, text).map_err(|e| Error::Output {
             path: std::path::PathBuf::from(format!("workspace template {name}")),
             message: e.to_string(),
+            cause: Some(Box::new(e)),
         })?;
     }
     Ok(env)

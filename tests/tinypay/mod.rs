@@ -164,6 +164,7 @@ async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                     provider: name.to_string(),
                     what: what.clone(),
                     message: format!("HTTP {code}"),
+                    cause: None,
                 }),
             }
         })

@@ -39,6 +39,7 @@ impl Archive {
         let text = serde_json::to_vec(value).map_err(|e| Error::Output {
             path: path.clone(),
             message: e.to_string(),
+            cause: Some(Box::new(e)),
         })?;
         std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))

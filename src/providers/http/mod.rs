@@ -88,9 +88,9 @@ impl Http {
             let outcome = make().send().await;
             let (attempt_kind, answer) = match outcome {
                 Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
-                    (Attempt::Timeout, Err(format!("{e}")))
+                    (Attempt::Timeout, Err(failed(format!("{e}"), e)))
                 }
-                Err(e) => (Attempt::Timeout, Err(format!("{e}"))),
+                Err(e) => (Attempt::Timeout, Err(failed(format!("{e}"), e))),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let retry_after = resp
@@ -99,7 +99,10 @@ impl Http {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok());
                     match resp.bytes().await {
-                        Err(e) => (Attempt::Timeout, Err(format!("reading the body: {e}"))),
+                        Err(e) => (
+                            Attempt::Timeout,
+                            Err(failed(format!("reading the body: {e}"), e)),
+                        ),
                         Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
                             Ok(body)
                                 if (200..300).contains(&status)
@@ -112,17 +115,20 @@ impl Http {
                             }
                             Ok(_) => (
                                 Attempt::Status(status, retry_after),
-                                Err(format!("HTTP {status}")),
+                                Err((format!("HTTP {status}"), None)),
                             ),
                             Err(e) if (200..300).contains(&status) => (
                                 Attempt::BadBody,
-                                Err(format!("the body is not complete JSON ({e})")),
+                                Err(failed(format!("the body is not complete JSON ({e})"), e)),
                             ),
                             Err(_) => (
                                 Attempt::Status(status, retry_after),
-                                Err(format!(
-                                    "HTTP {status}: {}",
-                                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                                Err((
+                                    format!(
+                                        "HTTP {status}: {}",
+                                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                                    ),
+                                    None,
                                 )),
                             ),
                         },
@@ -140,16 +146,26 @@ impl Http {
                     tokio::time::sleep(wait).await;
                 }
                 (Decision::Stop, Ok(a)) => return Ok(a),
-                (Decision::Stop, Err(message)) => {
+                (Decision::Stop, Err((message, cause))) => {
                     return Err(Error::Fetch {
                         provider: self.provider.clone(),
                         what: what.to_string(),
                         message: format!("{message} (after {attempt} attempts)"),
+                        cause,
                     })
                 }
             }
         }
     }
+}
+
+/// A failed attempt: what to say, and the error that says it (kept as the fetch error's cause
+/// if this attempt is the last).
+fn failed(
+    message: String,
+    cause: impl std::error::Error + Send + Sync + 'static,
+) -> (String, Option<crate::error::Cause>) {
+    (message, Some(Box::new(cause)))
 }
 
 /// A jitter draw in [0, 1): spreads retries of concurrent requests apart.

@@ -94,6 +94,7 @@ impl Client<'_> {
             provider: self.name.to_string(),
             what: what.to_string(),
             message: format!("code {code}: {msg}{hint}"),
+            cause: None,
         }
     }
 
@@ -125,6 +126,7 @@ impl Client<'_> {
             provider: self.name.to_string(),
             what: what.to_string(),
             message: "the Access-Token kept expiring".into(),
+            cause: None,
         })
     }
 }
@@ -229,6 +231,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                             provider: name.into(),
                             what: "archived record".into(),
                             message: e.to_string(),
+                            cause: Some(Box::new(e)),
                         })?;
                     let Some(id) = v
                         .get("consume_no")

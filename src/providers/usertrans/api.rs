@@ -73,6 +73,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                     "HTTP {status}: {} (check app_key / app_secret)",
                     a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
                 ),
+                cause: None,
             }),
         }
     };
@@ -108,6 +109,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                                 "HTTP {s}: {}",
                                 a.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
                             ),
+                            cause: None,
                         })
                     }
                 }
@@ -116,6 +118,7 @@ pub async fn fetch(job: FetchJob<'_>) -> Result<ProviderFetch> {
                 provider: name.into(),
                 what: what.clone(),
                 message: "the userToken kept expiring".into(),
+                cause: None,
             })
         })
         .await?;

@@ -97,6 +97,7 @@ fn xerr(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
     move |e| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
+        cause: Some(Box::new(e)),
     }
 }
 
