@@ -111,228 +111,361 @@ pub fn plan(
     source: &RowSource<'_>,
     run: &RunContext,
 ) -> Result<Plan> {
-    let label = run.period.label();
-    let mut state: BTreeMap<String, StoredItem> = items
-        .iter()
-        .map(|i| (i.item_id.clone(), i.clone()))
-        .collect();
-    // provider → tx id → item (nested, so a row's borrowed keys look it up without a copy)
-    let mut by_provider_record: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut by_ledger_entry: HashMap<String, String> = HashMap::new();
-    let mut timing: HashSet<String> = HashSet::new();
-    for i in items.iter().filter(|i| i.clearable_in(&run.period, &label)) {
-        match Family::of(i.category) {
-            Some(Family::ProviderOnly) => {
-                if let (Some(p), Some(t)) = (&i.provider, &i.tx_id) {
-                    by_provider_record
-                        .entry(p.clone())
-                        .or_default()
-                        .insert(t.clone(), i.item_id.clone());
-                }
-            }
-            Some(Family::LedgerOnly) => {
-                if let Some(e) = &i.ledger_entry_id {
-                    by_ledger_entry.insert(e.clone(), i.item_id.clone());
-                }
-            }
-            Some(Family::Pair) if i.category == Category::TimingDifference => {
-                timing.insert(i.item_id.clone());
-            }
-            _ => {}
-        }
-    }
-
-    let mut out = Plan {
-        items: BTreeMap::new(),
-        changed: Vec::new(),
-        events: Vec::new(),
-        categories: Vec::with_capacity(rows.len()),
-        notes: Vec::with_capacity(rows.len()),
-        counts: RunCounts::default(),
-    };
-    let mut changed: HashSet<String> = HashSet::new();
-    let mut cleared_now: HashSet<String> = HashSet::new();
-    let mut seen_now: HashSet<String> = HashSet::new();
-    let mut ordinals: HashMap<String, usize> = HashMap::new();
-    let event = |item: &StoredItem, what: &str, to: ItemState, note: String| Event {
-        run_id: Some(run.run_id.clone()),
-        ..Event::change(item, what, to, &run.at, &run.by, &note)
-    };
-
-    let clears_a_record = |p: Option<&str>, t: Option<&str>, e: Option<&str>| {
-        let by_record = match (p, t) {
-            (Some(p), Some(t)) => by_provider_record.get(p).is_some_and(|m| m.contains_key(t)),
-            _ => false,
-        };
-        by_record || e.is_some_and(|e| by_ledger_entry.contains_key(e))
-    };
+    let clearable = Clearable::index(items, run);
+    let mut p = Planner::new(items, rows.len(), run);
     for i in 0..rows.len() {
         // Most rows are matched and clear nothing: decided on borrowed keys, without building
         // the row.
         let quick = rows.category(i);
         if !quick.is_discrepancy() {
-            let (p, t, e) = rows.keys(i);
-            if !(p.is_some() && e.is_some() && clears_a_record(p, t, e)) {
-                out.categories.push(quick);
-                out.notes.push(None);
+            let (provider, tx, entry) = rows.keys(i);
+            if !(provider.is_some() && entry.is_some() && clearable.clears(provider, tx, entry)) {
+                p.out.categories.push(quick);
+                p.out.notes.push(None);
                 continue;
             }
         }
-        let row = rows.values(i);
-        let mut category = row.category;
-        let mut notes: Vec<String> = Vec::new();
+        p.row(&rows.values(i), i, &clearable, source)?;
+    }
+    p.sweep();
+    Ok(p.finish())
+}
+
+/// Earlier items a row of this run may clear (rules 1 and 2), by the keys that clear them.
+struct Clearable {
+    /// provider → tx id → item (nested, so a row's borrowed keys look it up without a copy)
+    by_provider_record: HashMap<String, HashMap<String, String>>,
+    by_ledger_entry: HashMap<String, String>,
+    timing: HashSet<String>,
+}
+
+impl Clearable {
+    fn index(items: &[StoredItem], run: &RunContext) -> Clearable {
+        let label = run.period.label();
+        let mut c = Clearable {
+            by_provider_record: HashMap::new(),
+            by_ledger_entry: HashMap::new(),
+            timing: HashSet::new(),
+        };
+        for i in items.iter().filter(|i| i.clearable_in(&run.period, &label)) {
+            match Family::of(i.category) {
+                Some(Family::ProviderOnly) => {
+                    if let (Some(p), Some(t)) = (&i.provider, &i.tx_id) {
+                        c.by_provider_record
+                            .entry(p.clone())
+                            .or_default()
+                            .insert(t.clone(), i.item_id.clone());
+                    }
+                }
+                Some(Family::LedgerOnly) => {
+                    if let Some(e) = &i.ledger_entry_id {
+                        c.by_ledger_entry.insert(e.clone(), i.item_id.clone());
+                    }
+                }
+                Some(Family::Pair) if i.category == Category::TimingDifference => {
+                    c.timing.insert(i.item_id.clone());
+                }
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// Whether a pair with these keys clears an earlier one-sided item.
+    fn clears(&self, p: Option<&str>, t: Option<&str>, e: Option<&str>) -> bool {
+        let by_record = match (p, t) {
+            (Some(p), Some(t)) => self
+                .by_provider_record
+                .get(p)
+                .is_some_and(|m| m.contains_key(t)),
+            _ => false,
+        };
+        by_record || e.is_some_and(|e| self.by_ledger_entry.contains_key(e))
+    }
+
+    /// The items `row` (with item id `id`) clears: rules 1 and 2.
+    fn cleared_by(&self, row: &ResultRow, id: Option<&String>) -> Vec<String> {
+        let mut clears = Vec::new();
         let paired = row.provider_amount.is_some() && row.ledger_entry_id.is_some();
         let repeat = matches!(
-            category,
+            row.category,
             Category::DuplicateAtProvider | Category::DuplicateInLedger
         );
-        let mut clears: Vec<String> = Vec::new();
         if paired && !repeat {
             if let (Some(p), Some(t)) = (&row.provider, &row.tx_id) {
-                if let Some(id) = by_provider_record.get(p).and_then(|m| m.get(t)) {
+                if let Some(id) = self.by_provider_record.get(p).and_then(|m| m.get(t)) {
                     clears.push(id.clone());
                 }
             }
             if let Some(id) = row
                 .ledger_entry_id
                 .as_ref()
-                .and_then(|e| by_ledger_entry.get(e))
+                .and_then(|e| self.by_ledger_entry.get(e))
             {
                 clears.push(id.clone());
             }
         }
-        // The first row with these keys has the plain id; a later one is told apart by its
-        // ordinal (hashed again only then).
-        let id = item_id(&row, 0).map(|base| {
-            let n = ordinals.entry(base.clone()).or_insert(0);
-            *n += 1;
-            match *n {
-                1 => base,
-                n => item_id(&row, n - 1).unwrap_or(base),
-            }
-        });
-        if let Some(id) = &id {
-            if category == Category::TimingDifference && timing.contains(id) {
+        if let Some(id) = id {
+            if row.category == Category::TimingDifference && self.timing.contains(id) {
                 clears.push(id.clone());
             }
         }
         clears.dedup();
-        for c in &clears {
-            if let Some(item) = state.get_mut(c) {
-                let words = format!("{} of {}", item.category.as_str(), item.period);
-                if cleared_now.insert(c.clone()) && item.cleared_in.as_deref() != Some(&label) {
-                    out.events.push(event(
-                        item,
-                        "cleared",
-                        ItemState::Cleared,
-                        format!("its counterpart arrived in {label}"),
-                    ));
-                    item.state = ItemState::Cleared;
-                    item.cleared_in = Some(label.clone());
-                    item.cleared_by_run = Some(run.run_id.clone());
-                    changed.insert(c.clone());
-                    out.counts.cleared += 1;
-                }
-                notes.push(format!("clears item {c} ({words})"));
+        clears
+    }
+}
+
+/// The plan as it is made, row by row.
+struct Planner<'r> {
+    run: &'r RunContext,
+    label: String,
+    /// Every item as it will be after the commit.
+    state: BTreeMap<String, StoredItem>,
+    out: Plan,
+    changed: HashSet<String>,
+    cleared_now: HashSet<String>,
+    seen_now: HashSet<String>,
+    /// How many rows so far had each base item id.
+    ordinals: HashMap<String, usize>,
+}
+
+impl<'r> Planner<'r> {
+    fn new(items: &[StoredItem], rows: usize, run: &'r RunContext) -> Planner<'r> {
+        Planner {
+            run,
+            label: run.period.label(),
+            state: items
+                .iter()
+                .map(|i| (i.item_id.clone(), i.clone()))
+                .collect(),
+            out: Plan {
+                items: BTreeMap::new(),
+                changed: Vec::new(),
+                events: Vec::new(),
+                categories: Vec::with_capacity(rows),
+                notes: Vec::with_capacity(rows),
+                counts: RunCounts::default(),
+            },
+            changed: HashSet::new(),
+            cleared_now: HashSet::new(),
+            seen_now: HashSet::new(),
+            ordinals: HashMap::new(),
+        }
+    }
+
+    fn event(&self, item: &StoredItem, what: &str, to: ItemState, note: String) -> Event {
+        Event {
+            run_id: Some(self.run.run_id.clone()),
+            ..Event::change(item, what, to, &self.run.at, &self.run.by, &note)
+        }
+    }
+
+    /// The row's item id. The first row with these keys has the plain id; a later one is told
+    /// apart by its ordinal (hashed again only then).
+    fn item_id(&mut self, row: &ResultRow) -> Option<String> {
+        item_id(row, 0).map(|base| {
+            let n = self.ordinals.entry(base.clone()).or_insert(0);
+            *n += 1;
+            match *n {
+                1 => base,
+                n => item_id(row, n - 1).unwrap_or(base),
             }
+        })
+    }
+
+    /// One result row that differs or clears something: rules 1 to 4.
+    fn row(
+        &mut self,
+        row: &ResultRow,
+        i: usize,
+        clearable: &Clearable,
+        source: &RowSource<'_>,
+    ) -> Result<()> {
+        let mut category = row.category;
+        let mut notes: Vec<String> = Vec::new();
+        let id = self.item_id(row);
+        let clears = clearable.cleared_by(row, id.as_ref());
+        for c in &clears {
+            self.clear(c, &mut notes);
         }
         if !clears.is_empty() && matches!(category, Category::Matched | Category::TimingDifference)
         {
             category = Category::ClearedPrior;
-            out.counts.cleared_prior_rows += 1;
+            self.out.counts.cleared_prior_rows += 1;
         } else if let (Some(id), true) = (&id, category.is_discrepancy()) {
-            seen_now.insert(id.clone());
-            let evidence = Evidence::of(&row);
-            if let Some(item) = state.get_mut(id) {
-                // The same difference again: a re-run of its period, or a pair seen from the
-                // next period's margin.
-                if item.period != label {
-                    notes.push(format!("item {id}, first found in {}", item.period));
-                }
-                out.counts.seen_again += 1;
-                let reopen = match item.state {
-                    ItemState::Accepted => {
-                        let changes =
-                            evidence.changes_from(item.accepted_evidence.as_deref().unwrap_or(""));
-                        (!changes.is_empty())
-                            .then(|| format!("the evidence changed: {}", changes.join(", ")))
-                    }
-                    ItemState::Resolved if item.period == label => {
-                        Some(format!("a re-run of {label} shows it again"))
-                    }
-                    _ => None,
-                };
-                if let Some(why) = reopen {
-                    out.events
-                        .push(event(item, "reopened", ItemState::Open, why));
-                    item.state = ItemState::Open;
-                    out.counts.reopened += 1;
-                }
-                item.category = category;
-                item.exposure = Exposure::of(&row, category);
-                item.evidence = evidence.text();
-                item.last_run = run.run_id.clone();
-                changed.insert(id.clone());
+            self.seen_now.insert(id.clone());
+            if self.state.contains_key(id) {
+                self.seen_again(id, row, category, &mut notes);
             } else {
-                let (record_side, record) = carried_record(&row, category, i, source, &run.period)?;
-                let item = new_item(id, &row, category, run, evidence, record_side, record);
-                out.events.push(Event {
-                    from_status: None,
-                    ..event(&item, "opened", ItemState::Open, row_summary(&row))
-                });
-                state.insert(id.clone(), item);
-                changed.insert(id.clone());
-                out.counts.new_items += 1;
+                self.open(id, row, category, i, source)?;
             }
         }
-        out.categories.push(category);
-        out.notes
+        self.out.categories.push(category);
+        self.out
+            .notes
             .push((!notes.is_empty()).then(|| notes.join("; ")));
+        Ok(())
     }
 
-    // The period's own items that this run no longer shows, and earlier items this period no
-    // longer clears.
-    for item in state.values_mut() {
-        // A confirmed suggestion is a standing decision: its pair is matched now, not gone.
-        let confirmed = item.state == ItemState::Accepted
-            && item.reason.as_deref() == Some(super::item::Reason::MatchedManually.as_str());
-        if item.period == label
-            && !seen_now.contains(&item.item_id)
-            && matches!(item.state, ItemState::Open | ItemState::Accepted)
-            && !confirmed
-        {
-            out.events.push(event(
+    /// Rules 1 and 2: item `c` is cleared by this period's row (once, however many rows).
+    fn clear(&mut self, c: &str, notes: &mut Vec<String>) {
+        let label = self.label.clone();
+        let Some(item) = self.state.get(c) else {
+            return;
+        };
+        let words = format!("{} of {}", item.category.as_str(), item.period);
+        if self.cleared_now.insert(c.to_string()) && item.cleared_in.as_deref() != Some(&label) {
+            let e = self.event(
                 item,
-                "resolved",
-                ItemState::Resolved,
-                format!("a re-run of {label} no longer shows it"),
-            ));
-            item.state = ItemState::Resolved;
-            item.last_run = run.run_id.clone();
-            changed.insert(item.item_id.clone());
-            out.counts.resolved += 1;
-        } else if item.state == ItemState::Cleared
-            && item.cleared_in.as_deref() == Some(&label)
-            && !cleared_now.contains(&item.item_id)
-        {
-            out.events.push(event(
-                item,
-                "reopened",
-                ItemState::Open,
-                format!("a re-run of {label} no longer clears it"),
-            ));
-            item.state = ItemState::Open;
-            item.cleared_in = None;
-            item.cleared_by_run = None;
-            changed.insert(item.item_id.clone());
-            out.counts.reopened += 1;
+                "cleared",
+                ItemState::Cleared,
+                format!("its counterpart arrived in {label}"),
+            );
+            self.out.events.push(e);
+            if let Some(item) = self.state.get_mut(c) {
+                item.state = ItemState::Cleared;
+                item.cleared_in = Some(label.clone());
+                item.cleared_by_run = Some(self.run.run_id.clone());
+            }
+            self.changed.insert(c.to_string());
+            self.out.counts.cleared += 1;
+        }
+        notes.push(format!("clears item {c} ({words})"));
+    }
+
+    /// Rule 4, the same difference again: a re-run of its period, or a pair seen from the next
+    /// period's margin. An accepted item whose evidence changed, or a resolved one its period's
+    /// re-run shows again, is reopened.
+    fn seen_again(
+        &mut self,
+        id: &str,
+        row: &ResultRow,
+        category: Category,
+        notes: &mut Vec<String>,
+    ) {
+        let label = self.label.clone();
+        let evidence = Evidence::of(row);
+        let Some(item) = self.state.get(id) else {
+            return;
+        };
+        if item.period != label {
+            notes.push(format!("item {id}, first found in {}", item.period));
+        }
+        self.out.counts.seen_again += 1;
+        let reopen = match item.state {
+            ItemState::Accepted => {
+                let changes =
+                    evidence.changes_from(item.accepted_evidence.as_deref().unwrap_or(""));
+                (!changes.is_empty())
+                    .then(|| format!("the evidence changed: {}", changes.join(", ")))
+            }
+            ItemState::Resolved if item.period == label => {
+                Some(format!("a re-run of {label} shows it again"))
+            }
+            _ => None,
+        };
+        let reopened = reopen.map(|why| self.event(item, "reopened", ItemState::Open, why));
+        let run_id = self.run.run_id.clone();
+        if let Some(item) = self.state.get_mut(id) {
+            if reopened.is_some() {
+                item.state = ItemState::Open;
+            }
+            item.category = category;
+            item.exposure = Exposure::of(row, category);
+            item.evidence = evidence.text();
+            item.last_run = run_id;
+        }
+        if let Some(e) = reopened {
+            self.out.events.push(e);
+            self.out.counts.reopened += 1;
+        }
+        self.changed.insert(id.to_string());
+    }
+
+    /// Rule 4, a new difference: an item of the period, with its record kept for carrying.
+    fn open(
+        &mut self,
+        id: &str,
+        row: &ResultRow,
+        category: Category,
+        i: usize,
+        source: &RowSource<'_>,
+    ) -> Result<()> {
+        let (record_side, record) = carried_record(row, category, i, source, &self.run.period)?;
+        let item = new_item(
+            id,
+            row,
+            category,
+            self.run,
+            Evidence::of(row),
+            record_side,
+            record,
+        );
+        let e = Event {
+            from_status: None,
+            ..self.event(&item, "opened", ItemState::Open, row_summary(row))
+        };
+        self.out.events.push(e);
+        self.state.insert(id.to_string(), item);
+        self.changed.insert(id.to_string());
+        self.out.counts.new_items += 1;
+        Ok(())
+    }
+
+    /// The period's own items that this run no longer shows are resolved, and earlier items
+    /// this period no longer clears are reopened.
+    fn sweep(&mut self) {
+        let label = self.label.clone();
+        let mut events = Vec::new();
+        for item in self.state.values_mut() {
+            // A confirmed suggestion is a standing decision: its pair is matched now, not gone.
+            let confirmed = item.state == ItemState::Accepted
+                && item.reason.as_deref() == Some(super::item::Reason::MatchedManually.as_str());
+            if item.period == label
+                && !self.seen_now.contains(&item.item_id)
+                && matches!(item.state, ItemState::Open | ItemState::Accepted)
+                && !confirmed
+            {
+                events.push((
+                    item.clone(),
+                    "resolved",
+                    ItemState::Resolved,
+                    format!("a re-run of {label} no longer shows it"),
+                ));
+                item.state = ItemState::Resolved;
+                item.last_run = self.run.run_id.clone();
+                self.changed.insert(item.item_id.clone());
+                self.out.counts.resolved += 1;
+            } else if item.state == ItemState::Cleared
+                && item.cleared_in.as_deref() == Some(&label)
+                && !self.cleared_now.contains(&item.item_id)
+            {
+                events.push((
+                    item.clone(),
+                    "reopened",
+                    ItemState::Open,
+                    format!("a re-run of {label} no longer clears it"),
+                ));
+                item.state = ItemState::Open;
+                item.cleared_in = None;
+                item.cleared_by_run = None;
+                self.changed.insert(item.item_id.clone());
+                self.out.counts.reopened += 1;
+            }
+        }
+        for (item, what, to, note) in events {
+            let e = self.event(&item, what, to, note);
+            self.out.events.push(e);
         }
     }
-    let mut changed: Vec<String> = changed.into_iter().collect();
-    changed.sort();
-    out.changed = changed;
-    out.items = state;
-    Ok(out)
+
+    fn finish(mut self) -> Plan {
+        let mut changed: Vec<String> = self.changed.into_iter().collect();
+        changed.sort();
+        self.out.changed = changed;
+        self.out.items = self.state;
+        self.out
+    }
 }
 
 /// One line about a row for the `opened` event.
