@@ -410,6 +410,134 @@ impl Uses {
     };
 }
 
+/// A config value and the key it was read from.
+type Field<'f, T> = (&'f T, &'f str);
+
+/// One tolerance (`[tolerance]`'s amount or fee): absolute, relative and per currency, none
+/// negative, each currency a plausible code.
+fn tolerance(
+    source_name: &str,
+    absolute: Field<'_, Option<String>>,
+    relative: Field<'_, Option<String>>,
+    currency: Field<'_, BTreeMap<String, String>>,
+) -> Result<Tolerance> {
+    let cfg = |field: &str, message: String| Error::config(source_name, field, message);
+    let tol = |v: Option<&String>, field: &str| -> Result<Decimal> {
+        match v {
+            None => Ok(Decimal::ZERO),
+            Some(t) => {
+                let d = crate::money::parse(t).map_err(|m| cfg(field, m))?;
+                if d.is_sign_negative() {
+                    return Err(cfg(field, "a tolerance cannot be negative".into()));
+                }
+                Ok(d)
+            }
+        }
+    };
+    let mut per_currency = BTreeMap::new();
+    for (code, v) in currency.0 {
+        let field = format!("{}.{code}", currency.1);
+        if !crate::money::is_plausible_currency(&crate::money::currency_code(code)) {
+            return Err(cfg(&field, format!("`{code}` is not a currency code")));
+        }
+        per_currency.insert(crate::money::currency_code(code), tol(Some(v), &field)?);
+    }
+    Ok(Tolerance {
+        absolute: tol(absolute.0.as_ref(), absolute.1)?,
+        relative: tol(relative.0.as_ref(), relative.1)?,
+        currency: per_currency,
+    })
+}
+
+/// Every provider instance: one per spec by its own name, then each `[providers.<instance>]`
+/// table (its `type` looked up among `specs`, its options, and its connection when it has a
+/// `base_url` and the command fetches).
+fn provider_instances(
+    file: &ConfigFile,
+    source_name: &str,
+    env: &dyn Env,
+    uses: Uses,
+    specs: &[&'static Spec],
+) -> Result<BTreeMap<String, ProviderInstance>> {
+    let cfg = |field: &str, message: String| Error::config(source_name, field, message);
+    let mut providers = BTreeMap::new();
+    for &spec in specs {
+        providers.insert(
+            spec.name.to_string(),
+            ProviderInstance {
+                name: spec.name.into(),
+                spec,
+                options: AdapterOptions::default(),
+                connection: None,
+            },
+        );
+    }
+    for (name, p) in &file.providers {
+        let field = |f: &str| format!("providers.{name}.{f}");
+        let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
+        let wanted = ty_name.trim().to_ascii_lowercase();
+        let spec = specs
+            .iter()
+            .copied()
+            .find(|s| s.name == wanted)
+            .ok_or_else(|| {
+                cfg(
+                    &field("type"),
+                    format!(
+                        "`{ty_name}` is not a provider type ({})",
+                        specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
+        let mut options = AdapterOptions::default();
+        if let Some(c) = &p.account_currency {
+            options.account_currency = crate::money::currency_code(c);
+        }
+        if let Some(z) = &p.wire_timezone {
+            options.wire_timezone =
+                parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
+        }
+        let connection = connection(env, source_name, name, spec, p, uses)?;
+        providers.insert(
+            name.clone(),
+            ProviderInstance {
+                name: name.clone(),
+                spec,
+                options,
+                connection,
+            },
+        );
+    }
+    Ok(providers)
+}
+
+/// `[ledger]`'s values that can be checked before the file is read: its zone, dialect,
+/// skipped share and amount sign.
+fn check_ledger(ledger: &LedgerFile, source_name: &str) -> Result<()> {
+    let cfg = |field: &str, message: String| Error::config(source_name, field, message);
+    if let Some(z) = &ledger.timezone {
+        parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
+    }
+    dialect::Dialect::of(&ledger).map_err(|(key, why)| cfg(key, why))?;
+    if let Some(share) = ledger.max_skipped_share {
+        if !(0.0..=1.0).contains(&share) {
+            return Err(cfg(
+                "ledger.max_skipped_share",
+                format!("{share} is not a share between 0 and 1 (0.01 is 1%)"),
+            ));
+        }
+    }
+    if let Some(s) = &ledger.amount_sign {
+        if s != "magnitude" && s != "signed" {
+            return Err(cfg(
+                "ledger.amount_sign",
+                format!("`{s}` is not `magnitude` or `signed`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Resolves a config file (or the defaults) into settings, checking every value;
     /// credentials' `${NAME}` references are read from the process environment.
@@ -453,108 +581,8 @@ impl Settings {
             Some(p) => Some(Period::parse(p).map_err(|e| cfg("period", e.to_string()))?),
             None => None,
         };
-        let tol = |v: &Option<String>, field: &str| -> Result<Decimal> {
-            match v {
-                None => Ok(Decimal::ZERO),
-                Some(t) => {
-                    let d = crate::money::parse(t).map_err(|m| cfg(field, m))?;
-                    if d.is_sign_negative() {
-                        return Err(cfg(field, "a tolerance cannot be negative".into()));
-                    }
-                    Ok(d)
-                }
-            }
-        };
-        type Field<'f, T> = (&'f T, &'f str);
-        let tolerance = |absolute: Field<'_, Option<String>>,
-                         relative: Field<'_, Option<String>>,
-                         currency: Field<'_, BTreeMap<String, String>>|
-         -> Result<Tolerance> {
-            let mut per_currency = BTreeMap::new();
-            for (code, v) in currency.0 {
-                let field = format!("{}.{code}", currency.1);
-                if !crate::money::is_plausible_currency(&crate::money::currency_code(code)) {
-                    return Err(cfg(&field, format!("`{code}` is not a currency code")));
-                }
-                per_currency.insert(
-                    crate::money::currency_code(code),
-                    tol(&Some(v.clone()), &field)?,
-                );
-            }
-            Ok(Tolerance {
-                absolute: tol(absolute.0, absolute.1)?,
-                relative: tol(relative.0, relative.1)?,
-                currency: per_currency,
-            })
-        };
-        let mut providers = BTreeMap::new();
-        for &spec in specs {
-            providers.insert(
-                spec.name.to_string(),
-                ProviderInstance {
-                    name: spec.name.into(),
-                    spec,
-                    options: AdapterOptions::default(),
-                    connection: None,
-                },
-            );
-        }
-        for (name, p) in &file.providers {
-            let field = |f: &str| format!("providers.{name}.{f}");
-            let ty_name = p.provider_type.clone().unwrap_or_else(|| name.clone());
-            let wanted = ty_name.trim().to_ascii_lowercase();
-            let spec = specs
-                .iter()
-                .copied()
-                .find(|s| s.name == wanted)
-                .ok_or_else(|| {
-                    cfg(
-                        &field("type"),
-                        format!(
-                            "`{ty_name}` is not a provider type ({})",
-                            specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                })?;
-            let mut options = AdapterOptions::default();
-            if let Some(c) = &p.account_currency {
-                options.account_currency = crate::money::currency_code(c);
-            }
-            if let Some(z) = &p.wire_timezone {
-                options.wire_timezone =
-                    parse_zone(z).map_err(|e| cfg(&field("wire_timezone"), e.to_string()))?;
-            }
-            let connection = connection(env, source_name, name, spec, p, uses)?;
-            providers.insert(
-                name.clone(),
-                ProviderInstance {
-                    name: name.clone(),
-                    spec,
-                    options,
-                    connection,
-                },
-            );
-        }
-        if let Some(z) = &file.ledger.timezone {
-            parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
-        }
-        dialect::Dialect::of(&file.ledger).map_err(|(key, why)| cfg(key, why))?;
-        if let Some(share) = file.ledger.max_skipped_share {
-            if !(0.0..=1.0).contains(&share) {
-                return Err(cfg(
-                    "ledger.max_skipped_share",
-                    format!("{share} is not a share between 0 and 1 (0.01 is 1%)"),
-                ));
-            }
-        }
-        if let Some(s) = &file.ledger.amount_sign {
-            if s != "magnitude" && s != "signed" {
-                return Err(cfg(
-                    "ledger.amount_sign",
-                    format!("`{s}` is not `magnitude` or `signed`"),
-                ));
-            }
-        }
+        let providers = provider_instances(file, source_name, env, uses, specs)?;
+        check_ledger(&file.ledger, source_name)?;
         let paper = match file.output.paper.as_deref().map(str::to_ascii_lowercase) {
             None => None,
             Some(p) if p == "a4" => Some(Paper::A4),
@@ -579,11 +607,13 @@ impl Settings {
                 .map(|u| crate::secret::interpolate(u, env, source_name, "store.url"))
                 .transpose()?,
             amount_tolerance: tolerance(
+                source_name,
                 (&file.tolerance.amount, "tolerance.amount"),
                 (&file.tolerance.relative, "tolerance.relative"),
                 (&file.tolerance.currency, "tolerance.currency"),
             )?,
             fee_tolerance: tolerance(
+                source_name,
                 (&file.tolerance.fee, "tolerance.fee"),
                 (&file.tolerance.fee_relative, "tolerance.fee_relative"),
                 (&file.tolerance.fee_currency, "tolerance.fee_currency"),
