@@ -518,7 +518,7 @@ fn check_ledger(ledger: &LedgerFile, source_name: &str) -> Result<()> {
     if let Some(z) = &ledger.timezone {
         parse_zone(z).map_err(|e| cfg("ledger.timezone", e.to_string()))?;
     }
-    dialect::Dialect::of(&ledger).map_err(|(key, why)| cfg(key, why))?;
+    dialect::Dialect::of(ledger).map_err(|(key, why)| cfg(key, why))?;
     if let Some(share) = ledger.max_skipped_share {
         if !(0.0..=1.0).contains(&share) {
             return Err(cfg(
