@@ -176,6 +176,8 @@ pub struct Earlier {
     pub refunds: Vec<EarlierRecord>,
 }
 
-/// Asks earlier periods (the store) for these `(provider, tx_id)` originals; `None` without a
-/// store.
-pub type AskEarlier<'a> = Option<&'a dyn Fn(&[(String, String)]) -> crate::error::Result<Earlier>>;
+/// Asks earlier periods (the store) for these `(provider, tx_id)` originals.
+pub type Ask<'a> = &'a dyn Fn(&[(String, String)]) -> crate::error::Result<Earlier>;
+
+/// [`Ask`], or `None` without a store.
+pub type AskEarlier<'a> = Option<Ask<'a>>;
