@@ -60,112 +60,7 @@ pub fn reconcile(
     let (p_win, l_win) = (&ps.window, &ls.window);
     tracing::debug!("engine: read, windows and primaries");
 
-    // Stage 2 (with stage 6's groups before each key): tx id, then order id, among primaries.
-    let pp: Vec<u32> = p_win
-        .iter()
-        .copied()
-        .filter(|&r| p_primary[r as usize])
-        .collect();
-    let lp: Vec<u32> = l_win
-        .iter()
-        .copied()
-        .filter(|&r| l_primary[r as usize])
-        .collect();
-    // Equal keys hash alike, so the rows split by one bit of the key's hash into two halves
-    // that pair independently (the tie rule works within one key value), one per thread.
-    let pair = |pr: &[u32], lr: &[u32], order: bool| {
-        let (pv, ph) = key_of(&ps, order);
-        let (lv, lh) = key_of(&ls, order);
-        let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
-            rows.iter()
-                .copied()
-                .filter(|&r| (h[r as usize] >> 63) == bit)
-                .collect()
-        };
-        let run = |bit: u64| {
-            pair_on(
-                &half(pr, ph, bit),
-                &half(lr, lh, bit),
-                &p.provider,
-                &l.provider,
-                Key {
-                    values: pv,
-                    hashes: ph,
-                },
-                Key {
-                    values: lv,
-                    hashes: lh,
-                },
-            )
-        };
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| run(1));
-            let mut kept = run(0);
-            kept.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            kept
-        })
-    };
-    let amount_units = opts.amount_tolerance.units();
-    let mut m = Matches::new(provider.height(), ledger.height());
-
-    let free_p = |m: &Matches, rows: &[u32]| -> Vec<u32> {
-        rows.iter().copied().filter(|&r| m.p_free(r)).collect()
-    };
-    let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
-        rows.iter().copied().filter(|&r| m.l_free(r)).collect()
-    };
-    let by_tx = pair(&pp, &lp, false);
-    for &(pr, lr) in &by_tx {
-        m.pair(pr, lr, How::TxId);
-    }
-    tracing::debug!("engine: paired on tx id");
-    if opts.loose.groups {
-        groups::on_tx_id(&ps, &ls, &amount_units, &mut m);
-    }
-    drop(by_tx);
-    tracing::debug!("engine: groups on tx id");
-    // What the tx id pass left (a few percent): every later pass works on these lists.
-    let (pp_left, lp_left) = (free_p(&m, &pp), free_l(&m, &lp));
-    drop((pp, lp));
-    if opts.loose.groups {
-        // The ledger entries the tx id pass left, each with its duplicates.
-        let mut l_left = lp_left.clone();
-        for g in &ls.multi {
-            if g.iter().any(|&r| l_primary[r as usize] && m.l_free(r)) {
-                l_left.extend(g.iter().copied().filter(|&r| !l_primary[r as usize]));
-            }
-        }
-        l_left.sort_unstable();
-        groups::on_order_id(&ps, &ls, &pp_left, &l_left, &amount_units, &mut m);
-    }
-    tracing::debug!("engine: groups on order id");
-    let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
-    for (pr, lr) in pair(&pp_left, &lp_left, true) {
-        m.pair(pr, lr, How::OrderId);
-    }
-    tracing::debug!("engine: paired on order id");
-    // Stage 6, after every exact pass: what a person confirmed, then suggestions.
-    suggest::confirmed(
-        &opts.decided.confirmed,
-        provider.height(),
-        ledger.height(),
-        &mut m,
-    );
-    if let Some(days) = opts.loose.suggest_window_days {
-        let rejected: HashSet<(u32, u32)> = opts.decided.rejected.iter().copied().collect();
-        let rules = suggest::Rules {
-            tolerance: &amount_units,
-            window_days: days,
-            rejected: &rejected,
-        };
-        let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
-        suggest::suggest(&ps, &ls, &pp_left, &lp_left, &rules, &mut m);
-    }
-    tracing::debug!(groups = m.groups.len(), "engine: paired");
+    let m = pair_passes(&ps, &ls, (provider.height(), ledger.height()), opts);
 
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
     // item left, one per group member; kept when either side (or the group's one record) is in
@@ -249,6 +144,121 @@ pub fn reconcile(
     });
     tracing::debug!(rows = rows.len(), "engine: classified");
     finish(provider, ledger, rows, &judge, m)
+}
+
+/// Stage 2 (with stage 6's groups before each key, and stage 6's confirmed pairs and
+/// suggestions after every exact pass): tx id, then order id, among primaries. `heights` are
+/// the provider and ledger tables' row counts.
+fn pair_passes(
+    ps: &Side<'_>,
+    ls: &Side<'_>,
+    heights: (usize, usize),
+    opts: &MatchOptions,
+) -> Matches {
+    let (p, l) = (&ps.c, &ls.c);
+    let (p_primary, l_primary) = (&ps.primary, &ls.primary);
+    let (p_win, l_win) = (&ps.window, &ls.window);
+    let pp: Vec<u32> = p_win
+        .iter()
+        .copied()
+        .filter(|&r| p_primary[r as usize])
+        .collect();
+    let lp: Vec<u32> = l_win
+        .iter()
+        .copied()
+        .filter(|&r| l_primary[r as usize])
+        .collect();
+    // Equal keys hash alike, so the rows split by one bit of the key's hash into two halves
+    // that pair independently (the tie rule works within one key value), one per thread.
+    let pair = |pr: &[u32], lr: &[u32], order: bool| {
+        let (pv, ph) = key_of(ps, order);
+        let (lv, lh) = key_of(ls, order);
+        let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
+            rows.iter()
+                .copied()
+                .filter(|&r| (h[r as usize] >> 63) == bit)
+                .collect()
+        };
+        let run = |bit: u64| {
+            pair_on(
+                &half(pr, ph, bit),
+                &half(lr, lh, bit),
+                &p.provider,
+                &l.provider,
+                Key {
+                    values: pv,
+                    hashes: ph,
+                },
+                Key {
+                    values: lv,
+                    hashes: lh,
+                },
+            )
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(1));
+            let mut kept = run(0);
+            kept.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            kept
+        })
+    };
+    let amount_units = opts.amount_tolerance.units();
+    let mut m = Matches::new(heights.0, heights.1);
+
+    let free_p = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.p_free(r)).collect()
+    };
+    let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.l_free(r)).collect()
+    };
+    let by_tx = pair(&pp, &lp, false);
+    for &(pr, lr) in &by_tx {
+        m.pair(pr, lr, How::TxId);
+    }
+    tracing::debug!("engine: paired on tx id");
+    if opts.loose.groups {
+        groups::on_tx_id(ps, ls, &amount_units, &mut m);
+    }
+    drop(by_tx);
+    tracing::debug!("engine: groups on tx id");
+    // What the tx id pass left (a few percent): every later pass works on these lists.
+    let (pp_left, lp_left) = (free_p(&m, &pp), free_l(&m, &lp));
+    drop((pp, lp));
+    if opts.loose.groups {
+        // The ledger entries the tx id pass left, each with its duplicates.
+        let mut l_left = lp_left.clone();
+        for g in &ls.multi {
+            if g.iter().any(|&r| l_primary[r as usize] && m.l_free(r)) {
+                l_left.extend(g.iter().copied().filter(|&r| !l_primary[r as usize]));
+            }
+        }
+        l_left.sort_unstable();
+        groups::on_order_id(ps, ls, &pp_left, &l_left, &amount_units, &mut m);
+    }
+    tracing::debug!("engine: groups on order id");
+    let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+    for (pr, lr) in pair(&pp_left, &lp_left, true) {
+        m.pair(pr, lr, How::OrderId);
+    }
+    tracing::debug!("engine: paired on order id");
+    // Stage 6, after every exact pass: what a person confirmed, then suggestions.
+    suggest::confirmed(&opts.decided.confirmed, heights.0, heights.1, &mut m);
+    if let Some(days) = opts.loose.suggest_window_days {
+        let rejected: HashSet<(u32, u32)> = opts.decided.rejected.iter().copied().collect();
+        let rules = suggest::Rules {
+            tolerance: &amount_units,
+            window_days: days,
+            rejected: &rejected,
+        };
+        let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+        suggest::suggest(ps, ls, &pp_left, &lp_left, &rules, &mut m);
+    }
+    tracing::debug!(groups = m.groups.len(), "engine: paired");
+    m
 }
 
 /// The classified rows in the output order, with every column gathered: the result frame.
