@@ -132,8 +132,45 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let p = out.join("providers");
+    let xlsx_path = out.join("ledger.xlsx");
+    let mut w = open_writers(out, &p, &xlsx_path, opts.records)?;
+    let (start, end) = opts.period.instants(opts.timezone);
+    let mut g = Gen {
+        loose_p: Default::default(),
+        loose_l: Default::default(),
+        rng: ChaCha8Rng::seed_from_u64(opts.seed),
+        seq: 0,
+        zone: opts.timezone,
+        period: opts.period,
+        start,
+        end,
+        report: GenerateReport::default(),
+        originals: links::Originals::default(),
+        card_balances: cards::CardBalances::default(),
+    };
+    draw(&mut g, &mut w, opts)?;
+    close_writers(&mut w, out, &p)?;
+    g.report.link_labels = std::mem::take(&mut g.originals.labels);
+    g.report.card_labels = g.card_balances.write(out, opts.opening_cards.as_deref())?;
+    if let Some(mut wb) = w.xlsx.take() {
+        wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
+        g.report.xlsx_written = true;
+    }
+    let config = format!(
+        "# Written by `cardrecon generate` for the month it generated.\ntimezone = \"{}\"\nperiod = \"{}\"\nmargin_days = 3\n\n[ledger]\npath = \"ledger.csv\"\n",
+        opts.timezone.name(),
+        opts.period.label()
+    );
+    std::fs::write(out.join("cardrecon.toml"), config)
+        .map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
+    Ok(g.report)
+}
+
+/// The month's files, created with their header rows: every provider's record files, the
+/// ledger (CSV, and XLSX when it fits a sheet) and the labels.
+fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<Writers> {
     let mut w = Writers {
-        providers: provider_files(&p)?,
+        providers: provider_files(p)?,
         ledger: csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(create(&out.join("ledger.csv"))?),
@@ -163,46 +200,35 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         .write_record(["finding", "provider", "tx_id"])
         .map_err(|e| csv_err(&out.join("link_labels.csv"), e))?;
     // Rough upper bound of ledger rows: one per record plus duplicates.
-    let xlsx_path = out.join("ledger.xlsx");
-    if opts.records + opts.records / 50 + 40 <= XLSX_MAX_ROWS {
+    if records + records / 50 + 40 <= XLSX_MAX_ROWS {
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb
             .add_worksheet_with_constant_memory()
-            .map_err(|e| xlsx_err(&xlsx_path, e))?;
-        ws.set_name("Ledger").map_err(|e| xlsx_err(&xlsx_path, e))?;
+            .map_err(|e| xlsx_err(xlsx_path, e))?;
+        ws.set_name("Ledger").map_err(|e| xlsx_err(xlsx_path, e))?;
         for (c, h) in ledger_header.iter().enumerate() {
             ws.write_string(0, c as u16, *h)
-                .map_err(|e| xlsx_err(&xlsx_path, e))?;
+                .map_err(|e| xlsx_err(xlsx_path, e))?;
         }
         ws.set_column_width(9, 24)
-            .map_err(|e| xlsx_err(&xlsx_path, e))?;
+            .map_err(|e| xlsx_err(xlsx_path, e))?;
         w.xlsx = Some(wb);
         w.xlsx_row = 1;
     }
 
-    let (start, end) = opts.period.instants(opts.timezone);
-    let mut g = Gen {
-        loose_p: Default::default(),
-        loose_l: Default::default(),
-        rng: ChaCha8Rng::seed_from_u64(opts.seed),
-        seq: 0,
-        zone: opts.timezone,
-        period: opts.period,
-        start,
-        end,
-        report: GenerateReport::default(),
-        originals: links::Originals::default(),
-        card_balances: cards::CardBalances::default(),
-    };
-    // Every scenario once for each provider (so each category appears whatever the size), then
-    // the rest drawn by weight.
+    Ok(w)
+}
+
+/// Every scenario once for each provider (so each category appears whatever the size), then
+/// the rest drawn by weight, until the month has `opts.records` records.
+fn draw(g: &mut Gen, w: &mut Writers, opts: &GenerateOptions) -> Result<()> {
     let forced: Vec<(Scenario, Option<Prov>)> = WEIGHTS
         .iter()
         .flat_map(|(s, _)| crate::providers::SPECS.iter().map(move |p| (*s, Some(*p))))
         .collect();
     let mut i = 0u64;
     for (s, p) in &forced {
-        g.scenario(&mut w, *s, *p)?;
+        g.scenario(w, *s, *p)?;
         i += 1;
     }
     // With a discrepancy share, first draw matched-like or not, then a scenario of that class by
@@ -252,10 +278,15 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
             }
             pick -= wt;
         }
-        g.scenario(&mut w, scenario, None)?;
+        g.scenario(w, scenario, None)?;
         i += 1;
     }
 
+    Ok(())
+}
+
+/// Flushes every file of the month.
+fn close_writers(w: &mut Writers, out: &Path, p: &Path) -> Result<()> {
     for ((provider, stem), f) in &mut w.providers {
         f.flush()
             .map_err(|e| Error::io(p.join(provider).join(format!("{stem}.jsonl")), e))?;
@@ -269,20 +300,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     w.link_labels
         .flush()
         .map_err(|e| Error::io(out.join("link_labels.csv"), e))?;
-    g.report.link_labels = std::mem::take(&mut g.originals.labels);
-    g.report.card_labels = g.card_balances.write(out, opts.opening_cards.as_deref())?;
-    if let Some(mut wb) = w.xlsx.take() {
-        wb.save(&xlsx_path).map_err(|e| xlsx_err(&xlsx_path, e))?;
-        g.report.xlsx_written = true;
-    }
-    let config = format!(
-        "# Written by `cardrecon generate` for the month it generated.\ntimezone = \"{}\"\nperiod = \"{}\"\nmargin_days = 3\n\n[ledger]\npath = \"ledger.csv\"\n",
-        opts.timezone.name(),
-        opts.period.label()
-    );
-    std::fs::write(out.join("cardrecon.toml"), config)
-        .map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
-    Ok(g.report)
+    Ok(())
 }
 
 fn local(t: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
