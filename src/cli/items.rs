@@ -76,108 +76,10 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = items.iter().map(|i| values(i, age_to)).collect();
     let mut out = std::io::stdout().lock();
     match a.format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            let io = |e: csv::Error| match e.into_kind() {
-                csv::ErrorKind::Io(e) => Error::io("stdout", e),
-                other => Error::input("stdout", format!("{other:?}")),
-            };
-            w.write_record(COLUMNS).map_err(io)?;
-            for r in &rows {
-                // Text from providers and ledgers is guarded against formulas; the numbers are
-                // cardrecon's own and stay numbers (a negative amount is not a formula).
-                w.write_record(r.iter().zip(COLUMNS).map(|(v, c)| {
-                    if NUMERIC.contains(&c) {
-                        v.clone()
-                    } else {
-                        crate::report::csv::guard_text(v).into_owned()
-                    }
-                }))
-                .map_err(io)?;
-            }
-            w.flush().map_err(|e| Error::io("stdout", e))?;
-        }
-        Format::Json => {
-            let list: Vec<serde_json::Map<String, serde_json::Value>> = rows
-                .iter()
-                .map(|r| {
-                    COLUMNS
-                        .iter()
-                        .zip(r)
-                        .map(|(k, v)| {
-                            let value = match v.parse::<i64>() {
-                                Ok(n) if NUMBERS.contains(k) => serde_json::Value::from(n),
-                                _ if NUMBERS.contains(k) && v.is_empty() => serde_json::Value::Null,
-                                _ => serde_json::Value::String(v.clone()),
-                            };
-                            (k.to_string(), value)
-                        })
-                        .collect()
-                })
-                .collect();
-            let text = serde_json::to_string_pretty(&list)
-                .map_err(|e| Error::input("stdout", e.to_string()).because(e))?;
-            use std::io::Write;
-            writeln!(out, "{text}").map_err(|e| Error::io("stdout", e))?;
-        }
+        Format::Csv => write_csv(&mut out, &rows)?,
+        Format::Json => write_json(&mut out, &rows)?,
         Format::Table => {
-            use std::io::Write;
-            let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-            let shown: Vec<usize> = [
-                "item_id",
-                "period",
-                "category",
-                "provider",
-                "tx_id",
-                "ledger_entry_id",
-                "provider_amount",
-                "ledger_amount",
-                "amount_difference",
-                "at_stake",
-                "currency",
-                "status",
-                "age_days",
-            ]
-            .map(col)
-            .to_vec();
-            // Numbers right-aligned, as a reader compares them.
-            let right = |c: usize| NUMERIC.contains(&COLUMNS[c]);
-            let mut widths: Vec<usize> = shown.iter().map(|&c| COLUMNS[c].len()).collect();
-            for r in &rows {
-                for (w, &c) in widths.iter_mut().zip(&shown) {
-                    *w = (*w).max(r[c].chars().count().min(40));
-                }
-            }
-            let line = |cells: Vec<&str>| {
-                cells
-                    .iter()
-                    .zip(&widths)
-                    .zip(&shown)
-                    .map(|((v, w), &c)| {
-                        let v: String = v.chars().take(40).collect();
-                        if right(c) {
-                            format!("{v:>w$}", w = *w)
-                        } else {
-                            format!("{v:<w$}", w = *w)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            let io = |e| Error::io("stdout", e);
-            writeln!(out, "{}", line(shown.iter().map(|&c| COLUMNS[c]).collect())).map_err(io)?;
-            for r in &rows {
-                writeln!(
-                    out,
-                    "{}",
-                    line(shown.iter().map(|&c| r[c].as_str()).collect())
-                )
-                .map_err(io)?;
-            }
-            writeln!(
-                out,
+            let ages = format!(
                 "{} item{} ({}); ages to {}{}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" },
@@ -188,14 +90,129 @@ pub fn run(a: ItemsArgs) -> Result<ExitCode> {
                 } else {
                     " (today)"
                 }
-            )
-            .map_err(io)?;
-            for line in at_stake_lines(&items) {
-                writeln!(out, "{line}").map_err(io)?;
-            }
+            );
+            write_table(&mut out, &rows, &items, &ages)?
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The items as CSV: text guarded against formulas, numbers as they are.
+fn write_csv(out: &mut impl std::io::Write, rows: &[Vec<String>]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io("stdout", e),
+        other => Error::input("stdout", format!("{other:?}")),
+    };
+    w.write_record(COLUMNS).map_err(io)?;
+    for r in rows {
+        // Text from providers and ledgers is guarded against formulas; the numbers are
+        // cardrecon's own and stay numbers (a negative amount is not a formula).
+        w.write_record(r.iter().zip(COLUMNS).map(|(v, c)| {
+            if NUMERIC.contains(&c) {
+                v.clone()
+            } else {
+                crate::report::csv::guard_text(v).into_owned()
+            }
+        }))
+        .map_err(io)?;
+    }
+    w.flush().map_err(|e| Error::io("stdout", e))?;
+    Ok(())
+}
+
+/// The items as a JSON list of objects, counts as numbers.
+fn write_json(out: &mut impl std::io::Write, rows: &[Vec<String>]) -> Result<()> {
+    let list: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|r| {
+            COLUMNS
+                .iter()
+                .zip(r)
+                .map(|(k, v)| {
+                    let value = match v.parse::<i64>() {
+                        Ok(n) if NUMBERS.contains(k) => serde_json::Value::from(n),
+                        _ if NUMBERS.contains(k) && v.is_empty() => serde_json::Value::Null,
+                        _ => serde_json::Value::String(v.clone()),
+                    };
+                    (k.to_string(), value)
+                })
+                .collect()
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&list)
+        .map_err(|e| Error::input("stdout", e.to_string()).because(e))?;
+    writeln!(out, "{text}").map_err(|e| Error::io("stdout", e))?;
+    Ok(())
+}
+
+/// The items as a table for the terminal, the line saying how many and to when ages run, and
+/// what is at stake per currency.
+fn write_table(
+    out: &mut impl std::io::Write,
+    rows: &[Vec<String>],
+    items: &[StoredItem],
+    ages: &str,
+) -> Result<()> {
+    let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+    let shown: Vec<usize> = [
+        "item_id",
+        "period",
+        "category",
+        "provider",
+        "tx_id",
+        "ledger_entry_id",
+        "provider_amount",
+        "ledger_amount",
+        "amount_difference",
+        "at_stake",
+        "currency",
+        "status",
+        "age_days",
+    ]
+    .map(col)
+    .to_vec();
+    // Numbers right-aligned, as a reader compares them.
+    let right = |c: usize| NUMERIC.contains(&COLUMNS[c]);
+    let mut widths: Vec<usize> = shown.iter().map(|&c| COLUMNS[c].len()).collect();
+    for r in rows {
+        for (w, &c) in widths.iter_mut().zip(&shown) {
+            *w = (*w).max(r[c].chars().count().min(40));
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .zip(&shown)
+            .map(|((v, w), &c)| {
+                let v: String = v.chars().take(40).collect();
+                if right(c) {
+                    format!("{v:>w$}", w = *w)
+                } else {
+                    format!("{v:<w$}", w = *w)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let io = |e| Error::io("stdout", e);
+    writeln!(out, "{}", line(shown.iter().map(|&c| COLUMNS[c]).collect())).map_err(io)?;
+    for r in rows {
+        writeln!(
+            out,
+            "{}",
+            line(shown.iter().map(|&c| r[c].as_str()).collect())
+        )
+        .map_err(io)?;
+    }
+    writeln!(out, "{ages}").map_err(io)?;
+    for line in at_stake_lines(items) {
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Per currency, the count of items and the total at stake: the lines under a list of items.
