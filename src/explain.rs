@@ -317,85 +317,10 @@ fn get<'a>(m: &'a Map<String, Value>, k: &str) -> &'a str {
 pub fn render(e: &Explanation) -> String {
     let mut out = format!("{} in {} ({})\n", e.id, e.period, e.timezone);
     for r in &e.results {
-        let cat = get(r, "category");
-        let label = crate::matching::Category::parse(cat)
-            .map(crate::report::layout::category_label)
-            .unwrap_or(cat);
-        out.push_str(&format!("\n  {label}"));
-        let detail = get(r, "detail");
-        if !detail.is_empty() {
-            out.push_str(&format!(": {detail}"));
-        }
-        out.push('\n');
-        if !get(r, "provider_amount").is_empty() {
-            out.push_str(&format!(
-                "    provider  {} {} {} {} {}, {} on {} (day {})\n",
-                get(r, "provider"),
-                get(r, "kind"),
-                get(r, "tx_id"),
-                get(r, "provider_amount"),
-                get(r, "currency"),
-                get(r, "provider_status"),
-                get(r, "provider_time"),
-                get(r, "provider_day")
-            ));
-        }
-        if !get(r, "ledger_entry_id").is_empty() {
-            out.push_str(&format!(
-                "    ledger    entry {} {} {}, {} booked {} (day {})\n",
-                get(r, "ledger_entry_id"),
-                get(r, "ledger_amount"),
-                get(r, "ledger_currency"),
-                get(r, "ledger_status"),
-                get(r, "ledger_time"),
-                get(r, "ledger_day")
-            ));
-        }
-        let paired = !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty();
-        let how = if cat == "suggested_match" {
-            "suggested, not matched: each is the other's only loose candidate (same provider, currency and card, amounts within tolerance, times within the suggestion window); nothing links them by key, so a person confirms or rejects the pair"
-        } else if detail.contains("matched on order_id") {
-            "matched on the order id"
-        } else if paired {
-            "matched on the provider tx id"
-        } else {
-            "no partner on the other side"
-        };
-        out.push_str(&format!("    how: {how}\n"));
+        render_result(&mut out, r);
     }
     for c in &e.cards {
-        out.push_str(&format!(
-            "\n  card {} {} (status {}): listed balance {}\n",
-            get(c, "card_id"),
-            get(c, "card"),
-            get(c, "status"),
-            get(c, "balance"),
-        ));
-        if !get(c, "previous_period").is_empty() {
-            out.push_str(&format!(
-                "    {} at the end of {} + recharges {} + refunds {} - consumption {} - fees {} - withdrawals {} - closures {} = {} expected; difference {}\n",
-                get(c, "previous_balance"),
-                get(c, "previous_period"),
-                get(c, "recharges"),
-                get(c, "refunds"),
-                get(c, "consumption"),
-                get(c, "fees"),
-                get(c, "withdrawals"),
-                get(c, "closures"),
-                get(c, "expected_balance"),
-                get(c, "difference"),
-            ));
-        }
-        let finding = get(c, "finding");
-        out.push_str(&format!(
-            "    {}{}\n",
-            if finding.is_empty() {
-                String::new()
-            } else {
-                format!("{finding}: ")
-            },
-            get(c, "detail")
-        ));
+        render_card(&mut out, c);
     }
     if e.results.is_empty() && !e.cards.is_empty() {
         return out;
@@ -403,6 +328,123 @@ pub fn render(e: &Explanation) -> String {
     if e.results.is_empty() {
         out.push_str("\n  not in the period's results (outside the period and its margin, or only in the margin)\n");
     }
+    render_records(&mut out, e);
+    for l in &e.links {
+        let label = crate::links::FindingKind::parse(get(l, "finding"))
+            .map(crate::report::layout::finding_label)
+            .unwrap_or(get(l, "finding"));
+        out.push_str(&format!("\n  links: {label}: {}\n", get(l, "detail")));
+    }
+    if !e.related.is_empty() {
+        out.push_str("\n  related:\n");
+        for r in &e.related {
+            let names = get(r, "related_tx_id");
+            let names = if names.is_empty() {
+                String::new()
+            } else {
+                format!(" (names {names})")
+            };
+            out.push_str(&format!(
+                "    {} {}{names} {} {} {} at {}\n",
+                get(r, "kind"),
+                get(r, "tx_id"),
+                get(r, "amount"),
+                get(r, "currency"),
+                get(r, "status"),
+                get(r, "occurred_at")
+            ));
+        }
+    }
+    out
+}
+
+/// One result row: its category and detail, each side, and how the two were put together.
+fn render_result(out: &mut String, r: &Map<String, Value>) {
+    let cat = get(r, "category");
+    let label = crate::matching::Category::parse(cat)
+        .map(crate::report::layout::category_label)
+        .unwrap_or(cat);
+    out.push_str(&format!("\n  {label}"));
+    let detail = get(r, "detail");
+    if !detail.is_empty() {
+        out.push_str(&format!(": {detail}"));
+    }
+    out.push('\n');
+    if !get(r, "provider_amount").is_empty() {
+        out.push_str(&format!(
+            "    provider  {} {} {} {} {}, {} on {} (day {})\n",
+            get(r, "provider"),
+            get(r, "kind"),
+            get(r, "tx_id"),
+            get(r, "provider_amount"),
+            get(r, "currency"),
+            get(r, "provider_status"),
+            get(r, "provider_time"),
+            get(r, "provider_day")
+        ));
+    }
+    if !get(r, "ledger_entry_id").is_empty() {
+        out.push_str(&format!(
+            "    ledger    entry {} {} {}, {} booked {} (day {})\n",
+            get(r, "ledger_entry_id"),
+            get(r, "ledger_amount"),
+            get(r, "ledger_currency"),
+            get(r, "ledger_status"),
+            get(r, "ledger_time"),
+            get(r, "ledger_day")
+        ));
+    }
+    let paired = !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty();
+    let how = if cat == "suggested_match" {
+        "suggested, not matched: each is the other's only loose candidate (same provider, currency and card, amounts within tolerance, times within the suggestion window); nothing links them by key, so a person confirms or rejects the pair"
+    } else if detail.contains("matched on order_id") {
+        "matched on the order id"
+    } else if paired {
+        "matched on the provider tx id"
+    } else {
+        "no partner on the other side"
+    };
+    out.push_str(&format!("    how: {how}\n"));
+}
+
+/// One card of the roll-forward: its listed balance, the sum that expects it, the finding.
+fn render_card(out: &mut String, c: &Map<String, Value>) {
+    out.push_str(&format!(
+        "\n  card {} {} (status {}): listed balance {}\n",
+        get(c, "card_id"),
+        get(c, "card"),
+        get(c, "status"),
+        get(c, "balance"),
+    ));
+    if !get(c, "previous_period").is_empty() {
+        out.push_str(&format!(
+            "    {} at the end of {} + recharges {} + refunds {} - consumption {} - fees {} - withdrawals {} - closures {} = {} expected; difference {}\n",
+            get(c, "previous_balance"),
+            get(c, "previous_period"),
+            get(c, "recharges"),
+            get(c, "refunds"),
+            get(c, "consumption"),
+            get(c, "fees"),
+            get(c, "withdrawals"),
+            get(c, "closures"),
+            get(c, "expected_balance"),
+            get(c, "difference"),
+        ));
+    }
+    let finding = get(c, "finding");
+    out.push_str(&format!(
+        "    {}{}\n",
+        if finding.is_empty() {
+            String::new()
+        } else {
+            format!("{finding}: ")
+        },
+        get(c, "detail")
+    ));
+}
+
+/// The records and entries behind the id, and each record as its provider sent it.
+fn render_records(out: &mut String, e: &Explanation) {
     if !e.provider_records.is_empty() {
         out.push_str("\n  provider records:\n");
         for r in &e.provider_records {
@@ -438,31 +480,4 @@ pub fn render(e: &Explanation) -> String {
             ));
         }
     }
-    for l in &e.links {
-        let label = crate::links::FindingKind::parse(get(l, "finding"))
-            .map(crate::report::layout::finding_label)
-            .unwrap_or(get(l, "finding"));
-        out.push_str(&format!("\n  links: {label}: {}\n", get(l, "detail")));
-    }
-    if !e.related.is_empty() {
-        out.push_str("\n  related:\n");
-        for r in &e.related {
-            let names = get(r, "related_tx_id");
-            let names = if names.is_empty() {
-                String::new()
-            } else {
-                format!(" (names {names})")
-            };
-            out.push_str(&format!(
-                "    {} {}{names} {} {} {} at {}\n",
-                get(r, "kind"),
-                get(r, "tx_id"),
-                get(r, "amount"),
-                get(r, "currency"),
-                get(r, "status"),
-                get(r, "occurred_at")
-            ));
-        }
-    }
-    out
 }
