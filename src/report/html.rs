@@ -319,19 +319,9 @@ fn chart(daily: &[DailyRow]) -> Option<ChartView> {
     })
 }
 
-/// `order`: the discrepancy rows in review order ([`super::exposure::review_order`], computed
-/// once for the page and the workbook).
-#[allow(clippy::too_many_arguments)]
-pub fn write(
-    path: &Path,
-    summary: &Summary,
-    rows: &ResultRows<'_>,
-    order: &[usize],
-    daily: &[DailyRow],
-    links: &[crate::links::Finding],
-    cards: &[crate::cards::CardRow],
-    info: &RunInfo,
-) -> Result<()> {
+/// The discrepancies as the page shows them, in the workbook's order (by category, the most at
+/// stake first), at most [`MAX_ROWS`]; and whether more were left out.
+fn row_views(rows: &ResultRows<'_>, order: &[usize]) -> (Vec<RowView>, bool) {
     // Amounts at the currency's minor units, finer values in full and flagged.
     let show = |d: Option<rust_decimal::Decimal>, currency: &Option<String>| -> (String, bool) {
         d.map(|d| money::display(d, currency.as_deref().unwrap_or("")))
@@ -342,7 +332,6 @@ pub fn write(
     let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
     let mut views = Vec::new();
     let mut truncated = false;
-    // In the workbook's order: by category, the most at stake first.
     for &i in order {
         if views.len() == MAX_ROWS {
             truncated = true;
@@ -395,6 +384,23 @@ pub fn write(
             timing: r.diffs.timing,
         });
     }
+    (views, truncated)
+}
+
+/// `order`: the discrepancy rows in review order ([`super::exposure::review_order`], computed
+/// once for the page and the workbook).
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    path: &Path,
+    summary: &Summary,
+    rows: &ResultRows<'_>,
+    order: &[usize],
+    daily: &[DailyRow],
+    links: &[crate::links::Finding],
+    cards: &[crate::cards::CardRow],
+    info: &RunInfo,
+) -> Result<()> {
+    let (views, truncated) = row_views(rows, order);
     let categories: Vec<CategoryView> = Category::ALL
         .iter()
         .map(|c| CategoryView {
