@@ -5,7 +5,9 @@
 #   OLD_BIN=/path/to/old/cardrecon bench/identity.sh [RECORDS...]     (default 20000 1000000)
 # The fetched run is compared at the first size only (the sandbox pages 10^6 records slowly).
 # A fetched run's summary.json and report.* carry its run id, times and fetch statistics
-# (requests and retries depend on timing), so they are compared with those fields taken out.
+# (requests and retries depend on timing), so summary.json is compared with those fields taken
+# out (and the store events' times), and raw/fetch-evidence.json (the same statistics) is left
+# out; every archived page and record file is compared as it is.
 source "$(dirname "$0")/common.sh"
 : "${OLD_BIN:?set OLD_BIN to the older build}"
 build_release
@@ -15,11 +17,15 @@ ok=1
 same() { # same LABEL A B
   if cmp -s "$2" "$3"; then echo "  $1: identical"; else echo "  $1: DIFFERS"; ok=0; fi
 }
-same_dir() { # same_dir LABEL A B: every file of both trees
-  local a="$2" b="$3" f
+same_dir() { # same_dir LABEL A B: every file of both trees, the differing ones named
+  local a="$2" b="$3" f n=0 bad=0
   diff <(cd "$a" && find . -type f | sort) <(cd "$b" && find . -type f | sort) > /dev/null \
     || { echo "  $1: different file lists"; ok=0; return; }
-  while read -r f; do same "$1 ${f#./}" "$a/$f" "$b/$f"; done < <(cd "$a" && find . -type f | sort)
+  while read -r f; do
+    n=$((n + 1))
+    cmp -s "$a/$f" "$b/$f" || { echo "  $1 ${f#./}: DIFFERS"; bad=$((bad + 1)); ok=0; }
+  done < <(cd "$a" && find . -type f | sort)
+  echo "  $1: $((n - bad)) of $n files identical"
 }
 for N in "${SIZES[@]}"; do
   D="$WORK/identity-$N"; rm -rf "$D"; mkdir -p "$D"
@@ -43,8 +49,9 @@ for N in "${SIZES[@]}"; do
     done
     O="$D/old/runs/2026-03/fetched" W="$D/new/runs/2026-03/fetched"
     for f in results.csv discrepancies.csv links.csv cards.csv; do same "fetched $f" "$O/$f" "$W/$f"; done
-    strip='del(.run, .fetch, .fetch_evidence, .generated_at, .run_id, .run_time)'
+    strip='del(.run, .fetch, .fetch_evidence, .generated_at, .run_id, .run_time) | walk(if type == "object" then del(.last_event) else . end)'
     same "fetched summary.json (less run and fetch facts)" <(jq -S "$strip" "$O/summary.json") <(jq -S "$strip" "$W/summary.json")
+    rm -f "$O/raw/fetch-evidence.json" "$W/raw/fetch-evidence.json"
     same_dir "fetched raw/" "$O/raw" "$W/raw"
   fi
 done

@@ -148,6 +148,11 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         originals: links::Originals::default(),
         card_balances: cards::CardBalances::default(),
     };
+    // The workbook's creation time is the period's end, not the wall clock: the same seed gives
+    // the same ledger.xlsx, byte for byte, as it gives the same CSV.
+    if let Some(wb) = w.xlsx.as_mut() {
+        wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&end));
+    }
     draw(&mut g, &mut w, opts)?;
     close_writers(&mut w, out, &p)?;
     g.report.link_labels = std::mem::take(&mut g.originals.labels);
@@ -165,6 +170,21 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         .map_err(|e| Error::io(out.join("cardrecon.toml"), e))?;
     Ok(g.report)
 }
+
+/// The generated ledger's columns: a ledger that books per record with the provider's ids (the
+/// reader's optional `card` and `description` are for statement ledgers).
+const LEDGER_HEADER: [&str; 10] = [
+    "entry_id",
+    "provider",
+    "kind",
+    "tx_id",
+    "order_id",
+    "amount",
+    "currency",
+    "fee",
+    "status",
+    "booked_at",
+];
 
 /// The month's files, created with their header rows: every provider's record files, the
 /// ledger (CSV, and XLSX when it fits a sheet) and the labels.
@@ -184,7 +204,7 @@ fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
     };
-    let ledger_header = crate::ledger::COLUMNS.map(|(name, _)| name);
+    let ledger_header = LEDGER_HEADER;
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
