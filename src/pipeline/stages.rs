@@ -303,10 +303,11 @@ impl Shown {
             run_time: job.run.as_ref().map(|r| r.1.clone()),
         };
         let (daily, review_order) = if o.xlsx || o.html {
-            (
-                report::daily::daily(rows),
-                report::exposure::review_order(rows, crate::matching::Category::is_discrepancy),
-            )
+            let daily = report::daily::daily(rows);
+            let order =
+                report::exposure::review_order(rows, crate::matching::Category::is_discrepancy);
+            tracing::info!("daily table and review order");
+            (daily, order)
         } else {
             (Vec::new(), Vec::new())
         };

@@ -94,19 +94,27 @@ pub fn write_all(w: &Written<'_>, outputs: &Outputs) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(w.out).map_err(|e| Error::io(w.out, e))?;
     let wanted: Vec<&Writer> = WRITERS.iter().filter(|x| (x.wanted)(outputs)).collect();
     let written: Vec<Result<Vec<PathBuf>>> = std::thread::scope(|scope| {
+        // Those of their own thread start first; the others are written meanwhile, one after
+        // another; then the threads are joined. The results keep the list's order.
         let apart: Vec<_> = wanted
             .iter()
             .map(|x| x.own_thread.then(|| scope.spawn(|| (x.write)(w))))
             .collect();
-        apart
-            .into_iter()
-            .zip(&wanted)
-            .map(|(thread, x)| match thread {
-                Some(t) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => {
+        let mut here: Vec<Option<Result<Vec<PathBuf>>>> = wanted
+            .iter()
+            .map(|x| {
+                (!x.own_thread).then(|| {
                     tracing::info!(output = x.name, "writing");
                     (x.write)(w)
-                }
+                })
+            })
+            .collect();
+        apart
+            .into_iter()
+            .zip(&mut here)
+            .map(|(thread, done)| match thread {
+                Some(t) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => done.take().unwrap_or_else(|| Ok(Vec::new())),
             })
             .collect()
     });
