@@ -6,7 +6,7 @@
 # The fetched run is compared at the first size only (the sandbox pages 10^6 records slowly).
 # A fetched run's summary.json and report.* carry its run id, times and fetch statistics
 # (requests and retries depend on timing), so summary.json is compared with those fields taken
-# out (and the store events' times), and raw/fetch-evidence.json (the same statistics) is left
+# out (and the store events' times and its path), and raw/fetch-evidence.json (the same statistics) is left
 # out; every archived page and record file is compared as it is.
 source "$(dirname "$0")/common.sh"
 : "${OLD_BIN:?set OLD_BIN to the older build}"
@@ -48,8 +48,9 @@ for N in "${SIZES[@]}"; do
       stop_sandbox
     done
     O="$D/old/runs/2026-03/fetched" W="$D/new/runs/2026-03/fetched"
+    [ -f "$O/summary.json" ] && [ -f "$W/summary.json" ] || { echo "  a fetched run did not finish"; ok=0; }
     for f in results.csv discrepancies.csv links.csv cards.csv; do same "fetched $f" "$O/$f" "$W/$f"; done
-    strip='del(.run, .fetch, .fetch_evidence, .generated_at, .run_id, .run_time) | walk(if type == "object" then del(.last_event) else . end)'
+    strip='del(.run, .fetch, .fetch_evidence, .generated_at, .run_id, .run_time, .close.store) | walk(if type == "object" then del(.last_event) else . end)'
     same "fetched summary.json (less run and fetch facts)" <(jq -S "$strip" "$O/summary.json") <(jq -S "$strip" "$W/summary.json")
     rm -f "$O/raw/fetch-evidence.json" "$W/raw/fetch-evidence.json"
     same_dir "fetched raw/" "$O/raw" "$W/raw"
