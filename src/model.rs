@@ -175,8 +175,21 @@ pub struct LedgerEntry {
     pub fee: Option<Decimal>,
     pub status: Status,
     pub booked_at: DateTime<Utc>,
+    /// The card's last four digits, where the ledger names the card (statement lines); never
+    /// more of the number ([`last_four`]).
+    pub card: Option<String>,
+    /// The ledger's own words for the entry (a statement line's merchant, a memo).
+    pub description: Option<String>,
     /// `file:row`.
     pub source: String,
+}
+
+/// The last four digits of a card number however it is written (`4485 3339 1682 6937`,
+/// `448533******6937`, `**** 6937`, `6937`); `None` without four digits. A ledger keeps no more
+/// of a card than this, and rules compare cards by it.
+pub fn last_four(text: &str) -> Option<String> {
+    let digits: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 4).then(|| digits[digits.len() - 4..].iter().collect())
 }
 
 /// Masks a card number to at most its first 6 and last 4 characters (`4485333916826937` →

@@ -12,6 +12,7 @@ mod fetch;
 mod fifth_provider;
 mod generated;
 mod ledger_formats;
+mod ledger_rules;
 mod links;
 mod long_text;
 mod oracle;

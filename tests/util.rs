@@ -73,6 +73,8 @@ pub fn entry(
         fee: None,
         status: Status::Success,
         booked_at: when,
+        card: None,
+        description: None,
         source: format!("ledger.csv:{id}"),
     }
 }
@@ -88,6 +90,7 @@ pub fn options(period: &str) -> MatchOptions {
         gather: Default::default(),
         loose: Default::default(),
         decided: Default::default(),
+        rules: Vec::new(),
     }
 }
 

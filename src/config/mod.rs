@@ -256,6 +256,8 @@ pub struct MatchingSettings {
     pub suggest_window_days: Option<u32>,
     /// The links check (stage 7, `crate::links`).
     pub links: bool,
+    /// `[[matching.rules]]`, in order.
+    pub rules: Vec<crate::matching::ledger_rules::MatchRule>,
 }
 
 /// `[matching]`: stage 6's passes.
@@ -266,6 +268,25 @@ pub struct MatchingFile {
     pub suggest: Option<bool>,
     pub suggest_window_days: Option<u32>,
     pub links: Option<bool>,
+    /// `[[matching.rules]]`: the team's own passes, in order.
+    #[serde(default)]
+    pub rules: Vec<RuleFile>,
+}
+
+/// One `[[matching.rules]]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub match_on: Vec<String>,
+    pub day_window: Option<u32>,
+    pub amount_tolerance: Option<String>,
+    #[serde(default)]
+    pub providers: Vec<String>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    pub action: Option<String>,
 }
 
 /// A `[providers.<instance>]` table: the keys every provider has, and the provider's own (its
@@ -408,6 +429,81 @@ impl Uses {
         fetch: false,
         deliver: false,
     };
+}
+
+/// `[[matching.rules]]`, each checked: a name, known fields to match on (at least one), a
+/// tolerance that is a non-negative amount, known kinds, and an action of `match` or `suggest`.
+fn match_rules(
+    rules: &[RuleFile],
+    source_name: &str,
+) -> Result<Vec<crate::matching::ledger_rules::MatchRule>> {
+    use crate::matching::ledger_rules::{Action, Fields, MatchRule};
+    let mut out: Vec<MatchRule> = Vec::new();
+    for (n, r) in rules.iter().enumerate() {
+        let field = |f: &str| format!("matching.rules[{n}].{f}");
+        let cfg = |f: &str, message: String| Error::config(source_name, field(f), message);
+        let name = match r.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => {
+                return Err(cfg(
+                    "name",
+                    "is required: the rule's name is what its rows say".into(),
+                ))
+            }
+        };
+        if out.iter().any(|o| o.name == name) {
+            return Err(cfg("name", format!("`{name}` names two rules")));
+        }
+        let on = Fields::parse(&r.match_on).map_err(|m| cfg("match_on", m))?;
+        if on == Fields::default() {
+            return Err(cfg(
+                "match_on",
+                format!(
+                    "names no field; at least one of {}",
+                    Fields::NAMES.join(", ")
+                ),
+            ));
+        }
+        let amount_tolerance = match &r.amount_tolerance {
+            None => None,
+            Some(t) => {
+                let d = crate::money::parse(t).map_err(|m| cfg("amount_tolerance", m))?;
+                if d.is_sign_negative() {
+                    return Err(cfg(
+                        "amount_tolerance",
+                        "a tolerance cannot be negative".into(),
+                    ));
+                }
+                Some(d)
+            }
+        };
+        let mut kinds = Vec::new();
+        for k in &r.kinds {
+            let kind = crate::model::Kind::parse(k)
+                .ok_or_else(|| cfg("kinds", format!("`{k}` is not a kind")))?;
+            kinds.push(kind.as_str().to_string());
+        }
+        let action = match r.action.as_deref().map(str::trim) {
+            None | Some("match") => Action::Match,
+            Some("suggest") => Action::Suggest,
+            Some(other) => {
+                return Err(cfg(
+                    "action",
+                    format!("`{other}` is not `match` or `suggest`"),
+                ))
+            }
+        };
+        out.push(MatchRule {
+            name,
+            on,
+            day_window: r.day_window.unwrap_or(0),
+            amount_tolerance,
+            providers: r.providers.iter().map(|p| p.trim().to_string()).collect(),
+            kinds,
+            action,
+        });
+    }
+    Ok(out)
 }
 
 /// A config value and the key it was read from.
@@ -625,6 +721,7 @@ impl Settings {
                     _ => Some(file.matching.suggest_window_days.unwrap_or(3)),
                 },
                 links: file.matching.links.unwrap_or(true),
+                rules: match_rules(&file.matching.rules, source_name)?,
             },
             providers,
             ledger: file.ledger.clone(),
@@ -775,6 +872,7 @@ mod tests {
                 groups: true,
                 suggest_window_days: Some(5),
                 links: true,
+                rules: Vec::new(),
             }
         );
         let f: ConfigFile =
@@ -786,6 +884,7 @@ mod tests {
                 groups: false,
                 suggest_window_days: None,
                 links: true,
+                rules: Vec::new(),
             }
         );
         // Defaults: both passes on, three days.

@@ -16,6 +16,8 @@ pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
         opt_str_col("kind", e.iter().map(|x| x.kind.map(Kind::as_str))),
         opt_str_col("tx_id", e.iter().map(|x| x.tx_id.as_deref())),
         opt_str_col("order_id", e.iter().map(|x| x.order_id.as_deref())),
+        opt_str_col("card", e.iter().map(|x| x.card.as_deref())),
+        opt_str_col("description", e.iter().map(|x| x.description.as_deref())),
         money_col("amount", e.iter().map(|x| Some(x.amount))),
         str_col("currency", e.iter().map(|x| x.currency.as_str())),
         money_col("fee", e.iter().map(|x| x.fee)),

@@ -69,7 +69,11 @@ pub(crate) fn column_index(
             None => {}
         }
     }
-    if !index.contains_key("tx_id") && !index.contains_key("order_id") {
+    // Without an id, only the configured rules ([[matching.rules]]) can pair an entry.
+    if !index.contains_key("tx_id")
+        && !index.contains_key("order_id")
+        && settings.matching.rules.is_empty()
+    {
         return Err(file_err(
             path,
             format!(
@@ -80,7 +84,14 @@ pub(crate) fn column_index(
     }
     for key in settings.ledger.columns.keys() {
         if !COLUMNS.iter().any(|(c, _)| c == key) {
-            return Err(Error::config(&settings.source_name, format!("ledger.columns.{key}"), "is not a ledger column (entry_id, provider, kind, tx_id, order_id, amount, currency, fee, status, booked_at)"));
+            return Err(Error::config(
+                &settings.source_name,
+                format!("ledger.columns.{key}"),
+                format!(
+                    "is not a ledger column ({})",
+                    COLUMNS.map(|(c, _)| c).join(", ")
+                ),
+            ));
         }
     }
     Ok(index)
@@ -294,6 +305,11 @@ impl<'a> Mapping<'a> {
             kind,
             tx_id: self.text(cells, "tx_id")?,
             order_id: self.text(cells, "order_id")?,
+            card: self
+                .text(cells, "card")?
+                .as_deref()
+                .and_then(crate::model::last_four),
+            description: self.text(cells, "description")?,
             amount,
             currency,
             fee: self.money(cells, "fee")?,

@@ -56,12 +56,14 @@ pub use time::{excel_serial, parse_instant_text, BOOKING_YEARS};
 pub(crate) use time::{instant_from_text, naive_instant, plausible};
 
 /// Canonical ledger columns, in table order, and whether each is required.
-pub const COLUMNS: [(&str, bool); 10] = [
+pub const COLUMNS: [(&str, bool); 12] = [
     ("entry_id", true),
     ("provider", false),
     ("kind", false),
     ("tx_id", false),
     ("order_id", false),
+    ("card", false),
+    ("description", false),
     ("amount", true),
     ("currency", true),
     ("fee", false),

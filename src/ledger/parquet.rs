@@ -80,12 +80,19 @@ pub(super) fn typed_frame(
             .collect::<Option<Vec<_>>>()?;
         let tx_id = text("tx_id")?;
         let order_id = text("order_id")?;
+        let card: Vec<Option<String>> = text("card")?
+            .into_iter()
+            .map(|c| c.and_then(crate::model::last_four))
+            .collect();
+        let description = text("description")?;
         Some(vec![
             req_text("entry_id", entry_id),
             opt_text("provider", provider),
             opt_text("kind", kind),
             opt_text("tx_id", tx_id),
             opt_text("order_id", order_id),
+            opt_str_col("card", card.iter().map(|c| c.as_deref())),
+            opt_text("description", description),
         ])
     };
     let rest = || -> Option<Vec<Column>> {

@@ -23,6 +23,8 @@ pub(super) struct Row {
     pub(super) group: u32,
     /// For a row left unmatched: how many loose candidates it had (0: none).
     pub(super) candidates: u32,
+    /// For a row a configured rule left unmatched: the rule and its candidates.
+    pub(super) rule: Option<(u16, u32)>,
 }
 
 /// What classifying needs besides the row: both sides, the duplicate marks, the rules.
@@ -36,6 +38,8 @@ pub(super) struct Judge<'c, 'a> {
     pub(super) signed_ledger: bool,
     /// The period's first and last accounting day (epoch days).
     pub(super) period: (i32, i32),
+    /// The configured rules, for their names.
+    pub(super) rules: &'c [super::ledger_rules::MatchRule],
 }
 
 impl<'c, 'a> Judge<'c, 'a> {
@@ -56,6 +60,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             fee: opts.fee_tolerance.units(),
             signed_ledger: opts.signed_ledger,
             period,
+            rules: &opts.rules,
         }
     }
 
@@ -122,7 +127,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             Category::DuplicateAtProvider
         } else if l_prim == Some(false) {
             Category::DuplicateInLedger
-        } else if how == Some(How::Suggested) {
+        } else if matches!(how, Some(How::Suggested | How::RuleSuggested(_))) {
             // Only a suggestion, whatever else differs: the flags still show what does.
             Category::SuggestedMatch
         } else if let Some(c) = by_flags(&flags) {
@@ -144,6 +149,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             category,
             group: NONE,
             candidates: 0,
+            rule: None,
         }
     }
 
@@ -187,6 +193,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             category,
             group: g,
             candidates: 0,
+            rule: None,
         }
     }
 }

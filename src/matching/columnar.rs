@@ -24,6 +24,7 @@ use polars::prelude::*;
 
 use super::classify::{Judge, Row, NONE};
 use super::groups;
+use super::ledger_rules;
 use super::matches::{How, Matches};
 use super::pair::{key_of, pair_on, Key};
 use super::rules::FLAGS;
@@ -78,6 +79,7 @@ pub fn reconcile(
                 let mut row = judge.classify(Some(pr), lr, partner.map(|x| x.1));
                 if lr.is_none() {
                     row.candidates = m.p_candidates.get(&pr).copied().unwrap_or(0);
+                    row.rule = m.p_rule_candidates.get(&pr).copied();
                 }
                 out(row);
             }
@@ -88,6 +90,7 @@ pub fn reconcile(
             if m.l_free(lr) && judge.l_in(lr) {
                 let mut row = judge.classify(None, Some(lr), None);
                 row.candidates = m.l_candidates.get(&lr).copied().unwrap_or(0);
+                row.rule = m.l_rule_candidates.get(&lr).copied();
                 out(row);
             }
         }
@@ -245,6 +248,12 @@ fn pair_passes(
         m.pair(pr, lr, How::OrderId);
     }
     tracing::debug!("engine: paired on order id");
+    if !opts.rules.is_empty() {
+        let amount = |c: Option<&str>, a: i128, d: i128| amount_units.allows(c, a, d);
+        let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+        let counts = ledger_rules::run(&opts.rules, ps, ls, &pp_left, &lp_left, &amount, &mut m);
+        tracing::debug!(?counts, "engine: the configured rules");
+    }
     // Stage 6, after every exact pass: what a person confirmed, then suggestions.
     suggest::confirmed(&opts.decided.confirmed, heights.0, heights.1, &mut m);
     if let Some(days) = opts.loose.suggest_window_days {
@@ -448,6 +457,9 @@ impl Matched<'_, '_, '_> {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
+        let rules = &self.judge.rules;
+        let mut rule: Vec<Option<&str>> = Vec::with_capacity(n);
+        let mut rule_candidates: Vec<Option<u32>> = Vec::with_capacity(n);
         for r in rows {
             let group = self.m.groups.get(r.group as usize);
             let provider =
@@ -498,6 +510,21 @@ impl Matched<'_, '_, '_> {
             amount_tol.push(at);
             fee_tol.push(ft);
             candidates.push((r.candidates > 0).then_some(r.candidates));
+            let name = |k: u16| rules.get(k as usize).map(|x| x.name.as_str());
+            match (r.how, r.rule) {
+                (Some(How::Rule(k) | How::RuleSuggested(k)), _) => {
+                    rule.push(name(k));
+                    rule_candidates.push(None);
+                }
+                (_, Some((k, count))) => {
+                    rule.push(name(k));
+                    rule_candidates.push(Some(count));
+                }
+                _ => {
+                    rule.push(None);
+                    rule_candidates.push(None);
+                }
+            }
         }
         vec![
             id.finish().into_column(),
@@ -506,6 +533,8 @@ impl Matched<'_, '_, '_> {
             crate::columns::units_col("amount_tolerance", &amount_tol),
             crate::columns::units_col("fee_tolerance", &fee_tol),
             Column::new("candidates".into(), candidates),
+            Column::new("rule".into(), rule),
+            Column::new("rule_candidates".into(), rule_candidates),
         ]
     }
 }

@@ -177,6 +177,7 @@ pub fn from_results(
             category,
             group: NONE,
             candidates: 0,
+            rule: None,
         });
     }
     let period = (epoch_days(opts.period.first), epoch_days(opts.period.last));

@@ -10,6 +10,10 @@ pub(super) enum How {
     Suggested,
     /// A pair a person confirmed in the store.
     Confirmed,
+    /// Paired by the configured rule of this index (`ledger_rules`), unique both ways.
+    Rule(u16),
+    /// Suggested by the configured rule of this index (its action is `suggest`).
+    RuleSuggested(u16),
 }
 
 impl How {
@@ -19,6 +23,8 @@ impl How {
             How::OrderId => "order_id",
             How::Suggested => "suggested",
             How::Confirmed => "confirmed",
+            How::Rule(_) => "rule",
+            How::RuleSuggested(_) => "rule_suggested",
         }
     }
 }
@@ -38,6 +44,9 @@ pub(super) struct Matches {
     /// Loose candidates of rows left unmatched because there were several (stage 6).
     pub(super) p_candidates: hashbrown::HashMap<u32, u32>,
     pub(super) l_candidates: hashbrown::HashMap<u32, u32>,
+    /// Rows a configured rule left unmatched for having several candidates: (rule, count).
+    pub(super) p_rule_candidates: hashbrown::HashMap<u32, (u16, u32)>,
+    pub(super) l_rule_candidates: hashbrown::HashMap<u32, (u16, u32)>,
 }
 
 impl Matches {
@@ -50,6 +59,8 @@ impl Matches {
             groups: Vec::new(),
             p_candidates: Default::default(),
             l_candidates: Default::default(),
+            p_rule_candidates: Default::default(),
+            l_rule_candidates: Default::default(),
         }
     }
 

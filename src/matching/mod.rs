@@ -37,6 +37,7 @@ mod classify;
 pub mod columnar;
 mod external;
 mod groups;
+pub mod ledger_rules;
 mod matches;
 pub mod oracle;
 mod pair;
@@ -150,6 +151,8 @@ pub struct MatchOptions {
     pub loose: Loose,
     /// With a store: pairs people decided on (rows of each side).
     pub decided: Decided,
+    /// The team's rules (`[[matching.rules]]`), in order, after the tx-id and order-id passes.
+    pub rules: Vec<ledger_rules::MatchRule>,
 }
 
 /// Stage 6's passes. Both are on by default; off, the engine is stages 1-5, the oracle's.
@@ -193,13 +196,15 @@ pub struct Decided {
 /// group member and suggestion), the group's size and the several side's sum (groups), the
 /// tolerance an amount or fee difference was judged by (when there was one), and the number
 /// of loose candidates of an item left unmatched.
-pub const MATCH_COLS: [&str; 6] = [
+pub const MATCH_COLS: [&str; 8] = [
     "match_id",
     "match_size",
     "match_sum",
     "amount_tolerance",
     "fee_tolerance",
     "candidates",
+    "rule",
+    "rule_candidates",
 ];
 
 /// Match ids: `m-` and the 16 hex digits of XXH3-64 over the match's keys (provider, then the

@@ -87,6 +87,11 @@ pub(super) struct Cols<'a> {
     /// Provider side: the kind (for the sign rule). Ledger side: the entry id.
     pub(super) extra: Strs<'a>,
     pub(super) kind: Strs<'a>,
+    /// The card (provider side: the masked number; ledger side: its last four digits) and the
+    /// description, for the configured rules (`ledger_rules`); `None` where the table has no
+    /// such column (a summary-only read without rules).
+    pub(super) card: Option<Strs<'a>>,
+    pub(super) description: Option<Strs<'a>>,
 }
 
 pub(crate) fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
@@ -135,14 +140,15 @@ pub(crate) fn days<'a>(df: &'a DataFrame, name: &str) -> Result<Nums<'a, i32>> {
 
 impl<'a> Cols<'a> {
     pub(super) fn provider_side(df: &'a DataFrame) -> Result<Cols<'a>> {
-        Cols::of(df, "occurred_at", "kind")
+        Cols::of(df, "occurred_at", "kind", "card_masked")
     }
     pub(super) fn ledger_side(df: &'a DataFrame) -> Result<Cols<'a>> {
-        Cols::of(df, "booked_at", "entry_id")
+        Cols::of(df, "booked_at", "entry_id", "card")
     }
 
-    /// The canonical columns both sides share, with the side's own time and `extra` columns.
-    fn of(df: &'a DataFrame, time: &str, extra: &str) -> Result<Cols<'a>> {
+    /// The canonical columns both sides share, with the side's own time, `extra` and card
+    /// columns.
+    fn of(df: &'a DataFrame, time: &str, extra: &str, card: &str) -> Result<Cols<'a>> {
         Ok(Cols {
             provider: strs(df, "provider")?,
             tx_id: strs(df, "tx_id")?,
@@ -155,6 +161,8 @@ impl<'a> Cols<'a> {
             day: days(df, "accounting_day")?,
             extra: strs(df, extra)?,
             kind: strs(df, "kind")?,
+            card: strs(df, card).ok(),
+            description: strs(df, "description").ok(),
         })
     }
 }

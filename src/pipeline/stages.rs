@@ -78,6 +78,7 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> MatchOptions {
             suggest_window_days: s.matching.suggest_window_days,
         },
         decided: Default::default(),
+        rules: s.matching.rules.clone(),
     };
     if job.external.results.is_some() {
         opts.loose = matching::Loose::off();
@@ -266,6 +267,7 @@ pub fn summarize(
     if let (Some(plan), Some(st)) = (plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));
     }
+    summary.rules = summary::rule_counts(rows, s.matching.rules.iter().map(|r| r.name.as_str()));
     summary.thresholds = job.thresholds.check(&summary);
     tracing::info!("summary built");
     Ok(summary)

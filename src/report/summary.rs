@@ -123,6 +123,10 @@ pub struct Summary {
     /// With a store: what the run did to it, the roll-forward and the open items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close: Option<super::close::CloseView>,
+    /// Per configured rule (`[[matching.rules]]`), in order: the pairs it made and the provider
+    /// records it left with several candidates (only when rules are configured).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::matching::ledger_rules::RuleCount>,
 }
 
 /// What `summary.json` records of the thresholds: the limits, the open amounts per currency,
@@ -144,6 +148,34 @@ pub struct RunFacts {
     pub margin_days: u32,
     pub amount_tolerance: Decimal,
     pub tolerance: String,
+}
+
+/// Each configured rule's pairs and the provider records it left ambiguous, counted from the
+/// result rows (so the figure is the rows', whatever made them).
+pub fn rule_counts<'n>(
+    rows: &ResultRows<'_>,
+    names: impl Iterator<Item = &'n str>,
+) -> Vec<crate::matching::ledger_rules::RuleCount> {
+    let mut counts: Vec<crate::matching::ledger_rules::RuleCount> = names
+        .map(|name| crate::matching::ledger_rules::RuleCount {
+            name: name.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    for i in 0..rows.len() {
+        let Some((name, candidates)) = rows.rule(i) else {
+            continue;
+        };
+        let Some(c) = counts.iter_mut().find(|c| c.name == name) else {
+            continue;
+        };
+        match candidates {
+            None => c.paired += rows.weight(i),
+            Some(_) if rows.keys(i).0.is_some() => c.ambiguous += rows.weight(i),
+            Some(_) => {}
+        }
+    }
+    counts
 }
 
 pub fn build(
@@ -249,6 +281,7 @@ pub fn build(
         cards: crate::cards::CardStats::default(),
         thresholds: None,
         close: None,
+        rules: Vec::new(),
     }
 }
 

@@ -115,7 +115,7 @@ pub const STORE_NOTE: &str = "store_note";
 /// The optional result column giving how many rows a row stands for.
 pub use crate::matching::WEIGHT;
 
-const STR: [&str; 23] = [
+const STR: [&str; 24] = [
     "category",
     "match_key",
     "p_provider",
@@ -139,6 +139,7 @@ const STR: [&str; 23] = [
     "l_source",
     "p_fee_currency",
     "match_id",
+    "rule",
 ];
 const DEC: [&str; 7] = [
     "p_amount",
@@ -149,7 +150,7 @@ const DEC: [&str; 7] = [
     "amount_tolerance",
     "fee_tolerance",
 ];
-const NUM: [&str; 2] = ["match_size", "candidates"];
+const NUM: [&str; 3] = ["match_size", "candidates", "rule_candidates"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
 const DAY: [&str; 2] = ["p_accounting_day", "l_accounting_day"];
 const FLAG: [&str; 7] = [
@@ -269,6 +270,12 @@ impl<'a> ResultRows<'a> {
             self.str_ref(col!(STR, "l_entry_id"), i),
         )
     }
+    /// The configured rule that paired row `i`, or left it with this many candidates.
+    pub fn rule(&self, i: usize) -> Option<(&'a str, Option<u32>)> {
+        let name = self.str_ref(col!(STR, "rule"), i)?;
+        Some((name, self.num(col!(NUM, "rule_candidates"), i)))
+    }
+
     /// How many result rows row `i` stands for (1 but in a summary-only result).
     pub fn weight(&self, i: usize) -> u64 {
         self.weight.and_then(|w| w.get(i)).unwrap_or(1)
@@ -430,7 +437,7 @@ impl<'a> ResultRows<'a> {
                 opt(&r.provider_status)
             )),
             Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
-            Category::SuggestedMatch => parts.push(format!(
+            Category::SuggestedMatch if match_key != Some("rule_suggested") => parts.push(format!(
                 "suggested match, for a person to confirm or reject: same provider and currency, amounts {} and {}{}, {} apart; nothing links them by key",
                 show(r.provider_amount),
                 show(r.ledger_amount.map(|a| a.abs())),
@@ -462,6 +469,20 @@ impl<'a> ResultRows<'a> {
         }
         if match_key == Some("confirmed") {
             parts.push("paired as a person confirmed it in the store".into());
+        }
+        if let Some(rule) = self.str_ref(col!(STR, "rule"), i) {
+            match (self.num(col!(NUM, "rule_candidates"), i), match_key) {
+                (Some(n), _) => parts.push(format!(
+                    "{n} candidate{} under rule `{rule}`, not unique both ways: not matched",
+                    if n == 1 { "" } else { "s" }
+                )),
+                (None, Some("rule_suggested")) => parts.push(format!(
+                    "suggested by rule `{rule}`: each is the other's only candidate under it"
+                )),
+                _ => parts.push(format!(
+                    "matched by rule `{rule}`: each is the other's only candidate under it"
+                )),
+            }
         }
         if self.flag(col!(FLAG, "status_diff"), i) {
             parts.push(format!(

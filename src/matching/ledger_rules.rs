@@ -1,0 +1,303 @@
+//! The team's own matching rules (`[[matching.rules]]`): ordered passes, after the tx-id and
+//! order-id passes and before the built-in suggestions, that pair what is left on fields that
+//! must agree when the ledger carries no provider id (a ledger booked from card statements:
+//! card, amount, day, merchant).
+//!
+//! A rule pairs a provider record and a ledger entry only when each is the other's *only*
+//! candidate under it: a coincidence of two equal amounts on one card and day is left unmatched,
+//! and its detail says how many candidates it had and under which rule. This is what Oracle
+//! ARCS and BlackLine match rules and Simetrik's sweeps do: a rule is trusted because it is
+//! unambiguous, not because it is loose.
+//!
+//! **Why hashed.** The fields that must agree exactly (card, currency, and the amount when the
+//! rule's tolerance is zero) are hashed into one key; each provider record is compared only with
+//! the entries under its key, so a pass is linear in the rows (plus the size of each key's
+//! bucket), never every record against every entry. The day window, an amount tolerance and
+//! the merchant are checked inside the bucket.
+//!
+//! Only provider records that should have been booked take part (not failed, reversed or
+//! pending ones), only primaries on both sides, and only rows still free.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use hashbrown::HashMap;
+use rust_decimal::Decimal;
+
+use super::matches::{How, Matches};
+use super::side::Side;
+
+/// One rule, as the configuration states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchRule {
+    pub name: String,
+    /// The fields that must agree.
+    pub on: Fields,
+    /// `|provider day − ledger day| ≤ day_window`.
+    pub day_window: u32,
+    /// The amounts may differ by this much; `None`: the `[tolerance]` in force.
+    pub amount_tolerance: Option<Decimal>,
+    /// Only these provider instances (empty: all).
+    pub providers: Vec<String>,
+    /// Only provider records of these kinds (empty: all).
+    pub kinds: Vec<String>,
+    pub action: Action,
+}
+
+/// What must agree between a record and an entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// The card's last four digits (the record's masked number, the entry's `card`).
+    pub card: bool,
+    pub currency: bool,
+    pub amount: bool,
+    /// The entry's description contains the record's merchant (its description), any case.
+    pub merchant: bool,
+}
+
+impl Fields {
+    /// The names `match_on` accepts.
+    pub const NAMES: [&'static str; 4] = [
+        "card",
+        "currency",
+        "amount",
+        "description_contains_merchant",
+    ];
+
+    /// `match_on`'s list; `Err` names the first unknown field.
+    pub fn parse(names: &[String]) -> Result<Fields, String> {
+        let mut f = Fields::default();
+        for n in names {
+            match n.trim() {
+                "card" => f.card = true,
+                "currency" => f.currency = true,
+                "amount" => f.amount = true,
+                "description_contains_merchant" => f.merchant = true,
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a field a rule matches on ({})",
+                        Fields::NAMES.join(", ")
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// What a rule does with a unique pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A match, classified as any pair is (status, fee, timing).
+    Match,
+    /// A `suggested_match`, for a person to confirm.
+    Suggest,
+}
+
+/// How each rule did, for `summary.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RuleCount {
+    pub name: String,
+    /// Pairs it made (matched or suggested, as its action says).
+    pub paired: u64,
+    /// Provider records left with more than one candidate under it.
+    pub ambiguous: u64,
+}
+
+/// Runs `rules` in order over the free primaries `pp` and `lp`; each rule sees what the rules
+/// before it left. `tolerance(currency, amount, difference)` is the `[tolerance]` in force.
+pub(super) fn run(
+    rules: &[MatchRule],
+    ps: &Side<'_>,
+    ls: &Side<'_>,
+    pp: &[u32],
+    lp: &[u32],
+    tolerance: &dyn Fn(Option<&str>, i128, i128) -> bool,
+    m: &mut Matches,
+) -> Vec<RuleCount> {
+    rules
+        .iter()
+        .enumerate()
+        .map(|(k, rule)| pass(k as u16, rule, ps, ls, pp, lp, tolerance, m))
+        .collect()
+}
+
+/// The last four digits of a card as a side holds it.
+fn card4(card: Option<&str>) -> Option<[u8; 4]> {
+    let digits: Vec<u8> = card?.bytes().filter(u8::is_ascii_digit).collect();
+    (digits.len() >= 4).then(|| {
+        let mut d = [0u8; 4];
+        d.copy_from_slice(&digits[digits.len() - 4..]);
+        d
+    })
+}
+
+/// One rule's pass.
+#[allow(clippy::too_many_arguments)]
+fn pass(
+    k: u16,
+    rule: &MatchRule,
+    ps: &Side<'_>,
+    ls: &Side<'_>,
+    pp: &[u32],
+    lp: &[u32],
+    tolerance: &dyn Fn(Option<&str>, i128, i128) -> bool,
+    m: &mut Matches,
+) -> RuleCount {
+    let (p, l) = (&ps.c, &ls.c);
+    let on = rule.on;
+    // Exact amounts go into the key only when nothing may differ.
+    let exact_amount = on.amount && rule.amount_tolerance.is_some_and(|t| t.is_zero());
+    let state = hashbrown::DefaultHashBuilder::default();
+    let key = |card: Option<[u8; 4]>, currency: Option<&str>, amount: Option<i128>| -> u64 {
+        let mut h = state.build_hasher();
+        if on.card {
+            card.hash(&mut h);
+        }
+        if on.currency {
+            currency.hash(&mut h);
+        }
+        if exact_amount {
+            amount.map(i128::abs).hash(&mut h);
+        }
+        h.finish()
+    };
+    let tol_units = rule
+        .amount_tolerance
+        .map(|t| crate::money::to_units(t.abs()));
+    let amounts_agree = |currency: Option<&str>, a: i128, b: i128| -> bool {
+        let d = a - b.abs();
+        match tol_units {
+            Some(t) => d.abs() <= t,
+            None => tolerance(currency, a, d),
+        }
+    };
+    let l_card = l.card.as_ref();
+    let l_description = l.description.as_ref();
+    // The free ledger primaries by key.
+    let mut buckets: HashMap<u64, Vec<u32>> = HashMap::new();
+    for &lr in lp {
+        let j = lr as usize;
+        if !m.l_free(lr) {
+            continue;
+        }
+        let card = l_card.and_then(|c| card4(c.get(j)));
+        if on.card && card.is_none() {
+            continue;
+        }
+        buckets
+            .entry(key(card, l.currency.get(j), l.amount.get(j)))
+            .or_default()
+            .push(lr);
+    }
+    let mut found: Vec<(u32, u32, u32)> = Vec::new(); // (provider row, candidates, the one)
+    let mut back: HashMap<u32, u32> = HashMap::new();
+    for &pr in pp {
+        let i = pr as usize;
+        if !m.p_free(pr) || matches!(p.status.get(i), Some("failed" | "reversed" | "pending")) {
+            continue;
+        }
+        if !rule.providers.is_empty()
+            && !p
+                .provider
+                .get(i)
+                .is_some_and(|x| rule.providers.iter().any(|r| r == x))
+        {
+            continue;
+        }
+        if !rule.kinds.is_empty()
+            && !p
+                .kind
+                .get(i)
+                .is_some_and(|x| rule.kinds.iter().any(|r| r == x))
+        {
+            continue;
+        }
+        let card = card4(p.card.as_ref().and_then(|c| c.get(i)));
+        if on.card && card.is_none() {
+            continue;
+        }
+        let (currency, amount) = (p.currency.get(i), p.amount.get(i));
+        let Some(bucket) = buckets.get(&key(card, currency, amount)) else {
+            continue;
+        };
+        let day = p.day.get(i);
+        let merchant = p
+            .description
+            .as_ref()
+            .and_then(|d| d.get(i))
+            .map(str::to_lowercase)
+            .filter(|d| !d.trim().is_empty());
+        let (mut n, mut one) = (0u32, u32::MAX);
+        for &lr in bucket {
+            let j = lr as usize;
+            let near = match (day, l.day.get(j)) {
+                (Some(a), Some(b)) => (a - b).unsigned_abs() <= rule.day_window,
+                _ => false,
+            };
+            let agrees = near
+                && (!on.currency || currency == l.currency.get(j))
+                && (!on.amount
+                    || matches!((amount, l.amount.get(j)), (Some(a), Some(b)) if amounts_agree(currency, a, b)))
+                && (!on.merchant
+                    || matches!((&merchant, l_description.and_then(|d| d.get(j))),
+                        (Some(mch), Some(desc)) if desc.to_lowercase().contains(mch.as_str())));
+            if agrees {
+                n += 1;
+                one = lr;
+                *back.entry(lr).or_default() += 1;
+            }
+        }
+        if n > 0 {
+            found.push((pr, n, one));
+        }
+    }
+    let mut count = RuleCount {
+        name: rule.name.clone(),
+        ..RuleCount::default()
+    };
+    let how = match rule.action {
+        Action::Match => How::Rule(k),
+        Action::Suggest => How::RuleSuggested(k),
+    };
+    for (pr, n, lr) in found {
+        if n == 1 && back.get(&lr).copied() == Some(1) {
+            m.pair(pr, lr, how);
+            count.paired += 1;
+        } else {
+            // The first rule that found it ambiguous is the one its detail names.
+            m.p_rule_candidates.entry(pr).or_insert((k, n));
+            count.ambiguous += 1;
+        }
+    }
+    for (lr, n) in back {
+        if m.l_free(lr) && n > 1 {
+            m.l_rule_candidates.entry(lr).or_insert((k, n));
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_on_reads_its_fields_and_names_an_unknown_one() {
+        let f = Fields::parse(&["card".into(), "amount".into()]).unwrap();
+        assert_eq!(
+            f,
+            Fields {
+                card: true,
+                amount: true,
+                ..Fields::default()
+            }
+        );
+        let e = Fields::parse(&["card".into(), "merchant".into()]).unwrap_err();
+        assert!(
+            e.contains("`merchant`") && e.contains("description_contains_merchant"),
+            "{e}"
+        );
+        assert_eq!(card4(Some("448533******6937")), Some(*b"6937"));
+        assert_eq!(card4(Some("**37")), None);
+    }
+}

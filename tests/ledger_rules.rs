@@ -1,0 +1,243 @@
+//! `[[matching.rules]]` (issue 29, part 2): a ledger booked from card statements, with no
+//! provider id, matched by the team's own rules, in order, only where unambiguous.
+
+use cardrecon::config::{ConfigFile, Settings};
+use cardrecon::matching::ledger_rules::{Action, Fields, MatchRule, RuleCount};
+use cardrecon::model::{LedgerEntry, ProviderRecord, Status};
+use cardrecon::results::ResultRows;
+use chrono_tz::UTC;
+
+use crate::util::*;
+
+fn card_rule(name: &str, day_window: u32, action: Action) -> MatchRule {
+    MatchRule {
+        name: name.into(),
+        on: Fields {
+            card: true,
+            currency: true,
+            amount: true,
+            merchant: false,
+        },
+        day_window,
+        amount_tolerance: None,
+        providers: vec!["usertrans".into()],
+        kinds: Vec::new(),
+        action,
+    }
+}
+
+fn spent(tx: &str, card: &str, amount: &str, when: &str) -> ProviderRecord {
+    let mut r = rec("usertrans", tx, amount, utc(when));
+    r.card_masked = Some(format!("448533******{card}"));
+    r
+}
+
+fn line(id: &str, card: &str, amount: &str, when: &str) -> LedgerEntry {
+    let mut e = entry(id, "usertrans", "", amount, utc(when));
+    e.provider = None;
+    e.kind = None;
+    e.card = Some(card.into());
+    e
+}
+
+#[test]
+fn a_statement_ledger_is_matched_by_rules_only_where_each_is_the_others_only_candidate() {
+    let records = vec![
+        spent("U1", "6937", "12.50", "2026-03-05 10:00:00"),
+        // Two records on one card, amount and day: one statement line cannot tell them apart.
+        spent("U2", "1111", "30.00", "2026-03-07 09:00:00"),
+        spent("U3", "1111", "30.00", "2026-03-07 15:00:00"),
+        // Booked the next day: outside the first rule's window, inside the second's.
+        spent("U4", "6937", "99.00", "2026-03-10 23:00:00"),
+        // Paired by the rule, then classified as any pair: the statement says it failed.
+        spent("U6", "2222", "20.00", "2026-03-12 12:00:00"),
+        // Another provider: out of the rules' scope.
+        {
+            let mut r = spent("K1", "3333", "5.00", "2026-03-14 12:00:00");
+            r.provider = "keysecure".into();
+            r
+        },
+    ];
+    let mut failed = line("S6", "2222", "20.00", "2026-03-12 20:00:00");
+    failed.status = Status::Failed;
+    let entries = vec![
+        line("S1", "6937", "12.50", "2026-03-05 18:00:00"),
+        line("S2", "1111", "30.00", "2026-03-07 20:00:00"),
+        line("S4", "6937", "99.00", "2026-03-11 08:00:00"),
+        failed,
+        line("S7", "3333", "5.00", "2026-03-14 13:00:00"),
+    ];
+    let mut opts = options("2026-03");
+    opts.loose = cardrecon::matching::Loose::off();
+    opts.rules = vec![
+        card_rule("card, amount, same day", 0, Action::Match),
+        card_rule("card, amount, within 2 days", 2, Action::Suggest),
+    ];
+    let p = cardrecon::normalize::provider_frame(&records, UTC).unwrap();
+    let l = cardrecon::ledger::ledger_frame(&entries, UTC).unwrap();
+    let df = cardrecon::matching::reconcile(&p, &l, &opts).unwrap();
+    let rows = ResultRows::new(&df).unwrap();
+    let all: Vec<_> = (0..rows.len()).map(|i| rows.row(i)).collect();
+    assert_eq!(
+        triples(&all),
+        vec![
+            t("matched", "U1", "S1"),
+            t("missing_at_provider", "", "S2"),
+            t("missing_at_provider", "", "S7"),
+            t("missing_in_ledger", "K1", ""),
+            t("missing_in_ledger", "U2", ""),
+            t("missing_in_ledger", "U3", ""),
+            t("status_mismatch", "U6", "S6"),
+            t("suggested_match", "U4", "S4"),
+        ]
+    );
+    let detail = |tx: &str, entry: &str| {
+        all.iter()
+            .find(|r| {
+                r.tx_id.as_deref().unwrap_or("") == tx
+                    && r.ledger_entry_id.as_deref().unwrap_or("") == entry
+            })
+            .unwrap()
+            .detail
+            .clone()
+    };
+    assert_eq!(
+        detail("U1", "S1"),
+        "matched by rule `card, amount, same day`: each is the other's only candidate under it"
+    );
+    assert_eq!(
+        detail("U6", "S6"),
+        "matched by rule `card, amount, same day`: each is the other's only candidate under it; status: provider success, ledger failed"
+    );
+    assert_eq!(
+        detail("U4", "S4"),
+        "suggested by rule `card, amount, within 2 days`: each is the other's only candidate under it"
+    );
+    assert_eq!(
+        detail("U2", ""),
+        "no ledger entry for this successful provider record; 1 candidate under rule `card, amount, same day`, not unique both ways: not matched"
+    );
+    assert_eq!(
+        detail("", "S2"),
+        "the entry has neither tx_id nor order_id to match on; 2 candidates under rule `card, amount, same day`, not unique both ways: not matched"
+    );
+    // Counted per rule for summary.json: pairs made, provider records left ambiguous.
+    let counts =
+        cardrecon::report::summary::rule_counts(&rows, opts.rules.iter().map(|r| r.name.as_str()));
+    assert_eq!(
+        counts,
+        vec![
+            RuleCount {
+                name: "card, amount, same day".into(),
+                paired: 2,
+                ambiguous: 2,
+            },
+            RuleCount {
+                name: "card, amount, within 2 days".into(),
+                paired: 1,
+                ambiguous: 0,
+            },
+        ]
+    );
+}
+
+#[test]
+fn rules_are_read_from_the_configuration_and_a_statement_ledger_needs_no_id_column() {
+    let dir = tempdir();
+    let ledger = dir.path().join("statement.csv");
+    std::fs::write(
+        &ledger,
+        "entry_id,card,amount,currency,status,booked_at,description\nS1,**** 6937,12.50,USD,success,2026-03-05T18:00:00Z,COFFEE SHOP LONDON\n",
+    )
+    .unwrap();
+    let settings = |rules: &str| {
+        let f: ConfigFile = toml::from_str(rules).unwrap();
+        Settings::resolve(&f, "t.toml")
+    };
+    // Without a rule, an id column is required, as before.
+    let e = cardrecon::ledger::load_frame(&ledger, &settings("").unwrap(), UTC).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("neither a `tx_id` nor an `order_id`"),
+        "{e}"
+    );
+    let s = settings(
+        "[[matching.rules]]\nname = \"card, amount, same day\"\nmatch_on = [\"card\", \"currency\", \"amount\", \"description_contains_merchant\"]\nproviders = [\"usertrans\"]\nkinds = [\"consumption\"]\namount_tolerance = \"0.00\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.matching.rules,
+        vec![MatchRule {
+            name: "card, amount, same day".into(),
+            on: Fields {
+                card: true,
+                currency: true,
+                amount: true,
+                merchant: true,
+            },
+            day_window: 0,
+            amount_tolerance: Some("0.00".parse().unwrap()),
+            providers: vec!["usertrans".into()],
+            kinds: vec!["consumption".into()],
+            action: Action::Match,
+        }]
+    );
+    let (df, _) = cardrecon::ledger::load_frame(&ledger, &s, UTC).unwrap();
+    // The card kept as its last four digits only; the description as written.
+    let card = df
+        .column("card")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .map(str::to_string);
+    assert_eq!(card.as_deref(), Some("6937"));
+    let desc = df
+        .column("description")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .map(str::to_string);
+    assert_eq!(desc.as_deref(), Some("COFFEE SHOP LONDON"));
+    // Each mistake named by its key.
+    for (text, key, words) in [
+        ("[[matching.rules]]\nmatch_on = [\"card\"]\n", "matching.rules[0].name", "is required"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\", \"merchant\"]\n", "matching.rules[0].match_on", "`merchant` is not a field"),
+        ("[[matching.rules]]\nname = \"x\"\n", "matching.rules[0].match_on", "names no field"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\naction = \"pair\"\n", "matching.rules[0].action", "`pair` is not `match` or `suggest`"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\nkinds = [\"purchase\"]\n", "matching.rules[0].kinds", "`purchase` is not a kind"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\namount_tolerance = \"-1\"\n", "matching.rules[0].amount_tolerance", "cannot be negative"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\n[[matching.rules]]\nname = \"x\"\nmatch_on = [\"amount\"]\n", "matching.rules[1].name", "names two rules"),
+    ] {
+        let e = settings(text).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains(words), "{text}: {e}");
+    }
+}
+
+#[test]
+fn the_merchant_must_appear_in_the_statement_line_when_the_rule_says_so() {
+    let mut coffee = rec("usertrans", "U1", "4.20", utc("2026-03-05 08:00:00"));
+    coffee.description = Some("Coffee Shop".into());
+    let mut books = rec("usertrans", "U2", "4.20", utc("2026-03-05 09:00:00"));
+    books.description = Some("Book Store".into());
+    let mut s1 = entry("S1", "usertrans", "", "4.20", utc("2026-03-05 12:00:00"));
+    s1.provider = None;
+    s1.card = Some("6937".into());
+    s1.description = Some("COFFEE SHOP LONDON GB".into());
+    let mut opts = options("2026-03");
+    opts.loose = cardrecon::matching::Loose::off();
+    opts.rules = vec![MatchRule {
+        on: Fields {
+            merchant: true,
+            ..card_rule("", 0, Action::Match).on
+        },
+        ..card_rule("card, amount, merchant", 0, Action::Match)
+    }];
+    let rows = run_engine(&[coffee, books], &[s1], UTC, &opts);
+    // Both records are on card 6937 for 4.20 that day; only the coffee is in the line's words.
+    assert_eq!(
+        triples(&rows),
+        vec![t("matched", "U1", "S1"), t("missing_in_ledger", "U2", ""),]
+    );
+}
