@@ -12,7 +12,7 @@
 //! | [`normalize`] | provider wire files → the canonical `provider_records` table (polars) |
 //! | [`ledger`] | ledger CSV / XLSX / Parquet → the canonical `ledger_entries` table |
 //! | [`parquet_input`] | Parquet files from outside: page headers checked before polars decodes them |
-//! | [`matching`] | the reconciliation engine: pairs, compares and classifies (polars lazy) |
+//! | [`matching`] | the reconciliation engine: pairs (ids, groups, the team's rules, suggestions), compares and classifies, columnar over the Arrow buffers |
 //! | [`tolerance`] | how far two amounts may differ and still agree (absolute, relative, per currency) |
 //! | [`cards`] | card balances rolled forward: the provider's card list against its records |
 //! | [`links`] | a provider's refunds and fees against the originals they name (orphans, refunds above the original) |
@@ -20,7 +20,7 @@
 //! | [`sql`] | stages 1-5 as one SQL statement (Spark, DuckDB) generated from the engine's rules |
 //! | [`results`] | the matching result as every stage reads it (rows, what is at stake, the store's close view): shared by the reports and the store |
 //! | [`report`] | writers of the outputs: `results.csv`, `discrepancies.csv`, `summary.json`, `report.xlsx`, `report.html`, `manifest.json` (from facts it is given) |
-//! | [`pipeline`] | the stages wired together for a whole reconciliation |
+//! | [`pipeline`] | a whole reconciliation as its stages (`stages.rs`) and its outputs as a list of writers ([`pipeline::writers`]) |
 //! | [`run_dir`] | the names of a run directory's files (the output contract), in one place |
 //! | [`store`] | memory across months (SQLite or PostgreSQL): items, decisions, events, period close, what each run reported, the workspace's users |
 //! | [`workspace`] | the review workspace (`serve`): sign-in, roles, items, proposals and approvals, close, audit log, in a browser |
@@ -34,7 +34,7 @@
 //! | [`money`] | exact decimal money: parsing, units, formatting |
 //! | [`period`] | instants, business days and periods in a named timezone |
 //! | [`secret`] | credentials that never print, and `${ENV}` references resolved through an injected lookup |
-//! | [`error`] | typed errors that name file, row and field |
+//! | [`error`] | typed errors that name file, row and field, and keep another library's error as their cause |
 //!
 //! Money is never a binary float: amounts are `rust_decimal::Decimal` in Rust and
 //! `Decimal(38, 8)` in polars. Instants are UTC; accounting days come from chrono-tz.
