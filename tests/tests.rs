@@ -10,6 +10,7 @@ mod engine;
 mod errors;
 mod fetch;
 mod fifth_provider;
+mod fx;
 mod generated;
 mod ledger_formats;
 mod ledger_rules;

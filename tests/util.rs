@@ -91,6 +91,7 @@ pub fn options(period: &str) -> MatchOptions {
         loose: Default::default(),
         decided: Default::default(),
         rules: Vec::new(),
+        fx: None,
     }
 }
 

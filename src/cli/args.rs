@@ -150,6 +150,7 @@ impl MonthArgs {
     pub fn resolve(&self, uses: Uses) -> Result<Month> {
         let (mut settings, period) = self.when.resolve(uses)?;
         self.skip.apply(&mut settings);
+        settings.inputs_relative_to(self.settings().config_dir());
         let ledger = match (&self.ledger, &settings.ledger.path) {
             (Some(l), _) => Some(l.clone()),
             (None, Some(p)) => Some(self.settings().config_dir().join(p)),

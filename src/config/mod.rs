@@ -183,6 +183,28 @@ pub struct ConfigFile {
     pub serve: serve::ServeFile,
     #[serde(default)]
     pub review: serve::ReviewFile,
+    /// `[fx]`: bookings in another currency, compared at the day's rate.
+    pub fx: Option<FxFile>,
+}
+
+/// `[fx]`: a rates file and how far a converted amount may be from the booked one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxFile {
+    /// `date,base,quote,rate` (1 base = rate quote), the ECB's reference rates' shape.
+    pub rates: Option<PathBuf>,
+    /// Default 0.005 (half a percent).
+    pub tolerance_relative: Option<String>,
+    /// Default 7: a weekend or a holiday takes the last rate before it.
+    pub max_rate_age_days: Option<u32>,
+}
+
+/// `[fx]`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FxSettings {
+    pub rates: PathBuf,
+    pub tolerance_relative: Decimal,
+    pub max_rate_age_days: u32,
 }
 
 /// `[store]`: where the memory across periods lives.
@@ -258,6 +280,36 @@ pub struct MatchingSettings {
     pub links: bool,
     /// `[[matching.rules]]`, in order.
     pub rules: Vec<crate::matching::ledger_rules::MatchRule>,
+}
+
+impl FxSettings {
+    fn resolve(file: &FxFile, source_name: &str) -> Result<FxSettings> {
+        let cfg = |field: &str, message: String| Error::config(source_name, field, message);
+        let rates = file.rates.clone().ok_or_else(|| {
+            cfg(
+                "fx.rates",
+                "is required: the rates file (date,base,quote,rate)".into(),
+            )
+        })?;
+        let tolerance_relative = match &file.tolerance_relative {
+            None => Decimal::new(5, 3),
+            Some(t) => {
+                let d = crate::money::parse(t).map_err(|m| cfg("fx.tolerance_relative", m))?;
+                if d.is_sign_negative() {
+                    return Err(cfg(
+                        "fx.tolerance_relative",
+                        "a tolerance cannot be negative".into(),
+                    ));
+                }
+                d
+            }
+        };
+        Ok(FxSettings {
+            rates,
+            tolerance_relative,
+            max_rate_age_days: file.max_rate_age_days.unwrap_or(7),
+        })
+    }
 }
 
 /// `[matching]`: stage 6's passes.
@@ -366,6 +418,8 @@ pub struct Settings {
     pub paper: Option<Paper>,
     /// `[delivery]`: where `run` sends its reports at the end (empty: nowhere).
     pub delivery: delivery::Delivery,
+    /// `[fx]`: bookings in another currency.
+    pub fx: Option<FxSettings>,
 }
 
 impl ConfigFile {
@@ -735,6 +789,11 @@ impl Settings {
             } else {
                 delivery::Delivery::default()
             },
+            fx: file
+                .fx
+                .as_ref()
+                .map(|f| FxSettings::resolve(f, source_name))
+                .transpose()?,
         })
     }
 
@@ -744,7 +803,18 @@ impl Settings {
         if self.output_dir.is_relative() {
             self.output_dir = dir.join(&self.output_dir);
         }
+        self.inputs_relative_to(dir);
         self.delivery.relative_to(dir);
+    }
+
+    /// The files the configuration names as inputs besides the ledger (`[fx]`'s rates) read
+    /// from `dir`, the config file's own folder, when relative.
+    pub fn inputs_relative_to(&mut self, dir: &Path) {
+        if let Some(fx) = &mut self.fx {
+            if fx.rates.is_relative() {
+                fx.rates = dir.join(&fx.rates);
+            }
+        }
     }
 
     /// Settings with every default (no config file).

@@ -40,6 +40,8 @@ pub(super) struct Judge<'c, 'a> {
     pub(super) period: (i32, i32),
     /// The configured rules, for their names.
     pub(super) rules: &'c [super::ledger_rules::MatchRule],
+    /// `[fx]`: pairs in two currencies compared at the day's rate.
+    pub(super) fx: Option<&'c super::fx::Fx>,
 }
 
 impl<'c, 'a> Judge<'c, 'a> {
@@ -61,6 +63,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             signed_ledger: opts.signed_ledger,
             period,
             rules: &opts.rules,
+            fx: opts.fx.as_ref(),
         }
     }
 
@@ -93,6 +96,16 @@ impl<'c, 'a> Judge<'c, 'a> {
         let currency = p.currency.get(i);
         flags[Flag::Amount.index()] =
             matches!(amounts, Some((a, b)) if !self.amount.allows(currency, a, a - b.abs()));
+        // Two currencies and a rate: the ledger amount against the converted one.
+        if flags[Flag::Currency.index()] && amounts.is_some() {
+            if let Some(c) = self.converted(i, j) {
+                flags[Flag::Currency.index()] = false;
+                flags[Flag::Amount.index()] = match (self.fx, l.amount.get(j)) {
+                    (Some(fx), Some(b)) => !fx.agrees(c.amount, crate::money::from_units(b)),
+                    _ => true,
+                };
+            }
+        }
         if self.signed_ledger {
             let debit = p.kind.get(i).is_some_and(|k| DEBIT_KINDS.contains(&k));
             flags[Flag::Sign.index()] =
@@ -104,6 +117,18 @@ impl<'c, 'a> Judge<'c, 'a> {
         };
         flags[Flag::Timing.index()] = self.p_in(i as u32) != self.l_in(j as u32);
         flags
+    }
+
+    /// With `[fx]`, provider row `i`'s amount in ledger row `j`'s currency at the rate of the
+    /// provider's day, when their currencies differ and a rate is known.
+    pub(super) fn converted(&self, i: usize, j: usize) -> Option<super::fx::Converted> {
+        let fx = self.fx?;
+        let (from, to) = (self.p.currency.get(i)?, self.l.currency.get(j)?);
+        if from == to {
+            return None;
+        }
+        let amount = crate::money::from_units(self.p.amount.get(i)?);
+        fx.convert(from, to, self.p.day.get(i)?, amount)
     }
 
     /// A pair (or a lone item) by the precedence duplicate > suggestion > status > currency >

@@ -270,6 +270,52 @@ fn pair_passes(
     m
 }
 
+/// With `[fx]`, a pair in two currencies: the conversion in words for its detail and the FX
+/// difference (booked − converted, in the ledger's currency, in units); or why there was no rate.
+fn fx_words(j: &Judge<'_, '_>, i: usize, e: usize) -> (Option<String>, Option<i128>) {
+    let Some(fx) = j.fx else {
+        return (None, None);
+    };
+    let (Some(from), Some(to)) = (j.p.currency.get(i), j.l.currency.get(e)) else {
+        return (None, None);
+    };
+    if from == to {
+        return (None, None);
+    }
+    let day = |d: i32| crate::period::from_epoch_days(d).to_string();
+    let Some(c) = j.converted(i, e) else {
+        let on = j.p.day.get(i).map(day).unwrap_or_default();
+        return (
+            Some(format!(
+                "no {from}→{to} rate on or before {on} (at most {} days older) in {}",
+                fx.max_rate_age_days, fx.source
+            )),
+            None,
+        );
+    };
+    let (Some(a), Some(b)) = (j.p.amount.get(i), j.l.amount.get(e)) else {
+        return (None, None);
+    };
+    let booked = crate::money::from_units(b).abs();
+    let converted = c.amount.round_dp(crate::money::SCALE);
+    let difference = booked - converted;
+    let words = format!(
+        "converted at {} {from}→{to} (the rate of {}): {} {from} is {} {to}, booked {} {to}; FX difference {} {to}{}",
+        crate::money::format(c.rate.round_dp(crate::money::SCALE)),
+        day(c.day),
+        crate::money::format(crate::money::from_units(a)),
+        crate::money::format(converted),
+        crate::money::format(booked),
+        crate::money::format(difference),
+        if fx.agrees(c.amount, booked) {
+            format!(", within {} of it", crate::money::format(fx.tolerance_relative))
+        } else {
+            format!(", beyond the relative tolerance {}", crate::money::format(fx.tolerance_relative))
+        }
+    );
+    (Some(words), Some(crate::money::to_units(difference)))
+}
+
 /// The classified rows in the output order, with every column gathered: the result frame.
 pub(super) fn finish(
     provider: &DataFrame,
@@ -458,6 +504,8 @@ impl Matched<'_, '_, '_> {
             Vec::with_capacity(n),
         );
         let rules = &self.judge.rules;
+        let mut fx_text: Vec<Option<String>> = Vec::with_capacity(n);
+        let mut fx_difference: Vec<Option<i128>> = Vec::with_capacity(n);
         let mut rule: Vec<Option<&str>> = Vec::with_capacity(n);
         let mut rule_candidates: Vec<Option<u32>> = Vec::with_capacity(n);
         for r in rows {
@@ -510,6 +558,12 @@ impl Matched<'_, '_, '_> {
             amount_tol.push(at);
             fee_tol.push(ft);
             candidates.push((r.candidates > 0).then_some(r.candidates));
+            let (text, difference) = match (r.p, r.l, group) {
+                (Some(i), Some(e), None) => fx_words(j, i as usize, e as usize),
+                _ => (None, None),
+            };
+            fx_text.push(text);
+            fx_difference.push(difference);
             let name = |k: u16| rules.get(k as usize).map(|x| x.name.as_str());
             match (r.how, r.rule) {
                 (Some(How::Rule(k) | How::RuleSuggested(k)), _) => {
@@ -535,6 +589,8 @@ impl Matched<'_, '_, '_> {
             Column::new("candidates".into(), candidates),
             Column::new("rule".into(), rule),
             Column::new("rule_candidates".into(), rule_candidates),
+            Column::new("fx".into(), fx_text),
+            crate::columns::units_col("fx_difference", &fx_difference),
         ]
     }
 }

@@ -36,6 +36,7 @@
 mod classify;
 pub mod columnar;
 mod external;
+pub mod fx;
 mod groups;
 pub mod ledger_rules;
 mod matches;
@@ -153,6 +154,8 @@ pub struct MatchOptions {
     pub decided: Decided,
     /// The team's rules (`[[matching.rules]]`), in order, after the tx-id and order-id passes.
     pub rules: Vec<ledger_rules::MatchRule>,
+    /// Bookings in another currency (`[fx]`): the rates and the rule that uses them.
+    pub fx: Option<fx::Fx>,
 }
 
 /// Stage 6's passes. Both are on by default; off, the engine is stages 1-5, the oracle's.
@@ -196,7 +199,7 @@ pub struct Decided {
 /// group member and suggestion), the group's size and the several side's sum (groups), the
 /// tolerance an amount or fee difference was judged by (when there was one), and the number
 /// of loose candidates of an item left unmatched.
-pub const MATCH_COLS: [&str; 8] = [
+pub const MATCH_COLS: [&str; 10] = [
     "match_id",
     "match_size",
     "match_sum",
@@ -205,6 +208,8 @@ pub const MATCH_COLS: [&str; 8] = [
     "candidates",
     "rule",
     "rule_candidates",
+    "fx",
+    "fx_difference",
 ];
 
 /// Match ids: `m-` and the 16 hex digits of XXH3-64 over the match's keys (provider, then the

@@ -194,7 +194,7 @@ pub fn reconcile_with(
     stored: Option<&store::run::StoreRun<'_>>,
 ) -> Result<Outcome> {
     let read = stages::read(job, stored.is_some())?;
-    let mut opts = stages::engine_options(job, stored.is_some());
+    let mut opts = stages::engine_options(job, stored.is_some())?;
     let carried = stages::carry(&read, stored, &job.period, &mut opts)?;
     let (p_in, l_in) = carried.inputs(&read);
     let mut files = stages::export(job, (p_in, l_in), &opts)?;

@@ -62,7 +62,7 @@ pub fn read(job: &ReconcileJob, with_store: bool) -> Result<Read> {
 
 /// The engine's options from the settings. A results table computed elsewhere is stages 1-5,
 /// so groups and suggestions are off; a run that writes only the summary gathers only counts.
-pub fn engine_options(job: &ReconcileJob, with_store: bool) -> MatchOptions {
+pub fn engine_options(job: &ReconcileJob, with_store: bool) -> Result<MatchOptions> {
     let s = &job.settings;
     let o = job.outputs;
     let mut opts = MatchOptions {
@@ -79,13 +79,20 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> MatchOptions {
         },
         decided: Default::default(),
         rules: s.matching.rules.clone(),
+        fx: s
+            .fx
+            .as_ref()
+            .map(|f| {
+                crate::matching::fx::Fx::read(&f.rates, f.tolerance_relative, f.max_rate_age_days)
+            })
+            .transpose()?,
     };
     if job.external.results.is_some() {
         opts.loose = matching::Loose::off();
     } else if !(with_store || o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
     }
-    opts
+    Ok(opts)
 }
 
 /// Earlier periods' open items stacked under the inputs (with a store), for the engine only:
@@ -268,6 +275,7 @@ pub fn summarize(
         summary.close = Some(store::run::close_view(plan, st));
     }
     summary.rules = summary::rule_counts(rows, s.matching.rules.iter().map(|r| r.name.as_str()));
+    summary.fx = summary::fx_lines(rows);
     summary.thresholds = job.thresholds.check(&summary);
     tracing::info!("summary built");
     Ok(summary)

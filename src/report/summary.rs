@@ -127,6 +127,21 @@ pub struct Summary {
     /// records it left with several candidates (only when rules are configured).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<crate::matching::ledger_rules::RuleCount>,
+    /// With `[fx]`: per currency pair (provider's → ledger's), the pairs converted and their FX
+    /// difference (booked − converted, in the ledger's currency): what accounting books as FX
+    /// gain or loss.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fx: Vec<FxLine>,
+}
+
+/// One currency pair's FX difference.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FxLine {
+    pub provider_currency: String,
+    pub ledger_currency: String,
+    pub pairs: u64,
+    #[serde(serialize_with = "money_text")]
+    pub difference: Decimal,
 }
 
 /// What `summary.json` records of the thresholds: the limits, the open amounts per currency,
@@ -176,6 +191,35 @@ pub fn rule_counts<'n>(
         }
     }
     counts
+}
+
+/// Per currency pair, the pairs `[fx]` converted and the sum of their FX differences.
+pub fn fx_lines(rows: &ResultRows<'_>) -> Vec<FxLine> {
+    let mut by: BTreeMap<(String, String), (u64, Decimal)> = BTreeMap::new();
+    for i in 0..rows.len() {
+        let Some(d) = rows.fx_difference(i) else {
+            continue;
+        };
+        let ((_, from), (_, to)) = rows.days_currencies(i);
+        let e = by
+            .entry((
+                from.unwrap_or_default().to_string(),
+                to.unwrap_or_default().to_string(),
+            ))
+            .or_default();
+        e.0 += rows.weight(i);
+        e.1 += d;
+    }
+    by.into_iter()
+        .map(
+            |((provider_currency, ledger_currency), (pairs, difference))| FxLine {
+                provider_currency,
+                ledger_currency,
+                pairs,
+                difference,
+            },
+        )
+        .collect()
 }
 
 pub fn build(
@@ -282,6 +326,7 @@ pub fn build(
         thresholds: None,
         close: None,
         rules: Vec::new(),
+        fx: Vec::new(),
     }
 }
 

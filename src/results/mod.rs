@@ -115,7 +115,7 @@ pub const STORE_NOTE: &str = "store_note";
 /// The optional result column giving how many rows a row stands for.
 pub use crate::matching::WEIGHT;
 
-const STR: [&str; 24] = [
+const STR: [&str; 25] = [
     "category",
     "match_key",
     "p_provider",
@@ -140,8 +140,9 @@ const STR: [&str; 24] = [
     "p_fee_currency",
     "match_id",
     "rule",
+    "fx",
 ];
-const DEC: [&str; 7] = [
+const DEC: [&str; 8] = [
     "p_amount",
     "l_amount",
     "p_fee",
@@ -149,6 +150,7 @@ const DEC: [&str; 7] = [
     "match_sum",
     "amount_tolerance",
     "fee_tolerance",
+    "fx_difference",
 ];
 const NUM: [&str; 3] = ["match_size", "candidates", "rule_candidates"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
@@ -274,6 +276,12 @@ impl<'a> ResultRows<'a> {
     pub fn rule(&self, i: usize) -> Option<(&'a str, Option<u32>)> {
         let name = self.str_ref(col!(STR, "rule"), i)?;
         Some((name, self.num(col!(NUM, "rule_candidates"), i)))
+    }
+
+    /// Row `i`'s FX difference (booked − converted, in the ledger's currency), where `[fx]`
+    /// converted it.
+    pub fn fx_difference(&self, i: usize) -> Option<Decimal> {
+        self.dec(col!(DEC, "fx_difference"), i)
     }
 
     /// How many result rows row `i` stands for (1 but in a summary-only result).
@@ -499,7 +507,11 @@ impl<'a> ResultRows<'a> {
             ));
         }
         let amount_tolerance = self.dec(col!(DEC, "amount_tolerance"), i);
-        if self.flag(col!(FLAG, "amount_diff"), i) {
+        let fx = self.str_ref(col!(STR, "fx"), i);
+        if let Some(words) = fx {
+            // Two currencies: the conversion says what was compared (or that no rate was found).
+            parts.push(words.to_string());
+        } else if self.flag(col!(FLAG, "amount_diff"), i) {
             parts.push(format!(
                 "amount: provider {}, ledger {} (difference {}{})",
                 show(r.provider_amount),

@@ -152,6 +152,7 @@ pub(super) fn summary_sheet(
     if let Some(view) = &s.close {
         row = close::roll_forward(ws, row, view, f, path)?;
     }
+    row = rules_and_fx(ws, row, s, f, path)?;
     facts(ws, row, input, f, path)?;
     ws.set_column_width(0, LABEL_WIDTH).map_err(&e)?;
     // Every number column is as wide as the widest amount the sheet shows in any of them (the
@@ -189,6 +190,58 @@ pub(super) fn summary_sheet(
             .map_err(&e)?;
     }
     Ok(())
+}
+
+/// With `[[matching.rules]]`: what each rule paired and left ambiguous. With `[fx]`: the FX
+/// difference per currency pair (booked − converted), what accounting books as FX gain or loss.
+/// Returns the next free row.
+fn rules_and_fx(
+    ws: &mut Worksheet,
+    mut row: u32,
+    s: &crate::report::summary::Summary,
+    f: &Formats,
+    path: &Path,
+) -> Result<u32> {
+    let e = xerr(path);
+    if !s.rules.is_empty() {
+        for (c, h) in ["Rule", "Pairs made", "Left ambiguous"].iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *h, &f.header)
+                .map_err(&e)?;
+        }
+        row += 1;
+        for r in &s.rules {
+            ws.write_string_with_format(row, 0, for_xlsx(&r.name), &f.label)
+                .map_err(&e)?;
+            ws.write_number_with_format(row, 1, count(r.paired), &f.integer)
+                .map_err(&e)?;
+            ws.write_number_with_format(row, 2, count(r.ambiguous), &f.integer)
+                .map_err(&e)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    if !s.fx.is_empty() {
+        for (c, h) in ["FX (provider → ledger currency)", "Pairs", "FX difference"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string_with_format(row, c as u16, *h, &f.header)
+                .map_err(&e)?;
+        }
+        row += 1;
+        for l in &s.fx {
+            let pair = format!("{} → {}", l.provider_currency, l.ledger_currency);
+            ws.write_string_with_format(row, 0, for_xlsx(&pair), &f.label)
+                .map_err(&e)?;
+            ws.write_number_with_format(row, 1, count(l.pairs), &f.integer)
+                .map_err(&e)?;
+            let money = f.money_for(Some(&l.ledger_currency), l.difference, false, false);
+            write_money(ws, row, 2, l.difference, Some(&l.ledger_currency), money).map_err(&e)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    Ok(row)
 }
 
 /// The category × provider grid at `row`; returns the next free row.
