@@ -241,3 +241,32 @@ fn the_merchant_must_appear_in_the_statement_line_when_the_rule_says_so() {
         vec![t("matched", "U1", "S1"), t("missing_in_ledger", "U2", ""),]
     );
 }
+
+/// The generated statement does not express the rules yet: `cardrecon sql` says so and names
+/// them rather than give results that ignore them.
+#[test]
+fn the_statement_generator_refuses_rules_and_names_them() {
+    let dir = tempdir();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "timezone = \"UTC\"\nperiod = \"2026-03\"\n[[matching.rules]]\nname = \"card, amount, same day\"\nmatch_on = [\"card\", \"amount\"]\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("`card, amount, same day`") && r.stderr.contains("cardrecon reconcile"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::args::PeriodArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::{Dialect, Source, SqlOptions};
 
 #[derive(Debug, Args)]
@@ -31,6 +31,15 @@ pub struct SqlArgs {
 pub fn run(a: SqlArgs) -> Result<ExitCode> {
     let (settings, period) = a.month.resolve(crate::config::Uses::OFFLINE)?;
     let s = &settings;
+    if !s.matching.rules.is_empty() {
+        return Err(Error::input(
+            "[[matching.rules]]",
+            format!(
+                "the generated statement does not express the configured rules yet ({}): reconcile this month with `cardrecon reconcile`, or leave the rules out of the configuration given here",
+                rule_names(s)
+            ),
+        ));
+    }
     let o = SqlOptions {
         period,
         margin_days: s.margin_days,
@@ -45,6 +54,24 @@ pub fn run(a: SqlArgs) -> Result<ExitCode> {
             },
         },
     };
+    if let Some(fx) = &s.fx {
+        // The statement flags pairs in two currencies; `report --results` compares them at the
+        // day's rate, as the engine does.
+        println!(
+            "-- [fx] ({}) is left to `cardrecon report --results`, which compares the pairs in two currencies at the day's rate",
+            fx.rates.display()
+        );
+    }
     print!("{}", crate::sql::statement(&o, a.dialect)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The configured rules' names, for the message.
+fn rule_names(s: &crate::config::Settings) -> String {
+    s.matching
+        .rules
+        .iter()
+        .map(|r| format!("`{}`", r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -180,7 +180,25 @@ pub fn from_results(
             rule: None,
         });
     }
+    if !opts.rules.is_empty() {
+        return Err(Error::input(
+            file.display().to_string(),
+            "the configuration has [[matching.rules]], which a results table computed elsewhere does not carry (`cardrecon sql` refuses them): reconcile this month locally",
+        ));
+    }
     let period = (epoch_days(opts.period.first), epoch_days(opts.period.last));
     let judge = Judge::new(&p, &l, &p_primary, &l_primary, opts, period);
+    // [fx]: the statement flags a pair in two currencies; here it is compared at the day's rate,
+    // as the engine compares it.
+    if opts.fx.is_some() {
+        for r in rows.iter_mut() {
+            let currency = r.flags[super::rules::Flag::Currency.index()];
+            if let (Some(pr), Some(lr), true, Some(true), Some(true)) =
+                (r.p, r.l, currency, r.p_primary, r.l_primary)
+            {
+                *r = judge.classify(Some(pr), Some(lr), r.how);
+            }
+        }
+    }
     super::columnar::finish(provider, ledger, rows, &judge, &m)
 }
