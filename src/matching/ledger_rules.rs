@@ -9,11 +9,13 @@
 //! ARCS and BlackLine match rules and Simetrik's sweeps do: a rule is trusted because it is
 //! unambiguous, not because it is loose.
 //!
-//! **Why hashed.** The fields that must agree exactly (card, currency, and the amount when the
-//! rule's tolerance is zero) are hashed into one key; each provider record is compared only with
-//! the entries under its key, so a pass is linear in the rows (plus the size of each key's
-//! bucket), never every record against every entry. The day window, an amount tolerance and
-//! the merchant are checked inside the bucket.
+//! **Why hashed and sorted.** The fields that must agree exactly (card, currency, and the day
+//! when the window is zero) are hashed into one key, and each key's entries are sorted by amount:
+//! a provider record looks only at the entries under its key within its tolerance's reach of
+//! its amount, so a pass is a hash and a binary search per record, never every record against
+//! every entry (a first version put only card and currency in the key and took 160 s at 10^6
+//! records: 25,000 entries a bucket). The day window and the merchant are checked on what is
+//! left.
 //!
 //! Only provider records that should have been booked take part (not failed, reversed or
 //! pending ones), only primaries on both sides, and only rows still free.
@@ -25,6 +27,7 @@ use rust_decimal::Decimal;
 
 use super::matches::{How, Matches};
 use super::side::Side;
+use crate::tolerance::Units;
 
 /// One rule, as the configuration states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,14 +107,14 @@ pub struct RuleCount {
 }
 
 /// Runs `rules` in order over the free primaries `pp` and `lp`; each rule sees what the rules
-/// before it left. `tolerance(currency, amount, difference)` is the `[tolerance]` in force.
+/// before it left. `tolerance` is the `[tolerance]` in force.
 pub(super) fn run(
     rules: &[MatchRule],
     ps: &Side<'_>,
     ls: &Side<'_>,
     pp: &[u32],
     lp: &[u32],
-    tolerance: &dyn Fn(Option<&str>, i128, i128) -> bool,
+    tolerance: &Units<'_>,
     m: &mut Matches,
 ) -> Vec<RuleCount> {
     rules
@@ -140,15 +143,17 @@ fn pass(
     ls: &Side<'_>,
     pp: &[u32],
     lp: &[u32],
-    tolerance: &dyn Fn(Option<&str>, i128, i128) -> bool,
+    tolerance: &Units<'_>,
     m: &mut Matches,
 ) -> RuleCount {
     let (p, l) = (&ps.c, &ls.c);
     let on = rule.on;
-    // Exact amounts go into the key only when nothing may differ.
-    let exact_amount = on.amount && rule.amount_tolerance.is_some_and(|t| t.is_zero());
+    // The fields that must agree exactly are the bucket's key: the card, the currency, and the
+    // day when the window is zero. Within a bucket the entries are sorted by amount, so a record
+    // looks only at the entries within its tolerance's reach of its amount.
     let state = hashbrown::DefaultHashBuilder::default();
-    let key = |card: Option<[u8; 4]>, currency: Option<&str>, amount: Option<i128>| -> u64 {
+    let same_day = rule.day_window == 0;
+    let key = |card: Option<[u8; 4]>, currency: Option<&str>, day: Option<i32>| -> u64 {
         let mut h = state.build_hasher();
         if on.card {
             card.hash(&mut h);
@@ -156,25 +161,32 @@ fn pass(
         if on.currency {
             currency.hash(&mut h);
         }
-        if exact_amount {
-            amount.map(i128::abs).hash(&mut h);
+        if same_day {
+            day.hash(&mut h);
         }
         h.finish()
     };
     let tol_units = rule
         .amount_tolerance
         .map(|t| crate::money::to_units(t.abs()));
+    let reach = |currency: Option<&str>, a: i128| -> i128 {
+        match tol_units {
+            Some(t) => t,
+            None => tolerance.reach(currency, a),
+        }
+    };
     let amounts_agree = |currency: Option<&str>, a: i128, b: i128| -> bool {
         let d = a - b.abs();
         match tol_units {
             Some(t) => d.abs() <= t,
-            None => tolerance(currency, a, d),
+            None => tolerance.allows(currency, a, d),
         }
     };
     let l_card = l.card.as_ref();
     let l_description = l.description.as_ref();
-    // The free ledger primaries by key.
-    let mut buckets: HashMap<u64, Vec<u32>> = HashMap::new();
+    // The free ledger primaries by key, each bucket sorted by |amount| (all 0 when the rule
+    // does not match on the amount).
+    let mut buckets: HashMap<u64, Vec<(i128, u32)>> = HashMap::new();
     for &lr in lp {
         let j = lr as usize;
         if !m.l_free(lr) {
@@ -184,10 +196,21 @@ fn pass(
         if on.card && card.is_none() {
             continue;
         }
+        let amount = if on.amount {
+            match l.amount.get(j) {
+                Some(a) => a.abs(),
+                None => continue,
+            }
+        } else {
+            0
+        };
         buckets
-            .entry(key(card, l.currency.get(j), l.amount.get(j)))
+            .entry(key(card, l.currency.get(j), l.day.get(j)))
             .or_default()
-            .push(lr);
+            .push((amount, lr));
+    }
+    for v in buckets.values_mut() {
+        v.sort_unstable();
     }
     let mut found: Vec<(u32, u32, u32)> = Vec::new(); // (provider row, candidates, the one)
     let mut back: HashMap<u32, u32> = HashMap::new();
@@ -216,11 +239,21 @@ fn pass(
         if on.card && card.is_none() {
             continue;
         }
-        let (currency, amount) = (p.currency.get(i), p.amount.get(i));
-        let Some(bucket) = buckets.get(&key(card, currency, amount)) else {
+        let (currency, day) = (p.currency.get(i), p.day.get(i));
+        let Some(bucket) = buckets.get(&key(card, currency, day)) else {
             continue;
         };
-        let day = p.day.get(i);
+        // The stretch of the bucket within reach of the amount (the whole bucket without one).
+        let stretch: &[(i128, u32)] = match (on.amount, p.amount.get(i)) {
+            (true, Some(a)) => {
+                let r = reach(currency, a);
+                let from = bucket.partition_point(|&(x, _)| x < a.saturating_sub(r));
+                let to = bucket.partition_point(|&(x, _)| x <= a.saturating_add(r));
+                &bucket[from..to.max(from)]
+            }
+            (true, None) => continue,
+            (false, _) => bucket,
+        };
         let merchant = p
             .description
             .as_ref()
@@ -228,7 +261,7 @@ fn pass(
             .map(str::to_lowercase)
             .filter(|d| !d.trim().is_empty());
         let (mut n, mut one) = (0u32, u32::MAX);
-        for &lr in bucket {
+        for &(_, lr) in stretch {
             let j = lr as usize;
             let near = match (day, l.day.get(j)) {
                 (Some(a), Some(b)) => (a - b).unsigned_abs() <= rule.day_window,
@@ -237,7 +270,7 @@ fn pass(
             let agrees = near
                 && (!on.currency || currency == l.currency.get(j))
                 && (!on.amount
-                    || matches!((amount, l.amount.get(j)), (Some(a), Some(b)) if amounts_agree(currency, a, b)))
+                    || matches!((p.amount.get(i), l.amount.get(j)), (Some(a), Some(b)) if amounts_agree(currency, a, b)))
                 && (!on.merchant
                     || matches!((&merchant, l_description.and_then(|d| d.get(j))),
                         (Some(mch), Some(desc)) if desc.to_lowercase().contains(mch.as_str())));
