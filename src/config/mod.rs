@@ -492,6 +492,14 @@ fn match_rules(
     source_name: &str,
 ) -> Result<Vec<crate::matching::ledger_rules::MatchRule>> {
     use crate::matching::ledger_rules::{Action, Fields, MatchRule};
+    // Rules are numbered in 16 bits on the engine's rows; a thousand is far past any team's.
+    if rules.len() > 1000 {
+        return Err(Error::config(
+            source_name,
+            "matching.rules",
+            format!("{} rules; at most 1000", rules.len()),
+        ));
+    }
     let mut out: Vec<MatchRule> = Vec::new();
     for (n, r) in rules.iter().enumerate() {
         let field = |f: &str| format!("matching.rules[{n}].{f}");

@@ -250,8 +250,15 @@ fn pair_passes(
     tracing::debug!("engine: paired on order id");
     if !opts.rules.is_empty() {
         let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
-        let counts =
-            ledger_rules::run(&opts.rules, ps, ls, &pp_left, &lp_left, &amount_units, &mut m);
+        let counts = ledger_rules::run(
+            &opts.rules,
+            ps,
+            ls,
+            &pp_left,
+            &lp_left,
+            &amount_units,
+            &mut m,
+        );
         tracing::debug!(?counts, "engine: the configured rules");
     }
     // Stage 6, after every exact pass: what a person confirmed, then suggestions.

@@ -102,7 +102,7 @@ pub struct RuleCount {
     pub name: String,
     /// Pairs it made (matched or suggested, as its action says).
     pub paired: u64,
-    /// Provider records left with more than one candidate under it.
+    /// Provider records it left unmatched because a candidate was not unique both ways.
     pub ambiguous: u64,
 }
 
