@@ -304,7 +304,12 @@ fn fx_words(j: &Judge<'_, '_>, i: usize, e: usize) -> (Option<String>, Option<i1
         return (None, None);
     };
     let booked = crate::money::from_units(b).abs();
-    let converted = c.amount.round_dp(crate::money::SCALE);
+    // At the ledger currency's minor units, as accounting books the converted amount (and so
+    // the FX difference): 234.52 EUR, not 234.51851852.
+    let units = crate::money::minor_units(to).unwrap_or(2);
+    let converted = c
+        .amount
+        .round_dp_with_strategy(units, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     let difference = booked - converted;
     let words = format!(
         "converted at {} {from}→{to} (the rate of {}): {} {from} is {} {to}, booked {} {to}; FX difference {} {to}{}",

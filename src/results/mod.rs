@@ -358,7 +358,11 @@ impl<'a> ResultRows<'a> {
         let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
         let match_size = self.num(col!(NUM, "match_size"), i);
         // A group member's own two amounts are not the comparison made: its group's sum is.
+        // A pair `[fx]` converted: the converted amount − the booked one, in the ledger's
+        // currency (the two amounts as sent are in two currencies and their difference means
+        // nothing).
         let amount_difference = match (provider_amount, ledger_amount, match_size) {
+            _ if self.fx_difference(i).is_some() => self.fx_difference(i).map(|d| -d),
             (Some(p), Some(l), None) => Some(p - l.abs()),
             _ => None,
         };
