@@ -36,6 +36,17 @@ path = "{ledger}"
 # [ledger.values.status]          # your word = canonical status
 # "Settled" = "success"
 
+# [[matching.rules]]              # a ledger without the provider's ids (booked from card statements)
+# name = "card, amount, same day"
+# match_on = ["card", "currency", "amount"]   # card: the ledger's `card` column, last four digits
+# day_window = 0
+# action = "match"                # or "suggest"
+
+# [fx]                            # a ledger in another currency, compared at the day's rate
+# rates = "rates.csv"             # date,base,quote,rate (1 base = rate quote)
+# tolerance_relative = "0.005"
+# max_rate_age_days = 7
+
 [output]
 dir = "runs"                      # run directories: runs/<period>/<run-id>/
 # paper = "a4"                    # the workbook's paper: a4 or letter (default: letter in the Americas)
