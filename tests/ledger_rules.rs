@@ -270,3 +270,69 @@ fn the_statement_generator_refuses_rules_and_names_them() {
     );
     assert!(r.stdout.is_empty());
 }
+
+/// A statement kept in EUR for card spend in USD: a rule without `currency` finds the line at
+/// the day's rate when `[fx]` gives one, and never compares the two amounts as bare numbers.
+#[test]
+fn a_rule_without_currency_looks_in_the_ledgers_other_currency_at_the_days_rate() {
+    let dir = tempdir();
+    let rates = dir.path().join("rates.csv");
+    std::fs::write(&rates, "date,base,quote,rate\n2026-03-06,EUR,USD,1.0800\n").unwrap();
+    let records = vec![
+        spent("U1", "6937", "108.00", "2026-03-06 10:00:00"),
+        // 54 USD is 50 EUR; the line says 45: beyond the relative tolerance, no candidate.
+        spent("U2", "1111", "54.00", "2026-03-06 11:00:00"),
+        // The same number in the other currency is not the same amount.
+        spent("U3", "2222", "20.00", "2026-03-06 12:00:00"),
+    ];
+    let euro = |id: &str, card: &str, amount: &str| {
+        let mut e = line(id, card, amount, "2026-03-06 18:00:00");
+        e.currency = "EUR".into();
+        e
+    };
+    let entries = vec![
+        euro("S1", "6937", "100.10"),
+        euro("S2", "1111", "45.00"),
+        euro("S3", "2222", "20.00"),
+    ];
+    let rule = MatchRule {
+        on: Fields {
+            card: true,
+            amount: true,
+            ..Fields::default()
+        },
+        ..card_rule("card and amount", 0, Action::Match)
+    };
+    let mut opts = options("2026-03");
+    opts.loose = cardrecon::matching::Loose::off();
+    opts.rules = vec![rule];
+    opts.fx = Some(cardrecon::matching::fx::Fx::read(&rates, "0.005".parse().unwrap(), 7).unwrap());
+    let rows = run_engine(&records, &entries, UTC, &opts);
+    assert_eq!(
+        triples(&rows),
+        vec![
+            t("matched", "U1", "S1"),
+            t("missing_at_provider", "", "S2"),
+            t("missing_at_provider", "", "S3"),
+            t("missing_in_ledger", "U2", ""),
+            t("missing_in_ledger", "U3", ""),
+        ]
+    );
+    let u1 = rows
+        .iter()
+        .find(|r| r.tx_id.as_deref() == Some("U1"))
+        .unwrap();
+    assert_eq!(
+        u1.detail,
+        "matched by rule `card and amount`: each is the other's only candidate under it; converted at 0.92592593 USD→EUR (the rate of 2026-03-06): 108.00 USD is 100.00 EUR, booked 100.10 EUR; FX difference 0.10 EUR, within 0.005 of it"
+    );
+    // Without [fx], no line is in the records' currency: nothing pairs.
+    opts.fx = None;
+    let rows = run_engine(&records, &entries, UTC, &opts);
+    assert!(
+        rows.iter()
+            .all(|r| r.ledger_entry_id.is_none() || r.tx_id.is_none()),
+        "{:?}",
+        triples(&rows)
+    );
+}

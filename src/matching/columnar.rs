@@ -256,7 +256,10 @@ fn pair_passes(
             ls,
             &pp_left,
             &lp_left,
-            &amount_units,
+            ledger_rules::Amounts {
+                tolerance: &amount_units,
+                fx: opts.fx.as_ref(),
+            },
             &mut m,
         );
         tracing::debug!(?counts, "engine: the configured rules");

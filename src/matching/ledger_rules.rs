@@ -25,6 +25,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 
+use super::fx::Fx;
 use super::matches::{How, Matches};
 use super::side::Side;
 use crate::tolerance::Units;
@@ -106,21 +107,29 @@ pub struct RuleCount {
     pub ambiguous: u64,
 }
 
+/// How two amounts agree: the `[tolerance]` in force, and `[fx]`'s rates where the currencies
+/// differ.
+#[derive(Clone, Copy)]
+pub(super) struct Amounts<'a> {
+    pub(super) tolerance: &'a Units<'a>,
+    pub(super) fx: Option<&'a Fx>,
+}
+
 /// Runs `rules` in order over the free primaries `pp` and `lp`; each rule sees what the rules
-/// before it left. `tolerance` is the `[tolerance]` in force.
+/// before it left.
 pub(super) fn run(
     rules: &[MatchRule],
     ps: &Side<'_>,
     ls: &Side<'_>,
     pp: &[u32],
     lp: &[u32],
-    tolerance: &Units<'_>,
+    amounts: Amounts<'_>,
     m: &mut Matches,
 ) -> Vec<RuleCount> {
     rules
         .iter()
         .enumerate()
-        .map(|(k, rule)| pass(k as u16, rule, ps, ls, pp, lp, tolerance, m))
+        .map(|(k, rule)| pass(k as u16, rule, ps, ls, pp, lp, amounts, m))
         .collect()
 }
 
@@ -134,6 +143,14 @@ fn card4(card: Option<&str>) -> Option<[u8; 4]> {
     })
 }
 
+/// Where a record is looked for: a ledger currency and the amount in it (converted at the day's
+/// rate, with the exact conversion, when it is not the record's own).
+struct Target<'f> {
+    currency: Option<&'f str>,
+    amount: Option<i128>,
+    converted: Option<(&'f Fx, Decimal)>,
+}
+
 /// One rule's pass.
 #[allow(clippy::too_many_arguments)]
 fn pass(
@@ -143,9 +160,10 @@ fn pass(
     ls: &Side<'_>,
     pp: &[u32],
     lp: &[u32],
-    tolerance: &Units<'_>,
+    amounts: Amounts<'_>,
     m: &mut Matches,
 ) -> RuleCount {
+    let Amounts { tolerance, fx } = amounts;
     let (p, l) = (&ps.c, &ls.c);
     let on = rule.on;
     // The fields that must agree exactly are the bucket's key: the card, the currency, and the
@@ -153,12 +171,15 @@ fn pass(
     // looks only at the entries within its tolerance's reach of its amount.
     let state = hashbrown::DefaultHashBuilder::default();
     let same_day = rule.day_window == 0;
+    // A bucket's amounts are in one currency whenever amounts are compared: a rule without
+    // `currency` compares another currency's entries only through `[fx]`, never as numbers.
+    let by_currency = on.currency || on.amount;
     let key = |card: Option<[u8; 4]>, currency: Option<&str>, day: Option<i32>| -> u64 {
         let mut h = state.build_hasher();
         if on.card {
             card.hash(&mut h);
         }
-        if on.currency {
+        if by_currency {
             currency.hash(&mut h);
         }
         if same_day {
@@ -187,6 +208,7 @@ fn pass(
     // The free ledger primaries by key, each bucket sorted by |amount| (all 0 when the rule
     // does not match on the amount).
     let mut buckets: HashMap<u64, Vec<(i128, u32)>> = HashMap::new();
+    let mut currencies: Vec<&str> = Vec::new();
     for &lr in lp {
         let j = lr as usize;
         if !m.l_free(lr) {
@@ -204,11 +226,19 @@ fn pass(
         } else {
             0
         };
+        if let Some(c) = l.currency.get(j) {
+            if !currencies.contains(&c) {
+                currencies.push(c);
+            }
+        }
         buckets
             .entry(key(card, l.currency.get(j), l.day.get(j)))
             .or_default()
             .push((amount, lr));
     }
+    // Without `currency` in `match_on`, a record is also looked for in the ledger's other
+    // currencies, at the day's rate, when `[fx]` gives one.
+    let across = if on.amount && !on.currency { fx } else { None };
     for v in buckets.values_mut() {
         v.sort_unstable();
     }
@@ -240,44 +270,76 @@ fn pass(
             continue;
         }
         let (currency, day) = (p.currency.get(i), p.day.get(i));
-        let Some(bucket) = buckets.get(&key(card, currency, day)) else {
-            continue;
-        };
-        // The stretch of the bucket within reach of the amount (the whole bucket without one).
-        let stretch: &[(i128, u32)] = match (on.amount, p.amount.get(i)) {
-            (true, Some(a)) => {
-                let r = reach(currency, a);
-                let from = bucket.partition_point(|&(x, _)| x < a.saturating_sub(r));
-                let to = bucket.partition_point(|&(x, _)| x <= a.saturating_add(r));
-                &bucket[from..to.max(from)]
-            }
-            (true, None) => continue,
-            (false, _) => bucket,
-        };
         let merchant = p
             .description
             .as_ref()
             .and_then(|d| d.get(i))
             .map(str::to_lowercase)
             .filter(|d| !d.trim().is_empty());
+        // Where to look: the record's own currency (within the tolerance), and with `[fx]` each
+        // other ledger currency at the converted amount (within the relative tolerance).
+        let mut targets: Vec<Target<'_>> = vec![Target {
+            currency,
+            amount: p.amount.get(i),
+            converted: None,
+        }];
+        if let (Some(fx), Some(pc), Some(d), Some(a)) = (across, currency, day, p.amount.get(i)) {
+            for &t in currencies.iter().filter(|&&t| t != pc) {
+                if let Some(c) = fx.convert(pc, t, d, crate::money::from_units(a)) {
+                    targets.push(Target {
+                        currency: Some(t),
+                        amount: Some(crate::money::to_units(
+                            c.amount.round_dp(crate::money::SCALE),
+                        )),
+                        converted: Some((fx, c.amount)),
+                    });
+                }
+            }
+        }
         let (mut n, mut one) = (0u32, u32::MAX);
-        for &(_, lr) in stretch {
-            let j = lr as usize;
-            let near = match (day, l.day.get(j)) {
-                (Some(a), Some(b)) => (a - b).unsigned_abs() <= rule.day_window,
-                _ => false,
+        for target in &targets {
+            let Some(bucket) = buckets.get(&key(card, target.currency, day)) else {
+                continue;
             };
-            let agrees = near
-                && (!on.currency || currency == l.currency.get(j))
-                && (!on.amount
-                    || matches!((p.amount.get(i), l.amount.get(j)), (Some(a), Some(b)) if amounts_agree(currency, a, b)))
-                && (!on.merchant
-                    || matches!((&merchant, l_description.and_then(|d| d.get(j))),
-                        (Some(mch), Some(desc)) if desc.to_lowercase().contains(mch.as_str())));
-            if agrees {
-                n += 1;
-                one = lr;
-                *back.entry(lr).or_default() += 1;
+            // The stretch of the bucket within reach of the amount (the whole bucket without one).
+            let stretch: &[(i128, u32)] = match (on.amount, target.amount) {
+                (true, Some(a)) => {
+                    let r = match target.converted {
+                        Some((fx, c)) => {
+                            crate::money::to_units((fx.tolerance_relative * c).abs()) + 1
+                        }
+                        None => reach(currency, a),
+                    };
+                    let from = bucket.partition_point(|&(x, _)| x < a.saturating_sub(r));
+                    let to = bucket.partition_point(|&(x, _)| x <= a.saturating_add(r));
+                    &bucket[from..to.max(from)]
+                }
+                (true, None) => continue,
+                (false, _) => bucket,
+            };
+            for &(_, lr) in stretch {
+                let j = lr as usize;
+                let near = match (day, l.day.get(j)) {
+                    (Some(a), Some(b)) => (a - b).unsigned_abs() <= rule.day_window,
+                    _ => false,
+                };
+                let amount_agrees = !on.amount
+                    || match (target.converted, p.amount.get(i), l.amount.get(j)) {
+                        (Some((fx, c)), _, Some(b)) => fx.agrees(c, crate::money::from_units(b)),
+                        (None, Some(a), Some(b)) => amounts_agree(currency, a, b),
+                        _ => false,
+                    };
+                let agrees = near
+                    && (!on.currency || currency == l.currency.get(j))
+                    && amount_agrees
+                    && (!on.merchant
+                        || matches!((&merchant, l_description.and_then(|d| d.get(j))),
+                            (Some(mch), Some(desc)) if desc.to_lowercase().contains(mch.as_str())));
+                if agrees {
+                    n += 1;
+                    one = lr;
+                    *back.entry(lr).or_default() += 1;
+                }
             }
         }
         if n > 0 {
