@@ -395,8 +395,12 @@ fn render_result(out: &mut String, r: &Map<String, Value>) {
         ));
     }
     let paired = !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty();
-    let how = if cat == "suggested_match" {
+    let how = if detail.starts_with("suggested by rule") || detail.contains("; suggested by rule") {
+        "suggested by a configured rule (named in the detail), not matched: each is the other's only candidate under it; a person confirms or rejects the pair"
+    } else if cat == "suggested_match" {
         "suggested, not matched: each is the other's only loose candidate (same provider, currency and card, amounts within tolerance, times within the suggestion window); nothing links them by key, so a person confirms or rejects the pair"
+    } else if detail.contains("matched by rule") {
+        "matched by a configured rule (named in the detail): nothing links them by key, but each is the other's only candidate under it"
     } else if detail.contains("matched on order_id") {
         "matched on the order id"
     } else if paired {

@@ -162,7 +162,7 @@ fn the_config_file_turns_fx_and_rules_on_and_the_summary_says_what_they_did() {
     )
     .unwrap();
     let out = d.join("out");
-    let run = run_reconcile(
+    let reconciled = run_reconcile(
         &records,
         &ledger,
         "2026-03",
@@ -170,7 +170,7 @@ fn the_config_file_turns_fx_and_rules_on_and_the_summary_says_what_they_did() {
         &out,
         &["--config", config.to_str().unwrap(), "--exit-zero"],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(reconciled.code, 0, "{}", reconciled.stderr);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["by_category"]["matched"], 2);
@@ -195,4 +195,15 @@ fn the_config_file_turns_fx_and_rules_on_and_the_summary_says_what_they_did() {
     assert_eq!(sheet.get((r, c + 2)), Some(&Data::Float(0.1)));
     let (r, c) = find("card and day").expect("the rule's line on the Summary sheet");
     assert_eq!(sheet.get((r, c + 1)), Some(&Data::Float(2.0)));
+    // `explain` says how the pair was made: by the rule, not by a key.
+    let e = run(&["explain", "--run", out.to_str().unwrap(), "T1"]);
+    assert_eq!(e.code, 0, "{}", e.stderr);
+    assert!(
+        e.stdout
+            .contains("how: matched by a configured rule (named in the detail)")
+            && e.stdout.contains("matched by rule `card and day`")
+            && e.stdout.contains("converted at 0.92592593 USD→EUR"),
+        "{}",
+        e.stdout
+    );
 }
