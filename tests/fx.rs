@@ -182,6 +182,30 @@ fn the_config_file_turns_fx_and_rules_on_and_the_summary_says_what_they_did() {
         summary["fx"],
         serde_json::json!([{"provider_currency": "USD", "ledger_currency": "EUR", "pairs": 2, "difference": "0.10"}])
     );
+    // Only summary.json: the same rules' counts and FX lines (the rows are still made for them).
+    let json_only = d.join("json-only");
+    let again = run_reconcile(
+        &records,
+        &ledger,
+        "2026-03",
+        "UTC",
+        &json_only,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--outputs",
+            "json",
+            "--exit-zero",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let alone: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json_only.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (&alone["rules"], &alone["fx"]),
+        (&summary["rules"], &summary["fx"])
+    );
     let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
     let sheet = wb.worksheet_range("Summary").unwrap();
     let find = |text: &str| {

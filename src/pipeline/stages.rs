@@ -32,9 +32,11 @@ pub struct Read {
 /// columns the engine and the summary need are read.
 pub fn read(job: &ReconcileJob, with_store: bool) -> Result<Read> {
     let o = job.outputs;
-    // An export and a results table need every column, as the reports do.
+    // An export and a results table need every column, as the reports do; so do the rules
+    // (cards, descriptions) and `[fx]`, whose counts are made from the rows.
     let summary_only = !with_store
         && job.external == External::default()
+        && !needs_rows(job)
         && !(o.csv || o.xlsx || o.html || o.parquet);
     let Inputs {
         provider,
@@ -89,10 +91,17 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> Result<MatchOptio
     };
     if job.external.results.is_some() {
         opts.loose = matching::Loose::off();
-    } else if !(with_store || o.csv || o.xlsx || o.html) {
+    } else if !(with_store || needs_rows(job) || o.csv || o.xlsx || o.html) {
         opts.gather = matching::Gather::Summary;
     }
     Ok(opts)
+}
+
+/// Whether the summary needs the result rows even when no file but `summary.json` is written:
+/// the rules' counts and `[fx]`'s differences are made from them (a summary-only run adds the
+/// rows up as they are classified and keeps none).
+fn needs_rows(job: &ReconcileJob) -> bool {
+    !job.settings.matching.rules.is_empty() || job.settings.fx.is_some()
 }
 
 /// Earlier periods' open items stacked under the inputs (with a store), for the engine only:
