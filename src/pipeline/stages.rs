@@ -34,10 +34,9 @@ pub fn read(job: &ReconcileJob, with_store: bool) -> Result<Read> {
     let o = job.outputs;
     // An export and a results table need every column, as the reports do; so do the rules
     // (cards, descriptions) and `[fx]`, whose counts are made from the rows.
-    let summary_only = !with_store
-        && job.external == External::default()
-        && !needs_rows(job)
-        && !(o.csv || o.xlsx || o.html || o.parquet);
+    let writes_rows = o.csv || o.xlsx || o.html || o.parquet;
+    let summary_only =
+        !(with_store || job.external != External::default() || needs_rows(job) || writes_rows);
     let Inputs {
         provider,
         mut read_stats,
