@@ -207,6 +207,7 @@ fn rules_are_read_from_the_configuration_and_a_statement_ledger_needs_no_id_colu
         ("[[matching.rules]]\nname = \"x\"\n", "matching.rules[0].match_on", "names no field"),
         ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\naction = \"pair\"\n", "matching.rules[0].action", "`pair` is not `match` or `suggest`"),
         ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\nkinds = [\"purchase\"]\n", "matching.rules[0].kinds", "`purchase` is not a kind"),
+        ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\nproviders = [\"usertran\"]\n", "matching.rules[0].providers", "`usertran` is not a configured provider"),
         ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\namount_tolerance = \"-1\"\n", "matching.rules[0].amount_tolerance", "cannot be negative"),
         ("[[matching.rules]]\nname = \"x\"\nmatch_on = [\"card\"]\n[[matching.rules]]\nname = \"x\"\nmatch_on = [\"amount\"]\n", "matching.rules[1].name", "names two rules"),
     ] {

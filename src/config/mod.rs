@@ -490,6 +490,7 @@ impl Uses {
 fn match_rules(
     rules: &[RuleFile],
     source_name: &str,
+    instances: &BTreeMap<String, ProviderInstance>,
 ) -> Result<Vec<crate::matching::ledger_rules::MatchRule>> {
     use crate::matching::ledger_rules::{Action, Fields, MatchRule};
     // Rules are numbered in 16 bits on the engine's rows; a thousand is far past any team's.
@@ -555,12 +556,26 @@ fn match_rules(
                 ))
             }
         };
+        // A misspelt provider would make the rule match nothing, silently.
+        let providers: Vec<String> = r.providers.iter().map(|p| p.trim().to_string()).collect();
+        if let Some(p) = providers
+            .iter()
+            .find(|p| !instances.contains_key(p.as_str()))
+        {
+            return Err(cfg(
+                "providers",
+                format!(
+                    "`{p}` is not a configured provider ({})",
+                    instances.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
         out.push(MatchRule {
             name,
             on,
             day_window: r.day_window.unwrap_or(0),
             amount_tolerance,
-            providers: r.providers.iter().map(|p| p.trim().to_string()).collect(),
+            providers,
             kinds,
             action,
         });
@@ -783,7 +798,7 @@ impl Settings {
                     _ => Some(file.matching.suggest_window_days.unwrap_or(3)),
                 },
                 links: file.matching.links.unwrap_or(true),
-                rules: match_rules(&file.matching.rules, source_name)?,
+                rules: match_rules(&file.matching.rules, source_name, &providers)?,
             },
             providers,
             ledger: file.ledger.clone(),
