@@ -518,11 +518,6 @@ impl Matched<'_, '_, '_> {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        let rules = &self.judge.rules;
-        let mut fx_text: Vec<Option<String>> = Vec::with_capacity(n);
-        let mut fx_difference: Vec<Option<i128>> = Vec::with_capacity(n);
-        let mut rule: Vec<Option<&str>> = Vec::with_capacity(n);
-        let mut rule_candidates: Vec<Option<u32>> = Vec::with_capacity(n);
         for r in rows {
             let group = self.m.groups.get(r.group as usize);
             let provider =
@@ -573,39 +568,57 @@ impl Matched<'_, '_, '_> {
             amount_tol.push(at);
             fee_tol.push(ft);
             candidates.push((r.candidates > 0).then_some(r.candidates));
-            let (text, difference) = match (r.p, r.l, group) {
-                (Some(i), Some(e), None) => fx_words(j, i as usize, e as usize),
-                _ => (None, None),
-            };
-            fx_text.push(text);
-            fx_difference.push(difference);
-            let name = |k: u16| rules.get(k as usize).map(|x| x.name.as_str());
-            match (r.how, r.rule) {
-                (Some(How::Rule(k) | How::RuleSuggested(k)), _) => {
-                    rule.push(name(k));
-                    rule_candidates.push(None);
-                }
-                (_, Some((k, count))) => {
-                    rule.push(name(k));
-                    rule_candidates.push(Some(count));
-                }
-                _ => {
-                    rule.push(None);
-                    rule_candidates.push(None);
-                }
-            }
         }
-        vec![
+        let mut columns = vec![
             id.finish().into_column(),
             Column::new("match_size".into(), size),
             crate::columns::units_col("match_sum", &sum),
             crate::columns::units_col("amount_tolerance", &amount_tol),
             crate::columns::units_col("fee_tolerance", &fee_tol),
             Column::new("candidates".into(), candidates),
-            Column::new("rule".into(), rule),
-            Column::new("rule_candidates".into(), rule_candidates),
-            Column::new("fx".into(), fx_text),
-            crate::columns::units_col("fx_difference", &fx_difference),
-        ]
+        ];
+        // Only when configured: at 10^7 rows each of these is a few hundred MB of nothing
+        // otherwise (a missing result column reads as empty, `crate::results`).
+        if !j.rules.is_empty() {
+            columns.extend(rule_columns(rows, j.rules));
+        }
+        if j.fx.is_some() {
+            columns.extend(fx_columns(rows, j));
+        }
+        columns
     }
+}
+
+/// `rule` (the configured rule that paired a row, or left it with several candidates) and
+/// `rule_candidates` (how many, then).
+fn rule_columns(rows: &[&Row], rules: &[super::ledger_rules::MatchRule]) -> [Column; 2] {
+    let name = |k: u16| rules.get(k as usize).map(|x| x.name.as_str());
+    let (rule, candidates): (Vec<Option<&str>>, Vec<Option<u32>>) = rows
+        .iter()
+        .map(|r| match (r.how, r.rule) {
+            (Some(How::Rule(k) | How::RuleSuggested(k)), _) => (name(k), None),
+            (_, Some((k, count))) => (name(k), Some(count)),
+            _ => (None, None),
+        })
+        .unzip();
+    [
+        Column::new("rule".into(), rule),
+        Column::new("rule_candidates".into(), candidates),
+    ]
+}
+
+/// `fx` (a converted pair's conversion in words, or why there was no rate) and
+/// `fx_difference`, for the pairs outside groups.
+fn fx_columns(rows: &[&Row], j: &Judge<'_, '_>) -> [Column; 2] {
+    let (text, difference): (Vec<Option<String>>, Vec<Option<i128>>) = rows
+        .iter()
+        .map(|r| match (r.p, r.l, r.group) {
+            (Some(i), Some(e), NONE) => fx_words(j, i as usize, e as usize),
+            _ => (None, None),
+        })
+        .unzip();
+    [
+        Column::new("fx".into(), text),
+        crate::columns::units_col("fx_difference", &difference),
+    ]
 }

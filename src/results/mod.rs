@@ -361,9 +361,9 @@ impl<'a> ResultRows<'a> {
         // A pair `[fx]` converted: the converted amount − the booked one, in the ledger's
         // currency (the two amounts as sent are in two currencies and their difference means
         // nothing).
-        let amount_difference = match (provider_amount, ledger_amount, match_size) {
-            _ if self.fx_difference(i).is_some() => self.fx_difference(i).map(|d| -d),
-            (Some(p), Some(l), None) => Some(p - l.abs()),
+        let amount_difference = match (self.fx_difference(i), provider_amount, ledger_amount) {
+            (Some(fx), _, _) => Some(-fx),
+            (None, Some(p), Some(l)) if match_size.is_none() => Some(p - l.abs()),
             _ => None,
         };
         ResultRow {
