@@ -28,6 +28,7 @@ use rust_decimal::Decimal;
 use super::fx::Fx;
 use super::matches::{How, Matches};
 use super::side::Side;
+use super::suggest::to_be_booked;
 use crate::tolerance::Units;
 
 /// One rule, as the configuration states it.
@@ -45,6 +46,17 @@ pub struct MatchRule {
     /// Only provider records of these kinds (empty: all).
     pub kinds: Vec<String>,
     pub action: Action,
+}
+
+impl MatchRule {
+    /// Whether a record of this provider and kind is in the rule's scope (an empty list is
+    /// every one).
+    fn covers(&self, provider: Option<&str>, kind: Option<&str>) -> bool {
+        let within = |list: &[String], v: Option<&str>| {
+            list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
+        };
+        within(&self.providers, provider) && within(&self.kinds, kind)
+    }
 }
 
 /// What must agree between a record and an entry.
@@ -246,22 +258,9 @@ fn pass(
     let mut back: HashMap<u32, u32> = HashMap::new();
     for &pr in pp {
         let i = pr as usize;
-        if !m.p_free(pr) || matches!(p.status.get(i), Some("failed" | "reversed" | "pending")) {
-            continue;
-        }
-        if !rule.providers.is_empty()
-            && !p
-                .provider
-                .get(i)
-                .is_some_and(|x| rule.providers.iter().any(|r| r == x))
-        {
-            continue;
-        }
-        if !rule.kinds.is_empty()
-            && !p
-                .kind
-                .get(i)
-                .is_some_and(|x| rule.kinds.iter().any(|r| r == x))
+        if !m.p_free(pr)
+            || !to_be_booked(p.status.get(i))
+            || !rule.covers(p.provider.get(i), p.kind.get(i))
         {
             continue;
         }

@@ -23,6 +23,13 @@ use crate::tolerance::Units;
 /// Microseconds in a day.
 const DAY_MICROS: i64 = 86_400_000_000;
 
+/// Whether a provider record in this status should have been booked: not a failed, reversed
+/// or pending one. Only these take part in the loose passes (the suggestions here and the
+/// configured rules, `ledger_rules`).
+pub(super) fn to_be_booked(status: Option<&str>) -> bool {
+    !matches!(status, Some("failed" | "reversed" | "pending"))
+}
+
 /// Pairs the confirmed pairs still free (rows on each side), then suggests.
 pub(super) fn confirmed(pairs: &[(u32, u32)], p_len: usize, l_len: usize, m: &mut Matches) {
     for &(p, l) in pairs {
@@ -79,7 +86,7 @@ pub(super) fn suggest(
     let mut takers: Vec<(usize, i128, u32)> = Vec::new();
     for &pr in pp {
         let i = pr as usize;
-        if !m.p_free(pr) || matches!(p.status.get(i), Some("failed" | "reversed" | "pending")) {
+        if !m.p_free(pr) || !to_be_booked(p.status.get(i)) {
             continue;
         }
         let (Some(c), Some(a)) = (p.currency.get(i), p.amount.get(i)) else {
