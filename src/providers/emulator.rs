@@ -118,6 +118,21 @@ pub struct Served {
     pub hidden: bool,
 }
 
+impl Served {
+    /// A money movement served in lists as its wire line, filtered by `class`; no separate
+    /// detail.
+    pub fn listed(record: ProviderRecord, class: String, line: &str, hidden: bool) -> Served {
+        Served {
+            at: record.occurred_at,
+            id: record.tx_id,
+            class,
+            json: line.to_string(),
+            detail: String::new(),
+            hidden,
+        }
+    }
+}
+
 /// All records, per list endpoint (named by the provider that serves it: `<provider>` or
 /// `<provider>/<list>`), each sorted by time then id.
 #[derive(Debug, Default)]

@@ -92,16 +92,6 @@ pub fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.push(
-            LIST,
-            Served {
-                at: r.occurred_at,
-                id: r.tx_id,
-                class: String::new(),
-                json: line.to_string(),
-                detail: String::new(),
-                hidden,
-            },
-        );
+        store.push(LIST, Served::listed(r, String::new(), line, hidden));
     }
 }

@@ -193,14 +193,7 @@ pub(super) fn keep(
     match record {
         Some(r) => {
             let trade = value.get("trade_id").is_some();
-            let served = Served {
-                at: r.occurred_at,
-                id: r.tx_id,
-                class: String::new(),
-                json: line.to_string(),
-                detail: String::new(),
-                hidden,
-            };
+            let served = Served::listed(r, String::new(), line, hidden);
             store.push(if trade { TRADES } else { ORDERS }, served);
         }
         None => store.push(

@@ -179,19 +179,10 @@ pub(super) fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.push(
-            LIST,
-            Served {
-                at: r.occurred_at,
-                id: r.tx_id,
-                class: value
-                    .get("business_type")
-                    .map(|b| b.to_string())
-                    .unwrap_or_default(),
-                json: line.to_string(),
-                detail: String::new(),
-                hidden,
-            },
-        );
+        let business_type = value
+            .get("business_type")
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        store.push(LIST, Served::listed(r, business_type, line, hidden));
     }
 }

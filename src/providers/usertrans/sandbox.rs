@@ -284,20 +284,11 @@ pub(super) fn keep(
     hidden: bool,
 ) {
     if let Some(r) = record {
-        store.push(
-            LIST,
-            Served {
-                at: r.occurred_at,
-                id: r.tx_id,
-                class: value
-                    .get("trans_type")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                json: line.to_string(),
-                detail: String::new(),
-                hidden,
-            },
-        );
+        let trans_type = value
+            .get("trans_type")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        store.push(LIST, Served::listed(r, trans_type, line, hidden));
     }
 }
