@@ -171,21 +171,6 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     Ok(g.report)
 }
 
-/// The generated ledger's columns: a ledger that books per record with the provider's ids (the
-/// reader's optional `card` and `description` are for statement ledgers).
-const LEDGER_HEADER: [&str; 10] = [
-    "entry_id",
-    "provider",
-    "kind",
-    "tx_id",
-    "order_id",
-    "amount",
-    "currency",
-    "fee",
-    "status",
-    "booked_at",
-];
-
 /// The month's files, created with their header rows: every provider's record files, the
 /// ledger (CSV, and XLSX when it fits a sheet) and the labels.
 fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<Writers> {
@@ -204,14 +189,19 @@ fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
     };
-    let ledger_header = LEDGER_HEADER;
+    // A ledger that books per record with the provider's ids.
+    let ledger_header: Vec<&str> = crate::ledger::COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !crate::ledger::STATEMENT_COLUMNS.contains(name))
+        .collect();
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),
         cause: Some(Box::new(e)),
     };
     w.ledger
-        .write_record(ledger_header)
+        .write_record(&ledger_header)
         .map_err(|e| csv_err(&out.join("ledger.csv"), e))?;
     w.labels
         .write_record(["category", "provider", "tx_id", "ledger_entry_id"])

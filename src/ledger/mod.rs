@@ -71,6 +71,10 @@ pub const COLUMNS: [(&str, bool); 12] = [
     ("booked_at", true),
 ];
 
+/// The columns only a ledger booked from card statements has (matched by `[[matching.rules]]`);
+/// a ledger that books per record with the provider's ids has the others.
+pub const STATEMENT_COLUMNS: [&str; 2] = ["card", "description"];
+
 /// One cell as any of the three formats gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
