@@ -51,9 +51,7 @@ fn pairs_in_two_currencies_are_compared_at_the_days_rate() {
     ];
     let mut opts = options("2026-03");
     opts.fx = Some(Fx::read(&rates, "0.005".parse().unwrap(), 7).unwrap());
-    let p = cardrecon::normalize::provider_frame(&records, UTC).unwrap();
-    let l = cardrecon::ledger::ledger_frame(&entries, UTC).unwrap();
-    let df = cardrecon::matching::reconcile(&p, &l, &opts).unwrap();
+    let df = engine_frame(&records, &entries, UTC, &opts);
     let rows = ResultRows::new(&df).unwrap();
     let all: Vec<_> = (0..rows.len()).map(|i| rows.row(i)).collect();
     assert_eq!(
@@ -66,13 +64,8 @@ fn pairs_in_two_currencies_are_compared_at_the_days_rate() {
             t("matched", "T5", "E5"),
         ]
     );
-    let detail = |tx: &str| {
-        all.iter()
-            .find(|r| r.tx_id.as_deref() == Some(tx))
-            .unwrap()
-            .detail
-            .clone()
-    };
+    // Each record is booked by the entry of its number (T1 by E1, ...).
+    let detail = |tx: &str| row(&all, tx, &tx.replace('T', "E")).detail.clone();
     assert_eq!(
         detail("T1"),
         "converted at 0.92592593 USD→EUR (the rate of 2026-03-06): 108.00 USD is 100.00 EUR, booked 100.20 EUR; FX difference 0.20 EUR, within 0.005 of it"

@@ -73,9 +73,7 @@ fn a_statement_ledger_is_matched_by_rules_only_where_each_is_the_others_only_can
         card_rule("card, amount, same day", 0, Action::Match),
         card_rule("card, amount, within 2 days", 2, Action::Suggest),
     ];
-    let p = cardrecon::normalize::provider_frame(&records, UTC).unwrap();
-    let l = cardrecon::ledger::ledger_frame(&entries, UTC).unwrap();
-    let df = cardrecon::matching::reconcile(&p, &l, &opts).unwrap();
+    let df = engine_frame(&records, &entries, UTC, &opts);
     let rows = ResultRows::new(&df).unwrap();
     let all: Vec<_> = (0..rows.len()).map(|i| rows.row(i)).collect();
     assert_eq!(
@@ -91,16 +89,7 @@ fn a_statement_ledger_is_matched_by_rules_only_where_each_is_the_others_only_can
             t("suggested_match", "U4", "S4"),
         ]
     );
-    let detail = |tx: &str, entry: &str| {
-        all.iter()
-            .find(|r| {
-                r.tx_id.as_deref().unwrap_or("") == tx
-                    && r.ledger_entry_id.as_deref().unwrap_or("") == entry
-            })
-            .unwrap()
-            .detail
-            .clone()
-    };
+    let detail = |tx: &str, entry: &str| row(&all, tx, entry).detail.clone();
     assert_eq!(
         detail("U1", "S1"),
         "matched by rule `card, amount, same day`: each is the other's only candidate under it"
@@ -319,10 +308,7 @@ fn a_rule_without_currency_looks_in_the_ledgers_other_currency_at_the_days_rate(
             t("missing_in_ledger", "U3", ""),
         ]
     );
-    let u1 = rows
-        .iter()
-        .find(|r| r.tx_id.as_deref() == Some("U1"))
-        .unwrap();
+    let u1 = row(&rows, "U1", "S1");
     assert_eq!(
         u1.detail,
         "matched by rule `card and amount`: each is the other's only candidate under it; converted at 0.92592593 USD→EUR (the rate of 2026-03-06): 108.00 USD is 100.00 EUR, booked 100.10 EUR; FX difference 0.10 EUR, within 0.005 of it"

@@ -6,7 +6,6 @@ use chrono_tz::UTC;
 use crate::util::*;
 use cardrecon::matching::Tolerance;
 use cardrecon::model::{LedgerEntry, ProviderRecord};
-use cardrecon::report::ResultRow;
 
 fn ordered(provider: &str, tx: &str, order: &str, amount: &str, when: &str) -> ProviderRecord {
     let mut r = rec(provider, tx, amount, utc(when));
@@ -18,15 +17,6 @@ fn booked(id: &str, tx: &str, order: &str, amount: &str, when: &str) -> LedgerEn
     let mut e = entry(id, "txv3", tx, amount, utc(when));
     e.order_id = (!order.is_empty()).then(|| order.to_string());
     e
-}
-
-fn row<'r>(rows: &'r [ResultRow], tx: &str, entry: &str) -> &'r ResultRow {
-    rows.iter()
-        .find(|r| {
-            r.tx_id.as_deref().unwrap_or("") == tx
-                && r.ledger_entry_id.as_deref().unwrap_or("") == entry
-        })
-        .unwrap_or_else(|| panic!("no row {tx}/{entry}"))
 }
 
 #[test]

@@ -95,6 +95,19 @@ pub fn options(period: &str) -> MatchOptions {
     }
 }
 
+/// The engine's result frame for Rust values (for what reads [`ResultRows`] itself, such as the
+/// summary's counts).
+pub fn engine_frame(
+    records: &[ProviderRecord],
+    entries: &[LedgerEntry],
+    zone: Tz,
+    opts: &MatchOptions,
+) -> polars::prelude::DataFrame {
+    let p = cardrecon::normalize::provider_frame(records, zone).unwrap();
+    let l = cardrecon::ledger::ledger_frame(entries, zone).unwrap();
+    matching::reconcile(&p, &l, opts).unwrap()
+}
+
 /// Runs the engine on Rust values and returns every result row.
 pub fn run_engine(
     records: &[ProviderRecord],
@@ -102,11 +115,19 @@ pub fn run_engine(
     zone: Tz,
     opts: &MatchOptions,
 ) -> Vec<ResultRow> {
-    let p = cardrecon::normalize::provider_frame(records, zone).unwrap();
-    let l = cardrecon::ledger::ledger_frame(entries, zone).unwrap();
-    let df = matching::reconcile(&p, &l, opts).unwrap();
+    let df = engine_frame(records, entries, zone, opts);
     let rows = ResultRows::new(&df).unwrap();
     (0..rows.len()).map(|i| rows.row(i)).collect()
+}
+
+/// The row of `tx` and `entry` (either empty for an unmatched item).
+pub fn row<'r>(rows: &'r [ResultRow], tx: &str, entry: &str) -> &'r ResultRow {
+    rows.iter()
+        .find(|r| {
+            r.tx_id.as_deref().unwrap_or("") == tx
+                && r.ledger_entry_id.as_deref().unwrap_or("") == entry
+        })
+        .unwrap_or_else(|| panic!("no row {tx}/{entry}"))
 }
 
 /// `(category, tx_id, entry_id)` of each row, sorted, for exact comparisons.
