@@ -47,7 +47,6 @@ impl Fx {
     /// Reads `date,base,quote,rate` rows (a header row first). A bad row is an error naming the
     /// file, its line and the column.
     pub fn read(path: &Path, tolerance_relative: Decimal, max_rate_age_days: u32) -> Result<Fx> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut fx = Fx {
             tolerance_relative,
             max_rate_age_days,
@@ -60,15 +59,22 @@ impl Fx {
             column: column.to_string(),
             message,
         };
-        let mut lines = text.lines().enumerate();
-        let header: Vec<String> = lines
-            .next()
-            .map(|(_, h)| {
-                h.split(',')
-                    .map(|c| c.trim().to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let unreadable = |e: csv::Error| Error::LedgerFile {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+            cause: Some(Box::new(e)),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_path(path)
+            .map_err(unreadable)?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(unreadable)?
+            .iter()
+            .map(str::to_ascii_lowercase)
+            .collect();
         if header != ["date", "base", "quote", "rate"] {
             return Err(Error::LedgerFile {
                 file: path.to_path_buf(),
@@ -79,24 +85,19 @@ impl Fx {
                 cause: None,
             });
         }
-        for (i, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        for record in reader.records() {
+            let record = record.map_err(unreadable)?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let f: Vec<&str> = record.iter().collect();
             if f.len() != 4 {
-                return Err(bad(
-                    i + 1,
-                    "(row)",
-                    format!("has {} fields, not 4", f.len()),
-                ));
+                return Err(bad(line, "(row)", format!("has {} fields, not 4", f.len())));
             }
             let day = NaiveDate::parse_from_str(f[0], "%Y-%m-%d")
-                .map_err(|e| bad(i + 1, "date", format!("`{}` is not YYYY-MM-DD ({e})", f[0])))?;
-            let rate = crate::money::parse(f[3]).map_err(|m| bad(i + 1, "rate", m))?;
+                .map_err(|e| bad(line, "date", format!("`{}` is not YYYY-MM-DD ({e})", f[0])))?;
+            let rate = crate::money::parse(f[3]).map_err(|m| bad(line, "rate", m))?;
             if rate <= Decimal::ZERO {
                 return Err(bad(
-                    i + 1,
+                    line,
                     "rate",
                     format!("`{}` is not a positive rate", f[3]),
                 ));
@@ -108,7 +109,7 @@ impl Fx {
             for (column, code) in [("base", &base), ("quote", &quote)] {
                 if !crate::money::is_plausible_currency(code) {
                     return Err(bad(
-                        i + 1,
+                        line,
                         column,
                         format!("`{code}` is not a currency code"),
                     ));
