@@ -188,8 +188,20 @@ pub struct LedgerEntry {
 /// `448533******6937`, `**** 6937`, `6937`); `None` without four digits. A ledger keeps no more
 /// of a card than this, and rules compare cards by it.
 pub fn last_four(text: &str) -> Option<String> {
-    let digits: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() >= 4).then(|| digits[digits.len() - 4..].iter().collect())
+    last_four_digits(text).map(|d| d.iter().map(|&b| char::from(b)).collect())
+}
+
+/// [`last_four`] as the four ASCII digits, without allocating (the rules compare cards by it
+/// once per record).
+pub fn last_four_digits(text: &str) -> Option<[u8; 4]> {
+    let mut last = [0u8; 4];
+    let mut n = 0usize;
+    for b in text.bytes().filter(u8::is_ascii_digit) {
+        last.rotate_left(1);
+        last[3] = b;
+        n += 1;
+    }
+    (n >= 4).then_some(last)
 }
 
 /// Masks a card number to at most its first 6 and last 4 characters (`4485333916826937` →

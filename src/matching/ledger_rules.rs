@@ -147,12 +147,7 @@ pub(super) fn run(
 
 /// The last four digits of a card as a side holds it.
 fn card4(card: Option<&str>) -> Option<[u8; 4]> {
-    let digits: Vec<u8> = card?.bytes().filter(u8::is_ascii_digit).collect();
-    (digits.len() >= 4).then(|| {
-        let mut d = [0u8; 4];
-        d.copy_from_slice(&digits[digits.len() - 4..]);
-        d
-    })
+    crate::model::last_four_digits(card?)
 }
 
 /// Where a record is looked for: a ledger currency and the amount in it (converted at the day's
@@ -393,5 +388,10 @@ mod tests {
         );
         assert_eq!(card4(Some("448533******6937")), Some(*b"6937"));
         assert_eq!(card4(Some("**37")), None);
+        assert_eq!(
+            crate::model::last_four("4485 3339 1682 6937").as_deref(),
+            Some("6937")
+        );
+        assert_eq!(crate::model::last_four("**** 37"), None);
     }
 }
