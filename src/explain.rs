@@ -370,7 +370,25 @@ fn render_result(out: &mut String, r: &Map<String, Value>) {
         out.push_str(&format!(": {detail}"));
     }
     out.push('\n');
-    if !get(r, "provider_amount").is_empty() {
+    let summary = matches!(
+        cat,
+        "summary_matched" | "summary_mismatch" | "summary_missing"
+    );
+    if summary {
+        out.push_str(&format!(
+            "    records   {} {} {} {}: {} (day {})\n",
+            get(r, "provider"),
+            get(r, "kind"),
+            get(r, "provider_amount"),
+            get(r, "currency"),
+            if cat == "summary_missing" {
+                "their sum"
+            } else {
+                "their figure, as the line's row compares it"
+            },
+            get(r, "provider_day")
+        ));
+    } else if !get(r, "provider_amount").is_empty() {
         out.push_str(&format!(
             "    provider  {} {} {} {} {}, {} on {} (day {})\n",
             get(r, "provider"),
@@ -395,7 +413,13 @@ fn render_result(out: &mut String, r: &Map<String, Value>) {
         ));
     }
     let paired = !get(r, "provider_amount").is_empty() && !get(r, "ledger_entry_id").is_empty();
-    let how = if detail.starts_with("suggested by rule") || detail.contains("; suggested by rule") {
+    let how = if summary && cat == "summary_missing" {
+        "a group of records a summary journal covers, with no line in the ledger: one row for the group, its records not listed one by one"
+    } else if summary {
+        "a summary journal's line, compared with the sum of the records it covers (their rows follow, with the line's match id)"
+    } else if cat == "summarized" {
+        "covered by a summary journal's line (its row is listed with this one): not matched one by one"
+    } else if detail.starts_with("suggested by rule") || detail.contains("; suggested by rule") {
         "suggested by a configured rule (named in the detail), not matched: each is the other's only candidate under it; a person confirms or rejects the pair"
     } else if cat == "suggested_match" {
         "suggested, not matched: each is the other's only loose candidate (same provider, currency and card, amounts within tolerance, times within the suggestion window); nothing links them by key, so a person confirms or rejects the pair"

@@ -166,6 +166,9 @@ impl ProviderRecord {
 pub struct LedgerEntry {
     pub entry_id: String,
     pub provider: Option<String>,
+    /// The journal a general ledger booked the entry in (`settlement`): a summary line's mark
+    /// for `[[matching.summaries]]` (their `ledger_kind`).
+    pub journal: Option<String>,
     pub kind: Option<Kind>,
     pub tx_id: Option<String>,
     pub order_id: Option<String>,

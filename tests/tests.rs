@@ -26,6 +26,7 @@ mod secrets;
 mod sql;
 mod stage6;
 mod store;
+mod summaries;
 mod tinypay;
 mod util;
 mod workspace;

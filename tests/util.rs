@@ -61,6 +61,7 @@ pub fn entry(
     LedgerEntry {
         entry_id: id.into(),
         provider: Some(provider.into()),
+        journal: None,
         kind: Some(Kind::Consumption),
         tx_id: if tx_id.is_empty() {
             None
@@ -90,6 +91,7 @@ pub fn options(period: &str) -> MatchOptions {
         gather: Default::default(),
         loose: Default::default(),
         decided: Default::default(),
+        summaries: Vec::new(),
         rules: Vec::new(),
         fx: None,
     }

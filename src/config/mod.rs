@@ -61,6 +61,8 @@
 
 pub mod delivery;
 pub mod dialect;
+mod matching;
+pub use matching::{MatchingFile, MatchingSettings, RuleFile, SummaryFile};
 pub mod serve;
 pub mod template;
 
@@ -270,18 +272,6 @@ pub struct ToleranceFile {
     pub fee_currency: BTreeMap<String, String>,
 }
 
-/// `[matching]` resolved: stage 6's passes (`matching::Loose`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchingSettings {
-    pub groups: bool,
-    /// `None` when suggestions are off.
-    pub suggest_window_days: Option<u32>,
-    /// The links check (stage 7, `crate::links`).
-    pub links: bool,
-    /// `[[matching.rules]]`, in order.
-    pub rules: Vec<crate::matching::ledger_rules::MatchRule>,
-}
-
 impl FxSettings {
     fn resolve(file: &FxFile, source_name: &str) -> Result<FxSettings> {
         let cfg = |field: &str, message: String| Error::config(source_name, field, message);
@@ -310,35 +300,6 @@ impl FxSettings {
             max_rate_age_days: file.max_rate_age_days.unwrap_or(7),
         })
     }
-}
-
-/// `[matching]`: stage 6's passes.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MatchingFile {
-    pub groups: Option<bool>,
-    pub suggest: Option<bool>,
-    pub suggest_window_days: Option<u32>,
-    pub links: Option<bool>,
-    /// `[[matching.rules]]`: the team's own passes, in order.
-    #[serde(default)]
-    pub rules: Vec<RuleFile>,
-}
-
-/// One `[[matching.rules]]` table.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleFile {
-    pub name: Option<String>,
-    #[serde(default)]
-    pub match_on: Vec<String>,
-    pub day_window: Option<u32>,
-    pub amount_tolerance: Option<String>,
-    #[serde(default)]
-    pub providers: Vec<String>,
-    #[serde(default)]
-    pub kinds: Vec<String>,
-    pub action: Option<String>,
 }
 
 /// A `[providers.<instance>]` table: the keys every provider has, and the provider's own (its
@@ -483,104 +444,6 @@ impl Uses {
         fetch: false,
         deliver: false,
     };
-}
-
-/// `[[matching.rules]]`, each checked: a name, known fields to match on (at least one), a
-/// tolerance that is a non-negative amount, known kinds, and an action of `match` or `suggest`.
-fn match_rules(
-    rules: &[RuleFile],
-    source_name: &str,
-    instances: &BTreeMap<String, ProviderInstance>,
-) -> Result<Vec<crate::matching::ledger_rules::MatchRule>> {
-    use crate::matching::ledger_rules::{Action, Fields, MatchRule};
-    // Rules are numbered in 16 bits on the engine's rows; a thousand is far past any team's.
-    if rules.len() > 1000 {
-        return Err(Error::config(
-            source_name,
-            "matching.rules",
-            format!("{} rules; at most 1000", rules.len()),
-        ));
-    }
-    let mut out: Vec<MatchRule> = Vec::new();
-    for (n, r) in rules.iter().enumerate() {
-        let field = |f: &str| format!("matching.rules[{n}].{f}");
-        let cfg = |f: &str, message: String| Error::config(source_name, field(f), message);
-        let name = match r.name.as_deref().map(str::trim) {
-            Some(name) if !name.is_empty() => name.to_string(),
-            _ => {
-                return Err(cfg(
-                    "name",
-                    "is required: the rule's name is what its rows say".into(),
-                ))
-            }
-        };
-        if out.iter().any(|o| o.name == name) {
-            return Err(cfg("name", format!("`{name}` names two rules")));
-        }
-        let on = Fields::parse(&r.match_on).map_err(|m| cfg("match_on", m))?;
-        if on == Fields::default() {
-            return Err(cfg(
-                "match_on",
-                format!(
-                    "names no field; at least one of {}",
-                    Fields::NAMES.join(", ")
-                ),
-            ));
-        }
-        let amount_tolerance = match &r.amount_tolerance {
-            None => None,
-            Some(t) => {
-                let d = crate::money::parse(t).map_err(|m| cfg("amount_tolerance", m))?;
-                if d.is_sign_negative() {
-                    return Err(cfg(
-                        "amount_tolerance",
-                        "a tolerance cannot be negative".into(),
-                    ));
-                }
-                Some(d)
-            }
-        };
-        let mut kinds = Vec::new();
-        for k in &r.kinds {
-            let kind = crate::model::Kind::parse(k)
-                .ok_or_else(|| cfg("kinds", format!("`{k}` is not a kind")))?;
-            kinds.push(kind.as_str().to_string());
-        }
-        let action = match r.action.as_deref().map(str::trim) {
-            None | Some("match") => Action::Match,
-            Some("suggest") => Action::Suggest,
-            Some(other) => {
-                return Err(cfg(
-                    "action",
-                    format!("`{other}` is not `match` or `suggest`"),
-                ))
-            }
-        };
-        // A misspelt provider would make the rule match nothing, silently.
-        let providers: Vec<String> = r.providers.iter().map(|p| p.trim().to_string()).collect();
-        if let Some(p) = providers
-            .iter()
-            .find(|p| !instances.contains_key(p.as_str()))
-        {
-            return Err(cfg(
-                "providers",
-                format!(
-                    "`{p}` is not a configured provider ({})",
-                    instances.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-        out.push(MatchRule {
-            name,
-            on,
-            day_window: r.day_window.unwrap_or(0),
-            amount_tolerance,
-            providers,
-            kinds,
-            action,
-        });
-    }
-    Ok(out)
 }
 
 /// A config value and the key it was read from.
@@ -798,7 +661,8 @@ impl Settings {
                     _ => Some(file.matching.suggest_window_days.unwrap_or(3)),
                 },
                 links: file.matching.links.unwrap_or(true),
-                rules: match_rules(&file.matching.rules, source_name, &providers)?,
+                rules: matching::match_rules(&file.matching.rules, source_name, &providers)?,
+                summaries: matching::match_summaries(&file.matching.summaries, source_name)?,
             },
             providers,
             ledger: file.ledger.clone(),
@@ -966,6 +830,7 @@ mod tests {
                 suggest_window_days: Some(5),
                 links: true,
                 rules: Vec::new(),
+                summaries: Vec::new(),
             }
         );
         let f: ConfigFile =
@@ -978,6 +843,7 @@ mod tests {
                 suggest_window_days: None,
                 links: true,
                 rules: Vec::new(),
+                summaries: Vec::new(),
             }
         );
         // Defaults: both passes on, three days.

@@ -193,7 +193,10 @@ fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<
     let ledger_header: Vec<&str> = crate::ledger::COLUMNS
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| !crate::ledger::STATEMENT_COLUMNS.contains(name))
+        .filter(|name| {
+            !crate::ledger::STATEMENT_COLUMNS.contains(name)
+                && !crate::ledger::SUMMARY_COLUMNS.contains(name)
+        })
         .collect();
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),

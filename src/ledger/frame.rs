@@ -13,6 +13,7 @@ pub fn ledger_frame(entries: &[LedgerEntry], zone: Tz) -> Result<DataFrame> {
     let columns = vec![
         str_col("entry_id", e.iter().map(|x| x.entry_id.as_str())),
         opt_str_col("provider", e.iter().map(|x| x.provider.as_deref())),
+        opt_str_col("journal", e.iter().map(|x| x.journal.as_deref())),
         opt_str_col("kind", e.iter().map(|x| x.kind.map(Kind::as_str))),
         opt_str_col("tx_id", e.iter().map(|x| x.tx_id.as_deref())),
         opt_str_col("order_id", e.iter().map(|x| x.order_id.as_deref())),

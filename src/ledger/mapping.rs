@@ -69,15 +69,27 @@ pub(crate) fn column_index(
             None => {}
         }
     }
-    // Without an id, only the configured rules ([[matching.rules]]) can pair an entry.
+    // Without an id, only the configured rules ([[matching.rules]]) and summaries
+    // ([[matching.summaries]]) can pair an entry.
     if !index.contains_key("tx_id")
         && !index.contains_key("order_id")
         && settings.matching.rules.is_empty()
+        && settings.matching.summaries.is_empty()
     {
         return Err(file_err(
             path,
             format!(
                 "has neither a `tx_id` nor an `order_id` column, so no entry could be matched to a provider record; columns found: {}. Map one in [ledger.columns]",
+                headers.join(", ")
+            ),
+        ));
+    }
+    // A summary's lines are the entries of its journal: without the column there are none.
+    if !settings.matching.summaries.is_empty() && !index.contains_key("journal") {
+        return Err(file_err(
+            path,
+            format!(
+                "has no `journal` column, which [[matching.summaries]] reads to find its lines (`ledger_kind`); columns found: {}. Map it in [ledger.columns]",
                 headers.join(", ")
             ),
         ));
@@ -302,6 +314,7 @@ impl<'a> Mapping<'a> {
         Ok(LedgerEntry {
             entry_id,
             provider: self.text(cells, "provider")?,
+            journal: self.text(cells, "journal")?,
             kind,
             tx_id: self.text(cells, "tx_id")?,
             order_id: self.text(cells, "order_id")?,

@@ -56,8 +56,9 @@ pub use time::{excel_serial, parse_instant_text, BOOKING_YEARS};
 pub(crate) use time::{instant_from_text, naive_instant, plausible};
 
 /// Canonical ledger columns, in table order, and whether each is required.
-pub const COLUMNS: [(&str, bool); 12] = [
+pub const COLUMNS: [(&str, bool); 13] = [
     ("entry_id", true),
+    ("journal", false),
     ("provider", false),
     ("kind", false),
     ("tx_id", false),
@@ -74,6 +75,11 @@ pub const COLUMNS: [(&str, bool); 12] = [
 /// The columns only a ledger booked from card statements has (matched by `[[matching.rules]]`);
 /// a ledger that books per record with the provider's ids has the others.
 pub const STATEMENT_COLUMNS: [&str; 2] = ["card", "description"];
+
+/// The column only a general ledger of summary journals has: the journal an entry was booked
+/// in (`settlement`), which `[[matching.summaries]]` reads as its `ledger_kind`. The entry's
+/// `kind` is then what a line totals, when a summary groups by kind.
+pub const SUMMARY_COLUMNS: [&str; 1] = ["journal"];
 
 /// One cell as any of the three formats gives it.
 #[derive(Debug, Clone, PartialEq)]

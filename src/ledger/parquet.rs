@@ -71,6 +71,7 @@ pub(super) fn typed_frame(
     let ids = || -> Option<Vec<Column>> {
         let entry_id = required(text("entry_id")?)?;
         let provider = text("provider")?;
+        let journal = text("journal")?;
         let kind = text("kind")?
             .into_iter()
             .map(|k| match k {
@@ -88,6 +89,7 @@ pub(super) fn typed_frame(
         Some(vec![
             req_text("entry_id", entry_id),
             opt_text("provider", provider),
+            opt_text("journal", journal),
             opt_text("kind", kind),
             opt_text("tx_id", tx_id),
             opt_text("order_id", order_id),

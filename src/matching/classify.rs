@@ -1,6 +1,6 @@
 //! Stages 3-5: what a pair, a group member or a lone item is, by the precedence in [`super`].
 
-use super::matches::{Group, How};
+use super::matches::{Group, How, Matches};
 use super::rules::{by_flags, unmatched_provider, Flag, DEBIT_KINDS, UNMATCHED_LEDGER};
 use super::side::Cols;
 use super::{Category, MatchOptions};
@@ -25,6 +25,8 @@ pub(super) struct Row {
     pub(super) candidates: u32,
     /// For a row a configured rule left unmatched: the rule and its candidates.
     pub(super) rule: Option<(u16, u32)>,
+    /// The summary group (`Matches::summed`) the row belongs to ([`NONE`] for none).
+    pub(super) summed: u32,
 }
 
 /// What classifying needs besides the row: both sides, the duplicate marks, the rules.
@@ -40,6 +42,8 @@ pub(super) struct Judge<'c, 'a> {
     pub(super) period: (i32, i32),
     /// The configured rules, for their names.
     pub(super) rules: &'c [super::ledger_rules::MatchRule],
+    /// The configured summaries, for their names.
+    pub(super) summaries: &'c [super::summaries::MatchSummary],
     /// `[fx]`: pairs in two currencies compared at the day's rate.
     pub(super) fx: Option<&'c super::fx::Fx>,
 }
@@ -63,6 +67,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             signed_ledger: opts.signed_ledger,
             period,
             rules: &opts.rules,
+            summaries: &opts.summaries,
             fx: opts.fx.as_ref(),
         }
     }
@@ -175,6 +180,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             group: NONE,
             candidates: 0,
             rule: None,
+            summed: NONE,
         }
     }
 
@@ -219,6 +225,62 @@ impl<'c, 'a> Judge<'c, 'a> {
             group: g,
             candidates: 0,
             rule: None,
+            summed: NONE,
+        }
+    }
+
+    /// The rows of every summary group whose day is in the period: a line's row then one per
+    /// record it covers, or a group's one row.
+    pub(super) fn summary_rows(&self, m: &Matches, out: &mut dyn FnMut(Row)) {
+        let judge = self;
+        for (g, s) in m.summed.iter().enumerate() {
+            if !s
+                .day
+                .is_some_and(|d| d >= judge.period.0 && d <= judge.period.1)
+            {
+                continue;
+            }
+            let how = match judge.summaries.get(s.summary as usize) {
+                Some(x) if !x.by_kind => How::SummaryNet(s.summary),
+                _ => How::Summary(s.summary),
+            };
+            let row = |p: Option<u32>, l: Option<u32>, category: Category| {
+                let mut flags = [false; 6];
+                flags[Flag::Amount.index()] = category == Category::SummaryMismatch;
+                Row {
+                    p,
+                    l,
+                    how: Some(how),
+                    flags,
+                    p_primary: p.map(|_| true),
+                    l_primary: l.map(|_| true),
+                    category,
+                    group: NONE,
+                    candidates: 0,
+                    rule: None,
+                    summed: g as u32,
+                }
+            };
+            match s.line {
+                Some(lr) => {
+                    let category = if s.agrees {
+                        Category::SummaryMatched
+                    } else {
+                        Category::SummaryMismatch
+                    };
+                    out(row(None, Some(lr), category));
+                    for &r in &s.records {
+                        out(row(Some(r), None, Category::Summarized));
+                    }
+                }
+                // The group's row carries its first record, for the provider, day and currency it
+                // shows; the record's own fields are not shown (`results`).
+                None => out(row(
+                    s.records.first().copied(),
+                    None,
+                    Category::SummaryMissing,
+                )),
+            }
         }
     }
 }

@@ -30,6 +30,7 @@ use super::pair::{key_of, pair_on, Key};
 use super::rules::FLAGS;
 use super::side::Side;
 use super::suggest;
+use super::summaries;
 use super::sums::{summary_frame, Sums};
 use super::{Category, Gather, MatchOptions, L_COLS, P_COLS};
 use crate::error::Result;
@@ -107,11 +108,14 @@ pub fn reconcile(
                 }
             }
         }
+        judge.summary_rows(m, out);
     };
     // Two threads: the provider items' first half on one, the rest and the ledger's on the
     // other. (Order does not matter here: the rows are ordered afterwards when it does.)
     let (first, second) = p_win.split_at(p_win.len() / 2);
-    if opts.gather == Gather::Summary {
+    // A summary-only result adds rows up by their own columns; a summary line's figure is not
+    // one of them, so with summaries every row is kept.
+    if opts.gather == Gather::Summary && opts.summaries.is_empty() {
         // Added up as they are classified: the rows themselves are never kept.
         let parts = std::thread::scope(|scope| {
             let other = scope.spawn(|| {
@@ -248,6 +252,27 @@ fn pair_passes(
         m.pair(pr, lr, How::OrderId);
     }
     tracing::debug!("engine: paired on order id");
+    // The summary journals: each line against its records' sum. Their lines, matched or not,
+    // take no part in the later passes.
+    let mut lp_left = lp_left;
+    if !opts.summaries.is_empty() {
+        let (pp_now, lp_now) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
+        let lines = summaries::run(
+            &opts.summaries,
+            p,
+            l,
+            &pp_now,
+            &lp_now,
+            &summaries::Terms {
+                tolerance: &amount_units,
+                fx: opts.fx.as_ref(),
+                signed_ledger: opts.signed_ledger,
+            },
+            &mut m,
+        );
+        lp_left.retain(|r| lines.binary_search(r).is_err());
+        tracing::debug!(summed = m.summed.len(), "engine: the summaries");
+    }
     if !opts.rules.is_empty() {
         let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
         let counts = ledger_rules::run(
@@ -361,16 +386,29 @@ pub(super) fn finish(
         id: Option<&'a str>,
         entry: Option<&'a str>,
         group: u32,
+        /// A summary group's rows: its line first, then its records in input order.
+        summed: u32,
+        member: u32,
         p: Option<u32>,
         l: Option<u32>,
     }
     let keys: Vec<SortKey<'_>> = rows
         .iter()
         .map(|r| {
-            // A group's members sort where its first row (the one record's) sorts, together.
-            let (kp, kl) = match m.groups.get(r.group as usize) {
-                Some(g) => (g.p.first().copied(), g.l.first().copied()),
-                None => (r.p, r.l),
+            // A group's members sort where its first row (the one record's) sorts, together;
+            // a summary's where its line (or its first record) sorts.
+            let summed = m.summed.get(r.summed as usize);
+            let (kp, kl) = match (m.groups.get(r.group as usize), summed) {
+                (Some(g), _) => (g.p.first().copied(), g.l.first().copied()),
+                (None, Some(s)) if s.line.is_some() => (None, s.line),
+                (None, Some(s)) => (s.records.first().copied(), None),
+                (None, None) => (r.p, r.l),
+            };
+            let member = match (summed, r.p) {
+                (Some(s), Some(pr)) if s.line.is_some() => {
+                    1 + s.records.binary_search(&pr).unwrap_or(0) as u32
+                }
+                _ => 0,
             };
             let pi = kp.map(|x| x as usize);
             let li = kl.map(|x| x as usize);
@@ -388,6 +426,8 @@ pub(super) fn finish(
                     .or_else(|| li.and_then(|i| l.order_id.get(i))),
                 entry: li.and_then(|i| l.extra.get(i)),
                 group: r.group,
+                summed: r.summed,
+                member,
                 p: r.p,
                 l: r.l,
             }
@@ -401,6 +441,8 @@ pub(super) fn finish(
             .then_with(|| nulls_last(x.id, y.id))
             .then_with(|| nulls_last(x.entry, y.entry))
             .then_with(|| x.group.cmp(&y.group))
+            .then_with(|| x.summed.cmp(&y.summed))
+            .then_with(|| x.member.cmp(&y.member))
             .then_with(|| nulls_last(x.p, y.p))
             .then_with(|| nulls_last(x.l, y.l))
     });
@@ -518,7 +560,23 @@ impl Matched<'_, '_, '_> {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
+        let mut summary_ids: Vec<Option<String>> = vec![None; self.m.summed.len()];
         for r in rows {
+            if let Some(s) = self.m.summed.get(r.summed as usize) {
+                // Once per group: a line may cover a hundred thousand records.
+                let text = summary_ids[r.summed as usize].get_or_insert_with(|| {
+                    let keys = summary_keys(j, s);
+                    let keys: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
+                    ids.id(&keys).to_string()
+                });
+                id.append_value(text.as_str());
+                size.push(Some(s.records.len() as u32));
+                sum.push(Some(s.figure));
+                amount_tol.push(if r.l.is_some() { s.tolerance } else { None });
+                fee_tol.push(None);
+                candidates.push(None);
+                continue;
+            }
             let group = self.m.groups.get(r.group as usize);
             let provider =
                 r.p.and_then(|i| p.provider.get(i as usize))
@@ -583,9 +641,64 @@ impl Matched<'_, '_, '_> {
             columns.extend(rule_columns(rows, j.rules));
         }
         if j.fx.is_some() {
-            columns.extend(fx_columns(rows, j));
+            columns.extend(fx_columns(rows, j, self.m));
+        }
+        if !j.summaries.is_empty() {
+            let summed = |r: &&Row| self.m.summed.get(r.summed as usize);
+            columns.push(Column::new(
+                "summary".into(),
+                rows.iter()
+                    .map(|r| {
+                        let s = summed(r)?;
+                        j.summaries.get(s.summary as usize).map(|x| x.name.as_str())
+                    })
+                    .collect::<Vec<Option<&str>>>(),
+            ));
+            // The line's difference from its records' figure, on the line's row.
+            let difference: Vec<Option<i128>> = rows
+                .iter()
+                .map(|r| {
+                    summed(r)
+                        .filter(|_| r.l.is_some())
+                        .and_then(|s| s.difference())
+                })
+                .collect();
+            columns.push(crate::columns::units_col("summary_difference", &difference));
         }
         columns
+    }
+}
+
+/// A summary group's match id keys: the provider (when the summary groups by it), the
+/// summary's name, and the line's entry id, or, for a group with no line, its day, currency and
+/// kind. Every row of the group carries it.
+fn summary_keys<'a>(j: &Judge<'_, 'a>, s: &super::matches::Summed) -> [Option<String>; 6] {
+    let config = j.summaries.get(s.summary as usize);
+    let name = config.map(|x| x.name.clone());
+    let by_provider = config.is_some_and(|x| x.by_provider);
+    let by_kind = config.is_some_and(|x| x.by_kind);
+    let (p, l) = (j.p, j.l);
+    let owned = |v: Option<&str>| v.map(str::to_string);
+    match (s.line, s.records.first()) {
+        (Some(lr), _) => [
+            owned(l.provider.get(lr as usize).filter(|_| by_provider)),
+            Some("summary".into()),
+            name,
+            owned(l.extra.get(lr as usize)),
+            None,
+            None,
+        ],
+        (None, first) => {
+            let i = first.map(|&r| r as usize);
+            [
+                owned(i.and_then(|i| p.provider.get(i)).filter(|_| by_provider)),
+                Some("summary-group".into()),
+                name,
+                s.day.map(|d| crate::period::from_epoch_days(d).to_string()),
+                owned(i.and_then(|i| p.currency.get(i))),
+                owned(i.and_then(|i| p.kind.get(i)).filter(|_| by_kind)),
+            ]
+        }
     }
 }
 
@@ -609,13 +722,18 @@ fn rule_columns(rows: &[&Row], rules: &[super::ledger_rules::MatchRule]) -> [Col
 
 /// `fx` (a converted pair's conversion in words, or why there was no rate) and
 /// `fx_difference`, for the pairs outside groups.
-fn fx_columns(rows: &[&Row], j: &Judge<'_, '_>) -> [Column; 2] {
+fn fx_columns(rows: &[&Row], j: &Judge<'_, '_>, m: &Matches) -> [Column; 2] {
     let (text, difference): (Vec<Option<String>>, Vec<Option<i128>>) = rows
         .iter()
-        .map(|r| match (r.p, r.l, r.group) {
-            (Some(i), Some(e), NONE) => fx_words(j, i as usize, e as usize),
-            _ => (None, None),
-        })
+        .map(
+            |r| match (r.p, r.l, r.group, m.summed.get(r.summed as usize)) {
+                // A summary's line (or group with no line): what `[fx]` converted, in words.
+                (_, l, _, Some(s)) if l.is_some() || s.line.is_none() => (s.fx.clone(), None),
+                (_, _, _, Some(_)) => (None, None),
+                (Some(i), Some(e), NONE, None) => fx_words(j, i as usize, e as usize),
+                _ => (None, None),
+            },
+        )
         .unzip();
     [
         Column::new("fx".into(), text),

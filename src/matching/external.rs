@@ -178,6 +178,7 @@ pub fn from_results(
             group: NONE,
             candidates: 0,
             rule: None,
+            summed: NONE,
         });
     }
     if !opts.rules.is_empty() {

@@ -14,6 +14,11 @@ pub(super) enum How {
     Rule(u16),
     /// Suggested by the configured rule of this index (its action is `suggest`).
     RuleSuggested(u16),
+    /// A line of the configured summary of this index and its records, by kind
+    /// (`summaries`).
+    Summary(u16),
+    /// The same, for a summary of the day's net (not grouped by kind).
+    SummaryNet(u16),
 }
 
 impl How {
@@ -25,6 +30,8 @@ impl How {
             How::Confirmed => "confirmed",
             How::Rule(_) => "rule",
             How::RuleSuggested(_) => "rule_suggested",
+            How::Summary(_) => "summary",
+            How::SummaryNet(_) => "summary_net",
         }
     }
 }
@@ -47,6 +54,9 @@ pub(super) struct Matches {
     /// Rows a configured rule left unmatched for having several candidates: (rule, count).
     pub(super) p_rule_candidates: hashbrown::HashMap<u32, (u16, u32)>,
     pub(super) l_rule_candidates: hashbrown::HashMap<u32, (u16, u32)>,
+    /// Summary lines with their records, and groups of records with no line
+    /// (`summaries`); their rows are marked in `p_group`/`l_group` with [`SUMMED`].
+    pub(super) summed: Vec<Summed>,
 }
 
 impl Matches {
@@ -61,6 +71,7 @@ impl Matches {
             l_candidates: Default::default(),
             p_rule_candidates: Default::default(),
             l_rule_candidates: Default::default(),
+            summed: Vec::new(),
         }
     }
 
@@ -131,3 +142,37 @@ impl Group {
         }
     }
 }
+
+/// A line and the records it covers, or a group of records with no line.
+#[derive(Debug, Clone)]
+pub(super) struct Summed {
+    /// The summary's index in the configuration.
+    pub(super) summary: u16,
+    pub(super) line: Option<u32>,
+    /// The records, in input order.
+    pub(super) records: Vec<u32>,
+    /// The records' figure (units): a kind's sum, or the day's net, debits less credits; in
+    /// the line's currency where `[fx]` converted it.
+    pub(super) figure: i128,
+    /// The line's amount in the figure's terms (`summaries::booked`).
+    pub(super) booked: Option<i128>,
+    /// Whether the line agrees with the figure.
+    pub(super) agrees: bool,
+    /// The tolerance it was judged by (units), when a difference was allowed.
+    pub(super) tolerance: Option<i128>,
+    /// Where `[fx]` converted records, in words; or why a group found no rate.
+    pub(super) fx: Option<String>,
+    /// The day, currency and kind of the group (a line's, or the records').
+    pub(super) day: Option<i32>,
+}
+
+impl Summed {
+    /// The difference the row shows: the records' figure − the line.
+    pub(super) fn difference(&self) -> Option<i128> {
+        self.booked.map(|b| self.figure - b)
+    }
+}
+
+/// Marks a row as taken by summary group `i` (in `Matches::p_group`/`l_group`): the top bit
+/// set, so it is never a group of stage 6 (those are indexed from 0) nor free.
+pub(super) const SUMMED: u32 = 1 << 31;

@@ -48,6 +48,7 @@ mod side;
 /// The engine's in-place column readers, shared with the links check.
 pub(crate) use side::{days, decs, strs, Nums, Strs};
 mod suggest;
+pub mod summaries;
 mod sums;
 
 pub use crate::tolerance::Tolerance;
@@ -76,10 +77,19 @@ pub enum Category {
     ClearedPrior,
     /// Stage 6: a loose candidate pair, unique both ways, for a person to confirm or reject.
     SuggestedMatch,
+    /// A summary journal's line that agrees with the sum of its records ([`summaries`]).
+    SummaryMatched,
+    /// A summary line that differs from the sum of its records beyond the tolerance.
+    SummaryMismatch,
+    /// A group of provider records a summary covers, with no line for them: one row for the
+    /// group.
+    SummaryMissing,
+    /// A provider record a summary line covers (the line's row says how the sum compares).
+    Summarized,
 }
 
 impl Category {
-    pub const ALL: [Category; 14] = [
+    pub const ALL: [Category; 18] = [
         Category::Matched,
         Category::DuplicateAtProvider,
         Category::DuplicateInLedger,
@@ -94,6 +104,10 @@ impl Category {
         Category::PendingNotBooked,
         Category::ClearedPrior,
         Category::SuggestedMatch,
+        Category::SummaryMatched,
+        Category::SummaryMismatch,
+        Category::SummaryMissing,
+        Category::Summarized,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +126,10 @@ impl Category {
             Category::PendingNotBooked => "pending_not_booked",
             Category::ClearedPrior => "cleared_prior",
             Category::SuggestedMatch => "suggested_match",
+            Category::SummaryMatched => "summary_matched",
+            Category::SummaryMismatch => "summary_mismatch",
+            Category::SummaryMissing => "summary_missing",
+            Category::Summarized => "summarized",
         }
     }
 
@@ -121,7 +139,7 @@ impl Category {
 
     /// Whether a person has to look at it: everything but matched and the informational
     /// categories (failed or pending at the provider and, rightly, not booked; the late half of
-    /// an earlier period's item).
+    /// an earlier period's item; a summary line that agrees, and the records it covers).
     pub fn is_discrepancy(self) -> bool {
         !matches!(
             self,
@@ -129,6 +147,20 @@ impl Category {
                 | Category::FailedNotBooked
                 | Category::PendingNotBooked
                 | Category::ClearedPrior
+                | Category::SummaryMatched
+                | Category::Summarized
+        )
+    }
+
+    /// Whether a row of this category is about a summary journal: a line, a group with no
+    /// line, or a record a line covers.
+    pub fn is_summary(self) -> bool {
+        matches!(
+            self,
+            Category::SummaryMatched
+                | Category::SummaryMismatch
+                | Category::SummaryMissing
+                | Category::Summarized
         )
     }
 }
@@ -152,7 +184,10 @@ pub struct MatchOptions {
     pub loose: Loose,
     /// With a store: pairs people decided on (rows of each side).
     pub decided: Decided,
-    /// The team's rules (`[[matching.rules]]`), in order, after the tx-id and order-id passes.
+    /// The team's summary journals (`[[matching.summaries]]`), in order, after the tx-id and
+    /// order-id passes and before the rules.
+    pub summaries: Vec<summaries::MatchSummary>,
+    /// The team's rules (`[[matching.rules]]`), in order, after the summaries.
     pub rules: Vec<ledger_rules::MatchRule>,
     /// Bookings in another currency (`[fx]`): the rates and the rule that uses them.
     pub fx: Option<fx::Fx>,
@@ -199,7 +234,7 @@ pub struct Decided {
 /// group member and suggestion), the group's size and the several side's sum (groups), the
 /// tolerance an amount or fee difference was judged by (when there was one), and the number
 /// of loose candidates of an item left unmatched.
-pub const MATCH_COLS: [&str; 10] = [
+pub const MATCH_COLS: [&str; 12] = [
     "match_id",
     "match_size",
     "match_sum",
@@ -210,6 +245,8 @@ pub const MATCH_COLS: [&str; 10] = [
     "rule_candidates",
     "fx",
     "fx_difference",
+    "summary",
+    "summary_difference",
 ];
 
 /// Match ids: `m-` and the 16 hex digits of XXH3-64 over the match's keys (provider, then the

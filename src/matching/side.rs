@@ -92,6 +92,9 @@ pub(super) struct Cols<'a> {
     /// such column (a summary-only read without rules).
     pub(super) card: Option<Strs<'a>>,
     pub(super) description: Option<Strs<'a>>,
+    /// Ledger side: the journal an entry was booked in (a summary line's mark); `None` where
+    /// the table has no such column.
+    pub(super) journal: Option<Strs<'a>>,
 }
 
 pub(crate) fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Strs<'a>> {
@@ -163,6 +166,7 @@ impl<'a> Cols<'a> {
             kind: strs(df, "kind")?,
             card: strs(df, card).ok(),
             description: strs(df, "description").ok(),
+            journal: strs(df, "journal").ok(),
         })
     }
 }

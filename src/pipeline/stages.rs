@@ -79,6 +79,7 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> Result<MatchOptio
             suggest_window_days: s.matching.suggest_window_days,
         },
         decided: Default::default(),
+        summaries: s.matching.summaries.clone(),
         rules: s.matching.rules.clone(),
         fx: s
             .fx
@@ -97,10 +98,13 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> Result<MatchOptio
 }
 
 /// Whether the summary needs the result rows even when no file but `summary.json` is written:
-/// the rules' counts and `[fx]`'s differences are made from them (a summary-only run adds the
-/// rows up as they are classified and keeps none).
+/// the rules' counts, `[fx]`'s differences and the summary journals' figures are made from
+/// them (a summary-only run adds the rows up as they are classified and keeps none, and reads
+/// only the columns that needs).
 fn needs_rows(job: &ReconcileJob) -> bool {
-    !job.settings.matching.rules.is_empty() || job.settings.fx.is_some()
+    !job.settings.matching.rules.is_empty()
+        || !job.settings.matching.summaries.is_empty()
+        || job.settings.fx.is_some()
 }
 
 /// Earlier periods' open items stacked under the inputs (with a store), for the engine only:

@@ -99,6 +99,33 @@ pub const MATCHED_COLUMNS: &[(&str, Field)] = &[
 pub const MATCHED_PRINT_WIDTHS: [usize; 11] = [9, 12, 22, 16, 13, 19, 13, 13, 8, 10, 26];
 
 pub const SUMMARY_SHEET: &str = "Summary";
+/// The Summaries sheet (with `[[matching.summaries]]`): each summary line, then the records it
+/// covers, under it; a group with no line alone. Printed like the Discrepancies sheet: 12
+/// columns, 171 characters.
+pub const SUMMARIES_COLUMNS: &[(&str, Field)] = &[
+    ("Category", Field::Category),
+    ("Provider", Field::Provider),
+    ("Kind", Field::Kind),
+    ("Ledger entry", Field::LedgerEntryId),
+    ("Provider tx id", Field::TxId),
+    ("Amount", Field::ProviderAmount),
+    ("Line amount", Field::LedgerAmount),
+    ("Difference", Field::AmountDifference),
+    ("Currency", Field::Currency),
+    ("Provider day", Field::ProviderDay),
+    ("Line day", Field::LedgerDay),
+    ("Note", Field::Detail),
+    // On screen only.
+    ("Match", Field::MatchId),
+    ("Status", Field::ProviderStatus),
+    ("Provider time", Field::ProviderTime),
+    ("Card", Field::Card),
+    ("Provider source", Field::ProviderSource),
+    ("Ledger source", Field::LedgerSource),
+];
+pub const SUMMARIES_PRINT_WIDTHS: [usize; 12] = [20, 9, 11, 13, 20, 13, 13, 11, 8, 10, 10, 33];
+pub const SUMMARIES_SHEET: &str = "Summaries";
+
 pub const DISCREPANCIES_SHEET: &str = "Discrepancies";
 pub const MATCHED_SHEET: &str = "Matched";
 pub const PROVIDER_SHEET: &str = "Provider records";
@@ -266,6 +293,10 @@ pub fn category_label(c: crate::matching::Category) -> &'static str {
         C::PendingNotBooked => "Pending, not booked",
         C::ClearedPrior => "Clears an earlier item",
         C::SuggestedMatch => "Suggested match",
+        C::SummaryMatched => "Summary line agrees",
+        C::SummaryMismatch => "Summary line differs",
+        C::SummaryMissing => "No summary line",
+        C::Summarized => "In a summary line",
     }
 }
 
@@ -282,5 +313,9 @@ pub fn category_colour(c: crate::matching::Category) -> u32 {
         C::FailedNotBooked | C::PendingNotBooked => 0xEDEDED,
         C::ClearedPrior => 0xC6E0B4,
         C::SuggestedMatch => 0xFCE4D6,
+        C::SummaryMatched => 0xC9E4C5,
+        C::Summarized => 0xF0F5EC,
+        C::SummaryMismatch => 0xFFD966,
+        C::SummaryMissing => 0xF4A6A6,
     }
 }

@@ -65,6 +65,10 @@ impl Group {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Balance {
     /// Rows that hold a provider record / a ledger entry / both.
@@ -72,7 +76,12 @@ pub struct Balance {
     pub provider_items: u64,
     pub ledger_items: u64,
     pub pairs: u64,
-    /// `rows == provider_items + ledger_items - pairs`: every item is in exactly one row.
+    /// Provider records held by a summary's group row beyond its first (a group with no line
+    /// is one row for all of its records).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub folded: u64,
+    /// `rows + folded == provider_items + ledger_items - pairs`: every item is in exactly one
+    /// row.
     pub balanced: bool,
 }
 
@@ -240,6 +249,7 @@ pub fn build(
     let mut groups: hashbrown::HashMap<Key<'_>, (Category, u64, Decimal, Decimal)> =
         hashbrown::HashMap::new();
     let (mut p_items, mut l_items, mut pairs, mut discrepancies) = (0u64, 0u64, 0u64, 0u64);
+    let mut folded = 0u64;
     // A row may stand for several (a summary-only result is added up already): its weight.
     let mut results = 0u64;
     for i in 0..rows.len() {
@@ -253,11 +263,13 @@ pub fn build(
             discrepancies += w;
         }
         let (provider_amount, ledger_amount) = rows.amounts(i);
-        let has_p = provider_amount.is_some();
+        let held = rows.records_held(i);
+        let has_p = held > 0;
         let has_l = rows.has_ledger(i);
-        p_items += w * u64::from(has_p);
+        p_items += w * held;
         l_items += w * u64::from(has_l);
         pairs += w * u64::from(has_p && has_l);
+        folded += w * held.saturating_sub(1);
         let (provider, kind, currency) = rows.provider_kind_currency(i);
         let key = (
             provider.unwrap_or_default(),
@@ -294,7 +306,8 @@ pub fn build(
             provider_items: p_items,
             ledger_items: l_items,
             pairs,
-            balanced: results == p_items + l_items - pairs,
+            folded,
+            balanced: results + folded == p_items + l_items - pairs,
         },
         groups: groups
             .into_iter()

@@ -11,7 +11,7 @@ use crate::matching::Category;
 /// shows them, their difference, and the signed amount at stake. Money out of the cards
 /// (consumption, fees, withdrawals: [`DEBIT_KINDS`](crate::matching::DEBIT_KINDS)) is
 /// negative and money in positive, so a month's refunds offset its purchases instead of
-/// adding to them. For an amount or fee mismatch what is at stake is the difference (a
+/// adding to them. For an amount, fee or summary line mismatch what is at stake is the difference (a
 /// 0.00000001 mismatch on 795.00 puts 0.00000001 at stake, not 795.00); for anything else
 /// (a record missing on one side, a status or currency that differs, a repeat, a cut-off) the
 /// whole signed amount.
@@ -59,7 +59,9 @@ impl Exposure {
             None => a,
         };
         let at_stake = match category {
-            Category::AmountMismatch => difference,
+            Category::AmountMismatch | Category::SummaryMismatch => difference,
+            // A day's net with no line: a positive net is money out of the cards.
+            Category::SummaryMissing if kind.is_none() => provider_amount.map(|a| -a),
             Category::FeeMismatch => fee_difference,
             _ => provider_amount.or(ledger_amount).map(signed),
         };

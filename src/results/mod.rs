@@ -115,7 +115,7 @@ pub const STORE_NOTE: &str = "store_note";
 /// The optional result column giving how many rows a row stands for.
 pub use crate::matching::WEIGHT;
 
-const STR: [&str; 25] = [
+const STR: [&str; 26] = [
     "category",
     "match_key",
     "p_provider",
@@ -141,8 +141,9 @@ const STR: [&str; 25] = [
     "match_id",
     "rule",
     "fx",
+    "summary",
 ];
-const DEC: [&str; 8] = [
+const DEC: [&str; 9] = [
     "p_amount",
     "l_amount",
     "p_fee",
@@ -151,6 +152,7 @@ const DEC: [&str; 8] = [
     "amount_tolerance",
     "fee_tolerance",
     "fx_difference",
+    "summary_difference",
 ];
 const NUM: [&str; 3] = ["match_size", "candidates", "rule_candidates"];
 const TIME: [&str; 2] = ["p_occurred_at", "l_booked_at"];
@@ -311,12 +313,36 @@ impl<'a> ResultRows<'a> {
             (self.day(col!(DAY, "l_accounting_day"), i), ledger_currency),
         )
     }
-    /// Provider and ledger amounts (the ledger's as booked) of row `i`.
+    /// Provider and ledger amounts (the ledger's as booked) of row `i`, for totals: each
+    /// record's amount once. A summary line's row has only the line (its records' own rows
+    /// hold their amounts); a group with no line has its records' sum.
     pub fn amounts(&self, i: usize) -> (Option<Decimal>, Option<Decimal>) {
-        (
-            self.dec(col!(DEC, "p_amount"), i),
-            self.dec(col!(DEC, "l_amount"), i),
-        )
+        let ledger = self.dec(col!(DEC, "l_amount"), i);
+        match self.category(i) {
+            Category::SummaryMatched | Category::SummaryMismatch => (None, ledger),
+            Category::SummaryMissing => (self.dec(col!(DEC, "match_sum"), i), None),
+            _ => (self.dec(col!(DEC, "p_amount"), i), ledger),
+        }
+    }
+
+    /// Whether the result was made with summary journals configured (it has their column).
+    pub fn has_summaries(&self) -> bool {
+        self.s[col!(STR, "summary")].is_some()
+    }
+
+    /// The summary journal (`[[matching.summaries]]`) row `i` belongs to, if any.
+    pub fn summary(&self, i: usize) -> Option<&'a str> {
+        self.str_ref(col!(STR, "summary"), i)
+    }
+
+    /// How many provider records row `i` holds: a summary's group with no line holds all of
+    /// its records, a summary line's row none (they have rows of their own).
+    pub fn records_held(&self, i: usize) -> u64 {
+        match self.category(i) {
+            Category::SummaryMissing => self.num(col!(NUM, "match_size"), i).map_or(1, u64::from),
+            Category::SummaryMatched | Category::SummaryMismatch => 0,
+            _ => u64::from(self.dec(col!(DEC, "p_amount"), i).is_some()),
+        }
     }
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
         self.d[c]?.get(i).map(money::from_units)
@@ -353,6 +379,39 @@ impl<'a> ResultRows<'a> {
 
     /// Row `i` without its `detail` text (cheaper: for sums and counts).
     pub fn values(&self, i: usize) -> ResultRow {
+        let row = self.gathered(i);
+        match row.category {
+            Category::SummaryMatched | Category::SummaryMismatch | Category::SummaryMissing => {
+                self.summary_values(row, i)
+            }
+            _ => row,
+        }
+    }
+
+    /// A summary's line or group row as it reads: the records' figure as the provider amount,
+    /// the line's difference from it; a group with no line shows its provider, day, currency
+    /// (and kind), not the fields of the record it was gathered from.
+    fn summary_values(&self, mut row: ResultRow, i: usize) -> ResultRow {
+        row.provider_amount = self.dec(col!(DEC, "match_sum"), i);
+        row.amount_difference = self.dec(col!(DEC, "summary_difference"), i);
+        if row.category == Category::SummaryMissing {
+            if self.str_ref(col!(STR, "match_key"), i) == Some("summary_net") {
+                row.kind = None;
+            }
+            row.tx_id = None;
+            row.order_id = None;
+            row.card = None;
+            row.provider_status = None;
+            row.provider_time = None;
+            row.provider_fee = None;
+            row.description = None;
+            row.provider_source = None;
+        }
+        row
+    }
+
+    /// Row `i`'s gathered values, as they are in the columns.
+    fn gathered(&self, i: usize) -> ResultRow {
         let category = self.category(i);
         let provider_amount = self.dec(col!(DEC, "p_amount"), i);
         let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
@@ -449,6 +508,9 @@ impl<'a> ResultRows<'a> {
                 opt(&r.provider_status)
             )),
             Category::PendingNotBooked => parts.push("pending at the provider and not booked yet".into()),
+            Category::SummaryMatched | Category::SummaryMismatch | Category::SummaryMissing | Category::Summarized => {
+                parts.push(self.summary_words(r, i));
+            }
             Category::SuggestedMatch if match_key != Some("rule_suggested") => parts.push(format!(
                 "suggested match, for a person to confirm or reject: same provider and currency, amounts {} and {}{}, {} apart; nothing links them by key",
                 show(r.provider_amount),
@@ -461,7 +523,7 @@ impl<'a> ResultRows<'a> {
             )),
             _ => {}
         }
-        if let Some(size) = r.match_size {
+        if let (Some(size), false) = (r.match_size, r.category.is_summary()) {
             let key = match_key.unwrap_or_default();
             let value = if key == "tx_id" {
                 opt(&r.tx_id)
@@ -512,7 +574,9 @@ impl<'a> ResultRows<'a> {
         }
         let amount_tolerance = self.dec(col!(DEC, "amount_tolerance"), i);
         let fx = self.str_ref(col!(STR, "fx"), i);
-        if let Some(words) = fx {
+        if r.category.is_summary() {
+            // Said by the summary's words above.
+        } else if let Some(words) = fx {
             // Two currencies: the conversion says what was compared (or that no rate was found).
             parts.push(words.to_string());
         } else if self.flag(col!(FLAG, "amount_diff"), i) {
@@ -584,6 +648,70 @@ impl<'a> ResultRows<'a> {
             parts.push(note.to_string());
         }
         parts.join("; ")
+    }
+}
+
+impl ResultRows<'_> {
+    /// A summary row's words: how the line compares with its records, what a record is part
+    /// of, or which group has no line.
+    fn summary_words(&self, r: &ResultRow, i: usize) -> String {
+        let name = self.summary(i).unwrap_or_default();
+        let net = self.str_ref(col!(STR, "match_key"), i) == Some("summary_net");
+        let n = r.match_size.unwrap_or(0);
+        let records = format!("{n} record{}", if n == 1 { "" } else { "s" });
+        let come = if n == 1 { "comes" } else { "come" };
+        let currency = r.currency.clone().unwrap_or_default();
+        let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
+        let figure = if net {
+            format!(
+                "net {} {currency} (debits less credits)",
+                show(r.provider_amount)
+            )
+        } else {
+            format!("{} {currency}", show(r.provider_amount))
+        };
+        let converted = self
+            .str_ref(col!(STR, "fx"), i)
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        let tolerance = self.dec(col!(DEC, "amount_tolerance"), i);
+        match r.category {
+            Category::SummaryMatched | Category::SummaryMismatch => {
+                let booked = show(r.ledger_amount);
+                let difference = show(r.amount_difference);
+                let judged = match (r.category, tolerance) {
+                    (Category::SummaryMatched, Some(t)) => {
+                        format!("within the tolerance {}", money::format(t))
+                    }
+                    (Category::SummaryMatched, None) => "exactly".into(),
+                    (_, Some(t)) => format!("beyond the tolerance {}", money::format(t)),
+                    (_, None) => "no difference is allowed".into(),
+                };
+                format!(
+                    "summary `{name}`: the line books {booked}; its {records} {come} to {figure}{converted}; difference {difference}, {judged}"
+                )
+            }
+            Category::SummaryMissing => {
+                let day = r.provider_day.map(|d| d.to_string()).unwrap_or_default();
+                let what = match (&r.provider, &r.kind) {
+                    (Some(p), Some(k)) => format!("{p} {k}"),
+                    (Some(p), None) => p.clone(),
+                    (None, Some(k)) => k.clone(),
+                    (None, None) => "all providers'".into(),
+                };
+                let why = self
+                    .str_ref(col!(STR, "fx"), i)
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default();
+                format!(
+                    "summary `{name}`: {records} of {what} on {day} {come} to {figure}, and the ledger has no line for the group{why}"
+                )
+            }
+            _ => format!(
+                "covered by a line of summary `{name}` (match {}): the line's row compares the sum",
+                r.match_id.clone().unwrap_or_default()
+            ),
+        }
     }
 }
 

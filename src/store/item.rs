@@ -98,6 +98,10 @@ pub enum Family {
     Pair,
     ProviderRepeat,
     LedgerRepeat,
+    /// A summary journal's line that differs from its records' sum.
+    SummaryLine,
+    /// A group of records a summary covers, with no line.
+    SummaryGroup,
 }
 
 impl Family {
@@ -114,10 +118,14 @@ impl Family {
             | Category::SuggestedMatch => Some(Family::Pair),
             Category::DuplicateAtProvider => Some(Family::ProviderRepeat),
             Category::DuplicateInLedger => Some(Family::LedgerRepeat),
+            Category::SummaryMismatch => Some(Family::SummaryLine),
+            Category::SummaryMissing => Some(Family::SummaryGroup),
             Category::Matched
             | Category::FailedNotBooked
             | Category::PendingNotBooked
-            | Category::ClearedPrior => None,
+            | Category::ClearedPrior
+            | Category::SummaryMatched
+            | Category::Summarized => None,
         }
     }
 
@@ -128,6 +136,8 @@ impl Family {
             Family::Pair => "pair",
             Family::ProviderRepeat => "provider-repeat",
             Family::LedgerRepeat => "ledger-repeat",
+            Family::SummaryLine => "summary-line",
+            Family::SummaryGroup => "summary-group",
         }
     }
 }
@@ -160,6 +170,13 @@ pub fn item_id(row: &ResultRow, ordinal: usize) -> Option<String> {
             o(&row.order_id),
             time(row.ledger_time),
             amount(row.ledger_amount),
+        ]),
+        Family::SummaryLine => parts.extend([o(&row.ledger_entry_id)]),
+        // The group's key: its day, currency and kind (none for a day's net).
+        Family::SummaryGroup => parts.extend([
+            row.provider_day.map(|d| d.to_string()).unwrap_or_default(),
+            o(&row.currency),
+            o(&row.kind),
         ]),
     }
     if ordinal > 0 {

@@ -3,7 +3,8 @@
 //! 1. **Summary** ([`summary`]): one printed page, the headline, a category × provider grid of
 //!    counts with the amount at stake per currency, the roll-forward, the run's facts.
 //! 2. **Discrepancies**: provider and ledger side by side, the differing cells highlighted, the
-//!    category as a coloured label, the difference in words.
+//!    category as a coloured label, the difference in words. With summary journals, then
+//!    **Summaries**: each line with the records it covers under it.
 //! 3. **Matched**, **Provider records**, **Ledger entries**: full lists, continued on numbered
 //!    sheets past Excel's 1,048,576 rows, written in constant-memory mode.
 //! 4. **Daily**: per accounting day and currency, both sides and the difference, with a chart;
@@ -158,6 +159,22 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
             order: Some(input.discrepancy_order),
         }),
     )?;
+    // The summary journals: each line with its records under it (in the results' order).
+    if input.rows.has_summaries() {
+        result_sheet(
+            &mut wb,
+            input,
+            &f,
+            path,
+            layout::SUMMARIES_SHEET,
+            layout::SUMMARIES_COLUMNS,
+            Category::is_summary,
+            Some(Print {
+                widths: &layout::SUMMARIES_PRINT_WIDTHS,
+                order: None,
+            }),
+        )?;
+    }
     if let Some(view) = &input.summary.close {
         close::open_items_sheet(&mut wb, view, &f, path)?;
     }
