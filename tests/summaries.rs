@@ -523,3 +523,64 @@ fn summaries_are_read_from_the_configuration_and_lines_from_the_journal_column()
         assert!(e.contains(key) && e.contains(words), "{text}: {e}");
     }
 }
+
+/// A journal kept in EUR for spend in USD and GBP: each day's USD records are compared with the
+/// EUR line at that day's rate (the same conversion as a pair's); a currency with no rate is a
+/// group with no line, and says why.
+#[test]
+fn a_line_in_the_functional_currency_is_compared_at_the_days_rate() {
+    let dir = tempdir();
+    let rates = dir.path().join("rates.csv");
+    // Friday only: Sunday uses it (two days older).
+    std::fs::write(&rates, "date,base,quote,rate\n2026-03-06,EUR,USD,1.0800\n").unwrap();
+    let usd = |tx: &str, amount: &str, when: &str| {
+        let mut r = spent("usertrans", tx, Kind::Consumption, amount, when);
+        r.currency = "USD".into();
+        r
+    };
+    let mut gbp = usd("G1", "10.00", "2026-03-08 09:00:00");
+    gbp.currency = "GBP".into();
+    let records = vec![
+        usd("U1", "54.00", "2026-03-08 10:00:00"),
+        usd("U2", "54.00", "2026-03-08 11:00:00"),
+        gbp,
+    ];
+    let mut eur = line("F1", "usertrans", Some(Kind::Consumption), "100.30", "2026-03-08 23:00:00");
+    eur.currency = "EUR".into();
+    let mut opts = options("2026-03");
+    opts.fx = Some(cardrecon::matching::fx::Fx::read(&rates, "0.005".parse().unwrap(), 7).unwrap());
+    opts.summaries = vec![settlement(true, Some("0.00"))];
+    let all = run_engine(&records, &[eur], UTC, &opts);
+    assert_eq!(
+        triples(&all),
+        vec![
+            t("summarized", "U1", ""),
+            t("summarized", "U2", ""),
+            t("summary_matched", "", "F1"),
+            t("summary_missing", "", ""),
+        ]
+    );
+    let f1 = by_entry(&all, "F1");
+    // 108 USD at 1.08 is 100 EUR; booked 100.30, within half a percent of it.
+    assert_eq!(
+        (f1.provider_amount, f1.ledger_amount, f1.amount_difference, f1.currency.as_deref()),
+        (Some(dec("100")), Some(dec("100.30")), Some(dec("-0.30")), Some("EUR"))
+    );
+    assert_eq!(
+        f1.detail,
+        "summary `daily settlement`: the line books 100.30; its 2 records come to 100.00 EUR (108.00 USD at 0.92592593 (the rate of 2026-03-06) is 100.00 EUR); difference -0.30, within the tolerance 0.50"
+    );
+    let g = all
+        .iter()
+        .find(|r| r.category.as_str() == "summary_missing")
+        .unwrap();
+    assert_eq!(g.currency.as_deref(), Some("GBP"));
+    assert!(
+        g.detail.ends_with(&format!(
+            "and the ledger has no line for the group (a EUR line of this group exists, but there is no GBP→EUR rate on or before 2026-03-08 (at most 7 days older) in {})",
+            rates.display()
+        )),
+        "{}",
+        g.detail
+    );
+}
