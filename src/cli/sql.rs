@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::args::PeriodArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sql::{Dialect, Source, SqlOptions};
 
 #[derive(Debug, Args)]
@@ -31,15 +31,6 @@ pub struct SqlArgs {
 pub fn run(a: SqlArgs) -> Result<ExitCode> {
     let (settings, period) = a.month.resolve(crate::config::Uses::OFFLINE)?;
     let s = &settings;
-    if !s.matching.rules.is_empty() {
-        return Err(Error::input(
-            "[[matching.rules]]",
-            format!(
-                "the generated statement does not express the configured rules yet ({}): reconcile this month with `cardrecon reconcile`, or leave the rules out of the configuration given here",
-                rule_names(s)
-            ),
-        ));
-    }
     let o = SqlOptions {
         period,
         margin_days: s.margin_days,
@@ -62,16 +53,28 @@ pub fn run(a: SqlArgs) -> Result<ExitCode> {
             fx.rates.display()
         );
     }
+    for line in left_to_report(s) {
+        println!("{line}");
+    }
     print!("{}", crate::sql::statement(&o, a.dialect)?);
     Ok(ExitCode::SUCCESS)
 }
 
-/// The configured rules' names, for the message.
-fn rule_names(s: &crate::config::Settings) -> String {
-    s.matching
-        .rules
-        .iter()
-        .map(|r| format!("`{}`", r.name))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A comment line per summary journal and rule the statement leaves to `report --results`,
+/// in the order the engine runs them: the key pairs come from the statement, these passes run
+/// locally over what it left.
+fn left_to_report(s: &crate::config::Settings) -> Vec<String> {
+    let summaries = s.matching.summaries.iter().map(|x| {
+        format!(
+            "-- [[matching.summaries]] `{}` is left to `cardrecon report --results`, which runs it locally after this statement's key pairs",
+            x.name
+        )
+    });
+    let rules = s.matching.rules.iter().map(|x| {
+        format!(
+            "-- [[matching.rules]] `{}` is left to `cardrecon report --results`, which runs it locally after this statement's key pairs (and the summaries)",
+            x.name
+        )
+    });
+    summaries.chain(rules).collect()
 }

@@ -43,6 +43,28 @@ pub fn reconcile(
     ledger: &DataFrame,
     opts: &MatchOptions,
 ) -> Result<DataFrame> {
+    run(provider, ledger, opts, None)
+}
+
+/// The engine with the key passes' pairs (tx id, order id) given, as a results table computed
+/// elsewhere made them ([`super::external`]): the passes after them — the summaries and the
+/// configured rules, which the SQL statement does not express — run here, over the same
+/// windows and primaries, so the rows are the engine's.
+pub(super) fn reconcile_after_keys(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    opts: &MatchOptions,
+    keys: &[(u32, u32, How)],
+) -> Result<DataFrame> {
+    run(provider, ledger, opts, Some(keys))
+}
+
+fn run(
+    provider: &DataFrame,
+    ledger: &DataFrame,
+    opts: &MatchOptions,
+    keys: Option<&[(u32, u32, How)]>,
+) -> Result<DataFrame> {
     let window_days = opts.period.with_margin(opts.margin_days);
     let (wf, wl) = (epoch_days(window_days.first), epoch_days(window_days.last));
     let (pf, pl) = (epoch_days(opts.period.first), epoch_days(opts.period.last));
@@ -62,7 +84,7 @@ pub fn reconcile(
     let (p_win, l_win) = (&ps.window, &ls.window);
     tracing::debug!("engine: read, windows and primaries");
 
-    let m = pair_passes(&ps, &ls, (provider.height(), ledger.height()), opts);
+    let m = pair_passes(&ps, &ls, (provider.height(), ledger.height()), opts, keys);
 
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
     // item left, one per group member; kept when either side (or the group's one record) is in
@@ -153,14 +175,16 @@ pub fn reconcile(
     finish(provider, ledger, rows, &judge, m)
 }
 
-/// Stage 2 (with stage 6's groups before each key, and stage 6's confirmed pairs and
-/// suggestions after every exact pass): tx id, then order id, among primaries. `heights` are
-/// the provider and ledger tables' row counts.
+/// Stage 2 (with stage 6's groups before each key), the summaries and the configured rules,
+/// then stage 6's confirmed pairs and suggestions after every exact pass: tx id, then order id,
+/// among primaries, unless `keys` gives those pairs. `heights` are the provider and ledger
+/// tables' row counts.
 fn pair_passes(
     ps: &Side<'_>,
     ls: &Side<'_>,
     heights: (usize, usize),
     opts: &MatchOptions,
+    keys: Option<&[(u32, u32, How)]>,
 ) -> Matches {
     let (p, l) = (&ps.c, &ls.c);
     let (p_primary, l_primary) = (&ps.primary, &ls.primary);
@@ -175,44 +199,6 @@ fn pair_passes(
         .copied()
         .filter(|&r| l_primary[r as usize])
         .collect();
-    // Equal keys hash alike, so the rows split by one bit of the key's hash into two halves
-    // that pair independently (the tie rule works within one key value), one per thread.
-    let pair = |pr: &[u32], lr: &[u32], order: bool| {
-        let (pv, ph) = key_of(ps, order);
-        let (lv, lh) = key_of(ls, order);
-        let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
-            rows.iter()
-                .copied()
-                .filter(|&r| (h[r as usize] >> 63) == bit)
-                .collect()
-        };
-        let run = |bit: u64| {
-            pair_on(
-                &half(pr, ph, bit),
-                &half(lr, lh, bit),
-                &p.provider,
-                &l.provider,
-                Key {
-                    values: pv,
-                    hashes: ph,
-                },
-                Key {
-                    values: lv,
-                    hashes: lh,
-                },
-            )
-        };
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| run(1));
-            let mut kept = run(0);
-            kept.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            kept
-        })
-    };
     let amount_units = opts.amount_tolerance.units();
     let mut m = Matches::new(heights.0, heights.1);
 
@@ -222,35 +208,15 @@ fn pair_passes(
     let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
         rows.iter().copied().filter(|&r| m.l_free(r)).collect()
     };
-    let by_tx = pair(&pp, &lp, false);
-    for &(pr, lr) in &by_tx {
-        m.pair(pr, lr, How::TxId);
-    }
-    tracing::debug!("engine: paired on tx id");
-    if opts.loose.groups {
-        groups::on_tx_id(ps, ls, &amount_units, &mut m);
-    }
-    drop(by_tx);
-    tracing::debug!("engine: groups on tx id");
-    // What the tx id pass left (a few percent): every later pass works on these lists.
-    let (pp_left, lp_left) = (free_p(&m, &pp), free_l(&m, &lp));
-    drop((pp, lp));
-    if opts.loose.groups {
-        // The ledger entries the tx id pass left, each with its duplicates.
-        let mut l_left = lp_left.clone();
-        for g in &ls.multi {
-            if g.iter().any(|&r| l_primary[r as usize] && m.l_free(r)) {
-                l_left.extend(g.iter().copied().filter(|&r| !l_primary[r as usize]));
+    let (pp_left, lp_left) = match keys {
+        Some(keys) => {
+            for &(pr, lr, how) in keys {
+                m.pair(pr, lr, how);
             }
+            (free_p(&m, &pp), free_l(&m, &lp))
         }
-        l_left.sort_unstable();
-        groups::on_order_id(ps, ls, &pp_left, &l_left, &amount_units, &mut m);
-    }
-    tracing::debug!("engine: groups on order id");
-    let (pp_left, lp_left) = (free_p(&m, &pp_left), free_l(&m, &lp_left));
-    for (pr, lr) in pair(&pp_left, &lp_left, true) {
-        m.pair(pr, lr, How::OrderId);
-    }
+        None => key_passes(ps, ls, (pp, lp), opts, &amount_units, &mut m),
+    };
     tracing::debug!("engine: paired on order id");
     // The summary journals: each line against its records' sum. Their lines, matched or not,
     // take no part in the later passes.
@@ -303,6 +269,94 @@ fn pair_passes(
     }
     tracing::debug!(groups = m.groups.len(), "engine: paired");
     m
+}
+
+/// Stage 2 with stage 6's groups before each key: tx id, then order id, among the primaries
+/// `pp` and `lp`. Returns what the tx id pass left (a superset of what is still free).
+fn key_passes(
+    ps: &Side<'_>,
+    ls: &Side<'_>,
+    (pp, lp): (Vec<u32>, Vec<u32>),
+    opts: &MatchOptions,
+    amount_units: &crate::tolerance::Units<'_>,
+    m: &mut Matches,
+) -> (Vec<u32>, Vec<u32>) {
+    let (p, l) = (&ps.c, &ls.c);
+    let l_primary = &ls.primary;
+    let free_p = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.p_free(r)).collect()
+    };
+    let free_l = |m: &Matches, rows: &[u32]| -> Vec<u32> {
+        rows.iter().copied().filter(|&r| m.l_free(r)).collect()
+    };
+    // Equal keys hash alike, so the rows split by one bit of the key's hash into two halves
+    // that pair independently (the tie rule works within one key value), one per thread.
+    let pair = |pr: &[u32], lr: &[u32], order: bool| {
+        let (pv, ph) = key_of(ps, order);
+        let (lv, lh) = key_of(ls, order);
+        let half = |rows: &[u32], h: &[u64], bit: u64| -> Vec<u32> {
+            rows.iter()
+                .copied()
+                .filter(|&r| (h[r as usize] >> 63) == bit)
+                .collect()
+        };
+        let run = |bit: u64| {
+            pair_on(
+                &half(pr, ph, bit),
+                &half(lr, lh, bit),
+                &p.provider,
+                &l.provider,
+                Key {
+                    values: pv,
+                    hashes: ph,
+                },
+                Key {
+                    values: lv,
+                    hashes: lh,
+                },
+            )
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(1));
+            let mut kept = run(0);
+            kept.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            kept
+        })
+    };
+    let by_tx = pair(&pp, &lp, false);
+    for &(pr, lr) in &by_tx {
+        m.pair(pr, lr, How::TxId);
+    }
+    tracing::debug!("engine: paired on tx id");
+    if opts.loose.groups {
+        groups::on_tx_id(ps, ls, amount_units, m);
+    }
+    drop(by_tx);
+    tracing::debug!("engine: groups on tx id");
+    // What the tx id pass left (a few percent): every later pass works on these lists.
+    let (pp_left, lp_left) = (free_p(m, &pp), free_l(m, &lp));
+    drop((pp, lp));
+    if opts.loose.groups {
+        // The ledger entries the tx id pass left, each with its duplicates.
+        let mut l_left = lp_left.clone();
+        for g in &ls.multi {
+            if g.iter().any(|&r| l_primary[r as usize] && m.l_free(r)) {
+                l_left.extend(g.iter().copied().filter(|&r| !l_primary[r as usize]));
+            }
+        }
+        l_left.sort_unstable();
+        groups::on_order_id(ps, ls, &pp_left, &l_left, amount_units, m);
+    }
+    tracing::debug!("engine: groups on order id");
+    let (pp_left, lp_left) = (free_p(m, &pp_left), free_l(m, &lp_left));
+    for (pr, lr) in pair(&pp_left, &lp_left, true) {
+        m.pair(pr, lr, How::OrderId);
+    }
+    (pp_left, lp_left)
 }
 
 /// With `[fx]`, a pair in two currencies: the conversion in words for its detail and the FX

@@ -8,6 +8,10 @@
 //! checked before they are used: positions inside the inputs, no record in two rows, known
 //! categories and keys, and, where the table carries `tx_id`, the same tx id as the input row
 //! (a table computed from other inputs is refused, never reported).
+//!
+//! With summary journals or rules configured, which the statement does not express, only its
+//! key pairs are taken from it, and the engine runs the passes after them here
+//! ([`super::columnar::reconcile_after_keys`]).
 
 use std::path::Path;
 
@@ -181,11 +185,20 @@ pub fn from_results(
             summed: NONE,
         });
     }
-    if !opts.rules.is_empty() {
-        return Err(Error::input(
-            file.display().to_string(),
-            "the configuration has [[matching.rules]], which a results table computed elsewhere does not carry (`cardrecon sql` refuses them): reconcile this month locally",
-        ));
+    // The summaries and the configured rules are not in the statement (`cardrecon sql` names
+    // them): they run here, after the statement's key pairs, over what those left, exactly as
+    // in a local run. Stage 6 is not run after a statement, with them or without.
+    if !opts.rules.is_empty() || !opts.summaries.is_empty() {
+        let keys: Vec<(u32, u32, How)> = rows
+            .iter()
+            .filter_map(|r| Some((r.p?, r.l?, r.how?)))
+            .collect();
+        let local = MatchOptions {
+            loose: super::Loose::off(),
+            decided: Default::default(),
+            ..opts.clone()
+        };
+        return super::columnar::reconcile_after_keys(provider, ledger, &local, &keys);
     }
     let period = (epoch_days(opts.period.first), epoch_days(opts.period.last));
     let judge = Judge::new(&p, &l, &p_primary, &l_primary, opts, period);
