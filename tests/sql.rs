@@ -218,6 +218,182 @@ fn the_generated_sql_on_duckdb_gives_the_engines_results_byte_for_byte() {
         .is_file());
 }
 
+/// A ledger kept in three shapes at once: the generated month's entries with their ids, daily
+/// settlement lines for what those left unbooked of the consumption, and statement lines (card,
+/// amount, day, no id) for what they left of the rest. The statement leaves the summary and the
+/// rule to `report --results` (it names them), which runs them after DuckDB's key pairs: every
+/// report is the engine's, byte for byte.
+#[test]
+fn a_summary_and_a_rule_run_after_the_statement_as_in_the_engine() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let dir = tempdir();
+    let d = dir.path();
+    let data = d.join("data");
+    let zone = "America/New_York";
+    let g = run_generate(
+        &data,
+        "20000",
+        &["--seed", "23", "--period", "2026-03", "--timezone", zone],
+    );
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let providers = data.join("providers");
+    let plain = d.join("plain.toml");
+    let base_config = format!(
+        "timezone = \"{zone}\"\nperiod = \"2026-03\"\nmargin_days = 3\n[matching]\ngroups = false\nsuggest = false\n"
+    );
+    std::fs::write(&plain, &base_config).unwrap();
+    // What the ids leave unbooked.
+    let first = d.join("first");
+    ok(&run(&[
+        "reconcile",
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--ledger",
+        data.join("ledger.csv").to_str().unwrap(),
+        "--config",
+        plain.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+        "--outputs",
+        "csv",
+    ]));
+    let missing: Vec<Vec<String>> = read_csv(&first.join("results.csv"))
+        .into_iter()
+        .filter(|r| r[0] == "missing_in_ledger" && r[11] == "success")
+        .collect();
+    // The ledger in three shapes: the entries as generated (no journal, no card), then a line
+    // per provider, day and currency of the unbooked consumption (the first 0.02 off), then a
+    // statement line per other unbooked record.
+    let text = std::fs::read_to_string(data.join("ledger.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push_str(if i == 0 { ",journal,card\n" } else { ",,\n" });
+    }
+    let mut groups: BTreeMap<(String, String, String), rust_decimal::Decimal> = BTreeMap::new();
+    let mut statement = 0;
+    for r in &missing {
+        let amount = dec(&r[6]);
+        if r[2] == "consumption" {
+            *groups
+                .entry((r[1].clone(), r[15].clone(), r[9].clone()))
+                .or_default() += amount;
+        } else {
+            // A masked number (a provider that gives only its own card reference has none).
+            let card: String = r[17].chars().filter(|c| c.is_ascii_digit()).collect();
+            if r[17].contains('*') && card.len() >= 4 {
+                statement += 1;
+                out.push_str(&format!(
+                    "ST{statement:05},,,,,{},{},,success,{} 12:00:00.000,,{}\n",
+                    r[6],
+                    r[9],
+                    r[15],
+                    &card[card.len() - 4..]
+                ));
+            }
+        }
+    }
+    for (n, ((provider, day, currency), sum)) in groups.iter().enumerate() {
+        let sum = if n == 0 { *sum + dec("0.02") } else { *sum };
+        out.push_str(&format!(
+            "JE{n:05},{provider},consumption,,,{sum},{currency},,success,{day} 12:00:00.000,settlement,\n"
+        ));
+    }
+    let ledger = d.join("shapes.csv");
+    std::fs::write(&ledger, out).unwrap();
+    let cfg = d.join("shapes.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{base_config}\n[[matching.summaries]]\nname = \"daily settlement\"\nledger_kind = \"settlement\"\ngroup_by = [\"provider\", \"day\", \"currency\", \"kind\"]\nkinds = [\"consumption\"]\n\n[[matching.rules]]\nname = \"card, amount, same day\"\nmatch_on = [\"card\", \"currency\", \"amount\"]\n"
+        ),
+    )
+    .unwrap();
+    let base = [
+        "--provider-data",
+        providers.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    let export = d.join("export");
+    let local = d.join("local");
+    let mut args = vec!["reconcile"];
+    args.extend(base);
+    args.extend([
+        "--out",
+        local.to_str().unwrap(),
+        "--export",
+        export.to_str().unwrap(),
+    ]);
+    ok(&run(&args));
+    let s = run(&[
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    assert!(
+        s.stdout.starts_with("-- [[matching.summaries]] `daily settlement` is left to `cardrecon report --results`")
+            && s.stdout.contains("\n-- [[matching.rules]] `card, amount, same day` is left to `cardrecon report --results`"),
+        "{}",
+        &s.stdout[..300]
+    );
+    let query = d.join("shapes.sql");
+    std::fs::write(&query, &s.stdout).unwrap();
+    let results = d.join("shapes-results.parquet");
+    run_duckdb(&python, &query, &results);
+    let remote = d.join("remote");
+    let mut args = vec!["report", "--results", results.to_str().unwrap()];
+    args.extend(base);
+    args.extend(["--out", remote.to_str().unwrap()]);
+    ok(&run(&args));
+    for f in [
+        "results.csv",
+        "discrepancies.csv",
+        "summary.json",
+        "links.csv",
+        "report.html",
+    ] {
+        assert_same_file(&local.join(f), &remote.join(f));
+    }
+    assert!(
+        std::fs::read(local.join("report.xlsx")).unwrap()
+            == std::fs::read(remote.join("report.xlsx")).unwrap(),
+        "the workbooks differ"
+    );
+    // The summary and the rule did their work: every line agrees but the seeded one, the rule
+    // paired statement lines.
+    let c = counts(&local.join("results.csv"));
+    assert_eq!(c.get("summary_mismatch"), Some(&1), "{c:?}");
+    assert_eq!(
+        c.get("summary_matched").copied(),
+        Some(groups.len() as u64 - 1),
+        "{c:?}"
+    );
+    assert_eq!(c.get("summary_missing"), None, "{c:?}");
+    assert!(
+        groups.len() > 10 && statement > 10,
+        "{} {statement}",
+        groups.len()
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(local.join("summary.json")).unwrap())
+            .unwrap();
+    let paired = summary["rules"][0]["paired"].as_u64().unwrap();
+    let ambiguous = summary["rules"][0]["ambiguous"].as_u64().unwrap();
+    assert!(paired > 10, "{}", summary["rules"]);
+    assert_eq!(paired + ambiguous, statement as u64, "{}", summary["rules"]);
+    assert_eq!(summary["balance"]["balanced"], true);
+}
+
 /// A results table from other inputs is refused with the file, row and field named, with or
 /// without a store (which records nothing).
 #[test]

@@ -545,7 +545,13 @@ fn a_line_in_the_functional_currency_is_compared_at_the_days_rate() {
         usd("U2", "54.00", "2026-03-08 11:00:00"),
         gbp,
     ];
-    let mut eur = line("F1", "usertrans", Some(Kind::Consumption), "100.30", "2026-03-08 23:00:00");
+    let mut eur = line(
+        "F1",
+        "usertrans",
+        Some(Kind::Consumption),
+        "100.30",
+        "2026-03-08 23:00:00",
+    );
     eur.currency = "EUR".into();
     let mut opts = options("2026-03");
     opts.fx = Some(cardrecon::matching::fx::Fx::read(&rates, "0.005".parse().unwrap(), 7).unwrap());
@@ -563,8 +569,18 @@ fn a_line_in_the_functional_currency_is_compared_at_the_days_rate() {
     let f1 = by_entry(&all, "F1");
     // 108 USD at 1.08 is 100 EUR; booked 100.30, within half a percent of it.
     assert_eq!(
-        (f1.provider_amount, f1.ledger_amount, f1.amount_difference, f1.currency.as_deref()),
-        (Some(dec("100")), Some(dec("100.30")), Some(dec("-0.30")), Some("EUR"))
+        (
+            f1.provider_amount,
+            f1.ledger_amount,
+            f1.amount_difference,
+            f1.currency.as_deref()
+        ),
+        (
+            Some(dec("100")),
+            Some(dec("100.30")),
+            Some(dec("-0.30")),
+            Some("EUR")
+        )
     );
     assert_eq!(
         f1.detail,
