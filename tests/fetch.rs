@@ -24,6 +24,7 @@ fn month(dir: &Path, records: u64, seed: u64) -> PathBuf {
         timezone: chrono_tz::Europe::London,
         discrepancy_share: None,
         opening_cards: None,
+        ledger_style: Default::default(),
     })
     .unwrap();
     data

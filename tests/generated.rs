@@ -155,6 +155,64 @@ fn twenty_thousand_records_discrepancies_equal_labels() {
     }
 }
 
+/// The three other ledger shapes (`generate --ledger-style`), each reconciled with the
+/// configuration the generator wrote for it: what is found equals what is labelled, exactly.
+#[test]
+fn every_ledger_style_reconciles_to_its_labels() {
+    let dir = tempdir();
+    for style in ["summary", "statement", "fx"] {
+        let data = dir.path().join(style);
+        let out = dir.path().join(format!("{style}-out"));
+        let g = run_generate(&data, "20000", &["--seed", "5", "--ledger-style", style]);
+        assert_eq!(g.code, 0, "{style}: {}", g.stderr);
+        let r = run_reconcile(
+            &data.join("providers"),
+            &data.join("ledger.csv"),
+            "2026-03",
+            "Europe/London",
+            &out,
+            &["--config", data.join("cardrecon.toml").to_str().unwrap()],
+        );
+        assert_eq!(r.code, 1, "{style}: {}", r.stderr);
+        let expected = labels(&data.join("labels.csv"));
+        assert_eq!(found(&out.join("results.csv")), expected, "{style}");
+        let count = |c: &str| expected.iter().filter(|k| k.0 == c).count();
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["balance"]["balanced"], true, "{style}");
+        match style {
+            // Four providers: a line 0.02 off and a group with no line each; the rest agree.
+            "summary" => {
+                assert_eq!(
+                    (count("summary_mismatch"), count("summary_missing")),
+                    (4, 4)
+                );
+                assert!(count("summary_matched") > 500 && count("summarized") > 10_000);
+                assert_eq!(count("missing_in_ledger"), 0);
+            }
+            // Statement lines paired by the rule are matched rows; the rule says how many.
+            "statement" => {
+                let paired = summary["rules"][0]["paired"].as_u64().unwrap();
+                assert!(paired > 5_000, "{}", summary["rules"]);
+                assert_eq!(summary["rules"][0]["ambiguous"], 0);
+            }
+            // USD spend booked in EUR: converted pairs, and the FX difference they leave.
+            _ => {
+                let pairs = summary["fx"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["provider_currency"] == "USD" && l["ledger_currency"] == "EUR")
+                    .map(|l| l["pairs"].as_u64().unwrap())
+                    .unwrap_or(0);
+                assert!(pairs > 5_000, "{}", summary["fx"]);
+                assert_eq!(count("currency_mismatch"), 0);
+            }
+        }
+    }
+}
+
 #[test]
 fn dst_months_in_new_york_and_london_equal_labels() {
     for (period, zone) in [

@@ -48,6 +48,7 @@ fn generated(zone: Tz, period: &str, records: u64, seed: u64) -> (DataFrame, Dat
         timezone: zone,
         discrepancy_share: None,
         opening_cards: None,
+        ledger_style: Default::default(),
     })
     .unwrap();
     let mut settings = cardrecon::config::Settings::defaults();

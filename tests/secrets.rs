@@ -88,6 +88,7 @@ async fn a_full_run_leaves_no_credential_token_cvv_pin_or_card_number_anywhere()
         timezone: chrono_tz::Europe::London,
         discrepancy_share: None,
         opening_cards: None,
+        ledger_style: Default::default(),
     })
     .unwrap();
     // Distinctive cvv/pin values in the card list, so a hit cannot be a coincidence.

@@ -760,6 +760,7 @@ pub(crate) async fn sandbox_month(
         timezone: chrono_tz::Europe::London,
         discrepancy_share: None,
         opening_cards: None,
+        ledger_style: Default::default(),
     })
     .unwrap();
     let (url, handle) = cardrecon::sandbox::start(&data.join("providers"), Default::default())

@@ -44,6 +44,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         timezone: "Europe/London".into(),
         discrepancy_share: None,
         opening_cards: None,
+        ledger_style: Default::default(),
     })?;
     let rt = runtime()?;
     let done = rt.block_on(async {

@@ -33,6 +33,12 @@ pub struct GenerateArgs {
     /// two months reconciled with a store in turn roll forward.
     #[arg(long)]
     pub opening_cards: Option<PathBuf>,
+    /// How the ledger books what the providers sent: `ids` (one entry per record with the
+    /// provider's ids), `summary` (daily settlement journals), `statement` (card statements, no
+    /// ids) or `fx` (USD spend booked in EUR, with `rates.csv`). The matching configuration for
+    /// it is written to the month's `cardrecon.toml`.
+    #[arg(long, value_enum, default_value = "ids")]
+    pub ledger_style: crate::generate::LedgerStyle,
 }
 
 pub fn run(a: GenerateArgs) -> Result<ExitCode> {
@@ -57,6 +63,7 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
             s => s,
         },
         opening_cards: a.opening_cards.clone(),
+        ledger_style: a.ledger_style,
     };
     let report = crate::generate::generate(&opts)?;
     println!(

@@ -35,10 +35,12 @@ mod cards;
 mod ledger;
 mod links;
 mod scenarios;
+mod styles;
 mod writers;
 
 use ledger::LedgerVariant;
 use scenarios::{Scenario, MERCHANTS, WEIGHTS};
+pub use styles::LedgerStyle;
 use writers::{create, provider_files, write_amount, xlsx_err, Writers};
 
 /// Excel's last data row (the header takes the first).
@@ -55,6 +57,8 @@ pub struct GenerateOptions {
     pub discrepancy_share: Option<f64>,
     /// The previous month's cardapp card list, for opening balances ([`cards`]).
     pub opening_cards: Option<PathBuf>,
+    /// How the ledger books what the providers sent ([`styles`]).
+    pub ledger_style: LedgerStyle,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -126,6 +130,9 @@ struct Gen {
     originals: links::Originals,
     /// cardapp's cards' movements, for the card list written last ([`cards`]).
     card_balances: cards::CardBalances,
+    style: LedgerStyle,
+    /// What the style keeps until the month's end ([`styles`]).
+    styled: styles::Styled,
 }
 
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
@@ -133,7 +140,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let p = out.join("providers");
     let xlsx_path = out.join("ledger.xlsx");
-    let mut w = open_writers(out, &p, &xlsx_path, opts.records)?;
+    let mut w = open_writers(out, &p, &xlsx_path, opts.records, opts.ledger_style)?;
     let (start, end) = opts.period.instants(opts.timezone);
     let mut g = Gen {
         loose_p: Default::default(),
@@ -147,6 +154,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         report: GenerateReport::default(),
         originals: links::Originals::default(),
         card_balances: cards::CardBalances::default(),
+        style: opts.ledger_style,
+        styled: styles::Styled::default(),
     };
     // The workbook's creation time is the period's end, not the wall clock: the same seed gives
     // the same ledger.xlsx, byte for byte, as it gives the same CSV.
@@ -154,6 +163,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&end));
     }
     draw(&mut g, &mut w, opts)?;
+    let style_config = g.finish_style(&mut w, out)?;
     close_writers(&mut w, out, &p)?;
     g.report.link_labels = std::mem::take(&mut g.originals.labels);
     g.report.card_labels = g.card_balances.write(out, opts.opening_cards.as_deref())?;
@@ -162,7 +172,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
         g.report.xlsx_written = true;
     }
     let config = format!(
-        "# Written by `cardrecon generate` for the month it generated.\ntimezone = \"{}\"\nperiod = \"{}\"\nmargin_days = 3\n\n[ledger]\npath = \"ledger.csv\"\n",
+        "# Written by `cardrecon generate` for the month it generated.\ntimezone = \"{}\"\nperiod = \"{}\"\nmargin_days = 3\n\n[ledger]\npath = \"ledger.csv\"\n{style_config}",
         opts.timezone.name(),
         opts.period.label()
     );
@@ -173,7 +183,13 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
 
 /// The month's files, created with their header rows: every provider's record files, the
 /// ledger (CSV, and XLSX when it fits a sheet) and the labels.
-fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<Writers> {
+fn open_writers(
+    out: &Path,
+    p: &Path,
+    xlsx_path: &Path,
+    records: u64,
+    style: LedgerStyle,
+) -> Result<Writers> {
     let mut w = Writers {
         providers: provider_files(p)?,
         ledger: csv::WriterBuilder::new()
@@ -189,8 +205,8 @@ fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<
         xlsx_row: 0,
         date_format: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss.000"),
     };
-    // A ledger that books per record with the provider's ids.
-    let ledger_header: Vec<&str> = crate::ledger::COLUMNS
+    // The columns of a ledger that books per record with the provider's ids, then the style's.
+    let mut ledger_header: Vec<&str> = crate::ledger::COLUMNS
         .iter()
         .map(|(name, _)| *name)
         .filter(|name| {
@@ -198,6 +214,7 @@ fn open_writers(out: &Path, p: &Path, xlsx_path: &Path, records: u64) -> Result<
                 && !crate::ledger::SUMMARY_COLUMNS.contains(name)
         })
         .collect();
+    ledger_header.extend(style.extra_columns());
     let csv_err = |path: &Path, e: csv::Error| Error::Output {
         path: path.to_path_buf(),
         message: e.to_string(),

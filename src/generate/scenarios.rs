@@ -94,6 +94,12 @@ impl Gen {
         forced: Option<Prov>,
     ) -> Result<()> {
         use Scenario as S;
+        // In a journal, a record missing from the books is its line differing: the summary
+        // style seeds that itself ([`super::styles`]).
+        let s = match (self.style, s) {
+            (super::LedgerStyle::Summary, S::MissingInLedger | S::SuggestedMatch) => S::Matched,
+            _ => s,
+        };
         let prov = match s {
             S::OrphanRefund | S::RefundAboveOriginal => self.prov_with(forced, Kind::Refund),
             S::OrphanFee => self.prov_with(forced, Kind::Fee),
@@ -147,7 +153,11 @@ impl Gen {
                 }
                 self.provider(w, &tx)?;
                 let booked = self.booking_time(tx.at, prov);
-                self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                if tx.status == Status::Success {
+                    self.book_matched(w, &tx, booked)?;
+                } else {
+                    self.ledger_for(w, &tx, booked, LedgerVariant::Same)?;
+                }
             }
             S::MatchedByOrder => {
                 let mut tx = self.new_tx(prov, inside);
@@ -211,6 +221,11 @@ impl Gen {
                 let entry = self.ledger_for(w, &tx, booked, variant)?;
                 let cat = match s {
                     S::AmountMismatch => Category::AmountMismatch,
+                    // With `[fx]`'s rates the same number in the other currency is compared
+                    // at the day's rate: 8% off, an amount mismatch.
+                    S::CurrencyMismatch if self.style == super::LedgerStyle::Fx => {
+                        Category::AmountMismatch
+                    }
                     S::CurrencyMismatch => Category::CurrencyMismatch,
                     _ => Category::FeeMismatch,
                 };

@@ -97,6 +97,7 @@ impl Gen {
 
     pub(super) fn write_provider(&mut self, w: &mut Writers, tx: &Tx) -> Result<()> {
         self.report.provider_records += 1;
+        self.count_card_key(tx);
         self.card_balances
             .wrote(tx.provider.name, &tx.record, (self.start, self.end));
         let habits = &tx.provider.sample;

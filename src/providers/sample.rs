@@ -38,6 +38,10 @@ pub struct Sample {
     /// Its card list, for a provider that sends one: lines that are no money movements, written
     /// once per month after the records (the generator's card roll-forward, `generate/cards.rs`).
     pub card_list: Option<CardList>,
+    /// Whether its records carry the card's number (masked by the adapter): a ledger booked
+    /// from card statements can then name the card by its last four digits
+    /// (`generate --ledger-style statement`).
+    pub card_numbers: bool,
 }
 
 /// How a provider's card list is written: its file stem, and one line per synthetic card `i`

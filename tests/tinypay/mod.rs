@@ -238,6 +238,7 @@ pub static SPEC: Spec = Spec {
         file_of: |_| 0,
         wire,
         card_list: None,
+        card_numbers: false,
     },
     config: ConfigSection {
         base_url: "https://api.tinypay.example",

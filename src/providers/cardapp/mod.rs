@@ -133,6 +133,7 @@ pub static SPEC: Spec = Spec {
             stem: CARDS,
             write: sample_cards_with,
         }),
+        card_numbers: true,
     },
     config: ConfigSection {
         base_url: "https://YOUR-CARDAPP-HOST",

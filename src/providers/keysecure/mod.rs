@@ -108,6 +108,7 @@ pub static SPEC: Spec = Spec {
         file_of: |_| 0,
         wire: sample_wire,
         card_list: None,
+        card_numbers: false,
     },
     config: ConfigSection {
         base_url: "https://openplatform.keysecure.io",

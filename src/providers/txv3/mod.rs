@@ -112,6 +112,7 @@ pub static SPEC: Spec = Spec {
         file_of: |_| 0,
         wire: sample_wire,
         card_list: None,
+        card_numbers: true,
     },
     config: ConfigSection {
         base_url: "https://YOUR-TXV3-HOST",
