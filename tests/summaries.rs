@@ -497,6 +497,59 @@ fn summaries_are_read_from_the_configuration_and_lines_from_the_journal_column()
             ]
         );
     }
+    // With a store: the differing line and the group with no line are items like any other,
+    // found again (not new) by a second run of the month.
+    let store = format!("sqlite:{}", d.join("recon.db").display());
+    let items = |name: &str| {
+        let r = run_reconcile(
+            &provider,
+            &ledger,
+            "2026-03",
+            "UTC",
+            &d.join(name),
+            &["--config", config.to_str().unwrap(), "--store", &store],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let list = run(&[
+            "items", "--store", &store, "--status", "open", "--format", "csv",
+        ]);
+        assert_eq!(list.code, 0, "{}", list.stderr);
+        let mut rd = csv::Reader::from_reader(list.stdout.as_bytes());
+        let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let (id, cat, entry, amount) = (
+            col("item_id"),
+            col("category"),
+            col("ledger_entry_id"),
+            col("at_stake"),
+        );
+        let mut v: Vec<(String, String, String, String)> = rd
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (
+                    r[cat].to_string(),
+                    r[entry].to_string(),
+                    r[amount].to_string(),
+                    r[id].to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let first = items("store-1");
+    assert_eq!(
+        first
+            .iter()
+            .map(|(c, e, a, _)| (c.as_str(), e.as_str(), a.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("summary_mismatch", "JE-1", "-0.02"),
+            ("summary_missing", "", "-1.00")
+        ]
+    );
+    assert_eq!(items("store-2"), first, "the same items, seen again");
     // A ledger without the journal column is refused by name.
     let plain = d.join("plain.csv");
     std::fs::write(

@@ -36,6 +36,13 @@ path = "{ledger}"
 # [ledger.values.status]          # your word = canonical status
 # "Settled" = "success"
 
+# [[matching.summaries]]          # a general ledger of daily journals: one line per provider, day, currency, kind
+# name = "daily settlement"
+# ledger_kind = "settlement"      # entries whose `journal` column is this are its lines
+# group_by = ["provider", "day", "currency", "kind"]   # without "kind": the day's net
+# kinds = ["consumption", "refund", "fee"]
+# tolerance = "0.01"
+
 # [[matching.rules]]              # a ledger without the provider's ids (booked from card statements)
 # name = "card, amount, same day"
 # match_on = ["card", "currency", "amount"]   # card: the ledger's `card` column, last four digits

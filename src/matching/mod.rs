@@ -11,6 +11,9 @@
 //!    ledger's absolute amount, within `amount_tolerance`), fee (when the ledger books one).
 //! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
 //! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
+//! 5a. **The ledger's own shapes**, after the key passes: summary journals ([`summaries`]: a
+//!    line against the sum of its group of records) and the team's rules ([`ledger_rules`]:
+//!    pairs on fields that must agree, unique both ways), in their configured order.
 //! 6. **Groups and suggestions** ([`Loose`]): several records on one side summing to one on the
 //!    other match as a group, decided *before* the pairing on their key ([`groups`]); after
 //!    every exact pass, pairs a person confirmed are paired, then a loose candidate unique both
@@ -31,7 +34,7 @@
 //! `detail` text names every difference found. Only items whose accounting day is in the
 //! period are judged; a margin item appears only when paired with an in-period one. So every
 //! in-period item is in exactly one row, and `rows = pairs + unmatched provider + unmatched
-//! ledger` holds.
+//! ledger` holds (a summary's group with no line is one row for all of its records).
 
 mod classify;
 pub mod columnar;
