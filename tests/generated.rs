@@ -190,6 +190,22 @@ fn every_ledger_style_reconciles_to_its_labels() {
                 );
                 assert!(count("summary_matched") > 500 && count("summarized") > 10_000);
                 assert_eq!(count("missing_in_ledger"), 0);
+                // The records under agreeing lines count as matched: the share is the month's.
+                let s = &summary["summaries"][0];
+                assert_eq!(
+                    s["lines_agree"].as_u64(),
+                    Some(count("summary_matched") as u64)
+                );
+                assert_eq!(
+                    s["records_in_lines"].as_u64(),
+                    Some(count("summarized") as u64)
+                );
+                let rate: f64 = summary["matched_rate_by_count"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(rate > 80.0, "{rate}");
             }
             // Statement lines paired by the rule are matched rows; the rule says how many.
             "statement" => {

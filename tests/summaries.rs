@@ -162,7 +162,7 @@ fn a_daily_journal_is_compared_line_by_line_with_the_sum_of_its_records() {
     assert_eq!(l1.match_size, Some(2));
     assert_eq!(
         l1.detail,
-        "summary `daily settlement`: the line books 30.50; its 2 records come to 30.50 USD; difference 0.00, within the tolerance 0.01"
+        "`daily settlement` line of 2 records: 30.50 USD, booked 30.50; agrees"
     );
     let l3 = by_entry(&all, "L3");
     assert_eq!(
@@ -171,7 +171,7 @@ fn a_daily_journal_is_compared_line_by_line_with_the_sum_of_its_records() {
     );
     assert_eq!(
         l3.detail,
-        "summary `daily settlement`: the line books 5.02; its 1 record comes to 5.00 USD; difference -0.02, beyond the tolerance 0.01"
+        "`daily settlement` line of 1 record: 5.00 USD, booked 5.02; difference -0.02, beyond 0.01"
     );
     assert!(l3.diffs.amount, "the amount cell is highlighted");
     // Each record under its line carries the line's match id.
@@ -183,10 +183,7 @@ fn a_daily_journal_is_compared_line_by_line_with_the_sum_of_its_records() {
     assert_ne!(row(&all, "U3", "").match_id, l1.match_id);
     assert_eq!(
         u1.detail,
-        format!(
-            "covered by a line of summary `daily settlement` (match {}): the line's row compares the sum",
-            l1.match_id.clone().unwrap()
-        )
+        "in a `daily settlement` line (its row, same match id, compares the sum)"
     );
     assert_eq!(u1.provider_amount, Some(dec("10.00")));
     assert_eq!(u1.amount_difference, None);
@@ -217,7 +214,7 @@ fn a_daily_journal_is_compared_line_by_line_with_the_sum_of_its_records() {
     );
     assert_eq!(
         missing.detail,
-        "summary `daily settlement`: 2 records of usertrans consumption on 2026-03-06 come to 10.00 USD, and the ledger has no line for the group"
+        "`daily settlement`: no line for 2 records of usertrans consumption on 2026-03-06, 10.00 USD"
     );
     // Lines sort where they are booked, their records right under them.
     let order: Vec<String> = all
@@ -335,7 +332,9 @@ fn a_net_line_subtracts_refunds_in_either_sign_convention() {
         );
         assert_eq!(
             n1.detail,
-            format!("summary `daily settlement`: the line books {booked}; its 4 records come to net 122.00 USD (debits less credits); difference 0.00, exactly")
+            format!(
+                "`daily settlement` line of 4 records: net 122.00 USD, booked {booked}; agrees"
+            )
         );
         let missing = all
             .iter()
@@ -348,7 +347,7 @@ fn a_net_line_subtracts_refunds_in_either_sign_convention() {
         );
         assert_eq!(
             missing.detail,
-            "summary `daily settlement`: 2 records of usertrans on 2026-03-06 come to net -3.00 USD (debits less credits), and the ledger has no line for the group"
+            "`daily settlement`: no line for 2 records of usertrans on 2026-03-06, net -3.00 USD"
         );
         // At stake: the net the other way round (money back to the cards).
         let e = cardrecon::results::exposure::Exposure::of(missing, missing.category);
@@ -454,6 +453,11 @@ fn summaries_are_read_from_the_configuration_and_lines_from_the_journal_column()
     assert_eq!(summary["by_category"]["summarized"], 2);
     assert_eq!(summary["by_category"]["summary_missing"], 1);
     assert_eq!(summary["balance"]["balanced"], true);
+    assert_eq!(
+        summary["summaries"],
+        serde_json::json!([{"name": "daily settlement", "lines_agree": 0, "lines_differ": 1, "groups_without_line": 1, "records_in_lines": 2, "records_in_agreeing_lines": 0, "agreeing_amount": {}}])
+    );
+    assert_eq!(summary["matched_rate_by_count"], "0.00");
     // The discrepancies: the line that differs and the group with no line.
     let disc = read_csv(&out.join("discrepancies.csv"));
     assert_eq!(disc.len(), 2);
@@ -461,9 +465,9 @@ fn summaries_are_read_from_the_configuration_and_lines_from_the_journal_column()
     let x = run(&["explain", "--run", out.to_str().unwrap(), "JE-1"]);
     assert_eq!(x.code, 0, "{}", x.stderr);
     for words in [
-        "Summary line differs: summary `daily settlement`: the line books 30.02",
+        "Summary line differs: `daily settlement` line of 2 records: 30.00 USD, booked 30.02",
         "how: a summary journal's line, compared with the sum of the records it covers",
-        "In a summary line: covered by a line of summary `daily settlement`",
+        "In a summary line: in a `daily settlement` line",
         "how: covered by a summary journal's line",
         "U1",
         "U2",
@@ -637,7 +641,7 @@ fn a_line_in_the_functional_currency_is_compared_at_the_days_rate() {
     );
     assert_eq!(
         f1.detail,
-        "summary `daily settlement`: the line books 100.30; its 2 records come to 100.00 EUR (108.00 USD at 0.92592593 (the rate of 2026-03-06) is 100.00 EUR); difference -0.30, within the tolerance 0.50"
+        "`daily settlement` line of 2 records: 100.00 EUR (108.00 USD at 0.92592593 (the rate of 2026-03-06) is 100.00 EUR), booked 100.30; difference -0.30, within 0.50"
     );
     let g = all
         .iter()
@@ -646,7 +650,7 @@ fn a_line_in_the_functional_currency_is_compared_at_the_days_rate() {
     assert_eq!(g.currency.as_deref(), Some("GBP"));
     assert!(
         g.detail.ends_with(&format!(
-            "and the ledger has no line for the group (a EUR line of this group exists, but there is no GBP→EUR rate on or before 2026-03-08 (at most 7 days older) in {})",
+            " GBP (a EUR line of this group exists, but there is no GBP→EUR rate on or before 2026-03-08 (at most 7 days older) in {})",
             rates.display()
         )),
         "{}",

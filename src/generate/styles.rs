@@ -203,7 +203,7 @@ impl Gen {
                 .ok_or_else(|| Error::input(*provider, "not a provider of the generator"))?;
             let n = nth.entry(provider).or_insert(0);
             *n += 1;
-            let id = format!("JE-{provider}-{day}-{currency}-{}", kind.as_str());
+            let id = format!("JE{:06}", self.next_id());
             match *n {
                 // The second group of each provider: no line.
                 2 => {
@@ -235,7 +235,7 @@ impl Gen {
         // A line with no records: a currency no record has.
         for prov in crate::providers::SPECS.iter().copied() {
             if nth.get(prov.name).is_some_and(|&n| n >= 2) {
-                let id = format!("JE-{}-XTS", prov.name);
+                let id = format!("JE{:06}", self.next_id());
                 let day = self.period.first;
                 self.journal_line(
                     w,

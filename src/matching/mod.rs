@@ -11,14 +11,15 @@
 //!    ledger's absolute amount, within `amount_tolerance`), fee (when the ledger books one).
 //! 4. **Timing**: a pair whose accounting days fall on different sides of a period edge.
 //! 5. **Unmatched**: in-period provider records (by status) and ledger entries with no partner.
-//! 5a. **The ledger's own shapes**, after the key passes: summary journals ([`summaries`]: a
-//!    line against the sum of its group of records) and the team's rules ([`ledger_rules`]:
-//!    pairs on fields that must agree, unique both ways), in their configured order.
 //! 6. **Groups and suggestions** ([`Loose`]): several records on one side summing to one on the
 //!    other match as a group, decided *before* the pairing on their key ([`groups`]); after
 //!    every exact pass, pairs a person confirmed are paired, then a loose candidate unique both
 //!    ways is a `suggested_match` ([`suggest`]). Tolerances are per currency and relative
 //!    ([`Tolerance`]).
+//!
+//! Between stages 2 and 6, **the ledger's own shapes**: summary journals ([`summaries`]: a
+//! line against the sum of its group of records) and the team's rules ([`ledger_rules`]: pairs
+//! on fields that must agree, unique both ways), in their configured order.
 //!
 //! With a store, earlier periods' open items are appended to the inputs and take part like
 //! margin items ([`MatchOptions::carried`]); what a pair with one of them means is decided

@@ -286,6 +286,10 @@ pub fn summarize(
     if let (Some(plan), Some(st)) = (plan, stored) {
         summary.close = Some(store::run::close_view(plan, st));
     }
+    summary.with_summaries(summary::summary_counts(
+        rows,
+        s.matching.summaries.iter().map(|x| x.name.as_str()),
+    ));
     summary.rules = summary::rule_counts(rows, s.matching.rules.iter().map(|r| r.name.as_str()));
     summary.fx = summary::fx_lines(rows);
     summary.thresholds = job.thresholds.check(&summary);

@@ -105,7 +105,8 @@ pub struct Summary {
     pub results: u64,
     pub discrepancies: u64,
     pub by_category: BTreeMap<String, u64>,
-    /// Matched share of in-period provider records, by count, in percent (two places).
+    /// Matched share of in-period provider records, by count, in percent (two places); the
+    /// records under a summary line that agrees count as matched.
     #[serde(serialize_with = "money_text")]
     pub matched_rate_by_count: Decimal,
     pub balance: Balance,
@@ -132,6 +133,10 @@ pub struct Summary {
     /// With a store: what the run did to it, the roll-forward and the open items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close: Option<super::close::CloseView>,
+    /// Per configured summary journal (`[[matching.summaries]]`), in order: its lines that
+    /// agree and differ, its groups without a line, its records (only when configured).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub summaries: Vec<SummaryCount>,
     /// Per configured rule (`[[matching.rules]]`), in order: the pairs it made and the provider
     /// records it left with several candidates (only when rules are configured).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -200,6 +205,97 @@ pub fn rule_counts<'n>(
         }
     }
     counts
+}
+
+/// How one summary journal (`[[matching.summaries]]`) did, for `summary.json` and the Summary
+/// sheet.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SummaryCount {
+    pub name: String,
+    pub lines_agree: u64,
+    pub lines_differ: u64,
+    /// Groups of records with no line (one row each).
+    pub groups_without_line: u64,
+    /// Records under a line, agreeing or not.
+    pub records_in_lines: u64,
+    /// Records under a line that agrees: reconciled, as a matched record is.
+    pub records_in_agreeing_lines: u64,
+    /// Their amounts, per currency.
+    #[serde(serialize_with = "money_map")]
+    pub agreeing_amount: BTreeMap<String, Decimal>,
+}
+
+fn money_map<S: serde::Serializer>(
+    m: &BTreeMap<String, Decimal>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(m.len()))?;
+    for (k, v) in m {
+        map.serialize_entry(k, &money::format(*v))?;
+    }
+    map.end()
+}
+
+/// Each configured summary's lines and records, counted from the result rows: a record under a
+/// line that agrees is known by the line's match id.
+pub fn summary_counts<'n>(
+    rows: &ResultRows<'_>,
+    names: impl Iterator<Item = &'n str>,
+) -> Vec<SummaryCount> {
+    let mut counts: Vec<SummaryCount> = names
+        .map(|name| SummaryCount {
+            name: name.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    if counts.is_empty() {
+        return counts;
+    }
+    let agreeing: hashbrown::HashSet<&str> = (0..rows.len())
+        .filter(|&i| rows.category(i) == Category::SummaryMatched)
+        .filter_map(|i| rows.match_id(i))
+        .collect();
+    for i in 0..rows.len() {
+        let Some(name) = rows.summary(i) else {
+            continue;
+        };
+        let Some(c) = counts.iter_mut().find(|c| c.name == name) else {
+            continue;
+        };
+        match rows.category(i) {
+            Category::SummaryMatched => c.lines_agree += 1,
+            Category::SummaryMismatch => c.lines_differ += 1,
+            Category::SummaryMissing => c.groups_without_line += 1,
+            _ => {
+                c.records_in_lines += 1;
+                if rows.match_id(i).is_some_and(|m| agreeing.contains(m)) {
+                    c.records_in_agreeing_lines += 1;
+                    let ((_, currency), _) = rows.days_currencies(i);
+                    *c.agreeing_amount
+                        .entry(currency.unwrap_or_default().to_string())
+                        .or_default() += rows.amounts(i).0.unwrap_or_default();
+                }
+            }
+        }
+    }
+    counts
+}
+
+impl Summary {
+    /// With summary journals: their counts, and the matched share counting the records under a
+    /// line that agrees (reconciled as surely as a matched record; a controller reading 40%
+    /// matched on a month whose every journal line agrees would be misled).
+    pub fn with_summaries(&mut self, counts: Vec<SummaryCount>) {
+        let agreeing: u64 = counts.iter().map(|c| c.records_in_agreeing_lines).sum();
+        if agreeing > 0 && self.balance.provider_items > 0 {
+            let matched = self.by_category.get("matched").copied().unwrap_or(0) + agreeing;
+            self.matched_rate_by_count = (Decimal::from(matched) * Decimal::from(100)
+                / Decimal::from(self.balance.provider_items))
+            .round_dp(2);
+        }
+        self.summaries = counts;
+    }
 }
 
 /// Per currency pair, the pairs `[fx]` converted and the sum of their FX differences.
@@ -338,6 +434,7 @@ pub fn build(
         cards: crate::cards::CardStats::default(),
         thresholds: None,
         close: None,
+        summaries: Vec::new(),
         rules: Vec::new(),
         fx: Vec::new(),
     }

@@ -325,6 +325,11 @@ impl<'a> ResultRows<'a> {
         }
     }
 
+    /// The match id of row `i`, without copying.
+    pub fn match_id(&self, i: usize) -> Option<&'a str> {
+        self.str_ref(col!(STR, "match_id"), i)
+    }
+
     /// Whether the result was made with summary journals configured (it has their column).
     pub fn has_summaries(&self) -> bool {
         self.s[col!(STR, "summary")].is_some()
@@ -659,14 +664,10 @@ impl ResultRows<'_> {
         let net = self.str_ref(col!(STR, "match_key"), i) == Some("summary_net");
         let n = r.match_size.unwrap_or(0);
         let records = format!("{n} record{}", if n == 1 { "" } else { "s" });
-        let come = if n == 1 { "comes" } else { "come" };
         let currency = r.currency.clone().unwrap_or_default();
         let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
         let figure = if net {
-            format!(
-                "net {} {currency} (debits less credits)",
-                show(r.provider_amount)
-            )
+            format!("net {} {currency}", show(r.provider_amount))
         } else {
             format!("{} {currency}", show(r.provider_amount))
         };
@@ -679,16 +680,19 @@ impl ResultRows<'_> {
             Category::SummaryMatched | Category::SummaryMismatch => {
                 let booked = show(r.ledger_amount);
                 let difference = show(r.amount_difference);
+                let exact = r.amount_difference.is_some_and(|d| d.is_zero());
                 let judged = match (r.category, tolerance) {
+                    (Category::SummaryMatched, _) if exact => "agrees".to_string(),
                     (Category::SummaryMatched, Some(t)) => {
-                        format!("within the tolerance {}", money::format(t))
+                        format!("difference {difference}, within {}", money::format(t))
                     }
-                    (Category::SummaryMatched, None) => "exactly".into(),
-                    (_, Some(t)) => format!("beyond the tolerance {}", money::format(t)),
-                    (_, None) => "no difference is allowed".into(),
+                    (_, Some(t)) => {
+                        format!("difference {difference}, beyond {}", money::format(t))
+                    }
+                    (_, None) => format!("difference {difference}, none allowed"),
                 };
                 format!(
-                    "summary `{name}`: the line books {booked}; its {records} {come} to {figure}{converted}; difference {difference}, {judged}"
+                    "`{name}` line of {records}: {figure}{converted}, booked {booked}; {judged}"
                 )
             }
             Category::SummaryMissing => {
@@ -703,14 +707,9 @@ impl ResultRows<'_> {
                     .str_ref(col!(STR, "fx"), i)
                     .map(|w| format!(" ({w})"))
                     .unwrap_or_default();
-                format!(
-                    "summary `{name}`: {records} of {what} on {day} {come} to {figure}, and the ledger has no line for the group{why}"
-                )
+                format!("`{name}`: no line for {records} of {what} on {day}, {figure}{why}")
             }
-            _ => format!(
-                "covered by a line of summary `{name}` (match {}): the line's row compares the sum",
-                r.match_id.clone().unwrap_or_default()
-            ),
+            _ => format!("in a `{name}` line (its row, same match id, compares the sum)"),
         }
     }
 }

@@ -35,7 +35,7 @@ struct Grid {
 }
 
 impl Grid {
-    fn of(groups: &[Group]) -> Grid {
+    fn of(groups: &[Group], agreeing: &[crate::report::summary::SummaryCount]) -> Grid {
         let mut g = Grid::default();
         let (mut providers, mut currencies, mut categories) =
             (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
@@ -53,6 +53,12 @@ impl Grid {
             a.0 += x.provider_amount;
             if x.category == Category::Matched {
                 a.1 += x.provider_amount;
+            }
+        }
+        // Records under a summary line that agrees are reconciled as a matched record is.
+        for c in agreeing {
+            for (currency, amount) in &c.agreeing_amount {
+                g.by_amount.entry(currency.clone()).or_default().1 += *amount;
             }
         }
         g.providers = providers.into_iter().collect();
@@ -147,7 +153,7 @@ pub(super) fn summary_sheet(
     ws.write_string_with_format(4, 0, "Matched (share of provider records)", &f.label)
         .map_err(&e)?;
     write_money(ws, 4, 1, rate, None, &f.percent).map_err(&e)?;
-    let g = Grid::of(&s.groups);
+    let g = Grid::of(&s.groups, &s.summaries);
     let mut row = grid(ws, 6, &g, f, path)?;
     if let Some(view) = &s.close {
         row = close::roll_forward(ws, row, view, f, path)?;
@@ -192,7 +198,8 @@ pub(super) fn summary_sheet(
     Ok(())
 }
 
-/// With `[[matching.rules]]`: what each rule paired and left ambiguous. With `[fx]`: the FX
+/// With `[[matching.summaries]]`: each journal's lines and records. With `[[matching.rules]]`:
+/// what each rule paired and left ambiguous. With `[fx]`: the FX
 /// difference per currency pair (booked − converted), what accounting books as FX gain or loss.
 /// Returns the next free row.
 fn rules_and_fx(
@@ -203,6 +210,45 @@ fn rules_and_fx(
     path: &Path,
 ) -> Result<u32> {
     let e = xerr(path);
+    if !s.summaries.is_empty() {
+        let headers = [
+            "Summary journal",
+            "Lines agree",
+            "Lines differ",
+            "Groups, no line",
+            "Records in lines",
+            "In agreeing lines",
+        ];
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *h, &f.header)
+                .map_err(&e)?;
+        }
+        row += 1;
+        for x in &s.summaries {
+            ws.write_string_with_format(row, 0, for_xlsx(&x.name), &f.label)
+                .map_err(&e)?;
+            let figures = [
+                x.lines_agree,
+                x.lines_differ,
+                x.groups_without_line,
+                x.records_in_lines,
+                x.records_in_agreeing_lines,
+            ];
+            for (c, n) in figures.iter().enumerate() {
+                ws.write_number_with_format(row, 1 + c as u16, count(*n), &f.integer)
+                    .map_err(&e)?;
+            }
+            row += 1;
+        }
+        ws.write_string_with_format(
+            row,
+            0,
+            "The records under a line that agrees count as matched in the shares above.",
+            &f.label,
+        )
+        .map_err(&e)?;
+        row += 2;
+    }
     if !s.rules.is_empty() {
         for (c, h) in ["Rule", "Pairs made", "Left ambiguous"].iter().enumerate() {
             ws.write_string_with_format(row, c as u16, *h, &f.header)
