@@ -1,6 +1,7 @@
 //! cardrecon's integration tests: one binary, one module per area (ripgrep's layout).
 
 mod architecture;
+mod audit_log;
 mod browser;
 mod cards;
 mod cli;

@@ -25,6 +25,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod sql;
 pub mod user;
+pub mod verify_log;
 
 use std::process::ExitCode;
 
@@ -95,6 +96,9 @@ pub enum Command {
     /// Write the usual outputs from a results table computed elsewhere (`sql` on Spark or
     /// DuckDB), byte-identical to a local run's.
     Report(report::ReportArgs),
+    /// Recompute the store's event log, a hash chain: exit 0 when every event is as written,
+    /// 1 naming the first that is not (edited, deleted, inserted or re-ordered).
+    VerifyLog(verify_log::VerifyLogArgs),
 }
 
 /// Runs a parsed command line. `Ok` carries the exit code (0, or 1 for discrepancies found).
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(a) => export::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Report(a) => report::run(a),
+        Command::VerifyLog(a) => verify_log::run(a),
     }
 }
 

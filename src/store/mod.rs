@@ -22,6 +22,7 @@
 pub mod browse;
 pub mod cards;
 pub mod carry;
+pub mod chain;
 pub mod decide;
 pub mod fetch_cache;
 pub mod item;
@@ -359,12 +360,20 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| fail(format!("cannot bring the schema up to date: {e}")).because(e))?;
-        Ok(Store {
+        let store = Store {
             pool,
             shown,
             backend,
             origin: None,
-        })
+        };
+        // A store made by an earlier version: its events are chained once, in order.
+        let chained = chain::chain_earlier(&store).await?;
+        if chained > 0 {
+            tracing::warn!(
+                "the store's event log ({chained} events written by an earlier version) is now a hash chain; `cardrecon verify-log` checks it"
+            );
+        }
+        Ok(store)
     }
 
     /// This handle's decisions say where they came from (`command line, os user ana`): the

@@ -322,7 +322,7 @@ async fn insert_details(
     Ok(())
 }
 
-const EVENT_COLUMNS: [&str; 11] = [
+const EVENT_COLUMNS: [&str; 13] = [
     "item_id",
     "period",
     "at",
@@ -334,10 +334,28 @@ const EVENT_COLUMNS: [&str; 11] = [
     "reason",
     "note",
     "origin",
+    "prev_hash",
+    "hash",
 ];
 
+/// Appends `events` to the log in `tx`, each chained onto the one before it
+/// ([`super::chain`]).
 pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Event]) -> Result<()> {
-    for chunk in events.chunks(BATCH) {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut head = super::chain::take(store, tx).await?;
+    let hashes: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            let prev = head.hash.clone().unwrap_or_default();
+            let hash = super::chain::event_hash(&prev, e);
+            head.hash = Some(hash.clone());
+            head.events += 1;
+            (prev, hash)
+        })
+        .collect();
+    for (chunk, hashes) in events.chunks(BATCH).zip(hashes.chunks(BATCH)) {
         let sql = format!(
             "INSERT INTO events ({}) VALUES {}",
             EVENT_COLUMNS.join(", "),
@@ -345,7 +363,7 @@ pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Even
         );
         // Built from the constant column list and placeholder numbers only.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
+        for (e, (prev, hash)) in chunk.iter().zip(hashes) {
             q = q
                 .bind(e.item_id.clone())
                 .bind(e.period.clone())
@@ -357,13 +375,15 @@ pub(crate) async fn insert_events(store: &Store, tx: &mut Tx<'_>, events: &[Even
                 .bind(e.run_id.clone())
                 .bind(e.reason.clone())
                 .bind(e.note.clone())
-                .bind(e.origin.clone());
+                .bind(e.origin.clone())
+                .bind(prev.clone())
+                .bind(hash.clone());
         }
         q.execute(&mut **tx)
             .await
             .map_err(|e| store.db_err("writing events", e))?;
     }
-    Ok(())
+    super::chain::advance(store, tx, &head).await
 }
 
 /// The columns of `link_records` (see `store::links`).
