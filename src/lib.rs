@@ -27,6 +27,7 @@
 //! | [`formula_guard`] | provider and ledger text never read as a formula in a CSV |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
+//! | [`journal`] | after the close: accepted items as adjusting journal entries, by the team's `[journal]` rules, rendered for its ERP |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
 //! | [`config`] | the TOML configuration and its resolved settings |
 //! | [`cli`] | the command line, one file per command |
@@ -39,6 +40,7 @@
 //! Money is never a binary float: amounts are `rust_decimal::Decimal` in Rust and
 //! `Decimal(38, 8)` in polars. Instants are UTC; accounting days come from chrono-tz.
 
+pub mod bookings;
 pub mod cards;
 pub mod cli;
 pub mod columns;
@@ -49,6 +51,7 @@ pub mod explain;
 pub mod export;
 pub mod formula_guard;
 pub mod generate;
+pub mod journal;
 pub mod ledger;
 pub mod links;
 pub mod matching;

@@ -13,6 +13,7 @@ mod fetch;
 mod fifth_provider;
 mod fx;
 mod generated;
+mod journal;
 mod ledger_formats;
 mod ledger_rules;
 mod links;

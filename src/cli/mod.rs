@@ -16,6 +16,7 @@ pub mod generate;
 pub mod history;
 pub mod init;
 pub mod items;
+pub mod journal;
 pub mod reconcile;
 pub mod reject;
 mod reopen;
@@ -96,6 +97,9 @@ pub enum Command {
     /// Write the usual outputs from a results table computed elsewhere (`sql` on Spark or
     /// DuckDB), byte-identical to a local run's.
     Report(report::ReportArgs),
+    /// A period's accepted items as adjusting journal entries for the ERP, by `[journal]`'s
+    /// rules (journal.csv; unbooked.csv lists what no rule books).
+    Journal(journal::JournalArgs),
     /// Recompute the store's event log, a hash chain: exit 0 when every event is as written,
     /// 1 naming the first that is not (edited, deleted, inserted or re-ordered).
     VerifyLog(verify_log::VerifyLogArgs),
@@ -126,6 +130,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(a) => export::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Report(a) => report::run(a),
+        Command::Journal(a) => journal::run(a),
         Command::VerifyLog(a) => verify_log::run(a),
     }
 }

@@ -61,7 +61,9 @@
 
 pub mod delivery;
 pub mod dialect;
+mod journal;
 mod matching;
+pub use journal::{JournalFile, JournalRuleFile};
 pub use matching::{MatchingFile, MatchingSettings, RuleFile, SummaryFile};
 pub mod serve;
 pub mod template;
@@ -187,6 +189,8 @@ pub struct ConfigFile {
     pub review: serve::ReviewFile,
     /// `[fx]`: bookings in another currency, compared at the day's rate.
     pub fx: Option<FxFile>,
+    /// `[journal]`: accepted items as adjusting journal entries.
+    pub journal: Option<JournalFile>,
 }
 
 /// `[fx]`: a rates file and how far a converted amount may be from the booked one.
@@ -381,6 +385,8 @@ pub struct Settings {
     pub delivery: delivery::Delivery,
     /// `[fx]`: bookings in another currency.
     pub fx: Option<FxSettings>,
+    /// `[journal]`: how accepted items are booked (`cardrecon journal`).
+    pub journal: Option<crate::journal::JournalSettings>,
 }
 
 impl ConfigFile {
@@ -680,6 +686,11 @@ impl Settings {
                 .fx
                 .as_ref()
                 .map(|f| FxSettings::resolve(f, source_name))
+                .transpose()?,
+            journal: file
+                .journal
+                .as_ref()
+                .map(|j| crate::journal::JournalSettings::resolve(j, source_name))
                 .transpose()?,
         })
     }

@@ -27,6 +27,7 @@ pub mod decide;
 pub mod fetch_cache;
 pub mod item;
 pub mod item_table;
+pub mod journal;
 pub mod links;
 pub mod plan;
 pub mod proposals;
