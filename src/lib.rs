@@ -27,6 +27,7 @@
 //! | [`formula_guard`] | provider and ledger text never read as a formula in a CSV |
 //! | [`deliver`] | a finished run's reports by email (SMTP, lettre) and into a drop directory |
 //! | [`explain`] | one id's story in a run: both sides, how it matched, raw record, related records |
+//! | [`close_pack`] | a closed period's folder and archive for the auditor: the close workbook, decisions, events, the final run's reports, the journal, every file's SHA-256 |
 //! | [`journal`] | after the close: accepted items as adjusting journal entries, by the team's `[journal]` rules, rendered for its ERP |
 //! | [`generate`] | synthetic months with labelled discrepancies, for demos, tests and benchmarks |
 //! | [`config`] | the TOML configuration and its resolved settings |
@@ -43,6 +44,7 @@
 pub mod bookings;
 pub mod cards;
 pub mod cli;
+pub mod close_pack;
 pub mod columns;
 pub mod config;
 pub mod deliver;

@@ -252,3 +252,219 @@ fn journal_rules_are_checked_by_name() {
         assert!(e.contains(key) && e.contains(words), "{text}: {e}");
     }
 }
+
+/// Issue 30, part 2: the close pack of a closed period is the same bytes every time it is made
+/// (folder and archive), holds its files and their SHA-256, and `verify-log --pack` finds a
+/// changed file, an edited event and a store rewritten since. An open period has no pack.
+#[test]
+fn the_close_pack_is_the_same_bytes_every_time_and_proves_itself() {
+    let dir = tempdir();
+    let d = dir.path();
+    let data = d.join("data");
+    let g = run_generate(&data, "300", &["--seed", "6"]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let store = format!("sqlite:{}", d.join("recon.db").display());
+    let runs = d.join("runs");
+    let out = d.join("out");
+    let r = run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        &out,
+        &["--store", &store],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    // The run's directory where `close-pack` looks for it: <runs>/<period>/<run-id>/.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let run_id: String = rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&store).await.unwrap();
+        let id: String = sqlx::query_scalar("SELECT run_id FROM runs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        id
+    });
+    std::fs::create_dir_all(runs.join("2026-03")).unwrap();
+    std::fs::rename(&out, runs.join("2026-03").join(&run_id)).unwrap();
+    let items = run(&["items", "--store", &store, "--format", "csv"]);
+    let first = items
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let a = run(&[
+        "accept",
+        "--store",
+        &store,
+        "--reason",
+        "write_off",
+        "--note",
+        "=SUM(A1) is text",
+        "--by",
+        "ana",
+        &first,
+    ]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let pack = |name: &str| {
+        run(&[
+            "close-pack",
+            "--store",
+            &store,
+            "--period",
+            "2026-03",
+            "--runs",
+            runs.to_str().unwrap(),
+            "--out",
+            d.join(name).to_str().unwrap(),
+        ])
+    };
+    let open = pack("too-early");
+    assert_eq!(open.code, 2, "{}", open.stdout);
+    assert!(open.stderr.contains("is not closed"), "{}", open.stderr);
+    let c = run(&[
+        "close-period",
+        "--store",
+        &store,
+        "2026-03",
+        "--force",
+        "--note",
+        "signed",
+        "--by",
+        "carl",
+    ]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let one = pack("pack-1");
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(
+        one.stdout.contains("closed by carl") && one.stdout.contains("1 decisions, "),
+        "{}",
+        one.stdout
+    );
+    // Made again: every file, and the archive, the same bytes.
+    let two = pack("pack-2");
+    assert_eq!(two.code, 0, "{}", two.stderr);
+    let names: Vec<String> = {
+        let mut v: Vec<String> = std::fs::read_dir(d.join("pack-1"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names,
+        // A reconcile's directory has no manifest.json (a `run`'s has, and the pack takes it).
+        [
+            "close.xlsx",
+            "decisions.csv",
+            "events.csv",
+            "events.jsonl",
+            "journal.csv",
+            "pack-manifest.json",
+            "report.xlsx",
+            "summary.json"
+        ]
+    );
+    for n in &names {
+        let (a, b) = (d.join("pack-1").join(n), d.join("pack-2").join(n));
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "{n} differs"
+        );
+    }
+    // The archive holds the folder's files; the two archives differ only by the folder's name.
+    let entries = |zip: &str| {
+        let mut a = zip::ZipArchive::new(std::fs::File::open(d.join(zip)).unwrap()).unwrap();
+        (0..a.len())
+            .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        entries("pack-1.zip"),
+        names
+            .iter()
+            .map(|n| format!("pack-1/{n}"))
+            .collect::<Vec<_>>()
+    );
+    std::fs::rename(d.join("pack-2"), d.join("pack-again")).unwrap();
+    let again = pack("pack-2");
+    assert_eq!(again.code, 0);
+    assert_eq!(std::fs::read(d.join("pack-2.zip")).unwrap(), {
+        let _ = pack("pack-2");
+        std::fs::read(d.join("pack-2.zip")).unwrap()
+    });
+    // The decision as signed, its note kept as text.
+    let decisions = std::fs::read_to_string(d.join("pack-1/decisions.csv")).unwrap();
+    assert!(
+        decisions.contains(&format!("{first},"))
+            && decisions.contains(",'=SUM(A1) is text,ana,(command line: one person),"),
+        "{decisions}"
+    );
+    // It verifies, against the store too; then a changed file, an edited event, a rewritten store.
+    let verify = |extra: &[&str]| {
+        let pack = d.join("pack-1");
+        let mut args = vec!["verify-log", "--pack", pack.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let ok = verify(&["--store", &store]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert!(
+        ok.stdout.contains("and the store still holds them"),
+        "{}",
+        ok.stdout
+    );
+    let journal = d.join("pack-1/journal.csv");
+    let kept = std::fs::read(&journal).unwrap();
+    std::fs::write(&journal, b"journal_id\n").unwrap();
+    let bad = verify(&[]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stdout
+            .contains("journal.csv: its SHA-256 is not the manifest's"),
+        "{}",
+        bad.stdout
+    );
+    std::fs::write(&journal, kept).unwrap();
+    let events = d.join("pack-1/events.jsonl");
+    let text = std::fs::read_to_string(&events).unwrap();
+    std::fs::write(&events, text.replacen("signed", "unsigned", 1)).unwrap();
+    let bad = verify(&[]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stdout
+            .contains("its content does not match its hash (edited in the pack)"),
+        "{}",
+        bad.stdout
+    );
+    std::fs::write(&events, text).unwrap();
+    assert_eq!(verify(&[]).code, 0);
+    // The store rewritten after the pack: the pack still verifies alone, not against it.
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&store).await.unwrap();
+        sqlx::query("UPDATE events SET hash = 'x' WHERE seq = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let bad = verify(&["--store", &store]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stdout
+            .contains("event 1: the store's hash differs from the pack's"),
+        "{}",
+        bad.stdout
+    );
+}

@@ -138,4 +138,38 @@ fn the_readme_workflow_runs_as_written_on_the_demo() {
         accepted, 1,
         "the README's acceptance counts in April's roll-forward"
     );
+    // After the close: the write-off booked, the FX rounding below the cent listed unbooked,
+    // the pack made and verified with the log.
+    let journal =
+        std::fs::read_to_string(dir.path().join("demo-out/journal-2026-03/journal.csv")).unwrap();
+    assert!(
+        journal.contains(",2026-03-31,6990 Other expenses,0.50,,EUR,item i-8e0b5830bdaac48c: write_off; fee difference below materiality; accepted by ")
+            && journal.contains(",2026-03-31,1190 Provider clearing cardapp,,0.50,EUR,1 accepted item (0.50)"),
+        "{journal}"
+    );
+    let unbooked =
+        std::fs::read_to_string(dir.path().join("demo-out/journal-2026-03/unbooked.csv")).unwrap();
+    assert!(
+        unbooked.contains("i-44305ec5961af52e,fx_rounding,-0.00000001,EUR,"),
+        "{unbooked}"
+    );
+    for f in [
+        "close.xlsx",
+        "decisions.csv",
+        "events.csv",
+        "events.jsonl",
+        "journal.csv",
+        "report.xlsx",
+        "summary.json",
+        "manifest.json",
+        "pack-manifest.json",
+    ] {
+        assert!(
+            dir.path().join("demo-out/close-2026-03").join(f).is_file(),
+            "{f}"
+        );
+    }
+    assert!(dir.path().join("demo-out/close-2026-03.zip").is_file());
+    assert!(stdout.contains("the event log verifies: "), "{stdout}");
+    assert!(stdout.contains("the close pack verifies: "), "{stdout}");
 }

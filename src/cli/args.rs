@@ -282,6 +282,18 @@ impl StoreArgs {
         Ok(crate::pipeline::stored::store_url(&settings))
     }
 
+    /// The output directory of the configuration at `path` (its runs' directories).
+    pub fn output_dir(&self, path: &Path) -> Result<PathBuf> {
+        let mut settings = Settings::resolve_for(
+            &ConfigFile::load(path)?,
+            &path.display().to_string(),
+            &ProcessEnv,
+            Uses::OFFLINE,
+        )?;
+        settings.relative_to(path.parent().unwrap_or(Path::new(".")));
+        Ok(settings.output_dir)
+    }
+
     /// Opens the store (bringing its schema up to date); it must exist.
     pub async fn open(&self) -> Result<crate::store::Store> {
         crate::store::Store::open_existing(self.url()?.expose()).await

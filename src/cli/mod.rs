@@ -6,6 +6,7 @@
 pub mod accept;
 pub mod args;
 pub mod check_ledger;
+pub mod close_pack;
 pub mod close_period;
 pub mod deliver;
 pub mod demo;
@@ -100,6 +101,10 @@ pub enum Command {
     /// A period's accepted items as adjusting journal entries for the ERP, by `[journal]`'s
     /// rules (journal.csv; unbooked.csv lists what no rule books).
     Journal(journal::JournalArgs),
+    /// A closed period's pack for the auditor: close.xlsx, decisions, events, the final run's
+    /// reports, the journal and every file's SHA-256, in a folder and a .zip, the same bytes
+    /// every time.
+    ClosePack(close_pack::ClosePackArgs),
     /// Recompute the store's event log, a hash chain: exit 0 when every event is as written,
     /// 1 naming the first that is not (edited, deleted, inserted or re-ordered).
     VerifyLog(verify_log::VerifyLogArgs),
@@ -131,6 +136,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(a) => sql::run(a),
         Command::Report(a) => report::run(a),
         Command::Journal(a) => journal::run(a),
+        Command::ClosePack(a) => close_pack::run(a),
         Command::VerifyLog(a) => verify_log::run(a),
     }
 }

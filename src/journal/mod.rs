@@ -154,7 +154,7 @@ pub fn book(
         };
         if round(amount.abs(), &currency).is_zero() {
             unbooked.push(not(format!(
-                "{} {currency} is less than the currency's smallest unit",
+                "less than the currency's smallest unit ({} {currency})",
                 crate::money::format(amount)
             )));
             continue;

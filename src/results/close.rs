@@ -120,3 +120,55 @@ pub struct CloseView {
     pub decisions: Vec<DecisionLine>,
     pub open_items: Vec<OpenItem>,
 }
+
+/// A closed period's pack, as `close.xlsx` shows it (`cardrecon close-pack`): the facts of the
+/// close, the roll-forward, every decision, what stayed open, and every run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClosePack {
+    pub period: String,
+    pub closed_by: String,
+    pub closed_at: String,
+    pub close_note: String,
+    /// The final run's roll-forward, per provider and currency.
+    pub roll_forward: Vec<RollLine>,
+    pub decisions: Vec<PackDecision>,
+    /// The items still open at the end of the period, as the final run listed them.
+    pub open_items: Vec<OpenItem>,
+    pub runs: Vec<PackRun>,
+    /// The period's events in the pack, and the hash of the last (the chain's head for them).
+    pub events: u64,
+    pub chain_head: String,
+}
+
+/// One decision on an item of the period: who proposed it, who approved it (the workspace's
+/// second person; none from the command line), when, why, and a fingerprint of the evidence
+/// it was made on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PackDecision {
+    pub item_id: String,
+    pub category: String,
+    pub provider: String,
+    #[serde(serialize_with = "crate::money::serialize_opt_text")]
+    pub amount: Option<Decimal>,
+    pub currency: String,
+    pub state: String,
+    pub reason: String,
+    pub note: String,
+    pub proposed_by: String,
+    pub approved_by: String,
+    pub at: String,
+    /// The first 16 hex digits of the SHA-256 of the evidence the decision was made on.
+    pub evidence: String,
+}
+
+/// One run of the period, with its manifest's SHA-256 (the run directory's proof of its
+/// inputs and outputs), when its directory is at hand.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PackRun {
+    pub run_id: String,
+    pub recorded_at: String,
+    pub result_rows: u64,
+    pub discrepancies: u64,
+    pub inputs_sha256: String,
+    pub manifest_sha256: String,
+}

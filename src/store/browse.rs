@@ -395,6 +395,25 @@ impl Store {
         row.map(|r| self.run_from_row(&r)).transpose()
     }
 
+    /// Every run of `period`, oldest first, with the SHA-256 of its inputs.
+    pub async fn runs_of(&self, period: &str) -> Result<Vec<(RunRow, String)>> {
+        let rows = sqlx::query(
+            "SELECT run_id, period, recorded_at, result_rows, discrepancies, new_items, \
+             cleared_items, resolved_items, inputs_sha256 FROM runs WHERE period = $1 \
+             ORDER BY recorded_at, run_id",
+        )
+        .bind(period.to_string())
+        .fetch_all(self.pool())
+        .await
+        .map_err(|e| self.db_err("reading runs", e))?;
+        rows.iter()
+            .map(|r| {
+                let sha = r.try_get::<String, _>("inputs_sha256").unwrap_or_default();
+                self.run_from_row(r).map(|run| (run, sha))
+            })
+            .collect()
+    }
+
     fn run_from_row(&self, r: &sqlx::any::AnyRow) -> Result<RunRow> {
         let text = |c: &str| {
             r.try_get::<String, _>(c)

@@ -187,7 +187,7 @@ pub struct Broken {
 }
 
 /// One event of the log as [`verify_events`] reads it: its `seq`, content and both hashes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Chained {
     pub seq: i64,
     pub event: Event,
@@ -303,6 +303,28 @@ impl Store {
             events: row.try_get::<i64, _>(1).unwrap_or(0),
         };
         Ok((events, head))
+    }
+
+    /// The events about `period` (on the period, or on one of its items), with their hashes,
+    /// in `seq` order: a close pack's.
+    pub async fn period_events(&self, period: &str) -> Result<Vec<Chained>> {
+        let rows = sqlx::query(
+            "SELECT seq, item_id, period, at, by_whom, event, from_status, to_status, run_id, reason, note, origin, prev_hash, hash \
+             FROM events WHERE period = $1 OR item_id IN (SELECT item_id FROM items WHERE period = $1) ORDER BY seq",
+        )
+        .bind(period.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_err("reading the period's events", e))?;
+        Ok(rows
+            .iter()
+            .map(|row| Chained {
+                seq: row.try_get(0).unwrap_or(0),
+                event: event_of(row, 1),
+                prev_hash: row.try_get::<Option<String>, _>(12).unwrap_or(None),
+                hash: row.try_get::<Option<String>, _>(13).unwrap_or(None),
+            })
+            .collect())
     }
 
     /// Recomputes the store's event chain ([`verify_events`]).

@@ -90,7 +90,7 @@ pub struct StoredItem {
 }
 
 /// One entry of the append-only event log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// `None` for an event about a period.
     pub item_id: Option<String>,

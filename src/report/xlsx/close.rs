@@ -14,39 +14,13 @@ use crate::report::shown_text::for_xlsx;
 /// Writes the roll-forward at `row` of the Summary sheet; returns the next free row.
 pub(super) fn roll_forward(
     ws: &mut Worksheet,
-    mut row: u32,
+    row: u32,
     view: &CloseView,
     f: &Formats,
     path: &Path,
 ) -> Result<u32> {
     let e = xerr(path);
-    ws.write_string_with_format(
-        row,
-        0,
-        "Roll-forward: open at start + new + reopened − cleared − resolved − accepted = open at end",
-        &f.label,
-    )
-    .map_err(&e)?;
-    row += 1;
-    for (c, h) in layout::ROLL_FORWARD_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &f.header)
-            .map_err(&e)?;
-    }
-    for l in &view.roll_forward {
-        row += 1;
-        ws.write_string(row, 0, for_xlsx(&l.provider)).map_err(&e)?;
-        ws.write_string(row, 1, for_xlsx(&l.currency)).map_err(&e)?;
-        let tallies: [Tally; 7] = l.tallies();
-        for (k, t) in tallies.iter().enumerate() {
-            let c = 2 + 2 * k as u16;
-            ws.write_number_with_format(row, c, count(t.count), &f.integer)
-                .map_err(&e)?;
-            f.write_sum(ws, (row, c + 1), t.amount, Some(&l.currency))
-                .map_err(&e)?;
-        }
-        ws.write_string(row, 16, if l.balances { "yes" } else { "NO" })
-            .map_err(&e)?;
-    }
+    let mut row = roll_forward_lines(ws, row, &view.roll_forward, f, path)?;
     row += 1;
     ws.write_string(
         row,
@@ -103,7 +77,7 @@ pub(super) fn roll_forward(
 /// The Open items sheet.
 pub(super) fn open_items_sheet(
     wb: &mut Workbook,
-    view: &CloseView,
+    open_items: &[crate::results::close::OpenItem],
     f: &Formats,
     path: &Path,
 ) -> Result<()> {
@@ -112,7 +86,7 @@ pub(super) fn open_items_sheet(
     let ws = list_sheet(wb, layout::OPEN_ITEMS_SHEET, &headers, f, path)?;
     let mut widths = Widths::new(&headers);
     let mut row = 0u32;
-    for i in &view.open_items {
+    for i in open_items {
         row += 1;
         let texts = [
             (0u16, &i.item_id),
@@ -161,4 +135,44 @@ pub(super) fn open_items_sheet(
     ws.autofilter(0, 0, row.max(1), (headers.len() - 1) as u16)
         .map_err(&e)?;
     widths.apply(ws, path)
+}
+
+/// The roll-forward's title, headers and lines at `row` (of the Summary sheet or the close
+/// pack's cover); returns the row of its last line.
+pub(super) fn roll_forward_lines(
+    ws: &mut Worksheet,
+    mut row: u32,
+    lines: &[crate::results::close::RollLine],
+    f: &Formats,
+    path: &Path,
+) -> Result<u32> {
+    let e = xerr(path);
+    ws.write_string_with_format(
+        row,
+        0,
+        "Roll-forward: open at start + new + reopened − cleared − resolved − accepted = open at end",
+        &f.label,
+    )
+    .map_err(&e)?;
+    row += 1;
+    for (c, h) in layout::ROLL_FORWARD_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, &f.header)
+            .map_err(&e)?;
+    }
+    for l in lines {
+        row += 1;
+        ws.write_string(row, 0, for_xlsx(&l.provider)).map_err(&e)?;
+        ws.write_string(row, 1, for_xlsx(&l.currency)).map_err(&e)?;
+        let tallies: [Tally; 7] = l.tallies();
+        for (k, t) in tallies.iter().enumerate() {
+            let c = 2 + 2 * k as u16;
+            ws.write_number_with_format(row, c, count(t.count), &f.integer)
+                .map_err(&e)?;
+            f.write_sum(ws, (row, c + 1), t.amount, Some(&l.currency))
+                .map_err(&e)?;
+        }
+        ws.write_string(row, 16, if l.balances { "yes" } else { "NO" })
+            .map_err(&e)?;
+    }
+    Ok(row)
 }

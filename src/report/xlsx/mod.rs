@@ -36,6 +36,7 @@ mod fetch;
 mod formats;
 mod frame;
 mod links;
+mod pack;
 mod page;
 mod result_list;
 mod series;
@@ -46,6 +47,7 @@ use daily::daily_sheet;
 pub use formats::excel_number;
 use formats::{write_money, Formats};
 use frame::frame_sheet;
+pub use pack::write_close_workbook;
 use page::{fit_wrapped, list_sheet, page_header, page_setup, print_setup, LINE_POINTS};
 use result_list::{result_sheet, Print};
 use series::{SheetSeries, Widths};
@@ -176,7 +178,7 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
         )?;
     }
     if let Some(view) = &input.summary.close {
-        close::open_items_sheet(&mut wb, view, &f, path)?;
+        close::open_items_sheet(&mut wb, &view.open_items, &f, path)?;
     }
     links::links_sheet(&mut wb, input.links, &input.summary.links, &f, path)?;
     cards::cards_sheet(&mut wb, input.cards, &input.summary.cards, &f, path)?;
