@@ -49,6 +49,13 @@ path = "{ledger}"
 # day_window = 0
 # action = "match"                # or "suggest"
 
+# [journal]                       # `cardrecon journal`: accepted items as adjusting entries
+# template = "generic"            # or "xero", or a minijinja file of your own
+# [[journal.rules]]
+# reason = "write_off"
+# debit = "6990 Other expenses"
+# credit = "1190 Provider clearing {{provider}}"
+
 # [fx]                            # a ledger in another currency, compared at the day's rate
 # rates = "rates.csv"             # date,base,quote,rate (1 base = rate quote)
 # tolerance_relative = "0.005"
