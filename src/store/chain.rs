@@ -22,10 +22,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{Event, Store};
+use crate::error::Result;
 
 /// A transaction on the store (as `write`'s, named here so neither imports the other).
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
-use crate::error::Result;
 
 /// The hash of `event` chained onto `prev` (the previous event's hash; empty for the first).
 pub fn event_hash(prev: &str, e: &Event) -> String {
@@ -63,13 +63,19 @@ pub(crate) async fn take(store: &Store, tx: &mut Tx<'_>) -> Result<Head> {
         .execute(&mut **tx)
         .await
         .map_err(|e| store.db_err("taking the event chain's turn", e))?;
-    let row = sqlx::query("SELECT head, events, pending FROM event_chain WHERE id = 1")
+    let row = sqlx::query("SELECT head, events FROM event_chain WHERE id = 1")
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| store.db_err("reading the event chain's head", e))?;
+    head_of(store, &row)
+}
+
+/// The head from a row of `event_chain` (`head`, `events`).
+fn head_of(store: &Store, row: &sqlx::any::AnyRow) -> Result<Head> {
+    let err = |e| store.db_err("reading the event chain's head", e);
     Ok(Head {
-        hash: row.try_get::<Option<String>, _>(0).unwrap_or(None),
-        events: row.try_get::<i64, _>(1).unwrap_or(0),
+        hash: row.try_get::<Option<String>, _>(0).map_err(err)?,
+        events: row.try_get::<i64, _>(1).map_err(err)?,
     })
 }
 
@@ -298,11 +304,7 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.db_err("reading the event chain's head", e))?;
-        let head = Head {
-            hash: row.try_get::<Option<String>, _>(0).unwrap_or(None),
-            events: row.try_get::<i64, _>(1).unwrap_or(0),
-        };
-        Ok((events, head))
+        Ok((events, head_of(self, &row)?))
     }
 
     /// The events about `period` (on the period, or on one of its items), with their hashes,
