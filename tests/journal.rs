@@ -48,7 +48,22 @@ credit = "1190 Provider clearing {provider}"
 #[test]
 fn accepted_items_become_balanced_entries_booked_once() {
     let dir = tempdir();
-    let d = dir.path();
+    let store = format!("sqlite:{}", dir.path().join("recon.db").display());
+    journal_flow(dir.path(), &store);
+}
+
+/// The same on a real PostgreSQL store: the bookings frozen there, the same bytes.
+#[test]
+fn accepted_items_become_balanced_entries_booked_once_on_postgres() {
+    let Some(pg) = crate::store::Postgres::start() else {
+        return;
+    };
+    let dir = tempdir();
+    journal_flow(dir.path(), &pg.url("journal"));
+}
+
+fn journal_flow(d: &std::path::Path, store: &str) {
+    let store = store.to_string();
     // Five records the ledger does not have, one more the next week.
     let records = vec![
         record("usertrans", "F1", Kind::Fee, "2.50", "USD", 3),
@@ -67,7 +82,6 @@ fn accepted_items_become_balanced_entries_booked_once() {
         "entry_id,provider,tx_id,amount,currency,status,booked_at\nE0,usertrans,X0,1.00,USD,success,2026-03-02T10:00:00Z\n",
     )
     .unwrap();
-    let store = format!("sqlite:{}", d.join("recon.db").display());
     let config = d.join("cardrecon.toml");
     std::fs::write(&config, format!("{CONFIG}[store]\nurl = \"{store}\"\n")).unwrap();
     let r = run_reconcile(
@@ -259,11 +273,25 @@ fn journal_rules_are_checked_by_name() {
 #[test]
 fn the_close_pack_is_the_same_bytes_every_time_and_proves_itself() {
     let dir = tempdir();
-    let d = dir.path();
+    let store = format!("sqlite:{}", dir.path().join("recon.db").display());
+    pack_flow(dir.path(), &store);
+}
+
+/// The same on a real PostgreSQL store.
+#[test]
+fn the_close_pack_of_a_postgres_store_is_the_same_bytes_every_time() {
+    let Some(pg) = crate::store::Postgres::start() else {
+        return;
+    };
+    let dir = tempdir();
+    pack_flow(dir.path(), &pg.url("pack"));
+}
+
+fn pack_flow(d: &std::path::Path, store: &str) {
+    let store = store.to_string();
     let data = d.join("data");
     let g = run_generate(&data, "300", &["--seed", "6"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
-    let store = format!("sqlite:{}", d.join("recon.db").display());
     let runs = d.join("runs");
     let out = d.join("out");
     let r = run_reconcile(
