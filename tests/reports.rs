@@ -795,3 +795,54 @@ fn amounts_beyond_a_doubles_digits_are_exact_in_the_workbook() {
     );
     assert_eq!(cell("Difference"), Data::Float(0.00000001));
 }
+
+/// `results.csv` and `discrepancies.csv` are formatted in chunks on two threads: whatever the
+/// chunk, the files are the same bytes (one row per chunk, a few, or all in one).
+#[test]
+fn the_result_files_do_not_depend_on_how_they_are_chunked() {
+    use cardrecon::model::Status;
+    let records: Vec<_> = (0..40)
+        .map(|i| {
+            let mut r = rec(
+                "usertrans",
+                &format!("T{i:03}"),
+                &format!("{}.25", 10 + i),
+                utc("2026-03-05 10:00:00"),
+            );
+            if i % 7 == 0 {
+                r.status = Status::Failed;
+            }
+            r
+        })
+        .collect();
+    let entries: Vec<_> = (0..40)
+        .filter(|i| i % 5 != 0)
+        .map(|i| {
+            entry(
+                &format!("E{i:03}"),
+                "usertrans",
+                &format!("T{i:03}"),
+                &format!("{}.25", 10 + i + i % 3),
+                utc("2026-03-05 11:00:00"),
+            )
+        })
+        .collect();
+    let df = engine_frame(&records, &entries, chrono_tz::UTC, &options("2026-03"));
+    let rows = cardrecon::results::ResultRows::new(&df).unwrap();
+    let dir = tempdir();
+    let write = |chunk: usize| {
+        let (a, b) = (
+            dir.path().join(format!("r{chunk}.csv")),
+            dir.path().join(format!("d{chunk}.csv")),
+        );
+        cardrecon::report::csv::write_results_in_chunks(&rows, chrono_tz::UTC, &a, &b, chunk)
+            .unwrap();
+        (std::fs::read(a).unwrap(), std::fs::read(b).unwrap())
+    };
+    let whole = write(1000);
+    assert_eq!(String::from_utf8_lossy(&whole.0).lines().count(), 41);
+    assert!(String::from_utf8_lossy(&whole.1).lines().count() > 10);
+    for chunk in [1, 3, 7, 40] {
+        assert_eq!(write(chunk), whole, "chunks of {chunk}");
+    }
+}
