@@ -19,7 +19,7 @@
 //! artefacts: they are dropped here and counted. Different content under one id stays, for the
 //! matching stage to report as `duplicate_at_provider`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -224,19 +224,43 @@ pub fn read_jsonl(
 }
 
 /// Drops records that repeat an earlier one exactly (same id, same content), keeping the first.
-pub fn drop_identical_repeats(records: Vec<ProviderRecord>) -> Vec<ProviderRecord> {
-    let mut kept: Vec<ProviderRecord> = Vec::with_capacity(records.len());
-    let mut by_key: HashMap<(String, String), Vec<usize>> = HashMap::with_capacity(records.len());
-    for r in records {
-        let key = (r.provider.clone(), r.tx_id.clone());
-        let slot = by_key.entry(key).or_default();
-        if slot.iter().any(|&i| kept[i].same_content(&r)) {
-            continue;
+pub fn drop_identical_repeats(mut records: Vec<ProviderRecord>) -> Vec<ProviderRecord> {
+    // Decided on borrowed keys (no copy of a million provider names and tx ids), then the
+    // repeats removed in place: the records keep their order.
+    let mut keep = vec![true; records.len()];
+    {
+        use hashbrown::hash_map::Entry;
+        let mut first: hashbrown::HashMap<(&str, &str), u32> =
+            hashbrown::HashMap::with_capacity(records.len());
+        // The other kept records of a key, by its first one's position (few: a key repeats
+        // only where a provider sent a record twice).
+        let mut others: hashbrown::HashMap<u32, Vec<u32>> = hashbrown::HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            match first.entry((r.provider.as_str(), r.tx_id.as_str())) {
+                Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                Entry::Occupied(o) => {
+                    let f = *o.get();
+                    let more = others.entry(f).or_default();
+                    let repeat = records[f as usize].same_content(r)
+                        || more.iter().any(|&k| records[k as usize].same_content(r));
+                    if repeat {
+                        keep[i] = false;
+                    } else {
+                        more.push(i as u32);
+                    }
+                }
+            }
         }
-        slot.push(kept.len());
-        kept.push(r);
     }
-    kept
+    let mut i = 0;
+    records.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+    records
 }
 
 fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {

@@ -144,6 +144,19 @@ fn identical_repeats_are_dropped_not_reported() {
     ]);
     assert_eq!(kept.len(), 2);
     assert_eq!(kept[0], a);
+    // A repeat of the second record of an id (not the first) is dropped too; order is kept.
+    let two = rec("txv3", "T1", "2", when);
+    let mut two_again = two.clone();
+    two_again.source = "txv3/page-3.jsonl:7".into();
+    let other = rec("txv3", "T2", "5", when);
+    let kept = cardrecon::normalize::drop_identical_repeats(vec![
+        a.clone(),
+        two.clone(),
+        two_again,
+        other.clone(),
+        a.clone(),
+    ]);
+    assert_eq!(kept, vec![a, two, other]);
 }
 
 #[test]
