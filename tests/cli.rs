@@ -346,3 +346,22 @@ fn offline_commands_need_no_credentials_and_fetching_ones_name_the_missing_one()
         );
     }
 }
+
+/// Output piped into a command that closes it at once (`| true`, as `| head` does early): the
+/// command ends quietly with 0, not with `println!`'s panic on a closed pipe.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let dir = tempdir();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "\"$CARDRECON\" generate --out '{}' --records 200 | true; echo \"${{PIPESTATUS[0]}}\"",
+            dir.path().join("m").display()
+        ))
+        .env("CARDRECON", env!("CARGO_BIN_EXE_cardrecon"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+}

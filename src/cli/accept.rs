@@ -38,7 +38,7 @@ pub fn run(a: AcceptArgs) -> Result<ExitCode> {
         store.accept(&a.items, reason, note, &by, &now_text()).await
     })?;
     for i in &done {
-        println!(
+        outln!(
             "accepted {} ({} of {}, {}) by {by}",
             i.item_id,
             i.category.as_str(),

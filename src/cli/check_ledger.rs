@@ -35,23 +35,25 @@ pub fn run(a: CheckLedgerArgs) -> Result<ExitCode> {
         t.0 += 1;
         t.1 += e.amount;
     }
-    println!(
+    outln!(
         "{}: {} entries, {} unreadable rows",
         a.ledger.display(),
         ledger.entries.len(),
         ledger.skipped.len()
     );
     for ((currency, kind), (n, sum)) in &totals {
-        println!(
+        outln!(
             "  {currency} {kind:<12} {n:>9} entries  {:>20}",
             crate::money::format(*sum)
         );
     }
     let word = crate::error::row_word(&a.ledger);
     for s in &ledger.skipped {
-        println!(
+        outln!(
             "  skipped: {word} {} field `{}`: {}",
-            s.row, s.column, s.message
+            s.row,
+            s.column,
+            s.message
         );
     }
     Ok(if ledger.skipped.is_empty() {

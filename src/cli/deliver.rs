@@ -61,7 +61,7 @@ pub fn run(a: DeliverArgs) -> Result<ExitCode> {
 pub fn send(run_dir: &Path, delivery: &Delivery, retry: &str) -> Result<bool> {
     match runtime()?.block_on(crate::deliver::deliver(run_dir, delivery)) {
         Ok(d) => {
-            print(&d);
+            print(&d)?;
             Ok(true)
         }
         Err(e) => {
@@ -72,9 +72,9 @@ pub fn send(run_dir: &Path, delivery: &Delivery, retry: &str) -> Result<bool> {
 }
 
 /// What was delivered, for the terminal.
-fn print(d: &Delivered) {
+fn print(d: &Delivered) -> Result<()> {
     if let Some(dir) = &d.dropped_into {
-        println!("copied the reports into {}", dir.display());
+        outln!("copied the reports into {}", dir.display());
     }
     if !d.emailed_to.is_empty() {
         let attached = if d.attached.is_empty() {
@@ -82,12 +82,13 @@ fn print(d: &Delivered) {
         } else {
             d.attached.join(", ")
         };
-        println!("emailed to {} ({attached})", d.emailed_to.join(", "));
+        outln!("emailed to {} ({attached})", d.emailed_to.join(", "));
         if !d.not_attached.is_empty() {
-            println!(
+            outln!(
                 "  not attached, above the size limit (the message names their paths): {}",
                 d.not_attached.join(", ")
             );
         }
     }
+    Ok(())
 }

@@ -35,7 +35,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
     if store.exists() {
         std::fs::remove_file(&store).map_err(|e| Error::io(&store, e))?;
     }
-    println!("1/3 generating a synthetic month into {}", data.display());
+    outln!("1/3 generating a synthetic month into {}", data.display());
     super::generate::generate(GenerateArgs {
         out: data.clone(),
         records: a.records,
@@ -53,7 +53,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             crate::sandbox::SandboxOptions::default(),
         )
         .await?;
-        println!(
+        outln!(
             "\n2/3 provider sandbox serving on {url} ({})",
             crate::sandbox::mounts(&crate::providers::SPECS)
         );
@@ -70,7 +70,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
             ),
         )
         .map_err(|e| Error::io(&config, e))?;
-        println!(
+        outln!(
             "\n3/3 fetching the month from the sandbox and reconciling it (config: {})",
             config.display()
         );
@@ -101,18 +101,18 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         handle.stop().await;
         done
     })?;
-    print!("{}", summary::render_table(&done.outcome.summary));
-    println!("\nreports in {}:", done.run_dir.display());
+    out!("{}", summary::render_table(&done.outcome.summary));
+    outln!("\nreports in {}:", done.run_dir.display());
     for f in &done.outcome.files {
-        println!("  {}", f.display());
+        outln!("  {}", f.display());
     }
-    println!(
+    outln!(
         "  {}",
         done.run_dir.join(crate::run_dir::MANIFEST_JSON).display()
     );
-    println!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}, links.csv with {} and cards.csv with {}.", data.join("labels.csv").display(), data.join("link_labels.csv").display(), data.join("card_labels.csv").display());
+    outln!("\nThe generator seeded every kind of difference on purpose: compare discrepancies.csv with {}, links.csv with {} and cards.csv with {}.", data.join("labels.csv").display(), data.join("link_labels.csv").display(), data.join("card_labels.csv").display());
     if let Some(close) = &done.outcome.summary.close {
-        println!(
+        outln!(
             "\nThe run recorded its {} open items in the store {}; try:\n  cargo run -- items --store {}",
             close.open_items.len(),
             close.store,
@@ -120,7 +120,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         );
     }
     if let Some(line) = summary::report_pointer(&done.outcome.files) {
-        println!("\n{line}");
+        outln!("\n{line}");
     }
     // Two people to click through the close with: a preparer proposes, an approver approves.
     let store_url = format!("sqlite:{}", store.display());
@@ -141,11 +141,11 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         }
         Ok::<_, Error>(people)
     })?;
-    println!("\nReview in the browser: the workspace over this store, with two people made for the demo (passwords shown only now):");
+    outln!("\nReview in the browser: the workspace over this store, with two people made for the demo (passwords shown only now):");
     for (name, role, password) in &people {
-        println!("  {name:<4} {:<9} {password}", role.as_str());
+        outln!("  {name:<4} {:<9} {password}", role.as_str());
     }
-    println!(
+    outln!(
         "  cargo run -- serve --config {}\n  then open http://127.0.0.1:8080/",
         a.out.join("cardrecon.toml").display()
     );

@@ -69,13 +69,13 @@ pub fn run(a: ExplainArgs) -> Result<ExitCode> {
         }
         let text = serde_json::to_string_pretty(&value)
             .map_err(|err| Error::input("explain", err.to_string()))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", crate::explain::render(&e));
+        out!("{}", crate::explain::render(&e));
         if !items.is_empty() {
-            println!("\nIn the store:");
+            outln!("\nIn the store:");
             for (item, events) in &items {
-                print!("{}", super::history::render(item, events));
+                out!("{}", super::history::render(item, events));
             }
             let store = store_url.as_deref().unwrap_or("URL");
             let commands: Vec<String> = items
@@ -83,9 +83,9 @@ pub fn run(a: ExplainArgs) -> Result<ExitCode> {
                 .flat_map(|(item, _)| decide_commands(item, store))
                 .collect();
             if !commands.is_empty() {
-                println!("\nTo decide:");
+                outln!("\nTo decide:");
                 for c in commands {
-                    println!("  {c}");
+                    outln!("  {c}");
                 }
             }
         }

@@ -41,21 +41,21 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
                 &inputs.provider,
                 &inputs.ledger,
             ))?;
-            println!(
+            outln!(
                 "{} records of earlier periods' open items carried in from the store",
                 cp.len() + cl.len()
             );
             crate::export::write(&p, &l, (&cp, &cl), &a.out)?
         }
     };
-    println!(
+    outln!(
         "{} provider records and {} ledger entries in {} files under {}",
         e.provider_rows,
         e.ledger_rows,
         e.files,
         e.dir.display()
     );
-    println!("  provider_records/provider=…/accounting_day=…/part-0.parquet");
-    println!("  ledger_entries/provider=…/accounting_day=…/part-0.parquet");
+    outln!("  provider_records/provider=…/accounting_day=…/part-0.parquet");
+    outln!("  ledger_entries/provider=…/accounting_day=…/part-0.parquet");
     Ok(ExitCode::SUCCESS)
 }

@@ -44,17 +44,21 @@ pub fn run(a: FetchArgs) -> Result<ExitCode> {
                 s.windows
             )
         };
-        println!(
+        outln!(
             "{:<10} {:>9} records {:>7} requests {:>5} retries  {checked}, {} passes",
-            s.provider, s.records, s.requests, s.retries, s.passes
+            s.provider,
+            s.records,
+            s.requests,
+            s.retries,
+            s.passes
         );
     }
-    println!(
+    outln!(
         "fetched {records} records in {seconds:.2} s into {} (evidence: {})",
         a.out.display(),
         a.out.join(pipeline::evidence::FILE).display()
     );
-    println!(
+    outln!(
         "reconcile with: cardrecon reconcile --provider-data {} --ledger LEDGER --out DIR",
         a.out.display()
     );

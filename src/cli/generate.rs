@@ -66,7 +66,7 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         ledger_style: a.ledger_style,
     };
     let report = crate::generate::generate(&opts)?;
-    println!(
+    outln!(
         "generated {} provider records and {} ledger entries for {} ({}) in {}",
         report.provider_records,
         report.ledger_entries,
@@ -79,8 +79,8 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!("seeded differences (labels.csv): {}", seeded.join(", "));
-    println!(
+    outln!("seeded differences (labels.csv): {}", seeded.join(", "));
+    outln!(
         "seeded groups (several records matching one, not differences): {}",
         report.groups
     );
@@ -90,16 +90,16 @@ pub fn generate(a: GenerateArgs) -> Result<crate::generate::GenerateReport> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!(
+    outln!(
         "seeded links findings (link_labels.csv): {}",
         words(&report.link_labels)
     );
-    println!(
+    outln!(
         "seeded card findings (card_labels.csv): {}",
         words(&report.card_labels)
     );
     if !report.xlsx_written {
-        println!("ledger.xlsx not written: more rows than one Excel sheet holds; ledger.csv has them all");
+        outln!("ledger.xlsx not written: more rows than one Excel sheet holds; ledger.csv has them all");
     }
     Ok(report)
 }

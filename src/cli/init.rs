@@ -34,6 +34,6 @@ pub fn run(a: InitArgs) -> Result<ExitCode> {
         "ledger.csv",
     );
     std::fs::write(&a.out, text).map_err(|e| Error::io(&a.out, e))?;
-    println!("wrote {}; set the CARDRECON_* environment variables it names, then `cardrecon run --config {}`", a.out.display(), a.out.display());
+    outln!("wrote {}; set the CARDRECON_* environment variables it names, then `cardrecon run --config {}`", a.out.display(), a.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,22 @@
 //! to `main.rs`, which prints them and exits 2. What several commands share (the configuration
 //! and month arguments, the runtime, the exit code) is in [`args`].
 
+/// `println!` for a command's output: a closed pipe (`cardrecon generate … | head`) comes back
+/// as an I/O error, which `main` treats as a normal end, instead of the panic `println!` gives.
+/// For use in a function that returns `crate::error::Result`.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::cli::args::out(&format!("{}\n", format_args!($($t)*)))?
+    };
+}
+
+/// `print!` for a command's output, as [`outln`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cli::args::out(&format!($($t)*))?
+    };
+}
+
 pub mod accept;
 pub mod args;
 pub mod check_ledger;

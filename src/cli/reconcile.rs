@@ -109,13 +109,13 @@ pub fn run_with(a: ReconcileArgs, results: Option<PathBuf>) -> Result<ExitCode> 
             runtime()?.block_on(pipeline::stored::reconcile_stored(&job, &sj, &run_id))?
         }
     };
-    print!("{}", summary::render_table(&outcome.summary));
-    println!("outputs in {}:", a.out.display());
+    out!("{}", summary::render_table(&outcome.summary));
+    outln!("outputs in {}:", a.out.display());
     for f in &outcome.files {
-        println!("  {}", f.display());
+        outln!("  {}", f.display());
     }
     if let Some(line) = summary::report_pointer(&outcome.files) {
-        println!("{line}");
+        outln!("{line}");
     }
     Ok(exit_code(&outcome.summary, a.exit_zero))
 }

@@ -25,7 +25,7 @@ pub fn run(a: RejectArgs) -> Result<ExitCode> {
         let store = a.store.open_for_decisions().await?;
         store.reject(&a.item, note, &by, &now_text()).await
     })?;
-    println!(
+    outln!(
         "rejected {} ({} of {}) by {by}: its two sides stay unmatched and are not suggested again",
         item.item_id,
         item.category.as_str(),

@@ -23,7 +23,7 @@ pub fn run(a: ReopenArgs) -> Result<ExitCode> {
         let store = a.store.open_for_decisions().await?;
         store.reopen(&a.item, note, &by, &now_text()).await
     })?;
-    println!(
+    outln!(
         "reopened {} ({} of {}) by {by}",
         item.item_id,
         item.category.as_str(),

@@ -66,12 +66,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     };
     let done = runtime()?.block_on(pipeline::run::run(&job))?;
     if done.resumed {
-        println!("resumed the unfinished run in {}", done.run_dir.display());
+        outln!("resumed the unfinished run in {}", done.run_dir.display());
     }
-    print!("{}", summary::render_table(&done.outcome.summary));
-    println!("run directory: {}", done.run_dir.display());
+    out!("{}", summary::render_table(&done.outcome.summary));
+    outln!("run directory: {}", done.run_dir.display());
     if let Some(line) = summary::report_pointer(&done.outcome.files) {
-        println!("{line}");
+        outln!("{line}");
     }
     let code = exit_code(&done.outcome.summary, a.exit_zero);
     if delivery.is_empty() {

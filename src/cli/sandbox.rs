@@ -73,7 +73,7 @@ pub fn run(a: SandboxArgs) -> Result<ExitCode> {
             .await
             .map_err(|e| Error::io(&a.addr, e))?;
         let addr = listener.local_addr().map_err(|e| Error::io(&a.addr, e))?;
-        println!(
+        outln!(
             "sandbox serving {} on http://{addr} ({}); Ctrl-C stops it",
             a.data.display(),
             crate::sandbox::mounts(&options.specs)

@@ -48,15 +48,15 @@ pub fn run(a: SqlArgs) -> Result<ExitCode> {
     if let Some(fx) = &s.fx {
         // The statement flags pairs in two currencies; `report --results` compares them at the
         // day's rate, as the engine does.
-        println!(
+        outln!(
             "-- [fx] ({}) is left to `cardrecon report --results`, which compares the pairs in two currencies at the day's rate",
             fx.rates.display()
         );
     }
     for line in left_to_report(s) {
-        println!("{line}");
+        outln!("{line}");
     }
-    print!("{}", crate::sql::statement(&o, a.dialect)?);
+    out!("{}", crate::sql::statement(&o, a.dialect)?);
     Ok(ExitCode::SUCCESS)
 }
 
