@@ -85,6 +85,28 @@ impl DayCutter {
     }
 }
 
+/// A wall-clock format, its items parsed once: `NaiveDateTime::parse_from_str` reads the
+/// format string again for every value, which was 3% of reading a million-row ledger.
+pub struct WallClock(Vec<chrono::format::Item<'static>>);
+
+impl WallClock {
+    /// `format` (a `strftime` pattern such as `%Y-%m-%d %H:%M:%S%.f`); `None` when it is not
+    /// one.
+    pub fn new(format: &'static str) -> Option<WallClock> {
+        chrono::format::StrftimeItems::new(format)
+            .parse()
+            .ok()
+            .map(WallClock)
+    }
+
+    /// `text` read in this format, as `NaiveDateTime::parse_from_str` reads it.
+    pub fn parse(&self, text: &str) -> Option<NaiveDateTime> {
+        let mut parsed = chrono::format::Parsed::new();
+        chrono::format::parse(&mut parsed, text, self.0.iter()).ok()?;
+        parsed.to_naive_datetime_with_offset(0).ok()
+    }
+}
+
 /// Reads a wall-clock time in a zone as an instant. An ambiguous time (the repeated hour when
 /// DST ends) takes the earlier instant; a time that does not exist (the skipped hour when DST
 /// starts) is read with the offset in force just before the gap, which lands it just after it
@@ -213,6 +235,36 @@ impl Period {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_parsed_format_reads_exactly_what_parse_from_str_reads() {
+        let formats = [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ];
+        let texts = [
+            "2026-03-13 11:40:18.542",
+            "2026-03-13 11:40:18",
+            "2026-03-13T11:40",
+            "2026-03-13 11:40",
+            "2026-02-30 10:00:00",
+            "2026-03-13 24:00:00",
+            "13/03/2026 11:40",
+            "2026-03-13 11:40:18.5 extra",
+            "",
+        ];
+        for f in formats {
+            let w = WallClock::new(f).unwrap();
+            for t in texts {
+                assert_eq!(
+                    w.parse(t),
+                    NaiveDateTime::parse_from_str(t, f).ok(),
+                    "{f} {t:?}"
+                );
+            }
+        }
+    }
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -54,13 +54,20 @@ pub fn parse_instant_text(t: &str, zone: Tz) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+    static FORMS: std::sync::LazyLock<Vec<crate::period::WallClock>> =
+        std::sync::LazyLock::new(|| {
+            [
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .into_iter()
+            .filter_map(crate::period::WallClock::new)
+            .collect()
+        });
+    for f in FORMS.iter() {
+        if let Some(n) = f.parse(t) {
             return naive_instant(n, zone);
         }
     }

@@ -32,7 +32,7 @@ pub mod spec;
 pub mod txv3;
 pub mod usertrans;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -333,9 +333,17 @@ pub(crate) fn wall_clock_instant(
     zone: Tz,
     field: &str,
 ) -> Result<DateTime<Utc>, FieldError> {
-    let naive = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f"))
-        .map_err(|_| {
+    static FORMS: std::sync::LazyLock<Vec<crate::period::WallClock>> =
+        std::sync::LazyLock::new(|| {
+            ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"]
+                .into_iter()
+                .filter_map(crate::period::WallClock::new)
+                .collect()
+        });
+    let naive = FORMS
+        .iter()
+        .find_map(|f| f.parse(text.trim()))
+        .ok_or_else(|| {
             FieldError::new(field, format!("`{text}` is not a YYYY-MM-DD HH:MM:SS time"))
         })?;
     Ok(crate::period::local_to_utc(naive, zone))
