@@ -181,7 +181,7 @@ pub async fn make(store: &Store, period: &str, runs_dir: &Path, out: &Path) -> R
         tax_rate: String::new(),
         rules: Vec::new(),
     };
-    write_file(
+    crate::report::write_whole(
         &out.join("journal.csv"),
         crate::journal::render(&journal, &generic, Path::new("."))?.as_bytes(),
     )?;
@@ -192,7 +192,7 @@ pub async fn make(store: &Store, period: &str, runs_dir: &Path, out: &Path) -> R
             crate::run_dir::MANIFEST_JSON,
         ] {
             if let Ok(bytes) = std::fs::read(d.join(name)) {
-                write_file(&out.join(name), &bytes)?;
+                crate::report::write_whole(&out.join(name), &bytes)?;
             }
         }
     }
@@ -226,7 +226,7 @@ pub async fn make(store: &Store, period: &str, runs_dir: &Path, out: &Path) -> R
     };
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.join(MANIFEST), e))?;
-    write_file(&out.join(MANIFEST), format!("{text}\n").as_bytes())?;
+    crate::report::write_whole(&out.join(MANIFEST), format!("{text}\n").as_bytes())?;
     names.push(MANIFEST.to_string());
     names.sort();
     let zip = out.with_extension("zip");
@@ -242,12 +242,6 @@ pub async fn make(store: &Store, period: &str, runs_dir: &Path, out: &Path) -> R
         files: listed,
         pack,
     })
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 fn write_decisions(path: &Path, rows: &[PackDecision]) -> Result<()> {
@@ -336,7 +330,7 @@ fn write_events(out: &Path, events: &[Chained]) -> Result<()> {
         text.push_str(&line);
         text.push('\n');
     }
-    write_file(&out.join(EVENTS_JSONL), text.as_bytes())
+    crate::report::write_whole(&out.join(EVENTS_JSONL), text.as_bytes())
 }
 
 /// The archive: every file in name order, deflated, each dated 1980-01-01 (the format's

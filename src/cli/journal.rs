@@ -89,7 +89,7 @@ pub fn run(a: JournalArgs) -> Result<ExitCode> {
     let lines = crate::journal::lines(&all);
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let text = crate::journal::render(&lines, &journal, &dir)?;
-    write(&a.out.join("journal.csv"), &text)?;
+    crate::report::write_whole(&a.out.join("journal.csv"), text.as_bytes())?;
     write_unbooked(&a.out.join("unbooked.csv"), &unbooked)?;
     let mut say = String::new();
     match &new_id {
@@ -117,12 +117,6 @@ pub fn run(a: JournalArgs) -> Result<ExitCode> {
     say.push_str(&format!("{}\n", a.out.join("journal.csv").display()));
     super::args::out(&say)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 fn write_unbooked(path: &Path, rows: &[crate::journal::Unbooked]) -> Result<()> {

@@ -460,7 +460,5 @@ pub fn write(
             })
         })
         .map_err(render_err)?;
-    let tmp = path.with_extension("html.tmp");
-    std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    super::write_whole(path, html.as_bytes())
 }

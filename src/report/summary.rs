@@ -447,9 +447,7 @@ pub fn write_json(summary: &Summary, path: &Path) -> Result<()> {
         cause: Some(Box::new(e)),
     })?;
     text.push('\n');
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    super::write_whole(path, text.as_bytes())
 }
 
 /// The line that ends a command's output: where the report a person reads is.
