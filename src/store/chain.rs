@@ -118,10 +118,10 @@ pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
     if pending == 0 {
         return Ok(0);
     }
-    let rows = sqlx::query(
-        "SELECT seq, item_id, period, at, by_whom, event, from_status, to_status, run_id, reason, note, origin \
-         FROM events ORDER BY seq",
-    )
+    // Built from constants only.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CHAINED_COLUMNS} FROM events ORDER BY seq"
+    )))
     .fetch_all(&mut *tx)
     .await
     .map_err(|e| store.db_err("reading the event log", e))?;
@@ -129,15 +129,13 @@ pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
         hash: None,
         events: 0,
     };
-    for row in &rows {
-        let seq: i64 = row.try_get(0).unwrap_or(0);
-        let e = event_of(row, 1);
+    for c in rows.iter().map(chained_of) {
         let prev = head.hash.clone().unwrap_or_default();
-        let hash = event_hash(&prev, &e);
+        let hash = event_hash(&prev, &c.event);
         sqlx::query("UPDATE events SET prev_hash = $1, hash = $2 WHERE seq = $3")
             .bind(prev)
             .bind(hash.clone())
-            .bind(seq)
+            .bind(c.seq)
             .execute(&mut *tx)
             .await
             .map_err(|e| store.db_err("chaining the event log", e))?;
@@ -151,6 +149,20 @@ pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
         .await
         .map_err(|e| store.db_err("chaining the event log", e))?;
     Ok(rows.len() as u64)
+}
+
+/// The columns an event is read with: its `seq`, its content (the order of [`event_hash`]),
+/// its hashes.
+const CHAINED_COLUMNS: &str = "seq, item_id, period, at, by_whom, event, from_status, to_status, run_id, reason, note, origin, prev_hash, hash";
+
+/// An event as read with [`CHAINED_COLUMNS`].
+fn chained_of(row: &sqlx::any::AnyRow) -> Chained {
+    Chained {
+        seq: row.try_get(0).unwrap_or(0),
+        event: event_of(row, 1),
+        prev_hash: row.try_get::<Option<String>, _>(12).unwrap_or(None),
+        hash: row.try_get::<Option<String>, _>(13).unwrap_or(None),
+    }
 }
 
 /// An event as read from columns `from..from+11` of a row (the order of [`event_hash`]).
@@ -284,22 +296,9 @@ fn describe(c: &Chained) -> String {
 impl Store {
     /// Every event with its hashes, in `seq` order, and the chain's head.
     pub async fn chained_events(&self) -> Result<(Vec<Chained>, Head)> {
-        let rows = sqlx::query(
-            "SELECT seq, item_id, period, at, by_whom, event, from_status, to_status, run_id, reason, note, origin, prev_hash, hash \
-             FROM events ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| self.db_err("reading the event log", e))?;
-        let events = rows
-            .iter()
-            .map(|row| Chained {
-                seq: row.try_get(0).unwrap_or(0),
-                event: event_of(row, 1),
-                prev_hash: row.try_get::<Option<String>, _>(12).unwrap_or(None),
-                hash: row.try_get::<Option<String>, _>(13).unwrap_or(None),
-            })
-            .collect();
+        let events = self
+            .chained_where("", None, "reading the event log")
+            .await?;
         let row = sqlx::query("SELECT head, events FROM event_chain WHERE id = 1")
             .fetch_one(&self.pool)
             .await
@@ -310,23 +309,32 @@ impl Store {
     /// The events about `period` (on the period, or on one of its items), with their hashes,
     /// in `seq` order: a close pack's.
     pub async fn period_events(&self, period: &str) -> Result<Vec<Chained>> {
-        let rows = sqlx::query(
-            "SELECT seq, item_id, period, at, by_whom, event, from_status, to_status, run_id, reason, note, origin, prev_hash, hash \
-             FROM events WHERE period = $1 OR item_id IN (SELECT item_id FROM items WHERE period = $1) ORDER BY seq",
+        self.chained_where(
+            "WHERE period = $1 OR item_id IN (SELECT item_id FROM items WHERE period = $1)",
+            Some(period),
+            "reading the period's events",
         )
-        .bind(period.to_string())
-        .fetch_all(&self.pool)
         .await
-        .map_err(|e| self.db_err("reading the period's events", e))?;
-        Ok(rows
-            .iter()
-            .map(|row| Chained {
-                seq: row.try_get(0).unwrap_or(0),
-                event: event_of(row, 1),
-                prev_hash: row.try_get::<Option<String>, _>(12).unwrap_or(None),
-                hash: row.try_get::<Option<String>, _>(13).unwrap_or(None),
-            })
-            .collect())
+    }
+
+    /// The events `clause` (with its one parameter, if any) selects, in `seq` order.
+    async fn chained_where(
+        &self,
+        clause: &str,
+        param: Option<&str>,
+        what: &str,
+    ) -> Result<Vec<Chained>> {
+        // Built from constants only.
+        let sql = format!("SELECT {CHAINED_COLUMNS} FROM events {clause} ORDER BY seq");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(p) = param {
+            q = q.bind(p.to_string());
+        }
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_err(what, e))?;
+        Ok(rows.iter().map(chained_of).collect())
     }
 
     /// Recomputes the store's event chain ([`verify_events`]).
