@@ -9,7 +9,7 @@ use crate::store::Postgres;
 use crate::util::*;
 
 /// Runs `statements` on the database at `url`, as someone with write access to it would.
-fn tamper(url: &str, statements: &[&str]) {
+pub fn tamper(url: &str, statements: &[&str]) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -44,16 +44,7 @@ fn fill(dir: &Path, url: &str, tag: &str) -> u64 {
         &["--store", url, "--outputs", "json"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let items = run(&["items", "--store", url, "--format", "csv"]);
-    let first = items
-        .stdout
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let first = first_item_id(url);
     let a = run(&[
         "accept",
         "--store",

@@ -320,16 +320,7 @@ fn pack_flow(d: &std::path::Path, store: &str) {
     });
     std::fs::create_dir_all(runs.join("2026-03")).unwrap();
     std::fs::rename(&out, runs.join("2026-03").join(&run_id)).unwrap();
-    let items = run(&["items", "--store", &store, "--format", "csv"]);
-    let first = items
-        .stdout
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let first = first_item_id(&store);
     let a = run(&[
         "accept",
         "--store",
@@ -478,15 +469,7 @@ fn pack_flow(d: &std::path::Path, store: &str) {
     std::fs::write(&events, text).unwrap();
     assert_eq!(verify(&[]).code, 0);
     // The store rewritten after the pack: the pack still verifies alone, not against it.
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&store).await.unwrap();
-        sqlx::query("UPDATE events SET hash = 'x' WHERE seq = 1")
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    });
+    crate::audit_log::tamper(&store, &["UPDATE events SET hash = 'x' WHERE seq = 1"]);
     let bad = verify(&["--store", &store]);
     assert_eq!(bad.code, 1, "{}", bad.stdout);
     assert!(

@@ -267,3 +267,16 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The id of the first item `items` lists for the store at `url`.
+pub fn first_item_id(url: &str) -> String {
+    let items = run(&["items", "--store", url, "--format", "csv"]);
+    assert_eq!(items.code, 0, "{}", items.stderr);
+    items
+        .stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next())
+        .unwrap_or_else(|| panic!("no item: {}", items.stdout))
+        .to_string()
+}
