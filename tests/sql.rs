@@ -68,6 +68,31 @@ fn counts(results: &Path) -> BTreeMap<String, u64> {
     m
 }
 
+/// `report --results` on a results table computed on DuckDB, with the local run's inputs and
+/// configuration (`base`), into `remote`: every output the same bytes as the local run's.
+fn reports_equal_local(results: &Path, base: &[&str], local: &Path, remote: &Path) {
+    let mut args = vec!["report", "--results", results.to_str().unwrap()];
+    args.extend(base);
+    args.extend(["--out", remote.to_str().unwrap()]);
+    ok(&run(&args));
+    for f in [
+        "results.csv",
+        "discrepancies.csv",
+        "summary.json",
+        "links.csv",
+        "cards.csv",
+        "report.html",
+    ] {
+        assert_same_file(&local.join(f), &remote.join(f));
+    }
+    assert!(
+        std::fs::read(local.join("report.xlsx")).unwrap()
+            == std::fs::read(remote.join("report.xlsx")).unwrap(),
+        "{}: the workbooks differ",
+        local.display()
+    );
+}
+
 fn ok(r: &Run) {
     assert!(r.code == 0 || r.code == 1, "{}\n{}", r.stdout, r.stderr);
 }
@@ -168,26 +193,7 @@ fn the_generated_sql_on_duckdb_gives_the_engines_results_byte_for_byte() {
         // Every category of stages 1-5 is in the month.
         assert_eq!(local_counts.len(), 12, "{name}: {local_counts:?}");
         // The reports from DuckDB's results.
-        let remote = d.join(format!("{name}-report"));
-        let mut args = vec!["report", "--results", results.to_str().unwrap()];
-        args.extend(base);
-        args.extend(["--out", remote.to_str().unwrap()]);
-        ok(&run(&args));
-        for f in [
-            "results.csv",
-            "discrepancies.csv",
-            "summary.json",
-            "links.csv",
-            "cards.csv",
-            "report.html",
-        ] {
-            assert_same_file(&local.join(f), &remote.join(f));
-        }
-        assert!(
-            std::fs::read(local.join("report.xlsx")).unwrap()
-                == std::fs::read(remote.join("report.xlsx")).unwrap(),
-            "{name}: the workbooks differ"
-        );
+        reports_equal_local(&results, &base, &local, &d.join(format!("{name}-report")));
     }
     // The tolerances decided rows: the tolerant month has fewer amount mismatches.
     let exact = counts(&d.join("exact-local/results.csv"));
@@ -350,25 +356,7 @@ fn a_summary_and_a_rule_run_after_the_statement_as_in_the_engine() {
     std::fs::write(&query, &s.stdout).unwrap();
     let results = d.join("shapes-results.parquet");
     run_duckdb(&python, &query, &results);
-    let remote = d.join("remote");
-    let mut args = vec!["report", "--results", results.to_str().unwrap()];
-    args.extend(base);
-    args.extend(["--out", remote.to_str().unwrap()]);
-    ok(&run(&args));
-    for f in [
-        "results.csv",
-        "discrepancies.csv",
-        "summary.json",
-        "links.csv",
-        "report.html",
-    ] {
-        assert_same_file(&local.join(f), &remote.join(f));
-    }
-    assert!(
-        std::fs::read(local.join("report.xlsx")).unwrap()
-            == std::fs::read(remote.join("report.xlsx")).unwrap(),
-        "the workbooks differ"
-    );
+    reports_equal_local(&results, &base, &local, &d.join("remote"));
     // The summary and the rule did their work: every line agrees but the seeded one, the rule
     // paired statement lines.
     let c = counts(&local.join("results.csv"));
