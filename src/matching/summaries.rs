@@ -208,7 +208,8 @@ fn pass(
     }
     let mut by_line: HashMap<u32, Line> = HashMap::new();
     let mut line_order: Vec<u32> = Vec::new();
-    let mut alone: Vec<(Key<'_>, Vec<u32>, Option<String>)> = Vec::new();
+    // A group with no line: its key, records, figure, and why no rate converted it.
+    let mut alone: Vec<(Key<'_>, Vec<u32>, i128, Option<String>)> = Vec::new();
     for (key, records) in groups {
         let figure = figure(s, p, &records);
         let (provider, day, currency, kind) = key;
@@ -275,7 +276,7 @@ fn pass(
                     None => line.figure += figure,
                 }
             }
-            None => alone.push((key, records, no_rate)),
+            None => alone.push((key, records, figure, no_rate)),
         }
     }
     for lr in line_order {
@@ -311,8 +312,7 @@ fn pass(
         };
         take(m, summed);
     }
-    for ((_, day, _, _), records, no_rate) in alone {
-        let figure = figure(s, p, &records);
+    for ((_, day, _, _), records, figure, no_rate) in alone {
         let summed = Summed {
             summary: k,
             line: None,
