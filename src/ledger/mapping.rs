@@ -19,10 +19,12 @@ use crate::model::{Kind, LedgerEntry, Status};
 use crate::period::local_to_utc;
 
 /// How each canonical column is found in the file and how its values are read.
+///
+/// Why slots and not the name map: a row reads a dozen cells, and looking each canonical name
+/// up in [`column_index`]'s map compared strings a dozen times per row (a few percent of a
+/// 10^6-row read). The names are resolved once, into one slot per entry of [`COLUMNS`].
 struct Mapping<'a> {
-    index: BTreeMap<&'static str, usize>,
-    headers: &'a [String],
-    values: &'a BTreeMap<String, BTreeMap<String, String>>,
+    slots: [Slot<'a>; COLUMNS.len()],
     zone: Tz,
     format: Option<&'a str>,
     /// How amounts are written in text cells (`[ledger] decimal_separator`, …).
@@ -138,9 +140,14 @@ impl<'a> Converter<'a> {
         Ok(Converter {
             path,
             mapping: Mapping {
-                index,
-                headers,
-                values: &settings.ledger.values,
+                slots: COLUMNS.map(|(canonical, _)| {
+                    let at = index.get(canonical).copied();
+                    Slot {
+                        at,
+                        header: at.map_or(canonical, |i| headers[i].as_str()),
+                        values: settings.ledger.values.get(canonical),
+                    }
+                }),
                 zone: settings.ledger_timezone(),
                 format: settings.ledger.booked_at_format.as_deref(),
                 number: dialect_of(settings)?.number,
@@ -191,21 +198,70 @@ impl<'a> Converter<'a> {
 
 type CellResult<T> = std::result::Result<T, (String, String)>;
 
+/// One canonical column of [`COLUMNS`], resolved for one file: where its cells are, the file's
+/// name for it (errors name it), and its `[ledger.values.<column>]` words.
+struct Slot<'a> {
+    at: Option<usize>,
+    header: &'a str,
+    values: Option<&'a BTreeMap<String, String>>,
+}
+
+/// The position of a canonical column in [`COLUMNS`] (the slots' order), checked when the
+/// crate is compiled.
+const fn col(canonical: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        if str_eq(COLUMNS[i].0, canonical) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a canonical ledger column")
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const ENTRY_ID: usize = col("entry_id");
+const JOURNAL: usize = col("journal");
+const PROVIDER: usize = col("provider");
+const KIND: usize = col("kind");
+const TX_ID: usize = col("tx_id");
+const ORDER_ID: usize = col("order_id");
+const CARD: usize = col("card");
+const DESCRIPTION: usize = col("description");
+const AMOUNT: usize = col("amount");
+const CURRENCY: usize = col("currency");
+const FEE: usize = col("fee");
+const STATUS: usize = col("status");
+const BOOKED_AT: usize = col("booked_at");
+
 impl<'a> Mapping<'a> {
-    /// The cell for a canonical column and the file's name for that column (for errors).
-    fn cell<'c>(&self, cells: &'c [Cell], canonical: &'static str) -> (&'c Cell, &'a str) {
-        match self.index.get(canonical) {
-            Some(&i) => (
-                cells.get(i).unwrap_or(&Cell::Empty),
-                self.headers[i].as_str(),
-            ),
-            None => (&Cell::Empty, canonical),
+    /// The cell for a canonical column ([`col`]) and the file's name for that column (for
+    /// errors).
+    fn cell<'c>(&self, cells: &'c [Cell], column: usize) -> (&'c Cell, &'a str) {
+        let slot = &self.slots[column];
+        match slot.at {
+            Some(i) => (cells.get(i).unwrap_or(&Cell::Empty), slot.header),
+            None => (&Cell::Empty, slot.header),
         }
     }
 
     /// The cell as text after `[ledger.values.<column>]`, or None when empty.
-    fn text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<String>> {
-        let (cell, header) = self.cell(cells, canonical);
+    fn text(&self, cells: &[Cell], column: usize) -> CellResult<Option<String>> {
+        let (cell, header) = self.cell(cells, column);
         let raw: std::borrow::Cow<'_, str> = match cell {
             Cell::Empty => return Ok(None),
             Cell::Text(t) | Cell::Decimal(t) => t.into(),
@@ -217,20 +273,20 @@ impl<'a> Mapping<'a> {
             Cell::Naive(t) => t.to_string().into(),
             Cell::Instant(t) => t.to_rfc3339().into(),
         };
-        Ok(value_word(self.values.get(canonical), &raw).map(str::to_string))
+        Ok(value_word(self.slots[column].values, &raw).map(str::to_string))
     }
 
-    fn required_text(&self, cells: &[Cell], canonical: &'static str) -> CellResult<String> {
-        self.text(cells, canonical)?.ok_or_else(|| {
+    fn required_text(&self, cells: &[Cell], column: usize) -> CellResult<String> {
+        self.text(cells, column)?.ok_or_else(|| {
             (
-                self.cell(cells, canonical).1.to_string(),
+                self.cell(cells, column).1.to_string(),
                 "is empty".to_string(),
             )
         })
     }
 
-    fn money(&self, cells: &[Cell], canonical: &'static str) -> CellResult<Option<Decimal>> {
-        let (cell, header) = self.cell(cells, canonical);
+    fn money(&self, cells: &[Cell], column: usize) -> CellResult<Option<Decimal>> {
+        let (cell, header) = self.cell(cells, column);
         let text = match cell {
             Cell::Empty => return Ok(None),
             Cell::Text(t) if t.trim().is_empty() => return Ok(None),
@@ -249,7 +305,7 @@ impl<'a> Mapping<'a> {
     }
 
     fn instant(&self, cells: &[Cell]) -> CellResult<DateTime<Utc>> {
-        let (cell, header) = self.cell(cells, "booked_at");
+        let (cell, header) = self.cell(cells, BOOKED_AT);
         let bad = |t: &str| {
             (header.to_string(), format!("`{t}` is not a date-time (expected YYYY-MM-DD HH:MM:SS, RFC 3339, or an Excel date)"))
         };
@@ -293,39 +349,39 @@ impl<'a> Mapping<'a> {
     }
 
     fn entry(&self, cells: &[Cell], source: String) -> CellResult<LedgerEntry> {
-        let entry_id = self.required_text(cells, "entry_id")?;
-        let kind = match self.text(cells, "kind")? {
+        let entry_id = self.required_text(cells, ENTRY_ID)?;
+        let kind = match self.text(cells, KIND)? {
             None => None,
             Some(k) => Some(Kind::parse(&k).ok_or_else(|| {
-                (self.cell(cells, "kind").1.to_string(), format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
+                (self.cell(cells, KIND).1.to_string(), format!("`{k}` is not a kind (consumption, refund, recharge, fee, withdrawal, card_closure, open_card, buy_coin, other); map it in [ledger.values.kind]"))
             })?),
         };
-        let status_text = self.required_text(cells, "status")?;
+        let status_text = self.required_text(cells, STATUS)?;
         let status = Status::parse(&status_text).ok_or_else(|| {
-            (self.cell(cells, "status").1.to_string(), format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
+            (self.cell(cells, STATUS).1.to_string(), format!("`{status_text}` is not a status (success, pending, failed, reversed, unknown); map it in [ledger.values.status]"))
         })?;
-        let amount = self.money(cells, "amount")?.ok_or_else(|| {
+        let amount = self.money(cells, AMOUNT)?.ok_or_else(|| {
             (
-                self.cell(cells, "amount").1.to_string(),
+                self.cell(cells, AMOUNT).1.to_string(),
                 "is empty".to_string(),
             )
         })?;
-        let currency = crate::money::currency_code(&self.required_text(cells, "currency")?);
+        let currency = crate::money::currency_code(&self.required_text(cells, CURRENCY)?);
         Ok(LedgerEntry {
             entry_id,
-            provider: self.text(cells, "provider")?,
-            journal: self.text(cells, "journal")?,
+            provider: self.text(cells, PROVIDER)?,
+            journal: self.text(cells, JOURNAL)?,
             kind,
-            tx_id: self.text(cells, "tx_id")?,
-            order_id: self.text(cells, "order_id")?,
+            tx_id: self.text(cells, TX_ID)?,
+            order_id: self.text(cells, ORDER_ID)?,
             card: self
-                .text(cells, "card")?
+                .text(cells, CARD)?
                 .as_deref()
                 .and_then(crate::model::last_four),
-            description: self.text(cells, "description")?,
+            description: self.text(cells, DESCRIPTION)?,
             amount,
             currency,
-            fee: self.money(cells, "fee")?,
+            fee: self.money(cells, FEE)?,
             status,
             booked_at: self.instant(cells)?,
             source,

@@ -45,7 +45,6 @@ mod parquet_rows;
 mod time;
 mod xlsx;
 
-pub use csv::read_csv;
 pub use frame::ledger_frame;
 pub(crate) use mapping::{column_index, value_word};
 use mapping::{convert, Converter};
@@ -179,7 +178,7 @@ pub struct Ledger {
 pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
     let ext = extension(path);
     let table = match ext.as_str() {
-        "csv" | "txt" => read_csv(path, &dialect_of(settings)?)?,
+        "csv" | "txt" => return csv::load(path, settings),
         "xlsx" | "xlsm" | "xls" | "ods" => return xlsx::load(path, settings),
         "parquet" | "pq" => read_parquet(path)?,
         _ => {
