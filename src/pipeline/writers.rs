@@ -6,9 +6,11 @@
 //! the files are reported. So a new output format is one function and one line here, and
 //! nothing else in the pipeline changes.
 //!
-//! Why the Parquet tables are written apart ([`Writer::own_thread`]): they are independent of
-//! everything else and are the longest write at 10^7 records, so they go on a thread of their
-//! own while the others are written one after another.
+//! Why the Parquet tables and the workbook are written apart ([`Writer::own_thread`]): each is
+//! independent of everything else and, after the result files, the longest write (the workbook
+//! zips its sheets on one thread: 2.7 s at 10^6 records), so each goes on a thread of its own
+//! while the others are written one after another. Written in turn, the workbook waited for
+//! the result files while a core idled (BENCHMARKS.md, issue 31).
 
 use std::path::{Path, PathBuf};
 
@@ -79,7 +81,7 @@ pub const WRITERS: [Writer; 6] = [
         name: "workbook",
         wanted: |o| o.xlsx,
         write: workbook,
-        own_thread: false,
+        own_thread: true,
     },
     Writer {
         name: "page",
