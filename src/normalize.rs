@@ -51,12 +51,137 @@ pub struct ReadStats {
 
 /// Reads every `DIR/<instance>/*.jsonl`. A subdirectory must be a configured instance or be
 /// named after a provider type.
+///
+/// The records as structs, for tests and tools that look at them one by one; a run reads the
+/// same files straight into the table with [`read_provider_dir_frame`].
 pub fn read_provider_dir(
     dir: &Path,
     settings: &Settings,
 ) -> Result<(Vec<ProviderRecord>, ReadStats)> {
+    let files = provider_files(dir, settings)?;
+    let read = on_two_threads(dir, &files, |file, instance| {
+        let mut out = Vec::new();
+        let mut st = ReadStats::default();
+        read_jsonl(file, instance, &mut out, &mut st)?;
+        Ok((out, st))
+    })?;
     let mut stats = ReadStats::default();
     let mut records = Vec::new();
+    for (mut out, st) in read {
+        records.append(&mut out);
+        stats.add_file(st);
+    }
+    let before = records.len();
+    let records = drop_identical_repeats(records);
+    stats.identical_repeats_dropped = before - records.len();
+    stats.records = records.len();
+    for r in &records {
+        match stats.records_by_provider.get_mut(&r.provider) {
+            Some(n) => *n += 1,
+            None => {
+                stats.records_by_provider.insert(r.provider.clone(), 1);
+            }
+        }
+    }
+    stats.notes = quality_notes(&records);
+    Ok((records, stats))
+}
+
+/// Rows of the table built at a time while a file is read ([`read_provider_dir_frame`]).
+pub const FRAME_CHUNK_ROWS: usize = 65_536;
+
+/// [`read_provider_dir`] and [`provider_frame`] in one: the `provider_records` table of every
+/// `DIR/<instance>/*.jsonl`, with the same rows, order, statistics and notes.
+///
+/// Why not the two one after the other: holding every record as a struct (about 700 bytes
+/// each with its strings) before building the table made the structs the largest thing in
+/// memory at 10^7 records (several GiB, then the table beside them), and the table was built
+/// on one thread after both had read. Here each file's records become table chunks of
+/// `chunk_rows` rows on the thread that reads the file, and only the chunk in hand is held as
+/// structs. Identical repeats are then found on the table's columns: the same
+/// `(provider, tx_id)` and equal values in every column but `source`, and the same money read
+/// from binary floats (not a column, kept beside the rows for the few records that have it).
+pub fn read_provider_dir_frame(
+    dir: &Path,
+    settings: &Settings,
+    zone: Tz,
+    chunk_rows: usize,
+) -> Result<(DataFrame, ReadStats)> {
+    let chunk_rows = chunk_rows.max(1);
+    let files = provider_files(dir, settings)?;
+    let read = on_two_threads(dir, &files, |file, instance| {
+        let mut st = ReadStats::default();
+        let mut frames = Vec::new();
+        let mut floats = Vec::new();
+        let mut rows = 0usize;
+        let mut chunk: Vec<ProviderRecord> = Vec::with_capacity(chunk_rows);
+        read_jsonl_with(file, instance, &mut st, |r| {
+            if !r.rounded_floats.is_empty() {
+                floats.push((rows, r.rounded_floats.clone()));
+            }
+            rows += 1;
+            chunk.push(r);
+            if chunk.len() == chunk_rows {
+                frames.push(provider_frame(&chunk, zone)?);
+                chunk.clear();
+            }
+            Ok(())
+        })?;
+        if !chunk.is_empty() {
+            frames.push(provider_frame(&chunk, zone)?);
+        }
+        Ok((frames, floats, rows, st))
+    })?;
+    let mut stats = ReadStats::default();
+    let mut df = provider_frame(&[], zone)?;
+    let mut floats: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (frames, file_floats, rows, st) in read {
+        let at = df.height();
+        floats.extend(file_floats.into_iter().map(|(i, f)| (at + i, f)));
+        for f in frames {
+            df.vstack_mut_owned(f)?;
+        }
+        debug_assert_eq!(df.height(), at + rows);
+        stats.add_file(st);
+    }
+    // One column at a time, so only one column is held twice while it is copied.
+    df.rechunk_mut();
+    let keep = kept_rows(&df, &floats)?;
+    let dropped = keep.iter().filter(|k| !**k).count();
+    if dropped > 0 {
+        df = df.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        let mut at = 0usize;
+        let mut renumbered = BTreeMap::new();
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                if let Some(f) = floats.remove(&i) {
+                    renumbered.insert(at, f);
+                }
+                at += 1;
+            }
+        }
+        floats = renumbered;
+    }
+    stats.identical_repeats_dropped = dropped;
+    stats.records = df.height();
+    let provider = df.column("provider")?.str()?;
+    for p in provider.iter().flatten() {
+        match stats.records_by_provider.get_mut(p) {
+            Some(n) => *n += 1,
+            None => {
+                stats.records_by_provider.insert(p.to_string(), 1);
+            }
+        }
+    }
+    stats.notes = frame_quality_notes(&df, &floats)?;
+    Ok((df, stats))
+}
+
+/// Every provider file under `dir`, in read order, with the instance it belongs to.
+fn provider_files<'s>(
+    dir: &Path,
+    settings: &'s Settings,
+) -> Result<Vec<(PathBuf, &'s ProviderInstance)>> {
     let subdirs = provider_dirs(dir)?;
     if subdirs.is_empty() {
         return Err(Error::input(
@@ -82,19 +207,25 @@ pub fn read_provider_dir(
             files.push((file, instance));
         }
     }
-    // The files are read on two threads, each taking the next file; the results are joined in
-    // file order, so the records and any error are those of reading them one after another.
+    Ok(files)
+}
+
+/// `read` run on every file, on two threads, each taking the next file; the results in file
+/// order, so the records and any error are those of reading them one after another.
+fn on_two_threads<T: Send>(
+    dir: &Path,
+    files: &[(PathBuf, &ProviderInstance)],
+    read: impl Fn(&Path, &ProviderInstance) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    type Slot = std::sync::Mutex<Option<Result<(Vec<ProviderRecord>, ReadStats)>>>;
-    let slots: Vec<Slot> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    type Slot<T> = std::sync::Mutex<Option<Result<T>>>;
+    let slots: Vec<Slot<T>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let work = || loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some((file, instance)) = files.get(i) else {
             break;
         };
-        let mut out = Vec::new();
-        let mut st = ReadStats::default();
-        let done = read_jsonl(file, instance, &mut out, &mut st).map(|()| (out, st));
+        let done = read(file, instance);
         if let Ok(mut slot) = slots[i].lock() {
             *slot = Some(done);
         }
@@ -103,33 +234,105 @@ pub fn read_provider_dir(
         scope.spawn(work);
         work();
     });
-    for slot in slots {
-        let done = slot
-            .into_inner()
-            .ok()
-            .flatten()
-            .ok_or_else(|| Error::input(dir.display().to_string(), "a file was not read"))?;
-        let (mut out, mut st) = done?;
-        records.append(&mut out);
-        stats.files += st.files;
-        stats.lines += st.lines;
-        stats.non_records += st.non_records;
-        stats.cards.append(&mut st.cards);
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .ok_or_else(|| Error::input(dir.display().to_string(), "a file was not read"))?
+        })
+        .collect()
+}
+
+impl ReadStats {
+    /// Adds one file's counts and card lists.
+    fn add_file(&mut self, mut st: ReadStats) {
+        self.files += st.files;
+        self.lines += st.lines;
+        self.non_records += st.non_records;
+        self.cards.append(&mut st.cards);
     }
-    let before = records.len();
-    let records = drop_identical_repeats(records);
-    stats.identical_repeats_dropped = before - records.len();
-    stats.records = records.len();
-    for r in &records {
-        match stats.records_by_provider.get_mut(&r.provider) {
-            Some(n) => *n += 1,
-            None => {
-                stats.records_by_provider.insert(r.provider.clone(), 1);
+}
+
+/// Which rows of a `provider_records` table to keep: all but the identical repeats of an
+/// earlier row ([`drop_identical_repeats`]'s rule, on the table's columns; `floats` are the
+/// money values read from binary floats, by row).
+fn kept_rows(df: &DataFrame, floats: &BTreeMap<usize, Vec<String>>) -> Result<Vec<bool>> {
+    use hashbrown::hash_map::Entry;
+    let provider = df.column("provider")?.str()?;
+    let tx_id = df.column("tx_id")?.str()?;
+    let mut keep = vec![true; df.height()];
+    let mut first: hashbrown::HashMap<(&str, &str), u32> =
+        hashbrown::HashMap::with_capacity(df.height());
+    let mut others: hashbrown::HashMap<u32, Vec<u32>> = hashbrown::HashMap::new();
+    let same = |a: usize, b: usize| -> Result<bool> {
+        for c in df.columns() {
+            if c.name().as_str() != "source" && c.get(a)? != c.get(b)? {
+                return Ok(false);
+            }
+        }
+        Ok(floats.get(&a) == floats.get(&b))
+    };
+    for (i, (p, t)) in provider.iter().zip(tx_id.iter()).enumerate() {
+        let key = (p.unwrap_or_default(), t.unwrap_or_default());
+        match first.entry(key) {
+            Entry::Vacant(v) => {
+                v.insert(i as u32);
+            }
+            Entry::Occupied(o) => {
+                let f = *o.get();
+                let more = others.entry(f).or_default();
+                let mut repeat = same(f as usize, i)?;
+                for &k in more.iter() {
+                    repeat = repeat || same(k as usize, i)?;
+                }
+                if repeat {
+                    keep[i] = false;
+                } else {
+                    more.push(i as u32);
+                }
             }
         }
     }
-    stats.notes = quality_notes(&records);
-    Ok((records, stats))
+    Ok(keep)
+}
+
+/// [`quality_notes`] of a `provider_records` table (`floats` by row, as in [`kept_rows`]).
+fn frame_quality_notes(
+    df: &DataFrame,
+    floats: &BTreeMap<usize, Vec<String>>,
+) -> Result<Vec<String>> {
+    let provider = df.column("provider")?.str()?;
+    let mut odd: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for name in ["currency", "original_currency", "fee_currency"] {
+        let codes = df.column(name)?.str()?;
+        for (p, c) in provider.iter().zip(codes.iter()) {
+            if let (Some(p), Some(c)) = (p, c) {
+                if !crate::money::is_plausible_currency(c) {
+                    *odd.entry((p.to_string(), c.to_string())).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut notes = currency_notes(odd);
+    let tx_id = df.column("tx_id")?.str()?;
+    let source = df.column("source")?.str()?;
+    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (&row, f) in floats {
+        let p = provider.get(row).unwrap_or_default().to_string();
+        per.entry(p).or_insert((0, row)).0 += f.len();
+    }
+    for (p, (n, first)) in per {
+        notes.push(float_note(
+            &p,
+            n,
+            tx_id.get(first).unwrap_or_default(),
+            source.get(first).unwrap_or_default(),
+            floats.get(&first).map(Vec::as_slice).unwrap_or_default(),
+        ));
+    }
+    Ok(notes)
 }
 
 /// The `*.jsonl` files directly in a provider directory, in name order (the read order, so
@@ -169,6 +372,19 @@ pub fn read_jsonl(
     out: &mut Vec<ProviderRecord>,
     stats: &mut ReadStats,
 ) -> Result<()> {
+    read_jsonl_with(path, instance, stats, |r| {
+        out.push(r);
+        Ok(())
+    })
+}
+
+/// Reads one JSONL file of one provider instance, handing each record to `each` in file order.
+fn read_jsonl_with(
+    path: &Path,
+    instance: &ProviderInstance,
+    stats: &mut ReadStats,
+    mut each: impl FnMut(ProviderRecord) -> Result<()>,
+) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let label = format!(
@@ -194,7 +410,7 @@ pub fn read_jsonl(
         stats.lines += 1;
         let source = format!("{label}:{line_no}");
         match (instance.spec.parse)(&instance.name, text, source, &instance.options) {
-            Ok(Some(r)) => out.push(r),
+            Ok(Some(r)) => each(r)?,
             Ok(None) => {
                 stats.non_records += 1;
                 let card = instance
@@ -279,12 +495,7 @@ fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {
             }
         }
     }
-    let mut notes: Vec<String> = odd
-        .into_iter()
-        .map(|((p, c), n)| {
-            format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent")
-        })
-        .collect();
+    let mut notes = currency_notes(odd);
     // Money sent as binary floats and read as the decimal it stands for: a count per provider,
     // with the first instance in read order as an example.
     let mut floats: BTreeMap<&str, (usize, &ProviderRecord)> = BTreeMap::new();
@@ -292,16 +503,34 @@ fn quality_notes(records: &[ProviderRecord]) -> Vec<String> {
         floats.entry(&r.provider).or_insert((0, r)).0 += r.rounded_floats.len();
     }
     for (p, (n, first)) in floats {
-        notes.push(format!(
-            "{p}: {n} money value{} sent as binary floats read at the currency's minor units \
-             (first: {} at {}, {}); the exact text is kept in the wire file",
-            if n == 1 { "" } else { "s" },
-            first.tx_id,
-            first.source,
-            first.rounded_floats.join(", ")
+        notes.push(float_note(
+            p,
+            n,
+            &first.tx_id,
+            &first.source,
+            &first.rounded_floats,
         ));
     }
     notes
+}
+
+/// A note per provider and implausible currency code, with its count.
+fn currency_notes(odd: BTreeMap<(String, String), usize>) -> Vec<String> {
+    odd.into_iter()
+        .map(|((p, c), n)| {
+            format!("{p}: currency code `{c}` is not an ISO 4217 code ({n} records); kept as sent")
+        })
+        .collect()
+}
+
+/// The note on a provider's `n` money values sent as binary floats, with its first instance.
+fn float_note(provider: &str, n: usize, tx_id: &str, source: &str, floats: &[String]) -> String {
+    format!(
+        "{provider}: {n} money value{} sent as binary floats read at the currency's minor units \
+         (first: {tx_id} at {source}, {}); the exact text is kept in the wire file",
+        if n == 1 { "" } else { "s" },
+        floats.join(", ")
+    )
 }
 
 /// The `provider_records` table for these records, accounting days in `zone`.

@@ -167,3 +167,62 @@ fn float_artefacts_are_read_as_the_amount_they_stand_for_and_counted() {
         r.stderr
     );
 }
+
+/// The run reads wire files straight into the table, a chunk at a time
+/// (`read_provider_dir_frame`): the same rows, order, repeats dropped, counts and notes as
+/// reading every record first and building the table from them, whatever the chunk size.
+#[test]
+fn the_table_read_in_chunks_is_the_table_of_the_records() {
+    let dir = tempdir();
+    let d = dir.path();
+    let trade = |id: &str, amount: &str, currency: &str| {
+        format!("{{\"trade_id\": \"{id}\", \"card_id\": \"c1\", \"card_no\": \"4485333916826937\", \"trade_type\": 1, \"trade_result\": 1, \"amount\": {amount}, \"currency\": \"{currency}\", \"trade_at\": \"2026-03-01 08:00:00\"}}\n")
+    };
+    let consume = |id: &str, amount: &str| {
+        format!("{{\"consume_no\": \"{id}\", \"card_no\": \"k1\", \"type\": \"Consumption\", \"amount\": \"{amount}\", \"status\": \"Success\", \"time\": 1772323200000}}\n")
+    };
+    write(d, "cardapp/cards.jsonl", "{\"card_id\": \"c1\", \"card_no\": \"4485333916826937\", \"balance\": 200.5, \"expiry\": \"03/28\"}\n");
+    // CT1 sent three times: once more identically (dropped, its float not counted), once with
+    // the same amount written exactly (kept: what was sent differs).
+    let trades = [
+        trade("CT1", "0.30000000000000004", "USD"),
+        trade("CT2", "12.5", "ZZZZ"),
+        trade("CT1", "0.30000000000000004", "USD"),
+        trade("CT1", "0.3", "USD"),
+        trade("CT3", "7.25", "ZZZZ"),
+    ]
+    .concat();
+    write(d, "cardapp/trades.jsonl", &trades);
+    // C1 repeated identically (dropped), C2 repeated with another amount (kept).
+    let consumes = [
+        consume("C1", "100.00"),
+        consume("C2", "5.00"),
+        consume("C1", "100.00"),
+        consume("C2", "6.00"),
+        consume("C3", "1.00"),
+    ]
+    .concat();
+    write(d, "keysecure/a.jsonl", &consumes);
+    write(d, "keysecure/b.jsonl", &consume("C1", "100.00"));
+    let settings = Settings::defaults();
+    let zone = chrono_tz::Europe::London;
+    let (records, stats) = read_provider_dir(d, &settings).unwrap();
+    assert_eq!(records.len(), 8);
+    assert_eq!(stats.identical_repeats_dropped, 3);
+    assert_eq!(stats.notes.len(), 2, "{:?}", stats.notes);
+    assert!(
+        stats.notes[1].starts_with("cardapp: 1 money value sent as binary floats"),
+        "{:?}",
+        stats.notes
+    );
+    let expected = cardrecon::normalize::provider_frame(&records, zone).unwrap();
+    for chunk in [1, 2, 3, 4, 1000] {
+        let (df, st) =
+            cardrecon::normalize::read_provider_dir_frame(d, &settings, zone, chunk).unwrap();
+        assert!(
+            df.equals_missing(&expected),
+            "chunks of {chunk}:\n{df}\n{expected}"
+        );
+        assert_eq!(st, stats, "chunks of {chunk}");
+    }
+}

@@ -36,11 +36,12 @@ pub fn read_inputs(
             Ok((df, stats))
         } else {
             tracing::info!(dir = %provider_data.display(), "reading provider records");
-            let (records, read_stats) = crate::normalize::read_provider_dir(provider_data, s)?;
-            Ok((
-                crate::normalize::provider_frame(&records, zone)?,
-                read_stats,
-            ))
+            crate::normalize::read_provider_dir_frame(
+                provider_data,
+                s,
+                zone,
+                crate::normalize::FRAME_CHUNK_ROWS,
+            )
         }
     };
     let read_ledger = || {
