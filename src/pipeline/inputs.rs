@@ -36,12 +36,14 @@ pub fn read_inputs(
             Ok((df, stats))
         } else {
             tracing::info!(dir = %provider_data.display(), "reading provider records");
-            crate::normalize::read_provider_dir_frame(
+            let read = crate::normalize::read_provider_dir_frame(
                 provider_data,
                 s,
                 zone,
                 crate::normalize::FRAME_CHUNK_ROWS,
-            )
+            )?;
+            tracing::info!(records = read.0.height(), "provider records read");
+            Ok(read)
         }
     };
     let read_ledger = || {
@@ -56,6 +58,7 @@ pub fn read_inputs(
                 .unwrap_or(crate::ledger::MAX_SKIPPED_SHARE),
         )?;
         rechunk(&mut df, &matching::L_KEYS)?;
+        tracing::info!(entries = df.height(), "ledger read");
         Ok::<_, Error>((df, skipped))
     };
     let (provider_read, ledger_read) = std::thread::scope(|scope| {

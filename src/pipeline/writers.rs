@@ -100,14 +100,25 @@ pub fn write_all(w: &Written<'_>, outputs: &Outputs) -> Result<Vec<PathBuf>> {
         // another; then the threads are joined. The results keep the list's order.
         let apart: Vec<_> = wanted
             .iter()
-            .map(|x| x.own_thread.then(|| scope.spawn(|| (x.write)(w))))
+            .map(|x| {
+                x.own_thread.then(|| {
+                    scope.spawn(|| {
+                        tracing::info!(output = x.name, "writing on its own thread");
+                        let done = (x.write)(w);
+                        tracing::info!(output = x.name, "written");
+                        done
+                    })
+                })
+            })
             .collect();
         let mut here: Vec<Option<Result<Vec<PathBuf>>>> = wanted
             .iter()
             .map(|x| {
                 (!x.own_thread).then(|| {
                     tracing::info!(output = x.name, "writing");
-                    (x.write)(w)
+                    let done = (x.write)(w);
+                    tracing::info!(output = x.name, "written");
+                    done
                 })
             })
             .collect();
