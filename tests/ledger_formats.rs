@@ -800,3 +800,40 @@ fn skipping_every_row_or_too_many_fails_the_run() {
         }
     }
 }
+
+/// A run reads a CSV ledger straight into the table, a chunk of rows at a time: the same
+/// table and skipped rows as converting every entry first, whatever the chunk size.
+#[test]
+fn a_csv_ledger_read_in_chunks_is_the_table_of_its_entries() {
+    let dir = tempdir();
+    let p = dir.path().join("ledger.csv");
+    let mut text = String::from(
+        "entry_id,provider,kind,tx_id,order_id,amount,currency,fee,status,booked_at\n",
+    );
+    for i in 0..9 {
+        text.push_str(&format!(
+            "E{i},keysecure,consumption,T{i},,{i}.5{i},usd,,success,2026-03-{:02} 23:30:00\n",
+            i + 1
+        ));
+        if i == 4 {
+            text.push_str(
+                "BAD,keysecure,consumption,TB,,not-money,USD,,success,2026-03-05 10:00:00\n",
+            );
+        }
+    }
+    std::fs::write(&p, text).unwrap();
+    let settings = settings_with("timezone = \"Europe/London\"\n[ledger]\nskip_bad_rows = true");
+    let zone = chrono_tz::Europe::London;
+    let whole = ledger::load(&p, &settings).unwrap();
+    assert_eq!((whole.entries.len(), whole.skipped.len()), (9, 1));
+    assert_eq!(whole.skipped[0].row, 7);
+    let expected = ledger::ledger_frame(&whole.entries, zone).unwrap();
+    for chunk in [1, 2, 4, 9, 100] {
+        let (df, skipped) = ledger::load_csv_frame_in_chunks(&p, &settings, zone, chunk).unwrap();
+        assert!(
+            df.equals_missing(&expected),
+            "chunks of {chunk}:\n{df}\n{expected}"
+        );
+        assert_eq!(skipped, whole.skipped, "chunks of {chunk}");
+    }
+}

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use super::{dialect, dialect_of, file_err, header_name, Cell, Converter, Ledger};
+use chrono_tz::Tz;
+use polars::prelude::DataFrame;
+
+use super::{dialect, dialect_of, file_err, header_name, Cell, Converter, Ledger, SkippedRow};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 
@@ -67,6 +70,30 @@ fn utf8_reader(path: &Path, d: &dialect::Dialect) -> Result<(Box<dyn std::io::Re
 /// freed ten million strings; the ledger was the slower of the two inputs read side by side.
 /// One record and one row of cells are now reused, each text cell's buffer overwritten.
 pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
+    convert(path, settings, None, |rows| Ok(rows.finish()))
+}
+
+/// [`load`] straight into the `ledger_entries` table, built `chunk_rows` rows at a time
+/// (accounting days in `zone`), and the rows skipped.
+pub fn load_frame(
+    path: &Path,
+    settings: &Settings,
+    zone: Tz,
+    chunk_rows: usize,
+) -> Result<(DataFrame, Vec<SkippedRow>)> {
+    convert(path, settings, Some((zone, chunk_rows)), |rows| {
+        rows.finish_frame(zone)
+    })
+}
+
+/// Every row of the file through a [`Converter`], into entries or, with `chunks`, into table
+/// chunks; `finish` takes what it converted.
+fn convert<T>(
+    path: &Path,
+    settings: &Settings,
+    chunks: Option<(Tz, usize)>,
+    finish: impl FnOnce(Converter<'_>) -> Result<T>,
+) -> Result<T> {
     let (input, delimiter) = utf8_reader(path, &dialect_of(settings)?)?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
@@ -115,6 +142,9 @@ pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
         }
     }
     let mut rows = Converter::new(path, &headers, settings)?;
+    if let Some((zone, chunk_rows)) = chunks {
+        rows = rows.in_chunks(zone, chunk_rows);
+    }
     let mut cells: Vec<Cell> = vec![Cell::Empty; headers.len()];
     let mut read = 0usize;
     while rdr.read_byte_record(&mut rec).map_err(line_err)? {
@@ -159,5 +189,5 @@ pub fn load(path: &Path, settings: &Settings) -> Result<Ledger> {
         }
         rows.push(row, &cells)?;
     }
-    Ok(rows.finish())
+    finish(rows)
 }

@@ -283,8 +283,25 @@ pub fn load_frame_with(
             Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
         });
     }
+    if matches!(extension(path).as_str(), "csv" | "txt") {
+        return csv::load_frame(path, settings, zone, FRAME_CHUNK_ROWS);
+    }
     let ledger = load(path, settings)?;
     Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
+}
+
+/// Rows of the table built at a time while a CSV ledger is read ([`load_frame`]).
+pub const FRAME_CHUNK_ROWS: usize = 65_536;
+
+/// [`load_frame`] of a CSV ledger with table chunks of `chunk_rows` rows (the table does not
+/// depend on it; a test compares).
+pub fn load_csv_frame_in_chunks(
+    path: &Path,
+    settings: &Settings,
+    zone: Tz,
+    chunk_rows: usize,
+) -> Result<(DataFrame, Vec<SkippedRow>)> {
+    csv::load_frame(path, settings, zone, chunk_rows)
 }
 
 fn column_names(df: &DataFrame) -> Vec<String> {
