@@ -78,7 +78,18 @@ LEDGER = {
 
 
 def struct(columns):
-    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    """The columns as read: money and times as text first (a provider sends `""` for a time
+    not yet known, and money as text or as a JSON number), typed by `typed`."""
+    read = {k: ("VARCHAR" if v in (MONEY, "TIMESTAMP") else v) for k, v in columns.items()}
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in read.items()) + "}"
+
+
+def typed(columns):
+    """The select list typing money (DECIMAL, exact from the text) and times, empty as NULL."""
+    return ", ".join(
+        f'TRY_CAST(NULLIF("{k}", \'\') AS {v}) AS "{k}"' if v in (MONEY, "TIMESTAMP") else f'"{k}"'
+        for k, v in columns.items()
+    )
 
 
 def timed(sql_list):
@@ -93,14 +104,14 @@ read_providers = []
 for i, (rel, columns) in enumerate(PROVIDERS.items()):
     path = os.path.join(data, "providers", rel)
     read_providers.append(
-        f"CREATE OR REPLACE TABLE p{i} AS SELECT * FROM read_json('{path}', "
+        f"CREATE OR REPLACE TABLE p{i} AS SELECT {typed(columns)} FROM read_json('{path}', "
         f"format='newline_delimited', columns={struct(columns)})"
     )
 providers = timed(read_providers)
 rows = sum(con.execute(f"SELECT count(*) FROM p{i}").fetchone()[0] for i in range(len(PROVIDERS)))
 
 ledger = timed([
-    f"CREATE OR REPLACE TABLE ledger AS SELECT * FROM read_csv('{data}/ledger.csv', header=true, "
+    f"CREATE OR REPLACE TABLE ledger AS SELECT {typed(LEDGER)} FROM read_csv('{data}/ledger.csv', header=true, "
     f"columns={struct(LEDGER)})"
 ])
 ledger_rows = con.execute("SELECT count(*) FROM ledger").fetchone()[0]
