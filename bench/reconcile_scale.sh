@@ -12,20 +12,7 @@ for N in "${SIZES[@]}"; do
   read -r gsecs grss < <(measure "$BIN" generate --out "$D/data" --records "$N" --seed 17)
   read -r rsecs rrss < <(measure "$BIN" reconcile --provider-data "$D/data/providers" --ledger "$D/data/ledger.csv" \
       --period 2026-03 --timezone Europe/London --out "$D/out" --exit-zero)
-  verdict=$(python3 - "$D" <<'PY'
-import csv, sys
-d = sys.argv[1]
-labels = sorted(tuple(r) for r in list(csv.reader(open(f"{d}/data/labels.csv")))[1:])
-rows = list(csv.reader(open(f"{d}/out/results.csv")))[1:]
-found = sorted((r[0], r[1], r[3], r[5]) for r in rows if r[0] != "matched")
-def keys(path, tx):
-    return sorted((r[0], r[1], r[tx]) for r in list(csv.reader(open(path)))[1:] if r[0])
-seeded = keys(f"{d}/data/link_labels.csv", 2) + keys(f"{d}/data/card_labels.csv", 2)
-findings = keys(f"{d}/out/links.csv", 3) + keys(f"{d}/out/cards.csv", 2)
-print(f"{len(rows)} {'yes' if found == labels else 'NO'} {len(labels)} "
-      f"{'yes' if findings == seeded else 'NO'} {len(seeded)}")
-PY
-)
+  verdict=$(python3 "$ROOT/bench/py/labels_equal.py" "$D/data" "$D/out")
   read -r nrows equal nlabels fequal nfindings <<< "$verdict"
   echo "| $N | $gsecs | $grss | $rsecs | $rrss | $nrows | $equal ($nlabels labels) | $fequal ($nfindings) |"
 done
