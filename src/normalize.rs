@@ -150,6 +150,8 @@ pub fn read_provider_dir_frame(
     let dropped = keep.iter().filter(|k| !**k).count();
     if dropped > 0 {
         df = df.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        // The engine reads the columns by position from one buffer each.
+        df.rechunk_mut();
         let mut at = 0usize;
         let mut renumbered = BTreeMap::new();
         for (i, k) in keep.iter().enumerate() {
