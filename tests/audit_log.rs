@@ -35,14 +35,7 @@ fn fill(dir: &Path, url: &str, tag: &str) -> u64 {
         assert_eq!(g.code, 0, "{}", g.stderr);
     }
     let out = dir.join(format!("out-{tag}"));
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &out,
-        &["--store", url, "--outputs", "json"],
-    );
+    let r = reconcile_month(&data, &out, &["--store", url, "--outputs", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let first = first_item_id(url);
     let a = run(&[

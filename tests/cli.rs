@@ -166,14 +166,7 @@ fn thresholds_decide_the_exit_code_and_say_why() {
     assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
     let reconcile = |name: &str, extra: &[&str]| {
         let out = dir.path().join(name);
-        let r = run_reconcile(
-            &data.join("providers"),
-            &data.join("ledger.csv"),
-            "2026-03",
-            "Europe/London",
-            &out,
-            extra,
-        );
+        let r = reconcile_month(&data, &out, extra);
         // A refused run writes nothing.
         let summary: serde_json::Value = std::fs::read_to_string(out.join("summary.json"))
             .map(|t| serde_json::from_str(&t).unwrap())

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
 
-use crate::util::{bin, run_generate, run_reconcile, tempdir, Run};
+use crate::util::{bin, reconcile_month, run_generate, tempdir, Run};
 
 const USER: &str = "recon-mailer";
 const PASSWORD: &str = "smtp-pass-Zq81-never-shown";
@@ -115,14 +115,7 @@ fn reconciled(dir: &Path) -> PathBuf {
     let g = run_generate(&data, "1500", &["--seed", "16"]);
     assert_eq!(g.code, 0, "{}", g.stderr);
     let out = dir.join("out");
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &out,
-        &["--exit-zero"],
-    );
+    let r = reconcile_month(&data, &out, &["--exit-zero"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     out
 }

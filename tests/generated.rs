@@ -165,11 +165,8 @@ fn every_ledger_style_reconciles_to_its_labels() {
         let out = dir.path().join(format!("{style}-out"));
         let g = run_generate(&data, "20000", &["--seed", "5", "--ledger-style", style]);
         assert_eq!(g.code, 0, "{style}: {}", g.stderr);
-        let r = run_reconcile(
-            &data.join("providers"),
-            &data.join("ledger.csv"),
-            "2026-03",
-            "Europe/London",
+        let r = reconcile_month(
+            &data,
             &out,
             &["--config", data.join("cardrecon.toml").to_str().unwrap()],
         );

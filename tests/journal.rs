@@ -294,14 +294,7 @@ fn pack_flow(d: &std::path::Path, store: &str) {
     assert_eq!(g.code, 0, "{}", g.stderr);
     let runs = d.join("runs");
     let out = d.join("out");
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &out,
-        &["--store", &store],
-    );
+    let r = reconcile_month(&data, &out, &["--store", &store]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     // The run's directory where `close-pack` looks for it: <runs>/<period>/<run-id>/.
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -177,14 +177,7 @@ fn a_summary_only_reconciliation_writes_the_same_summary() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let data = dir.path().join("data");
     let full = dir.path().join("full");
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &full,
-        &["--outputs", "csv,json,parquet"],
-    );
+    let r = reconcile_month(&data, &full, &["--outputs", "csv,json,parquet"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let lean = dir.path().join("lean");
     let r = run_reconcile(

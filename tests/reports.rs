@@ -591,14 +591,7 @@ fn the_terminal_and_the_page_lead_to_what_needs_reading() {
     let data = dir.path().join("data");
     assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
     let out = dir.path().join("out");
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &out,
-        &[],
-    );
+    let r = reconcile_month(&data, &out, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let matched = r
         .stdout
@@ -655,14 +648,7 @@ fn explain_on_a_suggestion_says_how_it_was_suggested_and_how_to_decide_it() {
     assert_eq!(run_generate(&data, "1500", &["--seed", "4"]).code, 0);
     let out = dir.path().join("out");
     let store = format!("sqlite:{}", dir.path().join("s.db").display());
-    let r = run_reconcile(
-        &data.join("providers"),
-        &data.join("ledger.csv"),
-        "2026-03",
-        "Europe/London",
-        &out,
-        &["--store", &store],
-    );
+    let r = reconcile_month(&data, &out, &["--store", &store]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let suggestion = read_csv(&out.join("discrepancies.csv"))
         .into_iter()

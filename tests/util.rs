@@ -223,6 +223,19 @@ pub fn run_reconcile(
     run(&args)
 }
 
+/// [`run_reconcile`] of a month `cardrecon generate` wrote into `data` (its `providers/` and
+/// `ledger.csv`): March 2026, in London's time.
+pub fn reconcile_month(data: &Path, out: &Path, extra: &[&str]) -> Run {
+    run_reconcile(
+        &data.join("providers"),
+        &data.join("ledger.csv"),
+        "2026-03",
+        "Europe/London",
+        out,
+        extra,
+    )
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

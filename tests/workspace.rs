@@ -254,14 +254,7 @@ impl Setup {
             &["--period", "2026-03", "--timezone", "Europe/London"],
         );
         assert_eq!(g.code, 0, "{}", g.stderr);
-        let r = crate::util::run_reconcile(
-            &data.join("providers"),
-            &data.join("ledger.csv"),
-            "2026-03",
-            "Europe/London",
-            &root.join("out"),
-            &["--store", store],
-        );
+        let r = crate::util::reconcile_month(&data, &root.join("out"), &["--store", store]);
         assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
         Setup::people(store);
         let config = root.join("cardrecon.toml");
