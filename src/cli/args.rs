@@ -250,6 +250,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("tokio runtime", e))
 }
 
+/// The settings of the configuration file at `path` for a command that reaches no provider,
+/// its relative paths read from the file's own folder.
+pub fn offline_settings(path: &Path) -> Result<Settings> {
+    let mut settings = Settings::resolve_for(
+        &ConfigFile::load(path)?,
+        &path.display().to_string(),
+        &ProcessEnv,
+        Uses::OFFLINE,
+    )?;
+    settings.relative_to(path.parent().unwrap_or(Path::new(".")));
+    Ok(settings)
+}
+
 /// `--store URL` or `--config FILE`: the store the item and user commands read and write.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
@@ -272,26 +285,12 @@ impl StoreArgs {
         let Some(path) = &self.config else {
             return Err(Error::input("--store", "give --store URL or --config FILE"));
         };
-        let mut settings = Settings::resolve_for(
-            &ConfigFile::load(path)?,
-            &path.display().to_string(),
-            &ProcessEnv,
-            Uses::OFFLINE,
-        )?;
-        settings.relative_to(path.parent().unwrap_or(Path::new(".")));
-        Ok(crate::pipeline::stored::store_url(&settings))
+        Ok(crate::pipeline::stored::store_url(&offline_settings(path)?))
     }
 
     /// The output directory of the configuration at `path` (its runs' directories).
     pub fn output_dir(&self, path: &Path) -> Result<PathBuf> {
-        let mut settings = Settings::resolve_for(
-            &ConfigFile::load(path)?,
-            &path.display().to_string(),
-            &ProcessEnv,
-            Uses::OFFLINE,
-        )?;
-        settings.relative_to(path.parent().unwrap_or(Path::new(".")));
-        Ok(settings.output_dir)
+        Ok(offline_settings(path)?.output_dir)
     }
 
     /// Opens the store (bringing its schema up to date); it must exist.

@@ -8,10 +8,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::args::runtime;
-use crate::config::{ConfigFile, Settings, Uses};
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::secret::ProcessEnv;
 use crate::store::decide::ItemFilter;
 use crate::store::item::ItemState;
 
@@ -35,14 +33,8 @@ pub struct JournalArgs {
 
 pub fn run(a: JournalArgs) -> Result<ExitCode> {
     let name = a.config.display().to_string();
-    let mut settings = Settings::resolve_for(
-        &ConfigFile::load(&a.config)?,
-        &name,
-        &ProcessEnv,
-        Uses::OFFLINE,
-    )?;
-    let dir = a.config.parent().unwrap_or(Path::new(".")).to_path_buf();
-    settings.relative_to(&dir);
+    let settings = super::args::offline_settings(&a.config)?;
+    let dir = a.config.parent().unwrap_or(Path::new("."));
     let journal = settings.journal.clone().ok_or_else(|| {
         Error::config(&name, "journal", "has no [journal] section: say which accounts each reason code books to ([[journal.rules]])")
     })?;
@@ -88,7 +80,7 @@ pub fn run(a: JournalArgs) -> Result<ExitCode> {
     })?;
     let lines = crate::journal::lines(&all);
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
-    let text = crate::journal::render(&lines, &journal, &dir)?;
+    let text = crate::journal::render(&lines, &journal, dir)?;
     crate::report::write_whole(&a.out.join("journal.csv"), text.as_bytes())?;
     write_unbooked(&a.out.join("unbooked.csv"), &unbooked)?;
     let mut say = String::new();
