@@ -121,6 +121,16 @@ pub(super) fn run(
     lines_all
 }
 
+/// A line's provider or kind in its key: the value when the summary groups by it (`None`
+/// outside, as a line without one is no line of the summary), else `Some(None)`.
+fn key_part(grouped: bool, value: Option<&str>) -> Option<Option<&str>> {
+    if grouped {
+        value.map(Some)
+    } else {
+        Some(None)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn pass(
     k: u16,
@@ -150,21 +160,11 @@ fn pass(
         let (Some(day), Some(currency)) = (l.day.get(j), l.currency.get(j)) else {
             continue;
         };
-        let provider = if s.by_provider {
-            match l.provider.get(j) {
-                Some(v) => Some(v),
-                None => continue,
-            }
-        } else {
-            None
-        };
-        let kind = if s.by_kind {
-            match l.kind.get(j) {
-                Some(v) => Some(v),
-                None => continue,
-            }
-        } else {
-            None
+        let (Some(provider), Some(kind)) = (
+            key_part(s.by_provider, l.provider.get(j)),
+            key_part(s.by_kind, l.kind.get(j)),
+        ) else {
+            continue;
         };
         if let hashbrown::hash_map::Entry::Vacant(v) = lines.entry((provider, day, currency, kind))
         {
