@@ -90,18 +90,28 @@ pub(crate) async fn advance(store: &Store, tx: &mut Tx<'_>, head: &Head) -> Resu
     Ok(())
 }
 
-/// Chains the events a store of an earlier version wrote, in their order, once: when a store
-/// of this version first opens. Returns how many it chained (0 when there was nothing to do).
-pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
-    let pending: i64 = sqlx::query("SELECT pending FROM event_chain WHERE id = 1")
-        .fetch_one(&store.pool)
+/// Whether events of an earlier version are still to be chained (`event_chain.pending`).
+async fn pending(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<i64> {
+    Ok(sqlx::query("SELECT pending FROM event_chain WHERE id = 1")
+        .fetch_one(conn)
         .await
         .map_err(|e| store.db_err("reading the event chain", e))?
         .try_get(0)
-        .unwrap_or(0);
-    if pending == 0 {
+        .unwrap_or(0))
+}
+
+/// Chains the events a store of an earlier version wrote, in their order, once: when a store
+/// of this version first opens. Returns how many it chained (0 when there was nothing to do).
+pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
+    let mut conn = store
+        .pool
+        .acquire()
+        .await
+        .map_err(|e| store.db_err("reading the event chain", e))?;
+    if pending(store, &mut conn).await? == 0 {
         return Ok(0);
     }
+    drop(conn);
     let mut tx = store
         .pool
         .begin()
@@ -109,13 +119,7 @@ pub(crate) async fn chain_earlier(store: &Store) -> Result<u64> {
         .map_err(|e| store.db_err("starting to chain the event log", e))?;
     take(store, &mut tx).await?;
     // Another process may have done it while this one waited for the turn.
-    let pending: i64 = sqlx::query("SELECT pending FROM event_chain WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| store.db_err("reading the event chain", e))?
-        .try_get(0)
-        .unwrap_or(0);
-    if pending == 0 {
+    if pending(store, &mut tx).await? == 0 {
         return Ok(0);
     }
     // Built from constants only.
