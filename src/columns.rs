@@ -3,6 +3,7 @@
 //! numbered sources. The provider side (`normalize`), the ledger, the engine and the store all
 //! build their frames with these, so each kind of column has one type everywhere.
 
+use crate::error::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
@@ -60,4 +61,23 @@ pub(crate) fn accounting_days_col(
     Int32Chunked::from_vec(name.into(), days)
         .into_date()
         .into_column()
+}
+
+/// Rows of a table built at a time while an input is read (the wire files, a CSV ledger).
+///
+/// Why in chunks: holding every record of a 10^7-row input as a struct beside the table built
+/// from them was the largest thing in memory while reading. Only the chunk in hand is held as
+/// structs; [`stack`] then makes one table of the chunks.
+pub const TABLE_CHUNK_ROWS: usize = 65_536;
+
+/// `empty` (the table's columns, no rows) with `chunks` stacked under it in order, each column
+/// then made one buffer, one column at a time, so only one column is held twice while it is
+/// copied (the engine reads the input columns by position from one buffer each).
+pub fn stack(empty: DataFrame, chunks: impl IntoIterator<Item = DataFrame>) -> Result<DataFrame> {
+    let mut df = empty;
+    for chunk in chunks {
+        df.vstack_mut_owned(chunk)?;
+    }
+    df.rechunk_mut();
+    Ok(df)
 }

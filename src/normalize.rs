@@ -76,19 +76,11 @@ pub fn read_provider_dir(
     stats.identical_repeats_dropped = before - records.len();
     stats.records = records.len();
     for r in &records {
-        match stats.records_by_provider.get_mut(&r.provider) {
-            Some(n) => *n += 1,
-            None => {
-                stats.records_by_provider.insert(r.provider.clone(), 1);
-            }
-        }
+        stats.count_record(&r.provider);
     }
     stats.notes = quality_notes(&records);
     Ok((records, stats))
 }
-
-/// Rows of the table built at a time while a file is read ([`read_provider_dir_frame`]).
-pub const FRAME_CHUNK_ROWS: usize = 65_536;
 
 /// [`read_provider_dir`] and [`provider_frame`] in one: the `provider_records` table of every
 /// `DIR/<instance>/*.jsonl`, with the same rows, order, statistics and notes.
@@ -97,8 +89,8 @@ pub const FRAME_CHUNK_ROWS: usize = 65_536;
 /// each with its strings) before building the table made the structs the largest thing in
 /// memory at 10^7 records (several GiB, then the table beside them), and the table was built
 /// on one thread after both had read. Here each file's records become table chunks of
-/// `chunk_rows` rows on the thread that reads the file, and only the chunk in hand is held as
-/// structs. Identical repeats are then found on the table's columns: the same
+/// `chunk_rows` rows ([`crate::columns::TABLE_CHUNK_ROWS`] in a run) on the thread that reads
+/// the file, and only the chunk in hand is held as structs. Identical repeats are then found on the table's columns: the same
 /// `(provider, tx_id)` and equal values in every column but `source`, and the same money read
 /// from binary floats (not a column, kept beside the rows for the few records that have it).
 pub fn read_provider_dir_frame(
@@ -133,19 +125,17 @@ pub fn read_provider_dir_frame(
         Ok((frames, floats, rows, st))
     })?;
     let mut stats = ReadStats::default();
-    let mut df = provider_frame(&[], zone)?;
+    let mut chunks = Vec::new();
+    // The floats by row of the whole table: each file's rows follow the earlier files'.
     let mut floats: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut at = 0usize;
     for (frames, file_floats, rows, st) in read {
-        let at = df.height();
         floats.extend(file_floats.into_iter().map(|(i, f)| (at + i, f)));
-        for f in frames {
-            df.vstack_mut_owned(f)?;
-        }
-        debug_assert_eq!(df.height(), at + rows);
+        at += rows;
+        chunks.extend(frames);
         stats.add_file(st);
     }
-    // One column at a time, so only one column is held twice while it is copied.
-    df.rechunk_mut();
+    let mut df = crate::columns::stack(provider_frame(&[], zone)?, chunks)?;
     let keep = kept_rows(&df, &floats)?;
     let dropped = keep.iter().filter(|k| !**k).count();
     if dropped > 0 {
@@ -168,12 +158,7 @@ pub fn read_provider_dir_frame(
     stats.records = df.height();
     let provider = df.column("provider")?.str()?;
     for p in provider.iter().flatten() {
-        match stats.records_by_provider.get_mut(p) {
-            Some(n) => *n += 1,
-            None => {
-                stats.records_by_provider.insert(p.to_string(), 1);
-            }
-        }
+        stats.count_record(p);
     }
     stats.notes = frame_quality_notes(&df, &floats)?;
     Ok((df, stats))
@@ -248,6 +233,16 @@ fn on_two_threads<T: Send>(
 }
 
 impl ReadStats {
+    /// Counts one record of `provider` (kept after identical repeats are dropped).
+    fn count_record(&mut self, provider: &str) {
+        match self.records_by_provider.get_mut(provider) {
+            Some(n) => *n += 1,
+            None => {
+                self.records_by_provider.insert(provider.to_string(), 1);
+            }
+        }
+    }
+
     /// Adds one file's counts and card lists.
     fn add_file(&mut self, mut st: ReadStats) {
         self.files += st.files;

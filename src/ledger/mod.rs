@@ -284,14 +284,11 @@ pub fn load_frame_with(
         });
     }
     if matches!(extension(path).as_str(), "csv" | "txt") {
-        return csv::load_frame(path, settings, zone, FRAME_CHUNK_ROWS);
+        return csv::load_frame(path, settings, zone, crate::columns::TABLE_CHUNK_ROWS);
     }
     let ledger = load(path, settings)?;
     Ok((ledger_frame(&ledger.entries, zone)?, ledger.skipped))
 }
-
-/// Rows of the table built at a time while a CSV ledger is read ([`load_frame`]).
-pub const FRAME_CHUNK_ROWS: usize = 65_536;
 
 /// [`load_frame`] of a CSV ledger with table chunks of `chunk_rows` rows (the table does not
 /// depend on it; a test compares).

@@ -40,7 +40,7 @@ pub fn read_inputs(
                 provider_data,
                 s,
                 zone,
-                crate::normalize::FRAME_CHUNK_ROWS,
+                crate::columns::TABLE_CHUNK_ROWS,
             )?;
             tracing::info!(records = read.0.height(), "provider records read");
             Ok(read)
