@@ -31,7 +31,7 @@ print("providers %.2f ledger %.2f results_csv %.2f parquet %.2f" % (
     span("reading provider records", "provider records read"),
     span("reading ledger", "ledger read"),
     span("writing output=\"results and discrepancies\"", "written output=\"results and discrepancies\""),
-    span("writing on its own thread output=\"normalized tables\"", "written output=\"normalized tables\""),
+    span("writing output=\"normalized tables\"", "written output=\"normalized tables\""),
 ))
 PY
 }

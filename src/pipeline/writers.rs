@@ -100,27 +100,11 @@ pub fn write_all(w: &Written<'_>, outputs: &Outputs) -> Result<Vec<PathBuf>> {
         // another; then the threads are joined. The results keep the list's order.
         let apart: Vec<_> = wanted
             .iter()
-            .map(|x| {
-                x.own_thread.then(|| {
-                    scope.spawn(|| {
-                        tracing::info!(output = x.name, "writing on its own thread");
-                        let done = (x.write)(w);
-                        tracing::info!(output = x.name, "written");
-                        done
-                    })
-                })
-            })
+            .map(|x| x.own_thread.then(|| scope.spawn(|| write_logged(x, w))))
             .collect();
         let mut here: Vec<Option<Result<Vec<PathBuf>>>> = wanted
             .iter()
-            .map(|x| {
-                (!x.own_thread).then(|| {
-                    tracing::info!(output = x.name, "writing");
-                    let done = (x.write)(w);
-                    tracing::info!(output = x.name, "written");
-                    done
-                })
-            })
+            .map(|x| (!x.own_thread).then(|| write_logged(x, w)))
             .collect();
         apart
             .into_iter()
@@ -136,6 +120,15 @@ pub fn write_all(w: &Written<'_>, outputs: &Outputs) -> Result<Vec<PathBuf>> {
         files.extend(f?);
     }
     Ok(files)
+}
+
+/// One output written, the log saying when it starts and ends (`-v`; `bench/month_io.sh`
+/// reads the stages' times from it).
+fn write_logged(x: &Writer, w: &Written<'_>) -> Result<Vec<PathBuf>> {
+    tracing::info!(output = x.name, own_thread = x.own_thread, "writing");
+    let done = (x.write)(w);
+    tracing::info!(output = x.name, "written");
+    done
 }
 
 fn parquet(w: &Written<'_>) -> Result<Vec<PathBuf>> {
