@@ -173,9 +173,9 @@ mod tests {
     use super::*;
 
     fn fx(rows: &str) -> Fx {
-        let dir = std::env::temp_dir().join(format!("cardrecon-fx-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("r{}.csv", rows.len()));
+        // Removed when dropped: a directory per test run left in /tmp added up.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rates.csv");
         std::fs::write(&path, format!("date,base,quote,rate\n{rows}")).unwrap();
         Fx::read(&path, "0.005".parse().unwrap(), 7).unwrap()
     }
