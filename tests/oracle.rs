@@ -90,6 +90,54 @@ fn engines_agree_on_generated_months_in_dst_and_plain_zones() {
     }
 }
 
+/// The writers read the inputs' columns through the rows' positions (`Gather::Positions`, as a
+/// run does); every row must read as it does from the frame with those columns gathered, with
+/// groups, suggestions and carried rows among them.
+#[test]
+fn a_result_read_through_its_positions_is_the_result_with_its_columns_gathered() {
+    use cardrecon::matching::Gather;
+    let (p, l) = generated(chrono_tz::Europe::London, "2026-03", 4_000, 8);
+    let mut opts = options("2026-03");
+    for carried in [false, true] {
+        if carried {
+            opts.carried = (
+                (0..p.height() as u32).step_by(61).collect(),
+                (0..l.height() as u32).step_by(67).collect(),
+            );
+        }
+        opts.gather = Gather::Everything;
+        let gathered = columnar::reconcile(&p, &l, &opts).unwrap();
+        opts.gather = Gather::Positions;
+        let positions = columnar::reconcile(&p, &l, &opts).unwrap();
+        assert!(gathered.column("p_amount").is_ok());
+        assert!(positions.column("p_amount").is_err());
+        assert!(positions.column("l_entry_id").is_err());
+        assert_eq!(positions.width() + 31, gathered.width());
+        let (a, b) = (
+            ResultRows::new(&gathered).unwrap(),
+            ResultRows::over(&positions, &p, &l).unwrap(),
+        );
+        assert_eq!(a.len(), b.len());
+        assert!(a.len() > 3_000, "{} rows", a.len());
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..a.len() {
+            let row = a.row(i);
+            seen.insert(row.category);
+            assert_eq!(row, b.row(i), "row {i}");
+            assert_eq!(a.keys(i), b.keys(i), "row {i}");
+            assert_eq!(a.provider_kind_currency(i), b.provider_kind_currency(i));
+            assert_eq!(a.days_currencies(i), b.days_currencies(i), "row {i}");
+            assert_eq!(a.amounts(i), b.amounts(i), "row {i}");
+            assert_eq!(a.records_held(i), b.records_held(i), "row {i}");
+        }
+        // Pairs, both sides' unmatched items, duplicates, groups and suggestions were compared.
+        assert!(seen.len() >= 9, "{seen:?}");
+        // Without the tables, the inputs' columns read as missing.
+        let bare = ResultRows::new(&positions).unwrap();
+        assert_eq!(bare.keys(0), (None, None, None));
+    }
+}
+
 #[test]
 fn engines_agree_on_the_sample_month() {
     let mut settings = cardrecon::config::Settings::defaults();

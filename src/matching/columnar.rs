@@ -172,7 +172,7 @@ fn run(
         rows
     });
     tracing::debug!(rows = rows.len(), "engine: classified");
-    finish(provider, ledger, rows, &judge, m)
+    finish(provider, ledger, rows, &judge, m, opts.gather)
 }
 
 /// Stage 2 (with stage 6's groups before each key), the summaries and the configured rules,
@@ -410,13 +410,15 @@ fn fx_words(j: &Judge<'_, '_>, i: usize, e: usize) -> (Option<String>, Option<i1
     (Some(words), Some(crate::money::to_units(difference)))
 }
 
-/// The classified rows in the output order, with every column gathered: the result frame.
+/// The classified rows in the output order, with every column `gather` asks for: the result
+/// frame.
 pub(super) fn finish(
     provider: &DataFrame,
     ledger: &DataFrame,
     rows: Vec<Row>,
     judge: &Judge<'_, '_>,
     m: &Matches,
+    gather: Gather,
 ) -> Result<DataFrame> {
     let (p, l) = (judge.p, judge.l);
     // The order: provider (a rank: few distinct values), time, id, entry id, rows.
@@ -502,7 +504,8 @@ pub(super) fn finish(
     });
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
     tracing::debug!("engine: ordered");
-    let out = frame(provider, ledger, &rows, &Matched { judge, m });
+    let inputs = (gather != Gather::Positions).then_some((provider, ledger));
+    let out = frame(inputs, &rows, &Matched { judge, m });
     tracing::debug!("engine: columns gathered");
     out
 }
@@ -535,11 +538,10 @@ fn category_column(rows: &[&Row]) -> Result<Column> {
     Ok(names.take(&codes)?.into_column())
 }
 
-/// The result frame: positions, how matched, flags, category, then every provider column
-/// (`p_`) and ledger column (`l_`) gathered by position.
+/// The result frame: positions, how matched, flags, category, then, when `inputs` are given,
+/// every provider column (`p_`) and ledger column (`l_`) gathered by position.
 fn frame(
-    provider: &DataFrame,
-    ledger: &DataFrame,
+    inputs: Option<(&DataFrame, &DataFrame)>,
     rows: &[&Row],
     matched: &Matched<'_, '_, '_>,
 ) -> Result<DataFrame> {
@@ -580,6 +582,9 @@ fn frame(
     ]);
     columns.extend(matched.columns(rows));
     tracing::debug!("engine: match columns");
+    let Some((provider, ledger)) = inputs else {
+        return Ok(DataFrame::new(n, columns)?);
+    };
     for (from, names, prefix, idx) in [
         (provider, &P_COLS[..], "p_", &p_idx),
         (ledger, &L_COLS[..], "l_", &l_idx),

@@ -214,5 +214,5 @@ pub fn from_results(
             }
         }
     }
-    super::columnar::finish(provider, ledger, rows, &judge, &m)
+    super::columnar::finish(provider, ledger, rows, &judge, &m, opts.gather)
 }

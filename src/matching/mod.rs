@@ -296,10 +296,18 @@ pub const WEIGHT: &str = "weight";
 /// most of the engine's work at 1,000,000 records; `summary.json` alone needs neither.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Gather {
-    /// Every column, rows in the output order: for the CSV files, the workbook, the page and
-    /// the store.
+    /// Every column, rows in the output order: the frame [`reconcile`] documents, with each
+    /// input column gathered under its `p_`/`l_` name.
     #[default]
     Everything,
+    /// Every row in the output order and every column the engine adds, but not the inputs'
+    /// columns: the CSV files, the workbook, the page and the store read those through
+    /// `p_row`/`l_row` from the tables matched ([`crate::results::ResultRows::over`]).
+    ///
+    /// **Why.** Gathered, the inputs' columns are 31 more columns as long as the result; at
+    /// 10^7 rows their text alone is 26 columns of 16-byte views, over 4 GiB beside the two
+    /// tables they point into, for values every writer can read from those tables by position.
+    Positions,
     /// Only what the summary reads, added up by the summary's groups: one row per group with
     /// its [`WEIGHT`] (category; provider, kind and currency; which sides are present; the sums
     /// of the amounts).

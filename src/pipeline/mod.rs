@@ -205,7 +205,7 @@ pub fn reconcile_with(
         Some(_) => crate::links::records_to_keep(&read.provider, &job.period)?,
         None => Vec::new(),
     };
-    let rows = report::ResultRows::new(&results)?;
+    let rows = report::ResultRows::over(&results, p_in, l_in)?;
     let summary = stages::summarize(job, stored, &read, &rows, &links, &cards, plan.as_ref())?;
     let shown = stages::Shown::of(job, &read, &rows, &summary);
     files.extend(writers::write_all(

@@ -89,6 +89,8 @@ pub fn engine_options(job: &ReconcileJob, with_store: bool) -> Result<MatchOptio
             })
             .transpose()?,
     };
+    // The writers read the inputs' columns through the rows' positions (`ResultRows::over`).
+    opts.gather = matching::Gather::Positions;
     if job.external.results.is_some() {
         opts.loose = matching::Loose::off();
     } else if !(with_store || needs_rows(job) || o.csv || o.xlsx || o.html) {

@@ -95,18 +95,34 @@ pub struct Diffs {
 ///
 /// Only `category` is required: a result built for `summary.json` alone carries just the
 /// columns the summary reads (see `matching::Gather`), and an absent column reads as missing.
+///
+/// An input's column (`p_amount`, `l_entry_id`) is read from the result when it has it, else,
+/// with [`ResultRows::over`], from the table matched at the row's `p_row`/`l_row`
+/// (`matching::Gather::Positions`): the same value, without a copy of the column per result.
 pub struct ResultRows<'a> {
     len: usize,
-    s: Vec<Option<&'a StringChunked>>,
-    d: Vec<Option<&'a Int128Chunked>>,
-    t: Vec<Option<&'a Int64Chunked>>,
-    day: Vec<Option<&'a Int32Chunked>>,
+    s: Vec<Option<(&'a StringChunked, Via)>>,
+    d: Vec<Option<(&'a Int128Chunked, Via)>>,
+    t: Vec<Option<(&'a Int64Chunked, Via)>>,
+    day: Vec<Option<(&'a Int32Chunked, Via)>>,
     b: Vec<Option<&'a BooleanChunked>>,
     n: Vec<Option<&'a UInt32Chunked>>,
+    /// The rows' positions in the tables matched, for the columns read from them.
+    p_row: Option<&'a IdxCa>,
+    l_row: Option<&'a IdxCa>,
     /// What the store said about the row (the earlier item it clears or repeats), when a store
     /// was used; appended to `detail`.
     store_note: Option<&'a StringChunked>,
     weight: Option<&'a UInt64Chunked>,
+}
+
+/// Where a column's value for a result row is: at the row's own position, or at its position
+/// in the provider or ledger table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Row,
+    Provider,
+    Ledger,
 }
 
 /// The optional result column with the store's word on each row ([`ResultRows`]).
@@ -195,36 +211,77 @@ macro_rules! col {
 }
 
 impl<'a> ResultRows<'a> {
+    /// The rows of a result that carries the input columns it is read for (or lacks them).
     pub fn new(df: &'a DataFrame) -> Result<ResultRows<'a>> {
-        // A column that is there must have its type; one that is not reads as missing.
+        ResultRows::build(df, None)
+    }
+
+    /// The rows of a result whose input columns may be left in `provider` and `ledger`, the
+    /// tables it was matched from (`matching::Gather::Positions`): a `p_`/`l_` column the
+    /// result lacks is read from them at the row's `p_row`/`l_row`.
+    pub fn over(
+        df: &'a DataFrame,
+        provider: &'a DataFrame,
+        ledger: &'a DataFrame,
+    ) -> Result<ResultRows<'a>> {
+        ResultRows::build(df, Some((provider, ledger)))
+    }
+
+    fn build(
+        df: &'a DataFrame,
+        inputs: Option<(&'a DataFrame, &'a DataFrame)>,
+    ) -> Result<ResultRows<'a>> {
+        // A column that is there must have its type; one that is not reads as missing, or from
+        // its input table when there is one and the result has the rows' positions in it.
+        let idx = |name: &str| -> Result<Option<&'a IdxCa>> {
+            match (inputs, df.column(name)) {
+                (Some(_), Ok(c)) => Ok(Some(c.idx()?)),
+                _ => Ok(None),
+            }
+        };
+        let (p_row, l_row) = (idx("p_row")?, idx("l_row")?);
+        let find = |name: &str| -> Option<(&'a Column, Via)> {
+            if let Ok(c) = df.column(name) {
+                return Some((c, Via::Row));
+            }
+            let (provider, ledger) = inputs?;
+            match (name.strip_prefix("p_"), name.strip_prefix("l_")) {
+                (Some(n), _) if p_row.is_some() => {
+                    provider.column(n).ok().map(|c| (c, Via::Provider))
+                }
+                (_, Some(n)) if l_row.is_some() => ledger.column(n).ok().map(|c| (c, Via::Ledger)),
+                _ => None,
+            }
+        };
         fn each<'a, T: ?Sized + 'a>(
-            df: &'a DataFrame,
             names: &[&str],
+            find: &impl Fn(&str) -> Option<(&'a Column, Via)>,
             typed: impl Fn(&'a Column) -> PolarsResult<&'a T>,
-        ) -> PolarsResult<Vec<Option<&'a T>>> {
+        ) -> PolarsResult<Vec<Option<(&'a T, Via)>>> {
             names
                 .iter()
-                .map(|n| match df.column(n) {
-                    Ok(c) => typed(c).map(Some),
-                    Err(_) => Ok(None),
+                .map(|n| match find(n) {
+                    Some((c, via)) => typed(c).map(|t| Some((t, via))),
+                    None => Ok(None),
                 })
                 .collect()
         }
+        let direct = |name: &str| df.column(name).ok();
         df.column("category")?;
-        let s = each(df, &STR, |c| c.str())?;
-        let d = each(df, &DEC, |c| c.decimal().map(|c| c.physical()))?;
-        let t = each(df, &TIME, |c| c.datetime().map(|c| c.physical()))?;
-        let day = each(df, &DAY, |c| c.date().map(|c| c.physical()))?;
-        let b = each(df, &FLAG, |c| c.bool())?;
-        let n = each(df, &NUM, |c| c.u32())?;
-        let store_note = match df.column(STORE_NOTE) {
-            Ok(c) => Some(c.str()?),
-            Err(_) => None,
-        };
-        let weight = match df.column(WEIGHT) {
-            Ok(c) => Some(c.u64()?),
-            Err(_) => None,
-        };
+        let s = each(&STR, &find, |c| c.str())?;
+        let d = each(&DEC, &find, |c| c.decimal().map(|c| c.physical()))?;
+        let t = each(&TIME, &find, |c| c.datetime().map(|c| c.physical()))?;
+        let day = each(&DAY, &find, |c| c.date().map(|c| c.physical()))?;
+        let b = FLAG
+            .iter()
+            .map(|n| direct(n).map(|c| c.bool()).transpose())
+            .collect::<PolarsResult<_>>()?;
+        let n = NUM
+            .iter()
+            .map(|n| direct(n).map(|c| c.u32()).transpose())
+            .collect::<PolarsResult<_>>()?;
+        let store_note = direct(STORE_NOTE).map(|c| c.str()).transpose()?;
+        let weight = direct(WEIGHT).map(|c| c.u64()).transpose()?;
         Ok(ResultRows {
             weight,
             len: df.height(),
@@ -234,8 +291,19 @@ impl<'a> ResultRows<'a> {
             day,
             b,
             n,
+            p_row,
+            l_row,
             store_note,
         })
+    }
+
+    /// Where row `i`'s value of a column read `via` is, if the row has a record on that side.
+    fn at(&self, via: Via, i: usize) -> Option<usize> {
+        match via {
+            Via::Row => Some(i),
+            Via::Provider => self.p_row?.get(i).map(|r| r as usize),
+            Via::Ledger => self.l_row?.get(i).map(|r| r as usize),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -250,8 +318,8 @@ impl<'a> ResultRows<'a> {
         self.str_ref(c, i).map(str::to_string)
     }
     fn str_ref(&self, c: usize, i: usize) -> Option<&'a str> {
-        let column: &'a StringChunked = self.s[c]?;
-        column.get(i)
+        let (column, via): (&'a StringChunked, Via) = self.s[c]?;
+        column.get(self.at(via, i)?)
     }
     /// Provider, kind and currency of row `i`, from whichever side has them, without copying.
     pub fn provider_kind_currency(
@@ -350,7 +418,8 @@ impl<'a> ResultRows<'a> {
         }
     }
     fn dec(&self, c: usize, i: usize) -> Option<Decimal> {
-        self.d[c]?.get(i).map(money::from_units)
+        let (column, via) = self.d[c]?;
+        column.get(self.at(via, i)?).map(money::from_units)
     }
     fn num(&self, c: usize, i: usize) -> Option<u32> {
         self.n[c]?.get(i)
@@ -359,18 +428,19 @@ impl<'a> ResultRows<'a> {
         self.b[c].and_then(|b| b.get(i)).unwrap_or(false)
     }
     fn time(&self, c: usize, i: usize) -> Option<DateTime<Utc>> {
-        self.t[c]?
-            .get(i)
+        let (column, via) = self.t[c]?;
+        column
+            .get(self.at(via, i)?)
             .and_then(DateTime::<Utc>::from_timestamp_micros)
     }
     fn day(&self, c: usize, i: usize) -> Option<NaiveDate> {
-        self.day[c]?.get(i).map(from_epoch_days)
+        let (column, via) = self.day[c]?;
+        column.get(self.at(via, i)?).map(from_epoch_days)
     }
 
     /// Just the category of row `i` (cheap, for counting).
     pub fn category(&self, i: usize) -> Category {
-        self.s[col!(STR, "category")]
-            .and_then(|c| c.get(i))
+        self.str_ref(col!(STR, "category"), i)
             .and_then(Category::parse)
             .unwrap_or(Category::Matched)
     }

@@ -201,7 +201,7 @@ pub fn apply_store(
         ledger_record: &|r| super::carry::row_json(ledger, r as usize),
     };
     let plan = {
-        let rows = crate::results::ResultRows::new(results)?;
+        let rows = crate::results::ResultRows::over(results, provider, ledger)?;
         super::plan::plan(&st.snapshot.items, &rows, &source, st.run)?
     };
     let categories: Vec<&str> = plan.categories.iter().map(|c| c.as_str()).collect();
