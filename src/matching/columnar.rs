@@ -32,7 +32,7 @@ use super::side::Side;
 use super::suggest;
 use super::summaries;
 use super::sums::{summary_frame, Sums};
-use super::{Category, Gather, MatchOptions, L_COLS, P_COLS};
+use super::{Category, Gather, MatchOptions, L_COLS, L_SHARED, P_COLS, P_SHARED};
 use crate::error::Result;
 use crate::period::epoch_days;
 
@@ -504,8 +504,11 @@ pub(super) fn finish(
     });
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
     tracing::debug!("engine: ordered");
-    let inputs = (gather != Gather::Positions).then_some((provider, ledger));
-    let out = frame(inputs, &rows, &Matched { judge, m });
+    let carried = match gather {
+        Gather::Positions => (&P_SHARED[..], &L_SHARED[..]),
+        _ => (&P_COLS[..], &L_COLS[..]),
+    };
+    let out = frame((provider, ledger), carried, &rows, &Matched { judge, m });
     tracing::debug!("engine: columns gathered");
     out
 }
@@ -538,10 +541,11 @@ fn category_column(rows: &[&Row]) -> Result<Column> {
     Ok(names.take(&codes)?.into_column())
 }
 
-/// The result frame: positions, how matched, flags, category, then, when `inputs` are given,
-/// every provider column (`p_`) and ledger column (`l_`) gathered by position.
+/// The result frame: positions, how matched, flags, category, then the `carried` provider
+/// columns (`p_`) and ledger columns (`l_`) gathered by position.
 fn frame(
-    inputs: Option<(&DataFrame, &DataFrame)>,
+    (provider, ledger): (&DataFrame, &DataFrame),
+    carried: (&[&str], &[&str]),
     rows: &[&Row],
     matched: &Matched<'_, '_, '_>,
 ) -> Result<DataFrame> {
@@ -582,12 +586,9 @@ fn frame(
     ]);
     columns.extend(matched.columns(rows));
     tracing::debug!("engine: match columns");
-    let Some((provider, ledger)) = inputs else {
-        return Ok(DataFrame::new(n, columns)?);
-    };
     for (from, names, prefix, idx) in [
-        (provider, &P_COLS[..], "p_", &p_idx),
-        (ledger, &L_COLS[..], "l_", &l_idx),
+        (provider, carried.0, "p_", &p_idx),
+        (ledger, carried.1, "l_", &l_idx),
     ] {
         let picked = from.select(names.iter().copied())?.take(idx)?;
         for c in picked.columns() {

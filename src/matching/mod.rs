@@ -300,13 +300,15 @@ pub enum Gather {
     /// input column gathered under its `p_`/`l_` name.
     #[default]
     Everything,
-    /// Every row in the output order and every column the engine adds, but not the inputs'
-    /// columns: the CSV files, the workbook, the page and the store read those through
+    /// Every row in the output order and every column the engine adds, but of the inputs'
+    /// columns only [`P_SHARED`] and [`L_SHARED`]: the file writers read the others through
     /// `p_row`/`l_row` from the tables matched ([`crate::results::ResultRows::over`]).
     ///
     /// **Why.** Gathered, the inputs' columns are 31 more columns as long as the result; at
     /// 10^7 rows their text alone is 26 columns of 16-byte views, over 4 GiB beside the two
-    /// tables they point into, for values every writer can read from those tables by position.
+    /// tables they point into. A column read through positions costs a cache miss per cell
+    /// each time it is read (the result's order is not the inputs'), so the few columns every
+    /// pass over the rows reads are still gathered, once.
     Positions,
     /// Only what the summary reads, added up by the summary's groups: one row per group with
     /// its [`WEIGHT`] (category; provider, kind and currency; which sides are present; the sums
@@ -351,6 +353,13 @@ pub(crate) const L_COLS: [&str; 12] = [
     "accounting_day",
     "source",
 ];
+
+/// The provider columns a result for the writers still carries ([`Gather::Positions`]): what
+/// the summary, the daily table and the review order read of every row (provider, kind and
+/// currency, amount, day). The file writers read the other [`P_COLS`] once each, by position.
+pub(crate) const P_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
+/// The ledger's columns a result for the writers still carries; see [`P_SHARED`].
+pub(crate) const L_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
 
 /// The provider columns the engine reads (window, keys, comparisons, order). The other
 /// [`P_COLS`] are only carried into the results, so they are gathered by row index once, after

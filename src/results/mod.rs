@@ -358,9 +358,13 @@ impl<'a> ResultRows<'a> {
     pub fn weight(&self, i: usize) -> u64 {
         self.weight.and_then(|w| w.get(i)).unwrap_or(1)
     }
-    /// Whether row `i` has a ledger entry.
+    /// Whether row `i` has a ledger entry (every entry has an id; read through the row's
+    /// position in the ledger, where it has one, that is whether it has a position).
     pub fn has_ledger(&self, i: usize) -> bool {
-        self.str_ref(col!(STR, "l_entry_id"), i).is_some()
+        match self.s[col!(STR, "l_entry_id")] {
+            Some((_, Via::Ledger)) => self.at(Via::Ledger, i).is_some(),
+            _ => self.str_ref(col!(STR, "l_entry_id"), i).is_some(),
+        }
     }
     /// Accounting day and currency of row `i` on each side, without copying: the provider side's
     /// currency (the ledger's when there is no provider record), then the ledger's.
