@@ -53,9 +53,10 @@ pub fn write_table<const N: usize>(
 
 /// The 20 output fields of a row. Text is borrowed from the row where no formula guard
 /// applies (a copy per field per row was a tenth of writing the result files).
-pub fn fields(r: &ResultRow, zone: Tz) -> [Cow<'_, str>; 20] {
-    fn t(s: &Option<String>) -> Cow<'_, str> {
-        s.as_deref().map_or(Cow::Borrowed(""), guard_text)
+pub fn fields<S: AsRef<str>>(r: &ResultRow<S>, zone: Tz) -> [Cow<'_, str>; 20] {
+    fn t<S: AsRef<str>>(s: &Option<S>) -> Cow<'_, str> {
+        s.as_ref()
+            .map_or(Cow::Borrowed(""), |s| guard_text(s.as_ref()))
     }
     let m = |d: Option<rust_decimal::Decimal>| -> Cow<'_, str> {
         d.map(money::format).unwrap_or_default().into()
@@ -104,7 +105,7 @@ fn format_chunk(
     };
     let (mut all, mut disc) = (writer(), writer());
     for i in from..to {
-        let r = rows.row(i);
+        let r = rows.borrowed(i);
         let f = fields(&r, zone);
         all.write_record(f.iter().map(|x| x.as_bytes()))
             .map_err(|e| Error::output("results.csv", e))?;

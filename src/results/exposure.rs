@@ -27,14 +27,14 @@ pub struct Exposure {
 
 impl Exposure {
     /// The exposure of a result row of `category`.
-    pub fn of(row: &ResultRow, category: Category) -> Exposure {
+    pub fn of<S: AsRef<str>>(row: &ResultRow<S>, category: Category) -> Exposure {
         let fees = match (row.provider_fee, row.ledger_fee) {
             (Some(p), Some(l)) => Some(p - l),
             _ => None,
         };
         Exposure::compute(
             category,
-            row.kind.as_deref(),
+            row.kind.as_ref().map(AsRef::as_ref),
             row.provider_amount,
             row.ledger_amount,
             row.amount_difference,
@@ -100,11 +100,11 @@ pub fn review_order(rows: &ResultRows<'_>, keep: impl Fn(Category) -> bool) -> V
             .position(|x| *x == c)
             .unwrap_or(usize::MAX)
     };
-    type Key = (usize, Option<String>, std::cmp::Reverse<Decimal>, usize);
-    let mut keyed: Vec<Key> = (0..rows.len())
+    type Key<'a> = (usize, Option<&'a str>, std::cmp::Reverse<Decimal>, usize);
+    let mut keyed: Vec<Key<'_>> = (0..rows.len())
         .filter(|&i| keep(rows.category(i)))
         .map(|i| {
-            let r = rows.values(i);
+            let r = rows.values_borrowed(i);
             let stake = Exposure::of(&r, r.category)
                 .at_stake
                 .unwrap_or_default()

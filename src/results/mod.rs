@@ -44,39 +44,77 @@ pub const RESULT_COLUMNS: [&str; 20] = [
     "match_id",
 ];
 
-/// One result row in output terms.
+/// One result row in output terms, its text owned (`ResultRow`) or borrowed from the result's
+/// columns (`ResultRow<&str>`, [`ResultRows::borrowed`]: what the file writers read, a row at a
+/// time, without a copy of each field).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResultRow {
+pub struct ResultRow<S = String> {
     pub category: Category,
-    pub provider: Option<String>,
-    pub kind: Option<String>,
-    pub tx_id: Option<String>,
-    pub order_id: Option<String>,
-    pub ledger_entry_id: Option<String>,
+    pub provider: Option<S>,
+    pub kind: Option<S>,
+    pub tx_id: Option<S>,
+    pub order_id: Option<S>,
+    pub ledger_entry_id: Option<S>,
     pub provider_amount: Option<Decimal>,
     pub ledger_amount: Option<Decimal>,
     pub amount_difference: Option<Decimal>,
-    pub currency: Option<String>,
-    pub ledger_currency: Option<String>,
-    pub provider_status: Option<String>,
-    pub ledger_status: Option<String>,
+    pub currency: Option<S>,
+    pub ledger_currency: Option<S>,
+    pub provider_status: Option<S>,
+    pub ledger_status: Option<S>,
     pub provider_time: Option<DateTime<Utc>>,
     pub ledger_time: Option<DateTime<Utc>>,
     pub provider_day: Option<NaiveDate>,
     pub ledger_day: Option<NaiveDate>,
-    pub card: Option<String>,
+    pub card: Option<S>,
     pub detail: String,
     pub provider_fee: Option<Decimal>,
     pub ledger_fee: Option<Decimal>,
-    pub description: Option<String>,
-    pub provider_source: Option<String>,
-    pub ledger_source: Option<String>,
+    pub description: Option<S>,
+    pub provider_source: Option<S>,
+    pub ledger_source: Option<S>,
     /// Which fields differ (for highlighting).
     pub diffs: Diffs,
     /// The match the row belongs to: a pair, a group's member or a suggestion (stage 6).
-    pub match_id: Option<String>,
+    pub match_id: Option<S>,
     /// For a group's rows: how many records the group has.
     pub match_size: Option<u32>,
+}
+
+impl ResultRow<&str> {
+    /// The row with its text copied, to keep beyond the result's columns.
+    pub fn into_owned(self) -> ResultRow {
+        let own = |s: Option<&str>| s.map(str::to_string);
+        ResultRow {
+            category: self.category,
+            provider: own(self.provider),
+            kind: own(self.kind),
+            tx_id: own(self.tx_id),
+            order_id: own(self.order_id),
+            ledger_entry_id: own(self.ledger_entry_id),
+            provider_amount: self.provider_amount,
+            ledger_amount: self.ledger_amount,
+            amount_difference: self.amount_difference,
+            currency: own(self.currency),
+            ledger_currency: own(self.ledger_currency),
+            provider_status: own(self.provider_status),
+            ledger_status: own(self.ledger_status),
+            provider_time: self.provider_time,
+            ledger_time: self.ledger_time,
+            provider_day: self.provider_day,
+            ledger_day: self.ledger_day,
+            card: own(self.card),
+            detail: self.detail,
+            provider_fee: self.provider_fee,
+            ledger_fee: self.ledger_fee,
+            description: own(self.description),
+            provider_source: own(self.provider_source),
+            ledger_source: own(self.ledger_source),
+            diffs: self.diffs,
+            match_id: own(self.match_id),
+            match_size: self.match_size,
+        }
+    }
 }
 
 /// The differences found in a matched pair.
@@ -314,9 +352,6 @@ impl<'a> ResultRows<'a> {
         self.len == 0
     }
 
-    fn text(&self, c: usize, i: usize) -> Option<String> {
-        self.str_ref(c, i).map(str::to_string)
-    }
     fn str_ref(&self, c: usize, i: usize) -> Option<&'a str> {
         let (column, via): (&'a StringChunked, Via) = self.s[c]?;
         column.get(self.at(via, i)?)
@@ -451,13 +486,23 @@ impl<'a> ResultRows<'a> {
 
     /// Row `i` with its `detail` text.
     pub fn row(&self, i: usize) -> ResultRow {
-        let mut row = self.values(i);
+        self.borrowed(i).into_owned()
+    }
+
+    /// Row `i` with its `detail` text, the rest borrowed from the columns.
+    pub fn borrowed(&self, i: usize) -> ResultRow<&'a str> {
+        let mut row = self.values_borrowed(i);
         row.detail = self.detail(&row, i);
         row
     }
 
     /// Row `i` without its `detail` text (cheaper: for sums and counts).
     pub fn values(&self, i: usize) -> ResultRow {
+        self.values_borrowed(i).into_owned()
+    }
+
+    /// [`ResultRows::values`], borrowed from the columns.
+    pub fn values_borrowed(&self, i: usize) -> ResultRow<&'a str> {
         let row = self.gathered(i);
         match row.category {
             Category::SummaryMatched | Category::SummaryMismatch | Category::SummaryMissing => {
@@ -470,7 +515,7 @@ impl<'a> ResultRows<'a> {
     /// A summary's line or group row as it reads: the records' figure as the provider amount,
     /// the line's difference from it; a group with no line shows its provider, day, currency
     /// (and kind), not the fields of the record it was gathered from.
-    fn summary_values(&self, mut row: ResultRow, i: usize) -> ResultRow {
+    fn summary_values(&self, mut row: ResultRow<&'a str>, i: usize) -> ResultRow<&'a str> {
         row.provider_amount = self.dec(col!(DEC, "match_sum"), i);
         row.amount_difference = self.dec(col!(DEC, "summary_difference"), i);
         if row.category == Category::SummaryMissing {
@@ -490,7 +535,7 @@ impl<'a> ResultRows<'a> {
     }
 
     /// Row `i`'s gathered values, as they are in the columns.
-    fn gathered(&self, i: usize) -> ResultRow {
+    fn gathered(&self, i: usize) -> ResultRow<&'a str> {
         let category = self.category(i);
         let provider_amount = self.dec(col!(DEC, "p_amount"), i);
         let ledger_amount = self.dec(col!(DEC, "l_amount"), i);
@@ -507,40 +552,40 @@ impl<'a> ResultRows<'a> {
         ResultRow {
             category,
             provider: self
-                .text(col!(STR, "p_provider"), i)
-                .or_else(|| self.text(col!(STR, "l_provider"), i)),
+                .str_ref(col!(STR, "p_provider"), i)
+                .or_else(|| self.str_ref(col!(STR, "l_provider"), i)),
             kind: self
-                .text(col!(STR, "p_kind"), i)
-                .or_else(|| self.text(col!(STR, "l_kind"), i)),
+                .str_ref(col!(STR, "p_kind"), i)
+                .or_else(|| self.str_ref(col!(STR, "l_kind"), i)),
             tx_id: self
-                .text(col!(STR, "p_tx_id"), i)
-                .or_else(|| self.text(col!(STR, "l_tx_id"), i)),
+                .str_ref(col!(STR, "p_tx_id"), i)
+                .or_else(|| self.str_ref(col!(STR, "l_tx_id"), i)),
             order_id: self
-                .text(col!(STR, "p_order_id"), i)
-                .or_else(|| self.text(col!(STR, "l_order_id"), i)),
-            ledger_entry_id: self.text(col!(STR, "l_entry_id"), i),
+                .str_ref(col!(STR, "p_order_id"), i)
+                .or_else(|| self.str_ref(col!(STR, "l_order_id"), i)),
+            ledger_entry_id: self.str_ref(col!(STR, "l_entry_id"), i),
             provider_amount,
             ledger_amount,
             amount_difference,
             currency: self
-                .text(col!(STR, "p_currency"), i)
-                .or_else(|| self.text(col!(STR, "l_currency"), i)),
-            ledger_currency: self.text(col!(STR, "l_currency"), i),
-            provider_status: self.text(col!(STR, "p_status"), i),
-            ledger_status: self.text(col!(STR, "l_status"), i),
+                .str_ref(col!(STR, "p_currency"), i)
+                .or_else(|| self.str_ref(col!(STR, "l_currency"), i)),
+            ledger_currency: self.str_ref(col!(STR, "l_currency"), i),
+            provider_status: self.str_ref(col!(STR, "p_status"), i),
+            ledger_status: self.str_ref(col!(STR, "l_status"), i),
             provider_time: self.time(col!(TIME, "p_occurred_at"), i),
             ledger_time: self.time(col!(TIME, "l_booked_at"), i),
             provider_day: self.day(col!(DAY, "p_accounting_day"), i),
             ledger_day: self.day(col!(DAY, "l_accounting_day"), i),
             card: self
-                .text(col!(STR, "p_card_masked"), i)
-                .or_else(|| self.text(col!(STR, "p_card_ref"), i)),
+                .str_ref(col!(STR, "p_card_masked"), i)
+                .or_else(|| self.str_ref(col!(STR, "p_card_ref"), i)),
             detail: String::new(),
             provider_fee: self.dec(col!(DEC, "p_fee"), i),
             ledger_fee: self.dec(col!(DEC, "l_fee"), i),
-            description: self.text(col!(STR, "p_description"), i),
-            provider_source: self.text(col!(STR, "p_source"), i),
-            ledger_source: self.text(col!(STR, "l_source"), i),
+            description: self.str_ref(col!(STR, "p_description"), i),
+            provider_source: self.str_ref(col!(STR, "p_source"), i),
+            ledger_source: self.str_ref(col!(STR, "l_source"), i),
             diffs: Diffs {
                 status: self.flag(col!(FLAG, "status_diff"), i),
                 currency: self.flag(col!(FLAG, "currency_diff"), i),
@@ -549,16 +594,16 @@ impl<'a> ResultRows<'a> {
                 fee: self.flag(col!(FLAG, "fee_diff"), i),
                 timing: self.flag(col!(FLAG, "timing"), i),
             },
-            match_id: self.text(col!(STR, "match_id"), i),
+            match_id: self.str_ref(col!(STR, "match_id"), i),
             match_size,
         }
     }
 
     /// The `detail` text: every difference found, in words.
-    fn detail(&self, r: &ResultRow, i: usize) -> String {
+    fn detail(&self, r: &ResultRow<&'a str>, i: usize) -> String {
         let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
         let match_key = self.str_ref(col!(STR, "match_key"), i);
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let opt = |s: &Option<&'a str>| -> &'a str { s.unwrap_or_default() };
         let mut parts: Vec<String> = Vec::new();
         match r.category {
             Category::DuplicateAtProvider => parts.push(format!(
@@ -570,14 +615,14 @@ impl<'a> ResultRows<'a> {
                 if r.tx_id.is_some() { format!("tx_id {}", opt(&r.tx_id)) } else { format!("order_id {}", opt(&r.order_id)) }
             )),
             Category::MissingInLedger => {
-                let raw = self.text(col!(STR, "p_status_raw"), i).unwrap_or_default();
+                let raw = self.str_ref(col!(STR, "p_status_raw"), i).unwrap_or_default();
                 if r.provider_status.as_deref() == Some("unknown") {
                     parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
                 } else {
                     parts.push("no ledger entry for this successful provider record".into());
                 }
             }
-            Category::MissingAtProvider => parts.push(match (&r.tx_id, &r.order_id) {
+            Category::MissingAtProvider => parts.push(match (r.tx_id, r.order_id) {
                 (Some(t), _) => format!("no provider record with tx_id {t}"),
                 (None, Some(o)) => format!("no provider record with order_id {o}"),
                 _ => "the entry has neither tx_id nor order_id to match on".into(),
@@ -730,15 +775,15 @@ impl<'a> ResultRows<'a> {
     }
 }
 
-impl ResultRows<'_> {
+impl<'a> ResultRows<'a> {
     /// A summary row's words: how the line compares with its records, what a record is part
     /// of, or which group has no line.
-    fn summary_words(&self, r: &ResultRow, i: usize) -> String {
+    fn summary_words(&self, r: &ResultRow<&'a str>, i: usize) -> String {
         let name = self.summary(i).unwrap_or_default();
         let net = self.str_ref(col!(STR, "match_key"), i) == Some("summary_net");
         let n = r.match_size.unwrap_or(0);
         let records = format!("{n} record{}", if n == 1 { "" } else { "s" });
-        let currency = r.currency.clone().unwrap_or_default();
+        let currency = r.currency.unwrap_or_default();
         let show = |d: Option<Decimal>| d.map(money::format).unwrap_or_else(|| "none".into());
         let figure = if net {
             format!("net {} {currency}", show(r.provider_amount))
@@ -771,10 +816,10 @@ impl ResultRows<'_> {
             }
             Category::SummaryMissing => {
                 let day = r.provider_day.map(|d| d.to_string()).unwrap_or_default();
-                let what = match (&r.provider, &r.kind) {
+                let what = match (r.provider, r.kind) {
                     (Some(p), Some(k)) => format!("{p} {k}"),
-                    (Some(p), None) => p.clone(),
-                    (None, Some(k)) => k.clone(),
+                    (Some(p), None) => p.to_string(),
+                    (None, Some(k)) => k.to_string(),
                     (None, None) => "all providers'".into(),
                 };
                 let why = self

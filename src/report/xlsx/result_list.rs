@@ -65,11 +65,11 @@ pub(super) fn result_sheet(
         })
     };
     // The current group's match id and its tint (they alternate from group to group).
-    let mut group: (Option<String>, usize) = (None, 1);
+    let mut group: (Option<&str>, usize) = (None, 1);
     for i in order {
-        let r = input.rows.row(i);
+        let r = input.rows.borrowed(i);
         if r.match_size.is_some() && r.match_id != group.0 {
-            group = (r.match_id.clone(), 1 - group.1);
+            group = (r.match_id, 1 - group.1);
         }
         let sampling = series.sampling();
         let (ws, row) = series.next(wb, f, path)?;
@@ -77,7 +77,7 @@ pub(super) fn result_sheet(
         for (c, (_, field)) in columns.iter().enumerate() {
             let col = c as u16;
             let hl = highlighted(&r, *field);
-            let text = |ws: &mut Worksheet, s: &Option<String>| -> Result<usize> {
+            let text = |ws: &mut Worksheet, s: Option<&str>| -> Result<usize> {
                 if let Some(s) = s {
                     // A plain cell needs no format; rust_xlsxwriter hashes a cell's format on
                     // every write, which was a tenth of the workbook's time.
@@ -119,11 +119,11 @@ pub(super) fn result_sheet(
                     .map_err(&e)?;
                     layout::category_label(r.category).len()
                 }
-                Field::Provider => text(ws, &r.provider)?,
-                Field::Kind => text(ws, &r.kind)?,
-                Field::TxId => text(ws, &r.tx_id)?,
-                Field::OrderId => text(ws, &r.order_id)?,
-                Field::LedgerEntryId => text(ws, &r.ledger_entry_id)?,
+                Field::Provider => text(ws, r.provider)?,
+                Field::Kind => text(ws, r.kind)?,
+                Field::TxId => text(ws, r.tx_id)?,
+                Field::OrderId => text(ws, r.order_id)?,
+                Field::LedgerEntryId => text(ws, r.ledger_entry_id)?,
                 Field::ProviderAmount => money(ws, r.provider_amount, r.currency.as_deref())?,
                 Field::LedgerAmount => money(
                     ws,
@@ -131,12 +131,12 @@ pub(super) fn result_sheet(
                     r.ledger_currency.as_deref(),
                 )?,
                 Field::AmountDifference => money(ws, r.amount_difference, r.currency.as_deref())?,
-                Field::Currency => text(ws, &r.currency)?,
-                Field::LedgerCurrency => text(ws, &r.ledger_currency)?,
+                Field::Currency => text(ws, r.currency)?,
+                Field::LedgerCurrency => text(ws, r.ledger_currency)?,
                 Field::ProviderFee => money(ws, r.provider_fee, r.currency.as_deref())?,
                 Field::LedgerFee => money(ws, r.ledger_fee, r.ledger_currency.as_deref())?,
-                Field::ProviderStatus => text(ws, &r.provider_status)?,
-                Field::LedgerStatus => text(ws, &r.ledger_status)?,
+                Field::ProviderStatus => text(ws, r.provider_status)?,
+                Field::LedgerStatus => text(ws, r.ledger_status)?,
                 Field::ProviderTime | Field::LedgerTime => {
                     let t = if *field == Field::ProviderTime {
                         r.provider_time
@@ -171,8 +171,8 @@ pub(super) fn result_sheet(
                     }
                     10
                 }
-                Field::Card => text(ws, &r.card)?,
-                Field::Description => text(ws, &r.description)?,
+                Field::Card => text(ws, r.card)?,
+                Field::Description => text(ws, r.description)?,
                 Field::Detail => {
                     if !r.detail.is_empty() {
                         match wrapped {
@@ -191,16 +191,16 @@ pub(super) fn result_sheet(
                         0
                     }
                 }
-                Field::MatchId => match (&r.match_id, r.match_size) {
+                Field::MatchId => match (r.match_id, r.match_size) {
                     (Some(m), Some(_)) => {
                         ws.write_string_with_format(row, col, m, &f.group[group.1])
                             .map_err(&e)?;
                         m.len()
                     }
-                    _ => text(ws, &r.match_id)?,
+                    _ => text(ws, r.match_id)?,
                 },
-                Field::ProviderSource => text(ws, &r.provider_source)?,
-                Field::LedgerSource => text(ws, &r.ledger_source)?,
+                Field::ProviderSource => text(ws, r.provider_source)?,
+                Field::LedgerSource => text(ws, r.ledger_source)?,
             };
             if sampling {
                 seen.push((c, width));
@@ -231,7 +231,7 @@ pub(super) fn result_sheet(
 }
 
 /// Whether a field's cell shows a difference in this row.
-fn highlighted(r: &ResultRow, field: Field) -> bool {
+fn highlighted<S>(r: &ResultRow<S>, field: Field) -> bool {
     let d = r.diffs;
     match field {
         Field::ProviderStatus | Field::LedgerStatus => d.status,
