@@ -24,7 +24,12 @@ pub(crate) fn money_col(name: &str, values: impl Iterator<Item = Option<Decimal>
 
 /// A `Decimal(38, 8)` column from amounts already in units of 10⁻⁸.
 pub(crate) fn units_col(name: &str, units: &[Option<i128>]) -> Column {
-    Int128Chunked::from_slice_options(name.into(), units)
+    units_of(Int128Chunked::from_slice_options(name.into(), units))
+}
+
+/// A money column of units (10⁻⁸) already built.
+pub(crate) fn units_of(units: Int128Chunked) -> Column {
+    units
         .into_decimal_unchecked(crate::money::PRECISION, crate::money::SCALE as usize)
         .into_column()
 }

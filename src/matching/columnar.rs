@@ -78,13 +78,18 @@ fn run(
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (provider_side, ledger_side)
     });
-    let (ps, ls) = (ps?, ls?);
+    let (mut ps, mut ls) = (ps?, ls?);
     let (p, l) = (&ps.c, &ls.c);
     let (p_primary, l_primary) = (&ps.primary, &ls.primary);
     let (p_win, l_win) = (&ps.window, &ls.window);
     tracing::debug!("engine: read, windows and primaries");
 
     let m = pair_passes(&ps, &ls, (provider.height(), ledger.height()), opts, keys);
+    // The key hashes and duplicate groups served the passes; at 10^7 rows a side they are
+    // 300 MB the classifying and the result's columns can use.
+    // (Field by field: the rest of each side stays borrowed.)
+    (ps.tx_hash, ps.order_hash, ps.multi) = (Vec::new(), Vec::new(), Vec::new());
+    (ls.tx_hash, ls.order_hash, ls.multi) = (Vec::new(), Vec::new(), Vec::new());
 
     // Stages 3-5: one row per provider item in the window (with its partner), one per ledger
     // item left, one per group member; kept when either side (or the group's one record) is in
@@ -502,7 +507,10 @@ pub(super) fn finish(
             .then_with(|| nulls_last(x.p, y.p))
             .then_with(|| nulls_last(x.l, y.l))
     });
+    // The keys are a tenth of a kilobyte a row: gone before the columns are made.
+    drop(keys);
     let rows: Vec<&Row> = order.iter().map(|&i| &rows[i as usize]).collect();
+    drop(order);
     tracing::debug!("engine: ordered");
     let carried = match gather {
         Gather::Positions => (&P_SHARED[..], &L_SHARED[..]),
@@ -614,12 +622,14 @@ impl Matched<'_, '_, '_> {
         let n = rows.len();
         let mut id = StringChunkedBuilder::new("match_id".into(), n);
         let mut ids = super::MatchIds::default();
-        let (mut size, mut sum) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut amount_tol, mut fee_tol, mut candidates) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
+        // Built in place: a `Vec<Option<i128>>` is twice the column it becomes.
+        let units = |name: &str| PrimitiveChunkedBuilder::<Int128Type>::new(name.into(), n);
+        let (mut sum, mut amount_tol, mut fee_tol) = (
+            units("match_sum"),
+            units("amount_tolerance"),
+            units("fee_tolerance"),
         );
+        let (mut size, mut candidates) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut summary_ids: Vec<Option<String>> = vec![None; self.m.summed.len()];
         for r in rows {
             if let Some(s) = self.m.summed.get(r.summed as usize) {
@@ -631,9 +641,9 @@ impl Matched<'_, '_, '_> {
                 });
                 id.append_value(text.as_str());
                 size.push(Some(s.records.len() as u32));
-                sum.push(Some(s.figure));
-                amount_tol.push(if r.l.is_some() { s.tolerance } else { None });
-                fee_tol.push(None);
+                sum.append_value(s.figure);
+                amount_tol.append_option(if r.l.is_some() { s.tolerance } else { None });
+                fee_tol.append_null();
                 candidates.push(None);
                 continue;
             }
@@ -660,7 +670,7 @@ impl Matched<'_, '_, '_> {
                 None => id.append_null(),
             }
             size.push(group.map(|g| g.p.len().max(g.l.len()) as u32));
-            sum.push(group.map(|g| g.sum));
+            sum.append_option(group.map(|g| g.sum));
             // The tolerance a pair's amount (or fee) difference was judged by, when there was
             // a difference and the rule allows any.
             let (mut at, mut ft) = (None, None);
@@ -683,16 +693,16 @@ impl Matched<'_, '_, '_> {
                     }
                 }
             }
-            amount_tol.push(at);
-            fee_tol.push(ft);
+            amount_tol.append_option(at);
+            fee_tol.append_option(ft);
             candidates.push((r.candidates > 0).then_some(r.candidates));
         }
         let mut columns = vec![
             id.finish().into_column(),
             Column::new("match_size".into(), size),
-            crate::columns::units_col("match_sum", &sum),
-            crate::columns::units_col("amount_tolerance", &amount_tol),
-            crate::columns::units_col("fee_tolerance", &fee_tol),
+            crate::columns::units_of(sum.finish()),
+            crate::columns::units_of(amount_tol.finish()),
+            crate::columns::units_of(fee_tol.finish()),
             Column::new("candidates".into(), candidates),
         ];
         // Only when configured: at 10^7 rows each of these is a few hundred MB of nothing

@@ -43,7 +43,12 @@ pub fn read(job: &ReconcileJob, with_store: bool) -> Result<Read> {
         ledger,
         skipped_rows,
     } = read_inputs(&job.provider_data, &job.ledger, &job.settings, summary_only)?;
-    tracing::info!("inputs read");
+    let mib = |df: &DataFrame| df.estimated_size() >> 20;
+    tracing::info!(
+        provider_mib = mib(&provider),
+        ledger_mib = mib(&ledger),
+        "inputs read"
+    );
     if let Some(note) = Coverage::of(&provider, &job.period)?.note() {
         tracing::warn!("{note}");
         read_stats.notes.push(note);
@@ -213,6 +218,7 @@ pub fn classify(
     tracing::info!(
         rows = results.height(),
         findings = links.stats.findings,
+        mib = results.estimated_size() >> 20,
         "classified"
     );
     Ok((results, links))
