@@ -783,7 +783,8 @@ fn amounts_beyond_a_doubles_digits_are_exact_in_the_workbook() {
 }
 
 /// `results.csv` and `discrepancies.csv` are formatted in chunks on two threads: whatever the
-/// chunk, the files are the same bytes (one row per chunk, a few, or all in one).
+/// chunk, the files are the same bytes (one row per chunk, a few, or all in one); and so when
+/// the rows read the inputs' columns through their positions, each chunk gathering its own.
 #[test]
 fn the_result_files_do_not_depend_on_how_they_are_chunked() {
     use cardrecon::model::Status;
@@ -816,19 +817,29 @@ fn the_result_files_do_not_depend_on_how_they_are_chunked() {
     let df = engine_frame(&records, &entries, chrono_tz::UTC, &options("2026-03"));
     let rows = cardrecon::results::ResultRows::new(&df).unwrap();
     let dir = tempdir();
-    let write = |chunk: usize| {
+    let write = |rows: &cardrecon::results::ResultRows<'_>, chunk: usize| {
         let (a, b) = (
             dir.path().join(format!("r{chunk}.csv")),
             dir.path().join(format!("d{chunk}.csv")),
         );
-        cardrecon::report::csv::write_results_in_chunks(&rows, chrono_tz::UTC, &a, &b, chunk)
+        cardrecon::report::csv::write_results_in_chunks(rows, chrono_tz::UTC, &a, &b, chunk)
             .unwrap();
         (std::fs::read(a).unwrap(), std::fs::read(b).unwrap())
     };
-    let whole = write(1000);
+    let whole = write(&rows, 1000);
     assert_eq!(String::from_utf8_lossy(&whole.0).lines().count(), 41);
     assert!(String::from_utf8_lossy(&whole.1).lines().count() > 10);
     for chunk in [1, 3, 7, 40] {
-        assert_eq!(write(chunk), whole, "chunks of {chunk}");
+        assert_eq!(write(&rows, chunk), whole, "chunks of {chunk}");
+    }
+    let p = cardrecon::normalize::provider_frame(&records, chrono_tz::UTC).unwrap();
+    let l = cardrecon::ledger::ledger_frame(&entries, chrono_tz::UTC).unwrap();
+    let mut opts = options("2026-03");
+    opts.gather = cardrecon::matching::Gather::Positions;
+    let compact = cardrecon::matching::reconcile(&p, &l, &opts).unwrap();
+    assert!(compact.column("p_tx_id").is_err());
+    let through = cardrecon::results::ResultRows::over(&compact, &p, &l).unwrap();
+    for chunk in [1, 3, 7, 40, 1000] {
+        assert_eq!(write(&through, chunk), whole, "through positions, chunks of {chunk}");
     }
 }

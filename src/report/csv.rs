@@ -104,7 +104,9 @@ fn format_chunk(
             .from_writer(Vec::with_capacity(1 << 20))
     };
     let (mut all, mut disc) = (writer(), writer());
-    for i in from..to {
+    let part = rows.part(from, to)?;
+    let rows = ResultRows::new(&part)?;
+    for i in 0..rows.len() {
         let r = rows.borrowed(i);
         let f = fields(&r, zone);
         all.write_record(f.iter().map(|x| x.as_bytes()))
