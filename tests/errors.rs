@@ -71,3 +71,35 @@ async fn a_store_whose_table_is_gone_keeps_sqlxs_database_error() {
     assert!(matches!(db, sqlx::Error::Database(_)), "{db:?}");
     assert!(e.to_string().contains("items"), "{e}");
 }
+
+/// rust_xlsxwriter panics when a write to a sheet's temporary file fails (a full disk; here a
+/// file size limit). The run ends as any output's failure does: an error naming the workbook,
+/// exit code 2, and no half-written workbook in place.
+#[test]
+fn a_workbook_that_cannot_be_written_is_an_error_naming_it() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    // `ulimit -f 16`: no file past 16 blocks; SIGXFSZ ignored, so a write past it fails.
+    let script = "trap '' XFSZ; ulimit -f 16; exec \"$0\" reconcile --provider-data \"$1\" \
+        --ledger \"$2\" --period 2026-03 --timezone Europe/London --out \"$3\" \
+        --outputs xlsx --exit-zero";
+    let o = std::process::Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_cardrecon")])
+        .arg(repo_path("sample-data/providers"))
+        .arg(repo_path("sample-data/ledger.csv"))
+        .arg(&out)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("cardrecon: error: ")
+            && last.contains("report.xlsx: the workbook could not be written: ")
+            && last.contains("File too large"),
+        "{stderr}"
+    );
+    assert!(!out.join("report.xlsx").exists());
+    assert!(!out.join("report.xlsx.tmp").exists());
+}

@@ -134,7 +134,30 @@ fn properties(input: &Input<'_>) -> rust_xlsxwriter::DocProperties {
         .set_creation_datetime(&created)
 }
 
+/// Writes the workbook to a temporary name, then into place.
+///
+/// rust_xlsxwriter writes each sheet through a temporary file and panics when a write to it
+/// fails ("Couldn't write to xml file": a full disk, a file size limit). That is an error of
+/// this output here, naming the workbook, not a crash of the run with the other outputs
+/// half-written.
 pub fn write(path: &Path, input: &Input<'_>) -> Result<()> {
+    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sheets(path, input)));
+    written.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the workbook writer stopped");
+        let _ = std::fs::remove_file(path.with_extension("xlsx.tmp"));
+        Err(crate::error::Error::Output {
+            path: path.to_path_buf(),
+            message: format!("the workbook could not be written: {why}"),
+            cause: None,
+        })
+    })
+}
+
+fn sheets(path: &Path, input: &Input<'_>) -> Result<()> {
     let tmp = path.with_extension("xlsx.tmp");
     let mut wb = Workbook::new();
     wb.set_properties(&properties(input));
