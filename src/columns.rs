@@ -68,6 +68,18 @@ pub(crate) fn accounting_days_col(
         .into_column()
 }
 
+/// About how many bytes a table holds: polars' `estimated_size`, which counts a text column's
+/// bytes but not its 16-byte views (one per row, the larger part for short text), plus those.
+pub fn held_bytes(df: &DataFrame) -> usize {
+    let views: usize = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .map(|c| c.len() * 16)
+        .sum();
+    df.estimated_size() + views
+}
+
 /// Rows of a table built at a time while an input is read (the wire files, a CSV ledger).
 ///
 /// Why in chunks: holding every record of a 10^7-row input as a struct beside the table built

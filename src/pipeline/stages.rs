@@ -43,7 +43,7 @@ pub fn read(job: &ReconcileJob, with_store: bool) -> Result<Read> {
         ledger,
         skipped_rows,
     } = read_inputs(&job.provider_data, &job.ledger, &job.settings, summary_only)?;
-    let mib = |df: &DataFrame| df.estimated_size() >> 20;
+    let mib = |df: &DataFrame| crate::columns::held_bytes(df) >> 20;
     tracing::info!(
         provider_mib = mib(&provider),
         ledger_mib = mib(&ledger),
@@ -218,7 +218,7 @@ pub fn classify(
     tracing::info!(
         rows = results.height(),
         findings = links.stats.findings,
-        mib = results.estimated_size() >> 20,
+        mib = crate::columns::held_bytes(&results) >> 20,
         "classified"
     );
     Ok((results, links))
