@@ -135,6 +135,20 @@ fn a_result_read_through_its_positions_is_the_result_with_its_columns_gathered()
         }
         // Pairs, both sides' unmatched items, duplicates, groups and suggestions were compared.
         assert!(seen.len() >= 9, "{seen:?}");
+        // A part (rows in order) and a gather (rows in any order) read as the rows they hold.
+        let picked: Vec<usize> = (0..a.len()).rev().step_by(7).collect();
+        let gathered_part = b.gather(&picked).unwrap();
+        let g = ResultRows::new(&gathered_part).unwrap();
+        assert_eq!(g.len(), picked.len());
+        for (j, &i) in picked.iter().enumerate() {
+            assert_eq!(g.row(j), a.row(i), "row {i} gathered");
+        }
+        let slice = b.part(100, 1_100).unwrap();
+        let s = ResultRows::new(&slice).unwrap();
+        assert_eq!(s.len(), 1_000);
+        for j in 0..s.len() {
+            assert_eq!(s.row(j), a.row(100 + j), "row {} in a part", 100 + j);
+        }
         // Without the tables, the columns left in them read as missing.
         let bare = ResultRows::new(&positions).unwrap();
         assert!(b.keys(0).1.is_some());

@@ -840,6 +840,10 @@ fn the_result_files_do_not_depend_on_how_they_are_chunked() {
     assert!(compact.column("p_tx_id").is_err());
     let through = cardrecon::results::ResultRows::over(&compact, &p, &l).unwrap();
     for chunk in [1, 3, 7, 40, 1000] {
-        assert_eq!(write(&through, chunk), whole, "through positions, chunks of {chunk}");
+        assert_eq!(
+            write(&through, chunk),
+            whole,
+            "through positions, chunks of {chunk}"
+        );
     }
 }

@@ -207,7 +207,7 @@ pub fn reconcile_with(
     };
     let rows = report::ResultRows::over(&results, p_in, l_in)?;
     let summary = stages::summarize(job, stored, &read, &rows, &links, &cards, plan.as_ref())?;
-    let shown = stages::Shown::of(job, &read, &rows, &summary);
+    let shown = stages::Shown::of(job, &read, &rows, &summary)?;
     files.extend(writers::write_all(
         &writers::Written {
             out: &job.out,

@@ -320,7 +320,7 @@ impl Shown {
         read: &Read,
         rows: &ResultRows<'_>,
         summary: &summary::Summary,
-    ) -> Shown {
+    ) -> Result<Shown> {
         let o = job.outputs;
         let input_rows = read.provider.height() + read.ledger.height();
         let lists = o.xlsx_lists.include(input_rows);
@@ -339,18 +339,18 @@ impl Shown {
         let (daily, review_order) = if o.xlsx || o.html {
             let daily = report::daily::daily(rows);
             let order =
-                report::exposure::review_order(rows, crate::matching::Category::is_discrepancy);
+                report::exposure::review_order(rows, crate::matching::Category::is_discrepancy)?;
             tracing::info!("daily table and review order");
             (daily, order)
         } else {
             (Vec::new(), Vec::new())
         };
-        Shown {
+        Ok(Shown {
             info,
             lists,
             daily,
             review_order,
-        }
+        })
     }
 }
 

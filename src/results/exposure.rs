@@ -93,7 +93,10 @@ impl Exposure {
 /// category (the taxonomy's order), then the most at stake first, then as the results have
 /// them. A group's members stay together: within a category they follow the single rows, by
 /// their group's match id.
-pub fn review_order(rows: &ResultRows<'_>, keep: impl Fn(Category) -> bool) -> Vec<usize> {
+pub fn review_order(
+    rows: &ResultRows<'_>,
+    keep: impl Fn(Category) -> bool,
+) -> crate::error::Result<Vec<usize>> {
     let rank = |c: Category| {
         Category::ALL
             .iter()
@@ -101,20 +104,27 @@ pub fn review_order(rows: &ResultRows<'_>, keep: impl Fn(Category) -> bool) -> V
             .unwrap_or(usize::MAX)
     };
     type Key<'a> = (usize, Option<&'a str>, std::cmp::Reverse<Decimal>, usize);
-    let mut keyed: Vec<Key<'_>> = (0..rows.len())
+    let kept: Vec<usize> = (0..rows.len())
         .filter(|&i| keep(rows.category(i)))
-        .map(|i| {
-            let r = rows.values_borrowed(i);
+        .collect();
+    let mut keyed: Vec<Key<'_>> = Vec::with_capacity(kept.len());
+    // A part of the rows at a time, its columns gathered together (`ResultRows::gather`).
+    for positions in kept.chunks(super::PART_ROWS) {
+        let part = rows.gather(positions)?;
+        let part_rows = ResultRows::new(&part)?;
+        for (j, &i) in positions.iter().enumerate() {
+            let r = part_rows.values_borrowed(j);
             let stake = Exposure::of(&r, r.category)
                 .at_stake
                 .unwrap_or_default()
                 .abs();
-            let group = r.match_size.and(r.match_id);
-            (rank(r.category), group, std::cmp::Reverse(stake), i)
-        })
-        .collect();
+            // The group's match id is the result's own column: borrowed from it, not the part.
+            let group = r.match_size.and(rows.match_id(i));
+            keyed.push((rank(r.category), group, std::cmp::Reverse(stake), i));
+        }
+    }
     keyed.sort();
-    keyed.into_iter().map(|k| k.3).collect()
+    Ok(keyed.into_iter().map(|k| k.3).collect())
 }
 
 /// An amount as an integer of 10⁻⁸ units (money is held to eight places), for the page's

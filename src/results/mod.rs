@@ -165,6 +165,11 @@ enum Via {
     Ledger,
 }
 
+/// How many rows a pass over rows in an order of its own reads at a time
+/// ([`ResultRows::gather`]): enough to keep many cache misses in flight, few enough that the
+/// part stays small beside the month.
+pub const PART_ROWS: usize = 32_768;
+
 /// The optional result column with the store's word on each row ([`ResultRows`]).
 pub const STORE_NOTE: &str = "store_note";
 
@@ -348,7 +353,19 @@ impl<'a> ResultRows<'a> {
     /// 21 such columns of every row.
     pub fn part(&self, from: usize, to: usize) -> Result<DataFrame> {
         let len = to.min(self.len).saturating_sub(from);
-        let mut part = self.df.slice(from as i64, len);
+        self.with_inputs(self.df.slice(from as i64, len))
+    }
+
+    /// The rows at `positions`, in that order, as a table of their own (see
+    /// [`ResultRows::part`]): for a pass over rows in another order (the review order).
+    pub fn gather(&self, positions: &[usize]) -> Result<DataFrame> {
+        let idx: IdxCa = positions.iter().map(|&i| Some(i as IdxSize)).collect();
+        self.with_inputs(self.df.take(&idx)?)
+    }
+
+    /// `part` (rows of the result) with the columns this reads from the tables matched
+    /// gathered in, by its own `p_row`/`l_row`.
+    fn with_inputs(&self, mut part: DataFrame) -> Result<DataFrame> {
         let Some((provider, ledger)) = self.inputs else {
             return Ok(part);
         };
@@ -365,16 +382,15 @@ impl<'a> ResultRows<'a> {
                 _ => {}
             }
         }
-        for (table, names, rows, prefix) in [
-            (provider, &read[0], self.p_row, "p_"),
-            (ledger, &read[1], self.l_row, "l_"),
+        for (table, names, position, prefix) in [
+            (provider, &read[0], "p_row", "p_"),
+            (ledger, &read[1], "l_row", "l_"),
         ] {
-            let (Some(rows), false) = (rows, names.is_empty()) else {
+            if names.is_empty() {
                 continue;
-            };
-            let taken = table
-                .select(names.iter().copied())?
-                .take(&rows.slice(from as i64, len))?;
+            }
+            let rows = part.column(position)?.idx()?.clone();
+            let taken = table.select(names.iter().copied())?.take(&rows)?;
             for c in taken.columns() {
                 let mut c = c.clone();
                 c.rename(format!("{prefix}{}", c.name()).into());
