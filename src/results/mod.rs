@@ -681,7 +681,7 @@ impl<'a> ResultRows<'a> {
             )),
             Category::MissingInLedger => {
                 let raw = self.str_ref(col!(STR, "p_status_raw"), i).unwrap_or_default();
-                if r.provider_status.as_deref() == Some("unknown") {
+                if r.provider_status == Some("unknown") {
                     parts.push(format!("no ledger entry; the provider's status `{raw}` is not a known one"));
                 } else {
                     parts.push("no ledger entry for this successful provider record".into());

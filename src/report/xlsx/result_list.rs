@@ -131,19 +131,15 @@ pub(super) fn result_sheet(
                     Field::TxId => text(ws, r.tx_id)?,
                     Field::OrderId => text(ws, r.order_id)?,
                     Field::LedgerEntryId => text(ws, r.ledger_entry_id)?,
-                    Field::ProviderAmount => money(ws, r.provider_amount, r.currency.as_deref())?,
-                    Field::LedgerAmount => money(
-                        ws,
-                        r.ledger_amount.map(|a| a.abs()),
-                        r.ledger_currency.as_deref(),
-                    )?,
-                    Field::AmountDifference => {
-                        money(ws, r.amount_difference, r.currency.as_deref())?
+                    Field::ProviderAmount => money(ws, r.provider_amount, r.currency)?,
+                    Field::LedgerAmount => {
+                        money(ws, r.ledger_amount.map(|a| a.abs()), r.ledger_currency)?
                     }
+                    Field::AmountDifference => money(ws, r.amount_difference, r.currency)?,
                     Field::Currency => text(ws, r.currency)?,
                     Field::LedgerCurrency => text(ws, r.ledger_currency)?,
-                    Field::ProviderFee => money(ws, r.provider_fee, r.currency.as_deref())?,
-                    Field::LedgerFee => money(ws, r.ledger_fee, r.ledger_currency.as_deref())?,
+                    Field::ProviderFee => money(ws, r.provider_fee, r.currency)?,
+                    Field::LedgerFee => money(ws, r.ledger_fee, r.ledger_currency)?,
                     Field::ProviderStatus => text(ws, r.provider_status)?,
                     Field::LedgerStatus => text(ws, r.ledger_status)?,
                     Field::ProviderTime | Field::LedgerTime => {
@@ -228,9 +224,9 @@ pub(super) fn result_sheet(
                 let mut texts: Vec<(&str, usize)> = vec![(r.detail.as_str(), per_line)];
                 for (c, (_, field)) in columns.iter().enumerate().take(widths.len()) {
                     let id = match field {
-                        Field::TxId => r.tx_id.as_deref(),
-                        Field::OrderId => r.order_id.as_deref(),
-                        Field::LedgerEntryId => r.ledger_entry_id.as_deref(),
+                        Field::TxId => r.tx_id,
+                        Field::OrderId => r.order_id,
+                        Field::LedgerEntryId => r.ledger_entry_id,
                         _ => None,
                     };
                     if let (Some(id), true) = (id, c != detail_col) {
