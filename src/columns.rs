@@ -68,16 +68,22 @@ pub(crate) fn accounting_days_col(
         .into_column()
 }
 
-/// About how many bytes a table holds: polars' `estimated_size`, which counts a text column's
-/// bytes but not its 16-byte views (one per row, the larger part for short text), plus those.
+/// About how many bytes a table holds. polars' `estimated_size` counts a text column as its
+/// text's length, not as what it holds: a 16-byte view per row (short text inside it) and the
+/// buffers of the longer text. Those are counted here instead.
 pub fn held_bytes(df: &DataFrame) -> usize {
-    let views: usize = df
-        .columns()
-        .iter()
-        .filter(|c| c.dtype() == &DataType::String)
-        .map(|c| c.len() * 16)
-        .sum();
-    df.estimated_size() + views
+    df.columns().iter().map(column_bytes).sum()
+}
+
+/// About how many bytes a column holds (see [`held_bytes`]).
+pub fn column_bytes(c: &Column) -> usize {
+    match c.str() {
+        Ok(text) => text
+            .downcast_iter()
+            .map(|a| a.len() * 16 + a.total_buffer_len() + a.len().div_ceil(8))
+            .sum(),
+        Err(_) => c.as_materialized_series().estimated_size(),
+    }
 }
 
 /// Rows of a table built at a time while an input is read (the wire files, a CSV ledger).

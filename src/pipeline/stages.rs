@@ -221,6 +221,18 @@ pub fn classify(
         mib = crate::columns::held_bytes(&results) >> 20,
         "classified"
     );
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let mut sizes: Vec<(usize, &str)> = (results.columns().iter())
+            .map(|c| (crate::columns::column_bytes(c) >> 20, c.name().as_str()))
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        let largest: Vec<String> = sizes
+            .iter()
+            .take(8)
+            .map(|(m, n)| format!("{n} {m}"))
+            .collect();
+        tracing::debug!(largest = largest.join(", "), "result columns, MiB");
+    }
     Ok((results, links))
 }
 
