@@ -357,9 +357,9 @@ pub(crate) const L_COLS: [&str; 12] = [
 /// The provider columns a result for the writers still carries ([`Gather::Positions`]): what
 /// the summary, the daily table and the review order read of every row (provider, kind and
 /// currency, amount, day). The file writers read the other [`P_COLS`] once each, by position.
-pub(crate) const P_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
+pub const P_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
 /// The ledger's columns a result for the writers still carries; see [`P_SHARED`].
-pub(crate) const L_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
+pub const L_SHARED: [&str; 5] = ["provider", "kind", "currency", "amount", "accounting_day"];
 
 /// The provider columns the engine reads (window, keys, comparisons, order). The other
 /// [`P_COLS`] are only carried into the results, so they are gathered by row index once, after
@@ -396,7 +396,8 @@ pub use rules::DEBIT_KINDS;
 /// unmatched item, sorted by provider, time and id, with the columns `category`, `match_key`,
 /// the difference flags (`status_diff`, `currency_diff`, `amount_diff`, `sign_diff`,
 /// `fee_diff`, `timing`), `p_primary`/`l_primary`, `p_row`/`l_row` (input positions), and
-/// every input column prefixed `p_` or `l_`.
+/// every input column prefixed `p_` or `l_` (with [`Gather::Positions`], only [`P_SHARED`] and
+/// [`L_SHARED`]).
 pub fn reconcile(
     provider: &DataFrame,
     ledger: &DataFrame,

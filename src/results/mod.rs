@@ -350,7 +350,7 @@ impl<'a> ResultRows<'a> {
     ///
     /// **Why.** Read through positions, a column costs a cache miss per cell, each waited for
     /// in turn; a gather over a part's positions keeps many in flight. The result files read
-    /// 21 such columns of every row.
+    /// 18 such columns of every row.
     pub fn part(&self, from: usize, to: usize) -> Result<DataFrame> {
         let len = to.min(self.len).saturating_sub(from);
         self.with_inputs(self.df.slice(from as i64, len))
