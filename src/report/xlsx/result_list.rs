@@ -46,11 +46,13 @@ pub(super) fn result_sheet(
         print_setup(ws, &series.headers, f, path)?;
     }
     let e = xerr(path);
-    let order: Vec<usize> = match review {
-        Some(order) => order.to_vec(),
+    // The review order as given (not copied), or the kept rows in the results' order.
+    let order: std::borrow::Cow<'_, [usize]> = match review {
+        Some(order) => order.into(),
         None => (0..input.rows.len())
             .filter(|&i| keep(input.rows.category(i)))
-            .collect(),
+            .collect::<Vec<usize>>()
+            .into(),
     };
     // A column's width counts digit-wide characters; words in a proportional font fit a little
     // more per line, less where a long id or amount cannot break.
