@@ -90,9 +90,10 @@ pub fn read_provider_dir(
 /// memory at 10^7 records (several GiB, then the table beside them), and the table was built
 /// on one thread after both had read. Here each file's records become table chunks of
 /// `chunk_rows` rows ([`crate::columns::TABLE_CHUNK_ROWS`] in a run) on the thread that reads
-/// the file, and only the chunk in hand is held as structs. Identical repeats are then found on the table's columns: the same
-/// `(provider, tx_id)` and equal values in every column but `source`, and the same money read
-/// from binary floats (not a column, kept beside the rows for the few records that have it).
+/// the file, and only the chunk in hand is held as structs. Identical repeats are then found
+/// on the table's columns: the same `(provider, tx_id)` and equal values in every column but
+/// `source`, and the same money read from binary floats (not a column, kept beside the rows
+/// for the few records that have it).
 pub fn read_provider_dir_frame(
     dir: &Path,
     settings: &Settings,
